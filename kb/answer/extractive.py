@@ -1,0 +1,145 @@
+"""Passages -> a short answer made of the source sentences that answer the question, each with citations.
+
+No language model: the answer is the best-supported sentence(s), quoted, so it can never say something the
+sources do not. A sentence's support combines its cosine to the question with how many of the question's
+content terms it contains (misspellings tolerated). Sentences from other sources that say the same thing
+become extra citations of one statement instead of repeated text. When the best support is below the
+calibrated threshold the answerer abstains and cites nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from kb.text import Sentence, content_terms, fold, split_sentences, stem, words
+from kb.types import Answer, Citation, Passage
+
+ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
+
+
+class SentenceEmbedder(Protocol):
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+@dataclass
+class ScoredSentence:
+    passage: Passage
+    sentence: Sentence  # span in document coordinates
+    cosine: float
+    overlap: float
+    score: float
+    vector: np.ndarray
+
+
+def term_overlap(question_terms: list[str], sentence: str) -> float:
+    """Share of the question's content terms found in the sentence (stem or close spelling counts)."""
+    if not question_terms:
+        return 0.0
+    tokens = set(words(sentence))
+    stems = {stem(t) for t in tokens}
+    long_tokens = [t for t in tokens if len(t) >= 5]
+    found = 0.0
+    for term in question_terms:
+        if term in tokens or stem(term) in stems:
+            found += 1.0
+        elif len(term) >= 5 and difflib.get_close_matches(term, long_tokens, n=1, cutoff=0.8):
+            found += 0.8
+    return found / len(question_terms)
+
+
+class ExtractiveAnswerer:
+    def __init__(
+        self,
+        embedder: SentenceEmbedder,
+        abstain_threshold: float,
+        max_sentences: int = 2,
+        duplicate_similarity: float = 0.8,
+        cosine_weight: float = 0.6,
+    ) -> None:
+        self.embedder = embedder
+        self.abstain_threshold = abstain_threshold
+        self.max_sentences = max_sentences
+        self.duplicate_similarity = duplicate_similarity
+        self.cosine_weight = cosine_weight
+
+    def candidates(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
+        """Every distinct sentence of the passages, scored, best first."""
+        seen: set[tuple[str, int, int]] = set()
+        pending: list[tuple[Passage, Sentence]] = []
+        for passage in passages:
+            for sentence in split_sentences(passage.text, offset=passage.start):
+                key = (passage.source, sentence.start, sentence.end)
+                if key in seen or len(words(sentence.text)) < 3:
+                    continue
+                seen.add(key)
+                pending.append((passage, sentence))
+        if not pending:
+            return []
+        vectors = self.embedder.embed([s.text for _, s in pending])
+        cosines = vectors @ query_vector
+        terms = content_terms(question)
+        scored = []
+        for (passage, sentence), vector, cosine in zip(pending, vectors, cosines):
+            overlap = term_overlap(terms, sentence.text)
+            score = self.cosine_weight * float(cosine) + (1 - self.cosine_weight) * overlap
+            scored.append(ScoredSentence(passage, sentence, float(cosine), overlap, score, vector))
+        scored.sort(key=lambda s: -s.score)
+        return scored
+
+    def run(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
+        scored = self.candidates(question, query_vector, passages)
+        if not scored or scored[0].score < self.abstain_threshold:
+            return Answer(question, ABSTAIN_TEXT, True, [], passages)
+        best = scored[0].score
+        chosen: list[ScoredSentence] = []
+        for candidate in scored:
+            if len(chosen) == self.max_sentences or candidate.score < max(self.abstain_threshold, best * 0.9):
+                break
+            if any(float(candidate.vector @ c.vector) >= self.duplicate_similarity for c in chosen):
+                continue
+            chosen.append(candidate)
+        chosen.sort(key=lambda c: (passages.index(c.passage), c.sentence.start))  # reading order of the best passage
+
+        citations: list[Citation] = []
+        cited: dict[tuple[str, int, int], int] = {}
+        parts: list[str] = []
+        for statement in chosen:
+            support = [statement] + [
+                other
+                for other in scored
+                if other is not statement
+                and other.passage.source != statement.passage.source
+                and float(other.vector @ statement.vector) >= self.duplicate_similarity
+            ]
+            markers = []
+            sources_done: set[str] = set()
+            for item in support:
+                if item.passage.source in sources_done:
+                    continue
+                sources_done.add(item.passage.source)
+                key = (item.passage.source, item.sentence.start, item.sentence.end)
+                if key not in cited:
+                    cited[key] = len(citations) + 1
+                    citations.append(
+                        Citation(
+                            n=cited[key], source=item.passage.source, title=item.passage.title,
+                            start=item.sentence.start, end=item.sentence.end, text=item.sentence.text,
+                            score=item.score, date=item.passage.date,
+                        )
+                    )
+                markers.append(f"[{cited[key]}]")
+            parts.append(" ".join(statement.sentence.text.split()) + " " + "".join(markers))
+        return Answer(question, " ".join(parts), False, citations, passages)
+
+
+def answer_contains(answer: str, gold: str) -> bool:
+    """Whole-word, case- and accent-insensitive containment (the evaluation's notion of a correct answer)."""
+    a, g = " " + " ".join(words(answer)) + " ", " " + " ".join(words(gold)) + " "
+    return bool(g.strip()) and g in a
+
+
+__all__ = ["ABSTAIN_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_contains", "term_overlap", "fold"]

@@ -1,0 +1,169 @@
+"""The `kb` command line: index, search, ask, serve, eval, config.
+
+Errors a user can act on are printed as one line on stderr with a non-zero exit code (see kb.errors);
+`--json` output is for scripts and is the same shape the UI's /ask endpoint returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable, TextIO
+
+from kb.config import SEARCH_MODES, Settings, load_settings
+from kb.errors import KBError
+
+EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no index (run `kb index`);
+4 damaged index (run `kb index --full`); 5 index built with other settings (run `kb index --full`);
+6 index is being rebuilt by another process; 7 `kb index --strict` skipped some files"""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sources", metavar="DIR", help="folder of documents (default: seeds)")
+    parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
+    parser.add_argument("--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--device", help="cpu, cuda or auto (default: auto)")
+
+
+def _question_options(parser: argparse.ArgumentParser, default_k: str) -> None:
+    parser.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin (JSON lines out)")
+    parser.add_argument("-k", type=int, help=f"number of passages (default: {default_k})")
+    parser.add_argument("--mode", choices=SEARCH_MODES, help="retrieval mode (default: hybrid)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kb", description="Cited answers from a folder of documents.", epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="build or update the index (only changed files are re-embedded)")
+    _common(p)
+    p.add_argument("--full", action="store_true", help="rebuild everything from scratch")
+    p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    p.add_argument("--wait", type=float, default=0.0, metavar="S", help="wait up to S seconds for another rebuild")
+    p.add_argument("--strict", action="store_true", help="exit 7 when any source file was skipped")
+
+    p = sub.add_parser("search", help="ranked passages for a question")
+    _common(p)
+    _question_options(p, "10")
+
+    p = sub.add_parser("ask", help="a short answer with numbered citations")
+    _common(p)
+    _question_options(p, "5")
+
+    p = sub.add_parser("config", help="print the effective settings")
+    _common(p)
+
+    for extra in _EXTRA_COMMANDS:
+        extra(sub)
+    return parser
+
+
+#: Commands that live in their own modules (serve, eval) register themselves here.
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return load_settings({"sources": args.sources, "index": args.index, "model": args.model, "device": args.device})
+
+
+def cmd_index(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kb.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(settings=settings_from(args))
+    report = kb.build(full=args.full, progress_bar=not args.json and err.isatty(), lock_wait=args.wait)
+    for failure in report.errors:
+        print(f"skipped {failure.source}: {failure.error}", file=err)
+    if args.json:
+        print(json.dumps(report.to_json()), file=out)
+    else:
+        print(report.summary(), file=out)
+    return 7 if report.errors and args.strict else 0
+
+
+def _questions(args: argparse.Namespace) -> tuple[list[str], bool]:
+    if args.question is not None:
+        return [args.question], False
+    return [line.rstrip("\n") for line in sys.stdin if line.strip()], True
+
+
+def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kb.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(settings=settings_from(args))
+    questions, streaming = _questions(args)
+    status = 0
+    for question in questions:
+        try:
+            passages = kb.search(question, k=args.k, mode=args.mode)
+        except KBError as exc:
+            if not streaming:
+                raise
+            print(json.dumps({"question": question, "error": str(exc)}), file=out, flush=True)
+            status = 1
+            continue
+        if args.json or streaming:
+            print(json.dumps({"question": question, "passages": [p.to_json() for p in passages]}), file=out, flush=True)
+        else:
+            for rank, p in enumerate(passages, start=1):
+                snippet = " ".join(p.text.split())
+                print(f"{rank:>2}. {p.score:.4f}  {p.source} [{p.start}:{p.end}]  {p.title}", file=out)
+                print(f"    {snippet[:300]}{'...' if len(snippet) > 300 else ''}", file=out)
+    return status
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kb.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(settings=settings_from(args))
+    questions, streaming = _questions(args)
+    status = 0
+    for question in questions:
+        try:
+            answer = kb.ask(question, k=args.k, mode=args.mode)
+        except KBError as exc:
+            if not streaming:
+                raise
+            print(json.dumps({"question": question, "error": str(exc)}), file=out, flush=True)
+            status = 1
+            continue
+        if args.json or streaming:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), file=out, flush=True)
+            continue
+        print(answer.answer, file=out)
+        for c in answer.citations:
+            quote = " ".join(c.text.split())
+            print(f"\n[{c.n}] {c.source} [{c.start}:{c.end}] {c.title}\n    \"{quote}\"", file=out)
+    return status
+
+
+def cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    for key, value in settings_from(args).as_dict().items():
+        print(f"{key} = {json.dumps(value)}", file=out)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "index": cmd_index, "search": cmd_search, "ask": cmd_ask, "config": cmd_config,
+}
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args, out, err)
+    except KBError as exc:
+        print(f"kb {args.command}: error: {exc}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"kb {args.command}: interrupted", file=err)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

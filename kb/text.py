@@ -1,0 +1,100 @@
+"""Text primitives shared by the lexical retriever and the answerer: sentences with spans, terms, stopwords.
+
+Sentences keep their exact character spans, because every citation must point at text that is really there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been before being below
+    between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each
+    few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself
+    him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most
+    mustn't my myself no nor not of off on once only or other ought our ours ourselves out over own same shan't
+    she she'd she'll she's should shouldn't so some such than that that's the their theirs them themselves then
+    there there's these they they'd they'll they're they've this those through to too under until up very was
+    wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while who who's
+    whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
+    also did does many much may might must shall will whose one ones s t said say says tell told
+    kind name type called""".split()
+)
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # offsets into the text that was split
+    end: int
+    text: str
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents, so 'Grozév' and 'grozev' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def content_terms(text: str) -> list[str]:
+    """Words that carry meaning: not stopwords, not single characters; order kept, duplicates dropped."""
+    seen: dict[str, None] = {}
+    for w in words(text):
+        w = w.removesuffix("'s")
+        if len(w) > 1 and w not in STOPWORDS:
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'verified'/'verify', 'islands'/'island' between question and text."""
+    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)] + keep
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            return base
+    return word
+
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, or at a blank
+# line / line break that ends a heading-like line. Abbreviations and initials are not ends.
+_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)|\n\s*\n|\n(?=\s*[A-Z0-9“"‘'(\[])""")
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|etc|e\.g|i\.e|Inc|Ltd|Co|Corp|Gen|Gov|Sen|Rep|No|Vol|Fig|Jan|Feb|Mar|Apr"
+    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])\.$"
+)
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Split into sentences with exact spans ``text[start-offset:end-offset] == sentence.text``."""
+    sentences: list[Sentence] = []
+    begin = 0
+    for m in _END.finditer(text):
+        end = m.end()
+        piece = text[begin:end]
+        if m.group().startswith((".",)) and _ABBREV.search(text[max(begin, end - 12) : end].rstrip("\"'”’»)]")):
+            continue
+        if piece.strip():
+            sentences.extend(_trimmed(text, begin, end, offset))
+        begin = end
+    if text[begin:].strip():
+        sentences.extend(_trimmed(text, begin, len(text), offset))
+    return sentences
+
+
+def _trimmed(text: str, begin: int, end: int, offset: int) -> list[Sentence]:
+    while begin < end and text[begin].isspace():
+        begin += 1
+    while end > begin and text[end - 1].isspace():
+        end -= 1
+    if end <= begin:
+        return []
+    return [Sentence(begin + offset, end + offset, text[begin:end])]

@@ -1,0 +1,136 @@
+"""The records that flow through the pipeline: sources -> chunks -> passages -> answers.
+
+Plain dataclasses so they serialize to the JSON of ``kb ask --json`` with ``dataclasses.asdict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A readable source file, with the text that every chunk span refers to."""
+
+    source: str  # path relative to the sources folder, POSIX separators: the stable id
+    title: str
+    text: str
+    sha256: str
+    date: str | None = None  # ISO date stated in the text, when there is one
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    source: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Passage:
+    """A retrieved span of a document, with its place in the ranking."""
+
+    chunk_id: int
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+    date: str | None = None
+    dense_score: float | None = None
+    lexical_rank: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": round(float(self.score), 6),
+            "date": self.date,
+        }
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+    date: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"] = round(float(self.score), 6)
+        return data
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "ms": round(self.ms, 3),
+        }
+
+
+@dataclass
+class SourceFailure:
+    source: str
+    error: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "error": self.error}
+
+
+@dataclass
+class BuildReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded_chunks: int = 0  # chunks whose vectors were computed in this build
+    seconds: float = 0.0
+    errors: list[SourceFailure] = field(default_factory=list)
+    full: bool = False
+    version: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "chunks": self.chunks,
+            "embedded_chunks": self.embedded_chunks,
+            "seconds": round(self.seconds, 3),
+            "errors": [e.to_json() for e in self.errors],
+            "full": self.full,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, {self.chunks} chunks, {self.seconds:.1f} s"
+        )

@@ -1,0 +1,56 @@
+"""Shared fixtures. The seeds index is built once per test session; tests that mutate get their own copy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+def seed_questions() -> list[dict]:
+    """The development questions shipped beside the repo (../shared/eval); skipped where absent."""
+    path = SHARED_EVAL / "seed_qa.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seed_kb(tmp_path_factory):
+    """A KnowledgeBase over a copy of seeds/, built once. Do not mutate its folders."""
+    from kb import KnowledgeBase
+
+    base = tmp_path_factory.mktemp("seedkb")
+    sources = base / "sources"
+    shutil.copytree(SEEDS, sources)
+    kb = KnowledgeBase(sources, base / "index")
+    kb.build()
+    return kb
+
+
+@pytest.fixture
+def make_kb(tmp_path):
+    """Factory: a KnowledgeBase over a fresh folder with the given {name: text or bytes} files."""
+    from kb import KnowledgeBase
+
+    def _make(files: dict[str, str | bytes] | None = None, copy_seeds: bool = False, **overrides):
+        sources = tmp_path / "sources"
+        if copy_seeds:
+            shutil.copytree(SEEDS, sources)
+        sources.mkdir(exist_ok=True)
+        for name, content in (files or {}).items():
+            path = sources / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return KnowledgeBase(sources, tmp_path / "index", **overrides)
+
+    return _make
