@@ -7,9 +7,10 @@ Errors a user can act on are printed as one line on stderr with a non-zero exit 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from typing import Any, Callable, TextIO
+from typing import Callable, TextIO
 
 from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.errors import KBError
@@ -19,7 +20,7 @@ EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no in
 6 index is being rebuilt by another process; 7 `kb index --strict` skipped some files"""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", metavar="DIR", help="folder of documents (default: seeds)")
     parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
     parser.add_argument("--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)")
@@ -41,30 +42,33 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="build or update the index (only changed files are re-embedded)")
-    _common(p)
+    add_common_options(p)
     p.add_argument("--full", action="store_true", help="rebuild everything from scratch")
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
     p.add_argument("--wait", type=float, default=0.0, metavar="S", help="wait up to S seconds for another rebuild")
     p.add_argument("--strict", action="store_true", help="exit 7 when any source file was skipped")
 
     p = sub.add_parser("search", help="ranked passages for a question")
-    _common(p)
+    add_common_options(p)
     _question_options(p, "10")
 
     p = sub.add_parser("ask", help="a short answer with numbered citations")
-    _common(p)
+    add_common_options(p)
     _question_options(p, "5")
 
     p = sub.add_parser("config", help="print the effective settings")
-    _common(p)
+    add_common_options(p)
 
-    for extra in _EXTRA_COMMANDS:
-        extra(sub)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
-#: Commands that live in their own modules (serve, eval) register themselves here.
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+#: Commands that live in their own modules. Each module has ``register(subparsers)``, which adds its parser
+#: (calling ``add_common_options`` on it) and sets ``func=run`` with ``run(args, out, err) -> int``.
+#: Keep those modules light at import time: heavy imports go inside ``run``.
+COMMAND_MODULES: list[str] = [
+]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -155,8 +159,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     args = build_parser().parse_args(argv)
+    handler = getattr(args, "func", None) or COMMANDS[args.command]
     try:
-        return COMMANDS[args.command](args, out, err)
+        return handler(args, out, err)
     except KBError as exc:
         print(f"kb {args.command}: error: {exc}", file=err)
         return exc.exit_code
