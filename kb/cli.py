@@ -14,6 +14,7 @@ from typing import Callable, TextIO
 
 from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.errors import KBError
+from kb.logs import add_logging_options, setup_logging
 
 EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no index (run `kb index`);
 4 damaged index (run `kb index --full`); 5 index built with other settings (run `kb index --full`);
@@ -25,6 +26,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
     parser.add_argument("--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)")
     parser.add_argument("--device", help="cpu, cuda or auto (default: auto)")
+    add_logging_options(parser)
 
 
 def _question_options(parser: argparse.ArgumentParser, default_k: str) -> None:
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kb", description="Cited answers from a folder of documents.", epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_logging_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="build or update the index (only changed files are re-embedded)")
@@ -55,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="a short answer with numbered citations")
     add_common_options(p)
     _question_options(p, "5")
+    p.add_argument("--llm", metavar="URL", help="OpenAI-compatible server that writes the answer (key: $KB_LLM_API_KEY)")
+    p.add_argument("--llm-model", metavar="NAME", help="model name sent to the --llm server")
+    p.add_argument("--llm-timeout", type=float, metavar="S", help="seconds before falling back to extractive (30)")
 
     p = sub.add_parser("config", help="print the effective settings")
     add_common_options(p)
@@ -68,18 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
 #: (calling ``add_common_options`` on it) and sets ``func=run`` with ``run(args, out, err) -> int``.
 #: Keep those modules light at import time: heavy imports go inside ``run``.
 COMMAND_MODULES: list[str] = [
+    "kb.commands.evaluate",
+    "kb.commands.serve",
 ]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings({"sources": args.sources, "index": args.index, "model": args.model, "device": args.device})
+    llm = {"llm_url": getattr(args, "llm", None), "llm_model": getattr(args, "llm_model", None),
+           "llm_timeout": getattr(args, "llm_timeout", None)}
+    return load_settings({"sources": args.sources, "index": args.index, "model": args.model, "device": args.device, **llm})
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kb.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase(settings=settings_from(args))
-    report = kb.build(full=args.full, progress_bar=not args.json and err.isatty(), lock_wait=args.wait)
+    report = kb.build(full=args.full, progress_bar=not args.json and not args.quiet and err.isatty(), lock_wait=args.wait)
     for failure in report.errors:
         print(f"skipped {failure.source}: {failure.error}", file=err)
     if args.json:
@@ -159,6 +169,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     args = build_parser().parse_args(argv)
+    setup_logging(args.verbose, args.quiet, args.log_format, err)
     handler = getattr(args, "func", None) or COMMANDS[args.command]
     try:
         return handler(args, out, err)

@@ -33,6 +33,9 @@ class Settings:
     model: str = BUNDLED_MODEL
     device: str = "auto"  # "auto" picks cuda when present, else cpu
     batch_size: int = 64
+    # "auto" = int8 ONNX on a CPU, torch on a GPU; "torch" | "onnx" | "onnx-int8" force one (kb.embedding).
+    backend: str = "auto"
+    model_cache: str = ""  # where exported ONNX models are cached; "" = ~/.cache/kb/models
     # Title prepended to each chunk before embedding: gives a passage its document's context.
     embed_title: bool = True
 
@@ -50,6 +53,13 @@ class Settings:
     lexical_weight: float = 1.0
     fuzzy_cutoff: float = 0.8  # difflib ratio for expanding misspelled query terms
 
+    # FAISS index type (kb.store.vectors): exact flat below vector_flat_limit chunks, then IVF with
+    # vector_storage codes (sq8 = 1 byte/dimension); nprobe 0 = calibrated at build time to recall@10 >= 0.97.
+    vector_index: str = "auto"  # auto | flat | ivf | hnsw
+    vector_flat_limit: int = 100_000
+    vector_storage: str = "sq8"  # fp32 | fp16 | sq8 | pq
+    vector_nprobe: int = 0
+
     # Answering.
     abstain_threshold: float = 0.45
     max_answer_sentences: int = 2
@@ -57,6 +67,16 @@ class Settings:
 
     # Sources.
     max_file_mb: float = 20.0
+
+    # Optional generative answers from an OpenAI-compatible server (docs/integrations.md); "" = extractive only.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_timeout: float = 30.0  # seconds for the whole reply; slower = extractive fallback
+    llm_max_tokens: int = 300
+    llm_temperature: float = 0.0
+    llm_api_key_env: str = "KB_LLM_API_KEY"  # name of the env var holding the key; keys never live in files
+    citation_support: float = 0.55  # calibrated, see kb.generation.verify
+    citation_lexical: float = 0.5  # the same check without embeddings
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **_coerce_all(changes))
@@ -74,8 +94,17 @@ class Settings:
         for name in ("top_k", "search_k", "candidates", "batch_size", "max_answer_sentences"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        choices = {"backend": ("auto", "torch", "onnx", "onnx-int8"), "vector_index": ("auto", "flat", "ivf", "hnsw"),
+                   "vector_storage": ("fp32", "fp16", "sq8", "pq")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        if self.vector_flat_limit < 1 or self.vector_nprobe < 0:
+            raise ConfigError("vector_flat_limit must be at least 1 and vector_nprobe at least 0")
         if self.max_file_mb <= 0:
             raise ConfigError("max_file_mb must be positive")
+        if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
+            raise ConfigError("llm_timeout must be positive and llm_max_tokens at least 1")
         return self
 
 

@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -33,6 +33,7 @@ def clean_question(question: str) -> str:
     """Reject what cannot be a question; drop control characters and fold whitespace."""
     if not isinstance(question, str):
         raise UsageError("the question must be text")
+    question = question.encode("utf-8", "replace").decode("utf-8")  # lone surrogates (from JSON) -> "?"
     text = " ".join(_CONTROL.sub(" ", question).split())
     if not text:
         raise UsageError("the question is empty")
@@ -69,7 +70,7 @@ class KnowledgeBase:
     @property
     def embedder(self) -> Embedder:
         s = self.settings
-        return shared_embedder(s.model, s.device, s.batch_size)
+        return shared_embedder(s.model, s.device, s.batch_size, s.backend, s.model_cache)
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
@@ -86,7 +87,7 @@ class KnowledgeBase:
         pointer = self.settings.index / CURRENT
         try:
             name = pointer.read_text(encoding="utf-8").strip()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a damaged CURRENT holding non-UTF-8 bytes
             name = None
         live = self._live
         if live is not None and live.snapshot.version == name:
@@ -134,6 +135,23 @@ class KnowledgeBase:
         live = self._current()
         vector = self.embedder.embed_one(question)
         passages = live.retriever.run(question, None if mode == "lexical" else vector, k or self.settings.top_k, mode)
-        answer = self.answerer.run(question, vector, passages)
+        if self.settings.llm_url:  # optional generative answer with verified citations (kb.generation)
+            from kb.generation import generate
+
+            answer = generate(self, question, vector, passages).answer
+        else:
+            answer = self.answerer.run(question, vector, passages)
         answer.ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+        """Growing answer texts (LLM only), then the final Answer: see kb.generation.stream_answer."""
+        from kb.generation import stream_answer
+
+        return stream_answer(self, question, k, mode)
+
+    def as_retriever(self, k: int | None = None, mode: str | None = None) -> Any:
+        """A LangChain BaseRetriever over this knowledge base (kb.integrations.langchain_retriever)."""
+        from kb.integrations.langchain_retriever import KnowledgeBaseRetriever
+
+        return KnowledgeBaseRetriever(knowledge_base=self, k=k, mode=mode)

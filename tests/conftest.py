@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
-
-
-def seed_questions() -> list[dict]:
-    """The development questions shipped beside the repo (../shared/eval); skipped where absent."""
-    path = SHARED_EVAL / "seed_qa.jsonl"
-    if not path.is_file():
-        pytest.skip(f"{path} not present")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+from paths import ROOT, SEEDS, SHARED_EVAL, seed_questions  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture(scope="session")

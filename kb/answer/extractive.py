@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kb.answer.answer_types import expected_type, supplies
 from kb.text import Sentence, content_terms, fold, split_sentences, stem, words
 from kb.types import Answer, Citation, Passage
 
@@ -33,6 +34,18 @@ class ScoredSentence:
     overlap: float
     score: float
     vector: np.ndarray
+    supplies_type: bool | None = None  # None: the question expects no particular kind of answer
+    context: "ScoredSentence | None" = None  # the neighbour whose match lifted this sentence, quoted with it
+
+    def span(self) -> tuple[int, int]:
+        """Document span of the statement: the sentence, plus its context sentence when it has one."""
+        if self.context is None:
+            return self.sentence.start, self.sentence.end
+        return min(self.sentence.start, self.context.sentence.start), max(self.sentence.end, self.context.sentence.end)
+
+    def text(self) -> str:
+        start, end = self.span()
+        return self.passage.text[start - self.passage.start : end - self.passage.start]
 
 
 def term_overlap(question_terms: list[str], sentence: str) -> float:
@@ -59,12 +72,18 @@ class ExtractiveAnswerer:
         max_sentences: int = 2,
         duplicate_similarity: float = 0.8,
         cosine_weight: float = 0.6,
+        context_weight: float = 0.85,
+        type_bonus: float = 0.1,
+        type_penalty: float = 0.1,
     ) -> None:
         self.embedder = embedder
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         self.duplicate_similarity = duplicate_similarity
         self.cosine_weight = cosine_weight
+        self.context_weight = context_weight
+        self.type_bonus = type_bonus
+        self.type_penalty = type_penalty
 
     def candidates(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, scored, best first."""
@@ -73,7 +92,7 @@ class ExtractiveAnswerer:
         for passage in passages:
             for sentence in split_sentences(passage.text, offset=passage.start):
                 key = (passage.source, sentence.start, sentence.end)
-                if key in seen or len(words(sentence.text)) < 3:
+                if key in seen or not words(sentence.text):
                     continue
                 seen.add(key)
                 pending.append((passage, sentence))
@@ -82,12 +101,29 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed([s.text for _, s in pending])
         cosines = vectors @ query_vector
         terms = content_terms(question)
+        kind, acronym = expected_type(question)
+        question_words = set(words(question))
         scored = []
         for (passage, sentence), vector, cosine in zip(pending, vectors, cosines):
             overlap = term_overlap(terms, sentence.text)
             score = self.cosine_weight * float(cosine) + (1 - self.cosine_weight) * overlap
-            scored.append(ScoredSentence(passage, sentence, float(cosine), overlap, score, vector))
-        scored.sort(key=lambda s: -s.score)
+            ok = None if kind is None else supplies(sentence.text, kind, question_words, acronym)
+            scored.append(ScoredSentence(passage, sentence, float(cosine), overlap, score, vector, ok))
+        # A sentence right next to a strong match, in the same passage, often holds the answer ("... Fact Check"
+        # heading under the company's name): it inherits a discounted share of its neighbour's score.
+        base = [c.score for c in scored]
+        for i, item in enumerate(scored):
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(scored) and scored[j].passage is item.passage:
+                    inherited = self.context_weight * base[j]
+                    if inherited > item.score:
+                        item.score, item.context = inherited, scored[j]
+        for item in scored:
+            if item.supplies_type is True:
+                item.score += self.type_bonus
+            elif item.supplies_type is False:
+                item.score -= self.type_penalty
+        scored.sort(key=lambda c: -c.score)
         return scored
 
     def run(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
@@ -99,10 +135,9 @@ class ExtractiveAnswerer:
         for candidate in scored:
             if len(chosen) == self.max_sentences or candidate.score < max(self.abstain_threshold, best * 0.9):
                 break
-            if any(float(candidate.vector @ c.vector) >= self.duplicate_similarity for c in chosen):
+            if any(_overlaps(candidate, c) or float(candidate.vector @ c.vector) >= self.duplicate_similarity for c in chosen):
                 continue
             chosen.append(candidate)
-        chosen.sort(key=lambda c: (passages.index(c.passage), c.sentence.start))  # reading order of the best passage
 
         citations: list[Citation] = []
         cited: dict[tuple[str, int, int], int] = {}
@@ -121,19 +156,25 @@ class ExtractiveAnswerer:
                 if item.passage.source in sources_done:
                     continue
                 sources_done.add(item.passage.source)
-                key = (item.passage.source, item.sentence.start, item.sentence.end)
+                start, end = item.span() if item is statement else (item.sentence.start, item.sentence.end)
+                key = (item.passage.source, start, end)
                 if key not in cited:
                     cited[key] = len(citations) + 1
                     citations.append(
                         Citation(
-                            n=cited[key], source=item.passage.source, title=item.passage.title,
-                            start=item.sentence.start, end=item.sentence.end, text=item.sentence.text,
+                            n=cited[key], source=item.passage.source, title=item.passage.title, start=start, end=end,
+                            text=item.text() if item is statement else item.sentence.text,
                             score=item.score, date=item.passage.date,
                         )
                     )
                 markers.append(f"[{cited[key]}]")
-            parts.append(" ".join(statement.sentence.text.split()) + " " + "".join(markers))
+            parts.append(" ".join(statement.text().split()) + " " + "".join(markers))
         return Answer(question, " ".join(parts), False, citations, passages)
+
+
+def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
+    (a0, a1), (b0, b1) = a.span(), b.span()
+    return a.passage.source == b.passage.source and a0 < b1 and b0 < a1
 
 
 def answer_contains(answer: str, gold: str) -> bool:

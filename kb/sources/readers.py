@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+import warnings
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -62,30 +64,53 @@ def parse_document(data: bytes, source: str, suffix: str) -> SourceDocument:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) or UTF-16 (with BOM); fall back to cp1252/Latin-1.
+    """Decode UTF-8 (with or without BOM) or UTF-16 (with BOM, or mostly-ASCII without); else cp1252/Latin-1.
 
-    Bytes with NUL characters and no UTF-16 BOM are treated as binary rather than decoded into noise.
+    Bytes with NUL characters that are not UTF-16 are treated as binary rather than decoded into noise.
     """
+    encoding = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif not data.startswith(b"\xef\xbb\xbf"):
+        encoding = _utf16_without_bom(data)
+    if encoding:
         try:
-            return data.decode("utf-16")
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             raise SourceError("invalid UTF-16 text") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data[:8192]:
-        raise SourceError("binary content (NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        if b"\x00" in data[:8192]:
+            raise SourceError("binary content (NUL bytes), not text")
         try:
-            text = data.decode("cp1252")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            text = data.decode("latin-1")
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(8, len(text[:8192]) // 100):
         raise SourceError("binary content (control characters), not text")
     return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes look like mostly-ASCII UTF-16 written without a BOM.
+
+    In such text nearly every other byte is NUL, on one side only; binary files do not have that pattern.
+    """
+    head = data[:8192]
+    if len(head) < 4 or len(data) % 2:
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.7 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.7 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _first_line(text: str, limit: int = 120) -> str:
@@ -104,9 +129,12 @@ class _VisibleText(HTMLParser):
 
     BLOCK = {
         "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-        "section", "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "figcaption",
+        "section", "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "figcaption", "td", "th",
     }
-    HIDDEN = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+    HIDDEN = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
+    # Elements allowed in <head>; any other start tag ends the head, as in a browser, so a page whose
+    # </head> is missing still shows its body text.
+    HEAD_CONTENT = {"title", "meta", "link", "style", "script", "base", "noscript", "template", "head", "html"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -114,8 +142,13 @@ class _VisibleText(HTMLParser):
         self.title_parts: list[str] = []
         self._hidden = 0
         self._in_title = False
+        self._in_head = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "head":
+            self._in_head = True
+        elif tag not in self.HEAD_CONTENT:
+            self._in_head = False
         if tag == "title":
             self._in_title = True
         elif tag in self.HIDDEN:
@@ -124,7 +157,9 @@ class _VisibleText(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
+        if tag == "head":
+            self._in_head = False
+        elif tag == "title":
             self._in_title = False
         elif tag in self.HIDDEN:
             self._hidden = max(0, self._hidden - 1)
@@ -135,11 +170,17 @@ class _VisibleText(HTMLParser):
         if self._in_title:
             self.title_parts.append(data)
         elif not self._hidden:
+            if self._in_head and not data.strip():
+                return
+            self._in_head = False  # text outside head elements starts the body, as in a browser
             self.parts.append(data)
 
 
 def html_to_text(markup: str) -> tuple[str, str]:
     parser = _VisibleText()
+    opened = markup.rfind("<!--")
+    if opened >= 0 and markup.find("-->", opened + 4) < 0:
+        markup = markup[:opened]  # a comment left open runs to the end of the file, as in a browser
     try:
         parser.feed(markup)
         parser.close()
@@ -154,15 +195,30 @@ def html_to_text(markup: str) -> tuple[str, str]:
 
 def pdf_to_text(data: bytes) -> tuple[str, str]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import FileNotDecryptedError
 
+    # pypdf logs every repair it attempts ("incorrect startxref pointer") to stderr; the build reports
+    # a failed file once, on one line, instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if b"%PDF-" not in data[:1024]:
+        raise SourceError("not a PDF file (no %PDF- header)")
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
-        meta = reader.metadata
-        title = str(meta.title).strip() if meta is not None and meta.title else ""
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise SourceError(f"corrupt or unreadable PDF: {exc}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                try:
+                    reader.decrypt("")  # many "protected" PDFs only restrict printing: the empty password opens them
+                except Exception:
+                    pass
+            pages = [(page.extract_text() or "").strip() for page in reader.pages]
+            meta = reader.metadata
+            title = str(meta.title).strip() if meta is not None and meta.title else ""
+    except FileNotDecryptedError:
+        raise SourceError("PDF is encrypted with a password; save an unprotected copy") from None
+    except Exception as exc:  # a parser of untrusted bytes raises anything (LimitReachedError, IndexError, zlib.error ...)
+        detail = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise SourceError(f"corrupt or unreadable PDF: {detail}") from None
     text = "\n\n".join(p for p in pages if p)
     if not text.strip():
         raise SourceError("PDF has no text layer (scanned image?); OCR it first")
@@ -176,7 +232,7 @@ _MONTHS = {
          "november", "december"]
     )
 }
-_MONTH_RE = "(" + "|".join(_MONTHS) + "|" + "|".join(m[:3] for m in _MONTHS) + r")\.?"
+_MONTH_RE = "(" + "|".join(_MONTHS) + "|sept|" + "|".join(m[:3] for m in _MONTHS) + r")\.?"
 _DATE_PATTERNS = [
     re.compile(_MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I),  # November 25th, 2022
     re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(\d{4})", re.I),  # 25 November 2022

@@ -109,7 +109,18 @@ class IndexDatabase:
 
     # -- writing -----------------------------------------------------------------------------------
     def stored_hashes(self) -> dict[str, str]:
-        return dict(self._conn.execute("SELECT source, sha256 FROM documents"))
+        """Source -> sha256 of the documents stored; checks the file first, because an incremental build copies it.
+
+        A damaged page that the open-time probe did not touch would otherwise be carried into every later
+        version; IndexCorruptError here makes the Indexer fall back to a full rebuild instead.
+        """
+        try:
+            problems = [r[0] for r in self._conn.execute("PRAGMA quick_check(3)")]
+            if problems != ["ok"]:
+                raise IndexCorruptError(f"index database is damaged ({'; '.join(problems)[:160]}): run `kb index --full`")
+            return dict(self._conn.execute("SELECT source, sha256 FROM documents"))
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"index database is damaged ({exc}): run `kb index --full`") from None
 
     def remove_document(self, source: str) -> int:
         row = self._conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError
+from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError, UsageError
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -37,13 +37,25 @@ def current_version(index_dir: Path) -> Path:
     pointer = index_dir / CURRENT
     if not pointer.is_file():
         raise IndexMissingError(f"no index in {index_dir}: run `kb index` first")
-    name = pointer.read_text(encoding="utf-8").strip()
+    name = read_pointer(pointer) or ""
     if not _VERSION_RE.match(name):
         raise IndexCorruptError(f"{pointer} is damaged ({name[:40]!r}): run `kb index --full`")
     folder = index_dir / name
     if not folder.is_dir():
         raise IndexCorruptError(f"index version {name} named by {pointer} is missing: run `kb index --full`")
     return folder
+
+
+def read_pointer(pointer: Path) -> str | None:
+    """The version name written in CURRENT; None when it is missing or unreadable.
+
+    A damaged pointer may hold any bytes, so it is decoded leniently and judged by its shape instead.
+    """
+    try:
+        data = pointer.read_bytes()
+    except OSError:
+        return None
+    return data[:200].decode("utf-8", "replace").strip()
 
 
 def current_version_or_none(index_dir: Path) -> Path | None:
@@ -108,8 +120,11 @@ def collect_garbage(index_dir: Path, keep: int = 2) -> None:
 @contextmanager
 def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """Exclusive rebuild lock. ``wait`` seconds to wait for another build, then IndexBusyError."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fh = (index_dir / ".lock").open("a+")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = (index_dir / ".lock").open("a+")
+    except OSError as exc:
+        raise UsageError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from None
     deadline = time.monotonic() + wait
     try:
         while True:

@@ -1,0 +1,500 @@
+"""kb speed benchmark: one table per run, every figure measured in this run, the peer beside it where one exists.
+
+Sections (all by default; pick with --only):
+  embedding  chunks/s for ~200-token chunks per backend (torch fp32, onnx fp32, onnx int8; GPU when present)
+  build      full `kb index` of the SQuAD dev-sample corpus vs the LangChain tutorial pipeline
+             (RecursiveCharacterTextSplitter(1000, 200) + langchain_community FAISS.from_documents, same model,
+             torch fp32), both as fresh processes: wall time and peak RSS
+  rebuild    `kb index` after nothing changed / one document edited / one deleted (process wall time)
+  query      warm p50/p95 of kb.search and kb.ask vs the tutorial's similarity_search, same questions
+  scale      retrieval latency, memory and recall@10 vs exact at synthetic sizes (--sizes)
+  serve      `kb serve` peak RSS and time from launch to the first answer over its API
+
+Synthetic corpora (scale): vectors are unit vectors in 384 dimensions drawn around n/200 random "topic"
+centers (cosine ~0.5 to the center, so neighbourhoods are meaningful as in real embeddings); queries are
+corpus vectors plus noise, renormalized (a paraphrase lands near its passage). Chunk text for FTS5 is ~100
+words drawn from a Zipf-distributed 30k-word pseudo-vocabulary; queries are 6 words from one chunk. The index is a
+real kb index version (SQLite + FAISS + manifest) queried through kb.retrieval.Retriever, minus embedding.
+
+    .venv/bin/python benchmarks/bench.py                      # all sections, sizes 10k,100k
+    .venv/bin/python benchmarks/bench.py --sizes 10000,100000,1000000
+    .venv/bin/python benchmarks/bench.py --quick              # smaller samples, for a smoke run
+    .venv/bin/python benchmarks/bench.py --only embedding     # also the GPU run on a machine with CUDA
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared" / "eval"
+PYTHON = sys.executable
+SECTIONS = ("embedding", "build", "rebuild", "query", "scale", "serve")
+
+Row = tuple[str, str, str, str]  # (what, kb, peer, note)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def ms(values: list[float]) -> str:
+    return f"p50 {pct(values, 50) * 1000:.1f} / p95 {pct(values, 95) * 1000:.1f} ms"
+
+
+def timed_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MiB, output) of a fresh process; RSS from a wrapper's RUSAGE_CHILDREN."""
+    wrapper = (
+        "import resource, subprocess, sys, time, json; t = time.perf_counter(); "
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(json.dumps({'rc': p.returncode, 's': time.perf_counter() - t, "
+        "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'out': (p.stdout + p.stderr)[-2000:]}))"
+    )
+    done = subprocess.run([PYTHON, "-c", wrapper, *argv], capture_output=True, text=True, env=env)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["rc"] != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {result['out']}")
+    return result["s"], result["rss"] / 1024, result["out"]
+
+
+def kb_cli(*args: str) -> list[str]:
+    return [PYTHON, "-m", "kb.cli", *args]
+
+
+def squad_folder(tmp: Path) -> tuple[Path, list[str]]:
+    """The SQuAD dev sample as one .txt per article, and its questions."""
+    from kb.evaluation import squad_corpus
+
+    corpus = squad_corpus(SHARED / "squad-dev-sample.json", tmp / "squad")
+    return corpus.folder, [q.question for q in corpus.questions]
+
+
+def sample_chunks(count: int, model: str = "") -> tuple[list[str], float]:
+    """~200-token chunks cut from SQuAD paragraphs (150-word windows), and their mean token count."""
+    data = json.loads((SHARED / "squad-dev-sample.json").read_text(encoding="utf-8"))
+    words = " ".join(p["context"] for a in data["data"] for p in a["paragraphs"]).split()
+    chunks = [" ".join(words[i : i + 150]) for i in range(0, len(words) - 150, 150)][:count]
+    from tokenizers import Tokenizer
+
+    from kb.config import BUNDLED_MODEL
+    from kb.embedding import resolve_model_path
+
+    tokenizer = Tokenizer.from_file(str(Path(model or resolve_model_path(BUNDLED_MODEL)) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokens = statistics.mean(len(e.ids) for e in tokenizer.encode_batch(chunks))
+    return chunks, tokens
+
+
+# -- sections --------------------------------------------------------------------------------------
+def bench_embedding(args: argparse.Namespace) -> list[Row]:
+    from kb.config import BUNDLED_MODEL
+    from kb.embedding import Embedder, onnx_available
+
+    chunks, tokens = sample_chunks(args.embed_chunks, args.model)
+    combos = [("torch", "cpu")]
+    if onnx_available():
+        combos += [("onnx", "cpu"), ("onnx-int8", "cpu")]
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            combos += [("torch", "cuda")]
+    except ImportError:
+        pass
+    rows: list[Row] = []
+    base = None
+    for backend, device in combos:
+        embedder = Embedder(args.model or BUNDLED_MODEL, device=device, batch_size=64, backend=backend,
+                            model_cache=args.model_cache)
+        embedder.embed(chunks[:128])  # warm-up: first-call allocations, ONNX graph setup, CUDA kernels
+        started = time.perf_counter()
+        embedder.embed(chunks)
+        rate = len(chunks) / (time.perf_counter() - started)
+        base = base or rate
+        dtype = ""
+        if backend == "torch":
+            dtype = " " + str(next(embedder._encoder._model.parameters()).dtype).replace("torch.", "")
+        label = f"embedding {backend}{dtype} ({device})"
+        rows.append((label, f"{rate:.1f} chunks/s", "", f"{rate / base:.2f}x torch cpu; {len(chunks)} chunks, "
+                                                         f"mean {tokens:.0f} tokens"))
+    return rows
+
+
+TUTORIAL = r'''
+import sys, time, warnings
+warnings.filterwarnings("ignore")
+from pathlib import Path
+from kb.embedding import resolve_model_path
+from kb.config import BUNDLED_MODEL
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+from langchain_core.documents import Document
+from langchain_community.vectorstores import FAISS
+try:
+    from langchain_community.embeddings import HuggingFaceEmbeddings
+except ImportError:
+    from langchain_huggingface import HuggingFaceEmbeddings
+folder, out = Path(sys.argv[1]), Path(sys.argv[2])
+docs = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name}) for p in sorted(folder.glob("*.txt"))]
+splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+emb = HuggingFaceEmbeddings(model_name=resolve_model_path(BUNDLED_MODEL), model_kwargs={"device": "cpu"})
+store = FAISS.from_documents(splits, emb)
+store.save_local(str(out))
+print(len(splits))
+'''
+
+
+def tutorial_store(folder: Path, out: Path) -> Any:
+    """Load what the tutorial built, for its similarity_search latency (in this process)."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    from langchain_community.vectorstores import FAISS
+
+    try:
+        from langchain_community.embeddings import HuggingFaceEmbeddings
+    except ImportError:  # pragma: no cover
+        from langchain_huggingface import HuggingFaceEmbeddings
+    from kb.config import BUNDLED_MODEL
+    from kb.embedding import resolve_model_path
+
+    emb = HuggingFaceEmbeddings(model_name=resolve_model_path(BUNDLED_MODEL), model_kwargs={"device": "cpu"})
+    # Our own file, written a minute ago by the tutorial script: the pickle is trusted here, never in kb.
+    return FAISS.load_local(str(out), emb, allow_dangerous_deserialization=True)
+
+
+def bench_build(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> list[Row]:
+    folder, questions = squad_folder(tmp)
+    state["folder"], state["questions"] = folder, questions
+    index = tmp / "kb-index"
+    kb_s, kb_rss, out = timed_process(kb_cli("index", "--full", "--json", "--sources", str(folder), "--index", str(index)))
+    report = json.loads(out[out.index("{"):])
+    state["index"] = index
+    script = tmp / "tutorial.py"
+    script.write_text(TUTORIAL, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    tut_s, tut_rss, tut_out = timed_process([PYTHON, str(script), str(folder), str(tmp / "tutorial-faiss")], env)
+    state["tutorial"] = tmp / "tutorial-faiss"
+    tut_chunks = tut_out.strip().splitlines()[-1]
+    rows: list[Row] = [
+        ("full build, SQuAD sample (process wall)", f"{kb_s:.1f} s", f"{tut_s:.1f} s",
+         f"ratio {kb_s / tut_s:.2f}x; kb {report['chunks']} chunks, tutorial {tut_chunks} chunks; both incl. model load"),
+        ("peak RSS of the build", f"{kb_rss:.0f} MiB", f"{tut_rss:.0f} MiB", "`kb index --full` vs tutorial script"),
+    ]
+    if args.torch_build:
+        env_t = {**os.environ, "KB_BACKEND": "torch"}
+        t_s, _, _ = timed_process(kb_cli("index", "--full", "--sources", str(folder), "--index", str(tmp / "kb-torch")), env_t)
+        rows.append(("full build, kb with backend=torch", f"{t_s:.1f} s", f"{tut_s:.1f} s", f"ratio {t_s / tut_s:.2f}x"))
+    return rows
+
+
+def bench_rebuild(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> list[Row]:
+    folder, index = state["folder"], state["index"]
+    rows: list[Row] = []
+
+    def run(label: str) -> None:
+        seconds, _, out = timed_process(kb_cli("index", "--json", "--sources", str(folder), "--index", str(index)))
+        report = json.loads(out[out.index("{"):])
+        inner = report.get("seconds")
+        rows.append((label, f"{seconds:.2f} s", "(full rebuild)",
+                     f"in-process {inner:.2f} s; embedded {report.get('embedded_chunks', 0)} chunks" if inner is not None
+                     else f"embedded {report.get('embedded_chunks', 0)} chunks"))
+
+    run("rebuild, nothing changed (`kb index`)")
+    files = sorted(folder.glob("*.txt"))
+    files[0].write_text(files[0].read_text(encoding="utf-8") + "\n\nAn added closing paragraph for the benchmark.\n",
+                        encoding="utf-8")
+    run(f"rebuild, one document edited ({files[0].name[:24]})")
+    files[1].unlink()
+    run("rebuild, one document deleted")
+    return rows
+
+
+def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> list[Row]:
+    import random
+
+    from kb import KnowledgeBase
+
+    questions = random.Random(7).sample(state["questions"], min(args.queries, len(state["questions"])))
+    kb = KnowledgeBase(state["folder"], state["index"])
+    kb.ask(questions[0])  # warm: model, index, caches
+    kb.search(questions[0])
+    search_t, ask_t, dense_t, embed_t = [], [], [], []
+    for q in questions:
+        t = time.perf_counter(); kb.search(q); search_t.append(time.perf_counter() - t)
+        t = time.perf_counter(); kb.search(q, mode="dense"); dense_t.append(time.perf_counter() - t)
+        t = time.perf_counter(); kb.ask(q); ask_t.append(time.perf_counter() - t)
+        t = time.perf_counter(); kb.embedder.embed_one(q); embed_t.append(time.perf_counter() - t)
+    store = tutorial_store(state["folder"], state["tutorial"])
+    store.similarity_search(questions[0], k=4)
+    tut = []
+    for q in questions:
+        t = time.perf_counter(); store.similarity_search(q, k=4); tut.append(time.perf_counter() - t)
+    chunks = kb.chunk_count()
+    return [
+        (f"search hybrid, warm ({chunks} chunks)", ms(search_t), ms(tut), f"peer: similarity_search(k=4); {len(questions)} questions"),
+        ("search dense only, warm", ms(dense_t), ms(tut), "same embedding + FAISS path as the peer"),
+        ("ask (retrieval + extractive answer), warm", ms(ask_t), ms(tut), "peer has no answerer"),
+        (f"query embedding alone ({kb.embedder.backend})", ms(embed_t), "", "included in every row above"),
+    ]
+
+
+def synthetic_vectors(count: int, dimension: int, seed: int) -> Any:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((max(1, count // 200), dimension), dtype=np.float32)
+    centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+    out = np.empty((count, dimension), dtype=np.float32)
+    step = 100_000
+    for begin in range(0, count, step):
+        n = min(step, count - begin)
+        part = centers[rng.integers(0, len(centers), n)] + rng.standard_normal((n, dimension), dtype=np.float32) * (
+            1.6 / math.sqrt(dimension))
+        out[begin : begin + n] = part / np.linalg.norm(part, axis=1, keepdims=True)
+    return out
+
+
+def synthetic_index(count: int, folder: Path, vectors: Any) -> None:
+    """A real kb index version (SQLite with FTS5 + FAISS + manifest) over synthetic chunks."""
+    import numpy as np
+
+    from kb.chunking import Chunker
+    from kb.config import BUNDLED_MODEL, Settings
+    from kb.store import IndexDatabase, Manifest, VectorIndex
+    from kb.store.layout import DATABASE, MANIFEST, VECTORS, new_build_dir, publish
+    from kb.store.vectors import IndexPlan
+    from kb.types import Chunk, SourceDocument
+
+    rng = np.random.default_rng(count)
+    vocabulary = ["".join(rng.choice(list("abcdefghiklmnoprstuvwy"), size=int(rng.integers(3, 10)))) for _ in range(30_000)]
+    weights = 1.0 / np.arange(1, len(vocabulary) + 1)
+    weights /= weights.sum()
+    per_doc = 100
+    build = new_build_dir(folder)
+    db = IndexDatabase.create(build / DATABASE)
+    words = rng.choice(len(vocabulary), size=(count, 100), p=weights)
+    for doc_start in range(0, count, per_doc):
+        chunks, pieces, offset = [], [], 0
+        for i in range(doc_start, min(count, doc_start + per_doc)):
+            text = " ".join(vocabulary[w] for w in words[i])
+            chunks.append(Chunk(f"doc{doc_start // per_doc}.txt", i - doc_start, offset, offset + len(text), text))
+            pieces.append(text)
+            offset += len(text) + 2
+        body = "\n\n".join(pieces)
+        document = SourceDocument(f"doc{doc_start // per_doc}.txt", f"doc {doc_start // per_doc}", body, f"{doc_start:064x}")
+        db.add_document(document, chunks, vectors[doc_start : doc_start + len(chunks)])
+    db.commit()
+    ids, matrix = db.vectors(vectors.shape[1])
+    db.close()
+    index = VectorIndex.build(ids, matrix, vectors.shape[1], IndexPlan.from_settings(Settings()))
+    index.save(build / VECTORS)
+    Manifest(model=BUNDLED_MODEL, dimension=vectors.shape[1], chunker=Chunker(800, 120).signature, embed_title=True,
+             faiss=index.describe(), documents=math.ceil(count / per_doc), chunks=len(ids)).write(build / MANIFEST)
+    publish(folder, build)
+    return None
+
+
+def rss_mib() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def bench_scale(args: argparse.Namespace, tmp: Path) -> list[Row]:
+    import numpy as np
+
+    from kb.config import Settings
+    from kb.retrieval import Retriever
+    from kb.store import Snapshot
+    from kb.store.vectors import exact_top_k
+
+    rows: list[Row] = []
+    dimension = 384
+    for count in args.sizes:
+        folder = tmp / f"synthetic-{count}"
+        vectors = synthetic_vectors(count, dimension, seed=count)
+        started = time.perf_counter()
+        synthetic_index(count, folder, vectors)
+        build_s = time.perf_counter() - started
+        rng = np.random.default_rng(99)
+        picks = rng.choice(count, size=args.scale_queries, replace=False)
+        queries = vectors[picks] + rng.standard_normal((len(picks), dimension), dtype=np.float32) * (0.5 / math.sqrt(dimension))
+        queries = np.ascontiguousarray(queries / np.linalg.norm(queries, axis=1, keepdims=True), dtype=np.float32)
+        truth = exact_top_k(vectors, queries, 10)  # row i holds chunk id i + 1 (SQLite rowids)
+        del vectors
+        before = rss_mib()
+        snapshot = Snapshot.open(folder)
+        loaded = rss_mib() - before
+        retriever = Retriever(snapshot, Settings())
+        texts = []
+        for p in picks:
+            row = snapshot.database.chunks([int(p) + 1])[int(p) + 1]
+            texts.append(" ".join(row.text.split()[10:16]))
+        dense_t, lexical_t, hybrid_t, found = [], [], [], []
+        for text, query in zip(texts, queries):
+            t = time.perf_counter(); hits = snapshot.vectors.search(query, 50); dense_t.append(time.perf_counter() - t)
+            found.append([cid - 1 for cid, _ in hits[:10]])
+            t = time.perf_counter(); retriever.lexical.run(text, 50); lexical_t.append(time.perf_counter() - t)
+            t = time.perf_counter(); retriever.run(text, query, 10, "hybrid"); hybrid_t.append(time.perf_counter() - t)
+        recall = float(np.mean([len(set(t.tolist()) & set(f)) / 10 for t, f in zip(truth, found)]))
+        info = snapshot.manifest.faiss
+        disk = sum(p.stat().st_size for p in snapshot.folder.iterdir()) / 2**20
+        rows += [
+            (f"{count:,} chunks: dense search (k=50)", ms(dense_t), "", f"{info.get('type')}, recall@10 {recall:.3f} vs exact"
+             f"{', nprobe ' + str(info['nprobe']) if 'nprobe' in info else ''}"),
+            (f"{count:,} chunks: lexical FTS5 (k=50)", ms(lexical_t), "", "6-word queries, fuzzy expansion on"),
+            (f"{count:,} chunks: hybrid retrieval (k=10)", ms(hybrid_t), "", "dense + FTS5 + RRF + SQLite rows; add query embedding"),
+            (f"{count:,} chunks: memory", f"FAISS {info.get('memory_mb')} MiB", "",
+             f"RSS +{loaded:.0f} MiB on open; on disk {disk:.0f} MiB (SQLite text+vectors+FTS); build {build_s:.0f} s"),
+        ]
+        snapshot.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_serve(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> list[Row]:
+    if not (ROOT / "kb" / "commands" / "serve.py").is_file():
+        return [("kb serve", "pending", "", "kb/commands/serve.py not present yet")]
+    import psutil
+
+    port = free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(kb_cli("serve", "--sources", str(state["folder"]), "--index", str(state["index"]),
+                                   "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0.0
+    watched = psutil.Process(proc.pid)
+
+    def sample() -> None:
+        nonlocal peak
+        try:
+            total = watched.memory_info().rss + sum(c.memory_info().rss for c in watched.children(recursive=True))
+            peak = max(peak, total / 2**20)
+        except psutil.Error:
+            pass
+
+    try:
+        while True:
+            sample()
+            if proc.poll() is not None:
+                return [("kb serve", "failed", "", (proc.stderr.read() if proc.stderr else "")[-160:].replace("\n", " "))]
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+            if time.perf_counter() - started > 180:
+                return [("kb serve", "no answer in 180 s", "", "")]
+        up = time.perf_counter() - started
+        from gradio_client import Client
+
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        result = client.predict(state["questions"][0], api_name="/ask")
+        first = time.perf_counter() - started
+        sample()
+        ok = isinstance(result, dict) and "answer" in result
+        for _ in range(5):
+            client.predict(state["questions"][1], api_name="/ask")
+            sample()
+        return [
+            ("kb serve: launch to first answer", f"{first:.1f} s", "", f"port open after {up:.1f} s; answer {'ok' if ok else 'MALFORMED'}"),
+            ("kb serve: peak RSS", f"{peak:.0f} MiB", "", "sampled over launch + 6 API answers"),
+        ]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# -- main ------------------------------------------------------------------------------------------
+def table(rows: list[Row], header: str) -> str:
+    widths = [max(len(r[i]) for r in rows + [("what", "kb", "peer (tutorial)", "note")]) for i in range(4)]
+    lines = [header, "| " + " | ".join(h.ljust(w) for h, w in zip(("what", "kb", "peer (tutorial)", "note"), widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="kb speed benchmark (prints one table)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of sections: {','.join(SECTIONS)}")
+    parser.add_argument("--sizes", default="10000,100000", help="synthetic corpus sizes for `scale` (1000000 is slow)")
+    parser.add_argument("--quick", action="store_true", help="small samples: a smoke run, not a measurement")
+    parser.add_argument("--queries", type=int, default=200, help="questions timed in `query`")
+    parser.add_argument("--torch-build", action="store_true", help="also time a full kb build with backend=torch")
+    parser.add_argument("--model", default="", help="embedding model path (default: the bundled MiniLM)")
+    parser.add_argument("--model-cache", default="", help="ONNX cache folder (default: kb's)")
+    parser.add_argument("--shared", default=str(SHARED), help="folder with squad-dev-sample.json (default: ../shared/eval)")
+    args = parser.parse_args()
+    globals()["SHARED"] = Path(args.shared)
+    args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.embed_chunks = 128 if args.quick else 512
+    args.scale_queries = 50 if args.quick else 200
+    if args.quick:
+        args.queries = min(args.queries, 40)
+        args.sizes = [s for s in args.sizes if s <= 10_000] or [10_000]
+    wanted = [s for s in args.only.split(",") if s]
+    unknown = set(wanted) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    needs_squad = {"rebuild", "query", "serve"} & set(wanted)
+    if needs_squad and "build" not in wanted:
+        wanted.insert(0, "build")  # they run on the index the build section makes
+
+    load_before = os.getloadavg()
+    rows: list[Row] = []
+    state: dict[str, Any] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        for section in SECTIONS:
+            if section not in wanted:
+                continue
+            print(f"[bench] {section} ...", file=sys.stderr, flush=True)
+            if section == "embedding":
+                rows += bench_embedding(args)
+            elif section == "build":
+                rows += bench_build(args, tmp, state)
+            elif section == "rebuild":
+                rows += bench_rebuild(args, tmp, state)
+            elif section == "query":
+                rows += bench_query(args, tmp, state)
+            elif section == "scale":
+                rows += bench_scale(args, tmp)
+            elif section == "serve":
+                rows += bench_serve(args, tmp, state)
+    load_after = os.getloadavg()
+    header = (f"kb benchmark {time.strftime('%Y-%m-%d %H:%M')} | {platform.processor() or platform.machine()}, "
+              f"{os.cpu_count()} CPUs, load avg {load_before[0]:.1f} -> {load_after[0]:.1f} | "
+              f"{time.perf_counter() - started:.0f} s{' | QUICK' if args.quick else ''}\n"
+              f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(table(rows, header))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

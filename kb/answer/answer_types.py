@@ -1,0 +1,100 @@
+"""What kind of answer a question expects, and whether a sentence can supply it.
+
+Classic question-answering signal: "How many ..." wants a number, "When ..." a date, "Who ..." a name,
+"What does FSB stand for?" an expansion of FSB. A sentence that talks about the right subject but cannot
+contain the expected kind of answer ("Hokkaido lies between ...") should not be quoted as the answer to
+"What is the population of Hokkaido?", and the answerer uses this to rank sentences and to abstain.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from kb.text import STOPWORDS, fold
+
+
+class AnswerType(str, Enum):
+    NUMBER = "number"
+    DATE = "date"
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PLACE = "place"
+    EXPANSION = "expansion"
+
+
+_NUMBER_Q = re.compile(
+    r"\b(how (many|much|old|far|long|large|big|tall|high|deep|wide|often|fast)|what (number|percentage|percent|"
+    r"proportion|fraction|share|amount|size|population)|population of|how much)\b", re.I)
+_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|century|decade|time|period|era)\b|\bin what year\b", re.I)
+_PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(which|what) (person|man|woman|king|president|author|writer|scientist)\b", re.I)
+_ORG_Q = re.compile(
+    r"\b(which|what) (company|companies|organi[sz]ation|agency|firm|group|newspaper|publication|publisher|website|"
+    r"magazine|network|institution|university|party|team|club|corporation|business|outlet|department)\b", re.I)
+_PLACE_Q = re.compile(r"^\s*where\b|\b(which|what) (country|city|town|region|state|place|continent|island|location|province)\b", re.I)
+_EXPANSION_Q = re.compile(r"\bwhat (does|do|is) (?:the )?([A-Z][A-Za-z]{1,7}|[A-Z]{2,8}) (stand for|mean|short for)\b|\b(?:acronym|abbreviation)\b", re.I)
+
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter"
+_HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+_HAS_DATE = re.compile(
+    r"\b(1\d{3}|20\d{2})s?\b|\b(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|century|centuries|decade|bc|ad|bce)\b", re.I)
+_ORG_WORD = re.compile(
+    r"\b(Ltd|Inc|Corp|Corporation|Company|Co|LLC|GmbH|Group|Agency|Service|Organi[sz]ation|Association|Institute|"
+    r"University|Council|Committee|Ministry|Department|Bureau|Foundation|Party|Times|Post|News|Press|Network|Bank|"
+    r"Express|Airlines|Society|Commission|Federation|Union|Club)\b")
+_CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z\u00C0-\u024F'’-]+")
+_PLACE_CUE = re.compile(r"\b(in|at|from|near|to|into|across|based|capital|city|country|region)\s+(the\s+)?[A-Z]|-based\b")
+
+
+def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
+    """The answer type a question asks for, with the acronym for expansion questions."""
+    m = _EXPANSION_Q.search(question)
+    if m and m.group(2):
+        return AnswerType.EXPANSION, m.group(2)
+    if _NUMBER_Q.search(question):
+        return AnswerType.NUMBER, None
+    if _DATE_Q.search(question):
+        return AnswerType.DATE, None
+    if _ORG_Q.search(question):
+        return AnswerType.ORGANIZATION, None
+    if _PERSON_Q.search(question):
+        return AnswerType.PERSON, None
+    if _PLACE_Q.search(question):
+        return AnswerType.PLACE, None
+    return None, None
+
+
+def _new_names(sentence: str, question_words: set[str]) -> list[str]:
+    """Capitalized words of the sentence (not its first word) that the question does not already contain."""
+    return [w for w in _CAPITALIZED.findall(sentence) if fold(w) not in question_words and fold(w) not in STOPWORDS]
+
+
+def expands(sentence: str, acronym: str) -> bool:
+    """True when the sentence spells the acronym out: 'Federal Security Service (FSB)' or 'FSB (Federal ...)'."""
+    letters = acronym.upper()
+    words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
+    significant = [w for w in words if w.lower() not in ("of", "the", "and", "for", "de", "du", "la", "&")]
+    for i in range(len(significant) - len(letters) + 1):
+        window = significant[i : i + len(letters)]
+        if "".join(w[0].upper() for w in window) == letters and all(w[0].isupper() for w in window):
+            if any(w.upper() == letters for w in window):
+                continue
+            return True
+    return False
+
+
+def supplies(sentence: str, kind: AnswerType, question_words: set[str], acronym: str | None = None) -> bool:
+    """Can this sentence contain an answer of the expected kind (that the question itself does not give)?"""
+    if kind is AnswerType.NUMBER:
+        return bool(_HAS_NUMBER.search(sentence))
+    if kind is AnswerType.DATE:
+        return bool(_HAS_DATE.search(sentence))
+    if kind is AnswerType.EXPANSION:
+        return acronym is not None and expands(sentence, acronym)
+    names = _new_names(sentence, question_words)
+    if kind is AnswerType.ORGANIZATION:
+        return bool(_ORG_WORD.search(sentence)) or len(names) >= 2
+    if kind is AnswerType.PLACE:
+        return bool(names) and bool(_PLACE_CUE.search(sentence))
+    return bool(names)  # PERSON

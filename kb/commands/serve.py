@@ -1,0 +1,96 @@
+"""`kb serve`: the chat UI at http://127.0.0.1:7860.
+
+The server starts at once; the index is brought up to date in the background (built when missing, updated
+when sources changed) with its progress shown in the app's status bar. It binds to localhost unless --host
+says otherwise, never creates a public share link unless --share is given, and --auth USER:PASSWORD (or the
+KB_AUTH environment variable) asks for a login.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TextIO
+
+from kb.errors import UsageError
+
+AUTH_ENV = "KB_AUTH"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from kb.cli import add_common_options
+
+    p = subparsers.add_parser(
+        "serve", help="the chat UI in a browser (http://127.0.0.1:7860)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common_options(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--share", action="store_true", help="also create a public gradio.live link (off by default)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help=f"require this login (default: ${AUTH_ENV} when set)")
+    p.add_argument("--watch", action="store_true", help="re-index automatically when files in the sources folder change")
+    p.add_argument("--no-build", action="store_true", help="do not update the index at start")
+    p.set_defaults(func=run)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:password' -> (user, password); the password may contain ':'."""
+    if value is None or value == "":
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise UsageError("--auth expects USER:PASSWORD with both parts non-empty")
+    return user, password
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kb.cli import settings_from
+
+    auth = parse_auth(args.auth if args.auth is not None else os.environ.get(AUTH_ENV))
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
+    settings = settings_from(args)
+    if not settings.sources.is_dir():
+        raise UsageError(f"sources folder {settings.sources} does not exist")
+    if args.host not in LOCAL_HOSTS and auth is None:
+        print(f"kb serve: warning: listening on {args.host} without --auth: anyone who can reach this machine "
+              "can read and change the documents", file=err)
+
+    from kb.knowledge_base import KnowledgeBase
+    from kb.watch import Changes, SourceWatcher
+    from ui.app import launch
+    from ui.service import KBService
+
+    service = KBService(KnowledgeBase(settings=settings))
+    if not args.no_build:
+        service.rebuild_in_background(reason="startup")
+    watcher = None
+    if args.watch:
+        def on_change(changes: Changes) -> None:
+            print(f"kb serve: sources changed ({changes.summary()}); re-indexing", file=err, flush=True)
+            try:
+                service.rebuild(reason=f"watch: {changes.summary()}")
+            except Exception as exc:
+                print(f"kb serve: re-index failed: {exc}", file=err, flush=True)
+
+        watcher = SourceWatcher(settings.sources, on_change).start()
+    host = "[::1]" if args.host == "::1" else args.host
+    print(f"kb serve: http://{host}:{args.port} (sources {settings.sources}, index {settings.index})",
+          file=out, flush=True)
+    try:
+        launch(service, host=args.host, port=args.port, share=args.share, auth=auth, quiet=True)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+    finally:
+        if watcher is not None:
+            watcher.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from kb.cli import main
+
+    sys.exit(main(["serve", *sys.argv[1:]]))

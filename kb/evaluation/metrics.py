@@ -1,0 +1,112 @@
+"""Metric primitives shared by `kb eval` and the peer benchmark, so every system is scored by the same code.
+
+A system's reply to one question is an ``Outcome``: its ranked spans, its answer text, whether it abstained,
+its citations. Everything here is a pure function of questions and outcomes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from kb.answer.extractive import answer_contains
+from kb.evaluation.datasets import EvalQuestion
+
+
+@dataclass(frozen=True)
+class Span:
+    """A retrieved passage or a cited sentence: where it is, and the text the system claims is there."""
+
+    source: str
+    start: int
+    end: int
+    text: str = ""
+
+
+@dataclass
+class Outcome:
+    ranked: list[Span]
+    answer: str = ""
+    abstained: bool = False
+    citations: list[Span] = field(default_factory=list)
+    ms: float = 0.0
+    valid_citations: int | None = None  # filled by check_citations; None = not checked
+    error: str | None = None  # the system refused the question (e.g. a kb UsageError)
+
+
+def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """Half-open [start, end) intervals share at least one character."""
+    return a_start < b_end and b_start < a_end
+
+
+def is_gold(question: EvalQuestion, span: Span) -> bool:
+    """SQuAD questions: the span overlaps the gold paragraph in the same file. JSONL: it comes from a gold source."""
+    if question.unanswerable:
+        return False
+    if question.spans:
+        return any(g.source == span.source and overlaps(span.start, span.end, g.start, g.end) for g in question.spans)
+    name = span.source.rsplit("/", 1)[-1]
+    return any(span.source.startswith(p) or name.startswith(p) for p in question.sources)
+
+
+def first_gold_rank(question: EvalQuestion, ranked: Sequence[Span], k: int = 10) -> int | None:
+    """1-based rank of the first gold passage within the top k, or None."""
+    for rank, span in enumerate(ranked[:k], start=1):
+        if is_gold(question, span):
+            return rank
+    return None
+
+
+def hit_at(ranks: Sequence[int | None], k: int) -> float:
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def mrr_at(ranks: Sequence[int | None], k: int = 10) -> float:
+    return sum(1.0 / r for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def answer_correct(question: EvalQuestion, outcome: Outcome) -> bool:
+    """An answer is right when it did not abstain and contains a gold answer as whole words (any case)."""
+    if outcome.abstained or question.unanswerable:
+        return False
+    return any(answer_contains(outcome.answer, gold) for gold in question.answers)
+
+
+def citation_gold(question: EvalQuestion, outcome: Outcome) -> bool:
+    return any(is_gold(question, c) for c in outcome.citations)
+
+
+def citation_is_valid(citation: Span, document_text: str | None) -> bool:
+    """The cited text must be exactly what the document holds at [start:end]."""
+    return (
+        document_text is not None
+        and 0 <= citation.start < citation.end <= len(document_text)
+        and document_text[citation.start:citation.end] == citation.text
+    )
+
+
+def abstain_precision_recall(must_abstain: Sequence[bool], abstained: Sequence[bool]) -> tuple[float | None, float | None]:
+    """Precision: of the abstentions, the share that should have been. Recall: of the must-abstains, the share that did.
+
+    None where the denominator is zero (no abstentions / no unanswerable questions).
+    """
+    tp = sum(1 for m, a in zip(must_abstain, abstained) if m and a)
+    n_abstained = sum(1 for a in abstained if a)
+    n_must = sum(1 for m in must_abstain if m)
+    return (tp / n_abstained if n_abstained else None, tp / n_must if n_must else None)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in [0, 100]); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return float(ordered[min(rank, len(ordered)) - 1])
+
+
+__all__ = [
+    "Outcome", "Span", "abstain_precision_recall", "answer_correct", "citation_gold", "citation_is_valid",
+    "first_gold_rank", "hit_at", "is_gold", "mrr_at", "overlaps", "percentile",
+]

@@ -1,0 +1,163 @@
+"""Citation checking: does the passage a sentence cites really say what the sentence says?
+
+A model, especially a small one, cites passages that do not exist, cites the wrong passage, or writes
+sentences without citations. Each sentence of a reply is checked on its own:
+
+* every ``[n]`` must name a passage that was in the prompt (1..k);
+* a cited passage must *support* the sentence: ``support = w * cosine + (1 - w) * overlap`` where ``cosine`` is
+  the best embedding cosine between the sentence and one sentence of the passage, and ``overlap`` is the share
+  of the sentence's content terms (stemmed, misspellings tolerated) found in the passage.
+  Without an embedder only ``overlap`` is used, against its own threshold.
+
+The thresholds (``SUPPORT_THRESHOLD``, ``LEXICAL_THRESHOLD``) were calibrated with ``python -m
+kb.generation.calibrate`` on SQuAD statements against their own paragraph (supported) and the most similar other
+paragraph of the same article (not supported); see docs/integrations.md for the numbers.
+
+A sentence is kept when at least one of its citations is valid and supporting; only the supporting citations
+are kept on it. Sentences with no valid, supporting citation are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from kb.answer.extractive import term_overlap
+from kb.text import Sentence, content_terms, split_sentences, words
+from kb.types import Passage
+
+#: Calibrated on SQuAD (see kb.generation.calibrate / docs/integrations.md).
+SUPPORT_THRESHOLD = 0.55
+LEXICAL_THRESHOLD = 0.5
+COSINE_WEIGHT = 0.5
+
+# [1], [1][2], [1, 2], [1; 3], [Passage 2], [source 1] -- what models actually write.
+MARKER = re.compile(
+    r"\[\s*(?:(?:passages?|sources?|docs?|documents?)\s*)?(\d{1,3}(?:\s*(?:,|;|and|&)\s*\d{1,3})*)\s*\]",
+    re.IGNORECASE,
+)
+_ONLY_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+", re.IGNORECASE)
+
+
+class SentenceEmbedder(Protocol):
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+@dataclass
+class Support:
+    n: int  # passage number in the prompt (1-based)
+    passage: Passage
+    sentence: Sentence  # the passage's sentence closest to the claim, in document coordinates
+    score: float
+
+
+@dataclass
+class Claim:
+    """One sentence of the model's reply, with what its citations turned out to be worth."""
+
+    text: str  # the sentence without its [n] markers
+    cited: list[int]  # passage numbers as the model wrote them
+    supports: list[Support] = field(default_factory=list)
+    reason: str | None = None  # why it was dropped
+
+    @property
+    def kept(self) -> bool:
+        return bool(self.supports)
+
+
+def numbers(marker_body: str) -> list[int]:
+    return [int(x) for x in re.findall(r"\d+", marker_body)]
+
+
+def split_claims(reply: str) -> list[tuple[str, list[int]]]:
+    """Sentences of a reply with their cited numbers; markers written after the full stop stay with their sentence."""
+    pieces: list[tuple[str, list[int]]] = []
+    for sentence in split_sentences(reply):
+        text = sentence.text
+        lead = _ONLY_MARKERS.match(text)
+        if lead and pieces:
+            pieces[-1][1].extend(n for m in MARKER.finditer(lead.group()) for n in numbers(m.group(1)))
+            text = text[lead.end():]
+        cited = [n for m in MARKER.finditer(text) for n in numbers(m.group(1))]
+        clean = " ".join(MARKER.sub(" ", text).split())
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+        if not words(clean):
+            if cited and pieces:
+                pieces[-1][1].extend(cited)
+            continue
+        pieces.append((clean, cited))
+    return [(text, list(dict.fromkeys(cited))) for text, cited in pieces]
+
+
+class PassageEvidence:
+    """The passages of one question, split and embedded once, so each reply sentence is cheap to check."""
+
+    def __init__(self, passages: list[Passage], embedder: SentenceEmbedder | None = None) -> None:
+        self.passages = passages
+        self.embedder = embedder
+        self.sentences: list[list[Sentence]] = []
+        for p in passages:
+            found = [s for s in split_sentences(p.text, offset=p.start) if words(s.text)]
+            self.sentences.append(found or [Sentence(p.start, p.end, p.text)])
+        self.vectors: list[np.ndarray] | None = None
+        if embedder is not None:
+            flat = [s.text for group in self.sentences for s in group]
+            matrix = embedder.embed(flat) if flat else np.zeros((0, 1), dtype=np.float32)
+            self.vectors, i = [], 0
+            for group in self.sentences:
+                self.vectors.append(matrix[i : i + len(group)])
+                i += len(group)
+
+    def claim_vector(self, text: str) -> np.ndarray | None:
+        return None if self.embedder is None else self.embedder.embed([text])[0]
+
+    def support(self, text: str, n: int, vector: np.ndarray | None = None) -> tuple[float, Sentence]:
+        """Support of passage ``n`` (1-based) for the claim, and the passage sentence that best matches it."""
+        passage = self.passages[n - 1]
+        group = self.sentences[n - 1]
+        overlap = term_overlap(content_terms(text), passage.text)
+        if vector is None or self.vectors is None:
+            best = max(group, key=lambda s: term_overlap(content_terms(text), s.text))
+            return overlap, best
+        cosines = self.vectors[n - 1] @ vector
+        i = int(np.argmax(cosines))
+        return COSINE_WEIGHT * float(cosines[i]) + (1 - COSINE_WEIGHT) * overlap, group[i]
+
+
+class CitationVerifier:
+    def __init__(self, support_threshold: float = SUPPORT_THRESHOLD, lexical_threshold: float = LEXICAL_THRESHOLD) -> None:
+        self.support_threshold = support_threshold
+        self.lexical_threshold = lexical_threshold
+
+    def check(self, evidence: PassageEvidence, text: str, cited: list[int]) -> Claim:
+        claim = Claim(text, cited)
+        if not cited:
+            claim.reason = "no citation"
+            return claim
+        threshold = self.support_threshold if evidence.embedder is not None else self.lexical_threshold
+        vector = evidence.claim_vector(text)
+        problems = []
+        for n in cited:
+            if not 1 <= n <= len(evidence.passages):
+                problems.append(f"cites [{n}], which does not exist")
+                continue
+            score, sentence = evidence.support(text, n, vector)
+            if score >= threshold:
+                claim.supports.append(Support(n, evidence.passages[n - 1], sentence, score))
+            else:
+                problems.append(f"[{n}] does not support it (support {score:.2f} < {threshold:.2f})")
+        if not claim.supports:
+            claim.reason = "; ".join(problems)
+        return claim
+
+    def verify(self, evidence: PassageEvidence, reply: str) -> list[Claim]:
+        return [self.check(evidence, text, cited) for text, cited in split_claims(reply)]
+
+
+__all__ = [
+    "COSINE_WEIGHT", "LEXICAL_THRESHOLD", "MARKER", "SUPPORT_THRESHOLD", "CitationVerifier", "Claim",
+    "PassageEvidence", "Support", "split_claims",
+]

@@ -1,0 +1,196 @@
+"""Helpers shared by the reliability suite: a tiny corpus, hand-made PDFs, the CLI in-process, index checks.
+
+The corpus is deliberately tiny (a handful of chunks) so that every build, including the many killed and
+repeated ones, costs well under a second of embedding on two cores.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Three small documents about made-up things, so an answer can only come from the index.
+TINY_CORPUS: dict[str, str] = {
+    "lighthouse.txt": (
+        "The Brannock lighthouse\n\n"
+        "The Brannock lighthouse was built in 1874 by the engineer Mara Velt. "
+        "Its lamp can be seen from 22 nautical miles away on a clear night. "
+        "Keepers lived in the tower until the light was automated in 1961."
+    ),
+    "orchard.md": (
+        "# The Quillon orchard\n\n"
+        "The Quillon orchard grows forty varieties of pear on the southern slope. "
+        "Its oldest tree was planted by Odile Farsen in 1902 and still bears fruit. "
+        "The harvest festival is held on the second Sunday of September."
+    ),
+    "glacier.txt": (
+        "Tessaly glacier survey\n\n"
+        "Surveyors measured the Tessaly glacier in 2019 and found it had retreated 340 metres since 1990. "
+        "The survey team was led by the glaciologist Ivo Brandt."
+    ),
+}
+
+#: Questions the tiny corpus answers, with the document that must be cited.
+TINY_QUESTIONS: dict[str, str] = {
+    "Who built the Brannock lighthouse?": "lighthouse.txt",
+    "Who planted the oldest tree in the Quillon orchard?": "orchard.md",
+    "Who led the survey of the Tessaly glacier?": "glacier.txt",
+}
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """`kb ...` in this process (the model stays loaded): exit code, stdout, stderr."""
+    from kb.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_kb_subprocess(argv: list[str], timeout: float = 300, **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
+    """`kb ...` in a fresh interpreter (for locking and crash tests that need a separate process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kb.cli", *argv], cwd=ROOT, capture_output=True, text=True, timeout=timeout, **kwargs
+    )
+
+
+# -- PDFs --------------------------------------------------------------------------------------------------
+
+
+def _pdf_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def make_text_pdf(lines: list[str]) -> bytes:
+    """A minimal one-page PDF with a real text layer (Helvetica, one line per entry)."""
+    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({_pdf_escape(line)}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content.encode('latin-1'))} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def blank_pdf() -> bytes:
+    """A valid PDF whose only page has no text layer (what a scanner without OCR produces)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_text_pdf(["Secret text about the Brannock lamp."]))))
+    writer.encrypt(user_password="s3cret", owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# -- index checks ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class IndexState:
+    version: str
+    documents: dict[str, str]  # source -> sha256
+    chunks_per_document: dict[str, int]
+    chunk_count: int
+
+
+def check_index(index_dir: Path) -> IndexState:
+    """Open the live version and assert its parts agree: FAISS ids == SQLite chunk ids == FTS rows == manifest.
+
+    Every SQLite vector must also be found in FAISS (top hit with cosine ~1), so the two hold the same vectors,
+    not just the same ids.
+    """
+    from kb.store import Snapshot
+
+    snapshot = Snapshot.open(index_dir)
+    try:
+        db = snapshot.database
+        faiss_ids = snapshot.vectors.ids()
+        chunk_ids = db.chunk_ids()
+        fts_ids = db.fts_ids()
+        assert faiss_ids == chunk_ids, f"FAISS and SQLite disagree: {sorted(faiss_ids ^ chunk_ids)[:10]}"
+        assert fts_ids == chunk_ids, f"FTS and chunks disagree: {sorted(fts_ids ^ chunk_ids)[:10]}"
+        assert snapshot.manifest.chunks == len(chunk_ids)
+        docs = db.documents()
+        assert snapshot.manifest.documents == len(docs)
+        ids, matrix = db.vectors(snapshot.manifest.dimension)
+        for cid, vector in zip(ids, matrix):
+            hits = snapshot.vectors.search(vector, 1)
+            assert hits and hits[0][1] > 0.999, f"vector of chunk {cid} is not in FAISS"
+        for row in db.chunks(chunk_ids).values():
+            text = db.document_text(row.source)
+            assert text is not None and text[row.start : row.end] == row.text, f"bad span in {row.source}"
+        return IndexState(
+            version=snapshot.version,
+            documents={d.source: d.sha256 for d in docs},
+            chunks_per_document={d.source: d.chunks for d in docs},
+            chunk_count=len(chunk_ids),
+        )
+    finally:
+        snapshot.close()
+
+
+def corpus_state(folder: Path, chunk_size: int = 800, chunk_overlap: int = 120) -> dict[str, tuple[str, int]]:
+    """What a correct index of ``folder`` holds: source -> (sha256, number of chunks)."""
+    from kb.chunking import Chunker
+    from kb.sources import read_document, scan_sources
+
+    chunker = Chunker(chunk_size, chunk_overlap)
+    files, _ = scan_sources(folder, 1 << 30)
+    state = {}
+    for f in files:
+        document = read_document(f.path, f.source)
+        state[f.source] = (document.sha256, len(chunker.run(document)))
+    return state
+
+
+def state_of(index: IndexState) -> dict[str, tuple[str, int]]:
+    return {s: (h, index.chunks_per_document[s]) for s, h in index.documents.items()}
+
+
+def one_line(message: str) -> bool:
+    return "\n" not in message.strip() and "Traceback" not in message
+
+
+def env_without_kb() -> dict[str, str]:
+    """The environment minus KB_* settings, so a developer's shell cannot change what a subprocess test does."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("KB_")}

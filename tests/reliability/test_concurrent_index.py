@@ -1,0 +1,99 @@
+"""Two rebuilds at once: the second exits 6 with a clear "being rebuilt" message, or waits with --wait; no damage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from reliability_support import ROOT, TINY_CORPUS, check_index, corpus_state, env_without_kb, one_line, run_cli, \
+    run_kb_subprocess, state_of, write_files
+
+from kb.errors import IndexBusyError
+from kb.store import build_lock
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    write_files(sources, TINY_CORPUS)
+    code, _, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])
+    assert code == 0, err
+    return sources, index
+
+
+def _kb(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kb.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env_without_kb())
+
+
+def test_second_kb_index_exits_6_while_locked(tiny):
+    sources, index = tiny
+    (sources / "new.txt").write_text("A new document about the Tessaly ferry timetable.", encoding="utf-8")
+    before = check_index(index)
+    with build_lock(index):  # exactly what a running `kb index` holds
+        done = run_kb_subprocess(["index", "--sources", str(sources), "--index", str(index)], env=env_without_kb())
+    assert done.returncode == 6, done.stderr
+    assert one_line(done.stderr) and "being rebuilt" in done.stderr and done.stdout == ""
+    assert check_index(index) == before  # untouched
+
+
+def test_kb_index_wait_waits_for_the_lock(tiny):
+    sources, index = tiny
+    (sources / "new.txt").write_text("A new document about the Tessaly ferry timetable.", encoding="utf-8")
+    released = threading.Event()
+    with build_lock(index):
+        proc = _kb(["index", "--sources", str(sources), "--index", str(index), "--wait", "120"])
+        time.sleep(2.0)  # it starts and blocks on the lock meanwhile
+        assert proc.poll() is None, proc.communicate()
+        released.set()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "added 1" in out
+    assert state_of(check_index(index)) == corpus_state(sources)
+
+
+def test_threads_in_one_process_are_serialized(tiny):
+    from kb import KnowledgeBase
+
+    sources, index = tiny
+    kb = KnowledgeBase(sources, index)
+    errors: list[BaseException] = []
+    with build_lock(index):
+        thread = threading.Thread(target=lambda: errors.append(_catch(lambda: kb.build(full=True))))
+        thread.start()
+        thread.join(timeout=120)
+    assert len(errors) == 1 and isinstance(errors[0], IndexBusyError)
+
+
+def _catch(fn):
+    try:
+        fn()
+    except BaseException as exc:  # noqa: BLE001 - handed to the asserting thread
+        return exc
+    return None
+
+
+@pytest.mark.slow
+def test_two_real_rebuilds_at_once(tiny):
+    """Two real `kb index --full` racing: each finishes or says it is busy; the index is whole afterwards."""
+    sources, index = tiny
+    (sources / "new.txt").write_text("A new document about the Tessaly ferry timetable.", encoding="utf-8")
+    first_version = check_index(index).version
+    waiting = [_kb(["index", "--sources", str(sources), "--index", str(index), "--full", "--wait", "300"])
+               for _ in range(2)]
+    impatient = _kb(["index", "--sources", str(sources), "--index", str(index), "--full"])
+    results = [(p.wait(timeout=600), *p.communicate()) for p in waiting + [impatient]]
+    for code, out, err in results[:2]:
+        assert code == 0, err
+    code, out, err = results[2]
+    assert code in (0, 6), err
+    if code == 6:
+        assert one_line(err) and "being rebuilt" in err
+    state = check_index(index)
+    assert state_of(state) == corpus_state(sources)
+    published = 2 + (code == 0)
+    assert int(state.version[1:]) == int(first_version[1:]) + published  # each finished build published once

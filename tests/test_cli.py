@@ -1,0 +1,96 @@
+"""The command line contract other tools depend on: JSON shapes, stdin streaming, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from kb.cli import main
+
+
+def run(argv, stdin: str | None = None, monkeypatch=None):
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _where(kb):
+    return ["--sources", str(kb.settings.sources), "--index", str(kb.settings.index)]
+
+
+def test_ask_json_shape(seed_kb):
+    code, out, _ = run(["ask", "--json", *_where(seed_kb), "Who verified the letter?"])
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"question", "answer", "abstained", "citations", "passages", "ms"}
+    assert data["question"] == "Who verified the letter?" and data["abstained"] is False
+    assert data["citations"] and data["passages"] and data["ms"] > 0
+    fields = {"n", "source", "title", "start", "end", "text", "score"}
+    for item in data["citations"] + data["passages"]:
+        assert fields - {"n"} <= set(item)
+        assert seed_kb.document_text(item["source"])[item["start"] : item["end"]] == item["text"]
+    assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
+
+
+def test_ask_text_output_lists_citations(seed_kb):
+    code, out, _ = run(["ask", *_where(seed_kb), "What does FSB stand for?"])
+    assert code == 0 and "[1]" in out and "Federal Security Service" in out
+
+
+def test_search_json_and_k(seed_kb):
+    code, out, _ = run(["search", "--json", "-k", "3", *_where(seed_kb), "Kuril Islands dispute"])
+    data = json.loads(out)
+    assert code == 0 and len(data["passages"]) == 3
+    scores = [p["score"] for p in data["passages"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_stdin_questions_give_json_lines(seed_kb, monkeypatch):
+    code, out, _ = run(["ask", *_where(seed_kb)], "Who is Igor Sushko?\n\nWho won the 2022 FIFA World Cup?\n", monkeypatch)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [d["question"] for d in lines] == ["Who is Igor Sushko?", "Who won the 2022 FIFA World Cup?"]
+    assert lines[0]["abstained"] is False and lines[1]["abstained"] is True and lines[1]["citations"] == []
+
+
+def test_index_json_report(make_kb):
+    kb = make_kb({"a.txt": "A\n\nApples are red.", "bad.txt": ""})
+    code, out, err = run(["index", "--json", *_where(kb)])
+    data = json.loads(out)
+    assert code == 0 and data["added"] == ["a.txt"] and data["chunks"] == 1
+    assert data["errors"] == [{"source": "bad.txt", "error": "empty file"}]
+    assert "skipped bad.txt: empty file" in err
+    code, out, _ = run(["index", *_where(kb)])
+    assert out.startswith("added 0, updated 0, removed 0, unchanged 1, 1 chunks")
+    assert run(["index", "--strict", *_where(kb)])[0] == 7
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["ask", "   "], 2, "question is empty"),
+        (["ask", "x" * 5000], 2, "limit is"),
+        (["search", "hello"], 3, "run `kb index`"),
+    ],
+)
+def test_errors_are_one_line_with_exit_codes(tmp_path, argv, code, message):
+    (tmp_path / "src").mkdir()
+    where = ["--sources", str(tmp_path / "src"), "--index", str(tmp_path / "idx")]
+    got, out, err = run([argv[0], *where, *argv[1:]])
+    assert got == code and message in err and err.count("\n") == 1 and out == ""
+
+
+def test_unreadable_sources_folder(tmp_path):
+    got, _, err = run(["index", "--sources", str(tmp_path / "missing"), "--index", str(tmp_path / "idx")])
+    assert got == 2 and "does not exist" in err
+
+
+def test_config_prints_effective_settings(tmp_path, monkeypatch):
+    (tmp_path / "kb.toml").write_text("chunk_size = 640\ntop_k = 7\n")
+    monkeypatch.setenv("KB_TOP_K", "9")
+    code, out, _ = run(["config", "--sources", str(tmp_path)])
+    assert code == 0 and "chunk_size = 640" in out and "top_k = 9" in out

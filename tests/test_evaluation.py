@@ -1,0 +1,284 @@
+"""The evaluation harness: metric primitives on hand-made cases, SQuAD -> corpus conversion, and `kb eval`."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED_EVAL, seed_questions
+from kb.cli import main
+from kb.errors import UsageError
+from kb.evaluation import EvalQuestion, GoldSpan, Outcome, Span, load_questions, select, squad_corpus, summarize
+from kb.evaluation.datasets import article_split, is_squad, load_jsonl
+from kb.evaluation.metrics import (
+    abstain_precision_recall, answer_correct, citation_is_valid, first_gold_rank, hit_at, is_gold, mrr_at, overlaps,
+    percentile,
+)
+
+# -- metric primitives ------------------------------------------------------------------------------------------
+
+
+def test_overlap_is_half_open():
+    assert overlaps(0, 10, 9, 20)
+    assert overlaps(5, 6, 0, 100)
+    assert not overlaps(0, 10, 10, 20)  # touching is not overlapping
+    assert not overlaps(30, 40, 0, 30)
+
+
+def test_gold_by_span_and_by_source_prefix():
+    squad = EvalQuestion("1", "q?", ("x",), ("a.txt",), (GoldSpan("a.txt", 100, 200),))
+    assert is_gold(squad, Span("a.txt", 150, 400))
+    assert not is_gold(squad, Span("a.txt", 200, 400))  # right file, next paragraph
+    assert not is_gold(squad, Span("b.txt", 150, 180))  # same offsets, other file
+    seeds = EvalQuestion("2", "q?", ("x",), ("001", "002"))
+    assert is_gold(seeds, Span("001_abc.txt", 0, 5))
+    assert is_gold(seeds, Span("sub/002_x.txt", 0, 5))  # prefix of the file name inside a folder
+    assert not is_gold(seeds, Span("003_abc.txt", 0, 5))
+    assert not is_gold(EvalQuestion("3", "q?", unanswerable=True), Span("001.txt", 0, 5))
+
+
+def test_rank_hit_and_mrr():
+    q = EvalQuestion("1", "q?", ("x",), ("g",))
+    ranked = [Span("a", 0, 1), Span("b", 0, 1), Span("g1", 0, 1), Span("g2", 0, 1)]
+    assert first_gold_rank(q, ranked) == 3
+    assert first_gold_rank(q, ranked, k=2) is None
+    ranks = [1, 3, None, 7]
+    assert hit_at(ranks, 1) == 0.25
+    assert hit_at(ranks, 5) == 0.5
+    assert hit_at(ranks, 10) == 0.75
+    assert mrr_at(ranks, 10) == pytest.approx((1 + 1 / 3 + 1 / 7) / 4)
+    assert mrr_at(ranks, 5) == pytest.approx((1 + 1 / 3) / 4)
+    assert hit_at([], 1) == 0.0
+
+
+def test_answer_matching_is_whole_word_and_case_insensitive():
+    q = EvalQuestion("1", "Who?", ("Christo Grozev", "Bellingcat"), ("001",))
+    assert answer_correct(q, Outcome([], "the letter was checked by christo GROZEV [1]"))
+    assert answer_correct(q, Outcome([], "founded by (Bellingcat)."))
+    assert not answer_correct(q, Outcome([], "Christo Grozeva said"))  # not a whole word
+    assert not answer_correct(q, Outcome([], "Grozev"))  # only part of the gold answer
+    assert not answer_correct(q, Outcome([], "christo grozev", abstained=True))  # abstaining is never right
+    assert not answer_correct(EvalQuestion("2", "q", unanswerable=True), Outcome([], "anything"))
+
+
+def test_abstain_precision_recall():
+    must = [True, True, False, False, True]
+    did = [True, False, True, False, True]
+    precision, recall = abstain_precision_recall(must, did)
+    assert precision == pytest.approx(2 / 3)
+    assert recall == pytest.approx(2 / 3)
+    assert abstain_precision_recall([False, False], [False, False]) == (None, None)
+    assert abstain_precision_recall([True], [False]) == (None, 0.0)
+
+
+def test_citation_validity_and_percentile():
+    text = "Alpha beta. Gamma delta."
+    assert citation_is_valid(Span("a", 12, 24, "Gamma delta."), text)
+    assert not citation_is_valid(Span("a", 11, 24, "Gamma delta."), text)
+    assert not citation_is_valid(Span("a", 12, 99, "Gamma delta."), text)
+    assert not citation_is_valid(Span("a", 0, 5, "Alpha"), None)
+    assert percentile([5, 1, 3, 2, 4], 50) == 3
+    assert percentile([5, 1, 3, 2, 4], 95) == 5
+    assert percentile([], 50) is None
+
+
+def test_summarize_counts_and_denominators():
+    gold = ("g",)
+    questions = [
+        EvalQuestion("1", "a?", ("alpha",), gold, split="tune"),
+        EvalQuestion("2", "b?", ("beta",), gold, split="tune"),
+        EvalQuestion("3", "c?", ("gamma",), gold, split="heldout"),
+        EvalQuestion("4", "d?", unanswerable=True, split="heldout"),
+    ]
+    good = Span("g1", 0, 5, "alpha")
+    bad = Span("x1", 0, 5, "noise")
+    outcomes = [
+        Outcome([good, bad], "alpha [1]", citations=[good], ms=10, valid_citations=1),
+        Outcome([bad, good], "wrong [1]", citations=[bad], ms=20, valid_citations=0),
+        Outcome([bad], "", abstained=True, ms=30, valid_citations=0),
+        Outcome([bad], "", abstained=True, ms=40, valid_citations=0),
+    ]
+    report = summarize("t", questions, outcomes)
+    m, c = report.metrics, report.counts
+    assert (c["answerable"], c["unanswerable"], c["hits1"], c["hits5"]) == (3, 1, 1, 2)
+    assert m["hit1"] == pytest.approx(1 / 3) and m["hit5"] == pytest.approx(2 / 3)
+    assert m["mrr10"] == pytest.approx((1 + 0.5) / 3)
+    assert m["answer_accuracy"] == pytest.approx(1 / 3)
+    assert m["citation_accuracy"] == pytest.approx(1 / 2)  # of the two answered answerable questions
+    assert m["citation_validity"] == pytest.approx(1 / 2)
+    assert m["abstain_precision"] == pytest.approx(1 / 2) and m["abstain_recall"] == 1.0
+    assert m["p50_ms"] == 20 and m["p95_ms"] == 40
+    assert set(report.splits) == {"tune", "heldout"}
+    assert report.splits["tune"].counts["questions"] == 2
+    assert report.splits["heldout"].metrics["hit1"] == 0.0
+    assert [r.id for r in report.failures()] == ["2", "3"]
+    assert json.loads(json.dumps(report.to_json()))["splits"]["tune"]["counts"]["hits1"] == 1
+
+
+# -- question files ----------------------------------------------------------------------------------------------
+
+
+def write_squad(path: Path) -> dict:
+    """A tiny SQuAD v1.1 file with whitespace and newlines inside contexts, like the real sample."""
+    data = {"version": "1.1", "data": [
+        {"title": "Lighthouse_keeping", "paragraphs": [
+            {"context": "The Pharos lighthouse stood at Alexandria for centuries.",
+             "qas": [{"id": "a1", "question": "Where did the Pharos lighthouse stand?",
+                      "answers": [{"text": "Alexandria"}]}]},
+            {"context": " Keepers trimmed the wicks every four hours.\nOil came by boat.",
+             "qas": [{"id": "a2", "question": "How often did keepers trim the wicks?",
+                      "answers": [{"text": "every four hours"},
+                                  {"text": "four hours"}]}]},
+        ]},
+        {"title": "Beekeeping", "paragraphs": [
+            {"context": "A queen bee can lay two thousand eggs in a single day.",
+             "qas": [{"id": "b1", "question": "How many eggs can a queen bee lay in a day?",
+                      "answers": [{"text": "two thousand"}]}]},
+        ]},
+        {"title": "Glassblowing", "paragraphs": [
+            {"context": "Glassblowers shape molten glass with a long blowpipe made of iron.",
+             "qas": [{"id": "c1", "question": "What is a blowpipe made of?",
+                      "answers": [{"text": "iron"}]}]},
+        ]},
+    ]}
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                for answer in qa["answers"]:
+                    answer["answer_start"] = paragraph["context"].index(answer["text"])
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return data
+
+
+def test_squad_corpus_spans_are_the_paragraphs(tmp_path):
+    data = write_squad(tmp_path / "squad.json")
+    corpus = squad_corpus(tmp_path / "squad.json", tmp_path / "corpus")
+    assert sorted(corpus.written) == sorted(p.name for p in (tmp_path / "corpus").iterdir())
+    assert len(corpus.written) == 3
+    for article, raw in zip(corpus.articles, data["data"]):
+        text = (tmp_path / "corpus" / article.source).read_text(encoding="utf-8")
+        assert text.splitlines()[0] == raw["title"].replace("_", " ")
+        assert len(article.paragraph_spans) == len(raw["paragraphs"])
+        for (start, end), paragraph in zip(article.paragraph_spans, raw["paragraphs"]):
+            assert text[start:end] == paragraph["context"]
+            for qa in paragraph["qas"]:
+                for answer in qa["answers"]:  # SQuAD offsets stay valid inside the paragraph span
+                    at = start + answer["answer_start"]
+                    assert text[at:at + len(answer["text"])] == answer["text"]
+    by_id = {q.id: q for q in corpus.questions}
+    assert by_id["a2"].answers == ("every four hours", "four hours")
+    a2_span = by_id["a2"].spans[0]
+    lighthouse = corpus.articles[0]
+    assert (a2_span.source, a2_span.start, a2_span.end) == (lighthouse.source, *lighthouse.paragraph_spans[1])
+    assert [by_id[i].split for i in ("a1", "b1", "c1")] == ["tune", "heldout", "tune"]
+    assert [article_split(i) for i in range(4)] == ["tune", "heldout", "tune", "heldout"]
+    # A second conversion changes nothing, so the index update after it is a no-op.
+    assert squad_corpus(tmp_path / "squad.json", tmp_path / "corpus").written == []
+    assert is_squad(tmp_path / "squad.json")
+    assert [q.id for q in load_questions(tmp_path / "squad.json")] == ["a1", "a2", "b1", "c1"]
+
+
+def test_select_splits_and_samples_deterministically(tmp_path):
+    write_squad(tmp_path / "squad.json")
+    questions = load_questions(tmp_path / "squad.json")
+    assert [q.id for q in select(questions, "heldout")] == ["b1"]
+    assert [q.id for q in select(questions, "tune")] == ["a1", "a2", "c1"]
+    sample = select(questions, "all", limit=2, seed=7)
+    assert len(sample) == 2 and sample == select(questions, "all", limit=2, seed=7)
+    assert [q.id for q in sample] == [q.id for q in questions if q in sample]  # file order kept
+    with pytest.raises(UsageError):
+        select(questions, "dev")
+
+
+def test_jsonl_loading_and_errors(tmp_path):
+    good = tmp_path / "qa.jsonl"
+    good.write_text('{"q": "Who?", "answers": ["A"], "sources": ["001"]}\n\n'
+                    '{"id": "u", "q": "Nobody?", "answers": [], "sources": [], "unanswerable": true}\n', encoding="utf-8")
+    questions = load_jsonl(good)
+    assert [q.unanswerable for q in questions] == [False, True]
+    assert questions[0].sources == ("001",) and questions[1].id == "u"
+    assert not is_squad(good)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": "Who?", "answers": ["A"]}\nnot json\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=":2:"):
+        load_jsonl(bad)
+    with pytest.raises(UsageError, match="no such"):
+        load_questions(tmp_path / "missing.jsonl")
+
+
+# -- kb eval end to end -------------------------------------------------------------------------------------------
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["eval", *argv], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_consistent(data: dict) -> None:
+    m, c = data["metrics"], data["counts"]
+    for key, value in m.items():
+        if value is not None and not key.endswith("_ms"):
+            assert 0.0 <= value <= 1.0, key
+    if c["answerable"]:
+        assert m["hit1"] == pytest.approx(c["hits1"] / c["answerable"], abs=1e-4)
+        assert m["hit5"] == pytest.approx(c["hits5"] / c["answerable"], abs=1e-4)
+        assert m["answer_accuracy"] == pytest.approx(c["correct"] / c["answerable"], abs=1e-4)
+        assert c["hits1"] <= c["hits5"] <= c["hits10"] <= c["answerable"]
+    assert c["questions"] == c["answerable"] + c["unanswerable"]
+    assert c["valid_citations"] == c["citations"]
+    if c["citations"]:
+        assert m["citation_validity"] == 1.0
+
+
+def test_kb_eval_on_seed_questions(seed_kb):
+    questions = seed_questions()
+    code, out, err = run_cli(str(SHARED_EVAL / "seed_qa.jsonl"), "--json",
+                             "--sources", str(seed_kb.settings.sources), "--index", str(seed_kb.settings.index))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["counts"]["questions"] == len(questions)
+    assert data["counts"]["unanswerable"] == sum(bool(q.get("unanswerable")) for q in questions)
+    assert data["counts"]["citations"] > 0
+    assert_consistent(data)
+    assert data["metrics"]["hit10"] > 0.5  # the seeds index finds most gold sources
+
+
+def test_kb_eval_squad_file_builds_its_corpus_and_finds_gold_paragraphs(tmp_path, seed_kb):
+    write_squad(tmp_path / "squad.json")
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    code, out, err = run_cli(str(tmp_path / "squad.json"), "--json", "--sources", str(corpus), "--index", str(index))
+    assert code == 0, err
+    data = json.loads(out)
+    assert sorted(p.name for p in corpus.iterdir()) == ["00_Lighthouse_keeping.txt", "01_Beekeeping.txt",
+                                                         "02_Glassblowing.txt"]
+    assert data["counts"]["questions"] == 4
+    assert data["metrics"]["hit10"] == 1.0  # every chunk is in the top 10 of a 3-file index: spans must line up
+    assert set(data["splits"]) == {"tune", "heldout"}
+    assert_consistent(data)
+
+    # The same questions against the seeds index: nothing there answers them, so all must be abstained on.
+    code, out, err = run_cli(str(tmp_path / "squad.json"), "--json", "--unanswerable", "--split", "tune",
+                             "--sources", str(seed_kb.settings.sources), "--index", str(seed_kb.settings.index))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["counts"]["questions"] == data["counts"]["unanswerable"] == 3
+    assert data["metrics"]["hit1"] is None
+    assert data["metrics"]["abstain_recall"] == pytest.approx(data["counts"]["abstained"] / 3, abs=1e-4)
+    assert_consistent(data)
+
+
+def test_kb_eval_table_and_bad_input(tmp_path, seed_kb):
+    seed_questions()  # skips where ../shared/eval is absent
+    code, out, err = run_cli(str(SHARED_EVAL / "seed_qa.jsonl"), "--limit", "3", "--sources",
+                             str(seed_kb.settings.sources), "--index", str(seed_kb.settings.index))
+    assert code == 0, err
+    assert "hit@1" in out and "citation validity" in out and "3 questions" in out
+    code, out, err = run_cli(str(tmp_path / "nope.jsonl"))
+    assert code == 2 and err.count("\n") == 1 and "no such question file" in err
+    (tmp_path / "broken.json").write_text('{"data": [{"title": "x"}]}', encoding="utf-8")
+    code, out, err = run_cli(str(tmp_path / "broken.json"), "--sources", str(tmp_path / "c"), "--index", str(tmp_path / "i"))
+    assert code == 2 and "not SQuAD v1.1" in err and err.count("\n") == 1

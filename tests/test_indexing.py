@@ -1,0 +1,195 @@
+"""The index: incremental rebuilds embed only what changed, swaps are atomic, mismatches are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.embedding import shared_embedder
+from kb.errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from kb.indexing import Indexer
+from kb.store import Snapshot, build_lock, current_version
+
+DOCS = {
+    "alpha.txt": "Alpha report\n\nThe alpha team verified the zebra migration data in 2021. It took three weeks.",
+    "beta.md": "# Beta notes\n\nBeta observers counted 412 flamingos at the northern lake.",
+    "gamma.html": "<html><head><title>Gamma</title></head><body><p>Gamma engineers rebuilt the copper bridge.</p></body></html>",
+}
+
+
+class CountingEmbedder:
+    """The real model, with a count of every text it was asked to embed."""
+
+    def __init__(self, settings):
+        self._inner = shared_embedder(settings.model, settings.device, settings.batch_size)
+        self.model_name = self._inner.model_name
+        self.dimension = self._inner.dimension
+        self.texts: list[str] = []
+
+    def embed(self, texts, progress=False):
+        self.texts.extend(texts)
+        return self._inner.embed(texts)
+
+
+def _build(kb, full=False):
+    counter = CountingEmbedder(kb.settings)
+    report = Indexer(kb.settings, lambda: counter).run(full=full)
+    return report, counter
+
+
+def _consistent(kb) -> set[int]:
+    """FAISS, the chunk table and the FTS table hold exactly the same chunk ids."""
+    snap = Snapshot.open(kb.settings.index)
+    try:
+        faiss_ids, chunk_ids, fts_ids = snap.vectors.ids(), snap.database.chunk_ids(), snap.database.fts_ids()
+        assert faiss_ids == chunk_ids == fts_ids
+        return chunk_ids
+    finally:
+        snap.close()
+
+
+def test_first_build_then_noop(make_kb):
+    kb = make_kb(DOCS)
+    report, counter = _build(kb)
+    assert sorted(report.added) == sorted(DOCS)
+    assert report.chunks == len(counter.texts) > 0
+    version = current_version(kb.settings.index).name
+    again, counter2 = _build(kb)
+    assert again.unchanged == sorted(DOCS) and not again.added and not again.updated and not again.removed
+    assert counter2.texts == [] and again.embedded_chunks == 0
+    assert current_version(kb.settings.index).name == version  # nothing written
+    assert again.chunks == report.chunks
+
+
+def test_edit_reembeds_only_that_document(make_kb):
+    kb = make_kb(DOCS)
+    _build(kb)
+    before = _consistent(kb)
+    (kb.settings.sources / "beta.md").write_text("# Beta notes\n\nBeta observers counted 977 pelicans at the lake.")
+    report, counter = _build(kb)
+    assert report.updated == ["beta.md"] and sorted(report.unchanged) == ["alpha.txt", "gamma.html"]
+    assert counter.texts and all("pelicans" in t for t in counter.texts)
+    assert report.embedded_chunks == len(counter.texts)
+    after = _consistent(kb)
+    assert len(after) == len(before)
+    assert kb.search("How many pelicans were counted?", k=1)[0].source == "beta.md"
+    assert all("flamingos" not in p.text for p in kb.search("flamingos", k=10, mode="lexical"))
+
+
+def test_delete_removes_chunks_from_faiss_and_fts(make_kb):
+    kb = make_kb(DOCS)
+    _build(kb)
+    before = _consistent(kb)
+    (kb.settings.sources / "gamma.html").unlink()
+    report, counter = _build(kb)
+    assert report.removed == ["gamma.html"] and counter.texts == []
+    after = _consistent(kb)
+    assert after < before
+    assert all(p.source != "gamma.html" for p in kb.search("copper bridge engineers", k=10))
+    assert kb.search("copper bridge", mode="lexical") == []
+
+
+def test_add_document(make_kb):
+    kb = make_kb(DOCS)
+    _build(kb)
+    (kb.settings.sources / "delta.txt").write_text("Delta\n\nThe delta crew painted the lighthouse blue.")
+    report, counter = _build(kb)
+    assert report.added == ["delta.txt"] and len(report.unchanged) == 3
+    assert all("lighthouse" in t for t in counter.texts)
+    assert kb.search("Who painted the lighthouse?", k=1)[0].source == "delta.txt"
+
+
+def test_failed_rebuild_leaves_old_index_answering(make_kb, monkeypatch):
+    kb = make_kb(DOCS)
+    kb.build()
+    old_version = kb.version
+    (kb.settings.sources / "alpha.txt").write_text("Alpha\n\nCompletely new alpha text about submarines.")
+
+    import kb.indexing as indexing
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(indexing.VectorIndex, "build", explode)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        kb.build()
+    monkeypatch.undo()
+    index_dir = kb.settings.index
+    assert current_version(index_dir).name == old_version
+    assert not list(index_dir.glob(".build-*"))
+    answer = kb.ask("Who verified the zebra migration data?")
+    assert not answer.abstained and answer.citations[0].source == "alpha.txt"
+    assert "zebra" in answer.citations[0].text
+    # The next build picks the change up.
+    report = kb.build()
+    assert report.updated == ["alpha.txt"]
+    assert kb.search("submarines", k=1)[0].source == "alpha.txt"
+
+
+def test_model_mismatch_is_refused_with_a_fix(make_kb, tmp_path):
+    kb = make_kb(DOCS)
+    kb.build()
+    from kb import KnowledgeBase
+
+    other = KnowledgeBase(kb.settings.sources, kb.settings.index, model="some/other-model")
+    with pytest.raises(IndexMismatchError, match="kb index --full"):
+        other.search("zebra")
+
+
+def test_chunker_change_forces_full_rebuild(make_kb):
+    kb = make_kb(DOCS)
+    kb.build()
+    from kb import KnowledgeBase
+
+    with pytest.raises(IndexMismatchError, match="chunker"):
+        KnowledgeBase(kb.settings.sources, kb.settings.index, chunk_size=300).search("zebra")
+    smaller = KnowledgeBase(kb.settings.sources, kb.settings.index, chunk_size=300)
+    report, counter = _build(smaller)
+    assert report.full and sorted(report.added) == sorted(DOCS) and len(counter.texts) == report.chunks
+
+
+def test_full_flag_reembeds_everything(make_kb):
+    kb = make_kb(DOCS)
+    first, _ = _build(kb)
+    report, counter = _build(kb, full=True)
+    assert report.full and sorted(report.added) == sorted(DOCS) and len(counter.texts) == first.chunks
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(make_kb):
+    kb = make_kb({**DOCS, "empty.txt": "", "blob.txt": b"\x00\x01\x02\x03" * 50, "notes.docx": b"PK.."})
+    report = kb.build()
+    errors = {e.source: e.error for e in report.errors}
+    assert set(errors) == {"empty.txt", "blob.txt", "notes.docx"}
+    assert "empty" in errors["empty.txt"] and "binary" in errors["blob.txt"] and "unsupported" in errors["notes.docx"]
+    assert sorted(report.added) == sorted(DOCS)
+
+
+def test_file_that_turns_bad_is_dropped(make_kb):
+    kb = make_kb(DOCS)
+    kb.build()
+    (kb.settings.sources / "beta.md").write_bytes(b"\x00\x00\x00binary now")
+    report = kb.build()
+    assert report.removed == ["beta.md"] and report.errors[0].source == "beta.md"
+    assert all(d.source != "beta.md" for d in kb.documents())
+
+
+def test_concurrent_build_is_refused(make_kb):
+    kb = make_kb(DOCS)
+    with build_lock(kb.settings.index):
+        with pytest.raises(IndexBusyError, match="being rebuilt"):
+            kb.build()
+
+
+def test_missing_index_says_to_build(make_kb):
+    kb = make_kb(DOCS)
+    with pytest.raises(IndexMissingError, match="kb index"):
+        kb.ask("anything")
+
+
+def test_documents_listing(make_kb):
+    kb = make_kb(DOCS)
+    kb.build()
+    docs = {d.source: d for d in kb.documents()}
+    assert set(docs) == set(DOCS)
+    assert docs["gamma.html"].title == "Gamma" and docs["beta.md"].title == "Beta notes"
+    assert all(d.chunks >= 1 for d in docs.values())
+    assert kb.document_text("alpha.txt") == DOCS["alpha.txt"]

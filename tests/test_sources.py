@@ -1,0 +1,116 @@
+"""Sources: each format yields the text spans refer to, a title, a date, a hash; bad files are reported."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from kb.errors import SourceError, UsageError
+from kb.sources import parse_document, scan_sources
+from pdf_factory import make_blank_pdf, make_pdf
+
+
+def test_text_file_is_decoded_unchanged_with_title_date_and_hash():
+    raw = "\n\nUpdated November 25th, 2022 at 06:45 IST\n\nRussia planned to attack\r\nJapan.\n".encode()
+    doc = parse_document(raw, "a/b.txt", ".txt")
+    assert doc.text == raw.decode()  # unchanged, \r\n included: spans index the file itself
+    assert doc.title == "Updated November 25th, 2022 at 06:45 IST"
+    assert doc.date == "2022-11-25"
+    assert doc.sha256 == hashlib.sha256(raw).hexdigest()
+    assert doc.source == "a/b.txt"
+
+
+def test_seed_dates_and_titles():
+    from paths import SEEDS
+
+    doc = parse_document((SEEDS / "000_e2d6aa4c41083281.txt").read_bytes(), "000.txt", ".txt")
+    assert doc.date == "2022-11-25"
+    long_first_line = parse_document((SEEDS / "002_ca43ca88587e13da.txt").read_bytes(), "002.txt", ".txt")
+    assert len(long_first_line.title) <= 121 and long_first_line.title.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Published 3 March 2021", "2021-03-03"), ("posted 2020-02-29 here", "2020-02-29"), ("no date at all", None),
+     ("Sept. 9, 2019 was a day", "2019-09-09"), ("February 30, 2020", None)],
+)
+def test_date_formats(text, expected):
+    assert parse_document(f"Title\n{text}\n".encode(), "x.txt", ".txt").date == expected
+
+
+def test_markdown_title_drops_hashes():
+    doc = parse_document(b"# My Notes\n\nBody text here.", "n.md", ".md")
+    assert doc.title == "My Notes"
+    assert doc.text.startswith("# My Notes")
+
+
+def test_html_keeps_visible_text_only():
+    html = (
+        "<html><head><title>The Page</title><style>p{color:red}</style><script>var secret=1;</script></head>"
+        "<body><h1>Heading</h1><p>First &amp; visible paragraph.</p><div>Second<br>line</div>"
+        "<noscript>hidden</noscript></body></html>"
+    ).encode()
+    doc = parse_document(html, "p.html", ".html")
+    assert doc.title == "The Page"
+    assert "First & visible paragraph." in doc.text
+    assert "Second\nline" in doc.text
+    for invisible in ("secret", "color:red", "hidden", "The Page"):
+        assert invisible not in doc.text
+
+
+def test_pdf_text_layer_and_metadata_title():
+    doc = parse_document(make_pdf(["The first page says hello.", "Page two."], title="Quarterly"), "r.pdf", ".pdf")
+    assert doc.title == "Quarterly"
+    assert "The first page says hello." in doc.text and "Page two." in doc.text
+
+
+@pytest.mark.parametrize(
+    ("data", "suffix", "reason"),
+    [
+        (b"", ".txt", "empty"),
+        (b"  \n\t \n", ".txt", "whitespace"),
+        (b"\x00\x01\x02binary\x00data" * 10, ".txt", "binary"),
+        (make_blank_pdf(), ".pdf", "no text layer"),
+        (b"%PDF-1.4 garbage that is not a pdf", ".pdf", "PDF"),
+        (b"anything", ".docx", "unsupported"),
+    ],
+)
+def test_bad_files_raise_a_reason(data, suffix, reason):
+    with pytest.raises(SourceError, match=reason):
+        parse_document(data, "bad" + suffix, suffix)
+
+
+def test_other_encodings_are_decoded():
+    assert parse_document("Café crème".encode("latin-1"), "l.txt", ".txt").text == "Café crème"
+    assert parse_document("Grüße aus Köln".encode("utf-16"), "u.txt", ".txt").text == "Grüße aus Köln"
+    assert parse_document("\ufeffBOM text".encode("utf-8"), "b.txt", ".txt").text == "BOM text"
+
+
+def test_scan_skips_hidden_temp_and_outside_links(tmp_path):
+    root = tmp_path / "src"
+    (root / "sub").mkdir(parents=True)
+    (root / "keep.txt").write_text("kept")
+    (root / "sub" / "deep.md").write_text("deep")
+    (root / ".hidden.txt").write_text("no")
+    (root / "draft.txt~").write_text("no")
+    (root / ".#lock.txt").write_text("no")
+    (root / "photo.jpg").write_bytes(b"\xff\xd8")
+    (root / "big.txt").write_text("x" * 3000)
+    outside = tmp_path / "secret.txt"
+    outside.write_text("outside")
+    os.symlink(outside, root / "link.txt")
+    os.symlink(root / "keep.txt", root / "inside_link.txt")
+    files, failures = scan_sources(root, max_bytes=2000)
+    assert [f.source for f in files] == ["inside_link.txt", "keep.txt", "sub/deep.md"]
+    reasons = {f.source: f.error for f in failures}
+    assert "outside" in reasons["link.txt"]
+    assert "unsupported" in reasons["photo.jpg"]
+    assert "limit" in reasons["big.txt"]
+    assert not any(".hidden" in s or "~" in s for s in reasons)
+
+
+def test_scan_rejects_missing_folder(tmp_path):
+    with pytest.raises(UsageError, match="does not exist"):
+        scan_sources(tmp_path / "nope", max_bytes=10)

@@ -1,0 +1,1 @@
+"""The Gradio app of kb: ui.app builds it, ui.render escapes and renders, ui.uploads saves files safely."""

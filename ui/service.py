@@ -1,0 +1,175 @@
+"""What the UI does, without the UI: ask, rebuild (one at a time, in the background or with progress),
+upload and delete documents, and report the index's state for the status bar.
+
+Questions never wait for a rebuild: KnowledgeBase follows the CURRENT version, and a build writes a new
+version that is swapped in only when complete, so asking while building reads the previous index.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kb.errors import IndexBusyError, IndexMissingError, KBError
+from kb.knowledge_base import KnowledgeBase
+from kb.types import Answer, BuildReport
+from ui import uploads
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass
+class BuildState:
+    running: bool = False
+    fraction: float = 0.0
+    message: str = ""
+    reason: str = ""
+    last_summary: str = ""
+    last_error: str = ""
+    last_finished: float | None = None
+    skipped: list[str] = field(default_factory=list)
+    builds: int = 0
+
+
+class KBService:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.state = BuildState()
+        self._build_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def sources(self) -> Path:
+        return self.kb.settings.sources
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.kb.settings.max_file_mb * 1024 * 1024)
+
+    # -- building ---------------------------------------------------------------------------------
+    def rebuild(self, full: bool = False, on_progress: ProgressFn | None = None, reason: str = "rebuild") -> BuildReport:
+        """Run an incremental (or full) build now; a second caller waits for the running one, then builds."""
+        if not self._build_lock.acquire(blocking=False):
+            if on_progress:
+                on_progress(0.0, "waiting for the running rebuild to finish")
+            self._build_lock.acquire()
+        st = self.state
+        st.running, st.fraction, st.message, st.reason, st.last_error = True, 0.0, "starting", reason, ""
+
+        def progress(fraction: float, message: str) -> None:
+            st.fraction, st.message = fraction, message
+            if on_progress:
+                on_progress(fraction, message)
+
+        try:
+            report = self.kb.build(full=full, on_progress=progress, lock_wait=60.0)
+            st.last_summary = report.summary()
+            st.skipped = [f"{e.source}: {e.error}" for e in report.errors]
+            return report
+        except KBError as exc:
+            st.last_error = str(exc)
+            raise
+        except Exception as exc:  # reported in the UI rather than lost in a thread
+            st.last_error = f"rebuild failed: {exc}"
+            raise
+        finally:
+            st.running, st.last_finished = False, time.time()
+            st.builds += 1
+            self._build_lock.release()
+
+    def rebuild_in_background(self, reason: str = "startup") -> threading.Thread:
+        def target() -> None:
+            try:
+                self.rebuild(reason=reason)
+            except Exception:
+                pass  # recorded in state.last_error and shown by the status bar
+
+        self._thread = threading.Thread(target=target, name="kb-build", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def wait_idle(self, timeout: float = 600.0) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.state.running
+
+    # -- asking -----------------------------------------------------------------------------------
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        try:
+            return self.kb.ask(question, k=k, mode=mode)
+        except IndexMissingError:
+            if self.state.running:
+                raise IndexBusyError(
+                    f"the index is still being built ({self.state.fraction:.0%}: {self.state.message}); "
+                    "ask again in a moment"
+                ) from None
+            raise
+
+    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+        """Partial answer texts (when a generative answerer streams them), then the final Answer."""
+        stream = getattr(self.kb, "ask_stream", None)
+        try:
+            if stream is None:
+                yield self.kb.ask(question, k=k, mode=mode)
+            else:
+                yield from stream(question, k=k, mode=mode)
+        except IndexMissingError:
+            if self.state.running:
+                raise IndexBusyError(
+                    f"the index is still being built ({self.state.fraction:.0%}: {self.state.message}); "
+                    "ask again in a moment"
+                ) from None
+            raise
+
+    # -- documents --------------------------------------------------------------------------------
+    def documents(self) -> list[list[object]]:
+        try:
+            rows = self.kb.documents()
+        except KBError:
+            return []
+        return [[r.title, r.source, r.chunks, r.date or "", r.indexed_at] for r in rows]
+
+    def sources_list(self) -> list[str]:
+        return [row[1] for row in self.documents()]  # type: ignore[misc]
+
+    def save_uploads(self, files: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+        """(temp path, original name) pairs -> (saved names, one-line errors)."""
+        saved, errors = [], []
+        for path, name in files:
+            try:
+                saved.append(uploads.save_upload(path, name, self.sources, self.max_bytes).name)
+            except KBError as exc:
+                errors.append(str(exc))
+        return saved, errors
+
+    def delete(self, source: str) -> Path:
+        return uploads.delete_source(source, self.sources)
+
+    # -- status -----------------------------------------------------------------------------------
+    def status(self) -> tuple[str, str, float | None]:
+        """(text, kind, progress fraction or None) for the status bar."""
+        st = self.state
+        if st.running:
+            return f"Building the index ({st.reason}): {st.message}", "busy", st.fraction
+        try:
+            docs = self.kb.documents()
+            chunks = self.kb.chunk_count()
+            version = self.kb.version
+        except IndexMissingError:
+            if st.last_error:
+                return f"No index: {st.last_error}", "error", None
+            return "No index yet: press “Rebuild index” in the Documents tab", "error", None
+        except KBError as exc:
+            return str(exc), "error", None
+        text = f"{len(docs)} documents · {chunks} passages · index {version}"
+        if st.last_error:
+            return f"{text} · last rebuild failed: {st.last_error}", "error", None
+        if st.last_summary and st.last_finished:
+            text += f" · updated {time.strftime('%H:%M:%S', time.localtime(st.last_finished))} ({st.reason})"
+        return text, "ok", None
+
+
+__all__ = ["KBService", "BuildState"]
