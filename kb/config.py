@@ -75,8 +75,8 @@ class Settings:
     llm_max_tokens: int = 300
     llm_temperature: float = 0.0
     llm_api_key_env: str = "KB_LLM_API_KEY"  # name of the env var holding the key; keys never live in files
-    citation_support: float = 0.55  # calibrated, see kb.generation.verify
-    citation_lexical: float = 0.5  # the same check without embeddings
+    citation_support: float = 0.65  # calibrated, see kb.generation.verify
+    citation_lexical: float = 0.65  # the same check without embeddings
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **_coerce_all(changes))
@@ -124,6 +124,8 @@ def _coerce(name: str, value: Any) -> Any:
             if value.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError(value)
+        if kind is int and (isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())):
+            raise ValueError(value)  # int(3.7) == 3 and int(True) == 1 would hide a typo
         return kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name!r} expects {kind.__name__}, got {value!r}") from None
@@ -152,8 +154,13 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
             raise ConfigError(f"{toml_path}: {exc}") from None
         from_file = from_file.get("kb", from_file)
     merged: dict[str, Any] = {}
-    for layer in (from_file, from_env, flags):
-        merged.update(_coerce_all(layer))
+    origins = (lambda k: str(toml_path), lambda k: f"environment variable KB_{k.upper()}", lambda k: "")
+    for layer, origin in zip((from_file, from_env, flags), origins):
+        for key, value in layer.items():
+            try:
+                merged[key] = _coerce(key, value)
+            except ConfigError as exc:  # say where the bad value came from
+                raise ConfigError(f"{origin(key)}: {exc}" if origin(key) else str(exc)) from None
     return Settings(**merged).validate()
 
 

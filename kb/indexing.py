@@ -23,6 +23,7 @@ from kb.sources import read_document, scan_sources
 from kb.store import IndexDatabase, Manifest, VectorIndex, build_lock, current_version_or_none
 from kb.store.layout import DATABASE, MANIFEST, VECTORS, collect_garbage, new_build_dir, publish
 from kb.store.manifest import FORMAT_VERSION, mismatch
+from kb.text import Sentence, split_sentences
 from kb.types import BuildReport, Chunk, SourceDocument, SourceFailure
 
 ProgressFn = Callable[[float, str], None]
@@ -33,6 +34,15 @@ class EmbedderLike(Protocol):
     dimension: int
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+@dataclass
+class _Prepared:
+    """A changed document, read and split, waiting for its vectors."""
+
+    document: SourceDocument
+    chunks: list[Chunk]
+    sentences: list[Sentence]
 
 
 @dataclass
@@ -125,17 +135,18 @@ class Indexer:
 
         # Read and chunk what changed; a file that fails now is reported, and its old version dropped.
         on_progress(0.0, f"reading {len(changed)} changed file(s)")
-        documents: list[tuple[SourceDocument, list[Chunk]]] = []
+        documents: list[_Prepared] = []
         for f in changed:
             try:
                 document = read_document(f.path, f.source)
                 chunks = self.chunker.run(document)
+                sentences = [s for s in split_sentences(document.text) if any(ch.isalnum() for ch in s.text)]
             except SourceError as exc:
                 report.errors.append(SourceFailure(f.source, str(exc)))
                 if f.source in stored:
                     report.removed.append(f.source)
                 continue
-            documents.append((document, chunks))
+            documents.append(_Prepared(document, chunks, sentences))
             (report.updated if f.source in stored else report.added).append(f.source)
         report.removed.sort()
         report.errors.sort(key=lambda e: e.source)
@@ -154,9 +165,13 @@ class Indexer:
             for source in report.removed + report.updated:
                 db.remove_document(source)
             offset = 0
-            for document, chunks in documents:
-                db.add_document(document, chunks, vectors[offset : offset + len(chunks)])
-                offset += len(chunks)
+            for item in documents:
+                n_chunks, n_sentences = len(item.chunks), len(item.sentences)
+                db.add_document(
+                    item.document, item.chunks, vectors[offset : offset + n_chunks],
+                    item.sentences, vectors[offset + n_chunks : offset + n_chunks + n_sentences],
+                )
+                offset += n_chunks + n_sentences
             db.commit()
             on_progress(0.95, "writing vector index")
             ids, matrix = db.vectors(dimension)
@@ -177,26 +192,24 @@ class Indexer:
             raise
         collect_garbage(settings.index)
         report.chunks = len(ids)
-        report.embedded_chunks = len(vectors)
+        report.embedded_chunks = sum(len(item.chunks) for item in documents)
         report.version = version.name
         on_progress(1.0, report.summary())
         return report
 
-    def _embed(
-        self, documents: list[tuple[SourceDocument, list[Chunk]]], progress_bar: bool, on_progress: ProgressFn
-    ) -> np.ndarray:
-        texts = [
-            embedding_text(document.title, chunk.text, self.settings.embed_title)
-            for document, chunks in documents
-            for chunk in chunks
-        ]
+    def _embed(self, documents: list[_Prepared], progress_bar: bool, on_progress: ProgressFn) -> np.ndarray:
+        """One pass over every new text: per document its chunks (retrieval) then its sentences (answering)."""
+        texts: list[str] = []
+        for item in documents:
+            texts.extend(embedding_text(item.document.title, c.text, self.settings.embed_title) for c in item.chunks)
+            texts.extend(s.text for s in item.sentences)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         bar = None
         if progress_bar:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False)
+            bar = tqdm(total=len(texts), desc="embedding", unit="text", leave=False)
         parts = []
         for begin in range(0, len(texts), self.EMBED_BATCH):
             batch = texts[begin : begin + self.EMBED_BATCH]
@@ -204,7 +217,7 @@ class Indexer:
             done = begin + len(batch)
             if bar is not None:
                 bar.update(len(batch))
-            on_progress(0.05 + 0.9 * done / len(texts), f"embedded {done}/{len(texts)} chunks")
+            on_progress(0.05 + 0.9 * done / len(texts), f"embedded {done}/{len(texts)} chunks and sentences")
         if bar is not None:
             bar.close()
         return np.concatenate(parts)

@@ -23,6 +23,7 @@ from kb.retrieval import Retriever
 from kb.store import DocumentRow, Snapshot
 from kb.store.layout import CURRENT
 from kb.store.manifest import require_compatible
+from kb.text import Sentence
 from kb.types import Answer, BuildReport, Passage
 
 MAX_QUESTION_CHARS = 2000
@@ -48,6 +49,11 @@ class _Live:
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.snapshot = snapshot
         self.retriever = Retriever(snapshot, settings)
+
+    def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
+        """The passage's sentences with the vectors stored at index time."""
+        rows = self.snapshot.database.sentences_overlapping(passage.source, passage.start, passage.end)
+        return [(Sentence(start, end, text), np.frombuffer(vector, dtype=np.float32)) for start, end, text, vector in rows]
 
 
 class KnowledgeBase:
@@ -140,7 +146,7 @@ class KnowledgeBase:
 
             answer = generate(self, question, vector, passages).answer
         else:
-            answer = self.answerer.run(question, vector, passages)
+            answer = self.answerer.run(question, vector, passages, live.sentences)
         answer.ms = (time.perf_counter() - started) * 1000
         return answer
 

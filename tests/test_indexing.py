@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from kb.embedding import shared_embedder
 from kb.errors import IndexBusyError, IndexMismatchError, IndexMissingError
 from kb.indexing import Indexer
 from kb.store import Snapshot, build_lock, current_version
@@ -19,8 +18,8 @@ DOCS = {
 class CountingEmbedder:
     """The real model, with a count of every text it was asked to embed."""
 
-    def __init__(self, settings):
-        self._inner = shared_embedder(settings.model, settings.device, settings.batch_size)
+    def __init__(self, inner):
+        self._inner = inner
         self.model_name = self._inner.model_name
         self.dimension = self._inner.dimension
         self.texts: list[str] = []
@@ -30,8 +29,14 @@ class CountingEmbedder:
         return self._inner.embed(texts)
 
 
+def _only_from(texts: list[str], document: str) -> bool:
+    """Every embedded text is a chunk (title line + span) or a sentence of this document."""
+    title = document.lstrip("# ").split("\n", 1)[0]
+    return bool(texts) and all(t in document or t.removeprefix(title + "\n") in document for t in texts)
+
+
 def _build(kb, full=False):
-    counter = CountingEmbedder(kb.settings)
+    counter = CountingEmbedder(kb.embedder)
     report = Indexer(kb.settings, lambda: counter).run(full=full)
     return report, counter
 
@@ -51,7 +56,8 @@ def test_first_build_then_noop(make_kb):
     kb = make_kb(DOCS)
     report, counter = _build(kb)
     assert sorted(report.added) == sorted(DOCS)
-    assert report.chunks == len(counter.texts) > 0
+    assert report.chunks == report.embedded_chunks > 0
+    assert len(counter.texts) > report.chunks  # chunks, then the sentences used for answering
     version = current_version(kb.settings.index).name
     again, counter2 = _build(kb)
     assert again.unchanged == sorted(DOCS) and not again.added and not again.updated and not again.removed
@@ -64,11 +70,12 @@ def test_edit_reembeds_only_that_document(make_kb):
     kb = make_kb(DOCS)
     _build(kb)
     before = _consistent(kb)
-    (kb.settings.sources / "beta.md").write_text("# Beta notes\n\nBeta observers counted 977 pelicans at the lake.")
+    new_text = "# Beta notes\n\nBeta observers counted 977 pelicans at the lake."
+    (kb.settings.sources / "beta.md").write_text(new_text)
     report, counter = _build(kb)
     assert report.updated == ["beta.md"] and sorted(report.unchanged) == ["alpha.txt", "gamma.html"]
-    assert counter.texts and all("pelicans" in t for t in counter.texts)
-    assert report.embedded_chunks == len(counter.texts)
+    assert _only_from(counter.texts, new_text)
+    assert report.embedded_chunks == 1
     after = _consistent(kb)
     assert len(after) == len(before)
     assert kb.search("How many pelicans were counted?", k=1)[0].source == "beta.md"
@@ -91,10 +98,11 @@ def test_delete_removes_chunks_from_faiss_and_fts(make_kb):
 def test_add_document(make_kb):
     kb = make_kb(DOCS)
     _build(kb)
-    (kb.settings.sources / "delta.txt").write_text("Delta\n\nThe delta crew painted the lighthouse blue.")
+    new_text = "Delta\n\nThe delta crew painted the lighthouse blue."
+    (kb.settings.sources / "delta.txt").write_text(new_text)
     report, counter = _build(kb)
     assert report.added == ["delta.txt"] and len(report.unchanged) == 3
-    assert all("lighthouse" in t for t in counter.texts)
+    assert _only_from(counter.texts, new_text)
     assert kb.search("Who painted the lighthouse?", k=1)[0].source == "delta.txt"
 
 
@@ -144,14 +152,16 @@ def test_chunker_change_forces_full_rebuild(make_kb):
         KnowledgeBase(kb.settings.sources, kb.settings.index, chunk_size=300).search("zebra")
     smaller = KnowledgeBase(kb.settings.sources, kb.settings.index, chunk_size=300)
     report, counter = _build(smaller)
-    assert report.full and sorted(report.added) == sorted(DOCS) and len(counter.texts) == report.chunks
+    assert report.full and sorted(report.added) == sorted(DOCS) and report.embedded_chunks == report.chunks
+    assert counter.texts
 
 
 def test_full_flag_reembeds_everything(make_kb):
     kb = make_kb(DOCS)
     first, _ = _build(kb)
     report, counter = _build(kb, full=True)
-    assert report.full and sorted(report.added) == sorted(DOCS) and len(counter.texts) == first.chunks
+    assert report.full and sorted(report.added) == sorted(DOCS) and report.embedded_chunks == first.chunks
+    assert len(counter.texts) > first.chunks
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(make_kb):

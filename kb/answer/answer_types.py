@@ -15,7 +15,8 @@ from kb.text import STOPWORDS, fold
 
 
 class AnswerType(str, Enum):
-    NUMBER = "number"
+    NUMBER = "number"  # a count: "four" will do
+    QUANTITY = "quantity"  # a measured amount: digits or a magnitude word
     DATE = "date"
     PERSON = "person"
     ORGANIZATION = "organization"
@@ -23,9 +24,11 @@ class AnswerType(str, Enum):
     EXPANSION = "expansion"
 
 
-_NUMBER_Q = re.compile(
-    r"\b(how (many|much|old|far|long|large|big|tall|high|deep|wide|often|fast)|what (number|percentage|percent|"
-    r"proportion|fraction|share|amount|size|population)|population of|how much)\b", re.I)
+_NUMBER_Q = re.compile(r"\bhow many\b|\bwhat number\b", re.I)
+_QUANTITY_Q = re.compile(
+    r"\b(how (much|old|far|long|large|big|tall|high|deep|wide|often|fast|heavy)|what (percentage|percent|proportion|"
+    r"fraction|amount|size|population|distance|height|length|area|temperature|cost|price)|population of|"
+    r"boiling point|melting point)\b", re.I)
 _DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|century|decade|time|period|era)\b|\bin what year\b", re.I)
 _PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(which|what) (person|man|woman|king|president|author|writer|scientist)\b", re.I)
 _ORG_Q = re.compile(
@@ -36,6 +39,7 @@ _EXPANSION_Q = re.compile(r"\bwhat (does|do|is) (?:the )?([A-Z][A-Za-z]{1,7}|[A-
 
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter"
 _HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+_HAS_QUANTITY = re.compile(r"\d|\b(hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent|per cent)\b", re.I)
 _HAS_DATE = re.compile(
     r"\b(1\d{3}|20\d{2})s?\b|\b(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|century|centuries|decade|bc|ad|bce)\b", re.I)
@@ -52,6 +56,8 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     m = _EXPANSION_Q.search(question)
     if m and m.group(2):
         return AnswerType.EXPANSION, m.group(2)
+    if _QUANTITY_Q.search(question):
+        return AnswerType.QUANTITY, None
     if _NUMBER_Q.search(question):
         return AnswerType.NUMBER, None
     if _DATE_Q.search(question):
@@ -71,16 +77,23 @@ def _new_names(sentence: str, question_words: set[str]) -> list[str]:
 
 
 def expands(sentence: str, acronym: str) -> bool:
-    """True when the sentence spells the acronym out: 'Federal Security Service (FSB)' or 'FSB (Federal ...)'."""
+    """True when the sentence spells the acronym out.
+
+    Either the definitional pattern ("Federal Security Service (FSB)", "FSB (Federal Security Service)"),
+    which also covers expansions from another language, or a run of capitalized words with its initials.
+    """
+    a = re.escape(acronym)
+    phrase = r"(?:[A-Z][\w'’.-]*\s+(?:(?:of|the|and|for|de|du)\s+)*){1,8}"
+    if re.search(phrase + r"\(\s*" + a + r"\s*\)", sentence) or re.search(r"\b" + a + r"\s*\(\s*[A-Z][\w'’-]*\s+[A-Z]", sentence):
+        return True
     letters = acronym.upper()
     words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
     significant = [w for w in words if w.lower() not in ("of", "the", "and", "for", "de", "du", "la", "&")]
     for i in range(len(significant) - len(letters) + 1):
         window = significant[i : i + len(letters)]
-        if "".join(w[0].upper() for w in window) == letters and all(w[0].isupper() for w in window):
-            if any(w.upper() == letters for w in window):
-                continue
-            return True
+        if all(w[0].isupper() for w in window) and "".join(w[0].upper() for w in window) == letters:
+            if not any(w.upper() == letters for w in window):
+                return True
     return False
 
 
@@ -88,6 +101,8 @@ def supplies(sentence: str, kind: AnswerType, question_words: set[str], acronym:
     """Can this sentence contain an answer of the expected kind (that the question itself does not give)?"""
     if kind is AnswerType.NUMBER:
         return bool(_HAS_NUMBER.search(sentence))
+    if kind is AnswerType.QUANTITY:
+        return bool(_HAS_QUANTITY.search(sentence))
     if kind is AnswerType.DATE:
         return bool(_HAS_DATE.search(sentence))
     if kind is AnswerType.EXPANSION:

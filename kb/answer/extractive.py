@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from kb.text import Sentence, content_terms, fold, split_sentences, stem, words
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
+
+
+SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
 
 
 class SentenceEmbedder(Protocol):
@@ -44,7 +47,9 @@ class ScoredSentence:
         return min(self.sentence.start, self.context.sentence.start), max(self.sentence.end, self.context.sentence.end)
 
     def text(self) -> str:
-        start, end = self.span()
+        if self.context is None:
+            return self.sentence.text
+        start, end = self.span()  # inside the passage: checked when the context was attached
         return self.passage.text[start - self.passage.start : end - self.passage.start]
 
 
@@ -85,39 +90,65 @@ class ExtractiveAnswerer:
         self.type_bonus = type_bonus
         self.type_penalty = type_penalty
 
-    def candidates(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[ScoredSentence]:
-        """Every distinct sentence of the passages, scored, best first."""
+    def candidates(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        sentence_source: SentenceSource | None = None,
+    ) -> list[ScoredSentence]:
+        """Every distinct sentence of the passages, scored, best first.
+
+        ``sentence_source`` returns a passage's sentences with vectors computed at index time; without it the
+        passages are split and embedded here (slower: one model call per question).
+        """
         seen: set[tuple[str, int, int]] = set()
-        pending: list[tuple[Passage, Sentence]] = []
+        pending: list[tuple[Passage, Sentence, np.ndarray | None]] = []
         for passage in passages:
-            for sentence in split_sentences(passage.text, offset=passage.start):
+            found = sentence_source(passage) if sentence_source else [
+                (s, None) for s in split_sentences(passage.text, offset=passage.start)
+            ]
+            for sentence, vector in found:
                 key = (passage.source, sentence.start, sentence.end)
                 if key in seen or not words(sentence.text):
                     continue
                 seen.add(key)
-                pending.append((passage, sentence))
+                pending.append((passage, sentence, vector))
         if not pending:
             return []
-        vectors = self.embedder.embed([s.text for _, s in pending])
+        if any(v is None for _, _, v in pending):
+            vectors = self.embedder.embed([s.text for _, s, _ in pending])
+        else:
+            vectors = np.stack([v for _, _, v in pending])
         cosines = vectors @ query_vector
         terms = content_terms(question)
         kind, acronym = expected_type(question)
         question_words = set(words(question))
         scored = []
-        for (passage, sentence), vector, cosine in zip(pending, vectors, cosines):
+        for (passage, sentence, _), vector, cosine in zip(pending, vectors, cosines):
             overlap = term_overlap(terms, sentence.text)
             score = self.cosine_weight * float(cosine) + (1 - self.cosine_weight) * overlap
             ok = None if kind is None else supplies(sentence.text, kind, question_words, acronym)
             scored.append(ScoredSentence(passage, sentence, float(cosine), overlap, score, vector, ok))
         # A sentence right next to a strong match, in the same passage, often holds the answer ("... Fact Check"
         # heading under the company's name): it inherits a discounted share of its neighbour's score.
+        # Only a sentence that holds the expected kind of answer inherits from one that does not, so the pair
+        # reads as question context + answer; both must lie inside the passage so the quote is one exact span.
         base = [c.score for c in scored]
         for i, item in enumerate(scored):
+            if not item.supplies_type:
+                continue
             for j in (i - 1, i + 1):
-                if 0 <= j < len(scored) and scored[j].passage is item.passage:
-                    inherited = self.context_weight * base[j]
-                    if inherited > item.score:
-                        item.score, item.context = inherited, scored[j]
+                neighbour = scored[j] if 0 <= j < len(scored) else None
+                if neighbour is None or neighbour.passage is not item.passage or neighbour.supplies_type:
+                    continue
+                lo = min(item.sentence.start, neighbour.sentence.start)
+                hi = max(item.sentence.end, neighbour.sentence.end)
+                if lo < item.passage.start or hi > item.passage.end:
+                    continue
+                inherited = self.context_weight * base[j]
+                if inherited > item.score:
+                    item.score, item.context = inherited, neighbour
         for item in scored:
             if item.supplies_type is True:
                 item.score += self.type_bonus
@@ -126,8 +157,14 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda c: -c.score)
         return scored
 
-    def run(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
-        scored = self.candidates(question, query_vector, passages)
+    def run(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        sentence_source: SentenceSource | None = None,
+    ) -> Answer:
+        scored = self.candidates(question, query_vector, passages, sentence_source)
         if not scored or scored[0].score < self.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, [], passages)
         best = scored[0].score

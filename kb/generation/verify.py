@@ -30,8 +30,8 @@ from kb.text import Sentence, content_terms, split_sentences, words
 from kb.types import Passage
 
 #: Calibrated on SQuAD (see kb.generation.calibrate / docs/integrations.md).
-SUPPORT_THRESHOLD = 0.55
-LEXICAL_THRESHOLD = 0.5
+SUPPORT_THRESHOLD = 0.65
+LEXICAL_THRESHOLD = 0.65
 COSINE_WEIGHT = 0.5
 
 # [1], [1][2], [1, 2], [1; 3], [Passage 2], [source 1] -- what models actually write.

@@ -16,6 +16,7 @@ from typing import Iterable
 import numpy as np
 
 from kb.errors import IndexCorruptError
+from kb.text import Sentence
 from kb.types import Chunk, SourceDocument
 
 SCHEMA = """
@@ -39,6 +40,15 @@ CREATE TABLE chunks(
     vector BLOB NOT NULL
 );
 CREATE INDEX chunks_by_doc ON chunks(doc_id);
+-- Sentence spans with their vectors, embedded at index time so answering a question embeds only the question.
+CREATE TABLE sentences(
+    id INTEGER PRIMARY KEY,
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX sentences_by_span ON sentences(doc_id, start);
 -- Standalone FTS5 table keyed by chunk id; its body is title + chunk text so a document's subject helps rank.
 CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize='porter unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
@@ -129,10 +139,18 @@ class IndexDatabase:
         ids = [r[0] for r in self._conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (row[0],))]
         self._conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
         self._conn.execute("DELETE FROM chunks WHERE doc_id = ?", (row[0],))
+        self._conn.execute("DELETE FROM sentences WHERE doc_id = ?", (row[0],))
         self._conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))
         return len(ids)
 
-    def add_document(self, document: SourceDocument, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def add_document(
+        self,
+        document: SourceDocument,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        sentences: list[Sentence] = (),
+        sentence_vectors: np.ndarray | None = None,
+    ) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         cur = self._conn.execute(
             "INSERT INTO documents(source, title, date, sha256, size, indexed_at, text) VALUES (?,?,?,?,?,?,?)",
@@ -146,6 +164,14 @@ class IndexDatabase:
             )
             self._conn.execute(
                 "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, f"{document.title}\n{chunk.text}")
+            )
+        if sentences:
+            self._conn.executemany(
+                "INSERT INTO sentences(doc_id, start, end, vector) VALUES (?,?,?,?)",
+                [
+                    (doc_id, s.start, s.end, np.asarray(v, np.float32).tobytes())
+                    for s, v in zip(sentences, sentence_vectors, strict=True)
+                ],
             )
 
     def commit(self) -> None:
@@ -178,6 +204,19 @@ class IndexDatabase:
             ids,
         )
         return {r[0]: ChunkRow(*r) for r in rows}
+
+    def sentences_overlapping(self, source: str, start: int, end: int) -> list[tuple[int, int, str, bytes]]:
+        """(start, end, text, float32 vector bytes) of the sentences that overlap [start, end) of a document.
+
+        The text is cut from the stored document, so a citation built from it is exact even when the sentence
+        runs past the passage boundary.
+        """
+        return self._query(
+            "SELECT s.start, s.end, substr(d.text, s.start + 1, s.end - s.start), s.vector FROM sentences s "
+            "JOIN documents d ON d.id = s.doc_id WHERE d.source = ? AND s.start < ? AND s.end > ? "
+            "AND s.start >= ? ORDER BY s.start",
+            (source, end, start, max(0, start - 4000)),
+        )
 
     def lexical_search(self, match: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, bm25) best first; FTS5's bm25() is lower-is-better, so we negate it."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kb.errors import IndexCorruptError, IndexMismatchError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors
 
 
 @dataclass
@@ -23,6 +25,9 @@ class Manifest:
     chunks: int = 0
     created_at: str = ""
     format_version: int = FORMAT_VERSION
+    # Fingerprints of the other files of the version (size and hashes of both ends), taken when the manifest
+    # is written last: a truncated, emptied, replaced or missing file is caught by a few stat/read calls.
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def build_signature(self) -> dict[str, Any]:
         """What must match between an index and the settings reading it (counts and dates need not)."""
@@ -35,17 +40,61 @@ class Manifest:
         }
 
     def write(self, path: Path) -> None:
+        """Written after every other file of the version is complete, so it can fingerprint them."""
+        self.files = {
+            item.name: fingerprint(item)
+            for item in sorted(path.parent.iterdir())
+            if item.is_file() and item.name != path.name
+        }
         path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
-    def read(cls, path: Path) -> "Manifest":
+    def read(cls, path: Path, verify_files: bool = True) -> "Manifest":
+        """Parse the manifest and, unless told not to, check the version's files against their fingerprints.
+
+        The Indexer reads the live manifest before an incremental build, so a damaged file makes it rebuild
+        everything instead of reporting "nothing changed" over a broken index.
+        """
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**data)
+            manifest = cls(**data)
         except FileNotFoundError:
             raise IndexCorruptError(f"{path} is missing: run `kb index --full`") from None
         except (ValueError, TypeError) as exc:
             raise IndexCorruptError(f"{path} is damaged ({exc}): run `kb index --full`") from None
+        if verify_files:
+            manifest.verify_files(path.parent)
+        return manifest
+
+    def verify_files(self, folder: Path) -> None:
+        if not isinstance(self.files, dict):
+            raise IndexCorruptError(f"{folder / 'manifest.json'} is damaged (bad files entry): run `kb index --full`")
+        for name, expected in self.files.items():
+            try:
+                found = fingerprint(folder / name)
+            except FileNotFoundError:
+                raise IndexCorruptError(f"{folder / name} is missing: run `kb index --full`") from None
+            except OSError as exc:
+                raise IndexCorruptError(f"cannot read {folder / name} ({exc.strerror}): run `kb index --full`") from None
+            if found != expected:
+                what = "truncated or extended" if found["size"] != expected.get("size") else "overwritten"
+                raise IndexCorruptError(
+                    f"{folder / name} was {what} after it was written (size {found['size']}, "
+                    f"expected {expected.get('size')}): run `kb index --full`"
+                )
+
+
+_END_BYTES = 4096
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    """Size plus SHA-256 of the first and last 4 KiB: cheap on a gigabyte file, and catches the usual damage."""
+    with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(_END_BYTES)
+        fh.seek(max(0, size - _END_BYTES))
+        tail = fh.read(_END_BYTES)
+    return {"size": size, "head": hashlib.sha256(head).hexdigest()[:16], "tail": hashlib.sha256(tail).hexdigest()[:16]}
 
 
 def mismatch(stored: Manifest, wanted: dict[str, Any]) -> list[str]:

@@ -1,0 +1,80 @@
+"""The Python API: the README example runs, and ask() returns dataclasses shaped like `kb ask --json`."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from kb.types import Answer, Citation, Passage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+README_EXAMPLE = '''
+from kb import KnowledgeBase
+
+kb = KnowledgeBase("seeds", "index")   # a folder of documents, and where to keep the index
+report = kb.build()                      # incremental: only changed files are re-embedded
+print(report.summary())
+
+answer = kb.ask("Who verified the letter?")
+print(answer.answer)                     # short answer with [n] markers
+for c in answer.citations:               # each marker -> an exact span of a source file
+    print(c.n, c.source, c.start, c.end, c.text)
+
+for p in kb.search("FSB letter", k=3):   # ranked passages, no answer
+    print(f"{p.score:.3f} {p.source} {p.title}")
+'''
+
+
+def test_readme_example_runs(tmp_path):
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "example.py").write_text(README_EXAMPLE, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in env.items() if not k.startswith("KB_")}
+    run = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("added 5,")
+    assert "[1]" in lines[1]
+    assert (tmp_path / "index" / "CURRENT").is_file()
+    n, source, start, end, text = lines[2].split(" ", 4)
+    document = (tmp_path / "seeds" / source).read_text(encoding="utf-8")
+    assert document[int(start) : int(end)].startswith(text.split()[0])
+    assert len([line for line in lines if re.match(r"^-?\d\.\d{3} \S+\.txt ", line)]) == 3
+
+
+def test_ask_returns_dataclasses_matching_cli_json(seed_kb):
+    from kb.cli import main
+
+    question = "What does FSB stand for?"
+    answer = seed_kb.ask(question)
+    assert isinstance(answer, Answer) and dataclasses.is_dataclass(answer)
+    assert answer.citations and all(isinstance(c, Citation) for c in answer.citations)
+    assert answer.passages and all(isinstance(p, Passage) for p in answer.passages)
+    out = io.StringIO()
+    code = main(["ask", question, "--json", "--sources", str(seed_kb.settings.sources), "--index",
+                 str(seed_kb.settings.index)], out, io.StringIO())
+    assert code == 0
+    cli, api = json.loads(out.getvalue()), answer.to_json()
+    cli.pop("ms"), api.pop("ms")
+    assert cli == api
+    # to_json is the dataclass fields, nothing more, nothing less.
+    assert set(api) == {f.name for f in dataclasses.fields(Answer)} - {"ms"}
+    assert set(api["citations"][0]) == {f.name for f in dataclasses.fields(Citation)}
+    for c in answer.citations:
+        assert seed_kb.document_text(c.source)[c.start : c.end] == c.text
+
+
+def test_public_names_are_importable():
+    import kb
+
+    for name in kb.__all__:
+        assert getattr(kb, name) is not None

@@ -1,0 +1,120 @@
+"""Settings precedence: defaults < kb.toml beside the sources < KB_* environment < flags; `kb config` shows the result."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kb.cli import main
+from kb.config import Settings, load_settings
+from kb.errors import ConfigError
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    return folder
+
+
+def write_toml(folder: Path, text: str) -> None:
+    (folder / "kb.toml").write_text(text, encoding="utf-8")
+
+
+def kb_config(argv: list[str], monkeypatch, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    for key in [k for k in __import__("os").environ if k.startswith("KB_")]:
+        monkeypatch.delenv(key)
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["config", *argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_defaults_without_file_env_or_flags(sources):
+    s = load_settings({"sources": sources}, env={})
+    assert s == Settings(sources=sources)
+    assert s.top_k == Settings.top_k and s.llm_url == ""
+
+
+def test_each_layer_overrides_the_one_below(sources):
+    write_toml(sources, 'top_k = 3\nsearch_k = 4\nmode = "lexical"\nchunk_size = 500\n')
+    env = {"KB_SEARCH_K": "6", "KB_MODE": "dense"}
+    s = load_settings({"sources": sources, "mode": "hybrid", "llm_timeout": None}, env=env)
+    assert s.chunk_size == 500  # file over default
+    assert s.top_k == 3  # file over default
+    assert s.search_k == 6  # env over file
+    assert s.mode == "hybrid"  # flag over env
+    assert s.llm_timeout == Settings.llm_timeout  # a None flag means "not given"
+
+
+def test_kb_table_and_types(sources):
+    write_toml(sources, '[kb]\ntop_k = 2\nembed_title = false\nllm_timeout = 5\nllm_url = "http://127.0.0.1:9"\n')
+    s = load_settings({"sources": sources}, env={"KB_EMBED_TITLE": "yes", "KB_DENSE_WEIGHT": "0.25"})
+    assert s.top_k == 2 and s.embed_title is True and s.dense_weight == 0.25
+    assert s.llm_timeout == 5.0 and isinstance(s.llm_timeout, float) and s.llm_url == "http://127.0.0.1:9"
+
+
+def test_env_picks_the_sources_folder_whose_toml_is_read(sources, tmp_path):
+    write_toml(sources, "top_k = 7\n")
+    assert load_settings({}, env={"KB_SOURCES": str(sources)}).top_k == 7
+    other = tmp_path / "other"
+    other.mkdir()
+    assert load_settings({"sources": other}, env={"KB_SOURCES": str(sources)}).top_k == Settings.top_k
+
+
+def test_unrelated_kb_env_vars_are_ignored(sources):
+    s = load_settings({"sources": sources}, env={"KB_LLM_API_KEY": "secret", "KB_SOMETHING": "x"})
+    assert "secret" not in str(s.as_dict())
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "message"),
+    [
+        ("top_k = 'many'\n", {}, "kb.toml: setting 'top_k' expects int"),
+        ("top_k = 3.7\n", {}, "expects int"),
+        ("colour = 'blue'\n", {}, "unknown setting 'colour'"),
+        ("top_k = [\n", {}, "kb.toml"),
+        ("", {"KB_TOP_K": "three"}, "KB_TOP_K"),
+        ("", {"KB_MODE": "telepathy"}, "mode must be one of"),
+        ("chunk_overlap = 900\n", {}, "chunk_overlap"),
+        ("", {"KB_LLM_TIMEOUT": "0"}, "llm_timeout"),
+    ],
+)
+def test_bad_settings_are_one_clear_error(sources, toml, env, message):
+    if toml:
+        write_toml(sources, toml)
+    with pytest.raises(ConfigError) as info:
+        load_settings({"sources": sources}, env=env)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_kb_config_prints_effective_settings_as_toml(sources, monkeypatch):
+    write_toml(sources, "top_k = 3\nsearch_k = 4\n")
+    code, out, err = kb_config(["--sources", str(sources), "--model", "my-model"], monkeypatch, {"KB_SEARCH_K": "8"})
+    assert code == 0 and err == ""
+    printed = tomllib.loads(out)
+    assert printed["top_k"] == 3 and printed["search_k"] == 8 and printed["model"] == "my-model"
+    assert set(printed) == set(Settings().as_dict())
+    # The output is a valid kb.toml: writing it back reproduces the same settings.
+    write_toml(sources, out)
+    code, again, _ = kb_config(["--sources", str(sources)], monkeypatch)
+    assert tomllib.loads(again) == printed
+
+
+def test_kb_config_bad_value_exits_2_with_one_line(sources, monkeypatch):
+    code, out, err = kb_config(["--sources", str(sources)], monkeypatch, {"KB_TOP_K": "0"})
+    assert code == 2 and out == ""
+    assert err.startswith("kb config: error:") and err.count("\n") == 1 and "top_k" in err
+
+
+def test_flags_reach_the_knowledge_base(sources, tmp_path):
+    from kb import KnowledgeBase
+
+    write_toml(sources, "top_k = 3\n")
+    kb = KnowledgeBase(sources, tmp_path / "index", top_k=9, llm_model="m")
+    assert kb.settings.top_k == 9 and kb.settings.llm_model == "m" and kb.settings.index == tmp_path / "index"
+    assert KnowledgeBase(sources, tmp_path / "index").settings.top_k == 3

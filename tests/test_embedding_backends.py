@@ -1,0 +1,117 @@
+"""Embedding backends agree with the torch reference, are produced locally and cached, and fail clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb.config import Settings, load_settings
+from kb.embedding import BACKENDS, Embedder, onnx_available, resolve_backend
+from kb.errors import ConfigError
+
+pytestmark = pytest.mark.skipif(not onnx_available(), reason="onnxruntime not installed")
+
+TEXTS = [
+    "Who verified the letter sent to the council?",
+    "The Normans were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France.",
+    "short",
+    "Ünïcode façade — naïve café, 東京, emoji-free but accented text.",
+    # Longer than the model's 256-token window: both backends must truncate the same way.
+    " ".join(f"Paragraph sentence {i} talks about rivers, trade routes and the history of a medieval town." for i in range(60)),
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="module")
+def torch_vectors():
+    return Embedder(backend="torch", device="cpu").embed(TEXTS)
+
+
+@pytest.fixture(scope="module")
+def onnx_fp32(cache):
+    return Embedder(backend="onnx", device="cpu", model_cache=cache)
+
+
+@pytest.fixture(scope="module")
+def onnx_int8(cache):
+    return Embedder(backend="onnx-int8", device="cpu", model_cache=cache)
+
+
+def test_onnx_fp32_matches_torch(onnx_fp32, torch_vectors):
+    vectors = onnx_fp32.embed(TEXTS)
+    assert vectors.shape == torch_vectors.shape and vectors.dtype == np.float32
+    cosine = (vectors * torch_vectors).sum(axis=1)
+    assert cosine.min() > 0.999, cosine
+
+
+def test_onnx_int8_close_to_torch(onnx_int8, torch_vectors):
+    vectors = onnx_int8.embed(TEXTS)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    cosine = (vectors * torch_vectors).sum(axis=1)
+    assert cosine.mean() > 0.99, cosine
+    assert cosine.min() > 0.97, cosine
+
+
+def test_int8_keeps_the_nearest_passage(onnx_int8, torch_vectors):
+    """What retrieval needs: each question's best passage is the same under both backends."""
+    passages = [
+        "The council received a letter; the clerk verified its signature before the meeting.",
+        "Normandy is a region in northern France named after the Norsemen who settled there.",
+        "The river trade made the medieval town rich, with warehouses along the banks.",
+        "Photosynthesis converts light energy into chemical energy stored in glucose.",
+    ]
+    questions = ["Who checked the letter's signature?", "Where does the name Normandy come from?",
+                 "Why was the town wealthy?", "How do plants store energy from light?"]
+    reference = Embedder(backend="torch", device="cpu")
+    expected = (reference.embed(questions) @ reference.embed(passages).T).argmax(axis=1)
+    got = (onnx_int8.embed(questions) @ onnx_int8.embed(passages).T).argmax(axis=1)
+    assert expected.tolist() == [0, 1, 2, 3]
+    assert got.tolist() == expected.tolist()
+
+
+def test_batch_order_is_preserved(onnx_int8):
+    """Texts are sorted by length inside embed(); rows must come back in the caller's order."""
+    together = onnx_int8.embed(TEXTS[:5])
+    alone = np.stack([onnx_int8.embed_one(t) for t in TEXTS[:5]])
+    assert ((together * alone).sum(axis=1) > 0.999).all()
+
+
+def test_model_is_exported_once_into_the_cache(cache, onnx_int8):
+    files = sorted(p.name for p in cache.rglob("*.onnx"))
+    assert files == ["model-fp32.onnx", "model-int8.onnx"]
+    stamp = {p: p.stat().st_mtime_ns for p in cache.rglob("*.onnx")}
+    again = Embedder(backend="onnx-int8", device="cpu", model_cache=cache)
+    assert again.dimension == 384
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.onnx")} == stamp
+
+
+def test_auto_backend_choice():
+    assert resolve_backend("auto", "cpu") == "onnx-int8"
+    assert resolve_backend("auto", "cuda") == "torch"
+    assert resolve_backend("torch", "cpu") == "torch"
+    with pytest.raises(ConfigError, match="backend must be one of"):
+        resolve_backend("tensorrt", "cpu")
+
+
+def test_backend_setting_is_validated_and_read_from_env():
+    assert Settings().backend in BACKENDS
+    assert load_settings(env={"KB_BACKEND": "torch"}).backend == "torch"
+    with pytest.raises(ConfigError, match="backend"):
+        load_settings({"backend": "gpu-magic"}, env={})
+
+
+def test_onnx_backend_on_a_missing_model_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="backend onnx needs a local model folder"):
+        Embedder(model=str(tmp_path / "no-such-model"), backend="onnx-int8", device="cpu", model_cache=tmp_path)
+
+
+def test_unwritable_cache_is_a_config_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot create the model cache"):
+        Embedder(backend="onnx", device="cpu", model_cache=blocker / "cache")
