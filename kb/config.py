@@ -52,6 +52,12 @@ class Settings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     fuzzy_cutoff: float = 0.8  # difflib ratio for expanding misspelled query terms
+    # Hybrid rescoring of the fused pool (kb.retrieval.retriever); weights fitted on the SQuAD tuning half.
+    rerank_depth: int = 30
+    rescore_passage_cosine: float = 0.5
+    rescore_bm25: float = 0.25
+    rescore_sentence_cosine: float = 1.0
+    rescore_sentence_overlap: float = 0.5
 
     # FAISS index type (kb.store.vectors): exact flat below vector_flat_limit chunks, then IVF with
     # vector_storage codes (sq8 = 1 byte/dimension); nprobe 0 = calibrated at build time to recall@10 >= 0.97.

@@ -23,7 +23,6 @@ from kb.retrieval import Retriever
 from kb.store import DocumentRow, Snapshot
 from kb.store.layout import CURRENT
 from kb.store.manifest import require_compatible
-from kb.text import Sentence
 from kb.types import Answer, BuildReport, Passage
 
 MAX_QUESTION_CHARS = 2000
@@ -49,11 +48,6 @@ class _Live:
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.snapshot = snapshot
         self.retriever = Retriever(snapshot, settings)
-
-    def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
-        """The passage's sentences with the vectors stored at index time."""
-        rows = self.snapshot.database.sentences_overlapping(passage.source, passage.start, passage.end)
-        return [(Sentence(start, end, text), np.frombuffer(vector, dtype=np.float32)) for start, end, text, vector in rows]
 
 
 class KnowledgeBase:
@@ -140,13 +134,14 @@ class KnowledgeBase:
         mode = mode or self.settings.mode
         live = self._current()
         vector = self.embedder.embed_one(question)
-        passages = live.retriever.run(question, None if mode == "lexical" else vector, k or self.settings.top_k, mode)
+        context = live.retriever.context(question, vector)
+        passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, context)
         if self.settings.llm_url:  # optional generative answer with verified citations (kb.generation)
             from kb.generation import generate
 
-            answer = generate(self, question, vector, passages).answer
+            answer = generate(self, question, vector, passages, live.retriever.sentences).answer
         else:
-            answer = self.answerer.run(question, vector, passages, live.sentences)
+            answer = self.answerer.run(question, vector, passages, live.retriever.sentences, context.terms)
         answer.ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -98,3 +98,17 @@ def _trimmed(text: str, begin: int, end: int, offset: int) -> list[Sentence]:
     if end <= begin:
         return []
     return [Sentence(begin + offset, end + offset, text[begin:end])]
+
+
+def term_overlap(terms: dict[str, list[str]], text: str) -> float:
+    """Share of the question's content terms present in the text: any accepted spelling, light stemming.
+
+    ``terms`` maps each question term to the spellings that count for it (itself and, for a term the index
+    has never seen, its close indexed spellings), so "Osekin" is found in a sentence naming "Osechkin".
+    """
+    if not terms:
+        return 0.0
+    tokens = set(words(text))
+    stems = {stem(t) for t in tokens}
+    found = sum(1 for aliases in terms.values() if any(a in tokens or stem(a) in stems for a in aliases))
+    return found / len(terms)

@@ -44,6 +44,9 @@ class Passage:
     date: str | None = None
     dense_score: float | None = None
     lexical_rank: int | None = None
+    # (Sentence, vector) pairs stored at index time; filled by the retriever when it reads them, reused by
+    # the answerer. Not part of the JSON.
+    sentences: list[Any] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -137,9 +137,12 @@ def with_llm(kb: KnowledgeBase, url: str, **more) -> KnowledgeBase:
 
 
 def same_answer(a: Answer, b: Answer) -> bool:
-    ja, jb = a.to_json(), b.to_json()
-    ja.pop("ms"), jb.pop("ms")
-    return ja == jb
+    """Same text, same cited spans, same passages (sentence scores may differ in the last digits: batching)."""
+    def key(x: Answer):
+        cites = [(c.n, c.source, c.start, c.end, c.text) for c in x.citations]
+        return x.answer, x.abstained, cites, [(p.source, p.start, p.end) for p in x.passages]
+
+    return key(a) == key(b)
 
 
 def free_port() -> int:
@@ -299,3 +302,22 @@ def test_cli_reports_fallback_on_stderr(base_kb):
     assert main(args, out, err) == 0
     assert "March 2021" in out.getvalue()
     assert "level=warning" in err.getvalue() and "unreachable" in err.getvalue()
+
+
+@pytest.mark.parametrize("flags", [["--log-format", "json", "-v"], ["-q"]])
+def test_logs_explain_dropped_sentences_or_stay_quiet(base_kb, fake, flags):
+    from kb.cli import main
+
+    fake.reply = mixed_reply
+    out, err = io.StringIO(), io.StringIO()
+    where = ["--sources", str(base_kb.settings.sources), "--index", str(base_kb.settings.index)]
+    assert main(["ask", QUESTION, *where, "--llm", fake.url, *flags], out, err) == 0
+    assert out.getvalue().startswith(TRUE_HARBOR)
+    if "-q" in flags:
+        assert err.getvalue() == ""
+        return
+    records = [json.loads(line) for line in err.getvalue().splitlines()]
+    dropped = {r["sentence"].split()[1]: r["reason"] for r in records if r["msg"] == "dropped sentence"}
+    assert set(dropped) == {"port", "volumes", "regional"}
+    assert all(r["level"] == "info" and r["logger"].startswith("kb.") for r in records)
+    assert any(r["msg"] == "llm answer" and r["kept"] == 1 and r["dropped"] == 3 for r in records)

@@ -9,14 +9,13 @@ calibrated threshold the answerer abstains and cites nothing.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
 
-from kb.answer.answer_types import expected_type, supplies
-from kb.text import Sentence, content_terms, fold, split_sentences, stem, words
+from kb.answer.answer_types import AnswerType, expected_type, supplies
+from kb.text import Sentence, content_terms, split_sentences, term_overlap, words
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -53,22 +52,6 @@ class ScoredSentence:
         return self.passage.text[start - self.passage.start : end - self.passage.start]
 
 
-def term_overlap(question_terms: list[str], sentence: str) -> float:
-    """Share of the question's content terms found in the sentence (stem or close spelling counts)."""
-    if not question_terms:
-        return 0.0
-    tokens = set(words(sentence))
-    stems = {stem(t) for t in tokens}
-    long_tokens = [t for t in tokens if len(t) >= 5]
-    found = 0.0
-    for term in question_terms:
-        if term in tokens or stem(term) in stems:
-            found += 1.0
-        elif len(term) >= 5 and difflib.get_close_matches(term, long_tokens, n=1, cutoff=0.8):
-            found += 0.8
-    return found / len(question_terms)
-
-
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -96,6 +79,7 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
         passages: list[Passage],
         sentence_source: SentenceSource | None = None,
+        terms: dict[str, list[str]] | None = None,
     ) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, scored, best first.
 
@@ -121,7 +105,8 @@ class ExtractiveAnswerer:
         else:
             vectors = np.stack([v for _, _, v in pending])
         cosines = vectors @ query_vector
-        terms = content_terms(question)
+        if terms is None:
+            terms = {t: [t] for t in content_terms(question)}
         kind, acronym = expected_type(question)
         question_words = set(words(question))
         scored = []
@@ -163,11 +148,13 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
         passages: list[Passage],
         sentence_source: SentenceSource | None = None,
+        terms: dict[str, list[str]] | None = None,
     ) -> Answer:
-        scored = self.candidates(question, query_vector, passages, sentence_source)
+        scored = self.candidates(question, query_vector, passages, sentence_source, terms)
         if not scored or scored[0].score < self.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, [], passages)
         best = scored[0].score
+        kind, _ = expected_type(question)
         chosen: list[ScoredSentence] = []
         for candidate in scored:
             if len(chosen) == self.max_sentences or candidate.score < max(self.abstain_threshold, best * 0.9):
@@ -185,7 +172,11 @@ class ExtractiveAnswerer:
                 for other in scored
                 if other is not statement
                 and other.passage.source != statement.passage.source
-                and float(other.vector @ statement.vector) >= self.duplicate_similarity
+                and (
+                    float(other.vector @ statement.vector) >= self.duplicate_similarity
+                    # Every sentence that spells the acronym out states the same answer.
+                    or (kind is AnswerType.EXPANSION and other.supplies_type and statement.supplies_type)
+                )
             ]
             markers = []
             sources_done: set[str] = set()
@@ -220,4 +211,4 @@ def answer_contains(answer: str, gold: str) -> bool:
     return bool(g.strip()) and g in a
 
 
-__all__ = ["ABSTAIN_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_contains", "term_overlap", "fold"]
+__all__ = ["ABSTAIN_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_contains"]

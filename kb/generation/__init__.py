@@ -13,46 +13,51 @@ import numpy as np
 
 from kb.generation.answerer import Generation, GenerativeAnswerer, answerer_from_settings, assemble
 from kb.generation.client import ChatClient, LLMError, chat_url
-from kb.generation.verify import CitationVerifier, Claim, PassageEvidence, split_claims
+from kb.generation.verify import CitationVerifier, Claim, PassageEvidence, SentenceSource, split_claims
 from kb.types import Answer, Passage
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
 
-def generate(kb: "KnowledgeBase", question: str, vector: np.ndarray, passages: list[Passage]) -> Generation:
+def generate(kb: "KnowledgeBase", question: str, vector: np.ndarray, passages: list[Passage],
+             sentence_source: SentenceSource | None = None) -> Generation:
     """The LLM's verified answer for already retrieved passages, or the extractive one when it fails."""
     answerer = answerer_from_settings(kb.settings, kb.embedder)
-    return answerer.run(question, passages, lambda: kb.answerer.run(question, vector, passages))
+    return answerer.run(question, passages, lambda: kb.answerer.run(question, vector, passages, sentence_source),
+                        sentence_source)
 
 
 def stream_answer(kb: "KnowledgeBase", question: str, k: int | None = None,
                   mode: str | None = None) -> Iterator[str | Answer]:
     """Partial answer texts (each the whole verified text so far), then exactly one final Answer.
 
-    Without a configured LLM this yields only the extractive Answer, so callers need a single code path.
+    Without a configured LLM this yields only ``kb.ask()``'s Answer, so callers need a single code path.
+    Retrieval and the extractive fallback are exactly those of ``KnowledgeBase.ask``.
     """
     from kb.knowledge_base import clean_question
 
+    if not kb.settings.llm_url:
+        yield kb.ask(question, k, mode)
+        return
     started = time.perf_counter()
     question = clean_question(question)
     mode = mode or kb.settings.mode
+    live = kb._current()  # one index version for the whole question, as in ask()
     vector = kb.embedder.embed_one(question)
-    passages = kb.search(question, k=k or kb.settings.top_k, mode=mode)
+    passages = live.retriever.run(question, None if mode == "lexical" else vector, k or kb.settings.top_k, mode)
 
     def extractive() -> Answer:
-        return kb.answerer.run(question, vector, passages)
+        return kb.answerer.run(question, vector, passages, live.retriever.sentences)
 
-    if not kb.settings.llm_url:
-        answer = extractive()
-    else:
-        answer = None
-        for update in answerer_from_settings(kb.settings, kb.embedder).stream(question, passages, extractive):
-            if isinstance(update, Generation):
-                answer = update.answer
-            else:
-                yield update
-        assert answer is not None
+    answer = None
+    for update in answerer_from_settings(kb.settings, kb.embedder).stream(question, passages, extractive,
+                                                                          live.retriever.sentences):
+        if isinstance(update, Generation):
+            answer = update.answer
+        else:
+            yield update
+    assert answer is not None
     answer.ms = (time.perf_counter() - started) * 1000
     yield answer
 

@@ -17,7 +17,9 @@ from typing import Callable, Iterator
 
 from kb.generation.client import ChatClient, LLMError
 from kb.generation.prompt import DONT_KNOW, build_messages
-from kb.generation.verify import CitationVerifier, Claim, PassageEvidence, SentenceEmbedder, split_claims
+from kb.generation.verify import (
+    CitationVerifier, Claim, PassageEvidence, SentenceEmbedder, SentenceSource, split_claims,
+)
 from kb.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -95,18 +97,19 @@ class GenerativeAnswerer:
         log.info("llm answer", extra={"kept": kept, "dropped": len(claims) - kept})
         return Generation(assemble(question, claims, passages), True, None, reply, claims)
 
-    def run(self, question: str, passages: list[Passage], fallback: Callable[[], Answer]) -> Generation:
+    def run(self, question: str, passages: list[Passage], fallback: Callable[[], Answer],
+            sentence_source: SentenceSource | None = None) -> Generation:
         if not passages:
             return self._fallback(fallback, "no passages retrieved")
         try:
             reply = self.client.complete(build_messages(question, passages, self.max_passage_chars))
         except LLMError as exc:
             return self._fallback(fallback, str(exc))
-        evidence = PassageEvidence(passages, self.embedder)
+        evidence = PassageEvidence(passages, self.embedder, sentence_source)
         return self._finish(question, passages, reply, self.verifier.verify(evidence, reply), fallback)
 
-    def stream(self, question: str, passages: list[Passage],
-               fallback: Callable[[], Answer]) -> Iterator[str | Generation]:
+    def stream(self, question: str, passages: list[Passage], fallback: Callable[[], Answer],
+               sentence_source: SentenceSource | None = None) -> Iterator[str | Generation]:
         """Yield the verified answer text as it grows (cumulative), then the Generation.
 
         A sentence is shown only once the next one has begun (its trailing [n] markers have arrived) and it
@@ -115,7 +118,7 @@ class GenerativeAnswerer:
         if not passages:
             yield self._fallback(fallback, "no passages retrieved")
             return
-        evidence = PassageEvidence(passages, self.embedder)
+        evidence = PassageEvidence(passages, self.embedder, sentence_source)
         reply = ""
         done: list[Claim] = []
         shown = ""

@@ -19,14 +19,14 @@ are kept on it. Sentences with no valid, supporting citation are dropped.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
-from kb.answer.extractive import term_overlap
-from kb.text import Sentence, content_terms, split_sentences, words
+from kb.text import Sentence, content_terms, split_sentences, stem, words
 from kb.types import Passage
 
 #: Calibrated on SQuAD (see kb.generation.calibrate / docs/integrations.md).
@@ -68,6 +68,26 @@ class Claim:
         return bool(self.supports)
 
 
+def term_overlap(terms: list[str], text: str) -> float:
+    """Share of the claim's content terms found in the text (stem match, or a close spelling of a long word).
+
+    Kept here rather than shared with the extractive answerer so that the calibrated thresholds only move
+    when this module changes.
+    """
+    if not terms:
+        return 0.0
+    tokens = set(words(text))
+    stems = {stem(t) for t in tokens}
+    long_tokens = [t for t in tokens if len(t) >= 5]
+    found = 0.0
+    for term in terms:
+        if term in tokens or stem(term) in stems:
+            found += 1.0
+        elif len(term) >= 5 and difflib.get_close_matches(term, long_tokens, n=1, cutoff=0.8):
+            found += 0.8
+    return found / len(terms)
+
+
 def numbers(marker_body: str) -> list[int]:
     return [int(x) for x in re.findall(r"\d+", marker_body)]
 
@@ -92,17 +112,30 @@ def split_claims(reply: str) -> list[tuple[str, list[int]]]:
     return [(text, list(dict.fromkeys(cited))) for text, cited in pieces]
 
 
-class PassageEvidence:
-    """The passages of one question, split and embedded once, so each reply sentence is cheap to check."""
+#: Sentences of a passage with their stored vectors (KnowledgeBase keeps them from index time).
+SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
 
-    def __init__(self, passages: list[Passage], embedder: SentenceEmbedder | None = None) -> None:
+
+class PassageEvidence:
+    """The passages of one question, split and embedded once, so each reply sentence is cheap to check.
+
+    With ``sentence_source`` the vectors stored at index time are reused instead of embedding again.
+    """
+
+    def __init__(self, passages: list[Passage], embedder: SentenceEmbedder | None = None,
+                 sentence_source: SentenceSource | None = None) -> None:
         self.passages = passages
         self.embedder = embedder
         self.sentences: list[list[Sentence]] = []
+        self.vectors: list[np.ndarray] | None = None
+        stored = [sentence_source(p) for p in passages] if sentence_source and embedder is not None else []
+        if stored and all(stored):
+            self.sentences = [[s for s, _ in pairs] for pairs in stored]
+            self.vectors = [np.stack([v for _, v in pairs]) for pairs in stored]
+            return
         for p in passages:
             found = [s for s in split_sentences(p.text, offset=p.start) if words(s.text)]
             self.sentences.append(found or [Sentence(p.start, p.end, p.text)])
-        self.vectors: list[np.ndarray] | None = None
         if embedder is not None:
             flat = [s.text for group in self.sentences for s in group]
             matrix = embedder.embed(flat) if flat else np.zeros((0, 1), dtype=np.float32)
@@ -159,5 +192,5 @@ class CitationVerifier:
 
 __all__ = [
     "COSINE_WEIGHT", "LEXICAL_THRESHOLD", "MARKER", "SUPPORT_THRESHOLD", "CitationVerifier", "Claim",
-    "PassageEvidence", "Support", "split_claims",
+    "PassageEvidence", "SentenceSource", "Support", "split_claims",
 ]

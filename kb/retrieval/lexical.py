@@ -15,6 +15,10 @@ from kb.store import IndexDatabase
 from kb.text import content_terms
 
 
+#: A pasted paragraph is not a better query than its first 32 meaningful words, and is much slower.
+MAX_QUERY_TERMS = 32
+
+
 class LexicalRetriever:
     def __init__(self, database: IndexDatabase, fuzzy_cutoff: float = 0.8) -> None:
         self.database = database
@@ -42,19 +46,19 @@ class LexicalRetriever:
         candidates = [t for t in self._vocabulary().get(term[0], []) if abs(len(t) - len(term)) <= 3]
         return difflib.get_close_matches(term, candidates, n=3, cutoff=self.fuzzy_cutoff)
 
-    def match_query(self, question: str) -> str | None:
-        terms = content_terms(question)
-        alternatives: list[str] = []
-        for term in terms:
-            alternatives.append(term)
-            alternatives.extend(self.expand(term))
+    def query_terms(self, question: str) -> dict[str, list[str]]:
+        """Each content term of the question with its spellings to look for: itself plus close indexed terms."""
+        return {term: [term, *self.expand(term)] for term in content_terms(question)[:MAX_QUERY_TERMS]}
+
+    def match_query(self, terms: dict[str, list[str]]) -> str | None:
+        alternatives = [alias for aliases in terms.values() for alias in aliases]
         if not alternatives:
             return None
         return " OR ".join(_quote(t) for t in dict.fromkeys(alternatives))
 
-    def run(self, question: str, limit: int) -> list[tuple[int, float]]:
+    def run(self, question: str, limit: int, terms: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
         """(chunk id, BM25 score, higher is better) best first."""
-        match = self.match_query(question)
+        match = self.match_query(terms if terms is not None else self.query_terms(question))
         if match is None:
             return []
         return self.database.lexical_search(match, limit)

@@ -1,6 +1,15 @@
-"""Hybrid retrieval: dense and lexical candidate lists fused, then resolved to passages with spans."""
+"""Hybrid retrieval: dense and lexical candidates fused, then rescored at sentence level.
+
+Measured on the SQuAD tuning half (docs/quality.md): BM25 alone puts the gold paragraph first for 0.81 of
+questions, dense MiniLM for 0.66, their reciprocal rank fusion 0.75. Rescoring the fused pool with the best
+sentence of each passage (its cosine to the question, from sentence vectors stored at index time, and its
+share of the question's terms) next to the passage's own cosine and BM25 lifts that to ~0.87: a passage
+is as good as the sentence in it that answers the question.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -9,7 +18,17 @@ from kb.retrieval.dense import DenseRetriever
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
 from kb.store import Snapshot
+from kb.text import Sentence, term_overlap
 from kb.types import Passage
+
+
+@dataclass
+class QueryContext:
+    """What one question needs across retrieval and answering, computed once."""
+
+    question: str
+    vector: np.ndarray | None
+    terms: dict[str, list[str]]  # content term -> accepted spellings (misspellings expanded)
 
 
 class Retriever:
@@ -19,13 +38,26 @@ class Retriever:
         self.dense = DenseRetriever(snapshot.vectors)
         self.lexical = LexicalRetriever(snapshot.database, settings.fuzzy_cutoff)
 
-    def run(self, question: str, query_vector: np.ndarray | None, k: int, mode: str | None = None) -> list[Passage]:
+    def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
+        return QueryContext(question, query_vector, self.lexical.query_terms(question))
+
+    def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
+        """The passage's sentences with the vectors stored at index time (cached on the passage)."""
+        if passage.sentences is None:
+            rows = self.snapshot.database.sentences_overlapping(passage.source, passage.start, passage.end)
+            passage.sentences = [
+                (Sentence(start, end, text), np.frombuffer(vector, dtype=np.float32)) for start, end, text, vector in rows
+            ]
+        return passage.sentences
+
+    def run(self, question: str, query_vector: np.ndarray | None, k: int, mode: str | None = None,
+            context: QueryContext | None = None) -> list[Passage]:
         mode = mode or self.settings.mode
+        ctx = context or self.context(question, query_vector)
         depth = max(self.settings.candidates, k)
-        dense_hits = self.dense.run(query_vector, depth) if mode != "lexical" and query_vector is not None else []
-        lexical_hits = self.lexical.run(question, depth) if mode != "dense" else []
-        cosine = dict(dense_hits)
-        lexical_rank = {cid: rank for rank, (cid, _) in enumerate(lexical_hits, start=1)}
+        use_dense = mode != "lexical" and ctx.vector is not None
+        dense_hits = self.dense.run(ctx.vector, depth) if use_dense else []
+        lexical_hits = self.lexical.run(question, depth, ctx.terms) if mode != "dense" else []
         if mode == "dense":
             ranked = dense_hits
         elif mode == "lexical":
@@ -36,10 +68,18 @@ class Retriever:
                 [self.settings.dense_weight, self.settings.lexical_weight],
                 self.settings.rrf_k,
             )
-        top = ranked[:k]
-        rows = self.snapshot.database.chunks(cid for cid, _ in top)
+        pool = ranked[: max(k, self.settings.rerank_depth)] if mode == "hybrid" and use_dense else ranked[:k]
+        passages = self._passages(pool, dict(dense_hits), lexical_hits)
+        if mode == "hybrid" and use_dense:
+            passages = self._rescore(passages, ctx, lexical_hits)
+        return passages[:k]
+
+    def _passages(self, ranked: list[tuple[int, float]], cosine: dict[int, float],
+                  lexical_hits: list[tuple[int, float]]) -> list[Passage]:
+        rows = self.snapshot.database.chunks(cid for cid, _ in ranked)
+        lexical_rank = {cid: rank for rank, (cid, _) in enumerate(lexical_hits, start=1)}
         passages = []
-        for cid, score in top:
+        for cid, score in ranked:
             row = rows.get(cid)
             if row is None:  # FAISS and SQLite are built from the same rows; a gap means a damaged index
                 continue
@@ -50,3 +90,22 @@ class Retriever:
                 )
             )
         return passages
+
+    def _rescore(self, passages: list[Passage], ctx: QueryContext, lexical_hits: list[tuple[int, float]]) -> list[Passage]:
+        s = self.settings
+        bm25 = dict(lexical_hits)
+        top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        vectors = self.snapshot.database.chunk_vectors([p.chunk_id for p in passages if p.dense_score is None])
+        for p in passages:
+            if p.dense_score is None:
+                p.dense_score = float(vectors[p.chunk_id] @ ctx.vector) if p.chunk_id in vectors else 0.0
+            sentences = self.sentences(p)
+            best_cos = max((float(v @ ctx.vector) for _, v in sentences), default=0.0)
+            best_overlap = max((term_overlap(ctx.terms, sent.text) for sent, _ in sentences), default=0.0)
+            p.score = (
+                s.rescore_passage_cosine * p.dense_score
+                + s.rescore_bm25 * bm25.get(p.chunk_id, 0.0) / top_bm25
+                + s.rescore_sentence_cosine * best_cos
+                + s.rescore_sentence_overlap * best_overlap
+            )
+        return sorted(passages, key=lambda p: -p.score)

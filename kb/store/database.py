@@ -205,6 +205,13 @@ class IndexDatabase:
         )
         return {r[0]: ChunkRow(*r) for r in rows}
 
+    def chunk_vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", ids)
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
     def sentences_overlapping(self, source: str, start: int, end: int) -> list[tuple[int, int, str, bytes]]:
         """(start, end, text, float32 vector bytes) of the sentences that overlap [start, end) of a document.
 

@@ -44,12 +44,10 @@ def test_second_kb_index_exits_6_while_locked(tiny):
 def test_kb_index_wait_waits_for_the_lock(tiny):
     sources, index = tiny
     (sources / "new.txt").write_text("A new document about the Tessaly ferry timetable.", encoding="utf-8")
-    released = threading.Event()
     with build_lock(index):
         proc = _kb(["index", "--sources", str(sources), "--index", str(index), "--wait", "120"])
         time.sleep(2.0)  # it starts and blocks on the lock meanwhile
         assert proc.poll() is None, proc.communicate()
-        released.set()
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert "added 1" in out

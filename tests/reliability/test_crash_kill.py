@@ -25,8 +25,9 @@ from kb.store.layout import CURRENT
 WORKER = Path(__file__).with_name("crash_worker.py")
 
 #: Build steps the kill is aimed at (None: a random time since the fork).
-TARGETS = [None, "scan", "read", "embed", "db-create", "db-remove", "db-add", "db-commit", "faiss-save", "manifest",
-           "fsync", "rename-version", "replace-current", "gc"]
+#: The publishing steps come first, so that with 24 trials each of them is aimed at twice.
+TARGETS = [None, "replace-current", "gc", "rename-version", "fsync", "manifest", "faiss-save", "db-commit", "db-add",
+           "db-remove", "db-create", "embed", "read", "scan"]
 TRIALS = 24
 
 CORPUS_A = dict(TINY_CORPUS, **{"extra-a.txt": "The Brannock keepers kept a logbook of every storm from 1874 to 1961."})
@@ -121,6 +122,7 @@ def test_sigkill_during_rebuild_leaves_old_or_new_index(tmp_path):
     assert len([p for p in index.iterdir() if p.name.startswith("v")]) <= 2
     assert outcomes["killed"] >= 20, outcomes
     killed_in = {phase for phase, count in phases.items() if count}
-    assert {"embed", "db-add", "rename-version", "replace-current"} <= killed_in and len(killed_in) >= 8, phases
+    assert len(killed_in) >= 8, phases  # kills spread over the build's steps, not bunched in one
+    assert outcomes["killed, old index live"] and outcomes["killed, new index live"], outcomes
     print(f"\nSIGKILL trials: {dict(outcomes)}; kills by last step reported: {dict(phases)}; "
           f"worker start {started:.1f} s, trials {time.monotonic() - t0:.1f} s")

@@ -80,5 +80,6 @@ def test_readers_see_one_whole_version_during_rebuilds(tmp_path):
             t.join(timeout=300)
     assert not errors, errors[:5]
     assert len(answers) >= 16
+    assert {m for seen, _ in answers for m in seen} == set(EDITIONS)  # the readers did live through the swaps
     assert check_index(kb.settings.index).documents.keys() == set(edition_files("ALPHA"))
     assert markers([p.text for p in kb.ask(QUESTIONS[0]).passages]) == {"ALPHA"}
