@@ -330,14 +330,18 @@ def bench_scale(args: argparse.Namespace, tmp: Path) -> list[Row]:
     for count in args.sizes:
         folder = tmp / f"synthetic-{count}"
         vectors = synthetic_vectors(count, dimension, seed=count)
-        started = time.perf_counter()
-        synthetic_index(count, folder, vectors)
-        build_s = time.perf_counter() - started
         rng = np.random.default_rng(99)
         picks = rng.choice(count, size=args.scale_queries, replace=False)
         queries = vectors[picks] + rng.standard_normal((len(picks), dimension), dtype=np.float32) * (0.5 / math.sqrt(dimension))
         queries = np.ascontiguousarray(queries / np.linalg.norm(queries, axis=1, keepdims=True), dtype=np.float32)
         truth = exact_top_k(vectors, queries, 10)  # row i holds chunk id i + 1 (SQLite rowids)
+        if count > args.fts_max:
+            rows += scale_vectors_only(count, vectors, queries, truth)
+            del vectors
+            continue
+        started = time.perf_counter()
+        synthetic_index(count, folder, vectors)
+        build_s = time.perf_counter() - started
         del vectors
         before = rss_mib()
         snapshot = Snapshot.open(folder)
@@ -367,6 +371,33 @@ def bench_scale(args: argparse.Namespace, tmp: Path) -> list[Row]:
         snapshot.close()
         shutil.rmtree(folder, ignore_errors=True)
     return rows
+
+
+def scale_vectors_only(count: int, vectors: Any, queries: Any, truth: Any) -> list[Row]:
+    """The FAISS part alone (no SQLite/FTS5): for sizes past --fts-max, where writing the synthetic text is slow."""
+    import numpy as np
+
+    from kb.config import Settings
+    from kb.store.vectors import IndexPlan, VectorIndex
+
+    started = time.perf_counter()
+    before = rss_mib()
+    index = VectorIndex.build(np.arange(1, count + 1), vectors, vectors.shape[1], IndexPlan.from_settings(Settings()))
+    build_s = time.perf_counter() - started
+    grown = rss_mib() - before
+    dense_t, found = [], []
+    for query in queries:
+        t = time.perf_counter(); hits = index.search(query, 50); dense_t.append(time.perf_counter() - t)
+        found.append([cid - 1 for cid, _ in hits[:10]])
+    recall = float(np.mean([len(set(t.tolist()) & set(f)) / 10 for t, f in zip(truth, found)]))
+    info = index.describe()
+    return [
+        (f"{count:,} chunks: dense search (k=50)", ms(dense_t), "", f"{info.get('type')}, recall@10 {recall:.3f} vs exact"
+         f"{', nprobe ' + str(info['nprobe']) if 'nprobe' in info else ''}; FAISS only (FTS5 not built at this size)"),
+        (f"{count:,} chunks: memory", f"FAISS {info.get('memory_mb')} MiB", "",
+         f"RSS +{grown:.0f} MiB while building; float32 input alone {count * vectors.shape[1] * 4 / 2**20:.0f} MiB; "
+         f"build {build_s:.0f} s"),
+    ]
 
 
 def free_port() -> int:
@@ -444,6 +475,8 @@ def main() -> int:
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of sections: {','.join(SECTIONS)}")
     parser.add_argument("--sizes", default="10000,100000", help="synthetic corpus sizes for `scale` (1000000 is slow)")
     parser.add_argument("--quick", action="store_true", help="small samples: a smoke run, not a measurement")
+    parser.add_argument("--fts-max", type=int, default=100_000,
+                        help="largest synthetic size that also gets SQLite/FTS5 text (hybrid rows); above it FAISS only")
     parser.add_argument("--queries", type=int, default=200, help="questions timed in `query`")
     parser.add_argument("--torch-build", action="store_true", help="also time a full kb build with backend=torch")
     parser.add_argument("--model", default="", help="embedding model path (default: the bundled MiniLM)")

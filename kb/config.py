@@ -58,6 +58,7 @@ class Settings:
     rescore_bm25: float = 0.25
     rescore_sentence_cosine: float = 1.0
     rescore_sentence_overlap: float = 0.5
+    rescore_answer_type: float = 0.1  # +/- when a passage can / cannot hold the expected kind of answer
 
     # FAISS index type (kb.store.vectors): exact flat below vector_flat_limit chunks, then IVF with
     # vector_storage codes (sq8 = 1 byte/dimension); nprobe 0 = calibrated at build time to recall@10 >= 0.97.

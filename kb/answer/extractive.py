@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from kb.answer.answer_types import AnswerType, expected_type, supplies
+from kb.answer_types import AnswerType, expected_type, supplies
 from kb.text import Sentence, content_terms, split_sentences, term_overlap, words
 from kb.types import Answer, Citation, Passage
 

@@ -18,7 +18,8 @@ from kb.retrieval.dense import DenseRetriever
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
 from kb.store import Snapshot
-from kb.text import Sentence, term_overlap
+from kb.answer_types import AnswerType, expected_type, supplies
+from kb.text import Sentence, term_overlap, words
 from kb.types import Passage
 
 
@@ -29,6 +30,9 @@ class QueryContext:
     question: str
     vector: np.ndarray | None
     terms: dict[str, list[str]]  # content term -> accepted spellings (misspellings expanded)
+    answer_type: AnswerType | None = None  # what kind of answer the question asks for (kb.answer_types)
+    acronym: str | None = None
+    question_words: frozenset[str] = frozenset()
 
 
 class Retriever:
@@ -39,7 +43,9 @@ class Retriever:
         self.lexical = LexicalRetriever(snapshot.database, settings.fuzzy_cutoff)
 
     def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
-        return QueryContext(question, query_vector, self.lexical.query_terms(question))
+        kind, acronym = expected_type(question)
+        return QueryContext(question, query_vector, self.lexical.query_terms(question), kind, acronym,
+                            frozenset(words(question)))
 
     def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """The passage's sentences with the vectors stored at index time (cached on the passage)."""
@@ -108,4 +114,7 @@ class Retriever:
                 + s.rescore_sentence_cosine * best_cos
                 + s.rescore_sentence_overlap * best_overlap
             )
+            if ctx.answer_type is not None:  # can the passage hold the kind of answer asked for?
+                typed = any(supplies(sent.text, ctx.answer_type, ctx.question_words, ctx.acronym) for sent, _ in sentences)
+                p.score += s.rescore_answer_type if typed else -s.rescore_answer_type
         return sorted(passages, key=lambda p: -p.score)
