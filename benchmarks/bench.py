@@ -508,18 +508,21 @@ def main() -> int:
             if section not in wanted:
                 continue
             print(f"[bench] {section} ...", file=sys.stderr, flush=True)
-            if section == "embedding":
-                rows += bench_embedding(args)
-            elif section == "build":
-                rows += bench_build(args, tmp, state)
-            elif section == "rebuild":
-                rows += bench_rebuild(args, tmp, state)
-            elif section == "query":
-                rows += bench_query(args, tmp, state)
-            elif section == "scale":
-                rows += bench_scale(args, tmp)
-            elif section == "serve":
-                rows += bench_serve(args, tmp, state)
+            runners: dict[str, Callable[[], list[Row]]] = {
+                "embedding": lambda: bench_embedding(args),
+                "build": lambda: bench_build(args, tmp, state),
+                "rebuild": lambda: bench_rebuild(args, tmp, state),
+                "query": lambda: bench_query(args, tmp, state),
+                "scale": lambda: bench_scale(args, tmp),
+                "serve": lambda: bench_serve(args, tmp, state),
+            }
+            try:
+                got = runners[section]()
+            except Exception as exc:  # one broken section must not lose the others' figures
+                got = [(section, "error", "", f"{type(exc).__name__}: {str(exc)[:150]}".replace("\n", " "))]
+            for row in got:
+                print("[bench]   " + " | ".join(row), file=sys.stderr, flush=True)
+            rows += got
     load_after = os.getloadavg()
     header = (f"kb benchmark {time.strftime('%Y-%m-%d %H:%M')} | {platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} CPUs, load avg {load_before[0]:.1f} -> {load_after[0]:.1f} | "

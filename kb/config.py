@@ -40,8 +40,8 @@ class Settings:
     embed_title: bool = True
 
     # Chunker (changing any of these forces a full rebuild, see manifest).
-    chunk_size: int = 800
-    chunk_overlap: int = 120
+    chunk_size: int = 1100  # measured on the SQuAD tuning half: 550 / 800 / 1100 -> hit@5 0.954 / 0.962 / 0.972
+    chunk_overlap: int = 150
 
     # Retrieval.
     mode: str = "hybrid"

@@ -85,6 +85,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     ms: float = 0.0
+    # Support of the best candidate sentence, compared with abstain_threshold; kept out of the JSON contract
+    # and used to calibrate the threshold (benchmarks/calibrate_abstention.py).
+    confidence: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {

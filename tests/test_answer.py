@@ -52,3 +52,4 @@ def test_answer_contains_is_whole_word():
     assert not answer_contains("Grozevsky said", "Grozev")
     assert answer_contains("the Federal Security Service (FSB)", "federal security service")
     assert not answer_contains("anything", "")
+    assert answer_contains("Bellingcat’s analysis", "Bellingcat")

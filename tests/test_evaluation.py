@@ -116,6 +116,10 @@ def test_summarize_counts_and_denominators():
     assert report.splits["heldout"].metrics["hit1"] == 0.0
     assert [r.id for r in report.failures()] == ["2", "3"]
     assert json.loads(json.dumps(report.to_json()))["splits"]["tune"]["counts"]["hits1"] == 1
+    # No must-abstain question: the wrong abstention costs answer accuracy, abstain precision is not defined.
+    tune = report.splits["tune"]
+    assert tune.metrics["abstain_precision"] is None and tune.metrics["abstain_recall"] is None
+    assert report.splits["heldout"].metrics["abstain_precision"] == pytest.approx(1 / 2)
 
 
 # -- question files ----------------------------------------------------------------------------------------------

@@ -151,8 +151,9 @@ class ExtractiveAnswerer:
         terms: dict[str, list[str]] | None = None,
     ) -> Answer:
         scored = self.candidates(question, query_vector, passages, sentence_source, terms)
-        if not scored or scored[0].score < self.abstain_threshold:
-            return Answer(question, ABSTAIN_TEXT, True, [], passages)
+        confidence = scored[0].score if scored else 0.0
+        if not scored or confidence < self.abstain_threshold:
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=confidence)
         best = scored[0].score
         kind, _ = expected_type(question)
         chosen: list[ScoredSentence] = []
@@ -197,7 +198,7 @@ class ExtractiveAnswerer:
                     )
                 markers.append(f"[{cited[key]}]")
             parts.append(" ".join(statement.text().split()) + " " + "".join(markers))
-        return Answer(question, " ".join(parts), False, citations, passages)
+        return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
@@ -207,7 +208,10 @@ def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
 
 def answer_contains(answer: str, gold: str) -> bool:
     """Whole-word, case- and accent-insensitive containment (the evaluation's notion of a correct answer)."""
-    a, g = " " + " ".join(words(answer)) + " ", " " + " ".join(words(gold)) + " "
+    def norm(text: str) -> str:  # possessives fold to the noun: "Bellingcat's" contains "Bellingcat"
+        return " " + " ".join(w.removesuffix("'s") for w in words(text)) + " "
+
+    a, g = norm(answer), norm(gold)
     return bool(g.strip()) and g in a
 
 

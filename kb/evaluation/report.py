@@ -4,7 +4,8 @@ Denominators, so numbers from different runs mean the same thing:
 - hit@k, MRR@10, answer accuracy: answerable questions (an abstention counts as a wrong answer).
 - citation accuracy: answerable questions the system answered (did not abstain).
 - citation validity: every citation of every question.
-- abstain precision: abstentions; abstain recall: questions that must be abstained on.
+- abstain precision: abstentions (reported only when some questions must be abstained on);
+  abstain recall: questions that must be abstained on.
 """
 
 from __future__ import annotations
@@ -118,7 +119,9 @@ def summarize(name: str, questions: Sequence[EvalQuestion], outcomes: Sequence[O
         "answer_accuracy": share(sum(r.correct for r in answerable), len(answerable)),
         "citation_accuracy": share(sum(r.cited_gold for r in answered), len(answered)),
         "citation_validity": share(valid, citations) if checked else None,
-        "abstain_precision": precision,
+        # Without must-abstain questions every abstention is a wrong answer (already in answer accuracy), and a
+        # precision of 0 would read as a failure of abstention itself.
+        "abstain_precision": precision if len(answerable) < len(results) else None,
         "abstain_recall": recall,
         "p50_ms": percentile(latencies, 50),
         "p95_ms": percentile(latencies, 95),
