@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 
 STOPWORDS = frozenset(
@@ -35,6 +36,8 @@ class Sentence:
 
 def fold(text: str) -> str:
     """Lowercase and strip accents, so 'Grozév' and 'grozev' compare equal."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
 
@@ -53,6 +56,7 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'verified'/'verify', 'islands'/'island' between question and text."""
     for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
@@ -100,6 +104,14 @@ def _trimmed(text: str, begin: int, end: int, offset: int) -> list[Sentence]:
     return [Sentence(begin + offset, end + offset, text[begin:end])]
 
 
+@lru_cache(maxsize=100_000)
+def _match_forms(text: str) -> frozenset[str]:
+    """The words of a text and their stems: what a question term is looked up in. Cached because the same
+    sentences come back for question after question."""
+    tokens = words(text)
+    return frozenset(tokens) | frozenset(stem(t) for t in tokens)
+
+
 def term_overlap(terms: dict[str, list[str]], text: str) -> float:
     """Share of the question's content terms present in the text: any accepted spelling, light stemming.
 
@@ -108,7 +120,6 @@ def term_overlap(terms: dict[str, list[str]], text: str) -> float:
     """
     if not terms:
         return 0.0
-    tokens = set(words(text))
-    stems = {stem(t) for t in tokens}
-    found = sum(1 for aliases in terms.values() if any(a in tokens or stem(a) in stems for a in aliases))
+    forms = _match_forms(text)
+    found = sum(1 for aliases in terms.values() if any(a in forms or stem(a) in forms for a in aliases))
     return found / len(terms)
