@@ -80,7 +80,7 @@ def test_unrelated_kb_env_vars_are_ignored(sources):
         ("top_k = [\n", {}, "kb.toml"),
         ("", {"KB_TOP_K": "three"}, "KB_TOP_K"),
         ("", {"KB_MODE": "telepathy"}, "mode must be one of"),
-        ("chunk_overlap = 900\n", {}, "chunk_overlap"),
+        ("chunk_size = 500\nchunk_overlap = 600\n", {}, "chunk_overlap"),
         ("", {"KB_LLM_TIMEOUT": "0"}, "llm_timeout"),
     ],
 )

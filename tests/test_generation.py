@@ -105,7 +105,7 @@ class FakeLLM:
 def parse_prompt(prompt: str) -> tuple[dict[int, str], str]:
     """The numbered passages and the question, read back from kb's prompt like a model would."""
     blocks = re.findall(r"^\[(\d+)\] [^\n]*\n(.*?)(?=\n\n\[\d+\] |\n\nQuestion: )", prompt, re.S | re.M)
-    question = re.search(r"Question: (.*)\n", prompt).group(1)
+    question = re.search(r"Question: (.*)", prompt).group(1)
     return {int(n): text for n, text in blocks}, question
 
 

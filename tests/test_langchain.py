@@ -30,9 +30,12 @@ def test_retriever_documents_carry_source_span_and_score(seed_kb):
 
 
 def test_mode_and_default_k(seed_kb):
+    dense = seed_kb.as_retriever(mode="dense").invoke(QUESTION)  # every chunk has a cosine: a full list
+    assert len(dense) == min(seed_kb.settings.search_k, seed_kb.chunk_count())
     lexical = seed_kb.as_retriever(mode="lexical").invoke(QUESTION)
-    assert len(lexical) == min(seed_kb.settings.search_k, seed_kb.chunk_count())
+    assert 0 < len(lexical) <= seed_kb.settings.search_k
     assert [d.metadata["chunk_id"] for d in lexical] == [p.chunk_id for p in seed_kb.search(QUESTION, mode="lexical")]
+    assert [d.metadata["chunk_id"] for d in lexical] != [d.metadata["chunk_id"] for d in dense]
 
 
 def test_lcel_chain_builds_a_cited_context(seed_kb):

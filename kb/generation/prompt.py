@@ -10,11 +10,18 @@ from kb.generation.client import Message
 from kb.types import Passage
 
 SYSTEM_PROMPT = (
-    "You answer questions using only the numbered passages you are given. "
-    "Write one to three short sentences. End every sentence with the number of the passage that supports it, "
-    "in square brackets, like [1] or [2][3]. Never cite a passage that does not say what the sentence says. "
-    "If the passages do not answer the question, reply exactly: I don't know."
+    "Answer from the numbered passages only, in one to three short sentences. "
+    "After each sentence write the number of the passage it comes from in square brackets, like [1]. "
+    "If the passages do not answer the question, reply: I don't know."
 )
+
+# One worked example as a previous chat turn: small models copy a demonstrated format far more reliably than
+# they follow a described one (SmolLM2-135M cites with it and almost never without it).
+EXAMPLE_USER = (
+    "Passages:\n\n[1] Farm report\nCows on the Hill farm produce 30 litres of milk a day.\n\n"
+    "[2] Weather\nThe summer was unusually dry.\n\nQuestion: How much milk do the cows produce?"
+)
+EXAMPLE_ANSWER = "The cows on the Hill farm produce 30 litres of milk a day [1]."
 
 #: Replies that mean "no answer": the extractive answerer decides instead.
 DONT_KNOW = ("i don't know", "i do not know", "i dont know")
@@ -33,8 +40,13 @@ def format_passages(passages: list[Passage], max_chars: int = 1200) -> str:
 
 
 def build_messages(question: str, passages: list[Passage], max_chars: int = 1200) -> list[Message]:
-    user = f"Passages:\n\n{format_passages(passages, max_chars)}\n\nQuestion: {question}\nAnswer with [n] citations:"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    user = f"Passages:\n\n{format_passages(passages, max_chars)}\n\nQuestion: {question}"
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": EXAMPLE_USER},
+        {"role": "assistant", "content": EXAMPLE_ANSWER},
+        {"role": "user", "content": user},
+    ]
 
 
 __all__ = ["DONT_KNOW", "SYSTEM_PROMPT", "build_messages", "format_passages"]
