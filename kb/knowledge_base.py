@@ -10,7 +10,8 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -40,6 +41,18 @@ def clean_question(question: str) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return text
+
+
+@dataclass
+class Retrieval:
+    """A question after retrieval: its vector, its terms, the ranked passages and their stored sentences."""
+
+    question: str
+    vector: np.ndarray
+    terms: dict[str, list[str]]
+    passages: list[Passage]
+    sentences: Callable[[Passage], list[Any]]
+    started: float  # perf_counter() when the question arrived, for Answer.ms
 
 
 class _Live:
@@ -128,7 +141,8 @@ class KnowledgeBase:
         vector = self._query_vector(question, mode)
         return live.retriever.run(question, vector, k or self.settings.search_k, mode)
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+    def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> Retrieval:
+        """Everything answering needs, from one index version: ask(), ask_stream() and the LLM path share it."""
         started = time.perf_counter()
         question = clean_question(question)
         mode = mode or self.settings.mode
@@ -136,13 +150,21 @@ class KnowledgeBase:
         vector = self.embedder.embed_one(question)
         context = live.retriever.context(question, vector)
         passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, context)
+        return Retrieval(question, vector, context.terms, passages, live.retriever.sentences, started)
+
+    def extractive_answer(self, retrieval: Retrieval) -> Answer:
+        r = retrieval
+        return self.answerer.run(r.question, r.vector, r.passages, r.sentences, r.terms)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        retrieval = self.retrieve(question, k, mode)
         if self.settings.llm_url:  # optional generative answer with verified citations (kb.generation)
             from kb.generation import generate
 
-            answer = generate(self, question, vector, passages, live.retriever.sentences).answer
+            answer = generate(self, retrieval).answer
         else:
-            answer = self.answerer.run(question, vector, passages, live.retriever.sentences, context.terms)
-        answer.ms = (time.perf_counter() - started) * 1000
+            answer = self.extractive_answer(retrieval)
+        answer.ms = (time.perf_counter() - retrieval.started) * 1000
         return answer
 
     def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:

@@ -9,23 +9,21 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Iterator
 
-import numpy as np
 
 from kb.generation.answerer import Generation, GenerativeAnswerer, answerer_from_settings, assemble
 from kb.generation.client import ChatClient, LLMError, chat_url
 from kb.generation.verify import CitationVerifier, Claim, PassageEvidence, SentenceSource, split_claims
-from kb.types import Answer, Passage
+from kb.types import Answer
 
 if TYPE_CHECKING:
-    from kb.knowledge_base import KnowledgeBase
+    from kb.knowledge_base import KnowledgeBase, Retrieval
 
 
-def generate(kb: "KnowledgeBase", question: str, vector: np.ndarray, passages: list[Passage],
-             sentence_source: SentenceSource | None = None) -> Generation:
+def generate(kb: "KnowledgeBase", retrieval: "Retrieval") -> Generation:
     """The LLM's verified answer for already retrieved passages, or the extractive one when it fails."""
     answerer = answerer_from_settings(kb.settings, kb.embedder)
-    return answerer.run(question, passages, lambda: kb.answerer.run(question, vector, passages, sentence_source),
-                        sentence_source)
+    return answerer.run(retrieval.question, retrieval.passages, lambda: kb.extractive_answer(retrieval),
+                        retrieval.sentences)
 
 
 def stream_answer(kb: "KnowledgeBase", question: str, k: int | None = None,
@@ -35,30 +33,20 @@ def stream_answer(kb: "KnowledgeBase", question: str, k: int | None = None,
     Without a configured LLM this yields only ``kb.ask()``'s Answer, so callers need a single code path.
     Retrieval and the extractive fallback are exactly those of ``KnowledgeBase.ask``.
     """
-    from kb.knowledge_base import clean_question
-
     if not kb.settings.llm_url:
         yield kb.ask(question, k, mode)
         return
-    started = time.perf_counter()
-    question = clean_question(question)
-    mode = mode or kb.settings.mode
-    live = kb._current()  # one index version for the whole question, as in ask()
-    vector = kb.embedder.embed_one(question)
-    passages = live.retriever.run(question, None if mode == "lexical" else vector, k or kb.settings.top_k, mode)
-
-    def extractive() -> Answer:
-        return kb.answerer.run(question, vector, passages, live.retriever.sentences)
-
+    retrieval = kb.retrieve(question, k, mode)  # one index version for the whole question, as in ask()
     answer = None
-    for update in answerer_from_settings(kb.settings, kb.embedder).stream(question, passages, extractive,
-                                                                          live.retriever.sentences):
+    for update in answerer_from_settings(kb.settings, kb.embedder).stream(
+        retrieval.question, retrieval.passages, lambda: kb.extractive_answer(retrieval), retrieval.sentences
+    ):
         if isinstance(update, Generation):
             answer = update.answer
         else:
             yield update
     assert answer is not None
-    answer.ms = (time.perf_counter() - started) * 1000
+    answer.ms = (time.perf_counter() - retrieval.started) * 1000
     yield answer
 
 
