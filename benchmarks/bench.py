@@ -156,7 +156,7 @@ splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).spli
 emb = HuggingFaceEmbeddings(model_name=resolve_model_path(BUNDLED_MODEL), model_kwargs={"device": "cpu"})
 store = FAISS.from_documents(splits, emb)
 store.save_local(str(out))
-print(len(splits))
+print(f"CHUNKS={len(splits)}")
 '''
 
 
@@ -191,7 +191,7 @@ def bench_build(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     tut_s, tut_rss, tut_out = timed_process([PYTHON, str(script), str(folder), str(tmp / "tutorial-faiss")], env)
     state["tutorial"] = tmp / "tutorial-faiss"
-    tut_chunks = tut_out.strip().splitlines()[-1]
+    tut_chunks = next((line[7:] for line in tut_out.splitlines() if line.startswith("CHUNKS=")), "?")
     rows: list[Row] = [
         ("full build, SQuAD sample (process wall)", f"{kb_s:.1f} s", f"{tut_s:.1f} s",
          f"ratio {kb_s / tut_s:.2f}x; kb {report['chunks']} chunks, tutorial {tut_chunks} chunks; both incl. model load"),

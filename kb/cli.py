@@ -7,10 +7,11 @@ Errors a user can act on are printed as one line on stderr with a non-zero exit 
 from __future__ import annotations
 
 import argparse
+import os
 import importlib
 import json
 import sys
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.errors import KBError
@@ -105,15 +106,19 @@ def _questions(args: argparse.Namespace) -> tuple[list[str], bool]:
     return [line.rstrip("\n") for line in sys.stdin if line.strip()], True
 
 
-def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kb.knowledge_base import KnowledgeBase
-
-    kb = KnowledgeBase(settings=settings_from(args))
+def _for_each_question(
+    args: argparse.Namespace,
+    out: TextIO,
+    compute: Callable[[str], Any],
+    to_json: Callable[[str, Any], dict[str, Any]],
+    render: Callable[[Any, TextIO], None],
+) -> int:
+    """One question from the argument, or one per stdin line as JSON lines (errors become error objects)."""
     questions, streaming = _questions(args)
     status = 0
     for question in questions:
         try:
-            passages = kb.search(question, k=args.k, mode=args.mode)
+            result = compute(question)
         except KBError as exc:
             if not streaming:
                 raise
@@ -121,38 +126,43 @@ def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             status = 1
             continue
         if args.json or streaming:
-            print(json.dumps({"question": question, "passages": [p.to_json() for p in passages]}), file=out, flush=True)
+            print(json.dumps(to_json(question, result), ensure_ascii=False), file=out, flush=True)
         else:
-            for rank, p in enumerate(passages, start=1):
-                snippet = " ".join(p.text.split())
-                print(f"{rank:>2}. {p.score:.4f}  {p.source} [{p.start}:{p.end}]  {p.title}", file=out)
-                print(f"    {snippet[:300]}{'...' if len(snippet) > 300 else ''}", file=out)
+            render(result, out)
     return status
+
+
+def _render_passages(passages: list[Any], out: TextIO) -> None:
+    for rank, p in enumerate(passages, start=1):
+        snippet = " ".join(p.text.split())
+        print(f"{rank:>2}. {p.score:.4f}  {p.source} [{p.start}:{p.end}]  {p.title}", file=out)
+        print(f"    {snippet[:300]}{'...' if len(snippet) > 300 else ''}", file=out)
+
+
+def _render_answer(answer: Any, out: TextIO) -> None:
+    print(answer.answer, file=out)
+    for c in answer.citations:
+        quote = " ".join(c.text.split())
+        print(f"\n[{c.n}] {c.source} [{c.start}:{c.end}] {c.title}\n    \"{quote}\"", file=out)
+
+
+def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kb.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(settings=settings_from(args))
+    return _for_each_question(
+        args, out, lambda q: kb.search(q, k=args.k, mode=args.mode),
+        lambda q, passages: {"question": q, "passages": [p.to_json() for p in passages]}, _render_passages,
+    )
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kb.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase(settings=settings_from(args))
-    questions, streaming = _questions(args)
-    status = 0
-    for question in questions:
-        try:
-            answer = kb.ask(question, k=args.k, mode=args.mode)
-        except KBError as exc:
-            if not streaming:
-                raise
-            print(json.dumps({"question": question, "error": str(exc)}), file=out, flush=True)
-            status = 1
-            continue
-        if args.json or streaming:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), file=out, flush=True)
-            continue
-        print(answer.answer, file=out)
-        for c in answer.citations:
-            quote = " ".join(c.text.split())
-            print(f"\n[{c.n}] {c.source} [{c.start}:{c.end}] {c.title}\n    \"{quote}\"", file=out)
-    return status
+    return _for_each_question(
+        args, out, lambda q: kb.ask(q, k=args.k, mode=args.mode), lambda q, answer: answer.to_json(), _render_answer
+    )
 
 
 def cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -179,6 +189,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except KeyboardInterrupt:
         print(f"kb {args.command}: interrupted", file=err)
         return 130
+    except BrokenPipeError:  # `kb search ... | head`: the reader left; not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

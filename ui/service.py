@@ -102,27 +102,23 @@ class KBService:
             return self.kb.ask(question, k=k, mode=mode)
         except IndexMissingError:
             if self.state.running:
-                raise IndexBusyError(
-                    f"the index is still being built ({self.state.fraction:.0%}: {self.state.message}); "
-                    "ask again in a moment"
-                ) from None
+                raise self._still_building() from None
             raise
 
     def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
         """Partial answer texts (when a generative answerer streams them), then the final Answer."""
-        stream = getattr(self.kb, "ask_stream", None)
         try:
-            if stream is None:
-                yield self.kb.ask(question, k=k, mode=mode)
-            else:
-                yield from stream(question, k=k, mode=mode)
+            yield from self.kb.ask_stream(question, k=k, mode=mode)
         except IndexMissingError:
             if self.state.running:
-                raise IndexBusyError(
-                    f"the index is still being built ({self.state.fraction:.0%}: {self.state.message}); "
-                    "ask again in a moment"
-                ) from None
+                raise self._still_building() from None
             raise
+
+    def _still_building(self) -> IndexBusyError:
+        """No index yet while the first build runs: say so instead of 'run kb index'."""
+        return IndexBusyError(
+            f"the index is still being built ({self.state.fraction:.0%}: {self.state.message}); ask again in a moment"
+        )
 
     # -- documents --------------------------------------------------------------------------------
     def documents(self) -> list[list[object]]:
