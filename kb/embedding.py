@@ -9,7 +9,7 @@ Backends (``Settings.backend``):
 - ``onnx``: the same network exported to ONNX once, graph-fused by ONNX Runtime's transformer optimizer, fp32.
 - ``onnx-int8``: that ONNX graph with dynamically quantized int8 weights (uses AVX-512 VNNI where present);
   ~4-5x the torch throughput on 2 CPU cores with the same retrieval quality (see docs/performance.md).
-- ``auto``: ``torch`` on a GPU, else ``onnx-int8`` when onnxruntime is installed, else ``torch``.
+- ``auto``: ``torch`` on a GPU; on a CPU ``AUTO_CPU_BACKEND`` (see there) when onnxruntime is installed.
 
 The ONNX files are produced locally from the bundled weights on first use and cached under the model cache
 folder (``Settings.model_cache``, default ``~/.cache/kb/models``), keyed by the weights' identity, so a changed
@@ -17,6 +17,8 @@ model or a newer export recipe makes a new file instead of reusing a stale one.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import hashlib
 import json
@@ -27,6 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from kb.config import Settings
+
 from kb.config import BUNDLED_MODEL
 from kb.errors import ConfigError
 
@@ -36,6 +41,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+#: What ``auto`` means on a CPU. Becomes "onnx-int8" once benchmarks/quality_backends.py shows its hit@5 within
+#: 0.01 of torch's (the rule for changing the default); until that run is recorded, torch stays the default.
+AUTO_CPU_BACKEND = "torch"
 #: Bump when the export recipe changes: cached ONNX files made by an older recipe are then ignored.
 EXPORT_RECIPE = 1
 
@@ -75,7 +83,7 @@ def resolve_backend(backend: str, device: str) -> str:
         return backend
     if device.startswith("cuda"):
         return "torch"
-    return "onnx-int8" if onnx_available() else "torch"
+    return AUTO_CPU_BACKEND if onnx_available() else "torch"
 
 
 def default_cache_dir() -> Path:
@@ -328,3 +336,8 @@ def shared_embedder(model: str, device: str, batch_size: int, backend: str = "au
                     model_cache: str = "") -> Embedder:
     """One loaded model per (model, device, backend) in a process: loading takes seconds, encoding milliseconds."""
     return Embedder(model, device, batch_size, backend, model_cache)
+
+
+def embedder_for(settings: "Settings") -> Embedder:
+    """The process-wide embedder for these settings: one loaded model per (model, device, backend)."""
+    return shared_embedder(settings.model, settings.device, settings.batch_size, settings.backend, settings.model_cache)

@@ -23,6 +23,7 @@ from kb.sources import read_document, scan_sources
 from kb.store import IndexDatabase, Manifest, VectorIndex, build_lock, current_version_or_none
 from kb.store.layout import DATABASE, MANIFEST, VECTORS, collect_garbage, new_build_dir, publish
 from kb.store.manifest import FORMAT_VERSION, mismatch
+from kb.store.vectors import IndexPlan
 from kb.text import Sentence, split_sentences
 from kb.types import BuildReport, Chunk, SourceDocument, SourceFailure
 
@@ -176,12 +177,14 @@ class Indexer:
             on_progress(0.95, "writing vector index")
             ids, matrix = db.vectors(dimension)
             db.close()
-            VectorIndex.build(ids, matrix, dimension).save(build_dir / VECTORS)
+            vector_index = VectorIndex.build(ids, matrix, dimension, IndexPlan.from_settings(settings))
+            vector_index.save(build_dir / VECTORS)
             Manifest(
                 model=settings.model,
                 dimension=dimension,
                 chunker=self.chunker.signature,
                 embed_title=settings.embed_title,
+                faiss=vector_index.describe(),
                 documents=len(report.added) + len(report.updated) + len(report.unchanged),
                 chunks=len(ids),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

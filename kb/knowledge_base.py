@@ -17,7 +17,7 @@ import numpy as np
 
 from kb.answer.extractive import ExtractiveAnswerer
 from kb.config import Settings, load_settings
-from kb.embedding import Embedder, shared_embedder
+from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
 from kb.indexing import Indexer, ProgressFn
 from kb.retrieval import Retriever
@@ -82,8 +82,7 @@ class KnowledgeBase:
     # -- model ------------------------------------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
-        s = self.settings
-        return shared_embedder(s.model, s.device, s.batch_size, s.backend, s.model_cache)
+        return embedder_for(self.settings)
 
     @property
     def answerer(self) -> ExtractiveAnswerer:

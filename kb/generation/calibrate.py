@@ -78,12 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=600, help="questions sampled")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    from kb.embedding import shared_embedder
+    from kb.embedding import embedder_for
 
     from kb.config import Settings
 
     s = Settings()
-    pos, neg, pos_lex, neg_lex = pairs(args.squad, args.n, args.seed, shared_embedder(s.model, s.device, s.batch_size))
+    pos, neg, pos_lex, neg_lex = pairs(args.squad, args.n, args.seed, embedder_for(s))
     t, acc = best_threshold(pos, neg)
     tl, accl = best_threshold(pos_lex, neg_lex)
     print(f"{len(pos)} statements, cosine weight {COSINE_WEIGHT}")
