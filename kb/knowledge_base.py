@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from kb.answer.extractive import ExtractiveAnswerer
+from kb.answer.extractive import ABSTAIN_TEXT, ExtractiveAnswerer
 from kb.config import Settings, load_settings
 from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
@@ -53,6 +53,7 @@ class Retrieval:
     passages: list[Passage]
     sentences: Callable[[Passage], list[Any]]
     started: float  # perf_counter() when the question arrived, for Answer.ms
+    absent_names: tuple[str, ...] = ()  # names of the question that no indexed passage contains
 
 
 class _Live:
@@ -149,10 +150,13 @@ class KnowledgeBase:
         vector = self.embedder.embed_one(question)
         context = live.retriever.context(question, vector)
         passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, context)
-        return Retrieval(question, vector, context.terms, passages, live.retriever.sentences, started)
+        return Retrieval(question, vector, context.terms, passages, live.retriever.sentences, started,
+                         context.absent_names)
 
     def extractive_answer(self, retrieval: Retrieval) -> Answer:
         r = retrieval
+        if r.absent_names:  # the documents never mention what the question is about
+            return Answer(r.question, ABSTAIN_TEXT, True, [], r.passages)
         return self.answerer.run(r.question, r.vector, r.passages, r.sentences, r.terms)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:

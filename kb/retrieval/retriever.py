@@ -19,7 +19,9 @@ from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
 from kb.store import Snapshot
 from kb.answer_types import AnswerType, expected_type, supplies
-from kb.text import Sentence, term_overlap, words
+from kb.text import Sentence, fold, term_overlap, words
+
+_PUNCT = "\"'“”‘’?!.,;:()[]{}"
 from kb.types import Passage
 
 
@@ -33,6 +35,7 @@ class QueryContext:
     answer_type: AnswerType | None = None  # what kind of answer the question asks for (kb.answer_types)
     acronym: str | None = None
     question_words: frozenset[str] = frozenset()
+    absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
 
 
 class Retriever:
@@ -44,8 +47,26 @@ class Retriever:
 
     def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
         kind, acronym = expected_type(question)
-        return QueryContext(question, query_vector, self.lexical.query_terms(question), kind, acronym,
-                            frozenset(words(question)))
+        terms = self.lexical.query_terms(question)
+        return QueryContext(question, query_vector, terms, kind, acronym, frozenset(words(question)),
+                            self._absent_names(question, terms))
+
+    def _absent_names(self, question: str, terms: dict[str, list[str]]) -> tuple[str, ...]:
+        """Names in the question (capitalized, not the first word) that no indexed chunk contains in any spelling.
+
+        "What is the population of Hokkaido?" asked of documents that never mention Hokkaido cannot be
+        answered from them, however close the other words come.
+        """
+        tokens = question.split()
+        names = {fold(w.strip(_PUNCT)) for w in tokens[1:] if w.strip(_PUNCT)[:1].isupper()}
+        absent = []
+        for name in names:
+            aliases = terms.get(name.removesuffix("'s"))
+            if aliases == [name.removesuffix("'s")] and not self.snapshot.database.lexical_search(
+                '"' + aliases[0].replace('"', '""') + '"', 1
+            ):
+                absent.append(aliases[0])
+        return tuple(sorted(absent))
 
     def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """The passage's sentences with the vectors stored at index time (cached on the passage)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -50,9 +51,12 @@ CREATE TABLE sentences(
 );
 CREATE INDEX sentences_by_span ON sentences(doc_id, start);
 -- Standalone FTS5 table keyed by chunk id; its body is title + chunk text so a document's subject helps rank.
-CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize='porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize='{tokenize}');
 CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
 """
+#: FTS5 tokenizer of chunks_fts; ``fts_terms`` runs the same one, so query words can be looked up in chunks_vocab.
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+SCHEMA = SCHEMA.replace("{tokenize}", FTS_TOKENIZE)
 
 
 @dataclass(frozen=True)
@@ -233,9 +237,28 @@ class IndexDatabase:
         )
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def vocabulary(self) -> dict[str, int]:
-        """Indexed terms (porter-stemmed, as FTS5 stores them) with their document frequency."""
-        return {term: int(df) for term, df in self._query("SELECT term, doc FROM chunks_vocab")}
+    def vocabulary(self, initial: str | None = None) -> dict[str, int]:
+        """Indexed terms (porter-stemmed, as FTS5 stores them) with their document frequency.
+
+        fts5vocab counts by walking every posting list it returns, so the whole vocabulary costs a scan of the
+        full-text index; ``initial`` limits it to the terms starting with that letter (a range on ``term``).
+        """
+        if initial is None:
+            return {term: int(df) for term, df in self._query("SELECT term, doc FROM chunks_vocab")}
+        upper = initial[:-1] + chr(ord(initial[-1]) + 1)
+        rows = self._query("SELECT term, doc FROM chunks_vocab WHERE term >= ? AND term < ?", (initial, upper))
+        return {term: int(df) for term, df in rows}
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """Chunks containing each indexed (stemmed) term, 0 for unknown ones: one posting-list walk per term.
+
+        fts5vocab answers ``term = ?`` without scanning the rest of the vocabulary.
+        """
+        found: dict[str, int] = {}
+        for term in dict.fromkeys(terms):
+            rows = self._query("SELECT doc FROM chunks_vocab WHERE term = ?", (term,))
+            found[term] = int(rows[0][0]) if rows else 0
+        return found
 
     def documents(self) -> list[DocumentRow]:
         rows = self._query(
@@ -256,6 +279,31 @@ class IndexDatabase:
                 if isinstance(exc, sqlite3.OperationalError) and "fts5" in str(exc).lower():
                     raise
                 raise IndexCorruptError(f"index database is damaged ({exc}): run `kb index --full`") from None
+
+
+_TOKENIZER_LOCK = threading.Lock()
+_TOKENIZER: sqlite3.Connection | None = None
+
+
+@lru_cache(maxsize=100_000)
+def fts_terms(word: str) -> tuple[str, ...]:
+    """The terms chunks_fts stores for a word ('islands' -> ('island',), "o'brien" -> ('o', 'brien')).
+
+    Runs SQLite's own FTS5 tokenizer on a private in-memory table, so the stems always agree with the index.
+    """
+    global _TOKENIZER
+    with _TOKENIZER_LOCK:
+        if _TOKENIZER is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(w, tokenize='{FTS_TOKENIZE}')")
+            conn.execute("CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, 'instance')")
+            _TOKENIZER = conn
+        _TOKENIZER.execute("INSERT INTO words(rowid, w) VALUES (1, ?)", (word,))
+        try:
+            rows = _TOKENIZER.execute("SELECT term FROM word_terms ORDER BY offset").fetchall()
+        finally:
+            _TOKENIZER.execute("DELETE FROM words")
+        return tuple(r[0] for r in rows)
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
