@@ -55,6 +55,7 @@ def test_large_corpus_gets_calibrated_ivf(data, storage):
     info = index.describe()
     assert info["type"].startswith("ivf") and info["storage"] == storage
     assert info["vectors"] == len(ids) and info["nprobe"] >= 1
+    assert 0 < info["train_sample"] <= len(ids)
     assert info["recall_at_10"] >= 0.95  # calibrated at build time against exact search
     fresh = near_queries(vectors, 100, seed=42)  # queries the calibration never saw
     assert recall_at_k(index, vectors, fresh, 10, ids) >= 0.9
