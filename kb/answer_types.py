@@ -38,8 +38,11 @@ _PLACE_Q = re.compile(r"^\s*where\b|\b(which|what) (country|city|town|region|sta
 _EXPANSION_Q = re.compile(r"\bwhat (does|do|is) (?:the )?([A-Z][A-Za-z]{1,7}|[A-Z]{2,8}) (stand for|mean|short for)\b|\b(?:acronym|abbreviation)\b", re.I)
 
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter"
-_HAS_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
-_HAS_QUANTITY = re.compile(r"\d|\b(hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent|per cent)\b", re.I)
+# A year is a date, not a count: "in 2021" does not answer "how many helicopters".
+_AMOUNT = r"(?<![\d.,])(?!(?:1[5-9]|20)\d\d(?![\d.,]\d))\d"
+_HAS_NUMBER = re.compile(rf"{_AMOUNT}|\b({_NUMBER_WORDS})\b", re.I)
+_HAS_QUANTITY = re.compile(
+    rf"{_AMOUNT}|\b(hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent|per cent)\b", re.I)
 _HAS_DATE = re.compile(
     r"\b(1\d{3}|20\d{2})s?\b|\b(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|century|centuries|decade|bc|ad|bce)\b", re.I)

@@ -63,6 +63,7 @@ class ExtractiveAnswerer:
         context_weight: float = 0.85,
         type_bonus: float = 0.1,
         type_penalty: float = 0.1,
+        heading_penalty: float = 0.1,
     ) -> None:
         self.embedder = embedder
         self.abstain_threshold = abstain_threshold
@@ -72,6 +73,7 @@ class ExtractiveAnswerer:
         self.context_weight = context_weight
         self.type_bonus = type_bonus
         self.type_penalty = type_penalty
+        self.heading_penalty = heading_penalty
 
     def candidates(
         self,
@@ -139,6 +141,8 @@ class ExtractiveAnswerer:
                 item.score += self.type_bonus
             elif item.supplies_type is False:
                 item.score -= self.type_penalty
+            if item.context is None and _is_heading(item.sentence.text):
+                item.score -= self.heading_penalty  # a title restates the topic; it rarely answers
         scored.sort(key=lambda c: -c.score)
         return scored
 
@@ -199,6 +203,11 @@ class ExtractiveAnswerer:
                 markers.append(f"[{cited[key]}]")
             parts.append(" ".join(statement.text().split()) + " " + "".join(markers))
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
+
+
+def _is_heading(text: str) -> bool:
+    """A short line without a sentence end: a title or a section heading."""
+    return len(text.split()) < 8 and not text.rstrip("\"'”’)»").endswith((".", "!", "?", ":"))
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
