@@ -62,9 +62,7 @@ class Retriever:
         absent = []
         for name in names:
             aliases = terms.get(name.removesuffix("'s"))
-            if aliases == [name.removesuffix("'s")] and not self.snapshot.database.lexical_search(
-                '"' + aliases[0].replace('"', '""') + '"', 1
-            ):
+            if aliases == [name.removesuffix("'s")] and self.lexical.document_frequency(aliases[0]) == 0:
                 absent.append(aliases[0])
         return tuple(sorted(absent))
 
