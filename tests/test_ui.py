@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
+
+from net import free_port
 
 from kb.conversation import contextualize, is_follow_up, named_entities
 from kb.errors import UsageError
@@ -180,12 +180,6 @@ def test_serve_defaults_are_local_and_private(monkeypatch):
     for bad in ("ann", ":x", "ann:"):
         with pytest.raises(UsageError):
             parse_auth(bad)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

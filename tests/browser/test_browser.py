@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from net import free_port, stop
+
 from tests.conftest import ROOT, seed_questions
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,12 +32,6 @@ XSS_DOC = ("Hostile <script>window.__xss=1</script> notice\n\n"
            'The snarkleberry parade <img src=x onerror="window.__xss=2"> ${window.__xss=3} is held every May in '
            "the town of Quimperlé. <script>window.__xss=4</script>\n")
 TIMEOUT = 90_000  # ms: a first question loads the model in the server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +58,7 @@ def server(seed_kb, tmp_path_factory):
         except OSError:
             time.sleep(0.5)
     yield {"url": url, "sources": sources, "base": base}
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc, timeout=20)
     log.close()
 
 

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import threading
-from pathlib import Path
 
 import pytest
 
