@@ -171,8 +171,4 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
     return Settings(**merged).validate()
 
 
-def config_field_names() -> list[str]:
-    return list(_FIELD_TYPES)
-
-
-__all__ = ["BUNDLED_MODEL", "SEARCH_MODES", "Settings", "load_settings", "config_field_names"]
+__all__ = ["BUNDLED_MODEL", "SEARCH_MODES", "Settings", "load_settings"]
