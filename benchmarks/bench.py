@@ -121,7 +121,7 @@ def bench_embedding(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
     base = None
     for backend, device in combos:
-        embedder = Embedder(args.model or BUNDLED_MODEL, device=device, batch_size=64, backend=backend,
+        embedder = Embedder(args.model or BUNDLED_MODEL, device=device, backend=backend,  # kb's batch size
                             model_cache=args.model_cache)
         embedder.embed(chunks[:128])  # warm-up: first-call allocations, ONNX graph setup, CUDA kernels
         started = time.perf_counter()

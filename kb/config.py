@@ -32,7 +32,7 @@ class Settings:
     # Embedding model: a sentence-transformers name or local path; the default is the bundled MiniLM.
     model: str = BUNDLED_MODEL
     device: str = "auto"  # "auto" picks cuda when present, else cpu
-    batch_size: int = 64
+    batch_size: int = 0  # 0 = by device: 8 on a CPU, 64 on a GPU (kb.embedding.default_batch_size)
     # "auto" = int8 ONNX on a CPU, torch on a GPU; "torch" | "onnx" | "onnx-int8" force one (kb.embedding).
     backend: str = "auto"
     model_cache: str = ""  # where exported ONNX models are cached; "" = ~/.cache/kb/models
@@ -98,7 +98,9 @@ class Settings:
             raise ConfigError(f"chunk_size must be at least 50 characters, not {self.chunk_size}")
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise ConfigError("chunk_overlap must be at least 0 and smaller than chunk_size")
-        for name in ("top_k", "search_k", "candidates", "batch_size", "max_answer_sentences"):
+        if self.batch_size < 0:
+            raise ConfigError("batch_size must be 0 (by device) or positive")
+        for name in ("top_k", "search_k", "candidates", "max_answer_sentences"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         choices = {"backend": ("auto", "torch", "onnx", "onnx-int8"), "vector_index": ("auto", "flat", "ivf", "hnsw"),
