@@ -114,3 +114,10 @@ def test_scan_skips_hidden_temp_and_outside_links(tmp_path):
 def test_scan_rejects_missing_folder(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         scan_sources(tmp_path / "nope", max_bytes=10)
+
+
+def test_a_date_in_the_body_is_not_the_publication_date():
+    body = "Title\n\n" + "Filler sentence about nothing in particular. " * 40
+    text = body + "\nAn RBC report published on August 20, 2021, citing declassified documents, said that tests were run.\n"
+    assert parse_document(text.encode(), "x.txt", ".txt").date is None
+    assert parse_document((text + "\nPublished November 25th, 2022 at 06:45 IST\n").encode(), "y.txt", ".txt").date == "2022-11-25"

@@ -242,15 +242,22 @@ _DATE_CUE = re.compile(r"\b(updated|published|posted|date[d]?)\b", re.I)
 
 
 def find_date(text: str) -> str | None:
-    """Publication date stated in the text, as ISO; a date on an 'Updated/Published' line wins."""
-    first = None
-    for line in text[:4000].splitlines() + text[-1000:].splitlines():
-        dates = _dates_in(line)
-        if dates:
-            if _DATE_CUE.search(line):
-                return dates[0]
-            first = first or dates[0]
-    return first
+    """Publication date stated in the text, as ISO, or None.
+
+    Only a date the text presents as its own counts: one on an "Updated / Published / Posted" line (near the top
+    or the bottom), or a short date line among the first lines, like a byline. A date in the body ("a report
+    published on August 20, 2021" deep in an article) is an event, not the article's date.
+    """
+    head = [line for line in text[:4000].splitlines() if line.strip()]
+    for line in head + text[-1000:].splitlines():
+        cue = _DATE_CUE.search(line)
+        # "Published November 25th, 2022" or a short dateline; not a sentence that mentions a publication.
+        if cue and (not line[: cue.start()].strip() or len(line.strip()) <= 80) and (dates := _dates_in(line)):
+            return dates[0]
+    for line in head[:6]:
+        if len(line.strip()) <= 40 and (dates := _dates_in(line)):
+            return dates[0]
+    return None
 
 
 def _dates_in(line: str) -> list[str]:
