@@ -68,7 +68,7 @@ class Settings:
     vector_nprobe: int = 0
 
     # Answering.
-    abstain_threshold: float = 0.45  # calibrated: benchmarks/calibrate_abstention.py (docs/quality.md)
+    abstain_threshold: float = 0.41  # calibrated: benchmarks/calibrate_abstention.py (docs/quality.md)
     max_answer_sentences: int = 2
     duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
 

@@ -54,6 +54,7 @@ class Retrieval:
     sentences: Callable[[Passage], list[Any]]
     started: float  # perf_counter() when the question arrived, for Answer.ms
     absent_names: tuple[str, ...] = ()  # names of the question that no indexed passage contains
+    idf: dict[str, float] | None = None  # question term -> inverse document frequency
 
 
 class _Live:
@@ -151,13 +152,13 @@ class KnowledgeBase:
         context = live.retriever.context(question, vector)
         passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, context)
         return Retrieval(question, vector, context.terms, passages, live.retriever.sentences, started,
-                         context.absent_names)
+                         context.absent_names, context.idf)
 
     def extractive_answer(self, retrieval: Retrieval) -> Answer:
         r = retrieval
         if r.absent_names:  # the documents never mention what the question is about
             return Answer(r.question, ABSTAIN_TEXT, True, [], r.passages)
-        return self.answerer.run(r.question, r.vector, r.passages, r.sentences, r.terms)
+        return self.answerer.run(r.question, r.vector, r.passages, r.sentences, r.terms, r.idf)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         retrieval = self.retrieve(question, k, mode)

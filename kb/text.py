@@ -112,7 +112,7 @@ def _match_forms(text: str) -> frozenset[str]:
     return frozenset(tokens) | frozenset(stem(t) for t in tokens)
 
 
-def term_overlap(terms: dict[str, list[str]], text: str) -> float:
+def term_overlap(terms: dict[str, list[str]], text: str, weights: dict[str, float] | None = None) -> float:
     """Share of the question's content terms present in the text: any accepted spelling, light stemming.
 
     ``terms`` maps each question term to the spellings that count for it (itself and, for a term the index
@@ -121,5 +121,9 @@ def term_overlap(terms: dict[str, list[str]], text: str) -> float:
     if not terms:
         return 0.0
     forms = _match_forms(text)
-    found = sum(1 for aliases in terms.values() if any(a in forms or stem(a) in forms for a in aliases))
-    return found / len(terms)
+    if weights is None:
+        found = sum(1 for aliases in terms.values() if any(a in forms or stem(a) in forms for a in aliases))
+        return found / len(terms)
+    total = sum(weights.get(t, 1.0) for t in terms) or 1.0
+    found_w = sum(weights.get(t, 1.0) for t, aliases in terms.items() if any(a in forms or stem(a) in forms for a in aliases))
+    return found_w / total

@@ -82,6 +82,7 @@ class ExtractiveAnswerer:
         passages: list[Passage],
         sentence_source: SentenceSource | None = None,
         terms: dict[str, list[str]] | None = None,
+        idf: dict[str, float] | None = None,
     ) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, scored, best first.
 
@@ -113,7 +114,7 @@ class ExtractiveAnswerer:
         question_words = set(words(question))
         scored = []
         for (passage, sentence, _), vector, cosine in zip(pending, vectors, cosines):
-            overlap = term_overlap(terms, sentence.text)
+            overlap = term_overlap(terms, sentence.text, idf)
             score = self.cosine_weight * float(cosine) + (1 - self.cosine_weight) * overlap
             ok = None if kind is None else supplies(sentence.text, kind, question_words, acronym)
             scored.append(ScoredSentence(passage, sentence, float(cosine), overlap, score, vector, ok))
@@ -153,8 +154,9 @@ class ExtractiveAnswerer:
         passages: list[Passage],
         sentence_source: SentenceSource | None = None,
         terms: dict[str, list[str]] | None = None,
+        idf: dict[str, float] | None = None,
     ) -> Answer:
-        scored = self.candidates(question, query_vector, passages, sentence_source, terms)
+        scored = self.candidates(question, query_vector, passages, sentence_source, terms, idf)
         confidence = scored[0].score if scored else 0.0
         if not scored or confidence < self.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=confidence)

@@ -9,6 +9,7 @@ is as good as the sentence in it that answers the question.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,7 @@ class QueryContext:
     acronym: str | None = None
     question_words: frozenset[str] = frozenset()
     absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
+    idf: dict[str, float] | None = None  # term -> inverse document frequency, weighting terms in the answerer
 
 
 class Retriever:
@@ -49,7 +51,15 @@ class Retriever:
         kind, acronym = expected_type(question)
         terms = self.lexical.query_terms(question)
         return QueryContext(question, query_vector, terms, kind, acronym, frozenset(words(question)),
-                            self._absent_names(question, terms))
+                            self._absent_names(question, terms), self._idf(terms))
+
+    def _idf(self, terms: dict[str, list[str]]) -> dict[str, float]:
+        """Inverse document frequency of each question term (its most frequent spelling), from the FTS5 vocabulary."""
+        n = max(self.lexical.chunk_count(), 1)
+        return {
+            term: math.log(1 + n / (1 + max(self.lexical.document_frequency(a) for a in aliases)))
+            for term, aliases in terms.items()
+        }
 
     def _absent_names(self, question: str, terms: dict[str, list[str]]) -> tuple[str, ...]:
         """Names in the question (capitalized, not the first word) that no indexed chunk contains in any spelling.
