@@ -21,6 +21,7 @@ from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
 from kb.indexing import Indexer, ProgressFn
 from kb.retrieval import Retriever
+from kb.retrieval.retriever import QueryContext
 from kb.store import DocumentRow, Snapshot
 from kb.store.layout import CURRENT
 from kb.store.manifest import require_compatible
@@ -45,16 +46,17 @@ def clean_question(question: str) -> str:
 
 @dataclass
 class Retrieval:
-    """A question after retrieval: its vector, its terms, the ranked passages and their stored sentences."""
+    """A question after retrieval: its analysis (vector, terms, answer type...), the ranked passages and their
+    stored sentences, all from one index version."""
 
-    question: str
-    vector: np.ndarray
-    terms: dict[str, list[str]]
+    query: QueryContext
     passages: list[Passage]
     sentences: Callable[[Passage], list[Any]]
     started: float  # perf_counter() when the question arrived, for Answer.ms
-    absent_names: tuple[str, ...] = ()  # names of the question that no indexed passage contains
-    idf: dict[str, float] | None = None  # question term -> inverse document frequency
+
+    @property
+    def question(self) -> str:
+        return self.query.question
 
 
 class _Live:
@@ -149,16 +151,15 @@ class KnowledgeBase:
         mode = mode or self.settings.mode
         live = self._current()
         vector = self.embedder.embed_one(question)
-        context = live.retriever.context(question, vector)
-        passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, context)
-        return Retrieval(question, vector, context.terms, passages, live.retriever.sentences, started,
-                         context.absent_names, context.idf)
+        query = live.retriever.context(question, vector)
+        passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, query)
+        return Retrieval(query, passages, live.retriever.sentences, started)
 
     def extractive_answer(self, retrieval: Retrieval) -> Answer:
         r = retrieval
-        if r.absent_names:  # the documents never mention what the question is about
+        if r.query.absent_names:  # the documents never mention what the question is about
             return Answer(r.question, ABSTAIN_TEXT, True, [], r.passages)
-        return self.answerer.run(r.question, r.vector, r.passages, r.sentences, r.terms, r.idf)
+        return self.answerer.run(r.query, r.passages, r.sentences)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         retrieval = self.retrieve(question, k, mode)

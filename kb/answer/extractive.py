@@ -14,8 +14,9 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from kb.answer_types import AnswerType, expected_type, supplies
-from kb.text import Sentence, content_terms, split_sentences, term_overlap, words
+from kb.answer_types import AnswerType, supplies
+from kb.retrieval.retriever import QueryContext
+from kb.text import Sentence, split_sentences, term_overlap, words
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -76,13 +77,7 @@ class ExtractiveAnswerer:
         self.heading_penalty = heading_penalty
 
     def candidates(
-        self,
-        question: str,
-        query_vector: np.ndarray,
-        passages: list[Passage],
-        sentence_source: SentenceSource | None = None,
-        terms: dict[str, list[str]] | None = None,
-        idf: dict[str, float] | None = None,
+        self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None
     ) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, scored, best first.
 
@@ -107,16 +102,13 @@ class ExtractiveAnswerer:
             vectors = self.embedder.embed([s.text for _, s, _ in pending])
         else:
             vectors = np.stack([v for _, _, v in pending])
-        cosines = vectors @ query_vector
-        if terms is None:
-            terms = {t: [t] for t in content_terms(question)}
-        kind, acronym = expected_type(question)
-        question_words = set(words(question))
+        cosines = vectors @ query.vector
+        kind = query.answer_type
         scored = []
         for (passage, sentence, _), vector, cosine in zip(pending, vectors, cosines):
-            overlap = term_overlap(terms, sentence.text, idf)
+            overlap = term_overlap(query.terms, sentence.text, query.idf)
             score = self.cosine_weight * float(cosine) + (1 - self.cosine_weight) * overlap
-            ok = None if kind is None else supplies(sentence.text, kind, question_words, acronym)
+            ok = None if kind is None else supplies(sentence.text, kind, query.question_words, query.acronym)
             scored.append(ScoredSentence(passage, sentence, float(cosine), overlap, score, vector, ok))
         # A sentence right next to a strong match, in the same passage, often holds the answer ("... Fact Check"
         # heading under the company's name): it inherits a discounted share of its neighbour's score.
@@ -147,24 +139,16 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda c: -c.score)
         return scored
 
-    def run(
-        self,
-        question: str,
-        query_vector: np.ndarray,
-        passages: list[Passage],
-        sentence_source: SentenceSource | None = None,
-        terms: dict[str, list[str]] | None = None,
-        idf: dict[str, float] | None = None,
-    ) -> Answer:
-        scored = self.candidates(question, query_vector, passages, sentence_source, terms, idf)
+    def run(self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None) -> Answer:
+        question = query.question
+        scored = self.candidates(query, passages, sentence_source)
         confidence = scored[0].score if scored else 0.0
         if not scored or confidence < self.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=confidence)
-        best = scored[0].score
-        kind, _ = expected_type(question)
+        kind = query.answer_type
         chosen: list[ScoredSentence] = []
         for candidate in scored:
-            if len(chosen) == self.max_sentences or candidate.score < max(self.abstain_threshold, best * 0.9):
+            if len(chosen) == self.max_sentences or candidate.score < max(self.abstain_threshold, confidence * 0.9):
                 break
             if any(_overlaps(candidate, c) or float(candidate.vector @ c.vector) >= self.duplicate_similarity for c in chosen):
                 continue
