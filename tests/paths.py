@@ -7,13 +7,25 @@ SEEDS = ROOT / "seeds"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 
-def seed_questions() -> list[dict]:
-    """The development questions shipped beside the repo (../shared/eval); the test is skipped where absent."""
-    import json
+def seed_questions_if_present() -> list[dict]:
+    """The development questions shipped beside the repo (../shared/eval), or [] where that folder is absent.
 
-    import pytest
+    For collection-time use (parametrize): an empty parameter set shows as one skipped test, where a
+    pytest.skip() at collection would be an error.
+    """
+    import json
 
     path = SHARED_EVAL / "seed_qa.jsonl"
     if not path.is_file():
-        pytest.skip(f"{path} not present")
+        return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def seed_questions() -> list[dict]:
+    """The development questions; inside a test, skips it where ../shared/eval is absent."""
+    import pytest
+
+    questions = seed_questions_if_present()
+    if not questions:
+        pytest.skip(f"{SHARED_EVAL / 'seed_qa.jsonl'} not present")
+    return questions
