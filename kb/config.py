@@ -32,12 +32,16 @@ class Settings:
     # Embedding model: a sentence-transformers name or local path; the default is the bundled MiniLM.
     model: str = BUNDLED_MODEL
     device: str = "auto"  # "auto" picks cuda when present, else cpu
-    batch_size: int = 0  # 0 = by device: 8 on a CPU, 64 on a GPU (kb.embedding.default_batch_size)
+    batch_size: int = 0  # 0 = by device and backend: 2 (int8 ONNX) or 8 (torch) on a CPU, 64 on a GPU (kb.embedding)
     # "auto" = int8 ONNX on a CPU, torch on a GPU; "torch" | "onnx" | "onnx-int8" force one (kb.embedding).
     backend: str = "auto"
     model_cache: str = ""  # where exported ONNX models are cached; "" = ~/.cache/kb/models
     # Title prepended to each chunk before embedding: gives a passage its document's context.
     embed_title: bool = True
+    # Sentence vectors (for rescoring and answering): "contextual" pools each sentence's token vectors out of
+    # its chunk's forward pass (one model pass per chunk, half the build work); "separate" embeds every
+    # sentence on its own, a second pass. Quality of both: docs/performance.md.
+    sentence_vectors: str = "contextual"
 
     # Chunker (changing any of these forces a full rebuild, see manifest).
     chunk_size: int = 1100  # measured on the SQuAD tuning half: 550 / 800 / 1100 -> hit@5 0.954 / 0.962 / 0.972
@@ -68,7 +72,7 @@ class Settings:
     vector_nprobe: int = 0
 
     # Answering.
-    abstain_threshold: float = 0.41  # calibrated: benchmarks/calibrate_abstention.py (docs/quality.md)
+    abstain_threshold: float = 0.38  # calibrated: benchmarks/calibrate_abstention.py (docs/quality.md)
     max_answer_sentences: int = 2
     duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
 
@@ -104,7 +108,7 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         choices = {"backend": ("auto", "torch", "onnx", "onnx-int8"), "vector_index": ("auto", "flat", "ivf", "hnsw"),
-                   "vector_storage": ("fp32", "fp16", "sq8", "pq")}
+                   "vector_storage": ("fp32", "fp16", "sq8", "pq"), "sentence_vectors": ("contextual", "separate")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")

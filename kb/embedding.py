@@ -45,7 +45,10 @@ BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 #: 0.972, held-out 0.977 vs 0.979; the rule allows 0.01), at ~4x the throughput (docs/performance.md).
 AUTO_CPU_BACKEND = "onnx-int8"
 #: Bump when the export recipe changes: cached ONNX files made by an older recipe are then ignored.
-EXPORT_RECIPE = 1
+#: 2: the graph also outputs the contextual token vectors (for ``Embedder.embed_spans``).
+EXPORT_RECIPE = 2
+
+Span = tuple[int, int]
 
 
 def resolve_model_path(model: str) -> str:
@@ -59,9 +62,20 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
+def cuda_driver_present() -> bool:
+    """An NVIDIA driver is installed. Checked before ``import torch``, which alone costs ~1.5 s of every
+    CPU-only ``kb index`` or ``kb ask`` that would otherwise import it just to hear "no CUDA"."""
+    import shutil
+
+    return (Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidiactl").exists()
+            or shutil.which("nvidia-smi") is not None)
+
+
 def resolve_device(device: str) -> str:
     if device != "auto":
         return device
+    if not cuda_driver_present():
+        return "cpu"
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -117,6 +131,23 @@ class _TorchEncoder:
             texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
         )
 
+    def encode_spans(self, texts: list[str], spans: list[list[Span]], batch_size: int) -> tuple[np.ndarray,
+                                                                                                 list[np.ndarray]]:
+        tokens = self._model.encode(texts, batch_size=batch_size, output_value="token_embeddings",
+                                    convert_to_numpy=False, show_progress_bar=False)
+        marks = self._model.tokenizer(texts, truncation=True, max_length=self._model.max_seq_length,
+                                      return_offsets_mapping=True, return_special_tokens_mask=True)
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = []
+        for i, states in enumerate(tokens):
+            states = states.float().cpu().numpy()
+            offsets = np.asarray(marks["offset_mapping"][i], dtype=np.int64)[: len(states)]
+            special = np.asarray(marks["special_tokens_mask"][i], dtype=bool)[: len(states)]
+            vectors[i] = _normalize(states.mean(0, keepdims=True))[0]
+            truncated = len(states) >= self._model.max_seq_length  # cut at the limit, or exactly at it: unsure
+            pooled.append(pool_spans(states, offsets, special, spans[i], truncated))
+        return vectors, pooled
+
 
 class _OnnxEncoder:
     """ONNX Runtime session over the exported graph (mean pooling and L2 normalization are inside the graph)."""
@@ -143,35 +174,116 @@ class _OnnxEncoder:
         # No busy-waiting between ops: on a shared 2-core CPU spinning threads steal time from the UI, the
         # FAISS search and each other (single-query latency was several times worse with spinning on).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Parallel over batches, not inside one: on 2 cores two batches with one thread each ran 58 chunks/s,
+        # one batch on two threads 49-52 (the small ops between the matrix products pay for every thread
+        # hand-off). A single query runs on one thread, which is all a dozen tokens can use.
+        on_gpu = providers[0] != "CPUExecutionProvider"
+        self.workers = 1 if on_gpu else max(1, min(2, os.cpu_count() or 1))
+        options.intra_op_num_threads = 0 if on_gpu else max(1, (os.cpu_count() or 1) // self.workers)
         self._session = ort.InferenceSession(str(onnx_path), options, providers=providers)
         self._inputs = {i.name for i in self._session.get_inputs()}
+        outputs = [o.name for o in self._session.get_outputs()]
+        self._has_tokens = "token_embeddings" in outputs
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
         self.path = onnx_path
 
-    def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-        # Longest first, like sentence-transformers: batches of similar length waste little on padding.
+    def _feeds(self, texts: list[str]) -> tuple[dict[str, np.ndarray], list]:
+        encodings = self._tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        return feeds, encodings
+
+    def _batches(self, texts: list[str], batch_size: int, work, progress: bool) -> None:  # type: ignore[no-untyped-def]
+        """Call ``work(indices)`` for length-sorted batches, on ``self.workers`` threads (ONNX Runtime releases
+        the GIL while it runs). Longest first, like sentence-transformers: batch mates pad little."""
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        batches = [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), desc="embedding", unit="text", leave=False)
-        for begin in range(0, len(texts), batch_size):
-            picked = order[begin : begin + batch_size]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in picked])
-            feeds = {
-                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            }
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-            out[picked] = self._session.run(None, feeds)[0]
+
+        def step(picked: list[int]) -> None:
+            work(picked)
             if bar is not None:
                 bar.update(len(picked))
+
+        if self.workers == 1 or len(batches) == 1:
+            for picked in batches:
+                step(picked)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(self.workers) as pool:
+                for _ in pool.map(step, batches):  # re-raises the first failure
+                    pass
         if bar is not None:
             bar.close()
+
+    def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        wanted = ["embedding"] if self._has_tokens else None
+
+        def work(picked: list[int]) -> None:
+            feeds, _ = self._feeds([texts[i] for i in picked])
+            out[picked] = self._session.run(wanted, feeds)[0]
+
+        self._batches(texts, batch_size, work, progress)
         return out
+
+    def encode_spans(self, texts: list[str], spans: list[list[Span]], batch_size: int) -> tuple[np.ndarray,
+                                                                                                list[np.ndarray]]:
+        if not self._has_tokens:
+            raise ConfigError(f"{self.path} has no token output; delete it so kb exports it again")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.empty(0)] * len(texts)
+
+        def work(picked: list[int]) -> None:
+            feeds, encodings = self._feeds([texts[i] for i in picked])
+            vectors, states = self._session.run(["embedding", "token_embeddings"], feeds)
+            out[picked] = vectors
+            for row, i in enumerate(picked):
+                e = encodings[row]
+                real = np.asarray(e.attention_mask, dtype=bool)
+                pooled[i] = pool_spans(states[row][real], np.asarray(e.offsets, dtype=np.int64)[real],
+                                       np.asarray(e.special_tokens_mask, dtype=bool)[real], spans[i],
+                                       truncated=bool(e.overflowing))
+
+        self._batches(texts, batch_size, work, False)
+        return out, pooled
+
+
+def _normalize(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def pool_spans(states: np.ndarray, offsets: np.ndarray, special: np.ndarray, spans: list[Span],
+               truncated: bool) -> np.ndarray:
+    """Mean of the contextual token vectors inside each character span, L2-normalized.
+
+    A span gets a zero row when the model did not see all of it (the text was cut at the model's token
+    limit, or no token falls inside): the caller embeds that span on its own instead. Tokens are those of one
+    text without padding; ``offsets`` are their (start, end) characters, ``special`` marks [CLS]/[SEP];
+    ``truncated`` says the text went on past the last token.
+    """
+    result = np.zeros((len(spans), states.shape[1]), dtype=np.float32)
+    real = ~special & (offsets[:, 1] > offsets[:, 0])
+    if not real.any():
+        return result
+    seen_end = int(offsets[real, 1].max()) if truncated else None
+    for row, (start, end) in enumerate(spans):
+        if seen_end is not None and end > seen_end:
+            continue
+        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+        if inside.any():
+            result[row] = states[inside].mean(0)
+    return _normalize(result) * (np.abs(result).sum(1, keepdims=True) > 0)
 
 
 def _max_seq_length(folder: Path) -> int:
@@ -226,7 +338,8 @@ def ensure_onnx_model(folder: Path, cache_dir: Path, quantized: bool) -> Path:
 
 
 def _export_fp32(folder: Path, out: Path) -> None:
-    """torch -> ONNX (mean pooling + normalize in the graph), then ONNX Runtime's BERT fusions."""
+    """torch -> ONNX (mean pooling + normalize in the graph, plus the token vectors they pool, for
+    ``embed_spans``), then ONNX Runtime's BERT fusions."""
     import tempfile
 
     import torch
@@ -249,7 +362,7 @@ def _export_fp32(folder: Path, out: Path) -> None:
                                 token_type_ids=token_type_ids).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+            return torch.nn.functional.normalize(pooled, p=2.0, dim=1), hidden
 
     import warnings
 
@@ -262,9 +375,10 @@ def _export_fp32(folder: Path, out: Path) -> None:
             warnings.simplefilter("ignore")  # tracer warnings about python-side shape checks are expected
             torch.onnx.export(
                 Pooled(model), (ids, mask, types), str(raw), dynamo=False, opset_version=17,
-                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding"],
+                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding", "token_embeddings"],
                 dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-                              "token_type_ids": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}},
+                              "token_type_ids": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"},
+                              "token_embeddings": {0: "batch", 1: "tokens"}},
             )
         staged = Path(tmp) / "fused.onnx"
         if getattr(config, "model_type", "") == "bert":
@@ -301,10 +415,13 @@ def _quantize(fp32: Path, out: Path) -> None:
         root.setLevel(level)
 
 
-def default_batch_size(device: str) -> int:
-    """Small batches on a CPU: measured with int8 ONNX on ~200-token chunks (2 cores), batch 8 ran 79 texts/s and
-    batch 64 ran 59 (activations stay in cache; length-sorted batches pad little either way). A GPU wants big ones."""
-    return 64 if device.startswith("cuda") else 8
+def default_batch_size(device: str, backend: str = "onnx-int8") -> int:
+    """Small batches on a CPU, big ones on a GPU. Measured on 2 cores with ~200-token chunks: int8 ONNX with its
+    two batch workers ran ~70 chunks/s at batch 2, ~65 at 4, ~61 at 8 and ~56 at 16 (a small batch's
+    activations stay in the core's cache; length-sorted batches pad little either way); torch fp32 wants 8."""
+    if device.startswith("cuda"):
+        return 64
+    return 8 if backend == "torch" else 2
 
 
 class Embedder:
@@ -314,8 +431,8 @@ class Embedder:
                  backend: str = "auto", model_cache: str | Path = "") -> None:
         self.model_name = model
         self.device = resolve_device(device)
-        self.batch_size = batch_size or default_batch_size(self.device)
         self.backend = resolve_backend(backend, self.device)
+        self.batch_size = batch_size or default_batch_size(self.device, self.backend)
         path = resolve_model_path(model)
         if self.backend == "torch":
             self._encoder: _TorchEncoder | _OnnxEncoder = _TorchEncoder(path, model, self.device)
@@ -332,6 +449,21 @@ class Embedder:
         with self._lock:
             vectors = self._encoder.encode(list(texts), self.batch_size, progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_spans(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of whole texts and, from the same forward pass, one vector per character span of each text.
+
+        A span's vector is the mean of the model's contextual token vectors inside it ("late chunking"), so
+        a chunk's sentences get vectors without being run through the model a second time: a full build does
+        half the work. Rows of zeros mark spans the model did not see whole (past its token limit).
+        """
+        if len(spans) != len(texts):
+            raise ValueError("one list of spans per text")
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        with self._lock:
+            vectors, pooled = self._encoder.encode_spans(list(texts), spans, self.batch_size)
+        return np.ascontiguousarray(vectors, dtype=np.float32), pooled
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -36,6 +36,9 @@ class EmbedderLike(Protocol):
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
 
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray,
+                                                                                         list[np.ndarray]]: ...
+
 
 @dataclass
 class _Prepared:
@@ -111,6 +114,8 @@ class Indexer:
         if full:
             return _Plan(True, "--full", None, None)
         diffs = mismatch(manifest, self.wanted_signature())
+        if manifest.sentence_vectors != self.settings.sentence_vectors:
+            diffs.append("sentence_vectors")  # readable either way, but one index should not mix the two kinds
         if diffs:
             return _Plan(True, f"settings changed: {', '.join(diffs)}", None, None)
         return _Plan(False, "incremental", previous, manifest.dimension)
@@ -188,6 +193,7 @@ class Indexer:
                 documents=len(report.added) + len(report.updated) + len(report.unchanged),
                 chunks=len(ids),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                sentence_vectors=settings.sentence_vectors,
             ).write(build_dir / MANIFEST)
             version = publish(settings.index, build_dir)
         except BaseException:
@@ -201,29 +207,97 @@ class Indexer:
         return report
 
     def _embed(self, documents: list[_Prepared], progress_bar: bool, on_progress: ProgressFn) -> np.ndarray:
-        """One pass over every new text: per document its chunks (retrieval) then its sentences (answering)."""
-        texts: list[str] = []
+        """Per document its chunk vectors (retrieval) then its sentence vectors (rescoring, answering).
+
+        With ``sentence_vectors = "contextual"`` a sentence's vector is pooled from the forward pass of a chunk
+        that holds it whole; only sentences no chunk holds whole (or cut off at the model's token limit) are
+        embedded on their own. With ``"separate"`` every sentence is.
+        """
+        chunk_texts: list[str] = []
+        chunk_spans: list[list[tuple[int, int]]] = []
+        homes: list[tuple[int, int] | None] = []  # per sentence of every document: (chunk index, span index)
+        contextual = self.settings.sentence_vectors == "contextual"
         for item in documents:
-            texts.extend(embedding_text(item.document.title, c.text, self.settings.embed_title) for c in item.chunks)
-            texts.extend(s.text for s in item.sentences)
-        if not texts:
+            base = len(chunk_texts)
+            for chunk in item.chunks:
+                text = embedding_text(item.document.title, chunk.text, self.settings.embed_title)
+                chunk_texts.append(text)
+                chunk_spans.append([])
+            if not contextual:
+                homes.extend([None] * len(item.sentences))
+                continue
+            position = 0
+            for sentence in item.sentences:
+                # Chunks run in document order, so the first one ending at or after the sentence's end is the
+                # only one that can hold it whole.
+                while position < len(item.chunks) and item.chunks[position].end < sentence.end:
+                    position += 1
+                chunk = item.chunks[position] if position < len(item.chunks) else None
+                if chunk is None or chunk.start > sentence.start:
+                    homes.append(None)
+                    continue
+                shift = len(chunk_texts[base + position]) - len(chunk.text) - chunk.start  # the title line
+                spans = chunk_spans[base + position]
+                spans.append((sentence.start + shift, sentence.end + shift))
+                homes.append((base + position, len(spans) - 1))
+        total = len(chunk_texts) + sum(home is None for home in homes)
+        if not total:
             return np.zeros((0, 0), dtype=np.float32)
+
         bar = None
         if progress_bar:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(texts), desc="embedding", unit="text", leave=False)
-        parts = []
-        for begin in range(0, len(texts), self.EMBED_BATCH):
-            batch = texts[begin : begin + self.EMBED_BATCH]
-            parts.append(self.embedder.embed(batch))
-            done = begin + len(batch)
+            bar = tqdm(total=total, desc="embedding", unit="text", leave=False)
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
             if bar is not None:
-                bar.update(len(batch))
-            on_progress(0.05 + 0.9 * done / len(texts), f"embedded {done}/{len(texts)} chunks and sentences")
+                bar.update(count)
+            on_progress(0.05 + 0.9 * done / total, f"embedded {done}/{total} chunks and sentences")
+
+        chunk_vectors: list[np.ndarray] = []
+        pooled: list[np.ndarray] = []
+        for begin in range(0, len(chunk_texts), self.EMBED_BATCH):
+            texts = chunk_texts[begin : begin + self.EMBED_BATCH]
+            if contextual:
+                vectors, span_vectors = self.embedder.embed_spans(texts, chunk_spans[begin : begin + self.EMBED_BATCH])
+                pooled.extend(span_vectors)
+            else:
+                vectors = self.embedder.embed(texts)
+            chunk_vectors.append(vectors)
+            advance(len(texts))
+        dimension = chunk_vectors[0].shape[1] if chunk_vectors else 0
+
+        sentence_vectors: list[np.ndarray | None] = []
+        for home in homes:
+            vector = pooled[home[0]][home[1]] if home is not None else None
+            sentence_vectors.append(vector if vector is not None and vector.any() else None)
+        missing = [i for i, vector in enumerate(sentence_vectors) if vector is None]
+        flat = [s for item in documents for s in item.sentences]
+        for begin in range(0, len(missing), self.EMBED_BATCH):
+            picked = missing[begin : begin + self.EMBED_BATCH]
+            vectors = self.embedder.embed([flat[i].text for i in picked])
+            dimension = dimension or vectors.shape[1]
+            for i, vector in zip(picked, vectors):
+                sentence_vectors[i] = vector
+            advance(len(picked) - sum(homes[i] is not None for i in picked))  # pooled ones were counted as done
         if bar is not None:
             bar.close()
-        return np.concatenate(parts)
+
+        chunks_all = np.concatenate(chunk_vectors) if chunk_vectors else np.zeros((0, dimension), np.float32)
+        parts: list[np.ndarray] = []
+        chunk_at = sentence_at = 0
+        for item in documents:
+            parts.append(chunks_all[chunk_at : chunk_at + len(item.chunks)])
+            chunk_at += len(item.chunks)
+            count = len(item.sentences)
+            if count:
+                parts.append(np.stack(sentence_vectors[sentence_at : sentence_at + count]))  # type: ignore[arg-type]
+            sentence_at += count
+        return np.concatenate(parts).astype(np.float32, copy=False)
 
     def _dimension(self, plan: _Plan, vectors: np.ndarray) -> int:
         if vectors.size:

@@ -125,3 +125,33 @@ def test_unwritable_cache_is_a_config_error(tmp_path):
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot create the model cache"):
         Embedder(backend="onnx", device="cpu", model_cache=blocker / "cache")
+
+
+def test_span_vectors_agree_across_backends_and_match_whole_text(onnx_fp32, torch_vectors):
+    torch_embedder = Embedder(backend="torch", device="cpu")
+    text = TEXTS[1] + " " + TEXTS[0]
+    spans = [[(0, len(TEXTS[1])), (len(TEXTS[1]) + 1, len(text))]]
+    whole_t, pooled_t = torch_embedder.embed_spans([text], spans)
+    whole_o, pooled_o = onnx_fp32.embed_spans([text], spans)
+    # The whole-text vector from embed_spans is the ordinary embedding.
+    assert float(whole_t[0] @ torch_embedder.embed([text])[0]) > 0.9999
+    assert float(whole_o[0] @ whole_t[0]) > 0.999
+    assert np.allclose(pooled_o[0], pooled_t[0], atol=2e-3)
+    # Each span's vector is about that span: nearer its own text than the other's.
+    alone = torch_embedder.embed([TEXTS[1], TEXTS[0]])
+    similarity = pooled_t[0] @ alone.T
+    assert similarity[0, 0] > similarity[0, 1] and similarity[1, 1] > similarity[1, 0]
+
+
+def test_span_past_the_token_limit_gets_a_zero_row(onnx_int8):
+    text = TEXTS[4]  # ~900 tokens: the model sees the first 256
+    first = text.index(".") + 1
+    spans = [[(0, first), (len(text) - 40, len(text))]]
+    _, pooled = onnx_int8.embed_spans([text], spans)
+    assert np.linalg.norm(pooled[0][0]) == pytest.approx(1, abs=1e-4)
+    assert not pooled[0][1].any()
+
+
+def test_embed_spans_needs_one_span_list_per_text(onnx_int8):
+    with pytest.raises(ValueError):
+        onnx_int8.embed_spans(["a", "b"], [[(0, 1)]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kb.errors import IndexBusyError, IndexMismatchError, IndexMissingError
@@ -27,6 +28,10 @@ class CountingEmbedder:
     def embed(self, texts, progress=False):
         self.texts.extend(texts)
         return self._inner.embed(texts)
+
+    def embed_spans(self, texts, spans):
+        self.texts.extend(texts)
+        return self._inner.embed_spans(texts, spans)
 
 
 def _only_from(texts: list[str], document: str) -> bool:
@@ -57,7 +62,8 @@ def test_first_build_then_noop(make_kb):
     report, counter = _build(kb)
     assert sorted(report.added) == sorted(DOCS)
     assert report.chunks == report.embedded_chunks > 0
-    assert len(counter.texts) > report.chunks  # chunks, then the sentences used for answering
+    # One model pass per chunk: every sentence here sits whole in a chunk, so its vector is pooled from that pass.
+    assert len(counter.texts) == report.chunks
     version = current_version(kb.settings.index).name
     again, counter2 = _build(kb)
     assert again.unchanged == sorted(DOCS) and not again.added and not again.updated and not again.removed
@@ -161,7 +167,7 @@ def test_full_flag_reembeds_everything(make_kb):
     first, _ = _build(kb)
     report, counter = _build(kb, full=True)
     assert report.full and sorted(report.added) == sorted(DOCS) and report.embedded_chunks == first.chunks
-    assert len(counter.texts) > first.chunks
+    assert len(counter.texts) == first.chunks
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(make_kb):
@@ -203,3 +209,66 @@ def test_documents_listing(make_kb):
     assert docs["gamma.html"].title == "Gamma" and docs["beta.md"].title == "Beta notes"
     assert all(d.chunks >= 1 for d in docs.values())
     assert kb.document_text("alpha.txt") == DOCS["alpha.txt"]
+
+
+def _stored_sentences(kb) -> list[tuple[str, np.ndarray]]:
+    snap = Snapshot.open(kb.settings.index)
+    try:
+        rows = []
+        for doc in snap.database.documents():
+            for _, _, text, blob in snap.database.sentences_overlapping(doc.source, 0, 10**9):
+                rows.append((text, np.frombuffer(blob, dtype=np.float32)))
+        return rows
+    finally:
+        snap.close()
+
+
+def test_contextual_sentence_vectors_come_from_the_chunk_pass(make_kb):
+    kb = make_kb(DOCS)
+    report, counter = _build(kb)
+    assert len(counter.texts) == report.chunks
+    stored = _stored_sentences(kb)
+    assert len(stored) >= 4
+    # Pooled vectors are unit length and close to, but not the same as, the sentence embedded alone.
+    alone = kb.embedder.embed([text for text, _ in stored])
+    for (text, vector), reference in zip(stored, alone):
+        assert abs(np.linalg.norm(vector) - 1) < 1e-4
+        assert 0.5 < float(vector @ reference) < 0.9999, text
+
+
+def test_separate_sentence_vectors_embed_each_sentence(make_kb):
+    kb = make_kb(DOCS, sentence_vectors="separate")
+    report, counter = _build(kb)
+    stored = _stored_sentences(kb)
+    assert len(counter.texts) == report.chunks + len(stored)
+    alone = kb.embedder.embed([text for text, _ in stored])
+    for (_, vector), reference in zip(stored, alone):
+        assert float(vector @ reference) > 0.999
+
+
+def test_switching_sentence_vectors_rebuilds_everything(make_kb):
+    kb = make_kb(DOCS)
+    kb.build()
+    from kb import KnowledgeBase
+
+    other = KnowledgeBase(kb.settings.sources, kb.settings.index, sentence_vectors="separate")
+    assert other.search("zebra")  # either kind reads fine
+    report, counter = _build(other)
+    assert report.full
+    assert len(counter.texts) > report.chunks
+
+
+def test_sentences_no_chunk_holds_whole_are_embedded_alone(make_kb):
+    # Small chunks: a long sentence straddles two chunks, and one chunk runs past the model's 256-token limit.
+    long_sentence = "The committee reviewed " + ", ".join(f"item {i} of the ledger" for i in range(40)) + "."
+    tail = "Finally the auditors signed the zebra report on Tuesday."
+    text = "Ledger notes\n\n" + "Short opening line here. " * 3 + long_sentence + " " + tail
+    kb = make_kb({"ledger.txt": text}, chunk_size=400, chunk_overlap=50)
+    report, counter = _build(kb)
+    embedded_alone = [t for t in counter.texts if not t.startswith("Ledger notes\n")]
+    assert long_sentence in embedded_alone  # longer than a chunk: no chunk holds it whole
+    stored = dict(_stored_sentences(kb))
+    assert set(stored) >= {long_sentence, tail}
+    alone = kb.embedder.embed([long_sentence])[0]
+    assert float(stored[long_sentence] @ alone) > 0.999
+    assert kb.ask("Who signed the zebra report?").citations

@@ -24,6 +24,7 @@ class Manifest:
     documents: int = 0
     chunks: int = 0
     created_at: str = ""
+    sentence_vectors: str = "separate"  # how sentence vectors were made; indexes before the setting: separate
     format_version: int = FORMAT_VERSION
     # Fingerprints of the other files of the version (size and hashes of both ends), taken when the manifest
     # is written last: a truncated, emptied, replaced or missing file is caught by a few stat/read calls.
