@@ -59,9 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="a short answer with numbered citations")
     add_common_options(p)
     _question_options(p, "5")
-    p.add_argument("--llm", metavar="URL", help="OpenAI-compatible server that writes the answer (key: $KB_LLM_API_KEY)")
-    p.add_argument("--llm-model", metavar="NAME", help="model name sent to the --llm server")
-    p.add_argument("--llm-timeout", type=float, metavar="S", help="seconds before falling back to extractive (30)")
+    add_llm_options(p)
 
     p = sub.add_parser("config", help="print the effective settings")
     add_common_options(p)
@@ -69,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)
     return parser
+
+
+def add_llm_options(p: argparse.ArgumentParser) -> None:
+    """--llm and friends, for every command that answers (`ask`, `serve`)."""
+    p.add_argument("--llm", metavar="URL", help="OpenAI-compatible server that writes the answer (key: $KB_LLM_API_KEY)")
+    p.add_argument("--llm-model", metavar="NAME", help="model name sent to the --llm server")
+    p.add_argument("--llm-timeout", type=float, metavar="S", help="seconds before falling back to extractive (30)")
 
 
 #: Commands that live in their own modules. Each module has ``register(subparsers)``, which adds its parser

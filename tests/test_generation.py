@@ -320,3 +320,26 @@ def test_logs_explain_dropped_sentences_or_stay_quiet(base_kb, fake, flags):
     assert set(dropped) == {"port", "volumes", "regional"}
     assert all(r["level"] == "info" and r["logger"].startswith("kb.") for r in records)
     assert any(r["msg"] == "llm answer" and r["kept"] == 1 and r["dropped"] == 3 for r in records)
+
+
+def test_serve_llm_flag_reaches_the_chat_service(base_kb, fake, monkeypatch):
+    """`kb serve --llm URL` answers in the UI with the model, like `kb ask --llm` (no KB_LLM_URL needed)."""
+    import io
+
+    import ui.app
+    from kb.cli import main
+
+    monkeypatch.delenv("KB_LLM_URL", raising=False)
+    fake.reply = lambda passages, question: f"{TRUE_HARBOR} [{number_of(passages, 'Velmora')}]."
+    served = {}
+    monkeypatch.setattr(ui.app, "launch", lambda service, **kwargs: served.setdefault("service", service))
+    out = io.StringIO()
+    code = main(["serve", "--sources", str(base_kb.settings.sources), "--index", str(base_kb.settings.index),
+                 "--no-build", "--llm", fake.url, "--llm-model", "tiny", "--llm-timeout", "7"], out=out, err=io.StringIO())
+    assert code == 0 and fake.url in out.getvalue()
+    service = served["service"]
+    settings = service.kb.settings
+    assert (settings.llm_url, settings.llm_model, settings.llm_timeout) == (fake.url, "tiny", 7.0)
+    *_, answer = list(service.ask_stream(QUESTION))
+    assert answer.answer.startswith(TRUE_HARBOR) and answer.citations
+    assert fake.requests and fake.requests[-1]["model"] == "tiny"

@@ -20,7 +20,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from kb.cli import add_common_options
+    from kb.cli import add_common_options, add_llm_options
 
     p = subparsers.add_parser(
         "serve", help="the chat UI in a browser (http://127.0.0.1:7860)",
@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--auth", metavar="USER:PASSWORD", help=f"require this login (default: ${AUTH_ENV} when set)")
     p.add_argument("--watch", action="store_true", help="re-index automatically when files in the sources folder change")
     p.add_argument("--no-build", action="store_true", help="do not update the index at start")
+    add_llm_options(p)
     p.set_defaults(func=run)
 
 
@@ -80,6 +81,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     host = "[::1]" if args.host == "::1" else args.host
     print(f"kb serve: http://{host}:{args.port} (sources {settings.sources}, index {settings.index})",
           file=out, flush=True)
+    if settings.llm_url:
+        print(f"kb serve: answers written by {settings.llm_url} and checked against their citations; "
+              "extractive when it is down, slow or unsupported", file=out, flush=True)
     try:
         launch(service, host=args.host, port=args.port, share=args.share, auth=auth, quiet=True)
     except OSError as exc:
