@@ -3,7 +3,7 @@
 Measured on the SQuAD tuning half (docs/quality.md): BM25 alone puts the gold paragraph first for 0.81 of
 questions, dense MiniLM for 0.66, their reciprocal rank fusion 0.75. Rescoring the fused pool with the best
 sentence of each passage (its cosine to the question, from sentence vectors stored at index time, and its
-share of the question's terms) next to the passage's own cosine and BM25 lifts that to ~0.87: a passage
+share of the question's terms, weighted by IDF) next to the passage's own cosine and BM25 lifts that to ~0.87: a passage
 is as good as the sentence in it that answers the question.
 """
 
@@ -37,7 +37,7 @@ class QueryContext:
     acronym: str | None = None
     question_words: frozenset[str] = frozenset()
     absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
-    idf: dict[str, float] | None = None  # term -> inverse document frequency, weighting terms in the answerer
+    idf: dict[str, float] | None = None  # term -> inverse document frequency: weights terms in rescoring and answering
 
 
 class Retriever:
@@ -136,7 +136,7 @@ class Retriever:
                 p.dense_score = float(vectors[p.chunk_id] @ ctx.vector) if p.chunk_id in vectors else 0.0
             sentences = self.sentences(p)
             best_cos = max((float(v @ ctx.vector) for _, v in sentences), default=0.0)
-            best_overlap = max((term_overlap(ctx.terms, sent.text) for sent, _ in sentences), default=0.0)
+            best_overlap = max((term_overlap(ctx.terms, sent.text, ctx.idf) for sent, _ in sentences), default=0.0)
             p.score = (
                 s.rescore_passage_cosine * p.dense_score
                 + s.rescore_bm25 * bm25.get(p.chunk_id, 0.0) / top_bm25
