@@ -155,3 +155,25 @@ def test_span_past_the_token_limit_gets_a_zero_row(onnx_int8):
 def test_embed_spans_needs_one_span_list_per_text(onnx_int8):
     with pytest.raises(ValueError):
         onnx_int8.embed_spans(["a", "b"], [[(0, 1)]])
+
+
+def test_cpu_only_ask_never_imports_torch(seed_kb):
+    """On a machine without an NVIDIA driver the int8 path must not pay ~1.5 s and ~150 MiB for `import torch`."""
+    import subprocess
+    import sys
+
+    from kb.embedding import cuda_driver_present
+
+    if cuda_driver_present():
+        pytest.skip("an NVIDIA driver is present: auto may rightly pick torch on CUDA")
+    code = (
+        "import sys\n"
+        "from kb import KnowledgeBase\n"
+        f"kb = KnowledgeBase({str(seed_kb.settings.sources)!r}, {str(seed_kb.settings.index)!r})\n"
+        "answer = kb.ask('Who verified the letter?')\n"
+        "assert answer.citations, answer\n"
+        "print('torch' in sys.modules, kb.embedder.backend)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False", AUTO_CPU_BACKEND]
