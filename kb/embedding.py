@@ -8,7 +8,7 @@ Backends (``Settings.backend``):
 - ``torch``: sentence-transformers on PyTorch fp32, the reference.
 - ``onnx``: the same network exported to ONNX once, graph-fused by ONNX Runtime's transformer optimizer, fp32.
 - ``onnx-int8``: that ONNX graph with dynamically quantized int8 weights (uses AVX-512 VNNI where present);
-  ~4-5x the torch throughput on 2 CPU cores with the same retrieval quality (see docs/performance.md).
+  ~2.6x the torch throughput on 2 CPU cores with the same retrieval quality (see docs/performance.md).
 - ``auto``: ``torch`` on a GPU; on a CPU ``AUTO_CPU_BACKEND`` (see there) when onnxruntime is installed.
 
 The ONNX files are produced locally from the bundled weights on first use and cached under the model cache
@@ -41,8 +41,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
-#: What ``auto`` means on a CPU: int8 ONNX. Its hit@5 on the SQuAD sample is within 0.002 of torch's (tune 0.973 vs
-#: 0.972, held-out 0.977 vs 0.979; the rule allows 0.01), at ~4x the throughput (docs/performance.md).
+#: What ``auto`` means on a CPU: int8 ONNX. Its hit@5 on the SQuAD sample is within 0.001 of torch's (tune 0.966 vs
+#: 0.965, held-out 0.973 vs 0.974; the rule allows 0.01), at ~2.6x the throughput (docs/performance.md).
 AUTO_CPU_BACKEND = "onnx-int8"
 #: Bump when the export recipe changes: cached ONNX files made by an older recipe are then ignored.
 #: 2: the graph also outputs the contextual token vectors (for ``Embedder.embed_spans``).
