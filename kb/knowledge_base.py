@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from kb.answer.extractive import ABSTAIN_TEXT, ExtractiveAnswerer
+from kb.answer.grounding import document_words, missing_names
 from kb.config import Settings, load_settings
 from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
@@ -53,6 +54,7 @@ class Retrieval:
     passages: list[Passage]
     sentences: Callable[[Passage], list[Any]]
     started: float  # perf_counter() when the question arrived, for Answer.ms
+    document_words: Callable[[str], frozenset[str]] = lambda source: frozenset()  # of the same version
 
     @property
     def question(self) -> str:
@@ -62,9 +64,25 @@ class Retrieval:
 class _Live:
     """A snapshot with its retriever: swapped as one object so a question never mixes two versions."""
 
+    WORD_CACHE = 64  # documents whose word sets are kept
+
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.snapshot = snapshot
         self.retriever = Retriever(snapshot, settings)
+        self._words: dict[str, frozenset[str]] = {}
+        self._words_lock = threading.Lock()
+
+    def document_words(self, source: str) -> frozenset[str]:
+        """The words of one document of this version (kb.answer.grounding), cached for the next question."""
+        with self._words_lock:
+            found = self._words.get(source)
+        if found is None:
+            found = document_words(self.snapshot.database.document_text(source) or "")
+            with self._words_lock:
+                if len(self._words) >= self.WORD_CACHE:
+                    self._words.pop(next(iter(self._words)))
+                self._words[source] = found
+        return found
 
 
 class KnowledgeBase:
@@ -153,13 +171,18 @@ class KnowledgeBase:
         vector = self.embedder.embed_one(question)
         query = live.retriever.context(question, vector)
         passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, query)
-        return Retrieval(query, passages, live.retriever.sentences, started)
+        return Retrieval(query, passages, live.retriever.sentences, started, live.document_words)
 
     def extractive_answer(self, retrieval: Retrieval) -> Answer:
         r = retrieval
         if r.query.absent_names:  # the documents never mention what the question is about
             return Answer(r.question, ABSTAIN_TEXT, True, [], r.passages)
-        return self.answerer.run(r.query, r.passages, r.sentences)
+        answer = self.answerer.run(r.query, r.passages, r.sentences)
+        if not answer.abstained and r.query.names:
+            # The answer came from documents that never mention a name the question is about.
+            if missing_names(r.query.names, (c.source for c in answer.citations), r.document_words):
+                return Answer(r.question, ABSTAIN_TEXT, True, [], r.passages)
+        return answer
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         retrieval = self.retrieve(question, k, mode)

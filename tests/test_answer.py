@@ -53,3 +53,42 @@ def test_answer_contains_is_whole_word():
     assert answer_contains("the Federal Security Service (FSB)", "federal security service")
     assert not answer_contains("anything", "")
     assert answer_contains("Bellingcat’s analysis", "Bellingcat")
+
+
+# -- grounding: the cited documents must mention the names the question is about -----------------------------
+PARLIAMENTS = {
+    "eu.txt": "European Parliament notes\n\nThe president of the European Parliament is Roberta Metsola, elected "
+              "in 2022. The European Parliament meets in Strasbourg.",
+    "watt.txt": "Steam engines\n\nThe Scottish engineer James Watt improved the steam engine in 1769.",
+}
+
+
+def test_mentions_allows_plurals_possessives_and_close_forms():
+    from kb.answer.grounding import document_words, mentions
+
+    vocabulary = document_words("Bertrand's postulate was proved. The Huguenots fled to South Africa.")
+    assert mentions(vocabulary, "bertrand") and mentions(vocabulary, "huguenot") and mentions(vocabulary, "african")
+    assert not mentions(vocabulary, "scottish") and not mentions(vocabulary, "bert")
+
+
+def test_answer_from_a_document_that_never_names_the_subject_abstains(make_kb):
+    kb = make_kb(PARLIAMENTS)
+    kb.build()
+    question = "Who is the president of the Scottish Parliament?"
+    retrieval = kb.retrieve(question)
+    assert "scottish" in retrieval.query.names  # the index knows the word (watt.txt), so no absent-name rule
+    unchecked = kb.answerer.run(retrieval.query, retrieval.passages, retrieval.sentences)
+    assert not unchecked.abstained and "Metsola" in unchecked.answer  # what kb said before the check
+    answer = kb.ask(question)
+    assert answer.abstained and answer.answer == ABSTAIN_TEXT and not answer.citations
+
+
+def test_answer_from_a_document_naming_the_subject_stands(make_kb):
+    kb = make_kb({**PARLIAMENTS, "holyrood.txt": "Holyrood\n\nThe president of the Scottish Parliament is "
+                  "Alison Johnstone, its Presiding Officer since 2021."})
+    kb.build()
+    answer = kb.ask("Who is the president of the Scottish Parliament?")
+    assert not answer.abstained and "Alison Johnstone" in answer.answer
+    assert {c.source for c in answer.citations} == {"holyrood.txt"}
+    # Names are compared with possessives cut: "Parliament's" asks about the same thing.
+    assert not kb.ask("Who is the Scottish Parliament's president?").abstained

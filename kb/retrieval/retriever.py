@@ -37,6 +37,7 @@ class QueryContext:
     acronym: str | None = None
     question_words: frozenset[str] = frozenset()
     absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
+    names: tuple[str, ...] = ()  # names of the question the index has: a cited document must mention each
     idf: dict[str, float] | None = None  # term -> inverse document frequency: weights terms in rescoring and answering
 
 
@@ -50,8 +51,9 @@ class Retriever:
     def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
         kind, acronym = expected_type(question)
         terms = self.lexical.query_terms(question)
+        absent, present = self._names(question, terms)
         return QueryContext(question, query_vector, terms, kind, acronym, frozenset(words(question)),
-                            self._absent_names(question, terms), self._idf(terms))
+                            absent_names=absent, names=present, idf=self._idf(terms))
 
     def _idf(self, terms: dict[str, list[str]]) -> dict[str, float]:
         """Inverse document frequency of each question term (its most frequent spelling), from the FTS5 vocabulary."""
@@ -61,20 +63,27 @@ class Retriever:
             for term, aliases in terms.items()
         }
 
-    def _absent_names(self, question: str, terms: dict[str, list[str]]) -> tuple[str, ...]:
-        """Names in the question (capitalized, not the first word) that no indexed chunk contains in any spelling.
+    def _names(self, question: str, terms: dict[str, list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Names in the question (capitalized, not the first word): those no indexed chunk contains in any
+        spelling, and those the index has as written (three letters or more; misspelled ones are left out).
 
         "What is the population of Hokkaido?" asked of documents that never mention Hokkaido cannot be
-        answered from them, however close the other words come.
+        answered from them, however close the other words come (absent). A known name must be mentioned by a
+        document the answer cites (kb.answer.grounding).
         """
         tokens = question.split()
-        names = {fold(w.strip(_PUNCT)) for w in tokens[1:] if w.strip(_PUNCT)[:1].isupper()}
-        absent = []
+        names = {fold(w.strip(_PUNCT)).removesuffix("'s") for w in tokens[1:] if w.strip(_PUNCT)[:1].isupper()}
+        absent, present = [], []
         for name in names:
-            aliases = terms.get(name.removesuffix("'s"))
-            if aliases == [name.removesuffix("'s")] and self.lexical.document_frequency(aliases[0]) == 0:
-                absent.append(aliases[0])
-        return tuple(sorted(absent))
+            aliases = terms.get(name)
+            if aliases is None or aliases[0] != name:
+                continue
+            frequency = self.lexical.document_frequency(name)
+            if aliases == [name] and frequency == 0:
+                absent.append(name)
+            elif frequency > 0 and len(name) >= 3:
+                present.append(name)
+        return tuple(sorted(absent)), tuple(sorted(present))
 
     def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """The passage's sentences with the vectors stored at index time (cached on the passage)."""
