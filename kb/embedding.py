@@ -283,7 +283,7 @@ def pool_spans(states: np.ndarray, offsets: np.ndarray, special: np.ndarray, spa
         inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
         if inside.any():
             result[row] = states[inside].mean(0)
-    return _normalize(result) * (np.abs(result).sum(1, keepdims=True) > 0)
+    return _normalize(result)  # zero rows stay zero
 
 
 def _max_seq_length(folder: Path) -> int:

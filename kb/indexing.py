@@ -213,33 +213,8 @@ class Indexer:
         that holds it whole; only sentences no chunk holds whole (or cut off at the model's token limit) are
         embedded on their own. With ``"separate"`` every sentence is.
         """
-        chunk_texts: list[str] = []
-        chunk_spans: list[list[tuple[int, int]]] = []
-        homes: list[tuple[int, int] | None] = []  # per sentence of every document: (chunk index, span index)
         contextual = self.settings.sentence_vectors == "contextual"
-        for item in documents:
-            base = len(chunk_texts)
-            for chunk in item.chunks:
-                text = embedding_text(item.document.title, chunk.text, self.settings.embed_title)
-                chunk_texts.append(text)
-                chunk_spans.append([])
-            if not contextual:
-                homes.extend([None] * len(item.sentences))
-                continue
-            position = 0
-            for sentence in item.sentences:
-                # Chunks run in document order, so the first one ending at or after the sentence's end is the
-                # only one that can hold it whole.
-                while position < len(item.chunks) and item.chunks[position].end < sentence.end:
-                    position += 1
-                chunk = item.chunks[position] if position < len(item.chunks) else None
-                if chunk is None or chunk.start > sentence.start:
-                    homes.append(None)
-                    continue
-                shift = len(chunk_texts[base + position]) - len(chunk.text) - chunk.start  # the title line
-                spans = chunk_spans[base + position]
-                spans.append((sentence.start + shift, sentence.end + shift))
-                homes.append((base + position, len(spans) - 1))
+        chunk_texts, chunk_spans, homes = self._texts_and_homes(documents, contextual)
         total = len(chunk_texts) + sum(home is None for home in homes)
         if not total:
             return np.zeros((0, 0), dtype=np.float32)
@@ -298,6 +273,37 @@ class Indexer:
                 parts.append(np.stack(sentence_vectors[sentence_at : sentence_at + count]))  # type: ignore[arg-type]
             sentence_at += count
         return np.concatenate(parts).astype(np.float32, copy=False)
+
+    def _texts_and_homes(self, documents: list[_Prepared], contextual: bool) -> tuple[
+            list[str], list[list[tuple[int, int]]], list[tuple[int, int] | None]]:
+        """The model's input texts (one per chunk), the sentence spans to pool out of each, and per sentence of
+        every document its home: (chunk index, span index), or None when it must be embedded on its own."""
+        chunk_texts: list[str] = []
+        chunk_spans: list[list[tuple[int, int]]] = []
+        homes: list[tuple[int, int] | None] = []
+        for item in documents:
+            base = len(chunk_texts)
+            for chunk in item.chunks:
+                chunk_texts.append(embedding_text(item.document.title, chunk.text, self.settings.embed_title))
+                chunk_spans.append([])
+            if not contextual:
+                homes.extend([None] * len(item.sentences))
+                continue
+            position = 0
+            for sentence in item.sentences:
+                # Chunk starts and ends both grow through the document, so if any chunk holds the sentence
+                # whole, the first one ending at or after its end does.
+                while position < len(item.chunks) and item.chunks[position].end < sentence.end:
+                    position += 1
+                chunk = item.chunks[position] if position < len(item.chunks) else None
+                if chunk is None or chunk.start > sentence.start:
+                    homes.append(None)
+                    continue
+                shift = len(chunk_texts[base + position]) - len(chunk.text) - chunk.start  # the title line
+                spans = chunk_spans[base + position]
+                spans.append((sentence.start + shift, sentence.end + shift))
+                homes.append((base + position, len(spans) - 1))
+        return chunk_texts, chunk_spans, homes
 
     def _dimension(self, plan: _Plan, vectors: np.ndarray) -> int:
         if vectors.size:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -46,15 +48,21 @@ def _build(kb, full=False):
     return report, counter
 
 
-def _consistent(kb) -> set[int]:
-    """FAISS, the chunk table and the FTS table hold exactly the same chunk ids."""
+@contextmanager
+def _snapshot(kb):
     snap = Snapshot.open(kb.settings.index)
     try:
+        yield snap
+    finally:
+        snap.close()
+
+
+def _consistent(kb) -> set[int]:
+    """FAISS, the chunk table and the FTS table hold exactly the same chunk ids."""
+    with _snapshot(kb) as snap:
         faiss_ids, chunk_ids, fts_ids = snap.vectors.ids(), snap.database.chunk_ids(), snap.database.fts_ids()
         assert faiss_ids == chunk_ids == fts_ids
         return chunk_ids
-    finally:
-        snap.close()
 
 
 def test_first_build_then_noop(make_kb):
@@ -212,15 +220,12 @@ def test_documents_listing(make_kb):
 
 
 def _stored_sentences(kb) -> list[tuple[str, np.ndarray]]:
-    snap = Snapshot.open(kb.settings.index)
-    try:
-        rows = []
-        for doc in snap.database.documents():
-            for _, _, text, blob in snap.database.sentences_overlapping(doc.source, 0, 10**9):
-                rows.append((text, np.frombuffer(blob, dtype=np.float32)))
-        return rows
-    finally:
-        snap.close()
+    with _snapshot(kb) as snap:
+        return [
+            (text, np.frombuffer(blob, dtype=np.float32))
+            for doc in snap.database.documents()
+            for _, _, text, blob in snap.database.sentences_overlapping(doc.source, 0, 10**9)
+        ]
 
 
 def test_contextual_sentence_vectors_come_from_the_chunk_pass(make_kb):
