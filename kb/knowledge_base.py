@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -54,7 +55,7 @@ class Retrieval:
     passages: list[Passage]
     sentences: Callable[[Passage], list[Any]]
     started: float  # perf_counter() when the question arrived, for Answer.ms
-    document_words: Callable[[str], frozenset[str]] = lambda source: frozenset()  # of the same version
+    document_words: Callable[[str], frozenset[str]]  # a cited document's words, from the same version
 
     @property
     def question(self) -> str:
@@ -64,25 +65,14 @@ class Retrieval:
 class _Live:
     """A snapshot with its retriever: swapped as one object so a question never mixes two versions."""
 
-    WORD_CACHE = 64  # documents whose word sets are kept
-
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.snapshot = snapshot
         self.retriever = Retriever(snapshot, settings)
-        self._words: dict[str, frozenset[str]] = {}
-        self._words_lock = threading.Lock()
+        # The words of one document of this version (kb.answer.grounding), kept for the next questions.
+        self.document_words: Callable[[str], frozenset[str]] = lru_cache(maxsize=64)(self._read_words)
 
-    def document_words(self, source: str) -> frozenset[str]:
-        """The words of one document of this version (kb.answer.grounding), cached for the next question."""
-        with self._words_lock:
-            found = self._words.get(source)
-        if found is None:
-            found = document_words(self.snapshot.database.document_text(source) or "")
-            with self._words_lock:
-                if len(self._words) >= self.WORD_CACHE:
-                    self._words.pop(next(iter(self._words)))
-                self._words[source] = found
-        return found
+    def _read_words(self, source: str) -> frozenset[str]:
+        return document_words(self.snapshot.database.document_text(source) or "")
 
 
 class KnowledgeBase:
