@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from paths import ROOT, SEEDS, SHARED_EVAL, seed_questions  # noqa: F401  (re-exported for tests)
+from paths import ROOT, SEEDS, SHARED_EVAL, seed_questions, write_files  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +31,7 @@ def make_kb(tmp_path):
         sources = tmp_path / "sources"
         if copy_seeds:
             shutil.copytree(SEEDS, sources)
-        sources.mkdir(exist_ok=True)
-        for name, content in (files or {}).items():
-            path = sources / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
+        write_files(sources, files or {})
         return KnowledgeBase(sources, tmp_path / "index", **overrides)
 
     return _make

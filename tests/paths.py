@@ -1,4 +1,5 @@
-"""Where the test data lives: the repo's seeds/ and the shared evaluation sets beside the clone."""
+"""Where the test data lives (the repo's seeds/, the shared evaluation sets beside the clone), and how a test
+writes its own."""
 
 from pathlib import Path
 
@@ -29,3 +30,15 @@ def seed_questions() -> list[dict]:
     if not questions:
         pytest.skip(f"{SHARED_EVAL / 'seed_qa.jsonl'} not present")
     return questions
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
+    """Write {relative name: text or bytes} under folder, creating subfolders."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")

@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from paths import write_files  # noqa: F401  (re-exported for the suite)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Three small documents about made-up things, so an answer can only come from the index.
@@ -42,17 +44,6 @@ TINY_QUESTIONS: dict[str, str] = {
     "Who planted the oldest tree in the Quillon orchard?": "orchard.md",
     "Who led the survey of the Tessaly glacier?": "glacier.txt",
 }
-
-
-def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
