@@ -56,13 +56,8 @@ class Settings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     fuzzy_cutoff: float = 0.8  # difflib ratio for expanding misspelled query terms
-    # Hybrid rescoring of the fused pool (kb.retrieval.retriever); weights fitted on the SQuAD tuning half.
+    # Hybrid rescoring of the fused pool by the learned passage model (kb/retrieval/weights/passage.json).
     rerank_depth: int = 30
-    rescore_passage_cosine: float = 0.5
-    rescore_bm25: float = 0.25
-    rescore_sentence_cosine: float = 1.0
-    rescore_sentence_overlap: float = 0.6  # IDF-weighted share of question terms; 0.5/0.6/0.75/1.0 -> tune hit@1 .864/.868/.866/.865
-    rescore_answer_type: float = 0.1  # +/- when a passage can / cannot hold the expected kind of answer
 
     # FAISS index type (kb.store.vectors): exact flat below vector_flat_limit chunks, then IVF with
     # vector_storage codes (sq8 = 1 byte/dimension); nprobe 0 = calibrated at build time to recall@10 >= 0.97.
@@ -72,8 +67,11 @@ class Settings:
     vector_nprobe: int = 0
 
     # Answering.
-    abstain_threshold: float = 0.38  # calibrated: benchmarks/calibrate_abstention.py (docs/quality.md)
+    # Probability (kb/answer/weights/confidence.json) below which kb abstains: set for a stated precision by
+    # benchmarks/train_scorer.py on the tune half (docs/quality.md).
+    abstain_threshold: float = 0.16
     max_answer_sentences: int = 2
+    second_sentence_margin: float = 1.0  # a second statement is quoted when its score is within this of the best
     duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
 
     # Sources.

@@ -11,7 +11,7 @@ import pytest
 
 from net import free_port
 
-from kb.conversation import contextualize, is_follow_up, named_entities
+from kb.query import contextualize, is_follow_up, named_entities
 from kb.errors import UsageError
 from kb.types import Answer, Citation, Passage
 from kb.watch import Debouncer, SourceWatcher, diff, fingerprint

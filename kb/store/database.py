@@ -17,7 +17,7 @@ from typing import Iterable
 import numpy as np
 
 from kb.errors import IndexCorruptError
-from kb.text import Sentence
+from kb.text import FTS_TOKENIZE, Sentence
 from kb.types import Chunk, SourceDocument
 
 SCHEMA = """
@@ -55,7 +55,6 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize='{tokenize}');
 CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
 """
 #: FTS5 tokenizer of chunks_fts; ``fts_terms`` runs the same one, so query words can be looked up in chunks_vocab.
-FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 SCHEMA = SCHEMA.replace("{tokenize}", FTS_TOKENIZE)
 
 
