@@ -20,7 +20,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from kb.config import SEARCH_MODES  # noqa: E402
-from kb.conversation import contextualize  # noqa: E402
+from kb.query import contextualize  # noqa: E402
 from kb.errors import KBError  # noqa: E402
 from kb.types import Answer  # noqa: E402
 from ui.render import (  # noqa: E402
