@@ -40,7 +40,7 @@ class ReadLimits:
         )
 
     def text_too_long(self) -> SourceError:
-        return SourceError(f"extracted text over {self.max_text_chars / MB:.3g} MB limit (setting max_text_mb)")
+        return SourceError(f"extracted text over {round(self.max_text_chars / MB, 4):g} MB limit (setting max_text_mb)")
 
 
 class TextBudget:

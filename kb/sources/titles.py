@@ -109,7 +109,7 @@ def split_site_suffix(title: str) -> tuple[str, str]:
     title = " ".join(title.split())
     for separator in _SITE_SEPARATORS:
         head, found, site = title.rpartition(separator)
-        if found and head.strip() and 0 < len(site.split()) <= 4 and len(head.split()) >= 2:
+        if found and head.strip() and 0 < len(site.split()) <= 4:
             return head.strip(), site.strip()
     return title, ""
 
