@@ -36,8 +36,20 @@ def make_docx(title_property: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def test_docx_is_supported_everywhere():
+def test_one_list_of_readable_types():
+    import kb.sources.scan
+    import kb.watch
+
     assert ".docx" in SUPPORTED_SUFFIXES
+    assert kb.watch.SUPPORTED_SUFFIXES is SUPPORTED_SUFFIXES is kb.sources.scan.SUPPORTED_SUFFIXES
+
+
+def test_pdf_metadata_title_that_is_a_file_name_is_not_used():
+    from pdf_factory import make_pdf
+
+    doc = parse_document(make_pdf(["Harbour report 2021\nThe harbour was dredged."], title="Microsoft Word - draft7.docx"),
+                         "r.pdf", ".pdf")
+    assert doc.title == "Harbour report 2021"
 
 
 def test_docx_paragraphs_and_tables_in_reading_order():
