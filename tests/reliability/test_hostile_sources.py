@@ -99,7 +99,7 @@ def test_pdf_bomb_stops_at_the_text_limit_with_bounded_memory():
         tracemalloc.stop()
     assert str(caught.value) == "extracted text over 0.5 MB limit (setting max_text_mb)"
     # Extraction stopped a few pages in: memory is a small multiple of the limit, not of the 52 MB of text.
-    assert peak < 10 * 1024 * 1024, f"peak {peak / 2**20:.1f} MB"
+    assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MB"
 
 
 def test_pdf_page_limit_refuses_before_extracting():
