@@ -83,7 +83,7 @@ class Settings:
     max_pages: int = 2000  # PDF pages
     # OCR of PDFs without a text layer, when the tesseract program is installed (kb.sources.ocr).
     ocr: bool = True
-    ocr_max_pages: int = 30  # a scanned PDF with more pages is skipped (about 1-3 s of OCR per page)
+    ocr_max_pages: int = 30  # a scanned PDF with more pages is skipped (~2 s of OCR per page: docs/reliability.md)
     ocr_dpi: int = 200
     ocr_language: str = "eng"  # tesseract language code(s), e.g. "eng+deu"
 
