@@ -46,9 +46,7 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
     if not data:
         raise SourceError("empty file")
     if suffix in TEXT_SUFFIXES:
-        text = decode_text(data)
-        if len(text) > limits.max_text_chars:
-            raise limits.text_too_long()
+        text = decode_text(data)  # no expansion: max_file_mb already bounds plain text
         title = title_from_text(text, strip_markup=suffix in (".md", ".markdown"))
     elif suffix in HTML_SUFFIXES:
         text, title = html_to_text(decode_text(data), limits)
