@@ -84,6 +84,19 @@ def test_docx_over_the_text_limit_is_refused():
         parse_document(make_docx(), "l.docx", ".docx", ReadLimits(max_text_chars=int(0.0001 * 1024 * 1024)))
 
 
+def test_docx_zip_bomb_is_refused_before_parsing():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("word/document.xml", "w") as member:  # streamed: the test never holds 65 MB
+            for _ in range(65):
+                member.write(b" " * (1 << 20))
+    assert len(buffer.getvalue()) < 200_000
+    with pytest.raises(SourceError, match=r"^\.docx unpacks to 65 MB, over the 64 MB limit"):
+        parse_document(buffer.getvalue(), "bomb.docx", ".docx", ReadLimits(max_text_chars=1024))
+
+
 def test_html_over_the_text_limit_is_refused():
     page = ("<html><body>" + "<p>The same paragraph, again and again.</p>" * 3000 + "</body></html>").encode()
     assert parse_document(page, "p.html", ".html").text.count("again and again") == 3000
