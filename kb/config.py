@@ -75,7 +75,15 @@ class Settings:
     duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
 
     # Sources.
-    max_file_mb: float = 20.0
+    max_file_mb: float = 20.0  # size of a file on disk
+    # What one file may extract to: a small compressed PDF or .docx can expand to far more text than its size.
+    max_text_mb: float = 10.0
+    max_pages: int = 2000  # PDF pages
+    # OCR of PDFs without a text layer, when the tesseract program is installed (kb.sources.ocr).
+    ocr: bool = True
+    ocr_max_pages: int = 30  # a scanned PDF with more pages is skipped (~2 s of OCR per page: docs/reliability.md)
+    ocr_dpi: int = 200
+    ocr_language: str = "eng"  # tesseract language code(s), e.g. "eng+deu"
 
     # Optional generative answers from an OpenAI-compatible server (docs/integrations.md); "" = extractive only.
     llm_url: str = ""
@@ -112,8 +120,10 @@ class Settings:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         if self.vector_flat_limit < 1 or self.vector_nprobe < 0:
             raise ConfigError("vector_flat_limit must be at least 1 and vector_nprobe at least 0")
-        if self.max_file_mb <= 0:
-            raise ConfigError("max_file_mb must be positive")
+        if self.max_file_mb <= 0 or self.max_text_mb <= 0:
+            raise ConfigError("max_file_mb and max_text_mb must be positive")
+        if self.max_pages < 1 or self.ocr_max_pages < 1 or not 50 <= self.ocr_dpi <= 600:
+            raise ConfigError("max_pages and ocr_max_pages must be at least 1, ocr_dpi between 50 and 600")
         if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
             raise ConfigError("llm_timeout must be positive and llm_max_tokens at least 1")
         return self

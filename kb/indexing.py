@@ -19,7 +19,7 @@ import numpy as np
 from kb.chunking import Chunker
 from kb.config import Settings
 from kb.errors import IndexCorruptError, KBError, SourceError
-from kb.sources import read_document, scan_sources
+from kb.sources import ReadLimits, read_document, scan_sources
 from kb.store import IndexDatabase, Manifest, VectorIndex, build_lock, current_version_or_none
 from kb.store.layout import DATABASE, MANIFEST, VECTORS, collect_garbage, new_build_dir, publish
 from kb.store.manifest import FORMAT_VERSION, mismatch
@@ -122,7 +122,9 @@ class Indexer:
 
     def _run_locked(self, full: bool, progress_bar: bool, on_progress: ProgressFn) -> BuildReport:
         settings = self.settings
-        files, failures = scan_sources(settings.sources, int(settings.max_file_mb * 1024 * 1024))
+        max_bytes = int(settings.max_file_mb * 1024 * 1024)
+        files, failures = scan_sources(settings.sources, max_bytes)
+        limits = ReadLimits.from_settings(settings)
         plan = self._plan(full)
         stored: dict[str, str] = {}
         if plan.previous is not None:
@@ -144,7 +146,7 @@ class Indexer:
         documents: list[_Prepared] = []
         for f in changed:
             try:
-                document = read_document(f.path, f.source)
+                document = read_document(f, limits, max_bytes)
                 chunks = self.chunker.run(document)
                 sentences = [s for s in split_sentences(document.text) if any(ch.isalnum() for ch in s.text)]
             except SourceError as exc:
