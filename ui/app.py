@@ -435,7 +435,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                         upload = gr.File(
                             label=f"Add documents ({', '.join(ALLOWED_SUFFIXES)}; up to {settings.max_file_mb:g} MB)",
                             file_count="multiple", file_types=list(ALLOWED_SUFFIXES), type="filepath",
-                            elem_id="kb-upload", height=150,
+                            elem_id="kb-upload", height=170,
                         )
                     with gr.Column(scale=2, min_width=240):
                         full = gr.Checkbox(False, label="Full rebuild (re-read and re-embed every file)",

@@ -114,7 +114,7 @@ mark#kb-focus { background: #fde047; outline: 2px solid #eab308; }
 /* Documents: fixed column shares, never wider than the page; under 640 px one card per document. */
 #kb-docs { overflow: visible; }
 .kb-table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: .9rem; margin: 0; }
-#kb-docs .kb-table, #kb-docs .kb-table th, #kb-docs .kb-table td { border: none !important; }
+#kb-docs .kb-table, #kb-docs .kb-table tr, #kb-docs .kb-table th, #kb-docs .kb-table td { border: none !important; }
 #kb-docs .kb-table th { border-bottom: 2px solid var(--border-color-primary) !important; }
 #kb-docs .kb-table td { border-bottom: 1px solid var(--border-color-primary) !important; }
 .kb-unit { display: none; }
@@ -142,7 +142,7 @@ mark#kb-focus { background: #fde047; outline: 2px solid #eab308; }
 @media (max-width: 640px) {
   .kb-table, .kb-table tbody, .kb-table tr, .kb-table td { display: block; width: 100% !important; }
   .kb-table thead { display: none; }
-  .kb-table tr { position: relative; border: 1px solid var(--border-color-primary); border-radius: 10px;
+  #kb-docs .kb-table tr { position: relative; border: 1px solid var(--border-color-primary) !important; border-radius: 10px;
     margin-bottom: 8px; padding: 6px 0; }
   .kb-table td { border: none; padding: 2px 12px; text-align: left !important; }
   .kb-table td.kb-c-title { font-weight: 650; padding-right: 56px; }
@@ -163,6 +163,7 @@ mark#kb-focus { background: #fde047; outline: 2px solid #eab308; }
 .kb-msg-error { border-color: #fca5a5; background: rgba(220, 38, 38, .07); }
 .kb-msg-error > .kb-icon { color: #dc2626; }
 .kb-msg-info > .kb-icon { color: #4f46e5; }
+#kb-notice:not(:has(.kb-msg)) { display: none; }  /* no gap above the tabs while there is no notice */
 #kb-notice .kb-msg { cursor: pointer; }
 #kb-notice .kb-msg::after { content: "click to dismiss"; float: right; font-size: .75rem;
   color: var(--body-text-color-subdued); }
