@@ -319,39 +319,38 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
     def on_cancel() -> tuple:
         return None, "", gr.update(visible=False)
 
-    def on_confirm(source: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
-        hide = gr.update(visible=False)
+    def on_confirm(source: str | None, progress: gr.Progress = gr.Progress()) -> dict:
+        result: dict[Any, Any] = {pending_delete: None, confirm_text: "", confirm_row: gr.update(visible=False)}
         if not source:
-            return None, "", hide, message_html("info", "Choose a document to delete first."), None, hide, \
-                docs_now(), status_now()
+            return {**result, build_out: message_html("info", "Choose a document to delete first.")}
         try:
             trashed = service.delete(source)
         except Exception as exc:
-            return None, "", hide, message_html("error", friendly(exc)), None, hide, docs_now(), status_now()
+            return {**result, build_out: message_html("error", friendly(exc)), docs_table: docs_now()}
         try:
-            report = rebuild(False, progress, f"deleted {source}")
-            built = build_message(report, f"deleted {source}")
+            built = build_message(rebuild(False, progress, f"deleted {source}"), f"deleted {source}")
         except Exception as exc:
             built = message_html("error", friendly(exc))
         note = message_html("info", f"Deleted {source}.", ["Moved to the trash folder; press Undo to bring it back."])
-        return (None, "", hide, note + built, [source, str(trashed)], gr.update(visible=True), docs_now(),
-                status_now())
+        return {**result, build_out: note + built, undo_state: [source, str(trashed)],
+                undo_row: gr.update(visible=True), docs_table: docs_now(), status: status_now()}
 
-    def on_undo(undo: list | None, progress: gr.Progress = gr.Progress()) -> tuple:
+    def on_undo(undo: list | None, progress: gr.Progress = gr.Progress()) -> dict:
+        result: dict[Any, Any] = {undo_state: None, undo_row: gr.update(visible=False)}
         if not undo:
-            return gr.skip(), None, gr.update(visible=False), gr.skip(), gr.skip()
+            return result
         source, trashed = undo
         try:
             restored = service.restore(Path(trashed), source)
         except Exception as exc:
-            return message_html("error", friendly(exc)), None, gr.update(visible=False), docs_now(), status_now()
+            return {**result, build_out: message_html("error", friendly(exc))}
         name = restored.relative_to(service.sources.resolve()).as_posix()
         try:
             built = build_message(rebuild(False, progress, f"restored {name}"), f"restored {name}")
         except Exception as exc:
             built = message_html("error", friendly(exc))
-        note = message_html("info", f"Restored {name}.")
-        return note + built, None, gr.update(visible=False), docs_now(), status_now()
+        return {**result, build_out: message_html("info", f"Restored {name}.") + built, docs_table: docs_now(),
+                status: status_now()}
 
     def tick(seen: int, last_docs: str) -> tuple:
         builds = service.state.builds
