@@ -60,7 +60,9 @@ WATCH_PREFIX = "watch:"  # kb serve --watch rebuilds with reason "watch: <change
 # answer's cards (select {show, answer}), and `watch` scrolls to the focused card when they arrive.
 SOURCES_JS = """
 const focusCard = (card) => {
-  element.querySelectorAll('.kb-card-focus').forEach((c) => { if (c !== card) { c.classList.remove('kb-card-focus'); } });
+  element.querySelectorAll('.kb-card-focus').forEach((c) => {
+    if (c !== card) { c.classList.remove('kb-card-focus'); }
+  });
   card.classList.add('kb-card-focus');
   card.scrollIntoView({block: 'center', behavior: 'smooth'});
 };

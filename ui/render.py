@@ -38,7 +38,8 @@ def esc(text: object) -> str:
 
 
 def icon(name: str) -> str:
-    """An icon drawn by CSS (ui/style.py masks an inline SVG): no emoji font needed, nothing for a sanitizer to strip."""
+    """An icon drawn by CSS (ui/style.py masks an inline SVG): no emoji font needed, nothing for a sanitizer to strip.
+    """
     return f'<span class="kb-icon kb-icon-{esc(name)}" aria-hidden="true"></span>'
 
 
@@ -283,7 +284,8 @@ def documents_html(rows: Sequence[DocumentRow], failures: Sequence[SourceFailure
             f'<td class="kb-c-title" data-label="Title">{icon("warn")} <b>Not indexed:</b> '
             f'<span class="kb-reason">{esc(failure.error)}</span></td>'
             f'<td class="kb-c-file" data-label="File">{esc(failure.source)}</td>'
-            '<td class="kb-c-num" data-label="Passages">0<span class="kb-unit"> passages</span></td><td class="kb-c-date" data-label="Date"></td>'
+            '<td class="kb-c-num" data-label="Passages">0<span class="kb-unit"> passages</span></td>'
+            '<td class="kb-c-date" data-label="Date"></td>'
             '<td class="kb-c-when" data-label="Indexed">failed</td>'
             f'<td class="kb-c-act">{_delete_button(failure.source, "Remove")}</td></tr>'
         )

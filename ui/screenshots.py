@@ -2,7 +2,8 @@
 
 Runs the app in this process over a temporary copy of seeds/ (its own index, built here), asks one question,
 and saves both tabs at a desktop (1360x900) and a phone (390x844) size: screenshot.png (the desktop Ask tab,
-the README's picture), ui-ask-phone.png, ui-documents-desktop.png, ui-documents-phone.png. The tests never write here; this script is the only thing that does.
+the README's picture), ui-ask-phone.png, ui-documents-desktop.png, ui-documents-phone.png.
+The tests never write here; this script is the only thing that does.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ CSS = """
 .kb-status-error::before { background: #dc2626; }
 .kb-bar { height: 6px; margin-top: 6px; border-radius: 3px; background: var(--border-color-primary); overflow: hidden; }
 .kb-bar > div { height: 100%; background: #6366f1; transition: width .4s; }
-.kb-icon { display: inline-block; width: 1.05em; height: 1.05em; vertical-align: -0.16em; background-color: currentColor;
+.kb-icon { display: inline-block; width: 1.05em; height: 1.05em; vertical-align: -0.16em;
+  background-color: currentColor;
   -webkit-mask-repeat: no-repeat; mask-repeat: no-repeat; -webkit-mask-size: contain; mask-size: contain;
   -webkit-mask-position: center; mask-position: center; flex: none; }
 .kb-caret { display: inline-block; width: .5em; height: 1em; margin-left: 2px; vertical-align: -0.15em;
@@ -142,7 +143,8 @@ mark#kb-focus { background: #fde047; outline: 2px solid #eab308; }
 @media (max-width: 640px) {
   .kb-table, .kb-table tbody, .kb-table tr, .kb-table td { display: block; width: 100% !important; }
   .kb-table thead { display: none; }
-  #kb-docs .kb-table tr { position: relative; border: 1px solid var(--border-color-primary) !important; border-radius: 10px;
+  #kb-docs .kb-table tr { position: relative; border: 1px solid var(--border-color-primary) !important;
+    border-radius: 10px;
     margin-bottom: 8px; padding: 6px 0; }
   .kb-table td { border: none; padding: 2px 12px; text-align: left !important; }
   .kb-table td.kb-c-title { font-weight: 650; padding-right: 56px; }
