@@ -232,7 +232,22 @@ def test_discard_upload_removes_only_a_file_in_the_sources_folder(tmp_path):
     assert (tmp_path / "keep.pdf").exists()
 
 
-def test_upload_widget_accepts_what_the_indexer_reads(monkeypatch):
+def test_service_reports_failed_files_and_the_status_is_not_green(make_kb):
+    from ui.service import KBService
+
+    kb = make_kb({"good.txt": "Good notes\n\nThe heron nests by the mill pond.", "bad.pdf": b"%PDF-1.4 broken"})
+    service = KBService(kb)
+    service.rebuild()
+    assert [f.source for f in service.failures()] == ["bad.pdf"]
+    text, kind, _ = service.status()
+    assert kind == "warn" and "1 file not indexed" in text
+    trashed = service.delete("bad.pdf")
+    assert service.failures() == [] and service.status()[1] == "ok"  # removed: no longer listed
+    service.restore(trashed, "bad.pdf")
+    assert [f.source for f in service.failures()] == ["bad.pdf"]
+
+
+def test_upload_widget_accepts_what_the_indexer_reads():
     from kb.sources import SUPPORTED_SUFFIXES
 
     assert set(ALLOWED_SUFFIXES) == set(SUPPORTED_SUFFIXES)

@@ -173,6 +173,10 @@ class KBService:
             return f"{text} · last rebuild failed: {st.last_error}", "error", None
         if st.last_summary and st.last_finished:
             text += f" · updated {time.strftime('%H:%M:%S', time.localtime(st.last_finished))} ({st.reason})"
+        failed = self.failures()
+        if failed:  # not a green light while files sit in the folder unsearched
+            files = f"{len(failed)} file{'s' if len(failed) > 1 else ''}"
+            return f"{text} · {files} not indexed (see Documents)", "warn", None
         return text, "ok", None
 
 

@@ -46,7 +46,7 @@ CSS = """
   background: var(--background-fill-secondary); color: var(--body-text-color); overflow-wrap: anywhere; }
 .kb-status::before { content: ""; display: inline-block; width: 9px; height: 9px; border-radius: 50%;
   margin-right: 7px; vertical-align: 1px; background: #16a34a; }
-.kb-status-busy::before { background: #d97706; }
+.kb-status-busy::before, .kb-status-warn::before { background: #d97706; }
 .kb-status-error::before { background: #dc2626; }
 .kb-bar { height: 6px; margin-top: 6px; border-radius: 3px; background: var(--border-color-primary); overflow: hidden; }
 .kb-bar > div { height: 100%; background: #6366f1; transition: width .4s; }
