@@ -166,9 +166,9 @@ mark#kb-focus { background: #fde047; outline: 2px solid #eab308; }
 .kb-msg-error > .kb-icon { color: #dc2626; }
 .kb-msg-info > .kb-icon { color: #4f46e5; }
 #kb-notice:not(:has(.kb-msg)) { display: none; }  /* no gap above the tabs while there is no notice */
-#kb-notice .kb-msg { cursor: pointer; }
-#kb-notice .kb-msg::after { content: "click to dismiss"; float: right; font-size: .75rem;
-  color: var(--body-text-color-subdued); }
+#kb-notice .kb-msg { cursor: pointer; position: relative; padding-right: 110px; }
+#kb-notice .kb-msg::after { content: "click to dismiss"; position: absolute; top: 9px; right: 12px;
+  font-size: .75rem; color: var(--body-text-color-subdued); }
 #kb-confirm { align-items: center; }
 @media (max-width: 640px) { #kb-header { flex-direction: column; align-items: stretch; } }
 #kb-build-summary { min-height: 24px; }
