@@ -91,12 +91,21 @@ class IndexDatabase:
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, copy_from: Path | None = None) -> "IndexDatabase":
+        """A new database at ``path``, empty or a copy of ``copy_from`` (the live version's).
+
+        A failed copy is blamed on the live version only when SQLite says the source is bad; a full disk or a
+        write error is the new file's problem and is raised as is (sqlite3.OperationalError, SQLITE_FULL ...),
+        so the Indexer reports it as such instead of telling the user to rebuild a healthy index.
+        """
         conn = sqlite3.connect(path, check_same_thread=False)
         if copy_from is not None:
             src = _connect_readonly(copy_from)
             try:
                 src.backup(conn)
             except sqlite3.DatabaseError as exc:
+                conn.close()
+                if is_write_error(exc):
+                    raise
                 raise IndexCorruptError(f"{copy_from} is damaged ({exc}): run `kb index --full`") from None
             finally:
                 src.close()
@@ -279,6 +288,21 @@ class IndexDatabase:
                 if isinstance(exc, sqlite3.OperationalError) and "fts5" in str(exc).lower():
                     raise
                 raise IndexCorruptError(f"index database is damaged ({exc}): run `kb index --full`") from None
+
+
+# SQLite result codes (https://sqlite.org/rescode.html) that mean "could not write", never "bad source file".
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+_SQLITE_IOERR_READS = {266, 522}  # SQLITE_IOERR_READ, SQLITE_IOERR_SHORT_READ: the source could not be read
+
+
+def is_write_error(exc: sqlite3.Error) -> bool:
+    """True when SQLite failed to write (disk full, read-only, cannot create), not because a file is damaged."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # raised without a code (older SQLite, or by hand): go by SQLite's fixed message
+        return "disk is full" in str(exc) or "readonly database" in str(exc)
+    if code & 0xFF == _SQLITE_IOERR:
+        return code not in _SQLITE_IOERR_READS
+    return code & 0xFF in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN)
 
 
 _TOKENIZER_LOCK = threading.Lock()
