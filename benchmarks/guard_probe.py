@@ -59,7 +59,8 @@ def main() -> None:
             status = sock.recv(64).split(b" ")[1].decode()
         delta = (psutil.Process().memory_info().rss - rss) / 2**20
         rows.append(("200 MB JSON body to /gradio_api/queue/join", status, f"server RSS +{delta:.1f} MiB"))
-        rows.append(("GET / with Host: evil.example:PORT", str(_request(number, "GET", "/", host=f"evil.example:{number}")), ""))
+        forged = _request(number, "GET", "/", host=f"evil.example:{number}")
+        rows.append(("GET / with Host: evil.example:PORT", str(forged), ""))
         boundary = "b0undary"
         upload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.txt\"\r\n\r\nhi\r\n"
                   f"--{boundary}--\r\n").encode()

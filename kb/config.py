@@ -243,4 +243,5 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
     return Settings(**merged).validate()
 
 
-__all__ = ["BUNDLED_MODEL", "INDEX_MODES", "SEARCH_MODES", "TRUSTED_ONLY", "Settings", "load_settings", "user_config_path"]
+__all__ = ["BUNDLED_MODEL", "INDEX_MODES", "SEARCH_MODES", "TRUSTED_ONLY", "Settings", "load_settings",
+           "user_config_path"]

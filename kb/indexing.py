@@ -192,7 +192,8 @@ class Indexer:
         try:
             build_dir = new_build_dir(settings.index, private)
         except OSError as exc:
-            raise write_failure(exc, settings.index, current_version_or_none(settings.index) is not None) or exc from None
+            had_index = current_version_or_none(settings.index) is not None
+            raise write_failure(exc, settings.index, had_index) or exc from None
         try:
             copy_from = None if plan.full else plan.previous / DATABASE
             db = IndexDatabase.create(build_dir / DATABASE, copy_from=copy_from)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
+import anyio
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import Headers
@@ -362,7 +363,10 @@ class RequestGuard:
             except _Disconnected:
                 sink.close()
                 return
-            if upload and (refusal := check_upload(headers.get("content-type", ""), sink, self.policy)):
+            # Parsing up to max_upload_mb of multipart is CPU work: off the event loop, so other requests go on.
+            refusal = upload and await anyio.to_thread.run_sync(
+                check_upload, headers.get("content-type", ""), sink, self.policy)
+            if refusal:
                 sink.close()
                 await self._refuse(scope, receive, send, *refusal)
                 return

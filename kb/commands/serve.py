@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from kb.config import Settings
 from kb.errors import UsageError
 
 AUTH_ENV = "KB_AUTH"
@@ -94,16 +95,21 @@ def logins_from(args: argparse.Namespace, err: TextIO) -> list[tuple[str, str]] 
     return [login] if login else None
 
 
+def with_allowed_hosts(settings: Settings, extra: list[str] | None) -> Settings:
+    """--allowed-host names are added to the allowed_hosts setting (flags add to, not replace, the config)."""
+    if not extra:
+        return settings
+    hosts = [h.strip() for h in settings.allowed_hosts.split(",") if h.strip()] + [h.strip() for h in extra]
+    return settings.replace(allowed_hosts=",".join(hosts))
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kb.cli import settings_from
 
     auth = logins_from(args, err)
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
-    settings = settings_from(args)
-    if args.allowed_host:
-        hosts = [h for h in settings.allowed_hosts.split(",") if h.strip()] + list(args.allowed_host)
-        settings = settings.replace(allowed_hosts=",".join(hosts))
+    settings = with_allowed_hosts(settings_from(args), args.allowed_host)
     if not settings.sources.is_dir():
         raise UsageError(f"sources folder {settings.sources} does not exist")
     if args.host not in LOCAL_HOSTS and auth is None:

@@ -150,11 +150,17 @@ def test_host_policy_when_the_server_is_opened_up():
     assert GuardPolicy.for_server(Settings(allowed_hosts="*"), "127.0.0.1").host_allowed("anything.example")
 
 
-def test_allowed_host_flag_reaches_the_settings(tmp_path, monkeypatch):
+def test_allowed_host_flag_reaches_the_policy():
     from kb.cli import build_parser
+    from kb.commands.serve import with_allowed_hosts
 
-    args = build_parser().parse_args(["serve", "--allowed-host", "kb.lan", "--allowed-host", ".corp.example"])
-    assert args.allowed_host == ["kb.lan", ".corp.example"]
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--allowed-host", "kb.lan",
+                                      "--allowed-host", ".corp.example"])
+    settings = with_allowed_hosts(Settings(allowed_hosts="wiki.home"), args.allowed_host)
+    assert settings.allowed_hosts == "wiki.home,kb.lan,.corp.example"
+    policy = GuardPolicy.for_server(settings, args.host)
+    assert all(policy.host_allowed(h) for h in ("wiki.home", "kb.lan:7860", "a.corp.example"))
+    assert not policy.host_allowed("evil.example")
 
 
 # -- body sizes ----------------------------------------------------------------------------------------------
