@@ -23,7 +23,7 @@ from kb.config import Settings
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
 from kb.sources import read_document, scan_sources
 from kb.store import IndexDatabase, Manifest, VectorIndex, build_lock, current_version_or_none
-from kb.store.database import is_write_error
+from kb.store.database import write_errno
 from kb.store.layout import DATABASE, MANIFEST, VECTORS, collect_garbage, new_build_dir, publish
 from kb.store.manifest import FORMAT_VERSION, mismatch
 from kb.store.vectors import IndexPlan
@@ -72,10 +72,8 @@ def write_failure(exc: BaseException, index_dir: Path, had_index: bool) -> Index
     """
     if isinstance(exc, OSError):
         code, reason = exc.errno, exc.strerror or str(exc)
-    elif isinstance(exc, sqlite3.Error) and is_write_error(exc):
-        primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-        full = primary == 13 or "disk is full" in str(exc)  # SQLITE_FULL
-        code, reason = (errno.ENOSPC if full else errno.EACCES if primary in (3, 8, 14) else errno.EIO), str(exc)
+    elif isinstance(exc, sqlite3.Error) and write_errno(exc) is not None:
+        code, reason = write_errno(exc), str(exc)
     else:
         return None
     still = "the old index is still live" if had_index else "no index was there before"
@@ -194,6 +192,7 @@ class Indexer:
         except OSError as exc:
             had_index = current_version_or_none(settings.index) is not None
             raise write_failure(exc, settings.index, had_index) or exc from None
+        db: IndexDatabase | None = None
         try:
             copy_from = None if plan.full else plan.previous / DATABASE
             db = IndexDatabase.create(build_dir / DATABASE, copy_from=copy_from)
@@ -211,6 +210,7 @@ class Indexer:
             on_progress(0.95, "writing vector index")
             ids, matrix = db.vectors(dimension)
             db.close()
+            db = None
             vector_index = VectorIndex.build(ids, matrix, dimension, IndexPlan.from_settings(settings))
             vector_index.save(build_dir / VECTORS)
             Manifest(
@@ -226,6 +226,8 @@ class Indexer:
             ).write(build_dir / MANIFEST)
             version = publish(settings.index, build_dir, private)
         except BaseException as exc:
+            if db is not None:
+                db.close()
             shutil.rmtree(build_dir, ignore_errors=True)
             failure = write_failure(exc, settings.index, current_version_or_none(settings.index) is not None)
             if failure is not None:

@@ -6,6 +6,7 @@ of the previous version's database, so unchanged documents keep their chunks and
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ class IndexDatabase:
                 src.backup(conn)
             except sqlite3.DatabaseError as exc:
                 conn.close()
-                if is_write_error(exc):
+                if write_errno(exc) is not None:
                     raise
                 raise IndexCorruptError(f"{copy_from} is damaged ({exc}): run `kb index --full`") from None
             finally:
@@ -295,14 +296,23 @@ _SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 
 _SQLITE_IOERR_READS = {266, 522}  # SQLITE_IOERR_READ, SQLITE_IOERR_SHORT_READ: the source could not be read
 
 
-def is_write_error(exc: sqlite3.Error) -> bool:
-    """True when SQLite failed to write (disk full, read-only, cannot create), not because a file is damaged."""
+def write_errno(exc: sqlite3.Error) -> int | None:
+    """The errno a failed SQLite write amounts to (ENOSPC, EACCES, EIO); None when it is not a write failure.
+
+    Lets callers tell "the disk is full" from "the file is damaged" without parsing SQLite's messages.
+    """
     code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:  # raised without a code (older SQLite, or by hand): go by SQLite's fixed message
-        return "disk is full" in str(exc) or "readonly database" in str(exc)
-    if code & 0xFF == _SQLITE_IOERR:
-        return code not in _SQLITE_IOERR_READS
-    return code & 0xFF in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN)
+    if code is None:  # raised without a code (older SQLite, or by hand): go by SQLite's fixed messages
+        text = str(exc)
+        return errno.ENOSPC if "disk is full" in text else errno.EACCES if "readonly database" in text else None
+    primary = code & 0xFF
+    if primary == _SQLITE_FULL:
+        return errno.ENOSPC
+    if primary in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return errno.EACCES
+    if primary == _SQLITE_IOERR and code not in _SQLITE_IOERR_READS:
+        return errno.EIO
+    return None
 
 
 _TOKENIZER_LOCK = threading.Lock()
