@@ -22,7 +22,8 @@ from kb.logs import add_logging_options, setup_logging
 
 EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no index (run `kb index`);
 4 damaged index (run `kb index --full`); 5 index built with other settings (run `kb index --full`);
-6 index is being rebuilt by another process; 7 `kb index --strict` skipped some files"""
+6 index is being rebuilt by another process; 7 `kb index --strict` skipped some files;
+8 the new index could not be written (disk full or no permission; the old index is still live)"""
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:

@@ -41,6 +41,7 @@ from ui.render import (  # noqa: E402
     sources_html,
     status_html,
 )
+from ui.security import guard_middleware  # noqa: E402
 from ui.service import KBService  # noqa: E402
 from ui.style import CSS  # noqa: E402
 from ui.uploads import ALLOWED_SUFFIXES  # noqa: E402
@@ -54,6 +55,7 @@ DEFAULT_EXAMPLES = (
 STREAM_STEPS = 14
 STREAM_DELAY = 0.025
 WATCH_PREFIX = "watch:"  # kb serve --watch rebuilds with reason "watch: <changes>"
+UPLOAD_CACHE_S = 600  # uploads are copied into the sources folder at once; their temp copies go after this
 
 # The sources panel: "Open full document" buttons, and the [n] links of answers in the chat. A link whose card
 # is on show scrolls to it and highlights it at once; a link of an earlier answer asks the server for that
@@ -480,15 +482,22 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
 
 
 def launch(service: KBService, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
-           auth: tuple[str, str] | None = None, examples: Sequence[str] = DEFAULT_EXAMPLES,
+           auth: tuple[str, str] | list[tuple[str, str]] | None = None, examples: Sequence[str] = DEFAULT_EXAMPLES,
            prevent_thread_lock: bool = False, quiet: bool = False) -> gr.Blocks:
-    """Start the server; binds to localhost unless ``host`` says otherwise, never shares unless asked."""
+    """Start the server; binds to localhost unless ``host`` says otherwise, never shares unless asked.
+
+    Every request passes ui.security's guard first (Host names, cross-site writes, body sizes, upload types,
+    login attempts); uploaded temp files older than UPLOAD_CACHE_S are deleted, and all of them at shutdown.
+    """
     demo = build_app(service, examples)
     demo.queue(default_concurrency_limit=4)
+    demo.delete_cache = (UPLOAD_CACHE_S, UPLOAD_CACHE_S)  # read by launch(); the layout need not know
     demo.launch(
         server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=prevent_thread_lock,
         max_file_size=service.max_bytes, theme=theme(), css=CSS, show_error=True, ssr_mode=False, quiet=quiet,
-        auth_message="This knowledge base is protected: sign in with the user and password given to `kb serve --auth`.",
+        auth_message="This knowledge base is protected: sign in with a user and password from `kb serve --auth-file`.",
+        app_kwargs={"middleware": [guard_middleware(service.kb.settings, host, share)]},
+        num_workers=0,  # static-file workers would serve uploads on other ports, outside the guard
     )
     return demo
 
