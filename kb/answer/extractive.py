@@ -14,6 +14,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from kb.answer.facts import same_facts
 from kb.answer_types import AnswerType, supplies
 from kb.retrieval.retriever import QueryContext
 from kb.text import Sentence, split_sentences, term_overlap, words
@@ -164,7 +165,9 @@ class ExtractiveAnswerer:
                 if other is not statement
                 and other.passage.source != statement.passage.source
                 and (
-                    float(other.vector @ statement.vector) >= self.duplicate_similarity
+                    # Similar wording is the same statement only when the numbers, dates, names and polarity agree.
+                    (float(other.vector @ statement.vector) >= self.duplicate_similarity
+                     and same_facts(other.sentence.text, statement.sentence.text))
                     # Every sentence that spells the acronym out states the same answer.
                     or (kind is AnswerType.EXPANSION and other.supplies_type and statement.supplies_type)
                 )
