@@ -73,7 +73,7 @@ _NUMBER_WORD = re.compile(
     re.I,
 )
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|neither|nor|nobody|nothing|nowhere|without|cannot|unable)\b|n['’]t\b"
+    r"\b(?:not(?!\s+only\b)|no|never|none|neither|nor|nobody|nothing|nowhere|without|cannot|unable)\b|n['’]t\b"
     r"|\b(?:fail|fails|failed|failing|refuse|refuses|refused|declined?|declines)\s+to\b"
     r"|\b(?:deny|denies|denied|denying)\b",
     re.I,
@@ -142,9 +142,9 @@ class _Reader:
         number = MONTHS.get(fold(token).rstrip("."))
         if number is None or not alone:
             return number
-        if fold(token) not in _FULL_MONTHS or not token[0].isupper():
+        if fold(token).rstrip(".") not in _FULL_MONTHS or not token[0].isupper():
             return None  # "Jan" alone is more often a name than January
-        if fold(token) == "may" and _is_initial(self.original, match.start()):
+        if fold(token).startswith("may") and _is_initial(self.original, match.start()):
             return None
         return number
 
@@ -230,6 +230,14 @@ class _Reader:
         self.take(m)
 
 
+def _negated(text: str) -> bool:
+    """An odd number of negation cues; "neither ... nor" is one cue, "not only" none."""
+    cues = [fold(c) for c in _NEGATION.findall(text)]
+    if "neither" in cues:
+        cues = [c for c in cues if c != "nor"]
+    return len(cues) % 2 == 1
+
+
 @lru_cache(maxsize=50_000)
 def facts(text: str) -> Facts:
     """The numbers, dates, names and negation of a text (cached: the same sentences come back question after
@@ -254,7 +262,7 @@ def facts(text: str) -> Facts:
         reader.surface.append((f"name:{word}", token))
     return Facts(
         numbers=frozenset(reader.numbers), dates=frozenset(reader.dates), names=frozenset(names),
-        initials=frozenset(initials), negated=len(_NEGATION.findall(text)) % 2 == 1,
+        initials=frozenset(initials), negated=_negated(text),
         surface=tuple(reader.surface),
     )
 
