@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from kb.answer.grounding import document_words, mentions
-from kb.text import STOPWORDS, fold
+from kb.text import STOPWORDS, fold, stem
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
@@ -323,12 +323,106 @@ def unstated(claim: str, passage: str, known_names: Iterable[str] = ()) -> str |
     return None
 
 
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,;:.!?()\[\]—–\"“”]")
+_CUE_WORDS = frozenset("not no never none neither nor nobody nothing nowhere without cannot unable deny denies denied "
+                       "denying".split())
+_CUE_BEFORE_TO = frozenset("fail fails failed failing refuse refuses refused refusing decline declines declined "
+                           "declining".split())
+# A negation's scope ends with its clause or at a preposition: "was not paid | for by the city".
+_SCOPE_ENDS = frozenset("but although though while whereas because since which who whom and or yet so by for of in on "
+                        "at to with from into about against between through during under over after before".split())
+_CLAUSE_ENDS = frozenset("but although though while whereas because since which who whom and or yet so".split())
+
+
+SCOPE_WORDS = 3  # content words a negation reaches at most: "no major mass media", "did not approve the budget"
+
+
+@dataclass(frozen=True)
+class Polarity:
+    """Per clause, each content word's polarity (stemmed word -> {True if negated, False if not}); and the
+    heads of the negations: the word each one is about ("approve" in "did not approve the budget", and the
+    "-ly" adverbs before it)."""
+
+    clauses: tuple[dict[str, frozenset[bool]], ...]
+    heads: frozenset[str]
+
+
+@lru_cache(maxsize=50_000)
+def term_polarity(text: str) -> Polarity:
+    """Word-level polarity: a cue ("not", "never", "failed to", "denied", "n't", ...) negates the next few
+    content words of its clause, up to a preposition; two cues over one word cancel ("did not deny approving":
+    "approving" is positive)."""
+    clauses: list[dict[str, set[bool]]] = [{}]
+    heads: set[str] = set()
+    active: list[list[int]] = []  # per cue: [content words it still reaches, 1 while it waits for its head]
+    tokens = [fold(t) for t in _TOKEN.findall(text)]
+    neither = after_cue = False
+    for i, token in enumerate(tokens):
+        if after_cue and token == "to":  # "failed to approve", "never to return"
+            continue
+        after_cue = False
+        if not token[0].isalnum() or token in _SCOPE_ENDS:
+            active = []
+            neither = neither and token not in ".!?"
+            if (not token[0].isalnum() or token in _CLAUSE_ENDS) and clauses[-1]:
+                clauses.append({})
+            continue
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        cue = token in _CUE_WORDS or token.endswith("n't") or (token in _CUE_BEFORE_TO and following == "to")
+        if (token == "not" and following == "only") or (token == "nor" and neither):
+            cue = False  # "not only" negates nothing; "neither ... nor" is one negation
+        if cue:
+            neither = neither or token == "neither"
+            after_cue = True
+            active.append([SCOPE_WORDS, 1])
+            continue
+        if len(token) < 2 or token in STOPWORDS:
+            continue
+        term = stem(token.removesuffix("'s"))
+        live = [c for c in active if c[0] > 0]
+        clauses[-1].setdefault(term, set()).add(len(live) % 2 == 1)
+        for c in live:
+            c[0] -= 1
+            if c[1]:
+                heads.add(term)
+                c[1] = 0 if not token.endswith("ly") else 1  # an adverb heads it together with the next word
+    return Polarity(tuple({t: frozenset(v) for t, v in clause.items()} for clause in clauses if clause),
+                    frozenset(heads))
+
+
+def _negated_in_best(term: str, clause: dict[str, frozenset[bool]],
+                     others: tuple[dict[str, frozenset[bool]], ...]) -> set[bool]:
+    """Is ``term`` negated in the clauses of ``others`` that restate ``clause`` best (ties kept)? Empty: no
+    clause states it."""
+    holding = [o for o in others if term in o]
+    if not holding:
+        return set()
+    most = max(len(clause.keys() & o.keys()) for o in holding)
+    return {True in o[term] for o in holding if len(clause.keys() & o.keys()) == most}
+
+
 def polarity_differs(claim: str, sentence: str) -> str | None:
-    """A reason when the claim negates the sentence it rests on, or drops its negation; None when they agree."""
-    negated = facts(claim).negated
-    if negated == facts(sentence).negated:
-        return None
-    return "negates what the passage says" if negated else "drops the passage's negation"
+    """A reason when the claim negates the sentence it rests on, or drops its negation; None when they agree.
+
+    Only the words a negation is about are compared ("approve" in "did not approve the budget"), each clause
+    of the claim against the sentence's clause that restates it best: "approved the budget" contradicts "did
+    not approve the budget", while "rejected the budget" does not, nor does "a peace treaty was never signed"
+    against "they never signed a peace treaty", nor a claim that leaves out a negated clause of its sentence
+    ("Denmark joined in 1972" from "Denmark joined in 1972, though Norway did not join"). A negation of the
+    claim about words the sentence does not state at all counts only when the sentence has no negation.
+    """
+    c, s = term_polarity(claim), term_polarity(sentence)
+    for clause in c.clauses:
+        for term in sorted(clause.keys() & (c.heads | s.heads)):
+            negated = True in clause[term]
+            found = _negated_in_best(term, clause, s.clauses)
+            if found and negated not in found:
+                return f"negates what the passage says ({term})" if negated else (
+                    f"drops the passage's negation ({term})")
+    stated = {t for clause in s.clauses for t in clause}
+    if not s.heads and c.heads and not c.heads & stated:
+        return "negates what the passage says"
+    return None
 
 
 def contradiction(claim: str, passage: str, matching_sentence: str | None = None,
