@@ -16,6 +16,7 @@ import numpy as np
 
 from kb.answer.features import (CONFIDENCE_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords, SentenceSource,
                                 build_candidates, confidence_row)
+from kb.answer.facts import same_facts
 from kb.answer.grounding import document_words, mentions, missing_names
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
@@ -162,7 +163,9 @@ class ExtractiveAnswerer:
                 if other is not statement
                 and other.passage.source != statement.passage.source
                 and (
-                    float(other.vector @ statement.vector) >= self.duplicate_similarity
+                    # Similar wording is the same statement only when the numbers, dates, names and polarity agree.
+                    (float(other.vector @ statement.vector) >= self.duplicate_similarity
+                     and same_facts(other.sentence.text, statement.sentence.text))
                     # Every sentence that spells the acronym out states the same answer.
                     or (kind is AnswerType.EXPANSION and other.supplies_type and statement.supplies_type)
                 )

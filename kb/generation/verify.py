@@ -7,14 +7,18 @@ sentences without citations. Each sentence of a reply is checked on its own:
 * a cited passage must *support* the sentence: ``support = w * cosine + (1 - w) * overlap`` where ``cosine`` is
   the best embedding cosine between the sentence and one sentence of the passage, and ``overlap`` is the share
   of the sentence's content terms (stemmed, misspellings tolerated) found in the passage.
-  Without an embedder only ``overlap`` is used, against its own threshold.
+  Without an embedder only ``overlap`` is used, against its own threshold;
+* similarity is not enough: a sentence that changes a figure, a date or a name, or adds or drops a "not", stays
+  as similar to its passage as a faithful one. So the sentence's numbers, dates and names must all be stated in
+  the passages that support it, and its polarity must equal that of each supporting passage's best-matching
+  sentence (kb.answer.facts); a passage that fails is not a support.
 
 The thresholds (``SUPPORT_THRESHOLD``, ``LEXICAL_THRESHOLD``) were calibrated with ``python -m
 kb.generation.calibrate`` on SQuAD statements against their own paragraph (supported) and the most similar other
 paragraph of the same article (not supported); see docs/integrations.md for the numbers.
 
 A sentence is kept when at least one of its citations is valid and supporting; only the supporting citations
-are kept on it. Sentences with no valid, supporting citation are dropped.
+are kept on it. (Measured with tests/reliability/test_llm_facts.py; docs/reliability.md.) Sentences with no valid, supporting citation are dropped.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Protocol
 
 import numpy as np
 
+from kb.answer.facts import names_of, polarity_differs, unstated
 from kb.text import Sentence, content_terms, split_sentences, stem, words
 from kb.types import Passage
 
@@ -144,6 +150,16 @@ class PassageEvidence:
                 self.vectors.append(matrix[i : i + len(group)])
                 i += len(group)
 
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Every name the passages state: a claim that starts with one of them is checked for it."""
+        return names_of(f"{p.title}\n{p.text}" for p in self.passages)
+
+    def fact_text(self, n: int) -> str:
+        """What passage ``n`` states, facts-wise: its title (often the only place a name or date appears) and text."""
+        passage = self.passages[n - 1]
+        return f"{passage.title}\n{passage.text}" if passage.title else passage.text
+
     def claim_vector(self, text: str) -> np.ndarray | None:
         return None if self.embedder is None else self.embedder.embed([text])[0]
 
@@ -173,15 +189,30 @@ class CitationVerifier:
         threshold = self.support_threshold if evidence.embedder is not None else self.lexical_threshold
         vector = evidence.claim_vector(text)
         problems = []
+        similar: list[Support] = []
         for n in cited:
             if not 1 <= n <= len(evidence.passages):
                 problems.append(f"cites [{n}], which does not exist")
                 continue
             score, sentence = evidence.support(text, n, vector)
             if score >= threshold:
-                claim.supports.append(Support(n, evidence.passages[n - 1], sentence, score))
+                similar.append(Support(n, evidence.passages[n - 1], sentence, score))
             else:
                 problems.append(f"[{n}] does not support it (support {score:.2f} < {threshold:.2f})")
+        # Facts: together, the similar passages must state every number, date and name of the sentence (one
+        # sentence may draw on two passages); each must share its polarity.
+        if similar:
+            stated = "\n".join(evidence.fact_text(s.n) for s in similar)
+            problem = unstated(text, stated, evidence.names)
+            if problem:
+                problems.append(f"{''.join(f'[{s.n}]' for s in similar)} {problem}")
+                similar = []
+        for support in similar:
+            problem = polarity_differs(text, support.sentence.text)
+            if problem:
+                problems.append(f"[{support.n}] {problem}")
+            else:
+                claim.supports.append(support)
         if not claim.supports:
             claim.reason = "; ".join(problems)
         return claim
