@@ -72,13 +72,15 @@ def load_model(name: str, folder: Path = ANSWER_WEIGHTS) -> LinearModel:
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: float = 1.0,
-                 groups: np.ndarray | None = None, meta: dict | None = None) -> LinearModel:
+                 groups: np.ndarray | None = None, meta: dict | None = None,
+                 weights: np.ndarray | None = None) -> LinearModel:
     """Logistic regression with an L2 penalty, fit by L-BFGS on standardized features.
 
     With ``groups`` (one id per row) the loss is listwise instead: a softmax over each group's rows, maximizing
     the probability mass on its positive rows. That is the right loss for picking one sentence out of a
     question's candidates (only their order within the question matters); groups without a positive row are
-    skipped. The pointwise loss is the right one for a calibrated probability (the abstention model).
+    skipped. The pointwise loss is the right one for a calibrated probability (the abstention model); there,
+    ``weights`` (one per row) let a small set count as much as a large one.
     """
     from scipy.optimize import minimize  # training only: the product reads weights with numpy
 
@@ -91,13 +93,15 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: floa
     n, d = z.shape
 
     if groups is None:
+        r = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64) * n / np.sum(weights)
+
         def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
             w, b = params[:d], params[d]
             t = z @ w + b
             p = 1.0 / (1.0 + np.exp(-t))
             eps = 1e-12
-            value = -np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) / n + 0.5 * l2 * (w @ w) / n
-            g = p - y
+            value = -np.sum(r * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) / n + 0.5 * l2 * (w @ w) / n
+            g = r * (p - y)
             return value, np.concatenate([z.T @ g / n + l2 * w / n, [g.sum() / n]])
     else:
         groups = np.asarray(groups)

@@ -160,3 +160,48 @@ def test_model_json_round_trip(tmp_path):
     assert back.logits(row) == pytest.approx(model.logits(row))
     with pytest.raises(ValueError):
         LinearModel.from_json({"features": ["a"], "weights": [1, 2], "bias": 0, "mean": [0], "scale": [1]})
+
+
+# -- follow-ups: about the person the pronoun stands for, never a mix of two -------------------------------------
+TWO_PEOPLE = {
+    "berg.txt": "Nordic Institute\n\nAnna Berg founded the Nordic Institute in 1990. Her institute is based in Oslo, "
+                "Norway, and studies fisheries.",
+    "dahl.txt": "Southern Group\n\nCarl Dahl leads the Southern Group, a trade association. The Southern Group is "
+                "based in Madrid, Spain, and lobbies for farmers.",
+}
+
+
+def test_resolved_subject_is_read_back_from_the_rewritten_question():
+    from kb.query import contextualize, resolved_subject
+
+    query = contextualize("Where is her organization based?", [("Who founded the Nordic Institute?",
+                                                               "Anna Berg founded the Nordic Institute in 1990. [1]")])
+    assert "Anna Berg" in query
+    assert {"anna", "berg"} <= set(resolved_subject(query))
+    assert resolved_subject("What is the FSB (Federal Security Service)?") == ()  # not a follow-up
+    assert resolved_subject("Who verified the letter?") == ()
+
+
+def test_follow_up_answers_about_the_resolved_person(make_kb):
+    from kb.query import contextualize
+
+    kb = make_kb(TWO_PEOPLE)
+    kb.build()
+    first = kb.ask("Who founded the Nordic Institute?")
+    assert not first.abstained and "Anna Berg" in first.answer
+    follow = kb.ask(contextualize("Where is her organization based?", [("Who founded the Nordic Institute?",
+                                                                         first.answer)]))
+    assert not follow.abstained, follow.answer
+    assert "Oslo" in follow.answer and "Madrid" not in follow.answer and "Dahl" not in follow.answer
+    assert {c.source for c in follow.citations} == {"berg.txt"}
+
+
+def test_follow_up_about_someone_the_documents_do_not_describe_abstains(make_kb):
+    from kb.query import contextualize
+
+    kb = make_kb(TWO_PEOPLE)
+    kb.build()
+    # "his" resolves to Olaf Lund, whom no document names: no statement about him, so no answer.
+    query = contextualize("Where is his organization based?", [("Who is Olaf Lund?", "")])
+    answer = kb.ask(query)
+    assert answer.abstained and not answer.citations

@@ -147,7 +147,7 @@ class ExtractiveAnswerer:
             if chosen and query.names and document_words is not None and missing_names(
                     query.names, [candidate.passage.source], document_words):
                 continue  # a second statement about someone else: an answer never mixes two subjects
-            if query.subject and not _about(candidate, query.subject):
+            if query.subject and not _about(candidate, query.subject, strict=bool(chosen)):
                 continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
             chosen.append(candidate)
         if not chosen:
@@ -238,9 +238,11 @@ def _attach_context(scored: list[ScoredSentence], stored: bool) -> None:
         item.context = best
 
 
-def _about(item: ScoredSentence, subject: tuple[str, ...]) -> bool:
-    """The statement (with its context sentence) names the follow-up's resolved person or thing."""
-    vocabulary = document_words(item.text())
+def _about(item: ScoredSentence, subject: tuple[str, ...], strict: bool) -> bool:
+    """The follow-up's resolved person or thing is named by the passage the statement comes from (its first
+    statement: "The group is based in Washington" answers "his organization" from a passage about him), or by
+    the statement itself (a second statement: it must not bring in someone else)."""
+    vocabulary = document_words(item.text() if strict else item.passage.text)
     return any(mentions(vocabulary, name) for name in subject)
 
 

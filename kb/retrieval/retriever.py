@@ -48,7 +48,8 @@ class Retriever:
         terms = self.lexical.query_terms(question)
         absent, present = self._names(question, terms)
         return QueryContext(question, query_vector, terms, kind, acronym, frozenset(words(question)),
-                            absent_names=absent, names=present, idf=self._idf(terms), subject=resolved_subject(question))
+                            absent_names=absent, names=present, idf=self._idf(terms), chunks=self.lexical.chunk_count(),
+                            subject=resolved_subject(question))
 
     def _idf(self, terms: dict[str, list[str]]) -> dict[str, float]:
         """Inverse document frequency of each question term (its most frequent spelling), from the FTS5 vocabulary."""
