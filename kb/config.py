@@ -29,9 +29,11 @@ SEARCH_MODES = ("hybrid", "dense", "lexical")
 INDEX_MODES = ("private", "shared")
 
 #: Settings a ``kb.toml`` inside the sources folder may not set: they send questions and passages to another
-#: host or pick which secret goes with them (llm_*), name where the index is written or where a model (which
-#: may run code when loaded) comes from (sources, index, model, model_cache), or weaken `kb serve`'s
-#: protections and the index's file modes. Whoever can drop a file into a shared folder should not get these.
+#: host, pick which secret goes with them, or pick the model a (possibly paid, hosted) server runs on the user's
+#: account (llm_url, llm_api_key_env, llm_model); name where the index is written or where a model, which may run
+#: code when loaded, comes from (sources, index, model, model_cache); or weaken `kb serve`'s protections and the
+#: index's file modes. Whoever can drop a file into a shared folder should not get these. Timeouts, token limits
+#: and every reading, chunking, retrieval and answering knob stay allowed: at worst they make answers worse.
 TRUSTED_ONLY = frozenset({
     "sources", "index", "model", "model_cache",
     "llm_url", "llm_model", "llm_api_key_env",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import logging
 import math
 import socket
 import tempfile
@@ -49,6 +50,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+log = logging.getLogger("kb.serve.guard")  # under "kb", so `kb serve` prints refusals at the default level
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UPLOAD_SUFFIXES = tuple(s for s in ALLOWED_SUFFIXES if s in SUPPORTED_SUFFIXES)
@@ -392,6 +394,9 @@ class RequestGuard:
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, reason: str,
                       headers: dict[str, str] | None = None) -> None:
+        client = (scope.get("client") or ("?", 0))[0]
+        log.warning("refused %s %s from %s: %d %s", scope.get("method", "WS"), scope.get("path"), client, status,
+                    reason, extra={"host": Headers(scope=scope).get("host", "")})
         await PlainTextResponse(reason + "\n", status_code=status, headers=headers)(scope, receive, send)
 
 
