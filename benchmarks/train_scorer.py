@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kb import KnowledgeBase  # noqa: E402
+from kb.config import Settings  # noqa: E402
 from kb.answer.extractive import ExtractiveAnswerer, answer_contains  # noqa: E402
 from kb.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, build_candidates  # noqa: E402
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model  # noqa: E402
@@ -217,10 +218,11 @@ def fit_sentence(data: list[Asked], l2: float) -> LinearModel:
 def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The confidence model's rows: the best candidate of each question, labelled by whether the answer kb would
     give (best statement, and a second within the margin) contains a gold answer."""
-    answerer = ExtractiveAnswerer(None, -1.0, sentence_model=sentence,  # type: ignore[arg-type]
-                                  confidence_model=LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)),
-                                                               0.0, np.zeros(len(CONFIDENCE_FEATURES)),
-                                                               np.ones(len(CONFIDENCE_FEATURES)), {}))
+    blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)), 0.0,
+                        np.zeros(len(CONFIDENCE_FEATURES)), np.ones(len(CONFIDENCE_FEATURES)), {})
+    answerer = ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
+                                  second_sentence_margin=Settings().second_sentence_margin,
+                                  sentence_model=sentence, confidence_model=blank)
     xs, ys, kinds = [], [], []
     from kb.answer.features import confidence_row
     from kb.answer.extractive import _as_candidate

@@ -195,6 +195,9 @@ class ExtractiveAnswerer:
 def _columns(model: LinearModel) -> list[int]:
     """Where the model's features sit in the feature rows (a model lists the names it was fit on)."""
     names = SENTENCE_FEATURES if model.features[0] in SENTENCE_FEATURES else CONFIDENCE_FEATURES
+    unknown = [f for f in model.features if f not in names]
+    if unknown:
+        raise ValueError(f"model file names unknown features {unknown}: refit with benchmarks/train_scorer.py")
     return [names.index(f) for f in model.features]
 
 

@@ -20,9 +20,9 @@ from typing import Callable
 import numpy as np
 
 from kb.answer.grounding import mentions
-from kb.answer_types import supplies
+from kb.answer_types import AnswerType, supplies
 from kb.query import QueryContext
-from kb.text import Sentence, _match_forms, content_terms, stem, term_overlap, words
+from kb.text import Sentence, _match_forms, content_terms, fold, named_entities, stem, term_overlap, words
 from kb.types import Passage
 
 SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
@@ -40,6 +40,8 @@ SENTENCE_FEATURES = (
     "passage_rank",  # 1 / rank of the passage after retrieval
     "type_supplied",  # the question asks for a kind of answer (number, date, name...) and the sentence holds one
     "type_missing",  # it asks for one and the sentence holds none
+    "person_name",  # "who" question and the sentence names someone new in full ("Christo Grozev")
+    "expands",  # "what does FSB stand for" and the sentence spells the acronym out
     "novelty",  # share of the sentence's content words that the question does not contain
     "heading",  # a short line with no sentence end: a title restates the topic, it rarely answers
     "log_words",
@@ -88,6 +90,24 @@ def _document_overlap(ctx: QueryContext, vocabulary: frozenset[str]) -> float:
     found = sum(weights.get(t, 1.0) for t, aliases in ctx.terms.items()
                 if any(a in vocabulary or stem(a) in vocabulary for a in aliases))
     return found / total
+
+
+_ORGANIZATION_WORDS = frozenset(
+    "agency association bank bureau club college commission committee company corporation council department "
+    "foundation group institute ministry network news office organization organisation party press service society "
+    "times union university".split())
+
+
+def _full_name(text: str, question_words: frozenset[str]) -> bool:
+    """The sentence names a person the question does not: two or three capitalized words in a row (not an
+    organization, not the question's own names)."""
+    for entity in named_entities(text):
+        parts = entity.split()
+        if 2 <= len(parts) <= 3 and all(p[:1].isupper() and p.isalpha() for p in parts):
+            folded = [fold(p) for p in parts]
+            if not any(w in _ORGANIZATION_WORDS for w in folded) and not all(w in question_words for w in folded):
+                return True
+    return False
 
 
 def is_heading(text: str) -> bool:
@@ -146,6 +166,8 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "passage_rank": 1.0 / rank,
                 "type_supplied": float(typed is True),
                 "type_missing": float(typed is False),
+                "person_name": float(kind is AnswerType.PERSON and _full_name(sentence.text, ctx.question_words)),
+                "expands": float(kind is AnswerType.EXPANSION and typed is True),
                 "novelty": len(content - q_stems) / len(content),
                 "heading": heading,
                 "log_words": log_words,
@@ -178,6 +200,8 @@ CONFIDENCE_FEATURES = (
     "question_facts",
     "type_supplied",
     "type_missing",
+    "person_name",
+    "expands",
     "expects_type",
     "best_passage_cosine",  # how close the index comes to the question at all
     "log_terms",  # how much the question says
@@ -202,6 +226,8 @@ def confidence_row(ctx: QueryContext, candidates: list[Candidate], logits: np.nd
         "question_facts": f["question_facts"],
         "type_supplied": f["type_supplied"],
         "type_missing": f["type_missing"],
+        "person_name": f["person_name"],
+        "expands": f["expands"],
         "expects_type": float(ctx.answer_type is not None),
         "best_passage_cosine": max((c.passage.dense_score or 0.0) for c in candidates),
         "log_terms": math.log(1 + len(ctx.terms)),

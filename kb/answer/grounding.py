@@ -1,12 +1,12 @@
-"""Is the answer about what the question names? A check on the cited documents, after answering.
+"""Is the answer about what the question names? Word lookups in the cited documents.
 
 A question naming something ("Who is the speaker of the Scottish Parliament?") can draw a confident answer from
 a document about something else that shares its other words (a sentence about the European Parliament's
-president). The absent-name rule (kb.retrieval.retriever) catches names the index has never seen; this one
-catches names the index knows but the cited documents never mention. Measured on SQuAD
-(benchmarks/hard_negatives.py, docs/quality.md): each half's questions asked of an index of the other half's
-articles were wrongly answered 159 of 1,423 and 113 of 1,123 times; with this check 118 and 102. On the full
-index it costs 4 correct answers of 2,546.
+president). The absent-name rule (kb.retrieval.retriever) catches names the index has never seen; the answerer
+(kb.answer.extractive) abstains when the best sentence's document never mentions a name the index knows, and the
+share of the question's names a document mentions is also a feature of the learned scorers (kb.answer.features).
+When the rule was added, each SQuAD half's questions asked of an index of the other half's articles were wrongly
+answered 159 of 1,423 and 113 of 1,123 times; with it 118 and 102 (benchmarks/answer_quality.py measures it now).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Iterable
 import numpy as np
 
 from kb.errors import IndexCorruptError
-from kb.text import FTS_TOKENIZE, Sentence
+from kb.text import FTS_TOKENIZE, Sentence, fts_terms  # noqa: F401  (fts_terms: re-exported for the store)
 from kb.types import Chunk, SourceDocument
 
 SCHEMA = """
@@ -312,31 +312,6 @@ def write_errno(exc: sqlite3.Error) -> int | None:
     if primary == _SQLITE_IOERR and code not in _SQLITE_IOERR_READS:
         return errno.EIO
     return None
-
-
-_TOKENIZER_LOCK = threading.Lock()
-_TOKENIZER: sqlite3.Connection | None = None
-
-
-@lru_cache(maxsize=100_000)
-def fts_terms(word: str) -> tuple[str, ...]:
-    """The terms chunks_fts stores for a word ('islands' -> ('island',), "o'brien" -> ('o', 'brien')).
-
-    Runs SQLite's own FTS5 tokenizer on a private in-memory table, so the stems always agree with the index.
-    """
-    global _TOKENIZER
-    with _TOKENIZER_LOCK:
-        if _TOKENIZER is None:
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
-            conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(w, tokenize='{FTS_TOKENIZE}')")
-            conn.execute("CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, 'instance')")
-            _TOKENIZER = conn
-        _TOKENIZER.execute("INSERT INTO words(rowid, w) VALUES (1, ?)", (word,))
-        try:
-            rows = _TOKENIZER.execute("SELECT term FROM word_terms ORDER BY offset").fetchall()
-        finally:
-            _TOKENIZER.execute("DELETE FROM words")
-        return tuple(r[0] for r in rows)
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
