@@ -231,23 +231,60 @@ def sentence_table(corpus: Corpus, v: dict[str, np.ndarray], splits: np.ndarray)
         rows[f"kb-like 0.6 x {name} cosine + 0.4 x term overlap"] = top1(mix(overlap, cos, 0.6))
         w = max(grid, key=lambda w: (top1(mix(overlap, cos, w))[tune].mean(), -abs(w - 0.6)))
         rows[f"kb-like, {name} cosine at weight {w} (picked on tune)"] = top1(mix(overlap, cos, w))
+    # kb's main line now scores sentences with a listwise model fit on the tune half (kb.answer.features), where
+    # cosine and its gap to the best candidate weigh more than the overlap does. The same kind of model, fit here
+    # on tune over overlap + cosine features only, says whether e5's cosine adds signal such a model can use.
+    def learned(*cos_sets: list[np.ndarray]) -> np.ndarray:
+        feats = []
+        for i in range(len(pools)):
+            cols = []
+            for c in (overlap, *cos_sets):
+                cols += [c[i], c[i] - c[i].max()]
+            feats.append(np.stack(cols, axis=1))
+        weights = fit_listwise([f for f, t in zip(feats, tune) if t], [r for r, t in zip(right, tune) if t])
+        return top1([f @ weights for f in feats])
+
+    rows["learned (tune fit): overlap + MiniLM contextual cosine"] = learned(m_ctx)
+    rows["learned (tune fit): overlap + e5 cosine"] = learned(e5s)
+    rows["learned (tune fit): (d) overlap + MiniLM contextual + e5 cosines"] = learned(m_ctx, e5s)
     base = rows["MiniLM, contextual sentence vectors (kb default)"]
     kb_like = rows["kb-like 0.6 x MiniLM contextual cosine + 0.4 x term overlap"]
+    fitted = rows["learned (tune fit): overlap + MiniLM contextual cosine"]
     pool_size = statistics.mean(len(p) for p in pools)
     reachable = np.array([r.any() for r in right])
     print(f"\n(b) sentence choice: top-1 sentence contains a gold answer; pool = sentences of the gold paragraph + "
           f"MiniLM's top-5 paragraphs (mean {pool_size:.1f} sentences; a right sentence exists for "
           f"{reachable.mean():.3f}); {len(corpus.questions)} questions\n")
-    print("| sentence scorer | tune | held-out | held-out won / lost vs the MiniLM row of its kind (cosine only / kb-like) |")
+    print("| sentence scorer | tune | held-out | held-out won / lost vs the MiniLM row of its kind (cosine only / kb-like / learned) |")
     print("| --- | --- | --- | --- |")
     held = splits == "heldout"
     for name, hits in rows.items():
-        ref = kb_like if name.startswith("kb-like") else base
+        ref = kb_like if name.startswith("kb-like") else fitted if name.startswith("learned") else base
         won, lost = int((hits & ~ref)[held].sum()), int((~hits & ref)[held].sum())
         print(f"| {name} | {rate(hits, splits, 'tune')} | {rate(hits, splits, 'heldout')} | +{won} / -{lost} |")
     print("\nweight on e5 (tune -> held-out): " + ", ".join(
         f"{w}: {top1(mix(m_ctx, e5s, w))[tune].mean():.3f}->{top1(mix(m_ctx, e5s, w))[held].mean():.3f}"
         for w in grid))
+
+
+def fit_listwise(features: list[np.ndarray], right: list[np.ndarray], steps: int = 300, l2: float = 1e-3) -> np.ndarray:
+    """Weights of a linear score whose softmax over each question's candidates puts mass on the right sentences
+    (the same listwise objective as kb's sentence model), by plain gradient descent on standardized features."""
+    stacked = np.concatenate(features)
+    mean, scale = stacked.mean(0), stacked.std(0) + 1e-9
+    xs = [(f - mean) / scale for f in features]
+    w = np.zeros(stacked.shape[1])
+    for _ in range(steps):
+        grad = l2 * w
+        for x, r in zip(xs, right):
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            q = p * r
+            q /= max(q.sum(), 1e-12)  # posterior over the right ones
+            grad += x.T @ (p - q) / len(xs)
+        w -= 1.0 * grad
+    return w / scale  # on raw features: the ranking ignores the constant shift
 
 
 def term_overlaps(corpus: Corpus, pools: list[np.ndarray]) -> list[np.ndarray]:
