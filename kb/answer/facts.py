@@ -267,6 +267,35 @@ def facts(text: str) -> Facts:
     )
 
 
+_LINKS = frozenset({"of", "the", "and", "for", "on", "in", "&"})
+_WORDS_WITH_CASE = re.compile(r"[^\W\d_][\w'’-]*|&")
+
+
+def spelled_out(acronym: str, text: str) -> bool:
+    """Does the text write the acronym out ("EU": "European Union", "LOR": "lunar orbit rendezvous")?
+
+    Two-letter acronyms need capitalised words: "every user" is not the EU.
+    """
+    acronym = re.sub(r"['’]s$", "", acronym)
+    if not (acronym.isupper() and acronym.isalpha() and 2 <= len(acronym) <= 6):
+        return False
+    tokens = _WORDS_WITH_CASE.findall(text)
+    letters = acronym.lower()
+    for i, token in enumerate(tokens):
+        j, k = 0, i
+        while k < len(tokens) and j < len(letters):
+            word = tokens[k]
+            if j > 0 and word.lower() in _LINKS:
+                k += 1
+                continue
+            if word[0].lower() != letters[j] or (len(letters) == 2 and not word[0].isupper()):
+                break
+            j, k = j + 1, k + 1
+        if j == len(letters):
+            return True
+    return False
+
+
 def _one_edit(a: str, b: str) -> bool:
     """Spellings one substitution, insertion or deletion apart: transliterations ("Itorofu"/"Etorofu")."""
     if abs(len(a) - len(b)) > 1:
@@ -317,7 +346,9 @@ def unstated(claim: str, passage: str, known_names: Iterable[str] = ()) -> str |
             return f"states {kind} {', '.join(sorted(fc.said(f) for f in stated))}, which the passage does not"
     known = set(known_names)
     names = set(fc.names) | {w for w in fc.initials if w in known}
-    missing = [name for name in sorted(names) if not mentions(document_words(passage), name)]
+    vocabulary = document_words(passage)
+    missing = [name for name in sorted(names)
+               if not mentions(vocabulary, name) and not spelled_out(fc.said(f"name:{name}"), passage)]
     if missing:
         return f"names {', '.join(missing)}, which the passage does not"
     return None
@@ -378,7 +409,9 @@ def term_polarity(text: str) -> Polarity:
             continue
         if len(token) < 2 or token in STOPWORDS:
             continue
+        # The light stemmer leaves "approve" and "approv(ed)" apart; without a final "e" they meet.
         term = stem(token.removesuffix("'s"))
+        term = term.rstrip("e") or term
         live = [c for c in active if c[0] > 0]
         clauses[-1].setdefault(term, set()).add(len(live) % 2 == 1)
         for c in live:
@@ -452,7 +485,8 @@ def question_facts_missing(question: str, sentence: str) -> list[str]:
     missing = [fq.said(f) for f in sorted(fq.numbers - fs.numbers)]
     missing += [fq.said(f) for f in sorted(fq.dates - fs.dates)]
     vocabulary = document_words(sentence)
-    missing += [name for name in sorted(fq.names) if not mentions(vocabulary, name)]
+    missing += [name for name in sorted(fq.names)
+                if not mentions(vocabulary, name) and not spelled_out(fq.said(f"name:{name}"), sentence)]
     return list(dict.fromkeys(missing))
 
 
@@ -465,6 +499,6 @@ def names_of(texts: Iterable[str]) -> frozenset[str]:
 
 
 __all__ = [
-    "Facts", "contradiction", "contradicts", "facts", "names_of", "polarity_differs", "question_facts_missing",
+    "Facts", "spelled_out", "contradiction", "contradicts", "facts", "names_of", "polarity_differs", "question_facts_missing",
     "same_facts", "unstated",
 ]
