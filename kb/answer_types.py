@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from kb.text import STOPWORDS, fold
+from kb.text import STOPWORDS, fold, named_entities
 
 
 class AnswerType(str, Enum):
@@ -50,7 +50,6 @@ _ORG_WORD = re.compile(
     r"\b(Ltd|Inc|Corp|Corporation|Company|Co|LLC|GmbH|Group|Agency|Service|Organi[sz]ation|Association|Institute|"
     r"University|Council|Committee|Ministry|Department|Bureau|Foundation|Party|Times|Post|News|Press|Network|Bank|"
     r"Express|Airlines|Society|Commission|Federation|Union|Club)\b")
-_CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z\u00C0-\u024F'’-]+")
 _PLACE_CUE = re.compile(r"\b(in|at|from|near|to|into|across|based|capital|city|country|region)\s+(the\s+)?[A-Z]|-based\b")
 
 
@@ -76,7 +75,8 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
 
 def _new_names(sentence: str, question_words: set[str]) -> list[str]:
     """Capitalized words of the sentence (not its first word) that the question does not already contain."""
-    return [w for w in _CAPITALIZED.findall(sentence) if fold(w) not in question_words and fold(w) not in STOPWORDS]
+    return [w for entity in named_entities(sentence) for w in entity.split()
+            if w[:1].isupper() and fold(w) not in question_words and fold(w) not in STOPWORDS]
 
 
 def expands(sentence: str, acronym: str) -> bool:

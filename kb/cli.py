@@ -7,19 +7,23 @@ Errors a user can act on are printed as one line on stderr with a non-zero exit 
 from __future__ import annotations
 
 import argparse
-import os
 import importlib
 import json
+import os
+import shlex
+import shutil
 import sys
+from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from kb.config import SEARCH_MODES, Settings, load_settings
-from kb.errors import KBError
+from kb.errors import IndexMissingError, KBError
 from kb.logs import add_logging_options, setup_logging
 
 EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no index (run `kb index`);
 4 damaged index (run `kb index --full`); 5 index built with other settings (run `kb index --full`);
-6 index is being rebuilt by another process; 7 `kb index --strict` skipped some files"""
+6 index is being rebuilt by another process; 7 `kb index --strict` skipped some files;
+8 the new index could not be written (disk full or no permission; the old index is still live)"""
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -55,11 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="ranked passages for a question")
     add_common_options(p)
     _question_options(p, "10")
+    p.set_defaults(usage=p.format_usage())
 
     p = sub.add_parser("ask", help="a short answer with numbered citations")
     add_common_options(p)
     _question_options(p, "5")
     add_llm_options(p)
+    p.set_defaults(usage=p.format_usage())
 
     p = sub.add_parser("config", help="print the effective settings")
     add_common_options(p)
@@ -94,15 +100,41 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def cmd_index(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kb.knowledge_base import KnowledgeBase
 
-    kb = KnowledgeBase(settings=settings_from(args))
-    report = kb.build(full=args.full, progress_bar=not args.json and not args.quiet and err.isatty(), lock_wait=args.wait)
-    for failure in report.errors:
-        print(f"skipped {failure.source}: {failure.error}", file=err)
+    settings = settings_from(args)
+    kb = KnowledgeBase(settings=settings)
+    # A first build that fails must not leave an empty index folder behind: the next `kb ask` would then
+    # report a damaged index instead of a missing one. An index folder that existed before is never touched.
+    created = not os.path.lexists(settings.index)
+    try:
+        report = kb.build(full=args.full, progress_bar=not args.json and not args.quiet and err.isatty(),
+                          lock_wait=args.wait)
+        for failure in report.errors:
+            print(f"skipped {failure.source}: {failure.error}", file=err)
+        if created and not (report.added or report.updated or report.unchanged):
+            raise KBError(f"nothing to index: no readable documents in {settings.sources}")
+    except BaseException:
+        if created:
+            _remove_new_index(settings.index)
+        raise
     if args.json:
         print(json.dumps(report.to_json()), file=out)
     else:
         print(report.summary(), file=out)
     return 7 if report.errors and args.strict else 0
+
+
+def _remove_new_index(index: Path) -> None:
+    if index.is_dir() and not index.is_symlink():
+        shutil.rmtree(index, ignore_errors=True)
+
+
+def index_command(args: argparse.Namespace) -> str:
+    """`kb index` with the --sources/--index this command was given, quoted for the shell, to paste as is."""
+    words = ["kb", "index"]
+    for flag, value in (("--sources", getattr(args, "sources", None)), ("--index", getattr(args, "index", None))):
+        if value is not None:
+            words += [flag, shlex.quote(str(value))]
+    return " ".join(words)
 
 
 def _questions(args: argparse.Namespace) -> tuple[list[str], bool]:
@@ -186,8 +218,16 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.quiet, args.log_format, err)
     handler = getattr(args, "func", None) or COMMANDS[args.command]
+    if getattr(args, "usage", None) and args.question is None and _interactive(sys.stdin):
+        # Reading questions from a terminal would look like a hang; questions come from an argument or a pipe.
+        print(args.usage.rstrip(), file=err)
+        print(f"kb {args.command}: error: give a question, or pipe questions one per line on stdin", file=err)
+        return 2
     try:
         return handler(args, out, err)
+    except IndexMissingError as exc:
+        print(f"kb {args.command}: error: {str(exc).replace('`kb index`', f'`{index_command(args)}`')}", file=err)
+        return exc.exit_code
     except KBError as exc:
         print(f"kb {args.command}: error: {exc}", file=err)
         return exc.exit_code
@@ -197,6 +237,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except BrokenPipeError:  # `kb search ... | head`: the reader left; not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _interactive(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed stdin
+        return False
 
 
 if __name__ == "__main__":

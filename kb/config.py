@@ -1,8 +1,14 @@
 """Every tunable of kb lives here, in one settings object.
 
-Precedence, lowest to highest: the defaults below, a ``kb.toml`` beside the sources folder,
-environment variables ``KB_<FIELD>`` and command-line flags. Keeping this in one dataclass means the
-manifest, the CLI, the UI and the Python API all read the same numbers.
+Precedence, lowest to highest: the defaults below, the user's own config file (``$KB_CONFIG``, else
+``$XDG_CONFIG_HOME/kb/kb.toml`` or ``~/.config/kb/kb.toml``), a ``kb.toml`` in the sources folder, environment
+variables ``KB_<FIELD>`` and command-line flags. Keeping this in one dataclass means the manifest, the CLI, the
+UI and the Python API all read the same numbers.
+
+The sources folder is data, possibly shared with or written by others (a synced folder, an upload), so its
+``kb.toml`` may only tune how documents are read, chunked, retrieved and answered. Settings that send data
+elsewhere, read secrets, name paths to write or load code from, or loosen the server's protections
+(``TRUSTED_ONLY``) come only from the trusted layers; a sources ``kb.toml`` that sets one is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +26,17 @@ from kb.errors import ConfigError
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 SEARCH_MODES = ("hybrid", "dense", "lexical")
+INDEX_MODES = ("private", "shared")
+
+#: Settings a ``kb.toml`` inside the sources folder may not set: they send questions and passages to another
+#: host or pick which secret goes with them (llm_*), name where the index is written or where a model (which
+#: may run code when loaded) comes from (sources, index, model, model_cache), or weaken `kb serve`'s
+#: protections and the index's file modes. Whoever can drop a file into a shared folder should not get these.
+TRUSTED_ONLY = frozenset({
+    "sources", "index", "model", "model_cache",
+    "llm_url", "llm_model", "llm_api_key_env",
+    "index_mode", "allowed_hosts", "max_request_kb", "max_upload_mb", "login_max_failures", "login_lockout_s",
+})
 
 
 @dataclass(frozen=True)
@@ -56,13 +73,8 @@ class Settings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     fuzzy_cutoff: float = 0.8  # difflib ratio for expanding misspelled query terms
-    # Hybrid rescoring of the fused pool (kb.retrieval.retriever); weights fitted on the SQuAD tuning half.
+    # Hybrid rescoring of the fused pool by the learned passage model (kb/retrieval/weights/passage.json).
     rerank_depth: int = 30
-    rescore_passage_cosine: float = 0.5
-    rescore_bm25: float = 0.25
-    rescore_sentence_cosine: float = 1.0
-    rescore_sentence_overlap: float = 0.6  # IDF-weighted share of question terms; 0.5/0.6/0.75/1.0 -> tune hit@1 .864/.868/.866/.865
-    rescore_answer_type: float = 0.1  # +/- when a passage can / cannot hold the expected kind of answer
 
     # FAISS index type (kb.store.vectors): exact flat below vector_flat_limit chunks, then IVF with
     # vector_storage codes (sq8 = 1 byte/dimension); nprobe 0 = calibrated at build time to recall@10 >= 0.97.
@@ -72,12 +84,23 @@ class Settings:
     vector_nprobe: int = 0
 
     # Answering.
-    abstain_threshold: float = 0.38  # calibrated: benchmarks/calibrate_abstention.py (docs/quality.md)
+    # Probability (kb/answer/weights/confidence.json) below which kb abstains: set for a stated precision by
+    # benchmarks/train_scorer.py on the tune half (docs/quality.md).
+    abstain_threshold: float = 0.16
     max_answer_sentences: int = 2
+    second_sentence_margin: float = 1.0  # a second statement is quoted when its score is within this of the best
     duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
 
     # Sources.
-    max_file_mb: float = 20.0
+    max_file_mb: float = 20.0  # size of a file on disk
+    # What one file may extract to: a small compressed PDF or .docx can expand to far more text than its size.
+    max_text_mb: float = 10.0
+    max_pages: int = 2000  # PDF pages
+    # OCR of PDFs without a text layer, when the tesseract program is installed (kb.sources.ocr).
+    ocr: bool = True
+    ocr_max_pages: int = 30  # a scanned PDF with more pages is skipped (~2 s of OCR per page: docs/reliability.md)
+    ocr_dpi: int = 200
+    ocr_language: str = "eng"  # tesseract language code(s), e.g. "eng+deu"
 
     # Optional generative answers from an OpenAI-compatible server (docs/integrations.md); "" = extractive only.
     llm_url: str = ""
@@ -88,6 +111,17 @@ class Settings:
     llm_api_key_env: str = "KB_LLM_API_KEY"  # name of the env var holding the key; keys never live in files
     citation_support: float = 0.65  # calibrated, see kb.generation.verify
     citation_lexical: float = 0.65  # the same check without embeddings
+
+    # Index files: "private" = folders 0700 and files 0600 (the index holds the full text of every document,
+    # so it must not be readable by users who cannot read the documents); "shared" = as the umask allows.
+    index_mode: str = "private"
+
+    # `kb serve` protections (ui/security.py).
+    allowed_hosts: str = ""  # extra Host names accepted (comma-separated; "*" = any) besides the bound address
+    max_request_kb: int = 1024  # body limit of every request except uploads (questions and chat state are small)
+    max_upload_mb: float = 100.0  # body limit of one upload request (several files; each also <= max_file_mb)
+    login_max_failures: int = 5  # failed logins from one address before it must wait
+    login_lockout_s: float = 2.0  # first wait; doubles with each further failure, up to 15 minutes
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **_coerce_all(changes))
@@ -114,10 +148,18 @@ class Settings:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         if self.vector_flat_limit < 1 or self.vector_nprobe < 0:
             raise ConfigError("vector_flat_limit must be at least 1 and vector_nprobe at least 0")
-        if self.max_file_mb <= 0:
-            raise ConfigError("max_file_mb must be positive")
+        if self.max_file_mb <= 0 or self.max_text_mb <= 0:
+            raise ConfigError("max_file_mb and max_text_mb must be positive")
+        if self.max_pages < 1 or self.ocr_max_pages < 1 or not 50 <= self.ocr_dpi <= 600:
+            raise ConfigError("max_pages and ocr_max_pages must be at least 1, ocr_dpi between 50 and 600")
         if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
             raise ConfigError("llm_timeout must be positive and llm_max_tokens at least 1")
+        if self.index_mode not in INDEX_MODES:
+            raise ConfigError(f"index_mode must be one of {', '.join(INDEX_MODES)}, not {self.index_mode!r}")
+        if self.max_request_kb < 1 or self.max_upload_mb <= 0:
+            raise ConfigError("max_request_kb must be at least 1 and max_upload_mb positive")
+        if self.login_max_failures < 1 or self.login_lockout_s <= 0:
+            raise ConfigError("login_max_failures must be at least 1 and login_lockout_s positive")
         return self
 
 
@@ -148,8 +190,36 @@ def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _coerce(k, v) for k, v in values.items()}
 
 
+def user_config_path(env: dict[str, str]) -> Path | None:
+    """The user's own settings file: ``$KB_CONFIG``, else ``$XDG_CONFIG_HOME/kb/kb.toml``, else ``~/.config/kb``.
+
+    Read from ``env`` only (never from the real home of the process when a test passes its own env), so a
+    call with ``env={}`` sees no user file.
+    """
+    if env.get("KB_CONFIG"):
+        return Path(env["KB_CONFIG"]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or (str(Path(env["HOME"]) / ".config") if env.get("HOME") else "")
+    return Path(base) / "kb" / "kb.toml" if base else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    return data.get("kb", data)
+
+
 def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Merge defaults < kb.toml < KB_* environment < overrides (flags); ``None`` overrides are ignored."""
+    """Merge defaults < user config < sources kb.toml < KB_* environment < overrides (flags); ``None`` overrides
+    are ignored. A sources kb.toml that sets a ``TRUSTED_ONLY`` setting is a ConfigError (exit 2).
+
+    Refused rather than ignored with a warning: ignoring would run with settings other than the ones the file
+    asks for (another index folder, another model) without anyone noticing, and a warning scrolls away while a
+    hostile file stays in the folder. The error names the file and the setting, so it is removed or moved.
+    """
     env = dict(os.environ) if env is None else env
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     from_env = {
@@ -157,18 +227,22 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
         for key, value in env.items()
         if key.startswith("KB_") and key[3:].lower() in _FIELD_TYPES
     }
-    sources = Path(flags.get("sources") or from_env.get("sources") or Settings.sources)
-    from_file: dict[str, Any] = {}
+    user_path = user_config_path(env)
+    from_user = _read_toml(user_path) if user_path is not None and user_path.is_file() else {}
+    sources = Path(flags.get("sources") or from_env.get("sources") or from_user.get("sources") or Settings.sources)
     toml_path = sources / "kb.toml"
-    if toml_path.is_file():
-        try:
-            from_file = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{toml_path}: {exc}") from None
-        from_file = from_file.get("kb", from_file)
+    from_file = _read_toml(toml_path) if toml_path.is_file() else {}
+    refused = sorted(set(from_file) & TRUSTED_ONLY)
+    if refused:
+        raise ConfigError(
+            f"{toml_path} may not set {', '.join(refused)}: settings that send data elsewhere, read secrets, "
+            "name paths or weaken the server come only from KB_* environment variables, flags or your own "
+            f"config file ({user_path or '~/.config/kb/kb.toml'}); remove {'them' if len(refused) > 1 else 'it'}"
+        )
     merged: dict[str, Any] = {}
-    origins = (lambda k: str(toml_path), lambda k: f"environment variable KB_{k.upper()}", lambda k: "")
-    for layer, origin in zip((from_file, from_env, flags), origins):
+    origins = (lambda k: str(user_path), lambda k: str(toml_path), lambda k: f"environment variable KB_{k.upper()}",
+               lambda k: "")
+    for layer, origin in zip((from_user, from_file, from_env, flags), origins):
         for key, value in layer.items():
             try:
                 merged[key] = _coerce(key, value)
@@ -177,4 +251,5 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
     return Settings(**merged).validate()
 
 
-__all__ = ["BUNDLED_MODEL", "SEARCH_MODES", "Settings", "load_settings"]
+__all__ = ["BUNDLED_MODEL", "INDEX_MODES", "SEARCH_MODES", "TRUSTED_ONLY", "Settings", "load_settings",
+           "user_config_path"]

@@ -39,5 +39,11 @@ class IndexBusyError(KBError):
     exit_code = 6
 
 
+class IndexWriteError(KBError):
+    """A new index version could not be written (disk full, no permission); the previous version stays live."""
+
+    exit_code = 8
+
+
 class SourceError(KBError):
     """One source file cannot be read; the build reports it and goes on with the others."""

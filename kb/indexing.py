@@ -8,7 +8,9 @@ embeds nothing and writes nothing. Everything is written into a fresh build fold
 
 from __future__ import annotations
 
+import errno
 import shutil
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +20,10 @@ import numpy as np
 
 from kb.chunking import Chunker
 from kb.config import Settings
-from kb.errors import IndexCorruptError, KBError, SourceError
-from kb.sources import read_document, scan_sources
+from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
+from kb.sources import ReadLimits, read_document, scan_sources
 from kb.store import IndexDatabase, Manifest, VectorIndex, build_lock, current_version_or_none
+from kb.store.database import write_errno
 from kb.store.layout import DATABASE, MANIFEST, VECTORS, collect_garbage, new_build_dir, publish
 from kb.store.manifest import FORMAT_VERSION, mismatch
 from kb.store.vectors import IndexPlan
@@ -62,6 +65,25 @@ def embedding_text(title: str, chunk_text: str, embed_title: bool) -> str:
     return f"{title}\n{chunk_text}" if embed_title and title else chunk_text
 
 
+def write_failure(exc: BaseException, index_dir: Path, had_index: bool) -> IndexWriteError | None:
+    """A one-line error for a new version that could not be written (disk full, no permission), else None.
+
+    Only errors of the new files count: damage of the live version is reported by the readers as "damaged".
+    """
+    if isinstance(exc, OSError):
+        code, reason = exc.errno, exc.strerror or str(exc)
+    elif isinstance(exc, sqlite3.Error) and write_errno(exc) is not None:
+        code, reason = write_errno(exc), str(exc)
+    else:
+        return None
+    still = "the old index is still live" if had_index else "no index was there before"
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return IndexWriteError(f"not enough disk space to write the new index in {index_dir} ({still})")
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return IndexWriteError(f"no permission to write the new index in {index_dir} ({reason}; {still})")
+    return IndexWriteError(f"cannot write the new index in {index_dir} ({reason}; {still})")
+
+
 class Indexer:
     """Builds or updates the index for ``settings.sources`` in ``settings.index``."""
 
@@ -97,7 +119,7 @@ class Indexer:
     ) -> BuildReport:
         started = time.perf_counter()
         index_dir = self.settings.index
-        with build_lock(index_dir, wait=lock_wait):
+        with build_lock(index_dir, wait=lock_wait, private=self.settings.index_mode == "private"):
             report = self._run_locked(full, progress_bar, on_progress or (lambda f, m: None))
         report.seconds = time.perf_counter() - started
         return report
@@ -122,7 +144,9 @@ class Indexer:
 
     def _run_locked(self, full: bool, progress_bar: bool, on_progress: ProgressFn) -> BuildReport:
         settings = self.settings
-        files, failures = scan_sources(settings.sources, int(settings.max_file_mb * 1024 * 1024))
+        max_bytes = int(settings.max_file_mb * 1024 * 1024)
+        files, failures = scan_sources(settings.sources, max_bytes)
+        limits = ReadLimits.from_settings(settings)
         plan = self._plan(full)
         stored: dict[str, str] = {}
         if plan.previous is not None:
@@ -144,7 +168,7 @@ class Indexer:
         documents: list[_Prepared] = []
         for f in changed:
             try:
-                document = read_document(f.path, f.source)
+                document = read_document(f, limits, max_bytes)
                 chunks = self.chunker.run(document)
                 sentences = [s for s in split_sentences(document.text) if any(ch.isalnum() for ch in s.text)]
             except SourceError as exc:
@@ -164,7 +188,13 @@ class Indexer:
 
         vectors = self._embed(documents, progress_bar, on_progress)
         dimension = self._dimension(plan, vectors)
-        build_dir = new_build_dir(settings.index)
+        private = settings.index_mode == "private"
+        try:
+            build_dir = new_build_dir(settings.index, private)
+        except OSError as exc:
+            had_index = current_version_or_none(settings.index) is not None
+            raise write_failure(exc, settings.index, had_index) or exc from None
+        db: IndexDatabase | None = None
         try:
             copy_from = None if plan.full else plan.previous / DATABASE
             db = IndexDatabase.create(build_dir / DATABASE, copy_from=copy_from)
@@ -182,6 +212,7 @@ class Indexer:
             on_progress(0.95, "writing vector index")
             ids, matrix = db.vectors(dimension)
             db.close()
+            db = None
             vector_index = VectorIndex.build(ids, matrix, dimension, IndexPlan.from_settings(settings))
             vector_index.save(build_dir / VECTORS)
             Manifest(
@@ -195,9 +226,14 @@ class Indexer:
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 sentence_vectors=settings.sentence_vectors,
             ).write(build_dir / MANIFEST)
-            version = publish(settings.index, build_dir)
-        except BaseException:
+            version = publish(settings.index, build_dir, private)
+        except BaseException as exc:
+            if db is not None:
+                db.close()
             shutil.rmtree(build_dir, ignore_errors=True)
+            failure = write_failure(exc, settings.index, current_version_or_none(settings.index) is not None)
+            if failure is not None:
+                raise failure from None
             raise
         collect_garbage(settings.index)
         report.chunks = len(ids)

@@ -10,20 +10,19 @@ import re
 import threading
 import time
 from pathlib import Path
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from kb.answer.extractive import ABSTAIN_TEXT, ExtractiveAnswerer
-from kb.answer.grounding import document_words, missing_names
+from kb.answer.extractive import ExtractiveAnswerer
+from kb.answer.grounding import document_words
 from kb.config import Settings, load_settings
 from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
 from kb.indexing import Indexer, ProgressFn
 from kb.retrieval import Retriever
-from kb.retrieval.retriever import QueryContext
+from kb.query import Retrieval
 from kb.store import DocumentRow, Snapshot
 from kb.store.layout import CURRENT
 from kb.store.manifest import require_compatible
@@ -44,22 +43,6 @@ def clean_question(question: str) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return text
-
-
-@dataclass
-class Retrieval:
-    """A question after retrieval: its analysis (vector, terms, answer type...), the ranked passages and their
-    stored sentences, all from one index version."""
-
-    query: QueryContext
-    passages: list[Passage]
-    sentences: Callable[[Passage], list[Any]]
-    started: float  # perf_counter() when the question arrived, for Answer.ms
-    document_words: Callable[[str], frozenset[str]]  # a cited document's words, from the same version
-
-    @property
-    def question(self) -> str:
-        return self.query.question
 
 
 class _Live:
@@ -99,7 +82,8 @@ class KnowledgeBase:
     @property
     def answerer(self) -> ExtractiveAnswerer:
         s = self.settings
-        return ExtractiveAnswerer(self.embedder, s.abstain_threshold, s.max_answer_sentences, s.duplicate_similarity)
+        return ExtractiveAnswerer(self.embedder, s.abstain_threshold, s.max_answer_sentences, s.duplicate_similarity,
+                                  s.second_sentence_margin)
 
     # -- index ------------------------------------------------------------------------------------
     def build(self, full: bool = False, progress_bar: bool = False, on_progress: ProgressFn | None = None,
@@ -164,32 +148,40 @@ class KnowledgeBase:
         return Retrieval(query, passages, live.retriever.sentences, started, live.document_words)
 
     def extractive_answer(self, retrieval: Retrieval) -> Answer:
+        """The quoted answer or an abstention: every decision is the answerer's (kb.answer)."""
         r = retrieval
-        if r.query.absent_names:  # the documents never mention what the question is about
-            return Answer(r.question, ABSTAIN_TEXT, True, [], r.passages)
-        answer = self.answerer.run(r.query, r.passages, r.sentences)
-        if not answer.abstained and r.query.names:
-            # The answer came from documents that never mention a name the question is about.
-            if missing_names(r.query.names, (c.source for c in answer.citations), r.document_words):
-                return Answer(r.question, ABSTAIN_TEXT, True, [], r.passages)
-        return answer
+        return self.answerer.run(r.query, r.passages, r.sentences, r.document_words)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         retrieval = self.retrieve(question, k, mode)
         if self.settings.llm_url:  # optional generative answer with verified citations (kb.generation)
             from kb.generation import generate
 
-            answer = generate(self, retrieval).answer
+            answer = generate(self.settings, self.embedder, retrieval, lambda: self.extractive_answer(retrieval)).answer
         else:
             answer = self.extractive_answer(retrieval)
         answer.ms = (time.perf_counter() - retrieval.started) * 1000
         return answer
 
     def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
-        """Growing answer texts (LLM only), then the final Answer: see kb.generation.stream_answer."""
-        from kb.generation import stream_answer
+        """Growing answer texts (LLM only), then exactly one final Answer; without an LLM only ``ask()``'s Answer,
+        so callers need a single code path. Retrieval and the extractive fallback are those of ``ask``."""
+        if not self.settings.llm_url:
+            yield self.ask(question, k, mode)
+            return
+        from kb.generation import Generation, stream_generation
 
-        return stream_answer(self, question, k, mode)
+        retrieval = self.retrieve(question, k, mode)  # one index version for the whole question, as in ask()
+        answer = None
+        for update in stream_generation(self.settings, self.embedder, retrieval,
+                                        lambda: self.extractive_answer(retrieval)):
+            if isinstance(update, Generation):
+                answer = update.answer
+            else:
+                yield update
+        assert answer is not None
+        answer.ms = (time.perf_counter() - retrieval.started) * 1000
+        yield answer
 
     def as_retriever(self, k: int | None = None, mode: str | None = None) -> Any:
         """A LangChain BaseRetriever over this knowledge base (kb.integrations.langchain_retriever)."""

@@ -6,6 +6,8 @@ Sentences keep their exact character spans, because every citation must point at
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 import unicodedata
 from functools import lru_cache
 from dataclasses import dataclass
@@ -21,10 +23,44 @@ STOPWORDS = frozenset(
     wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while who who's
     whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
     also did does many much may might must shall will whose one ones s t said say says tell told
-    kind name type called""".split()
+    kind name type called us just yes according however meanwhile""".split()
 )
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+# Capitalized words, optionally joined by short lower-case connectors ("Wind of Change Research Group").
+_ENTITY = re.compile(
+    r"\b([A-Z][\w'’-]*(?:\s+(?:(?:of|the|for|and|de|von|van|al|bin|la|le|du|da)\s+)*[A-Z][\w'’-]*)*)"
+)
+_CITATION_MARK = re.compile(r"\[\d+\]")
+
+
+def named_entities(text: str) -> list[str]:
+    return list(_named_entities(text))
+
+
+@lru_cache(maxsize=100_000)
+def _named_entities(text: str) -> tuple[str, ...]:
+    """Capitalized names in order of appearance ("Igor Sushko", "Wind of Change Research Group"), without a
+    capitalized function word that only starts a sentence ("The", "What"). kb's one name detector: the question's
+    names (retrieval, grounding), the names a sentence adds (answer types) and a conversation's (follow-ups)."""
+    text = _CITATION_MARK.sub(" ", text)
+    found: list[str] = []
+    for match in _ENTITY.finditer(text):
+        parts = match.group(1).split()
+        while parts and fold(parts[0]) in STOPWORDS:
+            parts = parts[1:]
+        while parts and parts[-1].lower() in ("of", "the", "for", "and"):
+            parts = parts[:-1]
+        if not parts:
+            continue
+        name = " ".join(parts).rstrip(".,;:'’")
+        if len(name) < 2 or fold(name) in STOPWORDS:
+            continue
+        if name not in found:
+            found.append(name)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -56,16 +92,32 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
+#: SQLite FTS5 tokenizer of the lexical index (kb.store.database); ``stem`` runs the same one, so the stems the
+#: answerer compares agree with the terms BM25 matched.
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+_PORTER_LOCK = threading.Lock()
+_PORTER: sqlite3.Connection | None = None
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'verified'/'verify', 'islands'/'island' between question and text."""
-    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: -len(suffix)] + keep
-            if suffix == "s" and word.endswith("ss"):
-                return word
-            return base
-    return word
+    """The Porter stem of one word ('stored' and 'store' -> 'store', 'islands' -> 'island'), from SQLite's own
+    FTS5 porter tokenizer rather than a second stemmer: question and text then match as the lexical index does.
+    Measured on the SQuAD tune half (benchmarks/train_scorer.py): picking the answer sentence right went from
+    0.794 to 0.799 against the suffix stripper used before."""
+    global _PORTER
+    with _PORTER_LOCK:
+        if _PORTER is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(w, tokenize='{FTS_TOKENIZE}')")
+            conn.execute("CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, 'instance')")
+            _PORTER = conn
+        _PORTER.execute("INSERT INTO words(rowid, w) VALUES (1, ?)", (word,))
+        try:
+            rows = _PORTER.execute("SELECT term FROM word_terms ORDER BY offset").fetchall()
+        finally:
+            _PORTER.execute("DELETE FROM words")
+    return rows[0][0] if len(rows) == 1 else word
 
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, or at a blank

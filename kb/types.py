@@ -85,8 +85,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     ms: float = 0.0
-    # Support of the best candidate sentence, compared with abstain_threshold; kept out of the JSON contract
-    # and used to calibrate the threshold (benchmarks/calibrate_abstention.py).
+    # Probability that the best candidate answers the question (kb.answer, compared with abstain_threshold);
+    # 0 when a rule decided before the model. Kept out of the JSON contract.
     confidence: float = 0.0
 
     def to_json(self) -> dict[str, Any]:

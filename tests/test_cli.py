@@ -74,7 +74,7 @@ def test_index_json_report(make_kb):
     [
         (["ask", "   "], 2, "question is empty"),
         (["ask", "x" * 5000], 2, "limit is"),
-        (["search", "hello"], 3, "run `kb index`"),
+        (["search", "hello"], 3, "run `kb index --sources "),
     ],
 )
 def test_errors_are_one_line_with_exit_codes(tmp_path, argv, code, message):
@@ -94,3 +94,72 @@ def test_config_prints_effective_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_TOP_K", "9")
     code, out, _ = run(["config", "--sources", str(tmp_path)])
     assert code == 0 and "chunk_size = 640" in out and "top_k = 9" in out
+
+
+def test_missing_index_hint_repeats_the_given_folders_shell_quoted(tmp_path):
+    import shlex
+
+    sources, index = tmp_path / "my docs", tmp_path / "it's index"
+    sources.mkdir()
+    code, out, err = run(["ask", "--sources", str(sources), "--index", str(index), "Who?"])
+    hint = f"run `kb index --sources {shlex.quote(str(sources))} --index {shlex.quote(str(index))}` first"
+    assert code == 3 and hint in err and err.count("\n") == 1
+    assert shlex.split(hint.split("`")[1]) == ["kb", "index", "--sources", str(sources), "--index", str(index)]
+    code, _, err = run(["search", "--index", str(index), "Who?"])  # only what was given is repeated
+    assert code == 3 and f"run `kb index --index {shlex.quote(str(index))}` first" in err
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_no_question_on_a_terminal_prints_usage_and_exits_2(tmp_path, command):
+    """On a terminal, reading stdin would look like a hang; a pipe still gives one question per line."""
+    import os
+    import pty
+    import subprocess
+
+    from paths import ROOT
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kb.cli", command, "--sources", str(tmp_path), "--index", str(tmp_path / "i")],
+            stdin=follower, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"usage: kb {command} ") and "pipe questions one per line" in done.stderr
+    assert done.stdout == ""
+
+
+def test_failed_first_build_leaves_no_index_folder(tmp_path, monkeypatch):
+    sources, index = tmp_path / "src", tmp_path / "idx"
+    sources.mkdir()
+    (sources / "empty.txt").write_text("")
+    code, out, err = run(["index", "--sources", str(sources), "--index", str(index)])
+    assert code == 1 and f"nothing to index: no readable documents in {sources}" in err
+    assert "skipped empty.txt: empty file" in err and not index.exists()
+
+    # An error in the middle of a first build: nothing is left either.
+    (sources / "a.txt").write_text("Apples\n\nApples are red.")
+    import kb.indexing
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kb.indexing.VectorIndex, "build", broken)
+    with pytest.raises(OSError):
+        run(["index", "--sources", str(sources), "--index", str(index)])
+    assert not index.exists()
+
+    # A folder that existed before (here: a real index) is never removed by a failed build.
+    monkeypatch.undo()
+    assert run(["index", "--sources", str(sources), "--index", str(index)])[0] == 0
+    (sources / "a.txt").unlink()
+    monkeypatch.setattr(kb.indexing.VectorIndex, "build", broken)
+    (sources / "b.txt").write_text("Bananas\n\nBananas are yellow.")
+    with pytest.raises(OSError):
+        run(["index", "--sources", str(sources), "--index", str(index)])
+    monkeypatch.undo()
+    code, out, _ = run(["search", "--json", "--sources", str(sources), "--index", str(index), "apples"])
+    assert code == 0 and json.loads(out)["passages"][0]["source"] == "a.txt"

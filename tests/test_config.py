@@ -51,10 +51,13 @@ def test_each_layer_overrides_the_one_below(sources):
     assert s.llm_timeout == Settings.llm_timeout  # a None flag means "not given"
 
 
-def test_kb_table_and_types(sources):
-    write_toml(sources, '[kb]\ntop_k = 2\nembed_title = false\nllm_timeout = 5\nllm_url = "http://127.0.0.1:9"\n')
-    s = load_settings({"sources": sources}, env={"KB_EMBED_TITLE": "yes", "KB_DENSE_WEIGHT": "0.25"})
-    assert s.top_k == 2 and s.embed_title is True and s.dense_weight == 0.25
+def test_kb_table_and_types(sources, tmp_path):
+    write_toml(sources, '[kb]\ntop_k = 2\nembed_title = false\nllm_timeout = 5\n')
+    user = tmp_path / "user.toml"
+    user.write_text('[kb]\nllm_url = "http://127.0.0.1:9"\ntop_k = 9\n', encoding="utf-8")
+    env = {"KB_EMBED_TITLE": "yes", "KB_DENSE_WEIGHT": "0.25", "KB_CONFIG": str(user)}
+    s = load_settings({"sources": sources}, env=env)
+    assert s.top_k == 2 and s.embed_title is True and s.dense_weight == 0.25  # sources kb.toml over user file
     assert s.llm_timeout == 5.0 and isinstance(s.llm_timeout, float) and s.llm_url == "http://127.0.0.1:9"
 
 
@@ -99,9 +102,11 @@ def test_kb_config_prints_effective_settings_as_toml(sources, monkeypatch):
     printed = tomllib.loads(out)
     assert printed["top_k"] == 3 and printed["search_k"] == 8 and printed["model"] == "my-model"
     assert set(printed) == set(Settings().as_dict())
-    # The output is a valid kb.toml: writing it back reproduces the same settings.
-    write_toml(sources, out)
-    code, again, _ = kb_config(["--sources", str(sources)], monkeypatch)
+    # The output is a valid user config file: writing it back reproduces the same settings.
+    (sources / "kb.toml").unlink()
+    user = sources.parent / "user.toml"
+    user.write_text(out, encoding="utf-8")
+    code, again, _ = kb_config(["--sources", str(sources)], monkeypatch, {"KB_CONFIG": str(user)})
     assert tomllib.loads(again) == printed
 
 

@@ -179,11 +179,13 @@ def test_full_flag_reembeds_everything(make_kb):
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(make_kb):
-    kb = make_kb({**DOCS, "empty.txt": "", "blob.txt": b"\x00\x01\x02\x03" * 50, "notes.docx": b"PK.."})
+    kb = make_kb({**DOCS, "empty.txt": "", "blob.txt": b"\x00\x01\x02\x03" * 50, "notes.docx": b"PK..",
+                  "sheet.xlsx": b"PK.."})
     report = kb.build()
     errors = {e.source: e.error for e in report.errors}
-    assert set(errors) == {"empty.txt", "blob.txt", "notes.docx"}
-    assert "empty" in errors["empty.txt"] and "binary" in errors["blob.txt"] and "unsupported" in errors["notes.docx"]
+    assert set(errors) == {"empty.txt", "blob.txt", "notes.docx", "sheet.xlsx"}
+    assert "empty" in errors["empty.txt"] and "binary" in errors["blob.txt"] and "not a .docx" in errors["notes.docx"]
+    assert "unsupported" in errors["sheet.xlsx"]
     assert sorted(report.added) == sorted(DOCS)
 
 

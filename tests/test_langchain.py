@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda, RunnableParallel, RunnablePassthrough
 
-from kb.integrations.langchain_retriever import format_docs
+from kb.integrations.langchain_retriever import KnowledgeBaseRetriever, format_docs
+from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from conftest import seed_questions
 
@@ -53,3 +55,31 @@ def test_lcel_chain_builds_a_cited_context(seed_kb):
     batch = (seed_kb.as_retriever(k=5) | RunnableLambda(format_docs)).batch([q["q"] for q in questions])
     hits = sum(any(a.lower() in ctx.lower() for a in q["answers"]) for q, ctx in zip(questions, batch))
     assert hits >= 0.7 * len(questions), f"{hits}/{len(questions)}"
+
+
+def test_k_per_call_overrides_the_constructor(seed_kb):
+    retriever = seed_kb.as_retriever(k=4)
+    assert len(retriever.invoke(QUESTION, k=1)) == 1 and len(retriever.invoke(QUESTION)) == 4
+    lexical = retriever.invoke(QUESTION, k=2, mode="lexical")
+    assert [d.metadata["chunk_id"] for d in lexical] == [p.chunk_id for p in seed_kb.search(QUESTION, k=2, mode="lexical")]
+
+
+class TestStandardRetriever(RetrieversIntegrationTests):
+    """LangChain's own conformance suite (langchain-tests) run against kb.as_retriever() over the seeds."""
+
+    @pytest.fixture(autouse=True)
+    def _knowledge_base(self, seed_kb):
+        # Autouse fixtures run before the suite's `retriever` fixture, which reads the constructor params.
+        type(self).knowledge_base = seed_kb
+
+    @property
+    def retriever_constructor(self) -> type[BaseRetriever]:
+        return KnowledgeBaseRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict:
+        return {"knowledge_base": type(self).knowledge_base}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return QUESTION

@@ -16,7 +16,7 @@ def test_text_file_is_decoded_unchanged_with_title_date_and_hash():
     raw = "\n\nUpdated November 25th, 2022 at 06:45 IST\n\nRussia planned to attack\r\nJapan.\n".encode()
     doc = parse_document(raw, "a/b.txt", ".txt")
     assert doc.text == raw.decode()  # unchanged, \r\n included: spans index the file itself
-    assert doc.title == "Updated November 25th, 2022 at 06:45 IST"
+    assert doc.title == "Russia planned to attack"  # the headline, not the dateline above it
     assert doc.date == "2022-11-25"
     assert doc.sha256 == hashlib.sha256(raw).hexdigest()
     assert doc.source == "a/b.txt"
@@ -74,7 +74,9 @@ def test_pdf_text_layer_and_metadata_title():
         (b"\x00\x01\x02binary\x00data" * 10, ".txt", "binary"),
         (make_blank_pdf(), ".pdf", "no text layer"),
         (b"%PDF-1.4 garbage that is not a pdf", ".pdf", "PDF"),
-        (b"anything", ".docx", "unsupported"),
+        (b"anything", ".docx", "not a .docx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old word", ".docx", "password-protected or old-format"),
+        (b"anything", ".xlsx", "unsupported"),
     ],
 )
 def test_bad_files_raise_a_reason(data, suffix, reason):

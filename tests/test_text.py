@@ -27,5 +27,14 @@ def test_content_terms_drop_stopwords_and_fold():
 
 
 def test_stem_matches_inflections():
-    assert stem("verified") == stem("verifies") == "verify"
+    assert stem("verified") == stem("verifies") == stem("verify")
     assert stem("islands") == stem("island")
+    assert stem("stored") == stem("store")  # the old suffix stripper gave "stor" / "store"
+    assert stem("concluded") == stem("conclude")
+
+
+def test_stem_agrees_with_the_lexical_index():
+    from kb.store.database import fts_terms
+
+    for word in ("verified", "running", "islands", "stored", "organizations"):
+        assert (stem(word),) == fts_terms(word)

@@ -11,12 +11,18 @@ import pytest
 
 from net import free_port
 
-from kb.conversation import contextualize, is_follow_up, named_entities
+from kb.query import contextualize, is_follow_up, named_entities
 from kb.errors import UsageError
 from kb.types import Answer, Citation, Passage
 from kb.watch import Debouncer, SourceWatcher, diff, fingerprint
-from ui.render import NOT_COVERED, answer_markdown, document_html, md_text, sources_html, Span
-from ui.uploads import TRASH, delete_source, safe_name, save_upload
+from datetime import datetime, timedelta, timezone
+
+from kb.store.database import DocumentRow
+from kb.types import BuildReport, SourceFailure
+from ui.render import (NOT_COVERED, Span, answer_html, document_html, documents_html, linkify, question_html,
+                       relative_time, sources_html)
+from ui.uploads import (ALLOWED_SUFFIXES, TRASH, delete_source, discard_upload, restore_source, safe_name,
+                        save_upload)
 
 HOSTILE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> ${window.__xss=3} {{x}}'
 RAW_TAG = re.compile(r"<\s*(script|img)\b", re.I)
@@ -42,18 +48,91 @@ def test_sources_panel_escapes_document_content_and_marks_the_cited_span():
     assert "score 0.500" in html and "score" not in sources_html(hostile_answer(), show_scores=False)
 
 
-def test_chat_markdown_escapes_answers_and_questions():
+def test_chat_html_escapes_answers_and_questions():
     answer = hostile_answer()
-    text = answer_markdown(answer.answer, False, answer.citations)
+    text = answer_html(answer.answer, False, answer.citations, answer_id=3)
     assert not RAW_TAG.search(text)
-    assert '<sup class="kb-cite">[1]</sup>' in text
-    question = md_text("**bold** [x](javascript:alert(1)) <img src=x onerror=alert(1)>")
-    assert not RAW_TAG.search(question) and "](" not in question and "**" not in question
+    assert '<a class="kb-cite" href="#kb-card-3-1"' in text
+    question = question_html("**bold** [x](javascript:alert(1)) <img src=x onerror=alert(1)>")
+    assert not RAW_TAG.search(question) and "**bold** [x](javascript:alert(1))" in question
+
+
+def _citation(n: int, source: str, title: str) -> Citation:
+    return Citation(n, source, title, 0, 5, "text.", 0.5)
+
+
+def test_citation_markers_link_to_their_cards_and_references_list_each_document_once():
+    cites = [_citation(1, "a.txt", "Alpha"), _citation(2, "b.txt", "Beta"), _citation(3, "a.txt", "Alpha")]
+    html = answer_html("One [1]. Two [2][3]. Not a citation [7].", False, cites, answer_id=2)
+    body, refs = html.split('<div class="kb-refs">')
+    assert re.findall(r'href="#kb-card-2-(\d)"', body) == ["1", "2", "3"]
+    assert "[7]" in body and "kb-card-2-7" not in html  # only real citations become links
+    lines = re.findall(r'<div class="kb-ref">(.*?)</div>', refs)
+    assert len(lines) == 2  # one line per document, each citation once
+    assert re.findall(r"\[(\d)\]", lines[0]) == ["1", "3"] and "Alpha" in lines[0]
+    assert re.findall(r"\[(\d)\]", lines[1]) == ["2"] and "Beta" in lines[1]
+
+
+@pytest.mark.parametrize("text, url", [
+    ("See https://example.org/a_b_(c)/d_e.", "https://example.org/a_b_(c)/d_e"),
+    ("(at https://ex.org/x_(y))", "https://ex.org/x_(y)"),
+    ("The secret is at https://ex.org/secret\\ now", "https://ex.org/secret\\"),
+    ("Go to https://ex.org/?q=1&r=2, then", "https://ex.org/?q=1&r=2"),
+])
+def test_urls_in_answers_become_links_to_exactly_that_url(text, url):
+    html = linkify(text)
+    href = re.search(r'href="([^"]*)"', html).group(1)
+    import html as html_lib
+
+    assert html_lib.unescape(href) == url
+    assert html_lib.unescape(re.sub(r"<[^>]+>", "", html)) == text
+
+
+def test_linkify_never_makes_a_script_link():
+    html = linkify('javascript:alert(1) <a href="x">https://ok.org/"onmouseover="alert(1)</a>')
+    assert "javascript:alert" not in re.findall(r'href="([^"]*)"', html)
+    assert not re.search(r"<a [^>]*onmouseover", html) and "<a href=\"x\">" not in html
+
+
+@pytest.mark.parametrize("delta, text", [
+    (timedelta(seconds=-30), "just now"), (timedelta(seconds=20), "just now"), (timedelta(minutes=5), "5 min ago"),
+    (timedelta(hours=3, minutes=59), "3 h ago"), (timedelta(hours=30), "yesterday"), (timedelta(days=6), "6 days ago"),
+    (timedelta(days=400), "2025-10-26"),
+])
+def test_relative_time_with_the_exact_time_for_hovering(delta, text):
+    now = datetime(2026, 11, 30, 22, 12, 11, tzinfo=timezone.utc)
+    moment = (now - delta).isoformat(timespec="seconds")
+    assert relative_time(moment, now) == (text, (now - delta).strftime("%Y-%m-%d %H:%M:%S UTC"))
+    assert relative_time("not a time", now) == ("not a time", "not a time")
+
+
+def test_documents_table_lists_failed_files_with_their_reason_and_escapes_names():
+    now = datetime(2026, 11, 30, 22, 17, 11, tzinfo=timezone.utc)
+    rows = [DocumentRow("a<b>.txt", "<script>t</script>", "2024-01-02", "0" * 64, 10, "2026-11-30T22:12:11+00:00", 3)]
+    html = documents_html(rows, [SourceFailure("bad<i>.pdf", "corrupt or unreadable PDF: startxref not found")], now)
+    assert not RAW_TAG.search(html) and "<i>" not in html
+    failed, indexed = re.findall(r"<tr[^>]*>(.*?)</tr>", html.split("<tbody>")[1])
+    assert "corrupt or unreadable PDF" in failed and "bad&lt;i&gt;.pdf" in failed and "failed" in failed
+    assert 'title="2026-11-30 22:12:11 UTC">5 min ago</time>' in indexed
+    assert 'data-source="a&lt;b&gt;.txt"' in indexed and "&lt;script&gt;t&lt;/script&gt;" in indexed
+    assert [h for h in re.findall(r"<th[^>]*>([^<]*)<", html) if h] == ["Title", "File", "Passages", "Date", "Indexed"]
+
+
+def test_build_message_never_puts_a_failed_file_under_the_success_mark():
+    from ui.app import build_message
+
+    clean = build_message(BuildReport(added=["a.txt"]), "upload")
+    assert "kb-msg-ok" in clean and "kb-msg-warn" not in clean
+    failed = build_message(BuildReport(errors=[SourceFailure("x.pdf", "corrupt PDF")]), "upload", ["x.pdf"])
+    assert "kb-msg-ok" not in failed and "Index updated" not in failed and "x.pdf was not added: corrupt PDF" in failed
+    mixed = build_message(BuildReport(added=["a.txt"], errors=[SourceFailure("x.pdf", "corrupt PDF")]), "upload")
+    ok_part, warn_part = mixed.split('<div class="kb-msg kb-msg-warn">')
+    assert "a.txt" in ok_part and "x.pdf" not in ok_part and "x.pdf: corrupt PDF" in warn_part
 
 
 def test_abstained_answer_says_the_documents_do_not_cover_it():
     empty = Answer("q", "No passage answers this.", True)
-    assert NOT_COVERED in answer_markdown(empty.answer, True)
+    assert NOT_COVERED in answer_html(empty.answer, True)
     assert NOT_COVERED in sources_html(empty)
 
 
@@ -118,6 +197,62 @@ def test_delete_moves_into_trash_and_refuses_paths_outside(tmp_path):
     moved = delete_source("a.txt", sources)
     assert not (sources / "a.txt").exists() and moved.parent == sources / TRASH and moved.read_text() == "a"
     assert fingerprint(sources) == {}  # the trash is never indexed
+
+
+def test_undo_restores_from_the_trash_without_overwriting(tmp_path):
+    sources = tmp_path / "sources"
+    (sources / "sub").mkdir(parents=True)
+    (sources / "sub" / "a.txt").write_text("original", encoding="utf-8")
+    moved = delete_source("sub/a.txt", sources)
+    assert restore_source(moved, "sub/a.txt", sources) == (sources / "sub" / "a.txt").resolve()
+    assert (sources / "sub" / "a.txt").read_text() == "original" and not moved.exists()
+    moved = delete_source("sub/a.txt", sources)
+    (sources / "sub" / "a.txt").write_text("newer", encoding="utf-8")  # same name added meanwhile: kept
+    restored = restore_source(moved, "sub/a.txt", sources)
+    assert restored.name == "a-1.txt" and restored.read_text() == "original"
+    assert (sources / "sub" / "a.txt").read_text() == "newer"
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError):
+        restore_source(outside, "b.txt", sources)  # only files in the trash
+    with pytest.raises(UsageError):
+        restore_source(moved, "a.txt", sources)  # already restored
+    assert outside.exists()
+
+
+def test_discard_upload_removes_only_a_file_in_the_sources_folder(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "x.pdf").write_bytes(b"%PDF-broken")
+    (tmp_path / "keep.pdf").write_bytes(b"keep")
+    discard_upload("x.pdf", sources)
+    assert not (sources / "x.pdf").exists()
+    with pytest.raises(UsageError):
+        discard_upload("../keep.pdf", sources)
+    assert (tmp_path / "keep.pdf").exists()
+
+
+def test_service_reports_failed_files_and_the_status_is_not_green(make_kb):
+    from ui.service import KBService
+
+    kb = make_kb({"good.txt": "Good notes\n\nThe heron nests by the mill pond.", "bad.pdf": b"%PDF-1.4 broken"})
+    service = KBService(kb)
+    service.rebuild()
+    assert [f.source for f in service.failures()] == ["bad.pdf"]
+    text, kind, _ = service.status()
+    assert kind == "warn" and "1 file not indexed" in text
+    trashed = service.delete("bad.pdf")
+    assert service.failures() == [] and service.status()[1] == "ok"  # removed: no longer listed
+    service.restore(trashed, "bad.pdf")
+    assert [f.source for f in service.failures()] == ["bad.pdf"]
+
+
+def test_upload_widget_accepts_what_the_indexer_reads():
+    from kb.sources import SUPPORTED_SUFFIXES
+
+    assert set(ALLOWED_SUFFIXES) == set(SUPPORTED_SUFFIXES)
+    for suffix in SUPPORTED_SUFFIXES:
+        assert safe_name(f"doc{suffix.upper()}") == f"doc{suffix}"
 
 
 # -- conversation -----------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The Gradio app: chat with cited answers, a sources panel, a document viewer and index management.
 
-Layout: a status bar (index size, rebuild progress, watch events), then two tabs. "Ask": the conversation on
-the left, the sources of the latest answer on the right (each citation's passage with the cited sentences
-highlighted, and a button that opens the whole document scrolled to it). "Documents": the indexed documents,
-upload, delete and "Rebuild index". A named endpoint ``/ask`` returns ``Answer.to_json()`` for scripts.
+Layout: a status bar (index size, rebuild progress), a notice for re-indexes the server started itself
+(``--watch``), then two tabs. "Ask": the conversation, and the sources of the latest answer (each citation's
+passage with the cited sentences highlighted; each ``[n]`` in an answer brings its card into view; "Open full
+document" shows the whole text in a closable overlay). "Documents": the indexed documents and the files that
+failed, upload, delete with confirmation and undo, and "Rebuild index". A named endpoint ``/ask`` returns
+``Answer.to_json()`` for scripts.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import sys
 import time
 import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -20,19 +23,25 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from kb.config import SEARCH_MODES  # noqa: E402
-from kb.conversation import contextualize  # noqa: E402
+from kb.query import contextualize, is_follow_up  # noqa: E402
 from kb.errors import KBError  # noqa: E402
-from kb.types import Answer  # noqa: E402
+from kb.types import Answer, BuildReport  # noqa: E402
 from ui.render import (  # noqa: E402
+    CARET,
     Span,
-    answer_markdown,
+    answer_html,
+    document_error_html,
     document_html,
+    documents_html,
     esc,
-    md_text,
-    note_markdown,
+    message_html,
+    note_html,
+    notice_html,
+    question_html,
     sources_html,
     status_html,
 )
+from ui.security import guard_middleware  # noqa: E402
 from ui.service import KBService  # noqa: E402
 from ui.style import CSS  # noqa: E402
 from ui.uploads import ALLOWED_SUFFIXES  # noqa: E402
@@ -43,30 +52,77 @@ DEFAULT_EXAMPLES = (
     "Who translated the letters?",
     "Where is his organization based?",
 )
-DOC_HEADERS = ["Title", "File", "Passages", "Date", "Indexed"]
 STREAM_STEPS = 14
 STREAM_DELAY = 0.025
+WATCH_PREFIX = "watch:"  # kb serve --watch rebuilds with reason "watch: <changes>"
+UPLOAD_CACHE_S = 600  # uploads are copied into the sources folder at once; their temp copies go after this
 
-
-# Scroll the focused citation into view whenever the viewer's HTML changes.
-DOC_VIEW_JS = """
-watch('value', () => {
-  const mark = element.querySelector('#kb-focus');
-  if (!mark) { return; }
-  let box = mark.parentElement;
-  while (box && box !== document.body && box.scrollHeight <= box.clientHeight + 1) { box = box.parentElement; }
-  if (box && box !== document.body) {
-    box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
-  }
-  element.scrollIntoView({block: 'nearest', behavior: 'smooth'});
-});
-"""
-# Clicks on "Open full document" in a citation card become a `select` event carrying the citation number.
+# The sources panel: "Open full document" buttons, and the [n] links of answers in the chat. A link whose card
+# is on show scrolls to it and highlights it at once; a link of an earlier answer asks the server for that
+# answer's cards (select {show, answer}), and `watch` scrolls to the focused card when they arrive.
 SOURCES_JS = """
+const focusCard = (card) => {
+  element.querySelectorAll('.kb-card-focus').forEach((c) => {
+    if (c !== card) { c.classList.remove('kb-card-focus'); }
+  });
+  card.classList.add('kb-card-focus');
+  card.scrollIntoView({block: 'center', behavior: 'smooth'});
+};
 element.addEventListener('click', (event) => {
   const button = event.target.closest('button.kb-open');
-  if (button) { trigger('select', {cite: button.dataset.cite}); }
+  if (button) { trigger('select', {open: Number(button.dataset.cite), answer: Number(button.dataset.answer)}); }
 });
+if (window.kbCiteClick) { document.removeEventListener('click', window.kbCiteClick, true); }
+window.kbCiteClick = (event) => {
+  const link = event.target.closest && event.target.closest('#kb-chat a.kb-cite');
+  if (!link) { return; }
+  const m = /^#kb-card-(\\d+)-(\\d+)$/.exec(link.getAttribute('href') || '');
+  if (!m) { return; }
+  event.preventDefault();
+  event.stopPropagation();
+  const card = element.querySelector('#kb-card-' + m[1] + '-' + m[2]);
+  if (card) { focusCard(card); } else { trigger('select', {show: Number(m[2]), answer: Number(m[1])}); }
+};
+document.addEventListener('click', window.kbCiteClick, true);
+watch('value', () => { const card = element.querySelector('.kb-card-focus'); if (card) { focusCard(card); } });
+"""
+# The document overlay: Close, Esc or a click beside it hide it at once and tell the server (select {close});
+# a new document scrolls its focused citation into view.
+DOC_VIEW_JS = """
+const close = () => {
+  const overlay = element.querySelector('.kb-doc-overlay');
+  if (overlay && overlay.style.display !== 'none') { overlay.style.display = 'none'; trigger('select', {close: true}); }
+};
+element.addEventListener('click', (event) => {
+  if (event.target.closest('.kb-doc-close') || event.target.classList.contains('kb-doc-overlay')) { close(); }
+});
+if (window.kbDocKey) { document.removeEventListener('keydown', window.kbDocKey); }
+window.kbDocKey = (event) => { if (event.key === 'Escape') { close(); } };
+document.addEventListener('keydown', window.kbDocKey);
+watch('value', () => {
+  const mark = element.querySelector('#kb-focus');
+  const box = element.querySelector('.kb-doc-text');
+  if (!mark || !box) { return; }
+  box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
+});
+"""
+# Row buttons of the documents table -> select {source}: the server asks for confirmation.
+DOCS_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button.kb-del');
+  if (button) { trigger('select', {source: button.dataset.source}); }
+});
+"""
+# The upload widget checks file types itself (against ALLOWED_SUFFIXES) and, on a rejected one, shows its toast
+# and stays red with "Error" until cleared. Clear it right away: the toast has said what was wrong.
+UPLOAD_RESET_JS = """
+new MutationObserver(() => {
+  const tracker = document.querySelector('#kb-upload [data-testid="status-tracker"]');
+  if (tracker && tracker.querySelector('.error')) {
+    const clear = tracker.querySelector('.clear-status button');
+    if (clear) { clear.click(); }
+  }
+}).observe(document.body, {subtree: true, childList: true});
 """
 
 
@@ -88,31 +144,54 @@ def friendly(exc: BaseException) -> str:
     return f"Something went wrong ({type(exc).__name__}). Nothing was changed; please try again."
 
 
+def event_data(evt: gr.EventData) -> dict:
+    """The payload a js_on_load `trigger(name, data)` sent."""
+    data = getattr(evt, "_data", None)
+    return data if isinstance(data, dict) else {}
+
+
+def build_message(report: BuildReport, reason: str, discarded: Sequence[str] = ()) -> str:
+    """The result of a rebuild: what changed under a green check, files that failed apart, never under it."""
+    parts = []
+    lines = [f"{name}: {', '.join(items)}" for name, items in
+             (("added", report.added), ("updated", report.updated), ("removed", report.removed)) if items]
+    if lines or not report.errors:
+        parts.append(message_html("ok", f"Index updated ({reason}): {report.summary()}", lines))
+    if report.errors:
+        failed = [f"{f.source} was not added: {f.error}" if f.source in discarded else f"{f.source}: {f.error}"
+                  for f in report.errors]
+        count = len(failed)
+        parts.append(message_html("warn", f"{count} file{'s' if count > 1 else ''} could not be indexed", failed))
+    return "".join(parts)
+
+
 def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) -> gr.Blocks:
     settings = service.kb.settings
+    starters = [q for q in examples if not is_follow_up(q)]
+    follow_ups = [q for q in examples if is_follow_up(q)]  # offered once there is something to follow up
 
     def status_now() -> str:
         text, kind, fraction = service.status()
         return status_html(text, kind, fraction)
 
-    def docs_now() -> tuple[Any, Any]:
-        rows = service.documents()
-        choices = [r[1] for r in rows]
-        return rows, gr.update(choices=choices, value=None)
+    def docs_now() -> str:
+        return documents_html(service.documents(), service.failures(), datetime.now(timezone.utc))
 
     # -- asking -----------------------------------------------------------------------------------
-    def respond(question: str, chat: list, turns: list, k: float, mode: str, show_scores: bool) -> Iterator[tuple]:
+    def respond(question: str, chat: list, turns: list, answers: list, k: float, mode: str,
+                show_scores: bool) -> Iterator[dict]:
         chat = list(chat or [])
         turns = list(turns or [])
+        answers = list(answers or [])
         q = " ".join((question or "").split())
         if not q:
-            chat.append({"role": "assistant", "content": note_markdown(
-                "Type a question first, for example “Who verified the letter?”", "✍️")})
-            yield chat, gr.skip(), turns, gr.skip(), "", gr.skip()
+            chat.append({"role": "assistant", "content": note_html(
+                "Type a question first, for example “Who verified the letter?”", "edit")})
+            yield {chatbot: chat, box: ""}
             return
-        chat.append({"role": "user", "content": md_text(q)})
-        chat.append({"role": "assistant", "content": note_markdown("Searching your documents…", "🔎")})
-        yield chat, gr.skip(), turns, gr.skip(), "", gr.skip()
+        chat.append({"role": "user", "content": question_html(q)})
+        chat.append({"role": "assistant", "content": note_html("Searching your documents…", "search")})
+        yield {chatbot: chat, box: ""}
         query = contextualize(q, turns)
         answer: Answer | None = None
         streamed = False
@@ -122,54 +201,74 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                     answer = update
                 elif update:
                     streamed = True
-                    chat[-1] = {"role": "assistant", "content": answer_markdown(update) + " ▍"}
-                    yield chat, gr.skip(), turns, gr.skip(), "", gr.skip()
+                    chat[-1] = {"role": "assistant", "content": answer_html(update) + CARET}
+                    yield {chatbot: chat}
             if answer is None:
                 raise RuntimeError("no answer was produced")
         except Exception as exc:  # shown in the chat, never as a traceback
-            chat[-1] = {"role": "assistant", "content": note_markdown(friendly(exc), "⚠️")}
-            yield chat, gr.skip(), turns, gr.skip(), "", gr.skip()
+            chat[-1] = {"role": "assistant", "content": note_html(friendly(exc), "warn")}
+            yield {chatbot: chat}
             return
         words = answer.answer.split(" ")
         step = max(1, len(words) // STREAM_STEPS)
         for end in range(step, 0 if streamed else len(words), step):  # the answer appears as it is composed
-            chat[-1] = {"role": "assistant", "content": answer_markdown(" ".join(words[:end]), answer.abstained) + " ▍"}
-            yield chat, gr.skip(), turns, gr.skip(), "", gr.skip()
+            chat[-1] = {"role": "assistant", "content": answer_html(" ".join(words[:end]), answer.abstained) + CARET}
+            yield {chatbot: chat}
             time.sleep(STREAM_DELAY)
-        content = answer_markdown(answer.answer, answer.abstained, answer.citations)
+        answer_id = len(answers)
+        content = answer_html(answer.answer, answer.abstained, answer.citations, answer_id)
         if query != q:
-            content += f'\n\n<div class="kb-query">searched for: {esc(query)}</div>'
+            content += f'<div class="kb-query">searched for: {esc(query)}</div>'
         chat[-1] = {"role": "assistant", "content": content}
         turns.append([q, "" if answer.abstained else answer.answer])
-        yield chat, sources_html(answer, show_scores), turns, answer, "", ""
+        answers.append(answer)
+        yield {chatbot: chat, sources: sources_html(answer, show_scores, answer_id), turns_state: turns,
+               answers_state: answers, shown: answer_id, doc_view: "",
+               **{b: gr.update(visible=not answer.abstained) for b in follow_buttons}}
 
-    def rerender_sources(answer: Answer | None, show_scores: bool) -> str:
-        return sources_html(answer, show_scores)
+    def rerender_sources(answers: list, index: int | None, show_scores: bool) -> str:
+        answer = answers[index] if answers and index is not None and 0 <= index < len(answers) else None
+        return sources_html(answer, show_scores, index or 0)
 
-    def open_document(answer: Answer | None, evt: gr.EventData) -> str:
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+    def on_sources_select(answers: list, show_scores: bool, evt: gr.EventData) -> dict:
+        data = event_data(evt)
         try:
-            n = int(data.get("cite"))
-        except (TypeError, ValueError):
-            return gr.skip()
-        if answer is None:
-            return ""
+            index = int(data.get("answer"))
+            answer = answers[index]
+        except (TypeError, ValueError, IndexError):
+            return {}
+        if "show" in data:  # a citation of an earlier answer: show its cards, focused
+            try:
+                n = int(data["show"])
+            except (TypeError, ValueError):
+                return {}
+            return {sources: sources_html(answer, show_scores, index, focus=n), shown: index}
+        if "open" in data:
+            try:
+                return {doc_view: open_document(answer, int(data["open"]))}
+            except (TypeError, ValueError):
+                return {}
+        return {}
+
+    def open_document(answer: Answer, n: int) -> str:
         cited = next((c for c in answer.citations if c.n == n), None)
         if cited is None:
             return ""
         try:
             text = service.kb.document_text(cited.source)
         except KBError as exc:
-            text, error = None, friendly(exc)
-        else:
-            error = "This document is no longer in the index."
+            return document_error_html(friendly(exc))
         if text is None:
-            return f'<div class="kb-empty">{esc(error)}</div>'
+            return document_error_html(f"{cited.source} is no longer in the index.")
         spans = [Span(c.start, c.end, c.n) for c in answer.citations if c.source == cited.source]
         return document_html(cited.title, cited.source, text, spans, focus=n)
 
-    def new_conversation() -> tuple:
-        return [], [], None, sources_html(None), ""
+    def on_doc_select(evt: gr.EventData) -> Any:
+        return "" if event_data(evt).get("close") else gr.skip()
+
+    def new_conversation() -> dict:
+        return {chatbot: [], turns_state: [], answers_state: [], shown: None, sources: sources_html(None),
+                doc_view: "", **{b: gr.update(visible=False) for b in follow_buttons}}
 
     def api_ask(question: str) -> dict:
         """Answer one question from the documents: the JSON of `kb ask --json`."""
@@ -179,153 +278,226 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             raise gr.Error(str(exc)) from None
 
     # -- index management -------------------------------------------------------------------------
-    def run_rebuild(full: bool, progress: gr.Progress, reason: str) -> str:
+    def rebuild(full: bool, progress: gr.Progress, reason: str) -> BuildReport:
         progress(0.0, desc="starting")
-        try:
-            report = service.rebuild(full=full, reason=reason,
-                                     on_progress=lambda f, m: progress(min(max(f, 0.0), 1.0), desc=m))
-        except Exception as exc:
-            return f"⚠️ {md_text(friendly(exc))}"
-        lines = [f"✅ **Index updated** ({md_text(reason)}): {md_text(report.summary())}"]
-        for name, items in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
-            if items:
-                lines.append(f"- {name}: {md_text(', '.join(items))}")
-        for failure in report.errors:
-            lines.append(f"- ⚠️ skipped {md_text(failure.source)}: {md_text(failure.error)}")
-        return "\n".join(lines)
+        return service.rebuild(full=full, reason=reason,
+                               on_progress=lambda f, m: progress(min(max(f, 0.0), 1.0), desc=m))
 
     def on_rebuild(full: bool, progress: gr.Progress = gr.Progress()) -> tuple:
-        message = run_rebuild(bool(full), progress, "full rebuild" if full else "rebuild")
-        return (message, *docs_now(), status_now())
+        reason = "full rebuild" if full else "rebuild"
+        try:
+            message = build_message(rebuild(bool(full), progress, reason), reason)
+        except Exception as exc:
+            message = message_html("error", friendly(exc))
+        return message, docs_now(), status_now()
 
     def on_upload(files: list | None, progress: gr.Progress = gr.Progress()) -> tuple:
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         saved, errors = service.save_uploads([(p, Path(p).name) for p in paths])
-        lines = [f"⚠️ {md_text(e)}" for e in errors]
+        parts = [message_html("error", e) for e in errors]
         if saved:
-            lines.insert(0, f"📄 Saved {md_text(', '.join(saved))} to the sources folder.")
-            lines.append(run_rebuild(False, progress, f"uploaded {', '.join(saved)}"))
-        return ("\n\n".join(lines) or "Nothing uploaded.", *docs_now(), status_now(), None)
+            reason = f"uploaded {', '.join(saved)}"
+            try:
+                report = rebuild(False, progress, reason)
+            except Exception as exc:
+                for name in saved:  # not indexed: not kept either
+                    service.discard(name)
+                parts.append(message_html("error", f"{friendly(exc)} ({', '.join(saved)} not added)"))
+            else:
+                # An upload the indexer could not read is removed again: the user still has the file, and the
+                # sources folder should only hold what is searchable.
+                discarded = [f.source for f in report.errors if f.source in saved]
+                for name in discarded:
+                    service.discard(name)
+                parts.insert(0, build_message(report, reason, discarded))
+        return ("".join(parts) or message_html("info", "Nothing uploaded."), docs_now(), status_now(), None)
 
-    def on_delete(source: str | None, progress: gr.Progress = gr.Progress()) -> tuple:
+    def on_ask_delete(evt: gr.EventData) -> tuple:
+        source = event_data(evt).get("source")
+        if not isinstance(source, str) or not source:
+            return gr.skip(), gr.skip(), gr.skip()
+        prompt = message_html("warn", f"Delete {source}?",
+                              ["It leaves the index and moves to the trash folder (.kb-trash); you can undo this."])
+        return source, prompt, gr.update(visible=True)
+
+    def on_cancel() -> tuple:
+        return None, "", gr.update(visible=False)
+
+    def on_confirm(source: str | None, progress: gr.Progress = gr.Progress()) -> dict:
+        result: dict[Any, Any] = {pending_delete: None, confirm_text: "", confirm_row: gr.update(visible=False)}
         if not source:
-            return ("Choose a document to delete first.", gr.skip(), gr.skip(), status_now())
+            return {**result, build_out: message_html("info", "Choose a document to delete first.")}
         try:
-            moved = service.delete(source)
+            trashed = service.delete(source)
         except Exception as exc:
-            return (f"⚠️ {md_text(friendly(exc))}", gr.skip(), gr.skip(), status_now())
-        note = (f"🗑️ Deleted {md_text(source)} (moved to {md_text(str(moved.relative_to(service.sources.resolve())))}, "
-                "move it back to restore).")
-        return (note + "\n\n" + run_rebuild(False, progress, f"deleted {source}"), *docs_now(), status_now())
+            return {**result, build_out: message_html("error", friendly(exc)), docs_table: docs_now()}
+        try:
+            built = build_message(rebuild(False, progress, f"deleted {source}"), f"deleted {source}")
+        except Exception as exc:
+            built = message_html("error", friendly(exc))
+        note = message_html("info", f"Deleted {source}.", ["Moved to the trash folder; press Undo to bring it back."])
+        return {**result, build_out: note + built, undo_state: [source, str(trashed)],
+                undo_row: gr.update(visible=True), docs_table: docs_now(), status: status_now()}
 
-    def tick(seen: int) -> tuple:
+    def on_undo(undo: list | None, progress: gr.Progress = gr.Progress()) -> dict:
+        result: dict[Any, Any] = {undo_state: None, undo_row: gr.update(visible=False)}
+        if not undo:
+            return result
+        source, trashed = undo
+        try:
+            restored = service.restore(Path(trashed), source)
+        except Exception as exc:
+            return {**result, build_out: message_html("error", friendly(exc))}
+        name = restored.relative_to(service.sources.resolve()).as_posix()
+        try:
+            built = build_message(rebuild(False, progress, f"restored {name}"), f"restored {name}")
+        except Exception as exc:
+            built = message_html("error", friendly(exc))
+        return {**result, build_out: message_html("info", f"Restored {name}.") + built, docs_table: docs_now(),
+                status: status_now()}
+
+    def tick(seen: int, last_docs: str) -> tuple:
         builds = service.state.builds
-        if builds == seen:
-            return status_now(), gr.skip(), gr.skip(), seen
-        if service.state.reason.startswith("watch"):
-            gr.Info(f"Index updated: {service.state.reason}")
-        return (status_now(), *docs_now(), builds)
+        docs = docs_now()  # also refreshes "indexed 5 min ago"
+        notice: Any = gr.skip()
+        if builds != seen and service.state.reason.startswith(WATCH_PREFIX):
+            st = service.state
+            when = time.strftime("%H:%M:%S", time.localtime(st.last_finished or time.time()))
+            notice = notice_html(st.reason[len(WATCH_PREFIX):].strip(), st.last_error or st.last_summary,
+                                 service.failures(), when)
+        return (status_now(), docs if docs != last_docs else gr.skip(), notice, builds, docs)
 
     # -- layout -----------------------------------------------------------------------------------
     with gr.Blocks(title="kb · ask your documents", analytics_enabled=False) as demo:
-        turns = gr.State([])
-        last_answer = gr.State(None)
+        turns_state = gr.State([])
+        answers_state = gr.State([])  # every answer of this conversation, for its [n] links and cards
+        shown = gr.State(None)  # which answer the sources panel shows
         seen_builds = gr.State(0)
+        seen_docs = gr.State("")
+        pending_delete = gr.State(None)
+        undo_state = gr.State(None)  # [source, path in the trash] of the last delete
         with gr.Row(elem_id="kb-header", equal_height=True):
             gr.HTML('<div class="kb-brand"><span class="kb-logo">kb</span><div><div class="kb-name">'
                     'Ask your documents</div><div class="kb-tagline">Answers quoted from your files, every '
-                    'sentence cited. Runs offline.</div></div></div>', scale=3)
-            status = gr.HTML(status_now(), elem_id="kb-status", scale=2)
+                    'sentence cited. Runs offline.</div></div></div>', scale=3, min_width=260)
+            status = gr.HTML(status_now(), elem_id="kb-status", scale=2, min_width=260, js_on_load=UPLOAD_RESET_JS)
+        notice = gr.HTML("", elem_id="kb-notice", js_on_load="element.addEventListener('click', (e) => { "
+                         "if (e.target.closest('.kb-msg')) { trigger('click'); } });")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=380):
-                        chat = gr.Chatbot(
+                    with gr.Column(scale=3, min_width=300):
+                        chatbot = gr.Chatbot(
                             elem_id="kb-chat", show_label=False, height=480, latex_delimiters=[],
-                            group_consecutive_messages=False, feedback_options=None, buttons=["copy"],
+                            group_consecutive_messages=False, feedback_options=None, buttons=[],
+                            render_markdown=False,  # ui/render.py writes the HTML: Markdown mangled URLs
                             placeholder="<div class='kb-placeholder'><b>Ask anything about your documents.</b>"
                                         "<br>Answers quote the documents and cite them [1]; follow-up "
                                         "questions understand “he”, “its”, “they”.</div>",
                         )
                         with gr.Row(elem_id="kb-ask-row", equal_height=True):
                             box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=6,
-                                             elem_id="kb-question", autofocus=True, max_lines=4)
-                            send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="kb-ask")
+                                             elem_id="kb-question", autofocus=True, max_lines=4, min_width=160)
+                            send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="kb-ask")
                         with gr.Row(elem_id="kb-examples"):
                             example_buttons = [
                                 gr.Button(q, size="sm", variant="secondary", elem_classes=["kb-example"])
-                                for q in examples
+                                for q in starters
                             ]
-                        with gr.Row():
-                            with gr.Accordion("Settings", open=False, elem_id="kb-settings"):
-                                with gr.Row():
-                                    k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to read")
-                                    mode = gr.Radio(list(SEARCH_MODES), value=settings.mode, label="Retrieval")
-                                    show_scores = gr.Checkbox(True, label="Show scores")
+                            follow_buttons = [
+                                gr.Button(q, size="sm", variant="secondary", visible=False,
+                                          elem_classes=["kb-example", "kb-example-follow"])
+                                for q in follow_ups
+                            ]
+                        with gr.Accordion("Settings", open=False, elem_id="kb-settings"):
+                            with gr.Row():
+                                k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to read")
+                                mode = gr.Radio(list(SEARCH_MODES), value=settings.mode, label="Retrieval")
+                                show_scores = gr.Checkbox(True, label="Show scores")
                         clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="kb-clear")
-                    with gr.Column(scale=2, min_width=320):
+                    with gr.Column(scale=2, min_width=300):
                         gr.HTML('<div class="kb-panel-title">Sources</div>')
                         sources = gr.HTML(sources_html(None), elem_id="kb-sources", js_on_load=SOURCES_JS,
                                           max_height=560)
-                        doc_view = gr.HTML("", elem_id="kb-docview", js_on_load=DOC_VIEW_JS, max_height=420)
+                doc_view = gr.HTML("", elem_id="kb-docview", js_on_load=DOC_VIEW_JS)
             with gr.Tab("Documents", id="documents"):
-                docs_table = gr.Dataframe(
-                    value=service.documents(), headers=DOC_HEADERS, interactive=False, wrap=True,
-                    elem_id="kb-docs", max_height=360, datatype=["str", "str", "number", "str", "str"],
-                )
+                docs_table = gr.HTML(docs_now(), elem_id="kb-docs", js_on_load=DOCS_JS)
+                with gr.Row(elem_id="kb-confirm", visible=False) as confirm_row:
+                    confirm_text = gr.HTML("", elem_id="kb-confirm-text")
+                    with gr.Column(scale=0, min_width=220):
+                        with gr.Row():
+                            confirm_btn = gr.Button("Delete", variant="stop", elem_id="kb-confirm-delete",
+                                                    min_width=90)
+                            cancel_btn = gr.Button("Cancel", variant="secondary", elem_id="kb-cancel-delete",
+                                                   min_width=90)
+                with gr.Row(elem_id="kb-undo-row", visible=False) as undo_row:
+                    undo_btn = gr.Button("Undo delete", variant="secondary", elem_id="kb-undo", size="sm")
+                build_out = gr.HTML("", elem_id="kb-build-summary")
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
+                    with gr.Column(scale=3, min_width=280):
                         upload = gr.File(
                             label=f"Add documents ({', '.join(ALLOWED_SUFFIXES)}; up to {settings.max_file_mb:g} MB)",
                             file_count="multiple", file_types=list(ALLOWED_SUFFIXES), type="filepath",
-                            elem_id="kb-upload", height=150,
+                            elem_id="kb-upload", height=170,
                         )
-                    with gr.Column(scale=2):
-                        to_delete = gr.Dropdown(choices=service.sources_list(), value=None, label="Document",
-                                                elem_id="kb-delete-choice", interactive=True)
-                        delete_btn = gr.Button("Delete document", variant="stop", elem_id="kb-delete")
-                        with gr.Row():
-                            full = gr.Checkbox(False, label="Full rebuild", elem_id="kb-full", scale=1)
-                            rebuild_btn = gr.Button("Rebuild index", variant="primary", elem_id="kb-rebuild",
-                                                    scale=2)
-                build_out = gr.Markdown("", elem_id="kb-build-summary")
+                    with gr.Column(scale=2, min_width=240):
+                        full = gr.Checkbox(False, label="Full rebuild (re-read and re-embed every file)",
+                                           elem_id="kb-full")
+                        rebuild_btn = gr.Button("Rebuild index", variant="primary", elem_id="kb-rebuild")
         timer = gr.Timer(2.0)
 
         # -- events -------------------------------------------------------------------------------
-        ask_inputs = [box, chat, turns, k, mode, show_scores]
-        ask_outputs = [chat, sources, turns, last_answer, box, doc_view]
+        ask_inputs = [box, chatbot, turns_state, answers_state, k, mode, show_scores]
+        ask_outputs = [chatbot, sources, turns_state, answers_state, shown, box, doc_view, *follow_buttons]
         common: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 4, "concurrency_id": "ask"}
         send.click(respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
         box.submit(respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
-        for button in example_buttons:
+        for button in [*example_buttons, *follow_buttons]:
             button.click(lambda q: q, button, box, api_visibility="private", queue=False).then(
                 respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
-        show_scores.change(rerender_sources, [last_answer, show_scores], sources, api_visibility="private")
-        sources.select(open_document, [last_answer], doc_view, api_visibility="private")
-        clear.click(new_conversation, None, [chat, turns, last_answer, sources, doc_view], api_visibility="private")
+        show_scores.change(rerender_sources, [answers_state, shown, show_scores], sources, api_visibility="private")
+        sources.select(on_sources_select, [answers_state, show_scores], [sources, shown, doc_view],
+                       api_visibility="private", show_progress="hidden")
+        doc_view.select(on_doc_select, None, doc_view, api_visibility="private", show_progress="hidden")
+        clear.click(new_conversation, None, [chatbot, turns_state, answers_state, shown, sources, doc_view,
+                                             *follow_buttons], api_visibility="private")
+        notice.click(lambda: "", None, notice, api_visibility="private", show_progress="hidden")
         gr.api(api_ask, api_name="ask", concurrency_limit=4, concurrency_id="api")
 
         build_kw: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "build"}
-        rebuild_btn.click(on_rebuild, [full], [build_out, docs_table, to_delete, status], **build_kw)
-        upload.upload(on_upload, [upload], [build_out, docs_table, to_delete, status, upload], **build_kw)
-        delete_btn.click(on_delete, [to_delete], [build_out, docs_table, to_delete, status], **build_kw)
-        timer.tick(tick, [seen_builds], [status, docs_table, to_delete, seen_builds], show_progress="hidden",
-                   api_visibility="private", queue=False)
-        demo.load(lambda: (status_now(), *docs_now()), None, [status, docs_table, to_delete],
-                  api_visibility="private")
+        rebuild_btn.click(on_rebuild, [full], [build_out, docs_table, status], **build_kw)
+        upload.upload(on_upload, [upload], [build_out, docs_table, status, upload], **build_kw)
+        docs_table.select(on_ask_delete, None, [pending_delete, confirm_text, confirm_row],
+                          api_visibility="private", show_progress="hidden")
+        cancel_btn.click(on_cancel, None, [pending_delete, confirm_text, confirm_row], api_visibility="private")
+        confirm_btn.click(on_confirm, [pending_delete],
+                          [pending_delete, confirm_text, confirm_row, build_out, undo_state, undo_row, docs_table,
+                           status], **build_kw)
+        undo_btn.click(on_undo, [undo_state], [build_out, undo_state, undo_row, docs_table, status], **build_kw)
+        timer.tick(tick, [seen_builds, seen_docs], [status, docs_table, notice, seen_builds, seen_docs],
+                   show_progress="hidden", api_visibility="private", queue=False)
+        demo.load(lambda: (status_now(), docs_now(), service.state.builds), None,
+                  [status, docs_table, seen_builds], api_visibility="private")
     return demo
 
 
 def launch(service: KBService, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
-           auth: tuple[str, str] | None = None, examples: Sequence[str] = DEFAULT_EXAMPLES,
+           auth: tuple[str, str] | list[tuple[str, str]] | None = None, examples: Sequence[str] = DEFAULT_EXAMPLES,
            prevent_thread_lock: bool = False, quiet: bool = False) -> gr.Blocks:
-    """Start the server; binds to localhost unless ``host`` says otherwise, never shares unless asked."""
+    """Start the server; binds to localhost unless ``host`` says otherwise, never shares unless asked.
+
+    Every request passes ui.security's guard first (Host names, cross-site writes, body sizes, upload types,
+    login attempts); uploaded temp files older than UPLOAD_CACHE_S are deleted, and all of them at shutdown.
+    """
     demo = build_app(service, examples)
     demo.queue(default_concurrency_limit=4)
+    demo.delete_cache = (UPLOAD_CACHE_S, UPLOAD_CACHE_S)  # read by launch(); the layout need not know
     demo.launch(
         server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=prevent_thread_lock,
         max_file_size=service.max_bytes, theme=theme(), css=CSS, show_error=True, ssr_mode=False, quiet=quiet,
-        auth_message="This knowledge base is protected: sign in with the user and password given to `kb serve --auth`.",
+        auth_message="This knowledge base is protected: sign in with a user and password from `kb serve --auth-file`.",
+        app_kwargs={"middleware": [guard_middleware(service.kb.settings, host, share)]},
+        num_workers=0,  # static-file workers would serve uploads on other ports, outside the guard
     )
     return demo
 

@@ -1,9 +1,14 @@
-"""HTML and Markdown for answers, citations and documents, with every piece of document text escaped.
+"""HTML for answers, citations, documents, the documents table and notices, with every piece of text escaped.
 
-Document text and questions are untrusted: a source file may contain ``<script>`` or ``<img onerror=...>``.
-Everything that comes from a document or a user goes through :func:`esc` (for gr.HTML) or :func:`md_text`
-(for the chat's Markdown) before it meets any markup we add. gr.HTML also treats its value as a template
-(``${...}``, ``{{...}}``), so those characters are escaped as entities too.
+Document text, file names and questions are untrusted: a source file may contain ``<script>`` or be named
+``<img src=x onerror=...>.md``. Everything that comes from a document, a file name or a user goes through
+:func:`esc` before it meets any markup we add. gr.HTML also treats its value as a template (``${...}``,
+``{{...}}``), so those characters are escaped as entities too.
+
+The chat shows this HTML as it is (the Chatbot runs with ``render_markdown=False``): answers are quotes, and
+Markdown would read their ``_``, ``(`` and ``\\`` as syntax, so URLs came out mangled (``secret%5C``). Instead,
+URLs in an answer become links here, and the rest is plain escaped text. The chat's sanitizer drops ``data-*``
+attributes, so a citation link carries its answer and number in its ``href`` (``#kb-card-<answer>-<n>``).
 """
 
 from __future__ import annotations
@@ -11,15 +16,20 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from kb.types import Answer, Citation, Passage
+from kb.store.database import DocumentRow
+from kb.types import Answer, Citation, Passage, SourceFailure
 
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;", "\\": "&#92;"})
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~$])")
-_MARKER = re.compile(r"(\[\d+\])")
+_MARKER = re.compile(r"\[(\d+)\]")
+# A URL runs to the next space or quote; trailing sentence punctuation and an unbalanced ")" are not part of it.
+_URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.I)
+_URL_TAIL = ".,;:!?'\""
 
 NOT_COVERED = "The documents don’t cover this."
+CARET = '<span class="kb-caret" aria-hidden="true"></span>'
 
 
 def esc(text: object) -> str:
@@ -27,35 +37,79 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True).translate(_TEMPLATE_CHARS)
 
 
-def md_text(text: str) -> str:
-    """Text -> Markdown that renders literally (no tags, links, emphasis, math)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+def icon(name: str) -> str:
+    """An icon drawn by CSS (ui/style.py masks an inline SVG): no emoji font needed, nothing for a sanitizer to strip.
+    """
+    return f'<span class="kb-icon kb-icon-{esc(name)}" aria-hidden="true"></span>'
 
 
-def answer_markdown(text: str, abstained: bool = False, citations: Sequence[Citation] = ()) -> str:
-    """The chat bubble: escaped answer text with styled ``[n]`` markers and a short source list."""
-    parts = []
-    for piece in _MARKER.split(text):
-        if _MARKER.fullmatch(piece):
-            parts.append(f'<sup class="kb-cite">{piece}</sup>')
-        elif piece:
-            parts.append(md_text(piece))
-    body = "".join(parts)
+def _trim_url(url: str) -> str:
+    while url and (url[-1] in _URL_TAIL or (url[-1] == ")" and url.count(")") > url.count("("))):
+        url = url[:-1]
+    return url
+
+
+def linkify(text: str) -> str:
+    """Escaped text with each http(s) URL as a link whose address and label are the URL exactly as written."""
+    out: list[str] = []
+    pos = 0
+    for match in _URL.finditer(text):
+        url = _trim_url(match.group(0))
+        if "://" not in url or url.endswith("://"):
+            continue
+        out.append(esc(text[pos:match.start()]).replace("\n", "<br>"))
+        out.append(f'<a class="kb-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>')
+        pos = match.start() + len(url)
+    out.append(esc(text[pos:]).replace("\n", "<br>"))
+    return "".join(out)
+
+
+def cite_link(answer_id: int, n: int) -> str:
+    """A citation marker that brings source card ``n`` of answer ``answer_id`` into view (ui/app.py's SOURCES_JS)."""
+    return (f'<a class="kb-cite" href="#kb-card-{answer_id}-{n}" title="Show source {n}" '
+            f'aria-label="Show source {n}">[{n}]</a>')
+
+
+def _references(citations: Sequence[Citation], answer_id: int) -> str:
+    """One line per cited document, with its citation numbers: the Sources panel holds the passages."""
+    by_source: dict[str, list[Citation]] = {}
+    for c in citations:
+        by_source.setdefault(c.source, []).append(c)
+    lines = []
+    for source, cites in by_source.items():
+        numbers = "".join(cite_link(answer_id, n) for n in sorted({c.n for c in cites}))
+        title = cites[0].title or source
+        file = f' <span class="kb-file">{esc(source)}</span>' if title != source else ""
+        lines.append(f'<div class="kb-ref">{numbers} <span class="kb-ref-title">{esc(title)}</span>{file}</div>')
+    return f'<div class="kb-refs">{"".join(lines)}</div>'
+
+
+def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation] = (), answer_id: int = 0) -> str:
+    """The chat bubble: escaped answer text, ``[n]`` markers as links to their source cards, one line per document."""
+    known = {c.n for c in citations}
+    parts: list[str] = []
+    pos = 0
+    for match in _MARKER.finditer(text):
+        parts.append(linkify(text[pos:match.start()]))
+        n = int(match.group(1))
+        parts.append(cite_link(answer_id, n) if n in known else esc(match.group(0)))
+        pos = match.end()
+    parts.append(linkify(text[pos:]))
+    body = f'<span class="kb-answer">{"".join(parts)}</span>'
     if abstained:
-        body = f"**{md_text(NOT_COVERED)}** " + body
+        body = f"<strong>{esc(NOT_COVERED)}</strong> " + body
     if citations:
-        items = "<br>".join(
-            f'<span class="kb-cite">[{c.n}]</span> {esc(c.title or c.source)} '
-            f'<span class="kb-file">· {esc(c.source)}</span>'
-            for c in citations
-        )
-        body += f'\n\n<div class="kb-sources-inline">{items}</div>'
+        body += _references(citations, answer_id)
     return body
 
 
-def note_markdown(text: str, icon: str = "ℹ️") -> str:
+def question_html(text: str) -> str:
+    return f'<span class="kb-question">{esc(text)}</span>'
+
+
+def note_html(text: str, icon_name: str = "info") -> str:
     """A friendly system note in the chat (errors, index still building)."""
-    return f'<span class="kb-note">{icon} {md_text(text)}</span>'
+    return f'<span class="kb-note">{icon(icon_name)} {esc(text)}</span>'
 
 
 @dataclass(frozen=True)
@@ -113,8 +167,13 @@ def _meta(source: str, date: str | None, score: float | None, show_scores: bool)
     return " · ".join(bits)
 
 
-def sources_html(answer: Answer | None, show_scores: bool = True) -> str:
-    """The sources panel: one card per citation with the cited sentence highlighted in its passage."""
+def sources_html(answer: Answer | None, show_scores: bool = True, answer_id: int = 0,
+                 focus: int | None = None) -> str:
+    """The sources panel: one card per citation with the cited sentence highlighted in its passage.
+
+    Card ids ``kb-card-<answer>-<n>`` match the citation links of that answer; ``focus`` marks one card to be
+    scrolled into view and highlighted when the panel appears.
+    """
     if answer is None:
         return ('<div class="kb-empty">Sources appear here: each citation with its document, date and the '
                 'passage it comes from.</div>')
@@ -137,25 +196,127 @@ def sources_html(answer: Answer | None, show_scores: bool = True) -> str:
         else:
             body = _highlight(c.text, c.start, [Span(c.start, c.end, c.n)])
             score = c.score
+        focused = " kb-card-focus" if focus == c.n else ""
         cards.append(
-            f'<div class="kb-card" data-n="{c.n}">'
+            f'<div class="kb-card{focused}" id="kb-card-{answer_id}-{c.n}" data-n="{c.n}">'
             f'<div class="kb-card-head"><span class="kb-badge">{c.n}</span>'
             f'<span class="kb-title">{esc(c.title or c.source)}</span></div>'
             f'<div class="kb-meta">{_meta(c.source, c.date, score, show_scores)}</div>'
             f'<div class="kb-passage">{body}</div>'
-            f'<button class="kb-open" data-cite="{c.n}" type="button">Open full document ↗</button>'
+            f'<button class="kb-open" data-answer="{answer_id}" data-cite="{c.n}" type="button">'
+            f'{icon("open")} Open full document</button>'
             f"</div>"
         )
-    return f'<div class="kb-cards">{"".join(cards)}</div>'
+    return f'<div class="kb-cards" data-answer="{answer_id}">{"".join(cards)}</div>'
 
 
 def document_html(title: str, source: str, text: str, spans: Sequence[Span], focus: int | None) -> str:
-    """The whole document with the cited spans marked; the focused one has id kb-focus to scroll to."""
+    """The whole document in a closable overlay, cited spans marked; the focused one has id kb-focus."""
     return (
-        f'<div class="kb-doc"><div class="kb-doc-head"><span class="kb-title">{esc(title or source)}</span>'
-        f'<span class="kb-file">{esc(source)}</span></div>'
-        f'<div class="kb-doc-text">{_highlight(text, 0, spans, focus)}</div></div>'
+        f'<div class="kb-doc-overlay"><div class="kb-doc" role="dialog" aria-modal="true" '
+        f'aria-label="{esc(title or source)}"><div class="kb-doc-head"><div class="kb-doc-names">'
+        f'<span class="kb-title">{esc(title or source)}</span><span class="kb-file">{esc(source)}</span></div>'
+        f'<button class="kb-doc-close" type="button" title="Close (Esc)">{icon("close")} Close</button></div>'
+        f'<div class="kb-doc-text">{_highlight(text, 0, spans, focus)}</div></div></div>'
     )
+
+
+def document_error_html(message: str) -> str:
+    return (f'<div class="kb-doc-overlay"><div class="kb-doc" role="dialog" aria-modal="true"><div class="kb-doc-head">'
+            f'<div class="kb-doc-names">{icon("warn")} {esc(message)}</div>'
+            f'<button class="kb-doc-close" type="button">{icon("close")} Close</button></div></div></div>')
+
+
+# -- documents tab ----------------------------------------------------------------------------------
+def _parse_time(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def relative_time(value: str, now: datetime) -> tuple[str, str]:
+    """An ISO timestamp -> ("5 min ago", "2026-11-30 22:12:11 UTC"); unparseable text is returned as it is."""
+    moment = _parse_time(value)
+    if moment is None:
+        return value, value
+    exact = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:  # a clock a little ahead reads as now, not as "in 3 s"
+        return "just now", exact
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago", exact
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h ago", exact
+    days = hours // 24
+    if days == 1:
+        return "yesterday", exact
+    if days < 30:
+        return f"{days} days ago", exact
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d"), exact
+
+
+def _delete_button(source: str, label: str) -> str:
+    return (f'<button class="kb-del" type="button" data-source="{esc(source)}" title="{esc(label)} {esc(source)}" '
+            f'aria-label="{esc(label)} {esc(source)}">{icon("trash")}<span class="kb-del-label">{esc(label)}</span>'
+            '</button>')
+
+
+def documents_html(rows: Sequence[DocumentRow], failures: Sequence[SourceFailure], now: datetime) -> str:
+    """The documents table: failed files first (with their reason), then the indexed documents.
+
+    A plain table rather than gr.Dataframe: the Dataframe sizes columns to their content (438 px wider than the
+    page at 1360 px) and cannot turn rows into cards on a phone; this one has fixed column shares and, under
+    640 px, one card per document (ui/style.py).
+    """
+    if not rows and not failures:
+        return '<div class="kb-empty">No documents indexed yet: add some below, or press “Rebuild index”.</div>'
+    head = ('<thead><tr><th class="kb-c-title">Title</th><th class="kb-c-file">File</th>'
+            '<th class="kb-c-num">Passages</th><th class="kb-c-date">Date</th><th class="kb-c-when">Indexed</th>'
+            '<th class="kb-c-act"><span class="kb-sr">Actions</span></th></tr></thead>')
+    body = []
+    for failure in failures:
+        body.append(
+            '<tr class="kb-failed">'
+            f'<td class="kb-c-title" data-label="Title">{icon("warn")} <b>Not indexed:</b> '
+            f'<span class="kb-reason">{esc(failure.error)}</span></td>'
+            f'<td class="kb-c-file" data-label="File">{esc(failure.source)}</td>'
+            '<td class="kb-c-num" data-label="Passages">0<span class="kb-unit"> passages</span></td>'
+            '<td class="kb-c-date" data-label="Date"></td>'
+            '<td class="kb-c-when" data-label="Indexed">failed</td>'
+            f'<td class="kb-c-act">{_delete_button(failure.source, "Remove")}</td></tr>'
+        )
+    for row in rows:
+        when, exact = relative_time(row.indexed_at, now)
+        body.append(
+            f'<tr><td class="kb-c-title" data-label="Title">{esc(row.title or row.source)}</td>'
+            f'<td class="kb-c-file" data-label="File">{esc(row.source)}</td>'
+            f'<td class="kb-c-num" data-label="Passages">{row.chunks}'
+            f'<span class="kb-unit"> passage{"" if row.chunks == 1 else "s"}</span></td>'
+            f'<td class="kb-c-date" data-label="Date">{esc(row.date or "")}</td>'
+            f'<td class="kb-c-when" data-label="Indexed"><time datetime="{esc(row.indexed_at)}" '
+            f'title="{esc(exact)}">{esc(when)}</time></td>'
+            f'<td class="kb-c-act">{_delete_button(row.source, "Delete")}</td></tr>'
+        )
+    return f'<table class="kb-table">{head}<tbody>{"".join(body)}</tbody></table>'
+
+
+def message_html(kind: str, headline: str, lines: Sequence[str] = ()) -> str:
+    """A result line under the documents tab: kind is ok (green check), warn or error; lines are plain text."""
+    icons = {"ok": "check", "warn": "warn", "error": "warn", "info": "info"}
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+    return (f'<div class="kb-msg kb-msg-{esc(kind)}">{icon(icons.get(kind, "info"))} <b>{esc(headline)}</b>'
+            f'{f"<ul>{items}</ul>" if items else ""}</div>')
+
+
+def notice_html(reason: str, summary: str, failures: Sequence[SourceFailure], when: str) -> str:
+    """The banner for a re-index the server started on its own (``kb serve --watch``); file names are text."""
+    kind = "warn" if failures else "info"
+    lines = [f"Not indexed: {f.source}: {f.error}" for f in failures]
+    return message_html(kind, f"{when} · sources changed, index updated: {reason}", [summary, *lines])
 
 
 def status_html(text: str, kind: str = "ok", fraction: float | None = None) -> str:
@@ -165,5 +326,6 @@ def status_html(text: str, kind: str = "ok", fraction: float | None = None) -> s
     return f'<div class="kb-status kb-status-{esc(kind)}">{esc(text)}{bar}</div>'
 
 
-__all__ = ["esc", "md_text", "answer_markdown", "note_markdown", "sources_html", "document_html", "status_html",
-           "passage_for", "Span", "NOT_COVERED"]
+__all__ = ["esc", "icon", "linkify", "cite_link", "answer_html", "question_html", "note_html", "sources_html",
+           "document_html", "document_error_html", "relative_time", "documents_html", "message_html",
+           "notice_html", "status_html", "passage_for", "Span", "NOT_COVERED", "CARET"]

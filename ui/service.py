@@ -15,7 +15,8 @@ from typing import Callable, Iterator
 
 from kb.errors import IndexBusyError, IndexMissingError, KBError
 from kb.knowledge_base import KnowledgeBase
-from kb.types import Answer, BuildReport
+from kb.store.database import DocumentRow
+from kb.types import Answer, BuildReport, SourceFailure
 from ui import uploads
 
 ProgressFn = Callable[[float, str], None]
@@ -30,7 +31,7 @@ class BuildState:
     last_summary: str = ""
     last_error: str = ""
     last_finished: float | None = None
-    skipped: list[str] = field(default_factory=list)
+    failures: list[SourceFailure] = field(default_factory=list)  # files the last build could not index
     builds: int = 0
 
 
@@ -67,7 +68,7 @@ class KBService:
         try:
             report = self.kb.build(full=full, on_progress=progress, lock_wait=60.0)
             st.last_summary = report.summary()
-            st.skipped = [f"{e.source}: {e.error}" for e in report.errors]
+            st.failures = list(report.errors)
             return report
         except KBError as exc:
             st.last_error = str(exc)
@@ -121,15 +122,15 @@ class KBService:
         )
 
     # -- documents --------------------------------------------------------------------------------
-    def documents(self) -> list[list[object]]:
+    def documents(self) -> list[DocumentRow]:
         try:
-            rows = self.kb.documents()
+            return self.kb.documents()
         except KBError:
             return []
-        return [[r.title, r.source, r.chunks, r.date or "", r.indexed_at] for r in rows]
 
-    def sources_list(self) -> list[str]:
-        return [row[1] for row in self.documents()]  # type: ignore[misc]
+    def failures(self) -> list[SourceFailure]:
+        """Files the last build could not index that are still in the sources folder (a removed one is gone)."""
+        return [f for f in self.state.failures if (self.sources / f.source).is_file()]
 
     def save_uploads(self, files: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
         """(temp path, original name) pairs -> (saved names, one-line errors)."""
@@ -142,7 +143,14 @@ class KBService:
         return saved, errors
 
     def delete(self, source: str) -> Path:
+        """Move a document (or a file that failed to index) to the trash; returns its path there, for undo."""
         return uploads.delete_source(source, self.sources)
+
+    def restore(self, trashed: Path, source: str) -> Path:
+        return uploads.restore_source(trashed, source, self.sources)
+
+    def discard(self, source: str) -> None:
+        uploads.discard_upload(source, self.sources)
 
     # -- status -----------------------------------------------------------------------------------
     def status(self) -> tuple[str, str, float | None]:
@@ -165,6 +173,10 @@ class KBService:
             return f"{text} · last rebuild failed: {st.last_error}", "error", None
         if st.last_summary and st.last_finished:
             text += f" · updated {time.strftime('%H:%M:%S', time.localtime(st.last_finished))} ({st.reason})"
+        failed = self.failures()
+        if failed:  # not a green light while files sit in the folder unsearched
+            files = f"{len(failed)} file{'s' if len(failed) > 1 else ''}"
+            return f"{text} · {files} not indexed (see Documents)", "warn", None
         return text, "ok", None
 
 

@@ -16,9 +16,10 @@ import unicodedata
 from pathlib import Path
 
 from kb.errors import UsageError
-from kb.sources.readers import SUPPORTED_SUFFIXES
+from kb.sources import SUPPORTED_SUFFIXES
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+# The indexer's list, read, never copied: a type the indexer learns (.docx) is accepted by the upload widget too.
+ALLOWED_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
 _UNSAFE = re.compile(r"[^\w .()+,-]", re.UNICODE)
 _MAX_NAME = 120
 TRASH = ".kb-trash"  # hidden, so never indexed; deleted documents stay recoverable here
@@ -36,7 +37,7 @@ def safe_name(name: str) -> str:
     if not stem.strip(" ._"):
         raise UsageError(f"{name!r} is not a usable file name")
     suffix = "." + suffix.lower() if suffix else ""
-    if suffix not in ALLOWED_SUFFIXES or suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in SUPPORTED_SUFFIXES:
         raise UsageError(
             f"{base or name!r}: file type {suffix or '(none)'} is not accepted; use {', '.join(ALLOWED_SUFFIXES)}"
         )
@@ -78,14 +79,21 @@ def save_upload(data_path: str | Path, original_name: str, sources: Path, max_by
     return target
 
 
-def delete_source(source: str, sources: Path) -> Path:
-    """Move a document out of the index's view into ``sources/.kb-trash``; returns where it went."""
+def _source_path(source: str, sources: Path) -> Path:
+    """The file of a document id, refusing anything outside the sources folder or hidden in it."""
     root = sources.resolve()
     path = (sources / source).resolve()
     if not path.is_relative_to(root) or path == root or not path.is_file():
         raise UsageError(f"{source!r} is not a file in the sources folder")
     if any(part.startswith(".") for part in path.relative_to(root).parts):
         raise UsageError(f"{source!r} is not an indexed document")
+    return path
+
+
+def delete_source(source: str, sources: Path) -> Path:
+    """Move a document out of the index's view into ``sources/.kb-trash``; returns where it went."""
+    root = sources.resolve()
+    path = _source_path(source, sources)
     trash = root / TRASH
     trash.mkdir(exist_ok=True)
     target = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name}"
@@ -97,4 +105,37 @@ def delete_source(source: str, sources: Path) -> Path:
     return target
 
 
-__all__ = ["ALLOWED_SUFFIXES", "TRASH", "safe_name", "save_upload", "delete_source"]
+def restore_source(trashed: Path, source: str, sources: Path) -> Path:
+    """Undo a delete: move ``trashed`` (a file in the trash) back to ``source``, or beside it if that name is taken.
+
+    Never overwrites: a file added under the same name since the delete is kept, the restored one becomes
+    ``name-1.ext``.
+    """
+    root = sources.resolve()
+    trashed = Path(trashed).resolve()
+    if trashed.parent != root / TRASH or not trashed.is_file():
+        raise UsageError(f"{source!r} is no longer in {TRASH}; nothing to restore")
+    target = (root / source).resolve()
+    if not target.is_relative_to(root) or any(p.startswith(".") for p in target.relative_to(root).parts):
+        raise UsageError(f"{source!r} cannot be restored inside the sources folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stem, suffix = os.path.splitext(target.name)
+    counter = 1
+    while True:
+        try:
+            os.link(trashed, target)  # fails rather than overwriting
+            break
+        except FileExistsError:
+            target = target.with_name(f"{stem}-{counter}{suffix}")
+            counter += 1
+    trashed.unlink()
+    return target
+
+
+def discard_upload(source: str, sources: Path) -> None:
+    """Remove a just-uploaded file that could not be indexed: the user still has it, the folder must not keep it."""
+    _source_path(source, sources).unlink(missing_ok=True)
+
+
+__all__ = ["ALLOWED_SUFFIXES", "TRASH", "safe_name", "save_upload", "delete_source", "restore_source",
+           "discard_upload"]

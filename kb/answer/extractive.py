@@ -1,29 +1,30 @@
 """Passages -> a short answer made of the source sentences that answer the question, each with citations.
 
-No language model: the answer is the best-supported sentence(s), quoted, so it can never say something the
-sources do not. A sentence's support combines its cosine to the question with how many of the question's
-content terms it contains (misspellings tolerated). Sentences from other sources that say the same thing
-become extra citations of one statement instead of repeated text. When the best support is below the
-calibrated threshold the answerer abstains and cites nothing.
+No language model: the answer is the best-scored sentence(s), quoted, so it can never say something the
+sources do not. Sentences are scored by a learned model over measurements kb already makes (kb.answer.features);
+a second learned model turns the best candidate into a probability that it answers the question, and below the
+threshold (set for a stated precision, docs/quality.md) the answerer abstains and cites nothing. Sentences from
+other sources that say the same thing become extra citations of one statement instead of repeated text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Protocol
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
+from kb.answer.features import (CONFIDENCE_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords, SentenceSource,
+                                build_candidates, confidence_row)
 from kb.answer.facts import same_facts
-from kb.answer_types import AnswerType, supplies
-from kb.retrieval.retriever import QueryContext
-from kb.text import Sentence, split_sentences, term_overlap, words
+from kb.answer.grounding import document_words, mentions, missing_names
+from kb.linear_model import LinearModel, load_model
+from kb.answer_types import AnswerType
+from kb.query import QueryContext
+from kb.text import Sentence, split_sentences, words
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
-
-
-SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
 
 
 class SentenceEmbedder(Protocol):
@@ -39,7 +40,9 @@ class ScoredSentence:
     score: float
     vector: np.ndarray
     supplies_type: bool | None = None  # None: the question expects no particular kind of answer
-    context: "ScoredSentence | None" = None  # the neighbour whose match lifted this sentence, quoted with it
+    context: "ScoredSentence | None" = None  # the neighbour quoted with it (it carries the question's terms)
+    features: dict[str, float] = field(default_factory=dict, repr=False)  # kb.answer.features.SENTENCE_FEATURES
+    index: int = 0  # position among its passage's sentences
 
     def span(self) -> tuple[int, int]:
         """Document span of the statement: the sentence, plus its context sentence when it has one."""
@@ -55,105 +58,100 @@ class ScoredSentence:
 
 
 class ExtractiveAnswerer:
+    """Scores every candidate sentence with the learned sentence model, answers with the best one(s) when the
+    learned confidence model says the best is likely right, and otherwise abstains.
+
+    The two models (kb/answer/weights/*.json) are fit by benchmarks/train_scorer.py on the tune half of the
+    SQuAD sample plus negatives of every kind; docs/quality.md has the record.
+    """
+
     def __init__(
         self,
         embedder: SentenceEmbedder,
         abstain_threshold: float,
         max_sentences: int = 2,
         duplicate_similarity: float = 0.8,
-        cosine_weight: float = 0.6,
-        context_weight: float = 0.85,
-        type_bonus: float = 0.1,
-        type_penalty: float = 0.1,
-        heading_penalty: float = 0.1,
+        second_sentence_margin: float = 1.0,
+        sentence_model: LinearModel | None = None,
+        confidence_model: LinearModel | None = None,
     ) -> None:
         self.embedder = embedder
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         self.duplicate_similarity = duplicate_similarity
-        self.cosine_weight = cosine_weight
-        self.context_weight = context_weight
-        self.type_bonus = type_bonus
-        self.type_penalty = type_penalty
-        self.heading_penalty = heading_penalty
+        self.second_sentence_margin = second_sentence_margin
+        self.sentence_model = sentence_model or load_model("sentence")
+        self.confidence_model = confidence_model or load_model("confidence")
+
+    def _stored_or_embedded(self, sentence_source: SentenceSource | None) -> SentenceSource:
+        """Sentences with their index-time vectors, or (without an index) split and embedded here."""
+        if sentence_source is not None:
+            return sentence_source
+
+        def embed_now(passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
+            found = [s for s in split_sentences(passage.text, offset=passage.start) if words(s.text)]
+            if not found:
+                return []
+            return list(zip(found, self.embedder.embed([s.text for s in found])))
+
+        return embed_now
 
     def candidates(
-        self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None
+        self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None,
+        document_words: DocumentWords | None = None,
     ) -> list[ScoredSentence]:
-        """Every distinct sentence of the passages, scored, best first.
-
-        ``sentence_source`` returns a passage's sentences with vectors computed at index time; without it the
-        passages are split and embedded here (slower: one model call per question).
-        """
-        seen: set[tuple[str, int, int]] = set()
-        pending: list[tuple[Passage, Sentence, np.ndarray | None]] = []
-        for passage in passages:
-            found = sentence_source(passage) if sentence_source else [
-                (s, None) for s in split_sentences(passage.text, offset=passage.start)
-            ]
-            for sentence, vector in found:
-                key = (passage.source, sentence.start, sentence.end)
-                if key in seen or not words(sentence.text):
-                    continue
-                seen.add(key)
-                pending.append((passage, sentence, vector))
-        if not pending:
+        """Every distinct sentence of the passages, scored by the sentence model, best first."""
+        found, matrix = build_candidates(query, passages, self._stored_or_embedded(sentence_source),
+                                         document_words or _passage_words(passages))
+        if not found:
             return []
-        if any(v is None for _, _, v in pending):
-            vectors = self.embedder.embed([s.text for _, s, _ in pending])
-        else:
-            vectors = np.stack([v for _, _, v in pending])
-        cosines = vectors @ query.vector
-        kind = query.answer_type
+        logits = self.sentence_model.logits(matrix[:, _columns(self.sentence_model)])
         scored = []
-        for (passage, sentence, _), vector, cosine in zip(pending, vectors, cosines):
-            overlap = term_overlap(query.terms, sentence.text, query.idf)
-            score = self.cosine_weight * float(cosine) + (1 - self.cosine_weight) * overlap
-            ok = None if kind is None else supplies(sentence.text, kind, query.question_words, query.acronym)
-            scored.append(ScoredSentence(passage, sentence, float(cosine), overlap, score, vector, ok))
-        # A sentence right next to a strong match, in the same passage, often holds the answer ("... Fact Check"
-        # heading under the company's name): it inherits a discounted share of its neighbour's score.
-        # Only a sentence that holds the expected kind of answer inherits from one that does not, so the pair
-        # reads as question context + answer; both must lie inside the passage so the quote is one exact span.
-        base = [c.score for c in scored]
-        for i, item in enumerate(scored):
-            if not item.supplies_type:
-                continue
-            for j in (i - 1, i + 1):
-                neighbour = scored[j] if 0 <= j < len(scored) else None
-                if neighbour is None or neighbour.passage is not item.passage or neighbour.supplies_type:
-                    continue
-                lo = min(item.sentence.start, neighbour.sentence.start)
-                hi = max(item.sentence.end, neighbour.sentence.end)
-                if lo < item.passage.start or hi > item.passage.end:
-                    continue
-                inherited = self.context_weight * base[j]
-                if inherited > item.score:
-                    item.score, item.context = inherited, neighbour
-        for item in scored:
-            if item.supplies_type is True:
-                item.score += self.type_bonus
-            elif item.supplies_type is False:
-                item.score -= self.type_penalty
-            if item.context is None and _is_heading(item.sentence.text):
-                item.score -= self.heading_penalty  # a title restates the topic; it rarely answers
+        for c, logit in zip(found, logits):
+            f = c.features
+            typed = None if query.answer_type is None else bool(f["type_supplied"])
+            scored.append(ScoredSentence(c.passage, c.sentence, f["cosine"], f["overlap"], float(logit), c.vector,
+                                         typed, features=f, index=c.index))
+        _attach_context(scored, sentence_source is not None)
         scored.sort(key=lambda c: -c.score)
         return scored
 
-    def run(self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None) -> Answer:
+    def confidence(self, query: QueryContext, scored: list[ScoredSentence]) -> float:
+        """Calibrated probability that the best candidate answers the question (kb/answer/weights/confidence.json)."""
+        if not scored:
+            return 0.0
+        logits = np.array([c.score for c in scored])
+        row = confidence_row(query, [_as_candidate(c) for c in scored], logits)
+        return float(self.confidence_model.probabilities(row[_columns(self.confidence_model)])[0])
+
+    def run(self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None,
+            document_words: DocumentWords | None = None) -> Answer:
         question = query.question
-        scored = self.candidates(query, passages, sentence_source)
-        confidence = scored[0].score if scored else 0.0
+        if query.absent_names:  # the index never mentions what the question is about: nothing can answer it
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        scored = self.candidates(query, passages, sentence_source, document_words)
+        confidence = self.confidence(query, scored)
         if not scored or confidence < self.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=confidence)
+        top = scored[0]
+        if query.names and document_words is not None and missing_names(query.names, [top.passage.source], document_words):
+            # The best sentence comes from a document that never mentions a name the question is about.
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         kind = query.answer_type
         chosen: list[ScoredSentence] = []
         for candidate in scored:
-            if len(chosen) == self.max_sentences or candidate.score < max(self.abstain_threshold, confidence * 0.9):
+            if len(chosen) == self.max_sentences or candidate.score < top.score - self.second_sentence_margin:
                 break
             if any(_overlaps(candidate, c) or float(candidate.vector @ c.vector) >= self.duplicate_similarity for c in chosen):
                 continue
+            if chosen and query.names and document_words is not None and missing_names(
+                    query.names, [candidate.passage.source], document_words):
+                continue  # a second statement about someone else: an answer never mixes two subjects
+            if query.subject and not _about(candidate, query.subject):
+                continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
             chosen.append(candidate)
+        if not chosen:
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
 
         citations: list[Citation] = []
         cited: dict[tuple[str, int, int], int] = {}
@@ -194,9 +192,56 @@ class ExtractiveAnswerer:
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
 
 
-def _is_heading(text: str) -> bool:
-    """A short line without a sentence end: a title or a section heading."""
-    return len(text.split()) < 8 and not text.rstrip("\"'”’)»").endswith((".", "!", "?", ":"))
+def _columns(model: LinearModel) -> list[int]:
+    """Where the model's features sit in the feature rows (a model lists the names it was fit on)."""
+    names = SENTENCE_FEATURES if model.features[0] in SENTENCE_FEATURES else CONFIDENCE_FEATURES
+    return [names.index(f) for f in model.features]
+
+
+def _as_candidate(item: ScoredSentence) -> Candidate:
+    return Candidate(item.passage, item.sentence, item.vector, item.index, item.features)
+
+
+def _passage_words(passages: list[Passage]) -> DocumentWords:
+    """Without an index to read whole documents from, a document is known by its retrieved passages."""
+    by_source: dict[str, list[str]] = {}
+    for p in passages:
+        by_source.setdefault(p.source, []).append(p.text)
+    return lambda source: document_words(" ".join(by_source.get(source, [])))
+
+
+def _attach_context(scored: list[ScoredSentence], stored: bool) -> None:
+    """Quote a sentence together with its neighbour when the neighbour carries more of the question, or holds the
+    kind of answer asked for that the sentence lacks.
+
+    "He said he showed the letter to two FSB employees." answers "Who did Grozev show the letter to?" only
+    with the sentence before it, which names Grozev. Both sentences must lie inside the passage, so the quote
+    is one exact span of the document.
+    """
+    by_place = {(c.passage.chunk_id, c.index): c for c in scored}
+    for item in scored:
+        best = None
+        for j in (item.index - 1, item.index + 1):
+            neighbour = by_place.get((item.passage.chunk_id, j))
+            if neighbour is None:
+                continue
+            # The neighbour names what the question is about, or holds the kind of answer asked for when this
+            # sentence does not ("When ...?" and the date is in the next sentence).
+            if neighbour.overlap <= item.overlap and not (item.supplies_type is False and neighbour.supplies_type):
+                continue
+            lo = min(item.sentence.start, neighbour.sentence.start)
+            hi = max(item.sentence.end, neighbour.sentence.end)
+            if lo < item.passage.start or hi > item.passage.end:
+                continue
+            if best is None or neighbour.overlap + bool(neighbour.supplies_type) > best.overlap + bool(best.supplies_type):
+                best = neighbour
+        item.context = best
+
+
+def _about(item: ScoredSentence, subject: tuple[str, ...]) -> bool:
+    """The statement (with its context sentence) names the follow-up's resolved person or thing."""
+    vocabulary = document_words(item.text())
+    return any(mentions(vocabulary, name) for name in subject)
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from kb.text import words
+from kb.text import stem, words
 
 
 def document_words(text: str) -> frozenset[str]:
-    """A document's folded words with possessives cut ("Bertrand's" -> "bertrand"): what names are looked up in."""
-    return frozenset(w.removesuffix("'s").rstrip("'") for w in words(text))
+    """A document's folded words with possessives cut ("Bertrand's" -> "bertrand") and their light stems: what
+    names and question terms are looked up in."""
+    found = frozenset(w.removesuffix("'s").rstrip("'") for w in words(text))
+    return found | frozenset(stem(w) for w in found)
 
 
 def mentions(vocabulary: frozenset[str], name: str) -> bool:

@@ -41,6 +41,8 @@ class EvalQuestion:
     unanswerable: bool = False
     split: str = "tune"
     group: str = ""  # the SQuAD article, for per-article breakdowns
+    history: tuple[tuple[str, str], ...] = ()  # earlier (question, answer) turns: the question is a follow-up
+    kind: str = ""  # the set's own label (paraphrase, date, near-miss...), for per-kind breakdowns
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,15 @@ def load_jsonl(path: str | Path) -> list[EvalQuestion]:
             answers = tuple(str(a) for a in row.get("answers") or [])
             sources = tuple(str(s) for s in row.get("sources") or [])
             unanswerable = bool(row.get("unanswerable", False))
+            history = tuple((str(q), str(a)) for q, a in row.get("history") or [])
+            kind = str(row.get("kind", ""))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"{path}:{number}: not a question line ({exc})") from None
         if not unanswerable and not (answers or sources):
             raise UsageError(f"{path}:{number}: an answerable question needs answers or sources")
         questions.append(EvalQuestion(
             id=str(row.get("id", number)), question=text, answers=answers, sources=sources,
-            unanswerable=unanswerable, split="tune",
+            unanswerable=unanswerable, split="tune", history=history, kind=kind,
         ))
     if not questions:
         raise UsageError(f"{path}: no questions")
@@ -222,7 +226,8 @@ def select(questions: list[EvalQuestion], split: str = "all", limit: int | None 
 
 def as_unanswerable(questions: list[EvalQuestion]) -> list[EvalQuestion]:
     """Cross-corpus use: the same questions, asked of an index that cannot answer them."""
-    return [EvalQuestion(q.id, q.question, unanswerable=True, split=q.split, group=q.group) for q in questions]
+    return [EvalQuestion(q.id, q.question, unanswerable=True, split=q.split, group=q.group, history=q.history,
+                         kind=q.kind) for q in questions]
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from kb.errors import UsageError
 from kb.evaluation.datasets import EvalQuestion, as_unanswerable
 from kb.evaluation.metrics import Outcome, Span, citation_is_valid
 from kb.evaluation.report import EvalReport, summarize
+from kb.query import contextualize
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -47,6 +48,11 @@ def outcome_from_answer(answer: "Answer") -> Outcome:
     )
 
 
+def asked(question: EvalQuestion) -> str:
+    """What kb is asked: a follow-up is rewritten from its conversation, as the chat UI does."""
+    return contextualize(question.question, question.history) if question.history else question.question
+
+
 def ask_all(kb: "KnowledgeBase", questions: Sequence[EvalQuestion], k: int = 10, mode: str | None = None,
             on_progress: ProgressFn | None = None) -> list[Outcome]:
     """One outcome per question; a question kb refuses (UsageError) is recorded as an error, not a crash."""
@@ -59,7 +65,7 @@ def ask_all(kb: "KnowledgeBase", questions: Sequence[EvalQuestion], k: int = 10,
     outcomes = []
     for done, question in enumerate(questions, start=1):
         try:
-            outcome = outcome_from_answer(kb.ask(question.question, k=k, mode=mode))
+            outcome = outcome_from_answer(kb.ask(asked(question), k=k, mode=mode))
         except UsageError as exc:
             outcome = Outcome(ranked=[], abstained=True, error=str(exc))
         outcomes.append(check_citations(outcome, texts))
@@ -77,4 +83,4 @@ def evaluate(kb: "KnowledgeBase", questions: Sequence[EvalQuestion], k: int = 10
     return summarize(name, questions, outcomes, k=k, seconds=time.perf_counter() - started)
 
 
-__all__ = ["DocumentTexts", "ProgressFn", "ask_all", "check_citations", "evaluate", "outcome_from_answer"]
+__all__ = ["DocumentTexts", "ProgressFn", "ask_all", "asked", "check_citations", "evaluate", "outcome_from_answer"]

@@ -34,7 +34,11 @@ def passage_to_document(passage: Passage, rank: int) -> Document:
 
 
 class KnowledgeBaseRetriever(BaseRetriever):
-    """``kb.as_retriever(k, mode)``; ``k``/``mode`` default to the knowledge base's ``search_k``/``mode`` settings."""
+    """``kb.as_retriever(k, mode)``; ``k``/``mode`` default to the knowledge base's ``search_k``/``mode`` settings.
+
+    Both can also be given per call, as LangChain's standard retriever tests expect:
+    ``retriever.invoke(question, k=1)`` returns one document.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -42,8 +46,12 @@ class KnowledgeBaseRetriever(BaseRetriever):
     k: int | None = None
     mode: str | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        passages = self.knowledge_base.search(query, k=self.k, mode=self.mode)
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None, mode: str | None = None
+    ) -> list[Document]:
+        # Keyword arguments to invoke() reach this method only because its signature names them
+        # (BaseRetriever checks for parameters beyond query and run_manager).
+        passages = self.knowledge_base.search(query, k=k or self.k, mode=mode or self.mode)
         return [passage_to_document(p, rank) for rank, p in enumerate(passages, start=1)]
 
 

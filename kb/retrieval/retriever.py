@@ -3,14 +3,15 @@
 Measured on the SQuAD tuning half (docs/quality.md): BM25 alone puts the gold paragraph first for 0.81 of
 questions, dense MiniLM for 0.66, their reciprocal rank fusion 0.75. Rescoring the fused pool with the best
 sentence of each passage (its cosine to the question, from sentence vectors stored at index time, and its
-share of the question's terms, weighted by IDF) next to the passage's own cosine and BM25 lifts that to ~0.87: a passage
-is as good as the sentence in it that answers the question.
+share of the question's terms, weighted by IDF) next to the passage's own cosine and BM25 lifts that to ~0.87: a
+passage is as good as the sentence in it that answers the question. The weights of those measurements are
+learned (listwise logistic regression on the tune half, benchmarks/train_scorer.py), not set by hand.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -19,26 +20,20 @@ from kb.retrieval.dense import DenseRetriever
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
 from kb.store import Snapshot
-from kb.answer_types import AnswerType, expected_type, supplies
-from kb.text import Sentence, fold, term_overlap, words
+from kb.answer_types import expected_type, supplies
+from kb.query import QueryContext, resolved_subject
+from kb.text import Sentence, fold, named_entities, term_overlap, words
 
-_PUNCT = "\"'“”‘’?!.,;:()[]{}"
+from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
 from kb.types import Passage
 
+_PUNCT = "\"'“”‘’?!.,;:()[]{}"
 
-@dataclass
-class QueryContext:
-    """What one question needs across retrieval and answering, computed once."""
-
-    question: str
-    vector: np.ndarray | None
-    terms: dict[str, list[str]]  # content term -> accepted spellings (misspellings expanded)
-    answer_type: AnswerType | None = None  # what kind of answer the question asks for (kb.answer_types)
-    acronym: str | None = None
-    question_words: frozenset[str] = frozenset()
-    absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
-    names: tuple[str, ...] = ()  # names of the question the index has: a cited document must mention each
-    idf: dict[str, float] | None = None  # term -> inverse document frequency: weights terms in rescoring and answering
+#: Measurements of a passage of the fused pool, in the order the passage model reads them.
+PASSAGE_FEATURES = (
+    "passage_cosine", "bm25", "best_sentence_cosine", "best_sentence_overlap", "passage_overlap",
+    "type_supplied", "type_missing", "dense_rank", "lexical_rank", "fused_rank",
+)
 
 
 class Retriever:
@@ -53,7 +48,7 @@ class Retriever:
         terms = self.lexical.query_terms(question)
         absent, present = self._names(question, terms)
         return QueryContext(question, query_vector, terms, kind, acronym, frozenset(words(question)),
-                            absent_names=absent, names=present, idf=self._idf(terms))
+                            absent_names=absent, names=present, idf=self._idf(terms), subject=resolved_subject(question))
 
     def _idf(self, terms: dict[str, list[str]]) -> dict[str, float]:
         """Inverse document frequency of each question term (its most frequent spelling), from the FTS5 vocabulary."""
@@ -64,15 +59,17 @@ class Retriever:
         }
 
     def _names(self, question: str, terms: dict[str, list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """Names in the question (capitalized, not the first word): those no indexed chunk contains in any
+        """Names in the question (kb.text.named_entities, word by word): those no indexed chunk contains in any
         spelling, and those the index has as written (three letters or more; misspelled ones are left out).
 
         "What is the population of Hokkaido?" asked of documents that never mention Hokkaido cannot be
         answered from them, however close the other words come (absent). A known name must be mentioned by a
         document the answer cites (kb.answer.grounding).
         """
-        tokens = question.split()
-        names = {fold(w.strip(_PUNCT)).removesuffix("'s") for w in tokens[1:] if w.strip(_PUNCT)[:1].isupper()}
+        first = question.split()[0] if question.split() else ""
+        # The question's first word is capitalized whatever it is ("Near which city ...", "Since what year ...").
+        names = {fold(w.strip(_PUNCT)).removesuffix("'s") for entity in named_entities(question.removeprefix(first))
+                 for w in entity.split() if w[:1].isupper() and w.strip(_PUNCT)}
         absent, present = [], []
         for name in names:
             aliases = terms.get(name)
@@ -95,7 +92,8 @@ class Retriever:
         return passage.sentences
 
     def run(self, question: str, query_vector: np.ndarray | None, k: int, mode: str | None = None,
-            context: QueryContext | None = None) -> list[Passage]:
+            context: QueryContext | None = None,
+            on_pool: Callable[[list[Passage], np.ndarray], None] | None = None) -> list[Passage]:
         mode = mode or self.settings.mode
         ctx = context or self.context(question, query_vector)
         depth = max(self.settings.candidates, k)
@@ -112,11 +110,13 @@ class Retriever:
                 [self.settings.dense_weight, self.settings.lexical_weight],
                 self.settings.rrf_k,
             )
-        pool = ranked[: max(k, self.settings.rerank_depth)] if mode == "hybrid" and use_dense else ranked[:k]
-        passages = self._passages(pool, dict(dense_hits), lexical_hits)
-        if mode == "hybrid" and use_dense:
-            passages = self._rescore(passages, ctx, lexical_hits)
-        return passages[:k]
+        if mode != "hybrid" or not use_dense:
+            return self._passages(ranked[:k], dict(dense_hits), lexical_hits)
+        passages = self._passages(ranked[: max(k, self.settings.rerank_depth)], dict(dense_hits), lexical_hits)
+        features = self.passage_features(passages, ctx, lexical_hits, dense_hits)
+        if on_pool is not None:  # benchmarks/train_scorer.py reads the pool the model ranks
+            on_pool(passages, features)
+        return self._rescore(passages, features)[:k]
 
     def _passages(self, ranked: list[tuple[int, float]], cosine: dict[int, float],
                   lexical_hits: list[tuple[int, float]]) -> list[Passage]:
@@ -135,24 +135,41 @@ class Retriever:
             )
         return passages
 
-    def _rescore(self, passages: list[Passage], ctx: QueryContext, lexical_hits: list[tuple[int, float]]) -> list[Passage]:
-        s = self.settings
+    def passage_features(self, passages: list[Passage], ctx: QueryContext,
+                         lexical_hits: list[tuple[int, float]], dense_hits: list[tuple[int, float]]) -> np.ndarray:
+        """One row of PASSAGE_FEATURES per passage of the fused pool (the input of the learned passage model)."""
         bm25 = dict(lexical_hits)
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense_hits, start=1)}
         vectors = self.snapshot.database.chunk_vectors([p.chunk_id for p in passages if p.dense_score is None])
-        for p in passages:
+        rows = []
+        for fused_rank, p in enumerate(passages, start=1):
             if p.dense_score is None:
                 p.dense_score = float(vectors[p.chunk_id] @ ctx.vector) if p.chunk_id in vectors else 0.0
             sentences = self.sentences(p)
-            best_cos = max((float(v @ ctx.vector) for _, v in sentences), default=0.0)
-            best_overlap = max((term_overlap(ctx.terms, sent.text, ctx.idf) for sent, _ in sentences), default=0.0)
-            p.score = (
-                s.rescore_passage_cosine * p.dense_score
-                + s.rescore_bm25 * bm25.get(p.chunk_id, 0.0) / top_bm25
-                + s.rescore_sentence_cosine * best_cos
-                + s.rescore_sentence_overlap * best_overlap
-            )
+            typed = None
             if ctx.answer_type is not None:  # can the passage hold the kind of answer asked for?
                 typed = any(supplies(sent.text, ctx.answer_type, ctx.question_words, ctx.acronym) for sent, _ in sentences)
-                p.score += s.rescore_answer_type if typed else -s.rescore_answer_type
+            row = {
+                "passage_cosine": p.dense_score,
+                "bm25": bm25.get(p.chunk_id, 0.0) / top_bm25,
+                "best_sentence_cosine": max((float(v @ ctx.vector) for _, v in sentences), default=0.0),
+                "best_sentence_overlap": max((term_overlap(ctx.terms, sent.text, ctx.idf) for sent, _ in sentences),
+                                             default=0.0),
+                "passage_overlap": term_overlap(ctx.terms, p.text, ctx.idf),
+                "type_supplied": float(typed is True),
+                "type_missing": float(typed is False),
+                "dense_rank": 1.0 / dense_rank[p.chunk_id] if p.chunk_id in dense_rank else 0.0,
+                "lexical_rank": 1.0 / p.lexical_rank if p.lexical_rank else 0.0,
+                "fused_rank": 1.0 / fused_rank,
+            }
+            rows.append([row[name] for name in PASSAGE_FEATURES])
+        return np.array(rows, dtype=np.float64).reshape(len(rows), len(PASSAGE_FEATURES))
+
+    def _rescore(self, passages: list[Passage], features: np.ndarray) -> list[Passage]:
+        """Rank the fused pool by the learned passage model (kb/retrieval/weights/passage.json)."""
+        model = load_model("passage", RETRIEVAL_WEIGHTS)
+        scores = model.logits(features[:, [PASSAGE_FEATURES.index(f) for f in model.features]])
+        for p, score in zip(passages, scores):
+            p.score = float(score)
         return sorted(passages, key=lambda p: -p.score)

@@ -1,19 +1,32 @@
-"""Find the indexable files under a sources folder, and hash them, without following anything outside it."""
+"""Find the indexable files under a sources folder, and hash them, without following anything outside it.
+
+Checking a path and opening it later are two steps an attacker with write access to the folder can race
+(swap a file for a symlink to ~/.ssh/... in between). So the scan opens every file once, through the directory
+file descriptors ``os.fwalk`` holds and with ``O_NOFOLLOW``, checks the *opened* file (``fstat``: a regular file,
+inside the folder) and records its identity (device, inode). The reader later opens the path again and reads
+only when the opened file is that same inode (see ``open_checked``), so whatever the path points to by then,
+only a file the scan vetted is ever read.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.errors import UsageError
-from kb.sources.readers import SUPPORTED_SUFFIXES
+from kb.errors import SourceError, UsageError
+from kb.sources.formats import SUPPORTED_SUFFIXES
 from kb.types import SourceFailure
 
 _TEMP_SUFFIXES = ("~", ".swp", ".swo", ".tmp", ".part", ".crdownload", ".bak")
 _IGNORED_NAMES = {"kb.toml", "Thumbs.db", "desktop.ini"}
+# O_NONBLOCK: opening a FIFO that raced in must not hang the build (it is then rejected by fstat).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CHANGED = "file changed while indexing (replaced or swapped for a link); it is read on the next build"
 
 
 @dataclass(frozen=True)
@@ -22,6 +35,8 @@ class SourceFile:
     source: str  # relative POSIX path: the document's stable id
     sha256: str
     size: int
+    device: int = 0  # identity of the file the scan opened and vetted; 0/0 = not recorded (only opened by path)
+    inode: int = 0
 
 
 def is_ignored_name(name: str) -> bool:
@@ -49,56 +64,143 @@ def scan_sources(root: Path, max_bytes: int) -> tuple[list[SourceFile], list[Sou
     real_root = root.resolve()
     found: list[SourceFile] = []
     failures: list[SourceFailure] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not is_ignored_name(d))
-        for name in dirnames:
-            # os.walk does not descend into linked folders; say so when one leads outside the sources folder.
+    # fwalk (not walk): it descends through directory fds and checks each one is the directory it listed, so a
+    # folder swapped for a link mid-scan is not entered; files are then opened relative to those fds.
+    # The resolved root: fwalk yields nothing for a top folder given as a symlink.
+    for dirpath, dirnames, filenames, dir_fd in os.fwalk(real_root, follow_symlinks=False):
+        kept = []
+        for name in sorted(d for d in dirnames if not is_ignored_name(d)):
+            # fwalk does not descend into linked folders; say so when one leads outside the sources folder.
             link = Path(dirpath) / name
-            if link.is_symlink() and (problem := _link_problem(link, real_root)):
-                failures.append(SourceFailure(_printable(link.relative_to(root).as_posix()), problem))
+            if link.is_symlink():
+                if problem := _link_problem(link, real_root):
+                    failures.append(SourceFailure(_printable(link.relative_to(real_root).as_posix()), problem))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if is_ignored_name(name):
                 continue
             path = Path(dirpath) / name
-            source = path.relative_to(root).as_posix()
+            source = path.relative_to(real_root).as_posix()
             if not _is_utf8(source):
                 # The id goes into SQLite, JSON and terminals as UTF-8; a name in another encoding cannot.
                 failures.append(SourceFailure(_printable(source), "file name is not valid UTF-8; rename the file"))
                 continue
-            if path.is_symlink():
-                problem = _link_problem(path, real_root)
-                if problem:
-                    failures.append(SourceFailure(source, problem))
-                    continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                failures.append(SourceFailure(source, f"unsupported file type {path.suffix or '(none)'}"))
+                problem = _link_problem(path, real_root) if path.is_symlink() else None
+                failures.append(SourceFailure(source, problem or f"unsupported file type {path.suffix or '(none)'}"))
                 continue
             try:
-                info = path.stat()
-                if not stat.S_ISREG(info.st_mode):
-                    # A FIFO or device named *.txt would block or stream forever when read.
-                    failures.append(SourceFailure(source, "not a regular file (pipe, socket or device); not read"))
-                    continue
-                size = info.st_size
-                if size > max_bytes:
-                    mib = 1024 * 1024
-                    failures.append(
-                        SourceFailure(
-                            source,
-                            f"file is {size / mib:.3g} MB, over the {max_bytes / mib:.3g} MB limit (setting max_file_mb)",
-                        )
-                    )
-                    continue
-                digest = hash_file(path)
-            except FileNotFoundError:
-                failures.append(SourceFailure(source, "file disappeared while indexing"))
+                fd = _open_vetted(name, dir_fd, path, real_root)
+            except SourceError as exc:
+                failures.append(SourceFailure(source, str(exc)))
                 continue
+            try:
+                info = os.fstat(fd)
+                if info.st_size > max_bytes:
+                    failures.append(SourceFailure(source, size_reason(info.st_size, max_bytes)))
+                    continue
+                digest = _hash_fd(fd)
             except OSError as exc:
                 failures.append(SourceFailure(source, f"cannot read file: {exc.strerror or exc}"))
                 continue
-            found.append(SourceFile(path, source, digest, size))
+            finally:
+                os.close(fd)
+            found.append(SourceFile(path, source, digest, info.st_size, info.st_dev, info.st_ino))
     found.sort(key=lambda f: f.source)
     return found, failures
+
+
+def _open_vetted(name: str, dir_fd: int, path: Path, real_root: Path) -> int:
+    """An fd of ``name`` (in the directory ``dir_fd``) that is a regular file inside the sources folder.
+
+    A plain file is opened with O_NOFOLLOW relative to its directory fd, so nothing can redirect it. A symlink
+    (allowed when it stays inside the folder) is opened through its path, then the opened file must be the
+    one its target resolves to *after* the open, and that target must lie inside the folder: a swap in between
+    yields a different inode and is refused.
+    """
+    try:
+        fd = os.open(name, _OPEN_FLAGS | _NOFOLLOW, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise SourceError("file disappeared while indexing") from None
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.EMLINK):  # ELOOP (EMLINK on FreeBSD): the name is a symlink
+            raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+        fd = _open_link(path, real_root)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            # A FIFO or device named *.txt would block or stream forever when read.
+            raise SourceError("not a regular file (pipe, socket or device); not read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _open_link(path: Path, real_root: Path) -> int:
+    if problem := _link_problem(path, real_root):
+        raise SourceError(problem)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise SourceError("broken symlink (its target does not exist)") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        opened = os.fstat(fd)
+        target = path.resolve(strict=True)
+        there = os.stat(target, follow_symlinks=False)
+        if not target.is_relative_to(real_root) or (there.st_dev, there.st_ino) != (opened.st_dev, opened.st_ino):
+            raise SourceError(_CHANGED)
+    except OSError:
+        os.close(fd)
+        raise SourceError(_CHANGED) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_checked(file: SourceFile) -> int:
+    """Open a scanned file again for reading; refuse unless it is still the very file the scan vetted."""
+    try:
+        fd = os.open(file.path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise SourceError("file disappeared while indexing") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("not a regular file (pipe, socket or device); not read")
+        if (file.device or file.inode) and (info.st_dev, info.st_ino) != (file.device, file.inode):
+            raise SourceError(_CHANGED)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_fd(fd: int, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` from an open file; a file that grew past the limit since the scan is refused."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        block = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+        if not block:
+            return b"".join(chunks)
+        chunks.append(block)
+        total += len(block)
+        if total > max_bytes:
+            raise SourceError(size_reason(total, max_bytes, grew=True))
+
+
+def size_reason(size: int, max_bytes: int, grew: bool = False) -> str:
+    mib = 1024 * 1024
+    if grew:
+        return f"file grew past the {max_bytes / mib:.3g} MB limit while indexing (setting max_file_mb)"
+    return f"file is {size / mib:.3g} MB, over the {max_bytes / mib:.3g} MB limit (setting max_file_mb)"
 
 
 def _link_problem(link: Path, real_root: Path) -> str | None:
@@ -127,9 +229,9 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not _is_utf8(name) else name
 
 
-def hash_file(path: Path) -> str:
+def _hash_fd(fd: int) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    for block in iter(lambda: os.read(fd, 1 << 20), b""):
+        h.update(block)
     return h.hexdigest()
+

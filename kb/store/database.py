@@ -6,6 +6,7 @@ of the previous version's database, so unchanged documents keep their chunks and
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Iterable
 import numpy as np
 
 from kb.errors import IndexCorruptError
-from kb.text import Sentence
+from kb.text import FTS_TOKENIZE, Sentence
 from kb.types import Chunk, SourceDocument
 
 SCHEMA = """
@@ -55,7 +56,6 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize='{tokenize}');
 CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
 """
 #: FTS5 tokenizer of chunks_fts; ``fts_terms`` runs the same one, so query words can be looked up in chunks_vocab.
-FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 SCHEMA = SCHEMA.replace("{tokenize}", FTS_TOKENIZE)
 
 
@@ -91,12 +91,21 @@ class IndexDatabase:
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path, copy_from: Path | None = None) -> "IndexDatabase":
+        """A new database at ``path``, empty or a copy of ``copy_from`` (the live version's).
+
+        A failed copy is blamed on the live version only when SQLite says the source is bad; a full disk or a
+        write error is the new file's problem and is raised as is (sqlite3.OperationalError, SQLITE_FULL ...),
+        so the Indexer reports it as such instead of telling the user to rebuild a healthy index.
+        """
         conn = sqlite3.connect(path, check_same_thread=False)
         if copy_from is not None:
             src = _connect_readonly(copy_from)
             try:
                 src.backup(conn)
             except sqlite3.DatabaseError as exc:
+                conn.close()
+                if write_errno(exc) is not None:
+                    raise
                 raise IndexCorruptError(f"{copy_from} is damaged ({exc}): run `kb index --full`") from None
             finally:
                 src.close()
@@ -279,6 +288,30 @@ class IndexDatabase:
                 if isinstance(exc, sqlite3.OperationalError) and "fts5" in str(exc).lower():
                     raise
                 raise IndexCorruptError(f"index database is damaged ({exc}): run `kb index --full`") from None
+
+
+# SQLite result codes (https://sqlite.org/rescode.html) that mean "could not write", never "bad source file".
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+_SQLITE_IOERR_READS = {266, 522}  # SQLITE_IOERR_READ, SQLITE_IOERR_SHORT_READ: the source could not be read
+
+
+def write_errno(exc: sqlite3.Error) -> int | None:
+    """The errno a failed SQLite write amounts to (ENOSPC, EACCES, EIO); None when it is not a write failure.
+
+    Lets callers tell "the disk is full" from "the file is damaged" without parsing SQLite's messages.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # raised without a code (older SQLite, or by hand): go by SQLite's fixed messages
+        text = str(exc)
+        return errno.ENOSPC if "disk is full" in text else errno.EACCES if "readonly database" in text else None
+    primary = code & 0xFF
+    if primary == _SQLITE_FULL:
+        return errno.ENOSPC
+    if primary in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return errno.EACCES
+    if primary == _SQLITE_IOERR and code not in _SQLITE_IOERR_READS:
+        return errno.EIO
+    return None
 
 
 _TOKENIZER_LOCK = threading.Lock()

@@ -9,6 +9,9 @@ index/
 Readers resolve CURRENT once and then read only that folder, so they see the old index or the new one,
 never a mix. The previous version is kept until the next build, so a reader that resolved CURRENT just
 before a swap can still open it.
+
+An index holds the full text of every document, so by default ("private") its folders are 0700 and its files
+0600, whatever the umask: a 0600 document must not become readable to other users through the index.
 """
 
 from __future__ import annotations
@@ -65,10 +68,23 @@ def current_version_or_none(index_dir: Path) -> Path | None:
         return None
 
 
-def new_build_dir(index_dir: Path) -> Path:
-    index_dir.mkdir(parents=True, exist_ok=True)
+DIR_MODE, FILE_MODE = 0o700, 0o600  # "private" index (settings.index_mode)
+
+
+def make_index_dir(index_dir: Path, private: bool = True) -> None:
+    """Create the index folder (0700 when private); an existing folder keeps the mode its owner gave it."""
+    if not index_dir.is_dir():
+        index_dir.mkdir(parents=True, exist_ok=True)
+        if private:
+            os.chmod(index_dir, DIR_MODE)
+
+
+def new_build_dir(index_dir: Path, private: bool = True) -> Path:
+    make_index_dir(index_dir, private)
     folder = index_dir / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
+    if private:
+        os.chmod(folder, DIR_MODE)  # before any file is written into it, so no file is ever reachable by others
     return folder
 
 
@@ -80,9 +96,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish(index_dir: Path, build_dir: Path) -> Path:
-    """Make ``build_dir`` the live version: fsync it, rename it to the next vNNNNNN, swap CURRENT."""
+def publish(index_dir: Path, build_dir: Path, private: bool = True) -> Path:
+    """Make ``build_dir`` the live version: fsync it, rename it to the next vNNNNNN, swap CURRENT.
+
+    If writing CURRENT fails (disk full), the renamed version folder is removed again, so a failed build leaves
+    no half-published version behind; the caller removes ``build_dir`` on any earlier failure.
+    """
     for item in build_dir.iterdir():
+        if private:
+            os.chmod(item, FILE_MODE)  # SQLite and FAISS create their files as the umask says (usually 0644)
         with item.open("rb") as fh:
             os.fsync(fh.fileno())
     _fsync_dir(build_dir)
@@ -90,11 +112,17 @@ def publish(index_dir: Path, build_dir: Path) -> Path:
     version = index_dir / f"v{max(numbers, default=0) + 1:06d}"
     os.rename(build_dir, version)
     tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(version.name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / CURRENT)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE if private else 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(version.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, index_dir / CURRENT)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(version, ignore_errors=True)
+        raise
     _fsync_dir(index_dir)
     return version
 
@@ -118,11 +146,12 @@ def collect_garbage(index_dir: Path, keep: int = 2) -> None:
 
 
 @contextmanager
-def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+def build_lock(index_dir: Path, wait: float = 0.0, private: bool = True) -> Iterator[None]:
     """Exclusive rebuild lock. ``wait`` seconds to wait for another build, then IndexBusyError."""
     try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        fh = (index_dir / ".lock").open("a+")
+        make_index_dir(index_dir, private)
+        fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, FILE_MODE if private else 0o666)
+        fh = os.fdopen(fd, "a+")
     except OSError as exc:
         raise UsageError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from None
     deadline = time.monotonic() + wait

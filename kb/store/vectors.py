@@ -164,7 +164,11 @@ class VectorIndex:
         return cls(index)
 
     def save(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
+        # Through a Python file, not faiss.write_index(index, str(path)): faiss's own writer only prints
+        # "close error: No space left on device" when the disk fills and leaves a truncated file behind, while
+        # a Python file raises OSError(ENOSPC), which the Indexer reports (the old index stays live).
+        with open(path, "wb") as fh:
+            faiss.write_index(self._index, faiss.PyCallbackIOWriter(fh.write))
 
     # -- queries ----------------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -1,37 +1,39 @@
 """The app in a real browser: Playwright driving Debian's Chromium against `kb serve` in a subprocess.
 
 The server runs over temporary copies of seeds/ and of the session's seeds index (never the repo's folders),
-on a free localhost port. Skipped when /usr/bin/chromium is absent (`make browser` installs it).
+on a free localhost port. Screenshots go to tmp_path only (`python -m ui.screenshots` refreshes docs/).
+Skipped when /usr/bin/chromium is absent (`make browser` installs it).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from net import free_port, stop
+from browser.serving import BOT, ask, chromium, kb_server, needs_chromium, open_app
+from paths import seed_questions
 
-from tests.conftest import ROOT, seed_questions
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed (run `make browser`)"),
-]
-CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
+pytestmark = needs_chromium
 XSS_DOC = ("Hostile <script>window.__xss=1</script> notice\n\n"
            'The snarkleberry parade <img src=x onerror="window.__xss=2"> ${window.__xss=3} is held every May in '
            "the town of Quimperlé. <script>window.__xss=4</script>\n")
-TIMEOUT = 90_000  # ms: a first question loads the model in the server
+BROKEN_PDF = b"%PDF-1.4\nthis is not really a pdf\n%%EOF\n"
+SIZES = [(1360, 900), (390, 844)]
+SIZE_IDS = ["desktop", "phone"]
+# No sideways scrolling: the page, and the documents table inside its container.
+OVERFLOW_JS = """() => {
+  const s = document.scrollingElement;
+  const t = document.querySelector('#kb-docs table');
+  const box = t ? t.parentElement.getBoundingClientRect() : null;
+  const r = t ? t.getBoundingClientRect() : null;
+  return {page: s.scrollWidth - s.clientWidth,
+          table: t && t.offsetParent ? Math.max(t.scrollWidth - t.parentElement.clientWidth, r.right - box.right,
+                                                r.right - window.innerWidth) : null};
+}"""
+IN_VIEW_JS = """(id) => { const c = document.getElementById(id); if (!c) return false;
+  const r = c.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight - 40; }"""
 
 
 @pytest.fixture(scope="module")
@@ -41,64 +43,26 @@ def server(seed_kb, tmp_path_factory):
     shutil.copytree(seed_kb.settings.sources, sources)
     shutil.copytree(seed_kb.settings.index, index)
     (sources / "hostile.txt").write_text(XSS_DOC, encoding="utf-8")
-    port = free_port()
-    log = (base / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "serve", "--sources", str(sources), "--index", str(index), "--port", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"kb serve exited: {(base / 'serve.log').read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    yield {"url": url, "sources": sources, "base": base}
-    stop(proc, timeout=20)
-    log.close()
+    (sources / "broken.pdf").write_bytes(BROKEN_PDF)  # fails at startup: listed as failed
+    with kb_server(sources, index, base / "serve.log") as url:
+        yield {"url": url, "sources": sources, "base": base}
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROME_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT)
-    pg.goto(server["url"])
-    pg.wait_for_selector("#kb-question textarea")
-    # Wait until the startup build (it adds hostile.txt) is done.
-    pg.wait_for_function("() => { const s = document.querySelector('#kb-status'); "
-                         "return s && /documents/.test(s.innerText) && !/Building/.test(s.innerText); }")
+    context, pg = open_app(browser, server["url"])
     yield pg
     context.close()
 
 
-BOT = "#kb-chat [data-testid='bot']"
-
-
-def ask(page, question: str) -> str:
-    """Ask in the chat; returns the text of the new answer bubble once it is complete."""
-    before = page.locator(BOT).count()
-    page.fill("#kb-question textarea", question)
-    page.click("#kb-ask")
-    page.wait_for_function(
-        """([selector, before]) => { const bots = document.querySelectorAll(selector);
-            if (bots.length <= before) return false; const t = bots[bots.length - 1].innerText;
-            return !t.includes('▍') && !t.includes('Searching your documents'); }""",
-        arg=[BOT, before])
-    return page.locator(BOT).nth(page.locator(BOT).count() - 1).inner_text()
+def sized_page(browser, server, size):
+    return open_app(browser, server["url"], *size)
 
 
 def gold(question: str) -> dict:
@@ -108,36 +72,110 @@ def gold(question: str) -> dict:
     return rows[0]
 
 
-def test_cited_answer_sources_panel_document_view_and_screenshot(page):
+def documents_tab(page) -> None:
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_selector("#kb-docs table")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_both_tabs_fit_the_width_without_sideways_scrolling(browser, server, size, tmp_path):
+    context, page = sized_page(browser, server, size)
+    try:
+        ask(page, "Who verified the letter?")
+        page.wait_for_selector("#kb-sources .kb-card")
+        assert page.evaluate(OVERFLOW_JS)["page"] <= 0
+        page.screenshot(path=str(tmp_path / "ask.png"))
+        documents_tab(page)
+        overflow = page.evaluate(OVERFLOW_JS)
+        page.screenshot(path=str(tmp_path / "documents.png"), full_page=True)
+        assert overflow["page"] <= 0 and overflow["table"] is not None and overflow["table"] <= 0, overflow
+        # Every indexed document's row: a title, and "indexed ... ago" with the exact time on hover.
+        when = page.locator("#kb-docs time")
+        assert when.count() >= 5
+        for i in range(when.count()):
+            assert re.fullmatch(r"just now|\d+ min ago|\d+ h ago|yesterday|\d+ days ago|\d{4}-\d\d-\d\d",
+                                when.nth(i).inner_text().strip()), when.nth(i).inner_text()
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", when.nth(i).get_attribute("title"))
+        if size[0] > 640:  # header cells stay on one line (the Dataframe wrapped "Passages" one letter a line)
+            heights = page.eval_on_selector_all("#kb-docs th", "ths => ths.map(t => t.getBoundingClientRect().height)")
+            assert max(heights) < 2 * min(heights) + 1, heights
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_citation_link_brings_its_source_card_into_view_highlighted(browser, server, size):
+    context, page = sized_page(browser, server, size)
+    try:
+        ask(page, "Who verified the letter?")
+        answer = page.locator(BOT).last
+        link = answer.locator(".kb-answer a.kb-cite").first
+        href = link.get_attribute("href")
+        card_id = href.lstrip("#")
+        assert re.fullmatch(r"kb-card-\d+-\d+", card_id), href
+        if size[0] <= 640:  # on a phone the sources sit below the chat: out of view until the click
+            page.evaluate("window.scrollTo(0, 0)")
+            assert not page.evaluate(IN_VIEW_JS, card_id)
+        assert page.locator("#kb-sources .kb-card-focus").count() == 0
+        link.click()
+        page.wait_for_function(IN_VIEW_JS, arg=card_id)
+        assert page.locator(f"#{card_id}").get_attribute("class").split() == ["kb-card", "kb-card-focus"]
+        assert page.locator("#kb-sources .kb-card-focus").count() == 1
+    finally:
+        context.close()
+
+
+def test_citation_of_an_earlier_answer_shows_that_answers_sources(page):
+    ask(page, "Who verified the letter?")
+    first_files = page.locator("#kb-sources .kb-file").all_inner_texts()
+    ask(page, "Where is the snarkleberry parade held?")
+    assert "hostile.txt" in page.locator("#kb-sources").inner_text()
+    page.locator(BOT).nth(0).locator(".kb-answer a.kb-cite").first.click()
+    page.wait_for_selector("#kb-sources #kb-card-0-1.kb-card-focus, #kb-sources .kb-card-focus[id^='kb-card-0-']")
+    assert page.locator("#kb-sources .kb-file").all_inner_texts() == first_files
+
+
+def test_one_reference_line_per_cited_document_and_follow_up_chip_after_an_answer(page):
+    follow = page.locator("#kb-examples button:has-text('Where is his organization based?')")
+    assert page.locator("#kb-examples button:has-text('Who translated the letters?')").is_visible()
+    assert follow.count() == 0 or not follow.is_visible()  # nothing to follow up yet
+    ask(page, "Who translated the letters?")
+    follow.wait_for(state="visible")
+    answer = page.locator(BOT).last
+    refs = answer.locator(".kb-ref")
+    cited = page.locator("#kb-sources .kb-card .kb-file").all_inner_texts()
+    assert refs.count() == len(set(cited)) >= 1
+    numbers = [t for line in refs.all_inner_texts() for t in re.findall(r"\[(\d+)\]", line)]
+    assert sorted(numbers, key=int) == [str(i) for i in range(1, len(cited) + 1)]  # each citation once
+    follow.click()
+    page.wait_for_function(f"() => document.querySelectorAll(\"{BOT}\").length >= 2 && "
+                           f"!document.querySelector('#kb-chat .kb-caret')")
+    page.wait_for_function("() => /Washington/.test(document.querySelector('#kb-chat').innerText)")
+    page.click("#kb-clear")
+    follow.wait_for(state="hidden")
+
+
+def test_full_document_opens_in_a_view_that_closes(page):
     row = gold("Who verified the letter?")
-    page.click("#kb-examples button:has-text('Who verified the letter?')")
-    page.wait_for_selector("#kb-sources .kb-card")
-    bots = page.locator("#kb-chat [data-testid='bot']")
-    page.wait_for_function("() => !document.querySelector('#kb-chat').innerText.includes('▍')")
-    answer = bots.nth(bots.count() - 1).inner_text()
+    answer = ask(page, "Who verified the letter?")
+    assert re.search(r"\[\d+\]", answer) and any(a in answer for a in row["answers"]), answer
     files = page.locator("#kb-sources .kb-card .kb-file").all_inner_texts()
     assert any(f.startswith(tuple(row["sources"])) for f in files), files
-    assert page.locator("#kb-sources mark.kb-mark").count() >= 1
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
-    page.locator("#kb-sources button.kb-open").first.click()
-    page.wait_for_selector("#kb-docview mark#kb-focus")
-    assert page.locator("#kb-docview .kb-doc-text").inner_text().strip()
-    # The viewer scrolled itself so that the cited sentence is visible.
-    assert page.locator("#kb-docview mark#kb-focus").is_visible()
-    page.wait_for_function("""() => { const m = document.querySelector('#kb-docview mark#kb-focus');
-        let box = m.parentElement; while (box && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
-        if (!box || box === document.body) return true;
-        const a = m.getBoundingClientRect(), b = box.getBoundingClientRect();
-        return a.top >= b.top - 1 && a.bottom <= b.bottom + 1; }""")
-    assert re.search(r"\[\d+\]", answer), answer
-    assert any(a in answer for a in row["answers"]), answer
-
-
-def test_follow_up_question_uses_the_conversation(page):
-    ask(page, "Who translated the letters?")
-    answer = ask(page, "Where is his organization based?")
-    assert "Washington" in answer, answer
+    for close in ("button", "escape"):
+        page.locator("#kb-sources button.kb-open").first.click()
+        overlay = page.locator("#kb-docview .kb-doc-overlay")
+        overlay.wait_for(state="visible")
+        assert page.locator("#kb-docview .kb-doc-text").inner_text().strip()
+        page.wait_for_function("""() => { const m = document.querySelector('#kb-docview mark#kb-focus');
+            const box = document.querySelector('#kb-docview .kb-doc-text'); if (!m || !box) return false;
+            const a = m.getBoundingClientRect(), b = box.getBoundingClientRect();
+            return a.top >= b.top - 1 && a.top <= b.bottom; }""")
+        if close == "button":
+            page.click("#kb-docview .kb-doc-close")
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_function("() => { const o = document.querySelector('#kb-docview .kb-doc-overlay'); "
+                               "return !o || o.offsetParent === null; }")
 
 
 def test_html_in_documents_and_questions_is_shown_as_text(page):
@@ -153,40 +191,110 @@ def test_html_in_documents_and_questions_is_shown_as_text(page):
     page.locator("#kb-sources button.kb-open").first.click()
     page.wait_for_selector("#kb-docview mark#kb-focus")
     assert "<script>window.__xss=4</script>" in page.locator("#kb-docview").inner_text()
-    page.get_by_role("tab", name="Documents").click()
-    page.wait_for_selector("#kb-docs")
+    page.keyboard.press("Escape")
+    documents_tab(page)
     assert "<script>window.__xss=1</script>" in page.locator("#kb-docs").inner_text()
     assert page.evaluate("window.__xss") is None
 
 
-def test_upload_ask_delete_rebuild(page, server, tmp_path):
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
+
+
+def test_no_emoji_anywhere(page):
+    ask(page, "Who verified the letter?")
+    texts = [page.locator("body").inner_text()]
+    documents_tab(page)
+    texts.append(page.locator("body").inner_text())
+    assert not EMOJI.findall("".join(texts))
+
+
+def delete_row(page, name: str) -> None:
+    page.locator(f"#kb-docs button.kb-del[data-source='{name}']").click()
+    page.locator("#kb-confirm").wait_for(state="visible")
+    assert name in page.locator("#kb-confirm").inner_text()
+
+
+def test_upload_delete_with_confirmation_then_undo(page, server, tmp_path):
     fact = tmp_path / "quokka facts.txt"
     fact.write_text("Quokka register\n\nThe quokka named Brindlewick has lived on Rottnest Island since 2019.\n",
                     encoding="utf-8")
-    page.get_by_role("tab", name="Documents").click()
+    sources = server["sources"]
+    documents_tab(page)
     page.locator("#kb-upload input[type=file]").set_input_files(str(fact))
     page.wait_for_function("() => /Index updated/.test(document.querySelector('#kb-build-summary').innerText)")
-    saved = [p.name for p in server["sources"].iterdir() if "quokka" in p.name]
-    assert saved == ["quokka facts.txt"]
+    assert page.locator("#kb-build-summary .kb-msg-ok").count() == 1
+    assert (sources / "quokka facts.txt").is_file()
     assert "quokka facts.txt" in page.locator("#kb-docs").inner_text()
 
     page.get_by_role("tab", name="Ask").click()
-    answer = ask(page, "Where does the quokka Brindlewick live?")
-    assert "Rottnest" in answer, answer
-    assert "quokka facts.txt" in page.locator("#kb-sources").inner_text()
+    assert "Rottnest" in ask(page, "Where does the quokka Brindlewick live?")
 
-    page.get_by_role("tab", name="Documents").click()
-    page.locator("#kb-delete-choice input").click()
-    page.locator("#kb-delete-choice input").fill("quokka")
-    page.locator("[role=option]:has-text('quokka facts.txt')").first.click()
-    page.click("#kb-delete")
-    page.wait_for_function("() => /Deleted/.test(document.querySelector('#kb-build-summary').innerText)")
-    assert not (server["sources"] / "quokka facts.txt").exists()
-    page.click("#kb-rebuild")
-    page.wait_for_function("() => /Index updated \\(rebuild\\)/.test("
-                           "document.querySelector('#kb-build-summary').innerText)")
-    assert "quokka facts.txt" not in page.locator("#kb-docs").inner_text()
+    documents_tab(page)
+    delete_row(page, "quokka facts.txt")
+    page.click("#kb-cancel-delete")  # a cancelled delete changes nothing
+    page.locator("#kb-confirm").wait_for(state="hidden")
+    assert (sources / "quokka facts.txt").is_file()
+    delete_row(page, "quokka facts.txt")
+    page.click("#kb-confirm-delete")
+    page.locator("#kb-undo").wait_for(state="visible")
+    page.wait_for_function("() => !/quokka facts/.test(document.querySelector('#kb-docs').innerText)")
+    assert not (sources / "quokka facts.txt").exists()
+    assert [p.name.endswith("quokka facts.txt") for p in (sources / ".kb-trash").iterdir()].count(True) == 1
 
     page.get_by_role("tab", name="Ask").click()
-    answer = ask(page, "Where does the quokka Brindlewick live?")
-    assert "Rottnest" not in answer and "don’t cover" in answer, answer
+    assert "don’t cover" in ask(page, "Where does the quokka Brindlewick live?")
+
+    documents_tab(page)
+    page.click("#kb-undo")
+    page.wait_for_function("() => /quokka facts\\.txt/.test(document.querySelector('#kb-docs').innerText)")
+    assert (sources / "quokka facts.txt").read_text(encoding="utf-8") == fact.read_text(encoding="utf-8")
+    assert not any(p.name.endswith("quokka facts.txt") for p in (sources / ".kb-trash").iterdir())
+    page.locator("#kb-undo").wait_for(state="hidden")
+    page.get_by_role("tab", name="Ask").click()
+    assert "Rottnest" in ask(page, "Where does the quokka Brindlewick live?")
+
+
+def test_failed_upload_is_reported_as_failed_and_not_kept(page, server, tmp_path):
+    bad = tmp_path / "report draft.pdf"
+    bad.write_bytes(BROKEN_PDF)
+    documents_tab(page)
+    page.locator("#kb-upload input[type=file]").set_input_files(str(bad))
+    page.wait_for_function("() => /could not be indexed/.test(document.querySelector('#kb-build-summary').innerText)")
+    summary = page.locator("#kb-build-summary").inner_text()
+    assert "report draft.pdf was not added: corrupt or unreadable PDF" in summary, summary
+    assert page.locator("#kb-build-summary .kb-msg-ok").count() == 0
+    assert "Index updated" not in summary
+    assert not (server["sources"] / "report draft.pdf").exists()
+    assert "report draft.pdf" not in page.locator("#kb-docs").inner_text()
+
+
+def test_failed_file_is_listed_with_its_reason_and_removable(page, server):
+    documents_tab(page)
+    row = page.locator("#kb-docs tr.kb-failed", has_text="broken.pdf")
+    assert "corrupt or unreadable PDF" in row.inner_text()
+    delete_row(page, "broken.pdf")
+    page.click("#kb-confirm-delete")
+    page.wait_for_function("() => !/broken\\.pdf/.test(document.querySelector('#kb-docs').innerText)")
+    assert not (server["sources"] / "broken.pdf").exists()
+    page.click("#kb-undo")  # undo brings the file back, and with it its failure line
+    page.wait_for_function("() => /broken\\.pdf/.test(document.querySelector('#kb-docs').innerText)")
+    assert (server["sources"] / "broken.pdf").read_bytes() == BROKEN_PDF
+    assert page.locator("#kb-build-summary .kb-msg-ok").count() == 0
+
+
+def test_rejected_file_type_does_not_leave_the_upload_widget_in_error(page, server, tmp_path):
+    bad = tmp_path / "tool.exe"
+    bad.write_bytes(b"MZ\x90\x00")
+    documents_tab(page)
+    page.locator("#kb-upload input[type=file]").set_input_files(str(bad))
+    page.wait_for_selector(".toast-body:has-text('tool.exe')")
+    page.wait_for_function("() => !document.querySelector('#kb-upload [data-testid=\"status-tracker\"] .error')")
+    assert not (server["sources"] / "tool.exe").exists()
+    ok = tmp_path / "walrus.txt"
+    ok.write_text("Walrus log\n\nThe walrus named Obbe sleeps on the pier at Tromsø.\n", encoding="utf-8")
+    page.locator("#kb-upload input[type=file]").set_input_files(str(ok))
+    page.wait_for_function("() => /walrus\\.txt/.test(document.querySelector('#kb-docs').innerText)")
+    accept = page.locator("#kb-upload input[type=file]").get_attribute("accept")
+    from kb.sources import SUPPORTED_SUFFIXES
+
+    assert {a.strip() for a in accept.split(",")} == set(SUPPORTED_SUFFIXES)

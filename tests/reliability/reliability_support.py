@@ -169,7 +169,7 @@ def corpus_state(folder: Path, chunk_size: int = 800, chunk_overlap: int = 120) 
     files, _ = scan_sources(folder, 1 << 30)
     state = {}
     for f in files:
-        document = read_document(f.path, f.source)
+        document = read_document(f)
         state[f.source] = (document.sha256, len(chunker.run(document)))
     return state
 

@@ -1,0 +1,182 @@
+"""Every answer-quality table of docs/quality.md and README, from one run on fresh indexes.
+
+    .venv/bin/python benchmarks/answer_quality.py            # about 10 minutes on 2 cores
+    .venv/bin/python benchmarks/answer_quality.py --quick    # every 4th SQuAD question, for a look while working
+
+The scorers are fit on the TUNE half of the SQuAD sample (benchmarks/train_scorer.py); the HELD-OUT half is
+what this reports as the honest number. Kinds of questions, each asked of the index it belongs to:
+
+- squad tune / squad held-out: SQuAD questions asked of an index of all twelve articles (answerable);
+- same-domain: each SQuAD half's questions asked of an index of the other half's articles (must abstain);
+- squad on seeds: SQuAD questions asked of the five news seeds (must abstain);
+- seeds on squad: the seed and paraphrase questions asked of an index of the SQuAD articles (must abstain);
+- seed dev / seed paraphrases / seed unanswerable: ../shared/eval/seed_qa.jsonl, tests/data/seed_paraphrases.jsonl
+  (written by reading the articles, never fit on) and tests/data/seed_unanswerable.jsonl, asked of the seeds.
+
+Printed: a quality table, abstention per kind of negative, the risk-coverage table (share answered and the
+share of answers that are right, per kind, as the abstention threshold moves), and latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kb import KnowledgeBase  # noqa: E402
+from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
+from kb.evaluation.datasets import EvalQuestion, as_unanswerable  # noqa: E402
+from kb.evaluation.metrics import answer_correct, citation_gold  # noqa: E402
+from kb.evaluation.report import summarize  # noqa: E402
+from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
+from kb.answer import ABSTAIN_TEXT  # noqa: E402
+from kb.config import Settings  # noqa: E402
+from kb.types import Answer  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "eval"
+DATA = ROOT / "tests" / "data"
+THRESHOLD = Settings().abstain_threshold  # the one kb uses; metrics are reported at it
+GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+@dataclass
+class Run:
+    kind: str
+    questions: list[EvalQuestion]
+    answers: list[Answer]
+    report: object
+
+
+def at(answer: Answer, threshold: float) -> Answer:
+    """The answer kb gives with this abstention threshold (the runs ask with 0, so every threshold can be read)."""
+    if answer.abstained or answer.confidence >= threshold:
+        return answer
+    return Answer(answer.question, ABSTAIN_TEXT, True, [], answer.passages, answer.ms, answer.confidence)
+
+
+def run(kb: KnowledgeBase, kind: str, questions: list[EvalQuestion], must_abstain: bool = False) -> Run:
+    if must_abstain:
+        questions = as_unanswerable(questions)
+    texts = DocumentTexts(kb.document_text)
+    kb.ask("warm up")  # model and index loaded outside the timed questions
+    answers = [kb.ask(asked(q), k=10) for q in questions]
+    outcomes = [check_citations(outcome_from_answer(at(a, THRESHOLD)), texts) for a in answers]
+    report = summarize(kind, questions, outcomes, k=10, by_split=False)
+    print(f"  {kind}: {len(questions)} questions", flush=True)
+    return Run(kind, questions, answers, report)
+
+
+def build(folder: Path, index: Path) -> KnowledgeBase:
+    kb = KnowledgeBase(folder, index, abstain_threshold=0.0)  # every threshold is applied afterwards (at())
+    kb.build()
+    return kb
+
+
+def copy_articles(articles: list[Path], parity: int, folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for i, p in enumerate(articles):
+        if i % 2 == parity:
+            shutil.copy(p, folder / p.name)
+    return folder
+
+
+def fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="every 4th SQuAD question")
+    args = parser.parse_args()
+    step = 4 if args.quick else 1
+    work = Path(tempfile.mkdtemp(prefix="kb-answer-quality-"))
+    try:
+        corpus = squad_corpus(SHARED / "squad-dev-sample.json", work / "squad")
+        articles = sorted(corpus.folder.glob("*.txt"))
+        tune, heldout = select(corpus.questions, "tune")[::step], select(corpus.questions, "heldout")[::step]
+        seed_dev = load_questions(SHARED / "seed_qa.jsonl")
+        paraphrases = load_questions(DATA / "seed_paraphrases.jsonl")
+        unanswerable = load_questions(DATA / "seed_unanswerable.jsonl")
+        seed_answerable = [q for q in seed_dev if not q.unanswerable] + paraphrases
+
+        print("building indexes and asking", flush=True)
+        full = build(corpus.folder, work / "index-all")
+        runs = [run(full, "squad tune", tune), run(full, "squad held-out", heldout)]
+        tune_only = build(copy_articles(articles, 0, work / "tune-only"), work / "index-tune")
+        heldout_only = build(copy_articles(articles, 1, work / "heldout-only"), work / "index-heldout")
+        runs.append(run(tune_only, "same-domain: held-out questions, tune articles", heldout, must_abstain=True))
+        runs.append(run(heldout_only, "same-domain: tune questions, held-out articles", tune, must_abstain=True))
+        seeds = build(ROOT / "seeds", work / "index-seeds")
+        runs.append(run(seeds, "squad on seeds", corpus.questions[::2 * step], must_abstain=True))
+        runs.append(run(full, "seeds on squad", seed_answerable, must_abstain=True))
+        runs.append(run(seeds, "seed dev", seed_dev))
+        runs.append(run(seeds, "seed paraphrases", paraphrases))
+        runs.append(run(seeds, "seed unanswerable", unanswerable))
+
+        print("\n## Answerable questions\n")
+        print("| set | questions | hit@1 | hit@5 | answer accuracy | citation accuracy | citation validity | abstained |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in runs:
+            if r.report.counts["answerable"] == 0:
+                continue
+            m, c = r.report.metrics, r.report.counts
+            print(f"| {r.kind} | {c['questions']} | {fmt(m['hit1'])} | {fmt(m['hit5'])} | {fmt(m['answer_accuracy'])} "
+                  f"| {fmt(m['citation_accuracy'])} | {fmt(m['citation_validity'])} "
+                  f"| {c['abstained'] / max(c['questions'], 1):.3f} |")
+        para = next(r for r in runs if r.kind == "seed paraphrases")
+        final = [at(a, THRESHOLD) for a in para.answers]
+        gold_and_cited = sum(answer_correct(q, outcome_from_answer(a)) and not a.abstained
+                             and citation_gold(q, outcome_from_answer(a)) for q, a in zip(para.questions, final))
+        print(f"\nseed paraphrases answered with a gold string AND a citation of a gold source: "
+              f"{gold_and_cited}/{len(para.questions)} = {gold_and_cited / len(para.questions):.3f}")
+        by_kind: dict[str, list[bool]] = {}
+        for q, a in zip(para.questions, final):
+            o = outcome_from_answer(a)
+            by_kind.setdefault(q.kind or "-", []).append(answer_correct(q, o) and citation_gold(q, o))
+        print("by kind: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items())))
+
+        print("\n## Questions the index cannot answer (must abstain)\n")
+        print("| set | questions | abstained | answered (all wrong) |")
+        print("|---|---|---|---|")
+        for r in runs:
+            if r.report.counts["unanswerable"] == 0:
+                continue
+            c = r.report.counts
+            print(f"| {r.kind} | {c['questions']} | {c['abstained_unanswerable'] / c['unanswerable']:.3f} "
+                  f"| {c['unanswerable'] - c['abstained_unanswerable']} |")
+
+        print(f"\n## Risk-coverage (abstain_threshold in use: {THRESHOLD})\n")
+        print("Answerable sets: answered share / precision (share of answers that are right). Negative sets: "
+              "answered share (every answer is wrong).\n")
+        print("| threshold | " + " | ".join(r.kind for r in runs) + " |")
+        print("|---|" + "---|" * len(runs))
+        for t in GRID:
+            cells = []
+            for r in runs:
+                answered = np.array([not at(a, t).abstained for a in r.answers])
+                if r.report.counts["answerable"]:
+                    right = np.array([answer_correct(q, outcome_from_answer(a)) for q, a in zip(r.questions, r.answers)])
+                    prec = (answered & right).sum() / max(answered.sum(), 1)
+                    cells.append(f"{answered.mean():.2f} / {prec:.2f}")
+                else:
+                    cells.append(f"{answered.mean():.3f}")
+            print(f"| {t:.2f} | " + " | ".join(cells) + " |")
+
+        print("\n## Latency of `ask` (warm, k=10)\n")
+        lat = [a.ms for r in runs for a in r.answers if a.ms > 0]
+        print(f"p50 {np.percentile(lat, 50):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms over {len(lat)} questions")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

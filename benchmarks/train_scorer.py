@@ -1,0 +1,290 @@
+"""Fit kb's learned scorers from data the repo can rebuild: writes kb/retrieval/weights/passage.json and
+kb/answer/weights/{sentence,confidence}.json.
+
+    .venv/bin/python benchmarks/train_scorer.py   # fit and write the weights (about 5 minutes on 2 cores)
+
+Training data comes from the TUNE half of the SQuAD sample only (even articles, kb.evaluation.article_split),
+plus the development seed questions; the held-out half is never read here, so its numbers in docs/quality.md
+are honest. Three models:
+
+- passage (listwise logistic regression over each question's fused pool of 30 passages): which passage is the
+  question's gold paragraph. Fit first: the other two see the passages it ranks.
+
+- sentence (listwise logistic regression over each question's candidates): which candidate sentence holds a
+  gold answer. Candidates are those of tune questions asked of an index of all twelve articles, as in use.
+- confidence (pointwise logistic regression on the best candidate): is the answer kb would give right?
+  Positives and negatives come from tune questions on the full index (right or wrong answers) and from
+  negatives of every kind, each asked of an index that cannot answer them: near misses (each tune question asked
+  of its own article with its paragraph taken out), each tune article's questions asked of the other tune
+  articles (same domain), tune questions asked of the news seeds, the seed questions asked of
+  the tune articles, and the seed set's unanswerable questions.
+
+The abstention threshold is then read off the tune data for a stated precision (the share of answers that are
+right) and printed for kb/config.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kb import KnowledgeBase  # noqa: E402
+from kb.answer.extractive import ExtractiveAnswerer, answer_contains  # noqa: E402
+from kb.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, build_candidates  # noqa: E402
+from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model  # noqa: E402
+from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
+from kb.evaluation.datasets import EvalQuestion  # noqa: E402
+from kb.query import QueryContext  # noqa: E402
+from kb.types import Passage  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+SQUAD = SHARED / "eval" / "squad-dev-sample.json"
+SEED_QA = SHARED / "eval" / "seed_qa.jsonl"
+SEEDS = ROOT / "seeds"
+K = 10  # passages per question, as `kb eval` asks
+ANSWERABLE_KINDS = ("tune-on-all", "seed-answerable")
+
+
+@dataclass
+class Retrieved:
+    """A question's retrieval, read out of its index (passages with their stored sentences, the cited documents'
+    words), so features can be recomputed after the indexes are gone."""
+
+    query: QueryContext
+    passages: list[Passage]
+    words: dict[str, frozenset[str]]
+
+    def sentences(self, passage: Passage) -> list:
+        return passage.sentences or []
+
+    def document_words(self, source: str) -> frozenset[str]:
+        return self.words.get(source, frozenset())
+
+
+@dataclass
+class Asked:
+    """One question asked of one index: its candidates' features, which hold a gold answer, and the context."""
+
+    kind: str
+    question: EvalQuestion
+    retrieval: Retrieved
+    matrix: np.ndarray
+    labels: np.ndarray
+    answerable: bool
+
+
+def features_of(a: Asked) -> None:
+    """(Re)compute a question's candidate features and labels from its stored retrieval."""
+    r = a.retrieval
+    cands, a.matrix = build_candidates(r.query, r.passages, r.sentences, r.document_words)
+    a.labels = np.array([a.answerable and any(answer_contains(c.sentence.text, g) for g in a.question.answers)
+                         for c in cands], dtype=float)
+
+
+def ask_all(kb: KnowledgeBase, questions: list[EvalQuestion], kind: str, answerable: bool) -> list[Asked]:
+    out = []
+    for q in questions:
+        r = kb.retrieve(q.question, k=K)
+        if r.query.absent_names:  # decided before any model: the index never mentions the question's name
+            continue
+        for p in r.passages:
+            r.sentences(p)  # reads and keeps the passage's stored sentences and vectors
+        kept = Retrieved(r.query, r.passages, {p.source: r.document_words(p.source) for p in r.passages})
+        a = Asked(kind, q, kept, np.zeros((0, 0)), np.zeros(0), answerable)
+        features_of(a)
+        if len(a.labels):
+            out.append(a)
+    print(f"  {kind}: {len(out)} questions asked", flush=True)
+    return out
+
+
+def index_of(folder: Path, work: Path, name: str) -> KnowledgeBase:
+    kb = KnowledgeBase(folder, work / f"index-{name}")
+    kb.build()
+    return kb
+
+
+def fit_passage(kb: KnowledgeBase, questions: list[EvalQuestion], l2: float) -> LinearModel:
+    """The passage model, fit listwise on the fused pool of each tune question (gold = its SQuAD paragraph)."""
+    from kb.evaluation.metrics import Span, is_gold
+    from kb.retrieval.retriever import PASSAGE_FEATURES
+
+    live = kb._current()
+    xs, ys, gs = [], [], []
+    for i, q in enumerate(questions):
+        vector = kb.embedder.embed_one(q.question)
+        ctx = live.retriever.context(q.question, vector)
+
+        def keep(passages: list[Passage], features: np.ndarray, i: int = i, q: EvalQuestion = q) -> None:
+            xs.append(features)
+            ys.append([float(is_gold(q, Span(p.source, p.start, p.end))) for p in passages])
+            gs.append(np.full(len(passages), i))
+
+        live.retriever.run(q.question, vector, K, "hybrid", ctx, on_pool=keep)
+    return fit_logistic(np.vstack(xs), np.concatenate(ys), PASSAGE_FEATURES, l2=l2, groups=np.concatenate(gs),
+                        meta={"fit": "listwise logistic regression", "questions": len(questions), "l2": l2,
+                              "data": "SQuAD sample tune half; benchmarks/train_scorer.py"})
+
+
+def collect(work: Path, l2: float = 1.0) -> list[Asked]:
+    corpus = squad_corpus(SQUAD, work / "squad")
+    tune = select(corpus.questions, "tune")
+    articles = sorted(corpus.folder.glob("*.txt"))
+    data: list[Asked] = []
+    full = index_of(corpus.folder, work, "all")
+    passage = fit_passage(full, tune, l2)
+    print(f"passage model: {json.dumps(dict(zip(passage.features, np.round(passage.weights, 3).tolist())))}")
+    passage.save(RETRIEVAL_WEIGHTS / "passage.json")  # the candidates below come from the passages it ranks
+    load_model.cache_clear()
+    data += ask_all(full, tune, "tune-on-all", True)
+    # Same-domain negatives: each tune article's questions asked of the other tune articles.
+    tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
+    for held in tune_articles:
+        folder = work / f"without-{held.stem}"
+        folder.mkdir()
+        for p in tune_articles:
+            if p != held:
+                shutil.copy(p, folder / p.name)
+        kb = index_of(folder, work, held.stem)
+        data += ask_all(kb, [q for q in tune if q.spans and q.spans[0].source == held.name], "same-domain", False)
+    # Near misses: every other paragraph of the tune articles taken out, and its questions asked of what is left
+    # (the same article, its names and words, but not the answer; a question answered elsewhere still counts).
+    by_source = {a.source: a for a in corpus.articles}
+    for parity in (0, 1):
+        folder = work / f"paragraphs-{parity}"
+        folder.mkdir()
+        removed: set[tuple[str, int, int]] = set()
+        for path in tune_articles:
+            article = by_source[path.name]
+            kept = []
+            for n, (start, end) in enumerate(article.paragraph_spans):
+                if n % 2 == parity:
+                    removed.add((article.source, start, end))
+                else:
+                    kept.append(article.text[start:end])
+            (folder / path.name).write_text(article.text[: article.paragraph_spans[0][0]] + "\n\n".join(kept),
+                                            encoding="utf-8")
+        near = [q for q in tune if q.spans and (q.spans[0].source, q.spans[0].start, q.spans[0].end) in removed]
+        data += ask_all(index_of(folder, work, f"paragraphs-{parity}"), near, "near-miss", True)
+    tune_only = work / "tune-only"
+    tune_only.mkdir()
+    for p in tune_articles:
+        shutil.copy(p, tune_only / p.name)
+    seeds = index_of(SEEDS, work, "seeds")
+    seed_questions = load_questions(SEED_QA) if SEED_QA.is_file() else []
+    data += ask_all(index_of(tune_only, work, "tune-only"), [q for q in seed_questions if not q.unanswerable],
+                    "seeds-on-squad", False)
+    data += ask_all(seeds, tune[::3], "squad-on-seeds", False)
+    data += ask_all(seeds, [q for q in seed_questions if q.unanswerable], "seed-unanswerable", False)
+    data += ask_all(seeds, [q for q in seed_questions if not q.unanswerable], "seed-answerable", True)
+    return data
+
+
+def fit_sentence(data: list[Asked], l2: float) -> LinearModel:
+    rows = [(a.matrix, a.labels, np.full(len(a.labels), i)) for i, a in enumerate(data) if a.answerable and a.labels.any()]
+    x = np.vstack([r[0] for r in rows])
+    y = np.concatenate([r[1] for r in rows])
+    g = np.concatenate([r[2] for r in rows])
+    return fit_logistic(x, y, SENTENCE_FEATURES, l2=l2, groups=g,
+                        meta={"fit": "listwise logistic regression", "questions": len(rows), "rows": int(len(y)),
+                              "l2": l2, "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
+
+
+def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The confidence model's rows: the best candidate of each question, labelled by whether the answer kb would
+    give (best statement, and a second within the margin) contains a gold answer."""
+    answerer = ExtractiveAnswerer(None, -1.0, sentence_model=sentence,  # type: ignore[arg-type]
+                                  confidence_model=LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)),
+                                                               0.0, np.zeros(len(CONFIDENCE_FEATURES)),
+                                                               np.ones(len(CONFIDENCE_FEATURES)), {}))
+    xs, ys, kinds = [], [], []
+    from kb.answer.features import confidence_row
+    from kb.answer.extractive import _as_candidate
+
+    for a in data:
+        r = a.retrieval
+        scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)
+        if not scored:
+            continue
+        logits = np.array([c.score for c in scored])
+        xs.append(confidence_row(r.query, [_as_candidate(c) for c in scored], logits))
+        text = answerer.run(r.query, r.passages, r.sentences, r.document_words).answer
+        right = a.answerable and any(answer_contains(text, g) for g in a.question.answers)
+        ys.append(float(right))
+        kinds.append(a.kind)
+    return np.array(xs), np.array(ys), kinds
+
+
+def threshold_for(probabilities: np.ndarray, right: np.ndarray, precision: float) -> float:
+    """The lowest threshold whose answers (probability >= it) are right at least `precision` of the time."""
+    order = np.argsort(-probabilities)
+    p, r = probabilities[order], right[order]
+    hits = np.cumsum(r)
+    prec = hits / np.arange(1, len(r) + 1)
+    ok = np.flatnonzero(prec >= precision)
+    return float(p[ok[-1]]) if len(ok) else 1.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--precision", type=float, default=0.9, help="stated precision for the abstention threshold")
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--cache", type=Path, default=None, help="keep the built indexes here between runs")
+    args = parser.parse_args()
+    work = args.cache or Path(tempfile.mkdtemp(prefix="kb-train-"))
+    if args.cache and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        print("collecting candidates (tune half only)", flush=True)
+        data = collect(work, args.l2)
+        sentence = fit_sentence(data, args.l2)
+        x, y, kinds = confidence_data(data, sentence)
+        confidence = fit_logistic(x, y, CONFIDENCE_FEATURES, l2=args.l2,
+                                  meta={"fit": "logistic regression", "rows": int(len(y)), "l2": args.l2,
+                                        "positives": int(y.sum()), "kinds": sorted(set(kinds)),
+                                        "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
+        p = confidence.probabilities(x)
+        threshold = threshold_for(p, y, args.precision)
+        kinds_arr = np.array(kinds)
+        print(f"\nsentence model: {json.dumps(dict(zip(sentence.features, np.round(sentence.weights, 3).tolist())))}")
+        print(f"confidence model: {json.dumps(dict(zip(confidence.features, np.round(confidence.weights, 3).tolist())))}")
+        print("\nrisk-coverage on the tune data (precision: share of answers that are right, all kinds together)\n")
+        print("| threshold | precision | answered (answerable) | accuracy (answerable) | abstained (negatives) |")
+        print("|---|---|---|---|---|")
+        positive_kinds = np.isin(np.array(kinds), ANSWERABLE_KINDS)
+        for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7):
+            answered = p >= t
+            precision = (answered & (y > 0)).sum() / max(answered.sum(), 1)
+            print(f"| {t:.2f} | {precision:.3f} | {answered[positive_kinds].mean():.3f} "
+                  f"| {(answered & (y > 0))[positive_kinds].mean():.3f} | {1 - answered[~positive_kinds].mean():.3f} |")
+        print(f"\nthreshold for precision {args.precision}: {threshold:.3f} (tune data)\n")
+        print("| kind | questions | right if answered | answered | answered and right | abstained |")
+        print("|---|---|---|---|---|---|")
+        for kind in sorted(set(kinds)):
+            m = kinds_arr == kind
+            answered = p[m] >= threshold
+            print(f"| {kind} | {m.sum()} | {int(y[m].sum())} | {int(answered.sum())} | {int((answered & (y[m] > 0)).sum())} "
+                  f"| {1 - answered.mean():.3f} |")
+        sentence.save(ANSWER_WEIGHTS / "sentence.json")
+        confidence.meta["threshold_for_precision"] = {str(args.precision): round(threshold, 4)}
+        confidence.save(ANSWER_WEIGHTS / "confidence.json")
+        print(f"\nwrote {ANSWER_WEIGHTS}/sentence.json and confidence.json; set abstain_threshold = {threshold:.3f}")
+    finally:
+        if args.cache is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Candidate answers and the measurements the learned scorers read.
+
+A candidate is one stored sentence of a retrieved passage. What it is measured on is what kb already computes
+(its cosine to the question, the IDF-weighted share of the question's terms in it, in its neighbours, its
+passage and its whole document, whether it holds the kind of answer asked for, the passage's retrieval
+signals) plus a few cheap ones that measured well (novelty: an answer says something the question does not;
+the question's own numbers and dates: "revenue in March 2023" is answered by the March note, not June's).
+The columns are named; a model file lists the names it was fit on and is read in that order
+(kb.answer.model), so adding a feature never silently shifts another's weight.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+
+from kb.answer.grounding import mentions
+from kb.answer_types import supplies
+from kb.query import QueryContext
+from kb.text import Sentence, _match_forms, content_terms, stem, term_overlap, words
+from kb.types import Passage
+
+SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
+DocumentWords = Callable[[str], frozenset[str]]
+
+#: Features of one candidate sentence, in the order models were fit on (kb/answer/weights/sentence.json).
+SENTENCE_FEATURES = (
+    "cosine",  # sentence vector . question vector
+    "overlap",  # IDF-weighted share of the question's terms in the sentence
+    "neighbour_overlap",  # the same for the better of the sentences before and after it (same passage)
+    "neighbour_cosine",
+    "passage_overlap",
+    "document_overlap",  # ... in the whole document: is the document about the question at all?
+    "passage_cosine",
+    "passage_rank",  # 1 / rank of the passage after retrieval
+    "type_supplied",  # the question asks for a kind of answer (number, date, name...) and the sentence holds one
+    "type_missing",  # it asks for one and the sentence holds none
+    "novelty",  # share of the sentence's content words that the question does not contain
+    "heading",  # a short line with no sentence end: a title restates the topic, it rarely answers
+    "log_words",
+    "names_in_document",  # share of the question's names that the document mentions
+    "names_in_sentence",
+    "question_facts",  # share of the question's numbers and dates found in the sentence or its neighbours
+    "cosine_gap",  # cosine minus the best cosine among the candidates
+    "overlap_gap",
+)
+
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    sentence: Sentence
+    vector: np.ndarray
+    index: int  # position among its passage's sentences
+    features: dict[str, float] = field(default_factory=dict)
+
+
+_MONTH = re.compile(r"(?<!^)\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+
+
+def question_facts(question: str) -> frozenset[str]:
+    """The question's numbers, years and month names (capitalized and not its first word, so "may" the verb and
+    "March" opening a question are not months): facts a right answer repeats."""
+    found = {re.sub(r"[,.]", "", w) for w in words(question) if any(ch.isdigit() for ch in w)}
+    found |= {m.lower() for m in _MONTH.findall(question.strip())}
+    return frozenset(found)
+
+
+def _fact_share(facts: frozenset[str], text: str) -> float:
+    if not facts:
+        return 1.0
+    present = {re.sub(r"[,.]", "", w) for w in words(text)}
+    return sum(f in present for f in facts) / len(facts)
+
+
+def _document_overlap(ctx: QueryContext, vocabulary: frozenset[str]) -> float:
+    """IDF-weighted share of the question's terms that the document contains (in any accepted spelling)."""
+    if not ctx.terms:
+        return 0.0
+    weights = ctx.idf or {}
+    total = sum(weights.get(t, 1.0) for t in ctx.terms) or 1.0
+    found = sum(weights.get(t, 1.0) for t, aliases in ctx.terms.items()
+                if any(a in vocabulary or stem(a) in vocabulary for a in aliases))
+    return found / total
+
+
+def is_heading(text: str) -> bool:
+    """A short line without a sentence end: a title or a section heading."""
+    return len(text.split()) < 8 and not text.rstrip("\"'”’)»").endswith((".", "!", "?", ":"))
+
+
+@lru_cache(maxsize=100_000)
+def _sentence_facts(text: str) -> tuple[frozenset[str], float, float, frozenset[str]]:
+    """What a sentence is measured on whatever the question: its content-word stems, log length, heading flag and
+    word forms. Cached: the same sentences come back for question after question (ask p50 budget: 15 ms)."""
+    content = frozenset(stem(t) for t in content_terms(text))
+    return content, math.log(1 + len(text.split())), float(is_heading(text)), _match_forms(text)
+
+
+def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source: SentenceSource,
+                     document_words: DocumentWords) -> tuple[list[Candidate], np.ndarray]:
+    """Every distinct sentence of the passages with its feature row (columns: SENTENCE_FEATURES)."""
+    seen: set[tuple[str, int, int]] = set()
+    candidates: list[Candidate] = []
+    rows: list[list[Sentence]] = []
+    q_stems = {stem(t) for t in ctx.terms} | set(ctx.terms)
+    facts = question_facts(ctx.question)
+    doc_cache: dict[str, tuple[float, float]] = {}
+    for rank, passage in enumerate(passages, start=1):
+        found = sentence_source(passage)
+        texts = [s for s, _ in found]
+        rows.append(texts)
+        if passage.source not in doc_cache:
+            vocab = document_words(passage.source)
+            names = ctx.names
+            share = sum(mentions(vocab, n) for n in names) / len(names) if names else 1.0
+            doc_cache[passage.source] = (_document_overlap(ctx, vocab), share)
+        doc_overlap, doc_names = doc_cache[passage.source]
+        p_overlap = term_overlap(ctx.terms, passage.text, ctx.idf)
+        overlaps = [term_overlap(ctx.terms, s.text, ctx.idf) for s in texts]
+        cosines = [float(v @ ctx.vector) for _, v in found]
+        for i, (sentence, vector) in enumerate(found):
+            key = (passage.source, sentence.start, sentence.end)
+            content, log_words, heading, forms = _sentence_facts(sentence.text)
+            if key in seen or not content:
+                continue
+            seen.add(key)
+            nb = [j for j in (i - 1, i + 1) if 0 <= j < len(found)]
+            kind = ctx.answer_type
+            typed = None if kind is None else supplies(sentence.text, kind, ctx.question_words, ctx.acronym)
+            window = " ".join(texts[j].text for j in range(max(0, i - 1), min(len(texts), i + 2))) if facts else ""
+            features = {
+                "cosine": cosines[i],
+                "overlap": overlaps[i],
+                "neighbour_overlap": max((overlaps[j] for j in nb), default=0.0),
+                "neighbour_cosine": max((cosines[j] for j in nb), default=0.0),
+                "passage_overlap": p_overlap,
+                "document_overlap": doc_overlap,
+                "passage_cosine": passage.dense_score or 0.0,
+                "passage_rank": 1.0 / rank,
+                "type_supplied": float(typed is True),
+                "type_missing": float(typed is False),
+                "novelty": len(content - q_stems) / len(content),
+                "heading": heading,
+                "log_words": log_words,
+                "names_in_document": doc_names,
+                "names_in_sentence": (sum(n in forms for n in ctx.names) / len(ctx.names)) if ctx.names else 1.0,
+                "question_facts": _fact_share(facts, window),
+            }
+            candidates.append(Candidate(passage, sentence, vector, i, features))
+    if not candidates:
+        return [], np.zeros((0, len(SENTENCE_FEATURES)))
+    best_cos = max(c.features["cosine"] for c in candidates)
+    best_ov = max(c.features["overlap"] for c in candidates)
+    for c in candidates:
+        c.features["cosine_gap"] = c.features["cosine"] - best_cos
+        c.features["overlap_gap"] = c.features["overlap"] - best_ov
+    matrix = np.array([[c.features[name] for name in SENTENCE_FEATURES] for c in candidates], dtype=np.float64)
+    return candidates, matrix
+
+
+#: Features of the best candidate that decide whether to answer at all (kb/answer/weights/confidence.json).
+CONFIDENCE_FEATURES = (
+    "top_logit",  # the sentence scorer's score of the best candidate
+    "margin",  # its lead over the best candidate from another passage
+    "cosine",
+    "overlap",
+    "neighbour_overlap",
+    "passage_overlap",
+    "document_overlap",
+    "names_in_document",
+    "question_facts",
+    "type_supplied",
+    "type_missing",
+    "expects_type",
+    "best_passage_cosine",  # how close the index comes to the question at all
+    "log_terms",  # how much the question says
+)
+
+
+def confidence_row(ctx: QueryContext, candidates: list[Candidate], logits: np.ndarray) -> np.ndarray:
+    """The abstention model's input for the best candidate (candidates must be non-empty)."""
+    order = np.argsort(-logits)
+    top = candidates[int(order[0])]
+    other = next((float(logits[i]) for i in order[1:] if candidates[int(i)].passage is not top.passage), None)
+    f = top.features
+    row = {
+        "top_logit": float(logits[order[0]]),
+        "margin": float(logits[order[0]]) - other if other is not None else 5.0,
+        "cosine": f["cosine"],
+        "overlap": f["overlap"],
+        "neighbour_overlap": f["neighbour_overlap"],
+        "passage_overlap": f["passage_overlap"],
+        "document_overlap": f["document_overlap"],
+        "names_in_document": f["names_in_document"],
+        "question_facts": f["question_facts"],
+        "type_supplied": f["type_supplied"],
+        "type_missing": f["type_missing"],
+        "expects_type": float(ctx.answer_type is not None),
+        "best_passage_cosine": max((c.passage.dense_score or 0.0) for c in candidates),
+        "log_terms": math.log(1 + len(ctx.terms)),
+    }
+    return np.array([row[name] for name in CONFIDENCE_FEATURES], dtype=np.float64)
+
+
+__all__ = ["CONFIDENCE_FEATURES", "Candidate", "SENTENCE_FEATURES", "build_candidates", "confidence_row",
+           "is_heading", "question_facts"]

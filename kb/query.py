@@ -1,0 +1,155 @@
+"""A question, analysed once for retrieval and answering: its vector, terms, names, the kind of answer it wants,
+and, for a follow-up, the standalone query it stands for.
+
+Retrieval and the answer scorers read the same analysis, so a term or a name is found by one piece of code
+(the stopwords and the name detector are kb.text's).
+
+Follow-ups: retrieval sees one question at a time, so "Where is his organization based?" finds nothing about the
+person the previous turn was about. Rather than a generative rewriter (no model to run offline), the named
+entities of the previous question and answer are appended when the new question refers back to them (a
+pronoun, "the same", "what about ..."); the question itself is kept first and unchanged. The answerer then
+treats the appended names as names the question is about (kb.answer.grounding): it answers about that person,
+or abstains, and never mixes in a statement about someone else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from kb.answer_types import AnswerType
+from kb.text import STOPWORDS, fold, named_entities
+from kb.types import Passage
+
+
+@dataclass
+class QueryContext:
+    """What one question needs across retrieval and answering, computed once."""
+
+    question: str
+    vector: np.ndarray | None
+    terms: dict[str, list[str]]  # content term -> accepted spellings (misspellings expanded)
+    answer_type: AnswerType | None = None  # what kind of answer the question asks for (kb.answer_types)
+    acronym: str | None = None
+    question_words: frozenset[str] = frozenset()
+    absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
+    names: tuple[str, ...] = ()  # names of the question the index has: a cited document must mention each
+    idf: dict[str, float] | None = None  # term -> inverse document frequency: weights terms in rescoring and answering
+    subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
+
+
+@dataclass
+class Retrieval:
+    """A question after retrieval: its analysis (vector, terms, answer type...), the ranked passages and their
+    stored sentences, all from one index version."""
+
+    query: QueryContext
+    passages: list[Passage]
+    sentences: Callable[[Passage], list[Any]]
+    started: float  # perf_counter() when the question arrived, for Answer.ms
+    document_words: Callable[[str], frozenset[str]]  # a cited document's words, from the same version
+
+    @property
+    def question(self) -> str:
+        return self.query.question
+
+
+#: Words that only make sense with an antecedent from the conversation.
+REFERRING_WORDS = frozenset(
+    "he him his himself she her hers herself it its itself they them their theirs themselves "
+    "this that these those there same such former latter".split()
+)
+_FOLLOW_UP_OPENERS = ("and ", "what about ", "how about ", "also ", "then ")
+_CITATION = re.compile(r"\[\d+\]")
+_WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
+MAX_ENTITIES = 3
+
+
+def _turns(history: Iterable[Any]) -> list[tuple[str, str]]:
+    """Accept (question, answer) pairs or Gradio-style {"role", "content"} messages."""
+    pairs: list[tuple[str, str]] = []
+    pending: str | None = None
+    for item in history or []:
+        if isinstance(item, Mapping):
+            role, content = item.get("role"), item.get("content")
+            text = content if isinstance(content, str) else ""
+            if role == "user":
+                pending = text
+            elif role == "assistant" and pending is not None:
+                pairs.append((pending, text))
+                pending = None
+        elif isinstance(item, Sequence) and len(item) == 2:
+            q, a = item
+            pairs.append((q if isinstance(q, str) else "", a if isinstance(a, str) else ""))
+    if pending is not None:
+        pairs.append((pending, ""))
+    return pairs
+
+
+def is_follow_up(question: str) -> bool:
+    """True when the question refers to something it does not name."""
+    lowered = question.lower().strip()
+    if lowered.startswith(_FOLLOW_UP_OPENERS):
+        return True
+    return any(w.lower().strip(".'’") in REFERRING_WORDS for w in _WORD.findall(question))
+
+
+def _turn_terms(text: str) -> list[str]:
+    """Lower-case content words, for when a turn names nothing."""
+    terms: list[str] = []
+    for word in _WORD.findall(_CITATION.sub(" ", text)):
+        w = word.lower().strip(".'’-")
+        if len(w) > 2 and w not in STOPWORDS and w not in REFERRING_WORDS and w not in terms:
+            terms.append(w)
+    return terms
+
+
+_RESOLVED = re.compile(r"^(?P<question>.*\S)\s+\((?P<names>[^()]+)\)$")
+
+
+def resolved_subject(query: str) -> tuple[str, ...]:
+    """The names ``contextualize`` appended to a follow-up ("Where is his organization based? (Christo Grozev)"),
+    folded word by word; empty for any other question. Parsed here, next to the code that writes them."""
+    m = _RESOLVED.match(query.strip())
+    if m is None or not is_follow_up(m.group("question")):
+        return ()
+    names = [n.strip() for n in m.group("names").split(";")]
+    return tuple(dict.fromkeys(fold(w).removesuffix("'s") for n in names for w in n.split() if w[:1].isupper()))
+
+
+def contextualize(question: str, history: Iterable[Any] | None) -> str:
+    """The retrieval query for ``question`` given the earlier turns (oldest first).
+
+    A question that refers to nothing earlier is returned unchanged. Otherwise the names from the latest
+    answered turn are appended: first those of its answer (where "his"/"its" most likely points), then those
+    of its question, skipping names the new question already contains.
+    """
+    pairs = [(q, a) for q, a in _turns(history or []) if q.strip()]
+    if not pairs or not is_follow_up(question):
+        return question
+    last_question, last_answer = pairs[-1]
+    first_sentence = re.split(r"(?<=[.!?])\s+", _CITATION.sub("", last_answer).strip(), maxsplit=1)[0]
+    candidates = named_entities(first_sentence) + named_entities(last_question) + named_entities(last_answer)
+    # Multi-word names ("Igor Sushko") identify better than lone capitalized words ("March", "Russian").
+    candidates.sort(key=lambda name: " " not in name)
+    lowered = question.lower()
+    extra: list[str] = []
+    for name in candidates:
+        if name.lower() in lowered or any(name in e for e in extra):
+            continue
+        extra = [e for e in extra if e not in name]  # keep the longer form of a name
+        extra.append(name)
+        if len(extra) == MAX_ENTITIES:
+            break
+    if not extra:
+        extra = [t for t in _turn_terms(last_question) if t not in lowered][:MAX_ENTITIES]
+    if not extra:
+        return question
+    return f"{question} ({'; '.join(extra)})"
+
+
+__all__ = ["MAX_ENTITIES", "QueryContext", "REFERRING_WORDS", "Retrieval", "contextualize", "is_follow_up",
+           "named_entities", "resolved_subject"]

@@ -1,0 +1,91 @@
+"""Word .docx -> text (python-docx): paragraphs and tables in reading order, as the document shows them.
+
+The body is walked block by block (``iter_inner_content``), so a table sits between the paragraphs around it
+instead of being appended at the end: a citation of a table cell then points at the right place. A table row
+becomes one line, its cells joined by " | "; a cell merged across columns is written once.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from kb.errors import SourceError
+from kb.sources.limits import ReadLimits, TextBudget
+from kb.sources.titles import pick_explicit_title
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .doc, and password-protected .docx (an encrypted OLE container)
+# Uncompressed XML allowed per extracted character: Word's markup around each run of text is bulky, and a
+# .docx is a zip, so a 1 MB file could otherwise inflate to gigabytes of XML before any text is counted.
+_XML_PER_TEXT = 8
+_XML_FLOOR = 64 * 1024 * 1024
+
+
+def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str]:
+    """(text, title); the title is the document's Title property, else its Title/Heading 1 paragraph."""
+    limits = limits or ReadLimits()
+    if data.startswith(_OLE_MAGIC):
+        raise SourceError("password-protected or old-format Word file; save it as an unprotected .docx")
+    _check_zip(data, limits)
+    try:
+        import docx
+    except ImportError:
+        raise SourceError("reading .docx needs python-docx (pip install python-docx)") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+        budget = TextBudget(limits)
+        blocks: list[str] = []
+        headings: list[str] = []
+        _collect(document, blocks, headings, budget)
+        stated = (document.core_properties.title or "").strip()
+    except SourceError:
+        raise
+    except Exception as exc:  # a parser of untrusted bytes raises anything (KeyError for a missing part, XMLSyntaxError ...)
+        detail = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise SourceError(f"corrupt or unreadable .docx: {detail}") from None
+    text = "\n\n".join(blocks)
+    return text, pick_explicit_title([stated, *headings[:1]], text)
+
+
+def _check_zip(data: bytes, limits: ReadLimits) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SourceError("not a .docx file (not a zip archive)") from None
+    with archive:
+        inflated = sum(info.file_size for info in archive.infolist())  # zipfile never returns more than declared
+        allowed = max(_XML_FLOOR, _XML_PER_TEXT * limits.max_text_chars)
+        if inflated > allowed:
+            raise SourceError(f".docx unpacks to {inflated / 2**20:.0f} MB, over the {allowed / 2**20:.0f} MB limit "
+                              "(setting max_text_mb)")
+
+
+def _collect(container, blocks: list[str], headings: list[str], budget: TextBudget) -> None:
+    from docx.table import Table
+
+    for item in container.iter_inner_content():
+        if isinstance(item, Table):
+            rows = [row for row in (_row_text(row, budget) for row in item.rows) if row]
+            if rows:
+                blocks.append("\n".join(rows))
+            continue
+        line = item.text.strip()
+        if not line:
+            continue
+        blocks.append(budget.take(line))
+        style = (item.style.name if item.style is not None else "") or ""
+        if style == "Title" or style.startswith("Heading 1"):
+            headings.append(line)
+
+
+def _row_text(row, budget: TextBudget) -> str:
+    cells: list[str] = []
+    seen: list[object] = []  # the cell elements themselves: kept alive, so ``is`` cannot confuse two of them
+    for cell in row.cells:
+        if any(cell._tc is tc for tc in seen):  # a merged cell is returned once per grid column it spans
+            continue
+        seen.append(cell._tc)
+        inner: list[str] = []
+        _collect(cell, inner, [], budget)
+        cells.append(" ".join(" ".join(inner).split()))
+    return " | ".join(cells) if any(cells) else ""

@@ -1,0 +1,165 @@
+"""Disk full while a new index version is written: one line, exit 8, the old index stays live and answering.
+
+Each case breaks one write step of an incremental `kb index` (the SQLite copy of the live database, the rows
+added to it, the FAISS file, the manifest, the rename of the version folder, the CURRENT swap) with the error a
+full disk gives there: SQLite's own SQLITE_FULL (its page limit lowered to what is already used), a real write
+to /dev/full for FAISS, OSError(ENOSPC) for the rest. A last case fills a real 2 MB tmpfs when mounting is
+allowed (root in a container with CAP_SYS_ADMIN), and skips with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reliability_support import TINY_CORPUS, TINY_QUESTIONS, check_index, one_line, run_cli, write_files
+
+from kb.store.layout import CURRENT
+
+DISK_FULL = "not enough disk space to write the new index in"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    base = tmp_path_factory.mktemp("diskfull")
+    write_files(base / "sources", TINY_CORPUS)
+    code, _, err = run_cli(["index", "--sources", str(base / "sources"), "--index", str(base / "index")])
+    assert code == 0, err
+    return base
+
+
+def _enospc(path: object = "") -> OSError:
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def _inject(step: str, monkeypatch) -> None:
+    from kb.store import database, layout, manifest, vectors
+
+    if step == "sqlite-copy":  # the backup of the live database into the new version hits SQLITE_FULL
+        real_connect = sqlite3.connect
+
+        def connect(target, *args, **kwargs):
+            conn = real_connect(target, *args, **kwargs)
+            if not str(target).startswith("file:"):  # the writer's connection, not the read-only source
+                conn.execute("PRAGMA max_page_count = 2")
+            return conn
+
+        monkeypatch.setattr(database.sqlite3, "connect", connect)
+    elif step == "sqlite-rows":  # the copy fits, the changed document's rows do not
+        real_add = database.IndexDatabase.add_document
+
+        def add_document(self, *args, **kwargs):
+            pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+            self._conn.execute(f"PRAGMA max_page_count = {pages}")
+            return real_add(self, *args, **kwargs)
+
+        monkeypatch.setattr(database.IndexDatabase, "add_document", add_document)
+    elif step == "faiss":  # a real write of the FAISS index to a full device
+        real_save = vectors.VectorIndex.save
+        monkeypatch.setattr(vectors.VectorIndex, "save", lambda self, path: real_save(self, Path("/dev/full")))
+    elif step == "manifest":
+        def write(self, path):
+            path.write_bytes(b'{"model": ')  # half a file, then the disk is full
+            raise _enospc(path)
+
+        monkeypatch.setattr(manifest.Manifest, "write", write)
+    elif step in ("version-rename", "current-swap"):
+        name = "rename" if step == "version-rename" else "replace"
+        real = getattr(os, name)
+
+        def failing(src, dst, *args, **kwargs):
+            if step == "version-rename" or Path(dst).name == CURRENT:
+                raise _enospc(dst)
+            return real(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(layout.os, name, failing)
+    else:  # pragma: no cover
+        raise AssertionError(step)
+
+
+def _assert_old_index_live(sources: Path, index: Path, live_before: str, entries_before: set[str], err: str) -> None:
+    assert one_line(err) and DISK_FULL in err and "the old index is still live" in err, err
+    assert "damaged" not in err and "Traceback" not in err
+    assert (index / CURRENT).read_text().strip() == live_before
+    assert {p.name for p in index.iterdir()} == entries_before  # no half-written version or build folder left
+    check_index(index)
+    question, source = next(iter(TINY_QUESTIONS.items()))
+    code, out, err = run_cli(["ask", "--sources", str(sources), "--index", str(index), "--json", question])
+    assert code == 0, err
+    assert '"abstained": false' in out and source in out
+
+
+@pytest.mark.parametrize("step", ["sqlite-copy", "sqlite-rows", "faiss", "manifest", "version-rename", "current-swap"])
+def test_disk_full_at_each_write_step_keeps_old_index(pristine, tmp_path, monkeypatch, step):
+    shutil.copytree(pristine / "sources", tmp_path / "sources")
+    shutil.copytree(pristine / "index", tmp_path / "index")
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    live_before = (index / CURRENT).read_text().strip()
+    entries_before = {p.name for p in index.iterdir()}
+    write_files(sources, {"glacier.txt": TINY_CORPUS["glacier.txt"] + " A second survey is planned for 2031."})
+
+    with monkeypatch.context() as patch:
+        _inject(step, patch)
+        code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])
+    assert code == 8, (code, out, err)
+    _assert_old_index_live(sources, index, live_before, entries_before, err)
+
+    code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])  # space is back
+    assert code == 0, err
+    assert (index / CURRENT).read_text().strip() != live_before
+
+
+def test_sqlite_damage_is_still_reported_as_damage(pristine, tmp_path):
+    """The other side of the split: a live database that SQLite cannot read is not called "disk full"."""
+    from kb.errors import IndexCorruptError
+    from kb.store.database import IndexDatabase
+
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))
+    with pytest.raises(IndexCorruptError, match="is damaged"):
+        IndexDatabase.create(tmp_path / "new.sqlite", copy_from=bad)
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({result.stderr.strip() or result.returncode})")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_real_full_filesystem(pristine, small_tmpfs, tmp_path):
+    sources, index = tmp_path / "sources", small_tmpfs / "index"
+    shutil.copytree(pristine / "sources", sources)
+    shutil.copytree(pristine / "index", index)
+    live_before = (index / CURRENT).read_text().strip()
+    entries_before = {p.name for p in index.iterdir()}
+    filler = small_tmpfs / "filler"
+    with open(filler, "wb", buffering=0) as fh:  # take every free block of the 2 MB filesystem
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    write_files(sources, {"orchard.md": TINY_CORPUS["orchard.md"] + " Pear cider is pressed in October."})
+
+    code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])
+    assert code == 8, (code, out, err)
+    _assert_old_index_live(sources, index, live_before, entries_before, err)
+
+    filler.unlink()
+    code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])
+    assert code == 0, err
+    check_index(index)

@@ -1,0 +1,162 @@
+"""The learned answer scorer: each feature family measures what it claims, the models load and rank as fit,
+and the decisions they drive (which sentence, whether to answer) follow from them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from kb.answer.features import (CONFIDENCE_FEATURES, SENTENCE_FEATURES, build_candidates, question_facts)
+from kb.answer_types import AnswerType
+from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
+from kb.query import QueryContext
+from kb.text import Sentence, split_sentences
+from kb.types import Passage
+
+
+def _passage(text: str, source: str = "a.txt", chunk_id: int = 1, dense: float = 0.5) -> Passage:
+    return Passage(chunk_id=chunk_id, source=source, title="", start=0, end=len(text), text=text, score=0.0,
+                   dense_score=dense)
+
+
+def _features(question: str, passages: list[Passage], terms: list[str], *, names: tuple[str, ...] = (),
+              answer_type: AnswerType | None = None, documents: dict[str, str] | None = None,
+              vectors: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, float]]:
+    """Feature rows by sentence text, with unit vectors (cosine 0.5 unless given) so only the family under test varies."""
+    from kb.answer.grounding import document_words
+
+    q = np.array([1.0, 0.0])
+
+    def sentences(p: Passage) -> list[tuple[Sentence, np.ndarray]]:
+        out = []
+        for s in split_sentences(p.text, offset=p.start):
+            v = (vectors or {}).get(s.text, np.array([0.5, np.sqrt(0.75)]))
+            out.append((s, v))
+        return out
+
+    ctx = QueryContext(question, q, {t: [t] for t in terms}, answer_type, None,
+                       frozenset(question.lower().split()), names=names, idf={t: 1.0 for t in terms})
+    texts = documents or {p.source: p.text for p in passages}
+    cands, matrix = build_candidates(ctx, passages, sentences, lambda s: document_words(texts.get(s, "")))
+    assert matrix.shape == (len(cands), len(SENTENCE_FEATURES))
+    return {c.sentence.text: c.features for c in cands}
+
+
+def test_cosine_and_gap():
+    text = "Alpha is here. Beta is there."
+    f = _features("q", [_passage(text)], ["alpha"], vectors={"Alpha is here.": np.array([0.9, np.sqrt(0.19)])})
+    assert f["Alpha is here."]["cosine"] == pytest.approx(0.9)
+    assert f["Beta is there."]["cosine_gap"] == pytest.approx(0.5 - 0.9)
+
+
+def test_overlap_uses_stems_and_neighbours():
+    text = "The letters were verified by Grozev. He showed them to two officers."
+    f = _features("Who verified the letter?", [_passage(text)], ["verified", "letter"])
+    first, second = f["The letters were verified by Grozev."], f["He showed them to two officers."]
+    assert first["overlap"] == pytest.approx(1.0)  # "letters" ~ "letter" through the Porter stem
+    assert second["overlap"] == 0.0 and second["neighbour_overlap"] == pytest.approx(1.0)
+
+
+def test_passage_and_document_overlap():
+    p = _passage("Grozev spoke. Nothing else.")
+    f = _features("Did Grozev verify the letter?", [p], ["grozev", "letter"],
+                  documents={"a.txt": "Grozev spoke. Nothing else. Later the letter appeared."})
+    row = f["Nothing else."]
+    assert row["passage_overlap"] == pytest.approx(0.5) and row["document_overlap"] == pytest.approx(1.0)
+
+
+def test_answer_type_families():
+    text = "The war began in 2022. It was a long war."
+    f = _features("When did the war begin?", [_passage(text)], ["war", "begin"], answer_type=AnswerType.DATE)
+    assert f["The war began in 2022."]["type_supplied"] == 1.0 and f["The war began in 2022."]["type_missing"] == 0.0
+    assert f["It was a long war."]["type_supplied"] == 0.0 and f["It was a long war."]["type_missing"] == 1.0
+    g = _features("What happened?", [_passage(text)], ["happened"])
+    assert all(r["type_supplied"] == 0.0 and r["type_missing"] == 0.0 for r in g.values())
+
+
+def test_novelty_heading_and_length():
+    text = "Kuril Islands\n\nThe Kuril Islands were seized by the Soviet Union in 1945."
+    f = _features("Who seized the Kuril Islands?", [_passage(text)], ["seized", "kuril", "islands"])
+    heading, body = f["Kuril Islands"], f["The Kuril Islands were seized by the Soviet Union in 1945."]
+    assert heading["heading"] == 1.0 and body["heading"] == 0.0
+    assert heading["novelty"] == 0.0 and body["novelty"] > 0.4  # the body adds "soviet union 1945"
+    assert body["log_words"] > heading["log_words"]
+
+
+def test_names_in_document_and_sentence():
+    p1 = _passage("Metsola presides. She was elected.", source="eu.txt", chunk_id=1)
+    p2 = _passage("Johnstone presides. She was elected.", source="scot.txt", chunk_id=2)
+    docs = {"eu.txt": "European Parliament. " + p1.text, "scot.txt": "Scottish Parliament. " + p2.text}
+    f = _features("Who presides over the Scottish Parliament?", [p1, p2], ["presides", "scottish"],
+                  names=("scottish",), documents=docs)
+    assert f["Metsola presides."]["names_in_document"] == 0.0
+    assert f["Johnstone presides."]["names_in_document"] == 1.0
+    assert f["Johnstone presides."]["names_in_sentence"] == 0.0
+
+
+def test_question_facts_pick_the_right_month():
+    assert question_facts("What was revenue in March 2023?") == {"march", "2023"}
+    notes = [_passage(f"Revenue in {m} 2023 was $1.{i} million.", source=f"{m}.txt", chunk_id=i)
+             for i, m in enumerate(["January", "March", "June"], start=1)]
+    f = _features("What was revenue in March 2023?", notes, ["revenue", "march", "2023"])
+    assert f["Revenue in March 2023 was $1.2 million."]["question_facts"] == 1.0
+    assert f["Revenue in June 2023 was $1.3 million."]["question_facts"] == 0.5
+
+
+def test_passage_rank_and_cosine():
+    a, b = _passage("First one.", "a.txt", 1, dense=0.7), _passage("Second one.", "b.txt", 2, dense=0.2)
+    f = _features("q", [a, b], ["one"])
+    assert f["First one."]["passage_rank"] == 1.0 and f["Second one."]["passage_rank"] == 0.5
+    assert f["First one."]["passage_cosine"] == pytest.approx(0.7)
+
+
+# -- the models -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("folder, name, names", [(ANSWER_WEIGHTS, "sentence", SENTENCE_FEATURES),
+                                                  (ANSWER_WEIGHTS, "confidence", CONFIDENCE_FEATURES),
+                                                  (RETRIEVAL_WEIGHTS, "passage", None)])
+def test_committed_models_load_and_name_known_features(folder, name, names):
+    from kb.retrieval.retriever import PASSAGE_FEATURES
+
+    model = load_model(name, folder)
+    assert set(model.features) <= set(names or PASSAGE_FEATURES)
+    assert np.all(np.isfinite(model.weights)) and np.all(model.scale > 0)
+    meta = json.loads((folder / f"{name}.json").read_text())["meta"]
+    assert "train_scorer.py" in meta.get("data", "")  # fit by the script, not set by hand
+
+
+def test_learned_weights_have_the_expected_signs():
+    """The families that must push a sentence up or down do so in the fitted model."""
+    sentence = load_model("sentence")
+    w = dict(zip(sentence.features, sentence.weights))
+    assert w["cosine"] > 0 and w["overlap"] > 0 and w["type_missing"] < w["type_supplied"]
+    confidence = load_model("confidence")
+    c = dict(zip(confidence.features, confidence.weights))
+    assert c["top_logit"] > 0
+
+
+def test_listwise_fit_recovers_the_deciding_feature():
+    rng = np.random.default_rng(0)
+    x, y, g = [], [], []
+    for q in range(200):
+        rows = rng.normal(size=(6, 2))
+        best = int(np.argmax(rows[:, 1]))  # the second column decides
+        x.append(rows)
+        y.append(np.eye(6)[best])
+        g.append(np.full(6, q))
+    model = fit_logistic(np.vstack(x), np.concatenate(y), ("noise", "signal"), groups=np.concatenate(g))
+    assert model.weights[1] > 5 * abs(model.weights[0])
+    pointwise = fit_logistic(np.vstack(x), np.concatenate(y), ("noise", "signal"))
+    p = pointwise.probabilities(np.vstack(x))
+    assert 0.0 < p.min() and p.max() < 1.0
+
+
+def test_model_json_round_trip(tmp_path):
+    model = LinearModel(("a", "b"), np.array([1.0, -2.0]), 0.5, np.array([0.1, 0.2]), np.array([1.0, 2.0]), {"x": 1})
+    model.save(tmp_path / "m.json")
+    back = LinearModel.from_json(json.loads((tmp_path / "m.json").read_text()))
+    row = np.array([[0.3, 0.4]])
+    assert back.logits(row) == pytest.approx(model.logits(row))
+    with pytest.raises(ValueError):
+        LinearModel.from_json({"features": ["a"], "weights": [1, 2], "bias": 0, "mean": [0], "scale": [1]})

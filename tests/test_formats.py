@@ -1,0 +1,212 @@
+"""Word documents, scanned PDFs (OCR) and titles: each read into text that citations point into exactly."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+
+from kb.errors import SourceError
+from kb.sources import SUPPORTED_SUFFIXES, ReadLimits, parse_document
+from kb.sources.ocr import NO_TEXT_LAYER
+
+from paths import SEEDS
+
+
+def make_docx(title_property: str | None = None) -> bytes:
+    import docx
+
+    document = docx.Document()
+    if title_property:
+        document.core_properties.title = title_property
+    document.add_heading("Harbour lighthouses of Corvel", level=1)
+    document.add_paragraph("The Corvel harbour keeps two lighthouses on its northern mole.")
+    table = document.add_table(rows=3, cols=2)
+    rows = [("Light", "Fact"),
+            ("North light", "The north light was built in 1874 by the engineer Mara Velt."),
+            ("South light", "The south light has a red lantern visible for 22 nautical miles.")]
+    for row, (name, fact) in zip(table.rows, rows):
+        row.cells[0].text, row.cells[1].text = name, fact
+    merged = table.add_row()
+    merged.cells[0].merge(merged.cells[1]).text = "Both lights were automated in 1961."
+    document.add_paragraph("Visitors may climb the north tower on Sundays in summer.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_one_list_of_readable_types():
+    import kb.sources.scan
+    import kb.watch
+
+    assert ".docx" in SUPPORTED_SUFFIXES
+    assert kb.watch.SUPPORTED_SUFFIXES is SUPPORTED_SUFFIXES is kb.sources.scan.SUPPORTED_SUFFIXES
+
+
+def test_pdf_metadata_title_that_is_a_file_name_is_not_used():
+    from pdf_factory import make_pdf
+
+    doc = parse_document(make_pdf(["Harbour report 2021\nThe harbour was dredged."], title="Microsoft Word - draft7.docx"),
+                         "r.pdf", ".pdf")
+    assert doc.title == "Harbour report 2021"
+
+
+def test_docx_paragraphs_and_tables_in_reading_order():
+    doc = parse_document(make_docx(), "lights.docx", ".docx")
+    text = doc.text
+    order = ["Harbour lighthouses of Corvel", "two lighthouses on its northern mole",
+             "North light | The north light was built in 1874", "South light | The south light",
+             "Both lights were automated in 1961.", "Visitors may climb"]
+    positions = [text.find(part) for part in order]
+    assert -1 not in positions and positions == sorted(positions), text
+    assert text.count("Both lights were automated") == 1  # a merged cell is written once
+    assert doc.title == "Harbour lighthouses of Corvel"  # the Heading 1, not the first table cell
+    assert parse_document(make_docx("Corvel lights survey"), "l.docx", ".docx").title == "Corvel lights survey"
+
+
+def test_docx_answer_cites_exact_span_of_a_table_cell(make_kb):
+    kb = make_kb({"lights.docx": make_docx(), "other.txt": "Pears\n\nThe orchard grows forty varieties of pear."})
+    report = kb.build()
+    assert report.errors == [] and "lights.docx" in report.added
+    answer = kb.ask("Who built the north light?")
+    assert not answer.abstained and "Mara Velt" in answer.answer
+    document = kb.document_text("lights.docx")
+    cited = [c for c in answer.citations if c.source == "lights.docx"]
+    assert cited
+    for citation in cited:
+        assert document[citation.start : citation.end] == citation.text
+    assert any("Mara Velt" in c.text for c in cited)
+
+
+def test_docx_over_the_text_limit_is_refused():
+    with pytest.raises(SourceError, match=r"^extracted text over 0\.0001 MB limit"):
+        parse_document(make_docx(), "l.docx", ".docx", ReadLimits(max_text_chars=int(0.0001 * 1024 * 1024)))
+
+
+def test_docx_zip_bomb_is_refused_before_parsing():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("word/document.xml", "w") as member:  # streamed: the test never holds 65 MB
+            for _ in range(65):
+                member.write(b" " * (1 << 20))
+    assert len(buffer.getvalue()) < 200_000
+    with pytest.raises(SourceError, match=r"^\.docx unpacks to 65 MB, over the 64 MB limit"):
+        parse_document(buffer.getvalue(), "bomb.docx", ".docx", ReadLimits(max_text_chars=1024))
+
+
+def test_html_over_the_text_limit_is_refused():
+    page = ("<html><body>" + "<p>The same paragraph, again and again.</p>" * 3000 + "</body></html>").encode()
+    assert parse_document(page, "p.html", ".html").text.count("again and again") == 3000
+    with pytest.raises(SourceError, match=r"^extracted text over 0\.01 MB limit"):
+        parse_document(page, "p.html", ".html", ReadLimits(max_text_chars=int(0.01 * 1024 * 1024)))
+
+
+# -- scanned PDFs ----------------------------------------------------------------------------------------
+
+SCANNED_LINES = ["Harbour report", "", "The harbour lighthouse was built in 1874", "by the engineer Mara Velt.",
+                 "Its lamp can be seen from 22 nautical miles away."]
+
+
+def scanned_pdf(lines: list[str]) -> bytes:
+    """A PDF that is only a picture of text, as a scanner makes it: no text layer at all."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1700, 2200), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=44)
+    for number, line in enumerate(lines):
+        draw.text((150, 200 + number * 80), line, fill=0, font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PDF", resolution=200)
+    return buffer.getvalue()
+
+
+def test_scanned_pdf_without_tesseract_says_how_to_get_it(monkeypatch):
+    import kb.sources.ocr as ocr
+
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: None)
+    with pytest.raises(SourceError) as caught:
+        parse_document(scanned_pdf(SCANNED_LINES), "scan.pdf", ".pdf")
+    assert str(caught.value) == NO_TEXT_LAYER == "PDF has no text layer; install tesseract-ocr to read scanned PDFs"
+
+
+def test_scanned_pdf_over_the_ocr_page_limit_is_skipped(monkeypatch):
+    import kb.sources.ocr as ocr
+
+    monkeypatch.setattr(ocr, "tesseract_path", lambda: "/nonexistent/tesseract")  # must not be run
+    with pytest.raises(SourceError, match="over the 0 page OCR limit"):
+        ocr.ocr_pdf(scanned_pdf(SCANNED_LINES), 1, ReadLimits(ocr_max_pages=0))
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None,
+                    reason="tesseract not installed (apt-get install tesseract-ocr; `make test` installs it)")
+def test_scanned_pdf_is_read_by_ocr_and_cited_exactly(make_kb):
+    data = scanned_pdf(SCANNED_LINES)
+    from pypdf import PdfReader
+
+    assert not (PdfReader(io.BytesIO(data)).pages[0].extract_text() or "").strip()  # really no text layer
+    kb = make_kb({"scan.pdf": data, "other.txt": "Pears\n\nThe orchard grows forty varieties of pear."})
+    report = kb.build()
+    assert report.errors == [] and "scan.pdf" in report.added
+    text = kb.document_text("scan.pdf")
+    assert "Mara Velt" in text and "22 nautical miles" in text
+    assert kb.documents()[[d.source for d in kb.documents()].index("scan.pdf")].title == "Harbour report"
+    answer = kb.ask("Who built the harbour lighthouse?")
+    assert not answer.abstained and "Mara Velt" in answer.answer
+    cited = [c for c in answer.citations if c.source == "scan.pdf"]
+    assert cited and all(text[c.start : c.end] == c.text for c in cited)
+
+
+# -- titles ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_seed_titles_are_headlines_not_page_furniture(path):
+    from kb.sources.titles import is_furniture
+
+    doc = parse_document(path.read_bytes(), path.name, ".txt")
+    lines = [" ".join(line.split()) for line in doc.text.splitlines() if line.strip()]
+    title = doc.title.rstrip("…")
+    assert title and any(line.startswith(title) for line in lines)
+    # Whatever came before the title is furniture (a dateline, a byline, a site banner), never a headline.
+    before = lines[: next(i for i, line in enumerate(lines) if line.startswith(title))]
+    assert all(is_furniture(line, nxt) for line, nxt in zip(before, lines[1:]))
+    assert not any(ch.isdigit() for ch in title[:4]) and not title.lower().startswith(("updated", "by "))
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("Updated November 25th, 2022 at 06:45 IST\n\nFerry strike ends after talks", "Ferry strike ends after talks"),
+        ("By John Smith\nPublished: 10:30 AM\nCity council approves the new bridge", "City council approves the new bridge"),
+        ("https://news.example.org/a/1\nAdvertisement\nFloods close the coastal road", "Floods close the coastal road"),
+        ("Example Herald\nExample Herald Ltd.\nMarket closes higher on Friday", "Market closes higher on Friday"),
+        ("Monday, 3 March 2021\nThe museum reopens its doors", "The museum reopens its doors"),
+        ("Delta\n\nThe delta crew painted the lighthouse blue.", "Delta"),  # a one-word title is still a title
+        ("Published works of the poet are listed below.\nMore text.", "Published works of the poet are listed below."),
+    ],
+)
+def test_title_skips_datelines_bylines_urls_and_banners(head, expected):
+    assert parse_document((head + "\n\nBody text follows here.").encode(), "x.txt", ".txt").title == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("<title>Ferry strike ends | Example Herald</title>", None),  # the <h1> over a title with a site suffix
+        ("<title>Ferry strike ends - Example Herald</title><meta property='og:title' content='Ferries run again'>",
+         "Ferries run again"),
+        ("<title>Example Herald</title>", "Example Herald"),
+        ("<title>Home | Example Herald</title>", None),  # "Home" is no title: the <h1> is
+    ],
+)
+def test_html_title_prefers_headline_over_site_name(head, expected):
+    body = "<body><h1>Example Herald</h1><h1>Ferry strike ends after long talks</h1><p>The text.</p></body>"
+    doc = parse_document(f"<html><head>{head}</head>{body}</html>".encode(), "p.html", ".html")
+    assert doc.title == (expected or "Ferry strike ends after long talks")
+    # Without an <h1>, the <title> less its site suffix.
+    bare = "<html><head><title>Ferry strike ends | Example Herald</title></head><body><p>The text.</p></body></html>"
+    assert parse_document(bare.encode(), "q.html", ".html").title == "Ferry strike ends"
