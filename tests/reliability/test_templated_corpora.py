@@ -143,6 +143,8 @@ def _wrong_answers(kb, files: dict[str, str], cases: list[Case]) -> list[str]:
         said, gold = slots(answer.answer), slots(files[case.source])
         if not slots(case.gold) <= said or not said <= gold:
             wrong.append(f"{case.question!r} -> {answer.answer!r}")
+        elif case.negated is not None and ("not" in said) != case.negated:
+            wrong.append(f"{case.question!r} -> {answer.answer!r} (the decision turned round)")
     return wrong
 
 
