@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kb.answer.facts import contradiction, facts, question_facts_missing, same_facts
+from kb.answer.facts import (
+    contradiction, facts, polarity_differs, question_facts_missing, same_facts, spelled_out, unstated,
+)
 from kb.generation.verify import CitationVerifier, PassageEvidence
 from kb.types import Passage
 
@@ -157,3 +159,37 @@ def test_verifier_drops_changed_facts_without_embeddings():
     assert kept.kept
     assert not renumbered.kept and "five" in renumbered.reason
     assert not negated.kept and "negates" in negated.reason
+
+
+# -- word-level negation: what a "not" is about ------------------------------------------------------------------
+@pytest.mark.parametrize("claim, sentence", [
+    ("Denmark joined in 1972.", "Denmark joined in 1972, though Norway did not join."),  # negated clause left out
+    ("A peace treaty was never signed by Russia and Japan.", "Russia and Japan never signed a peace treaty."),
+    ("The board rejected the budget.", "The board did not approve the budget."),  # other words, same meaning
+    ("No mass media reported it.", "No major mass media reported it."),
+    ("Ostmark paid 40 percent.", "The city did not pay, and Ostmark paid 40 percent."),
+])
+def test_polarity_agrees(claim, sentence):
+    assert polarity_differs(claim, sentence) is None
+
+
+@pytest.mark.parametrize("claim, sentence, reason", [
+    ("The board approved the budget.", "The board did not approve the budget.", "drops"),
+    ("He denied approving the budget.", "He did not deny approving the budget.", "negates"),
+    ("Osechkin is never currently in exile in France.", "Osechkin is currently in exile in France.", "negates"),
+    ("The four islands are not Russian territory.", "The four islands are Russian territory.", "negates"),
+    ("Sushko is never translating the correspondence from Russian, which began on March 4.",
+     "Sushko is translating the letter, which began on March 4, from Russian into English.", "negates"),
+])
+def test_polarity_differs(claim, sentence, reason):
+    found = polarity_differs(claim, sentence)
+    assert found is not None and found.startswith(reason)
+
+
+def test_acronyms_spelled_out_count_as_names_stated():
+    assert spelled_out("EU", "a principle of European Union law")
+    assert spelled_out("NASA", "the National Aeronautics and Space Administration")
+    assert spelled_out("SP's", "the Scottish Parliament")
+    assert not spelled_out("EU", "every user")  # two letters need capitals
+    assert not spelled_out("FSB", "the Federal Security Service")
+    assert unstated("It is part of EU law.", "It is a principle of European Union law.") is None

@@ -11,8 +11,9 @@ kb also compares what can be compared exactly:
 * dates: years, months, days of a month, weekdays, quarters ("Q3" == "third quarter"), halves, decades;
 * names: capitalised words that do not start a sentence (folded: "Grozév" == "grozev"); a sentence's first word
   cannot be told from an ordinary word by its capital, so it counts only where the caller knows it as a name;
-* negation: the parity of negation cues (not, no, never, n't, without, none, neither, nor, fails to, denied...),
-  so "did not deny" reads as positive.
+* negation: cues (not, no, never, n't, without, none, neither, nor, fails to, denied...). Two sources' sentences
+  must agree on the parity of their cues ("did not deny" reads as positive); a model's sentence is held to the
+  word each negation is about (``polarity_differs``), so that it may restate a sentence in other words.
 
 Rules of thumb, not a parser: they err towards "different", which costs an extra citation, never a wrong one.
 """
@@ -53,8 +54,8 @@ _MONTH = r"(?:january|february|march|april|may|june|july|august|september|octobe
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _ISO_DATE = re.compile(r"(?<![\d.])(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DAY_MONTH = re.compile(rf"(?<![\w.]){_DAY}\s+(?:of\s+)?({_MONTH})(?![a-z])(?:,?\s+(\d{{4}})(?!\d))?", re.I)
-_MONTH_DAY = re.compile(rf"(?<![\w.])({_MONTH})\s+{_DAY}(?![\d:.]\d|\d)(?!\s*(?:%|percent|per cent|million|billion|thousand))"
-                        rf"(?:,?\s+(\d{{4}})(?!\d))?", re.I)
+_MONTH_DAY = re.compile(rf"(?<![\w.])({_MONTH})\s+{_DAY}(?![\d:.]\d|\d)"
+                        rf"(?!\s*(?:%|percent|per cent|million|billion|thousand))(?:,?\s+(\d{{4}})(?!\d))?", re.I)
 _MONTH_YEAR = re.compile(rf"(?<![\w.])({_MONTH}),?\s+(\d{{4}})(?!\d)", re.I)
 _MONTH_ALONE = re.compile(rf"(?<![\w.])({_MONTH})(?![\w])", re.I)
 _QUARTER = re.compile(r"(?<![\w.])(?:Q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter)(?![\w])", re.I)
@@ -72,12 +73,6 @@ _NUMBER_WORD = re.compile(
     rf"(?:\s+({'|'.join(_SCALES)}))?(\s*(?:%|percent|per cent))?(?![\w])",
     re.I,
 )
-_NEGATION = re.compile(
-    r"\b(?:not(?!\s+only\b)|no|never|none|neither|nor|nobody|nothing|nowhere|without|cannot|unable)\b|n['’]t\b"
-    r"|\b(?:fail|fails|failed|failing|refuse|refuses|refused|declined?|declines)\s+to\b"
-    r"|\b(?:deny|denies|denied|denying)\b",
-    re.I,
-)
 _NAME_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W_]+)*")
 _TITLES = frozenset("mr mrs ms dr prof st mt gen gov sen rep rev col lt capt sgt jr sr".split())
 _OPENERS = "\"'“‘«([{—–-*•"
@@ -85,6 +80,8 @@ _OPENERS = "\"'“‘«([{—–-*•"
 
 @dataclass(frozen=True)
 class Facts:
+    """What a text states that can be compared exactly."""
+
     numbers: frozenset[str]  # canonical decimals, "40%" for percentages
     dates: frozenset[str]  # "year:2023", "month:3", "day:3-14", "weekday:monday", "quarter:3", "half:1", "decade:1990"
     names: frozenset[str]  # folded capitalised words that do not start a sentence
@@ -154,7 +151,7 @@ class _Reader:
 
     def read(self) -> None:
         for m in list(_ISO_DATE.finditer(self.text)):
-            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            mo, d = int(m.group(2)), int(m.group(3))
             if 1 <= mo <= 12 and 1 <= d <= 31:
                 self.year(m.group(1), m.group())
                 self.add(self.dates, f"month:{mo}", m.group())
@@ -230,14 +227,6 @@ class _Reader:
         self.take(m)
 
 
-def _negated(text: str) -> bool:
-    """An odd number of negation cues; "neither ... nor" is one cue, "not only" none."""
-    cues = [fold(c) for c in _NEGATION.findall(text)]
-    if "neither" in cues:
-        cues = [c for c in cues if c != "nor"]
-    return len(cues) % 2 == 1
-
-
 @lru_cache(maxsize=50_000)
 def facts(text: str) -> Facts:
     """The numbers, dates, names and negation of a text (cached: the same sentences come back question after
@@ -262,9 +251,38 @@ def facts(text: str) -> Facts:
         reader.surface.append((f"name:{word}", token))
     return Facts(
         numbers=frozenset(reader.numbers), dates=frozenset(reader.dates), names=frozenset(names),
-        initials=frozenset(initials), negated=_negated(text),
+        initials=frozenset(initials), negated=term_polarity(text).cues % 2 == 1,
         surface=tuple(reader.surface),
     )
+
+
+_LINKS = frozenset({"of", "the", "and", "for", "on", "in", "&"})
+_WORDS_WITH_CASE = re.compile(r"[^\W\d_][\w'’-]*|&")
+
+
+def spelled_out(acronym: str, text: str) -> bool:
+    """Does the text write the acronym out ("EU": "European Union", "LOR": "lunar orbit rendezvous")?
+
+    Two-letter acronyms need capitalised words: "every user" is not the EU.
+    """
+    acronym = re.sub(r"['’]s$", "", acronym)
+    if not (acronym.isupper() and acronym.isalpha() and 2 <= len(acronym) <= 6):
+        return False
+    tokens = _WORDS_WITH_CASE.findall(text)
+    letters = acronym.lower()
+    for i, token in enumerate(tokens):
+        j, k = 0, i
+        while k < len(tokens) and j < len(letters):
+            word = tokens[k]
+            if j > 0 and word.lower() in _LINKS:
+                k += 1
+                continue
+            if word[0].lower() != letters[j] or (len(letters) == 2 and not word[0].isupper()):
+                break
+            j, k = j + 1, k + 1
+        if j == len(letters):
+            return True
+    return False
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -317,7 +335,9 @@ def unstated(claim: str, passage: str, known_names: Iterable[str] = ()) -> str |
             return f"states {kind} {', '.join(sorted(fc.said(f) for f in stated))}, which the passage does not"
     known = set(known_names)
     names = set(fc.names) | {w for w in fc.initials if w in known}
-    missing = [name for name in sorted(names) if not mentions(document_words(passage), name)]
+    vocabulary = document_words(passage)
+    missing = [name for name in sorted(names)
+               if not mentions(vocabulary, name) and not spelled_out(fc.said(f"name:{name}"), passage)]
     if missing:
         return f"names {', '.join(missing)}, which the passage does not"
     return None
@@ -332,8 +352,6 @@ _CUE_BEFORE_TO = frozenset("fail fails failed failing refuse refuses refused ref
 _SCOPE_ENDS = frozenset("but although though while whereas because since which who whom and or yet so by for of in on "
                         "at to with from into about against between through during under over after before".split())
 _CLAUSE_ENDS = frozenset("but although though while whereas because since which who whom and or yet so".split())
-
-
 SCOPE_WORDS = 3  # content words a negation reaches at most: "no major mass media", "did not approve the budget"
 
 
@@ -345,6 +363,7 @@ class Polarity:
 
     clauses: tuple[dict[str, frozenset[bool]], ...]
     heads: frozenset[str]
+    cues: int  # how many negations: an odd count reads the whole text as negated
 
 
 @lru_cache(maxsize=50_000)
@@ -357,6 +376,7 @@ def term_polarity(text: str) -> Polarity:
     active: list[list[int]] = []  # per cue: [content words it still reaches, 1 while it waits for its head]
     tokens = [fold(t) for t in _TOKEN.findall(text)]
     neither = after_cue = False
+    cues = 0
     for i, token in enumerate(tokens):
         if after_cue and token == "to":  # "failed to approve", "never to return"
             continue
@@ -374,11 +394,14 @@ def term_polarity(text: str) -> Polarity:
         if cue:
             neither = neither or token == "neither"
             after_cue = True
+            cues += 1
             active.append([SCOPE_WORDS, 1])
             continue
         if len(token) < 2 or token in STOPWORDS:
             continue
+        # The light stemmer leaves "approve" and "approv(ed)" apart; without a final "e" they meet.
         term = stem(token.removesuffix("'s"))
+        term = term.rstrip("e") or term
         live = [c for c in active if c[0] > 0]
         clauses[-1].setdefault(term, set()).add(len(live) % 2 == 1)
         for c in live:
@@ -387,7 +410,7 @@ def term_polarity(text: str) -> Polarity:
                 heads.add(term)
                 c[1] = 0 if not token.endswith("ly") else 1  # an adverb heads it together with the next word
     return Polarity(tuple({t: frozenset(v) for t, v in clause.items()} for clause in clauses if clause),
-                    frozenset(heads))
+                    frozenset(heads), cues)
 
 
 def _negated_in_best(term: str, clause: dict[str, frozenset[bool]],
@@ -438,6 +461,7 @@ def contradiction(claim: str, passage: str, matching_sentence: str | None = None
 
 def contradicts(claim: str, passage: str, matching_sentence: str | None = None,
                 known_names: Iterable[str] = ()) -> bool:
+    """``contradiction`` as a yes/no."""
     return contradiction(claim, passage, matching_sentence, known_names) is not None
 
 
@@ -452,7 +476,8 @@ def question_facts_missing(question: str, sentence: str) -> list[str]:
     missing = [fq.said(f) for f in sorted(fq.numbers - fs.numbers)]
     missing += [fq.said(f) for f in sorted(fq.dates - fs.dates)]
     vocabulary = document_words(sentence)
-    missing += [name for name in sorted(fq.names) if not mentions(vocabulary, name)]
+    missing += [name for name in sorted(fq.names)
+                if not mentions(vocabulary, name) and not spelled_out(fq.said(f"name:{name}"), sentence)]
     return list(dict.fromkeys(missing))
 
 
@@ -465,6 +490,6 @@ def names_of(texts: Iterable[str]) -> frozenset[str]:
 
 
 __all__ = [
-    "Facts", "contradiction", "contradicts", "facts", "names_of", "polarity_differs", "question_facts_missing",
-    "same_facts", "unstated",
+    "Facts", "Polarity", "contradiction", "contradicts", "facts", "names_of", "polarity_differs",
+    "question_facts_missing", "same_facts", "spelled_out", "term_polarity", "unstated",
 ]

@@ -10,15 +10,16 @@ sentences without citations. Each sentence of a reply is checked on its own:
   Without an embedder only ``overlap`` is used, against its own threshold;
 * similarity is not enough: a sentence that changes a figure, a date or a name, or adds or drops a "not", stays
   as similar to its passage as a faithful one. So the sentence's numbers, dates and names must all be stated in
-  the passages that support it, and its polarity must equal that of each supporting passage's best-matching
-  sentence (kb.answer.facts); a passage that fails is not a support.
+  the passages that support it, and what it negates must be negated in each supporting passage's best-matching
+  sentence, and the other way round (kb.answer.facts); a passage that fails is not a support.
 
 The thresholds (``SUPPORT_THRESHOLD``, ``LEXICAL_THRESHOLD``) were calibrated with ``python -m
 kb.generation.calibrate`` on SQuAD statements against their own paragraph (supported) and the most similar other
 paragraph of the same article (not supported); see docs/integrations.md for the numbers.
 
 A sentence is kept when at least one of its citations is valid and supporting; only the supporting citations
-are kept on it. (Measured with tests/reliability/test_llm_facts.py; docs/reliability.md.) Sentences with no valid, supporting citation are dropped.
+are kept on it. Sentences with no valid, supporting citation are dropped. (The facts check is measured by
+tests/reliability/test_llm_facts.py; docs/reliability.md.)
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pytest
 
 from kb import KnowledgeBase
-from kb.generation import generate
+from kb.generation import answerer_from_settings
 from kb.text import split_sentences
 from test_generation import FakeLLM
 
@@ -156,7 +156,9 @@ def test_llm_sentences_that_change_facts_are_dropped(seed_kb, fake):
             return f"{case.rewritten} [{n}]"
 
         fake.reply = reply
-        generation = generate(kb, kb.retrieve(case.original))
+        retrieval = kb.retrieve(case.original)
+        generation = answerer_from_settings(kb.settings, kb.embedder).run(
+            retrieval.question, retrieval.passages, lambda: kb.extractive_answer(retrieval), retrieval.sentences)
         if not cited:
             continue  # the original's passage was not retrieved: nothing to cite
         ok = any(c.kept for c in generation.claims)
