@@ -39,7 +39,6 @@ class QueryContext:
     names: tuple[str, ...] = ()  # names of the question the index has: a cited document must mention each
     idf: dict[str, float] | None = None  # term -> inverse document frequency: weights terms in rescoring and answering
     chunks: int = 0  # passages in the index the question is asked of
-    unseen: frozenset[str] = frozenset()  # question terms that no indexed passage contains
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
 
 

@@ -32,7 +32,6 @@ DocumentWords = Callable[[str], frozenset[str]]
 SENTENCE_FEATURES = (
     "cosine",  # sentence vector . question vector
     "overlap",  # IDF-weighted share of the question's terms in the sentence
-    "seen_overlap",  # the same over the terms the index contains at all (a paraphrased verb is found nowhere)
     "neighbour_overlap",  # the same for the better of the sentences before and after it (same passage)
     "neighbour_cosine",
     "passage_overlap",
@@ -111,14 +110,6 @@ def _full_name(text: str, question_words: frozenset[str]) -> bool:
     return False
 
 
-def _unseen_share(ctx: QueryContext) -> float:
-    if not ctx.terms or not ctx.unseen:
-        return 0.0
-    weights = ctx.idf or {}
-    total = sum(weights.get(t, 1.0) for t in ctx.terms) or 1.0
-    return sum(weights.get(t, 1.0) for t in ctx.unseen) / total
-
-
 def is_heading(text: str) -> bool:
     """A short line without a sentence end: a title or a section heading."""
     return len(text.split()) < 8 and not text.rstrip("\"'”’)»").endswith((".", "!", "?", ":"))
@@ -153,7 +144,6 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
         doc_overlap, doc_names = doc_cache[passage.source]
         p_overlap = term_overlap(ctx.terms, passage.text, ctx.idf)
         overlaps = [term_overlap(ctx.terms, s.text, ctx.idf) for s in texts]
-        seen_terms = {t: a for t, a in ctx.terms.items() if t not in ctx.unseen}
         cosines = [float(v @ ctx.vector) for _, v in found]
         for i, (sentence, vector) in enumerate(found):
             key = (passage.source, sentence.start, sentence.end)
@@ -168,7 +158,6 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             features = {
                 "cosine": cosines[i],
                 "overlap": overlaps[i],
-                "seen_overlap": term_overlap(seen_terms, sentence.text, ctx.idf) if ctx.unseen else overlaps[i],
                 "neighbour_overlap": max((overlaps[j] for j in nb), default=0.0),
                 "neighbour_cosine": max((cosines[j] for j in nb), default=0.0),
                 "passage_overlap": p_overlap,
@@ -216,8 +205,6 @@ CONFIDENCE_FEATURES = (
     "expects_type",
     "best_passage_cosine",  # how close the index comes to the question at all
     "log_terms",  # how much the question says
-    "seen_overlap",
-    "unseen",  # IDF-weighted share of the question's terms that no indexed passage contains
 )
 
 
@@ -244,8 +231,6 @@ def confidence_row(ctx: QueryContext, candidates: list[Candidate], logits: np.nd
         "expects_type": float(ctx.answer_type is not None),
         "best_passage_cosine": max((c.passage.dense_score or 0.0) for c in candidates),
         "log_terms": math.log(1 + len(ctx.terms)),
-        "seen_overlap": f["seen_overlap"],
-        "unseen": _unseen_share(ctx),
     }
     return np.array([row[name] for name in CONFIDENCE_FEATURES], dtype=np.float64)
 

@@ -49,7 +49,7 @@ class Retriever:
         absent, present = self._names(question, terms)
         return QueryContext(question, query_vector, terms, kind, acronym, frozenset(words(question)),
                             absent_names=absent, names=present, idf=self._idf(terms), chunks=self.lexical.chunk_count(),
-                            subject=resolved_subject(question), unseen=self._unseen(terms))
+                            subject=resolved_subject(question))
 
     def _idf(self, terms: dict[str, list[str]]) -> dict[str, float]:
         """Inverse document frequency of each question term (its most frequent spelling), from the FTS5 vocabulary."""
@@ -58,11 +58,6 @@ class Retriever:
             term: math.log(1 + n / (1 + max(self.lexical.document_frequency(a) for a in aliases)))
             for term, aliases in terms.items()
         }
-
-    def _unseen(self, terms: dict[str, list[str]]) -> frozenset[str]:
-        """Question terms no indexed chunk contains in any accepted spelling ("verified" asked of articles that say
-        "analyzed"): they weigh the most by IDF yet cannot tell one candidate from another."""
-        return frozenset(t for t, aliases in terms.items() if all(self.lexical.document_frequency(a) == 0 for a in aliases))
 
     def _names(self, question: str, terms: dict[str, list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Names in the question (kb.text.named_entities, word by word): those no indexed chunk contains in any
