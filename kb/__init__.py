@@ -3,7 +3,7 @@
     from kb import KnowledgeBase
     kb = KnowledgeBase("seeds", "index")
     kb.build()
-    print(kb.ask("Who verified the letter?").answer)
+    print(kb.ask("Who analyzed the letter published by Osechkin?").answer)
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def test_readme_example_runs(tmp_path):
     n, source, start, end, text = lines[2].split(" ", 4)
     document = (tmp_path / "seeds" / source).read_text(encoding="utf-8")
     assert document[int(start) : int(end)].startswith(text.split()[0])
-    assert len([line for line in lines if re.match(r"^-?\d\.\d{3} \S+\.txt ", line)]) == 3
+    assert len([line for line in lines if re.match(r"^-?\d+\.\d{3} \S+\.txt ", line)]) == 3
 
 
 def test_ask_returns_dataclasses_matching_cli_json(seed_kb):

@@ -170,7 +170,7 @@ def test_cpu_only_ask_never_imports_torch(seed_kb):
         "import sys\n"
         "from kb import KnowledgeBase\n"
         f"kb = KnowledgeBase({str(seed_kb.settings.sources)!r}, {str(seed_kb.settings.index)!r})\n"
-        "answer = kb.ask('Who verified the letter?')\n"
+        "answer = kb.ask('Who analyzed the letter published by Osechkin?')\n"
         "assert answer.citations, answer\n"
         "print('torch' in sys.modules, kb.embedder.backend)\n"
     )

@@ -340,8 +340,8 @@ def test_ask_endpoint_returns_the_answer_json(api_server, seed_kb):
     url, _ = api_server
     client = Client(url, verbose=False)
     assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    result = client.predict("Who verified the letter?", api_name="/ask")
-    expected = seed_kb.ask("Who verified the letter?").to_json()
+    result = client.predict("Who analyzed the letter published by Osechkin?", api_name="/ask")
+    expected = seed_kb.ask("Who analyzed the letter published by Osechkin?").to_json()
     assert set(result) == set(expected)
     assert result["answer"] == expected["answer"] and result["citations"] == expected["citations"]
     with pytest.raises(Exception, match="empty"):
@@ -363,7 +363,7 @@ def test_auth_protects_the_server(seed_kb, tmp_path):
     try:
         url = f"http://127.0.0.1:{port}/"
         with pytest.raises(Exception):
-            Client(url, verbose=False).predict("Who verified the letter?", api_name="/ask")
+            Client(url, verbose=False).predict("Who analyzed the letter published by Osechkin?", api_name="/ask")
         result = Client(url, auth=("ann", "s3cret"), verbose=False).predict("What does FSB stand for?", api_name="/ask")
         assert result["citations"]
     finally:

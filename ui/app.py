@@ -47,7 +47,7 @@ from ui.style import CSS  # noqa: E402
 from ui.uploads import ALLOWED_SUFFIXES  # noqa: E402
 
 DEFAULT_EXAMPLES = (
-    "Who verified the letter?",
+    "Who analyzed the letter published by Osechkin?",
     "What does FSB stand for?",
     "Who translated the letters?",
     "Where is his organization based?",
@@ -186,7 +186,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         q = " ".join((question or "").split())
         if not q:
             chat.append({"role": "assistant", "content": note_html(
-                "Type a question first, for example “Who verified the letter?”", "edit")})
+                "Type a question first, for example “Who analyzed the letter published by Osechkin?”", "edit")})
             yield {chatbot: chat, box: ""}
             return
         chat.append({"role": "user", "content": question_html(q)})

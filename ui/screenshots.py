@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 SIZES = {"desktop": (1360, 900), "phone": (390, 844)}
-QUESTION = "Who verified the letter?"
+QUESTION = "Who analyzed the letter published by Osechkin?"
 
 
 def _free_port() -> int:

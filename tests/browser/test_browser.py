@@ -81,7 +81,7 @@ def documents_tab(page) -> None:
 def test_both_tabs_fit_the_width_without_sideways_scrolling(browser, server, size, tmp_path):
     context, page = sized_page(browser, server, size)
     try:
-        ask(page, "Who verified the letter?")
+        ask(page, "Who analyzed the letter published by Osechkin?")
         page.wait_for_selector("#kb-sources .kb-card")
         assert page.evaluate(OVERFLOW_JS)["page"] <= 0
         page.screenshot(path=str(tmp_path / "ask.png"))
@@ -107,7 +107,7 @@ def test_both_tabs_fit_the_width_without_sideways_scrolling(browser, server, siz
 def test_citation_link_brings_its_source_card_into_view_highlighted(browser, server, size):
     context, page = sized_page(browser, server, size)
     try:
-        ask(page, "Who verified the letter?")
+        ask(page, "Who analyzed the letter published by Osechkin?")
         answer = page.locator(BOT).last
         link = answer.locator(".kb-answer a.kb-cite").first
         href = link.get_attribute("href")
@@ -126,7 +126,7 @@ def test_citation_link_brings_its_source_card_into_view_highlighted(browser, ser
 
 
 def test_citation_of_an_earlier_answer_shows_that_answers_sources(page):
-    ask(page, "Who verified the letter?")
+    ask(page, "Who analyzed the letter published by Osechkin?")
     first_files = page.locator("#kb-sources .kb-file").all_inner_texts()
     ask(page, "Where is the snarkleberry parade held?")
     assert "hostile.txt" in page.locator("#kb-sources").inner_text()
@@ -156,8 +156,8 @@ def test_one_reference_line_per_cited_document_and_follow_up_chip_after_an_answe
 
 
 def test_full_document_opens_in_a_view_that_closes(page):
-    row = gold("Who verified the letter?")
-    answer = ask(page, "Who verified the letter?")
+    row = gold("Who analyzed the letter published by Osechkin?")
+    answer = ask(page, "Who analyzed the letter published by Osechkin?")
     assert re.search(r"\[\d+\]", answer) and any(a in answer for a in row["answers"]), answer
     files = page.locator("#kb-sources .kb-card .kb-file").all_inner_texts()
     assert any(f.startswith(tuple(row["sources"])) for f in files), files
@@ -201,7 +201,7 @@ EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
 
 
 def test_no_emoji_anywhere(page):
-    ask(page, "Who verified the letter?")
+    ask(page, "Who analyzed the letter published by Osechkin?")
     texts = [page.locator("body").inner_text()]
     documents_tab(page)
     texts.append(page.locator("body").inner_text())
