@@ -82,12 +82,23 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+_MONTH = re.compile(r"(?<!^)\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+
+
+def month_names(text: str) -> list[str]:
+    """Month names written as such: capitalized and not the text's first word ("revenue in May 2023", not "May I
+    ask" or "they may"), folded."""
+    return [m.lower() for m in _MONTH.findall(text.strip())]
+
+
 def content_terms(text: str) -> list[str]:
-    """Words that carry meaning: not stopwords, not single characters; order kept, duplicates dropped."""
+    """Words that carry meaning: not stopwords, not single characters; order kept, duplicates dropped. A month
+    name is meaning even where the word is a stopword ("May")."""
+    months = set(month_names(text))
     seen: dict[str, None] = {}
     for w in words(text):
         w = w.removesuffix("'s")
-        if len(w) > 1 and w not in STOPWORDS:
+        if len(w) > 1 and (w not in STOPWORDS or w in months):
             seen.setdefault(w, None)
     return list(seen)
 

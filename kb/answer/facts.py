@@ -465,22 +465,6 @@ def contradicts(claim: str, passage: str, matching_sentence: str | None = None,
     return contradiction(claim, passage, matching_sentence, known_names) is not None
 
 
-def question_facts_missing(question: str, sentence: str) -> list[str]:
-    """The question's numbers, dates and names that a candidate answer sentence does not state.
-
-    "What was revenue in May 2023?" against "Revenue in June 2023 was $1.5 million." -> ["May 2023"]: the
-    sentence answers a neighbouring question. For the scorer to penalise or skip such candidates; the words of
-    the question as it wrote them are returned, for messages.
-    """
-    fq, fs = facts(question), facts(sentence)
-    missing = [fq.said(f) for f in sorted(fq.numbers - fs.numbers)]
-    missing += [fq.said(f) for f in sorted(fq.dates - fs.dates)]
-    vocabulary = document_words(sentence)
-    missing += [name for name in sorted(fq.names)
-                if not mentions(vocabulary, name) and not spelled_out(fq.said(f"name:{name}"), sentence)]
-    return list(dict.fromkeys(missing))
-
-
 def names_of(texts: Iterable[str]) -> frozenset[str]:
     """Every name the texts state (not counting sentence-initial words): the known names for ``contradiction``."""
     found: set[str] = set()
@@ -491,5 +475,5 @@ def names_of(texts: Iterable[str]) -> frozenset[str]:
 
 __all__ = [
     "Facts", "Polarity", "contradiction", "contradicts", "facts", "names_of", "polarity_differs",
-    "question_facts_missing", "same_facts", "spelled_out", "term_polarity", "unstated",
+    "same_facts", "spelled_out", "term_polarity", "unstated",
 ]

@@ -22,7 +22,8 @@ import numpy as np
 from kb.answer.grounding import mentions
 from kb.answer_types import AnswerType, supplies
 from kb.query import QueryContext
-from kb.text import Sentence, _match_forms, content_terms, fold, named_entities, stem, term_overlap, words
+from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem, term_overlap,
+                     words)
 from kb.types import Passage
 
 SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
@@ -63,14 +64,13 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
 
 
-_MONTH = re.compile(r"(?<!^)\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 
 
 def question_facts(question: str) -> frozenset[str]:
     """The question's numbers, years and month names (capitalized and not its first word, so "may" the verb and
     "March" opening a question are not months): facts a right answer repeats."""
     found = {re.sub(r"[,.]", "", w) for w in words(question) if any(ch.isdigit() for ch in w)}
-    found |= {m.lower() for m in _MONTH.findall(question.strip())}
+    found |= set(month_names(question))
     return frozenset(found)
 
 
