@@ -113,7 +113,7 @@ class Settings:
     llm_max_tokens: int = 300
     llm_temperature: float = 0.0
     llm_api_key_env: str = "KB_LLM_API_KEY"  # name of the env var holding the key; keys never live in files
-    citation_support: float = 0.65  # calibrated, see kb.generation.verify
+    citation_support: float = 0.65  # calibrated: python -m kb.generation.calibrate (docs/integrations.md)
     citation_lexical: float = 0.65  # the same check without embeddings
 
     # Index files: "private" = folders 0700 and files 0600 (the index holds the full text of every document,

@@ -20,6 +20,7 @@ from kb.answer.facts import same_facts
 from kb.answer.grounding import document_words, mentions, missing_names
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
+from kb.config import Settings
 from kb.query import QueryContext
 from kb.text import Sentence, split_sentences, words
 from kb.types import Answer, Citation, Passage
@@ -68,10 +69,10 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         embedder: SentenceEmbedder,
-        abstain_threshold: float,
-        max_sentences: int = 2,
-        duplicate_similarity: float = 0.8,
-        second_sentence_margin: float = 1.0,
+        abstain_threshold: float = Settings.abstain_threshold,
+        max_sentences: int = Settings.max_answer_sentences,
+        duplicate_similarity: float = Settings.duplicate_similarity,
+        second_sentence_margin: float = Settings.second_sentence_margin,
         sentence_model: LinearModel | None = None,
         confidence_model: LinearModel | None = None,
     ) -> None:

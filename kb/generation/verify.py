@@ -13,7 +13,7 @@ sentences without citations. Each sentence of a reply is checked on its own:
   the passages that support it, and what it negates must be negated in each supporting passage's best-matching
   sentence, and the other way round (kb.answer.facts); a passage that fails is not a support.
 
-The thresholds (``SUPPORT_THRESHOLD``, ``LEXICAL_THRESHOLD``) were calibrated with ``python -m
+The thresholds (settings ``citation_support`` and ``citation_lexical``, kb/config.py) were calibrated with ``python -m
 kb.generation.calibrate`` on SQuAD statements against their own paragraph (supported) and the most similar other
 paragraph of the same article (not supported); see docs/integrations.md for the numbers.
 
@@ -33,12 +33,11 @@ from typing import Callable, Protocol
 import numpy as np
 
 from kb.answer.facts import names_of, polarity_differs, unstated
+from kb.config import Settings
 from kb.text import Sentence, content_terms, split_sentences, stem, words
 from kb.types import Passage
 
-#: Calibrated on SQuAD (see kb.generation.calibrate / docs/integrations.md).
-SUPPORT_THRESHOLD = 0.65
-LEXICAL_THRESHOLD = 0.65
+#: Weight of the cosine against the term overlap in a sentence's support (the thresholds were calibrated with it).
 COSINE_WEIGHT = 0.5
 
 # [1], [1][2], [1, 2], [1; 3], [Passage 2], [source 1] -- what models actually write.
@@ -178,7 +177,8 @@ class PassageEvidence:
 
 
 class CitationVerifier:
-    def __init__(self, support_threshold: float = SUPPORT_THRESHOLD, lexical_threshold: float = LEXICAL_THRESHOLD) -> None:
+    def __init__(self, support_threshold: float = Settings.citation_support,
+                 lexical_threshold: float = Settings.citation_lexical) -> None:
         self.support_threshold = support_threshold
         self.lexical_threshold = lexical_threshold
 
@@ -223,6 +223,6 @@ class CitationVerifier:
 
 
 __all__ = [
-    "COSINE_WEIGHT", "LEXICAL_THRESHOLD", "MARKER", "SUPPORT_THRESHOLD", "CitationVerifier", "Claim",
+    "COSINE_WEIGHT", "MARKER", "CitationVerifier", "Claim",
     "PassageEvidence", "SentenceSource", "Support", "split_claims",
 ]
