@@ -76,6 +76,24 @@ def test_answer_type_families():
     assert all(r["type_supplied"] == 0.0 and r["type_missing"] == 0.0 for r in g.values())
 
 
+def test_full_name_for_who_and_spelled_out_acronym_for_stand_for():
+    text = "The letter was checked by the FSB. It was analyzed by Christo Grozev, an expert. The Federal Security Service (FSB) declined."
+    f = _features("Who verified the letter?", [_passage(text)], ["verified", "letter"], answer_type=AnswerType.PERSON)
+    assert f["It was analyzed by Christo Grozev, an expert."]["person_name"] == 1.0
+    assert f["The letter was checked by the FSB."]["person_name"] == 0.0  # an acronym is not a person
+    assert f["The Federal Security Service (FSB) declined."]["person_name"] == 0.0  # an organization neither
+    g = _features("What does FSB stand for?", [_passage(text)], ["fsb"], answer_type=AnswerType.EXPANSION)
+    assert g["The Federal Security Service (FSB) declined."]["expands"] == 0.0  # acronym not set on the context
+    from kb.answer.features import build_candidates  # with the acronym the question analysis sets:
+    ctx = QueryContext("What does FSB stand for?", np.array([1.0, 0.0]), {"fsb": ["fsb"]}, AnswerType.EXPANSION, "FSB",
+                       frozenset({"what", "does", "fsb", "stand", "for"}), idf={"fsb": 1.0})
+    cands, _ = build_candidates(ctx, [_passage(text)], lambda p: [(s, np.array([0.5, 0.5])) for s in
+                                                                  split_sentences(p.text)], lambda s: frozenset())
+    expands = {c.sentence.text: c.features["expands"] for c in cands}
+    assert expands["The Federal Security Service (FSB) declined."] == 1.0
+    assert expands["The letter was checked by the FSB."] == 0.0
+
+
 def test_novelty_heading_and_length():
     text = "Kuril Islands\n\nThe Kuril Islands were seized by the Soviet Union in 1945."
     f = _features("Who seized the Kuril Islands?", [_passage(text)], ["seized", "kuril", "islands"])
