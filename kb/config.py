@@ -28,6 +28,10 @@ class Settings:
 
     sources: Path = Path("seeds")
     index: Path = Path("index")
+    # Where the index lives (kb.store.base): "faiss" = FAISS + SQLite FTS5 folders under ``index``; or
+    # "milvus:<uri>" = collections in Milvus, a milvus-lite file ("milvus:./kb-milvus.db") or a server
+    # ("milvus:http://host:19530", token from $KB_MILVUS_TOKEN). docs/milvus.md says when to switch.
+    store: str = "faiss"
 
     # Embedding model: a sentence-transformers name or local path; the default is the bundled MiniLM.
     model: str = BUNDLED_MODEL
@@ -112,6 +116,10 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        kind, colon, uri = self.store.partition(":")
+        if not (self.store == "faiss" or (kind == "milvus" and colon and uri.strip())):
+            raise ConfigError(f"store must be faiss or milvus:<uri> (a milvus-lite file or http://host:19530), "
+                              f"not {self.store!r}")
         if self.vector_flat_limit < 1 or self.vector_nprobe < 0:
             raise ConfigError("vector_flat_limit must be at least 1 and vector_nprobe at least 0")
         if self.max_file_mb <= 0:

@@ -18,7 +18,7 @@ from kb.config import Settings
 from kb.retrieval.dense import DenseRetriever
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
-from kb.store import Snapshot
+from kb.store.base import Store
 from kb.answer_types import AnswerType, expected_type, supplies
 from kb.text import Sentence, fold, term_overlap, words
 
@@ -42,11 +42,11 @@ class QueryContext:
 
 
 class Retriever:
-    def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
+    def __init__(self, snapshot: Store, settings: Settings) -> None:
         self.snapshot = snapshot
         self.settings = settings
-        self.dense = DenseRetriever(snapshot.vectors)
-        self.lexical = LexicalRetriever(snapshot.database, settings.fuzzy_cutoff)
+        self.dense = DenseRetriever(snapshot)
+        self.lexical = LexicalRetriever(snapshot, settings.fuzzy_cutoff)
 
     def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
         kind, acronym = expected_type(question)
@@ -88,7 +88,7 @@ class Retriever:
     def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """The passage's sentences with the vectors stored at index time (cached on the passage)."""
         if passage.sentences is None:
-            rows = self.snapshot.database.sentences_overlapping(passage.source, passage.start, passage.end)
+            rows = self.snapshot.sentences_overlapping(passage.source, passage.start, passage.end)
             passage.sentences = [
                 (Sentence(start, end, text), np.frombuffer(vector, dtype=np.float32)) for start, end, text, vector in rows
             ]
@@ -100,18 +100,17 @@ class Retriever:
         ctx = context or self.context(question, query_vector)
         depth = max(self.settings.candidates, k)
         use_dense = mode != "lexical" and ctx.vector is not None
-        dense_hits = self.dense.run(ctx.vector, depth) if use_dense else []
-        lexical_hits = self.lexical.run(question, depth, ctx.terms) if mode != "dense" else []
-        if mode == "dense":
-            ranked = dense_hits
-        elif mode == "lexical":
-            ranked = lexical_hits
-        else:
-            ranked = reciprocal_rank_fusion(
-                [[cid for cid, _ in dense_hits], [cid for cid, _ in lexical_hits]],
-                [self.settings.dense_weight, self.settings.lexical_weight],
-                self.settings.rrf_k,
+        if mode == "hybrid" and use_dense:  # fused by the store (in Milvus: by Milvus' own RRF ranker)
+            ranked, dense_hits, lexical_hits = self.snapshot.hybrid_search(
+                ctx.vector, self.lexical.alternatives(ctx.terms), depth,
+                (self.settings.dense_weight, self.settings.lexical_weight), self.settings.rrf_k,
             )
+        else:
+            dense_hits = self.dense.run(ctx.vector, depth) if use_dense else []
+            lexical_hits = self.lexical.run(question, depth, ctx.terms) if mode != "dense" else []
+            ranked = dense_hits if mode == "dense" else lexical_hits if mode == "lexical" else \
+                reciprocal_rank_fusion([[], [cid for cid, _ in lexical_hits]],
+                                       [self.settings.dense_weight, self.settings.lexical_weight], self.settings.rrf_k)
         pool = ranked[: max(k, self.settings.rerank_depth)] if mode == "hybrid" and use_dense else ranked[:k]
         passages = self._passages(pool, dict(dense_hits), lexical_hits)
         if mode == "hybrid" and use_dense:
@@ -120,7 +119,7 @@ class Retriever:
 
     def _passages(self, ranked: list[tuple[int, float]], cosine: dict[int, float],
                   lexical_hits: list[tuple[int, float]]) -> list[Passage]:
-        rows = self.snapshot.database.chunks(cid for cid, _ in ranked)
+        rows = self.snapshot.chunks(cid for cid, _ in ranked)
         lexical_rank = {cid: rank for rank, (cid, _) in enumerate(lexical_hits, start=1)}
         passages = []
         for cid, score in ranked:
@@ -139,7 +138,7 @@ class Retriever:
         s = self.settings
         bm25 = dict(lexical_hits)
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
-        vectors = self.snapshot.database.chunk_vectors([p.chunk_id for p in passages if p.dense_score is None])
+        vectors = self.snapshot.chunk_vectors([p.chunk_id for p in passages if p.dense_score is None])
         for p in passages:
             if p.dense_score is None:
                 p.dense_score = float(vectors[p.chunk_id] @ ctx.vector) if p.chunk_id in vectors else 0.0

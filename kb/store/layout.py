@@ -122,9 +122,22 @@ def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """Exclusive rebuild lock. ``wait`` seconds to wait for another build, then IndexBusyError."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        fh = (index_dir / ".lock").open("a+")
     except OSError as exc:
         raise UsageError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from None
+    with file_lock(index_dir / ".lock", f"index {index_dir}", wait):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path, what: str, wait: float = 0.0) -> Iterator[None]:
+    """flock on ``path``; IndexBusyError naming ``what`` when another process still holds it after ``wait`` s.
+
+    The kernel drops a flock when its holder dies, so a killed build never leaves the index locked.
+    """
+    try:
+        fh = path.open("a+")
+    except OSError as exc:
+        raise UsageError(f"cannot write the lock file {path}: {exc.strerror or exc}") from None
     deadline = time.monotonic() + wait
     try:
         while True:
@@ -134,7 +147,7 @@ def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise IndexBusyError(
-                        f"index {index_dir} is being rebuilt by another process; try again when it finishes"
+                        f"{what} is being rebuilt by another process; try again when it finishes"
                     ) from None
                 time.sleep(0.1)
         yield
