@@ -131,7 +131,9 @@ def _connect(uri: str) -> Any:
                 "share an index between processes with a Milvus server, docs/milvus.md)"
             )
     try:
-        return MilvusClient(uri=target, token=token, timeout=30)
+        client = MilvusClient(uri=target, token=token, timeout=30)
+        client.kb_embedded = _is_lite(uri)  # see _iterate
+        return client
     except Exception as exc:  # pymilvus raises several types for an unreachable server
         raise UsageError(f"cannot reach Milvus at {uri}: {str(exc).splitlines()[0][:160]}") from None
 
@@ -151,7 +153,11 @@ def _name(kind: str, version: str) -> str:
 
 
 def _iterate(client: Any, collection: str, filter: str, fields: list[str], batch: int = 4000) -> Iterator[dict]:
-    """Every row matching ``filter`` (query alone is capped at 16,384 rows on a server)."""
+    """Every row matching ``filter``: a server caps one query at 16,384 rows, so it takes an iterator there;
+    embedded milvus-lite answers one query with all rows, faster than its iterator."""
+    if getattr(client, "kb_embedded", False):
+        yield from client.query(collection, filter=filter, output_fields=fields)
+        return
     iterator = client.query_iterator(collection, batch_size=batch, filter=filter, output_fields=fields)
     try:
         while True:
@@ -163,8 +169,12 @@ def _iterate(client: Any, collection: str, filter: str, fields: list[str], batch
         iterator.close()
 
 
+class MilvusError(KBError):
+    """A Milvus call failed (server down, timeout, refused request): one line, exit code 1."""
+
+
 def _wrap(what: str) -> Any:
-    """Decorator: a Milvus error while reading becomes one line naming ``what``."""
+    """Decorator: a Milvus error becomes one line naming ``what`` instead of pymilvus' traceback."""
 
     def decorate(fn: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -175,8 +185,7 @@ def _wrap(what: str) -> Any:
             except Exception as exc:
                 if _milvus_error(exc) is None:
                     raise
-                raise IndexCorruptError(f"Milvus {what} failed ({str(exc).splitlines()[0][:160]}): "
-                                        "run `kb index --full`") from None
+                raise MilvusError(f"Milvus {what} failed: {str(exc).splitlines()[0][:200]}") from None
 
         wrapper.__name__ = fn.__name__
         wrapper.__doc__ = fn.__doc__
@@ -376,6 +385,8 @@ class MilvusWriter(StoreWriter):
         if self.previous is None:
             return {}
         try:
+            for kind in KINDS:
+                self.backend.load(_name(kind, self.previous[0]))
             rows = _iterate(self.client, _name("documents", self.previous[0]), "part == 0", ["source", "sha256"])
             return {r["source"]: r["sha256"] for r in rows}
         except Exception as exc:
@@ -412,6 +423,7 @@ class MilvusWriter(StoreWriter):
     def remove_document(self, source: str) -> None:
         self.removed.add(source)
 
+    @_wrap("index write")
     def add_document(self, document: SourceDocument, chunks: list[Chunk], vectors: np.ndarray,
                      sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
         self._create()
@@ -469,6 +481,7 @@ class MilvusWriter(StoreWriter):
                     batch = []
             self._queue(kind, batch)
 
+    @_wrap("index write")
     def publish(self, manifest: Manifest) -> tuple[str, int]:
         version = self._create()
         self._carry_over()
@@ -487,6 +500,7 @@ class MilvusWriter(StoreWriter):
         self.version = None  # published: abort() must not drop it
         return version, manifest.chunks
 
+    @_wrap("clean-up of an unfinished build")
     def abort(self) -> None:
         if self.version is not None:
             self.backend.drop_version(self.version)
@@ -505,6 +519,7 @@ class MilvusBackend(StoreBackend):
         # milvus-lite: exact FLAT search (faiss underneath); a server picks its own (AUTOINDEX: HNSW-like).
         self.vector_index = "FLAT" if self.lite else "AUTOINDEX"
         self._client: Any = None
+        self._loaded: set[str] = set()
 
     @property
     def client(self) -> Any:
@@ -514,6 +529,13 @@ class MilvusBackend(StoreBackend):
 
     def describe(self) -> str:
         return self.uri_for_messages
+
+    def load(self, name: str) -> None:
+        """Load a collection into memory once per process: Milvus serves queries only from loaded collections,
+        and a restarted milvus-lite (or server) starts with them released."""
+        if name not in self._loaded:
+            self.client.load_collection(name)
+            self._loaded.add(name)
 
     # -- versions ------------------------------------------------------------------------------------
     def live_version(self) -> str | None:
@@ -548,7 +570,9 @@ class MilvusBackend(StoreBackend):
             message += f" ({self.settings.index} holds an index built with store faiss: set store = faiss to use it)"
         return message
 
+    @_wrap("manifest read")
     def read_manifest(self, version: str) -> Manifest:
+        self.load(META)
         rows = self.client.query(META, filter=f"key == {_quote('manifest:' + version)}", output_fields=["value"])
         if not rows:
             raise IndexCorruptError(f"{self.uri_for_messages}: version {version} has no manifest: run `kb index --full`")
@@ -558,6 +582,7 @@ class MilvusBackend(StoreBackend):
             raise IndexCorruptError(f"{self.uri_for_messages}: manifest of {version} is damaged ({exc}): "
                                     "run `kb index --full`") from None
 
+    @_wrap("opening the index")
     def open(self) -> MilvusStore:
         version = self.live_version()
         if version is None:
@@ -566,8 +591,11 @@ class MilvusBackend(StoreBackend):
         if missing or not self.client.has_collection(META):
             raise IndexCorruptError(f"{self.uri_for_messages}: collections of {version} are missing "
                                     f"({', '.join(missing) or META}): run `kb index --full`")
+        for kind in KINDS:
+            self.load(_name(kind, version))
         return MilvusStore(self.client, version, self.read_manifest(version))
 
+    @_wrap("manifest read")
     def live_manifest(self) -> Manifest | None:
         version = self.live_version()
         if version is None:
@@ -588,6 +616,7 @@ class MilvusBackend(StoreBackend):
     # -- schema --------------------------------------------------------------------------------------
     def _ensure_meta(self) -> None:
         if self.client.has_collection(META):
+            self.load(META)
             return
         schema = self.client.create_schema(auto_id=False)
         schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=512)
@@ -600,7 +629,9 @@ class MilvusBackend(StoreBackend):
         for field, (index_type, metric) in indexes.items():
             params.add_index(field, index_type=index_type, metric_type=metric,
                              **({"params": {"bm25_k1": 1.2, "bm25_b": 0.75}} if metric == "BM25" else {}))
+        # Strong: a reader in another process must see every row of a version the moment the alias points at it.
         self.client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
+        self._loaded.add(name)  # created with indexes = loaded
 
     def create_collection(self, kind: str, version: str, dimension: int) -> None:
         schema = self.client.create_schema(auto_id=False)
@@ -662,6 +693,7 @@ class MilvusBackend(StoreBackend):
 
     def drop_version(self, version: str) -> None:
         for kind in KINDS:
+            self._loaded.discard(_name(kind, version))
             try:
                 self.client.drop_collection(_name(kind, version))
             except Exception as exc:
@@ -673,6 +705,7 @@ class MilvusBackend(StoreBackend):
             if _milvus_error(exc) is None:
                 raise
 
+    @_wrap("clean-up of old versions")
     def collect_garbage(self, keep: int = 2) -> None:
         """Drop abandoned builds (newer than the live version) and all but the newest ``keep`` others."""
         live = self.live_version()
@@ -690,6 +723,7 @@ class MilvusBackend(StoreBackend):
             return file_lock(path.with_name(path.name + ".kb-lock"), f"index {self.uri_for_messages}", wait)
         return self._lease(wait)
 
+    @_wrap("lock read")
     def _read_lock(self) -> dict[str, Any] | None:
         rows = self.client.query(META, filter='key == "lock"', output_fields=["value"], consistency_level="Strong")
         try:
@@ -710,6 +744,7 @@ class MilvusBackend(StoreBackend):
                 return False
         return False
 
+    @_wrap("lock write")
     def _write_lock(self, record: dict[str, Any]) -> None:
         self.client.upsert(META, [{"key": "lock", "value": json.dumps(record), "_v": _DUMMY}])
 
@@ -720,7 +755,7 @@ class MilvusBackend(StoreBackend):
         Milvus has no compare-and-set, so a writer that found the lock free writes its record, waits a moment
         and reads it back: of two writers racing, only the one whose record stayed proceeds.
         """
-        self._ensure_meta()
+        _wrap("lock setup")(self._ensure_meta)()
         me = {"id": uuid.uuid4().hex, "host": socket.gethostname(), "pid": os.getpid()}
         deadline = time.monotonic() + wait
         while True:
@@ -751,5 +786,8 @@ class MilvusBackend(StoreBackend):
         finally:
             stop.set()
             thread.join(timeout=5)
-            if (self._read_lock() or {}).get("id") == me["id"]:
-                self.client.delete(META, filter='key == "lock"')
+            try:
+                if (self._read_lock() or {}).get("id") == me["id"]:
+                    self.client.delete(META, filter='key == "lock"')
+            except (KBError, MilvusException):  # the lease expires on its own
+                pass
