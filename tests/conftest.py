@@ -35,9 +35,39 @@ def milvus_store_for(folder) -> str:
     return "milvus:" + lite_server_uri(folder / "kb-milvus.db")
 
 
+def _release(folder) -> None:
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(str(folder / "kb-milvus.db"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_store(tmp_path_factory):
+    """Under KB_TEST_STORE=milvus: the database of the module's shared fixtures (they run before a test's own)."""
+    if TEST_STORE == "faiss":
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("milvus-module")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KB_STORE", milvus_store_for(folder))
+        yield folder
+    _release(folder)
+
+
+_OWN = {"_module_store", "_test_store"}
+
+
+def _shared_fixture(definitions) -> bool:
+    """A module- or session-scoped fixture of this test suite (not of pytest or a plugin)."""
+    code = getattr(definitions[-1].func, "__code__", None)
+    return (definitions[-1].scope != "function" and code is not None
+            and code.co_filename.startswith(str(ROOT / "tests")))
+
+
 @pytest.fixture(autouse=True)
-def _test_store(request, monkeypatch):
-    """Under KB_TEST_STORE=milvus: KB_STORE names this test's own Milvus database (see the module docstring)."""
+def _test_store(request, monkeypatch, _module_store):
+    """Under KB_TEST_STORE=milvus: KB_STORE names this test's own Milvus database (see the module docstring),
+    or the module's, when the test uses an index a module- or session-scoped fixture built."""
     if TEST_STORE == "faiss":
         yield
         return
@@ -45,12 +75,15 @@ def _test_store(request, monkeypatch):
         monkeypatch.setenv("KB_STORE", request.getfixturevalue("seed_kb").settings.store)
         yield
         return
+    definitions = request._pyfuncitem._fixtureinfo.name2fixturedefs
+    shared = any(_shared_fixture(defs) for name, defs in definitions.items() if name not in _OWN)
+    if shared:
+        yield  # KB_STORE stays the module's
+        return
     folder = request.getfixturevalue("tmp_path")
     monkeypatch.setenv("KB_STORE", milvus_store_for(folder))
     yield
-    from milvus_lite.server_manager import server_manager_instance
-
-    server_manager_instance.release_server(str(folder / "kb-milvus.db"))
+    _release(folder)
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,12 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @abstractmethod
     def count_chunks(self) -> int: ...
 

@@ -123,8 +123,14 @@ def _connect(uri: str) -> Any:
             from milvus_lite.server_manager import server_manager_instance
         except ImportError:
             raise UsageError("a milvus-lite file store needs milvus-lite: pip install milvus-lite") from None
-        # milvus-lite serves one process (it flocks its folder); say so instead of pymilvus' "open failed".
-        target = server_manager_instance.start_and_get_uri(str(path))
+        # milvus-lite serves one process (it flocks its folder); say so in one line instead of its traceback.
+        lite_log = logging.getLogger("milvus_lite")
+        level = lite_log.level
+        lite_log.setLevel(logging.CRITICAL)
+        try:
+            target = server_manager_instance.start_and_get_uri(str(path))
+        finally:
+            lite_log.setLevel(level)
         if target is None:
             raise IndexBusyError(
                 f"the milvus-lite database {uri} is open in another process (milvus-lite serves one process; "
