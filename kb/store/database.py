@@ -296,6 +296,12 @@ def fts_terms(word: str) -> tuple[str, ...]:
 
     Runs SQLite's own FTS5 tokenizer on a private in-memory table, so the stems always agree with the index.
     """
+    return tuple(fts_tokens(word))
+
+
+def fts_tokens(text: str) -> list[str]:
+    """Every term chunks_fts stores for ``text``, in order: one tokenizer pass for a whole passage (the Milvus
+    store indexes these, kb.store.milvus)."""
     global _TOKENIZER
     with _TOKENIZER_LOCK:
         if _TOKENIZER is None:
@@ -303,12 +309,12 @@ def fts_terms(word: str) -> tuple[str, ...]:
             conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(w, tokenize='{FTS_TOKENIZE}')")
             conn.execute("CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, 'instance')")
             _TOKENIZER = conn
-        _TOKENIZER.execute("INSERT INTO words(rowid, w) VALUES (1, ?)", (word,))
+        _TOKENIZER.execute("INSERT INTO words(rowid, w) VALUES (1, ?)", (text,))
         try:
             rows = _TOKENIZER.execute("SELECT term FROM word_terms ORDER BY offset").fetchall()
         finally:
             _TOKENIZER.execute("DELETE FROM words")
-        return tuple(r[0] for r in rows)
+        return [r[0] for r in rows]
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:

@@ -46,7 +46,7 @@ from pymilvus.exceptions import MilvusException
 from kb.config import Settings
 from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError, KBError, UsageError
 from kb.store.base import Hits, Store, StoreBackend, StoreWriter
-from kb.store.database import ChunkRow, DocumentRow, fts_terms
+from kb.store.database import ChunkRow, DocumentRow, fts_terms, fts_tokens
 from kb.store.layout import CURRENT, file_lock
 from kb.store.manifest import Manifest
 from kb.text import Sentence
@@ -84,7 +84,7 @@ def _fit(text: str, limit: int = MAX_VARCHAR) -> str:
 
 def analyzed(text: str) -> list[str]:
     """The FTS5 terms of ``text`` in order (what Milvus' BM25 function indexes)."""
-    return [term for word in text.split() for term in fts_terms(word)]
+    return fts_tokens(text)
 
 
 def _milvus_error(exc: Exception) -> type[Exception] | None:
