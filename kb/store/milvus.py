@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import socket
@@ -63,7 +64,8 @@ TEXT_PART = 16_000  # characters of document text per row: at most 4 bytes each,
 MAX_TERM_BYTES = 256  # longer "terms" (a run of letters with no space) stay searchable but out of the vocabulary
 INSERT_BATCH = 1000
 LEASE_SECONDS = 30.0  # a server build's lock record expires this long after its last renewal
-_DUMMY = [0.0, 0.0]  # Milvus wants a vector field in every collection; documents, terms and meta have none
+_DUMMY = [0.0, 0.0]
+_ROW_FIELDS = ["id", "source", "title", "date", "start", "stop", "text", "vector"]  # Milvus wants a vector field in every collection; documents, terms and meta have none
 
 # pymilvus logs every failed call at ERROR with a traceback before raising it; kb turns the exception into one
 # line (kb.errors), so its log would only repeat that in a wall of text. (Set after importing pymilvus, whose
@@ -212,6 +214,8 @@ class MilvusStore(Store):
         # Rescoring reads every pool passage's vector and sentences: ``chunks`` fetches them with the rows in
         # two queries and keeps them here, instead of one round trip per passage.
         self._cache_lock = threading.Lock()
+        self._rows: dict[int, ChunkRow] = {}
+        self._df: dict[str, int] = {}
         self._vectors: dict[int, np.ndarray] = {}
         self._sentences: dict[tuple[str, int, int], list[tuple[int, int, str, np.ndarray]]] = {}
 
@@ -252,46 +256,78 @@ class MilvusStore(Store):
     @_wrap("hybrid search")
     def hybrid_search(self, vector: np.ndarray, terms: list[str], k: int, weights: tuple[float, float],
                       rrf_k: int) -> tuple[list[tuple[int, float]], Hits, Hits]:
-        """Dense + BM25 fused by Milvus' RRF ranker in one call; the BM25 hits again for rescoring's BM25 feature.
+        """Dense + BM25 fused by Milvus' RRF ranker in one call, which also returns the candidates' rows.
 
-        Milvus' RRF has no per-list weights, so unequal ``dense_weight``/``lexical_weight`` fall back to fusing
-        here. Dense hits are left empty: rescoring computes each pool passage's cosine from its stored vector,
-        which is exactly the IP score Milvus ranked by.
+        Rescoring above the interface needs each candidate's cosine and BM25 score, which a fused result does
+        not carry; both are computed here from the returned rows (the stored vector; the stored terms with the
+        index's document frequencies and average length, BM25 k1 = 1.2, b = 0.75), instead of a second search.
+        So the dense and lexical lists cover the fused candidates only (all that rescoring reads). Milvus' RRF
+        has no per-list weights: unequal ``dense_weight``/``lexical_weight`` fall back to fusing here.
         """
         query = self.bm25_query(terms)
         if weights[0] != weights[1] or not query or self.manifest.chunks == 0:
             return super().hybrid_search(vector, terms, k, weights, rrf_k)
+        vector = np.asarray(vector, np.float32)
         requests = [
-            AnnSearchRequest([np.asarray(vector, np.float32).tolist()], "vector", {"metric_type": "IP"}, k),
+            AnnSearchRequest([vector.tolist()], "vector", {"metric_type": "IP"}, k),
             AnnSearchRequest([query], "sparse", {"metric_type": "BM25"}, k),
         ]
         result = self.client.hybrid_search(self.names["chunks"], requests, RRFRanker(rrf_k), limit=k,
-                                           output_fields=[])
+                                           output_fields=_ROW_FIELDS + ["terms"])
         fused = [(int(hit["id"]), float(hit["distance"]) * weights[0]) for hit in result[0]]
-        return fused, [], self.lexical_search(terms, k)
+        entities = {int(hit["id"]): hit["entity"] for hit in result[0]}
+        self._remember(entities.values())
+        dense = sorted(((cid, float(self._vectors[cid] @ vector)) for cid in entities if cid in self._vectors),
+                       key=lambda h: -h[1])
+        scores = self._bm25(query.split(), {cid: e.get("terms", "") for cid, e in entities.items()})
+        lexical = sorted(((cid, score) for cid, score in scores.items() if score > 0), key=lambda h: -h[1])
+        return fused, dense, lexical
+
+    def _bm25(self, query: list[str], terms: dict[int, str]) -> dict[int, float]:
+        """BM25 of each chunk (its analyzed terms) for the query terms, with the index's global statistics."""
+        k1, b = 1.2, 0.75
+        n = max(self.manifest.chunks, 1)
+        average = float(self.manifest.faiss.get("average_terms") or 1.0)
+        df = self.document_frequencies(query)
+        idf = {t: math.log((n - df[t] + 0.5) / (df[t] + 0.5) + 1.0) for t in query if df.get(t)}
+        scores: dict[int, float] = {}
+        for cid, text in terms.items():
+            counts = Counter(text.split())
+            length = sum(counts.values()) or 1
+            scores[cid] = sum(w * counts[t] * (k1 + 1) / (counts[t] + k1 * (1 - b + b * length / average))
+                              for t, w in idf.items() if counts.get(t))
+        return scores
 
     # -- rows ---------------------------------------------------------------------------------------
+    def _remember(self, rows: Iterable[dict]) -> None:
+        """Keep chunk rows and vectors a search returned, for the ``chunks``/``chunk_vectors`` calls after it."""
+        with self._cache_lock:
+            if len(self._rows) > 4096:
+                self._rows.clear()
+                self._vectors.clear()
+                self._sentences.clear()
+            for r in rows:
+                cid = int(r["id"])
+                self._rows[cid] = ChunkRow(cid, r["source"], r["title"], r["date"] or None, int(r["start"]),
+                                           int(r["stop"]), r["text"])
+                self._vectors[cid] = np.asarray(r["vector"], dtype=np.float32)
+
     @_wrap("chunk lookup")
     def chunks(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
+        """The rows (from the last search when it returned them), with their sentences fetched in one query."""
         ids = [int(i) for i in ids]
         if not ids:
             return {}
-        rows = self.client.query(self.names["chunks"], filter=f"id in {json.dumps(ids)}",
-                                 output_fields=["id", "source", "title", "date", "start", "stop", "text", "vector"])
-        found: dict[int, ChunkRow] = {}
-        vectors: dict[int, np.ndarray] = {}
-        for r in rows:
-            cid = int(r["id"])
-            found[cid] = ChunkRow(cid, r["source"], r["title"], r["date"] or None, int(r["start"]), int(r["stop"]),
-                                  r["text"])
-            vectors[cid] = np.asarray(r["vector"], dtype=np.float32)
-        spans = {(row.source, row.start, row.end) for row in found.values()}
+        with self._cache_lock:
+            missing = [i for i in ids if i not in self._rows]
+        if missing:
+            self._remember(self.client.query(self.names["chunks"], filter=f"id in {json.dumps(missing)}",
+                                             output_fields=_ROW_FIELDS))
+        with self._cache_lock:
+            found = {i: self._rows[i] for i in ids if i in self._rows}
+            spans = {(row.source, row.start, row.end) for row in found.values()} - set(self._sentences)
         sentences = self._sentences_of(spans)
         with self._cache_lock:
-            if len(self._vectors) > 4096:
-                self._vectors.clear()
-                self._sentences.clear()
-            self._vectors.update(vectors)
             self._sentences.update(sentences)
         return found
 
@@ -354,13 +390,21 @@ class MilvusStore(Store):
     # -- lexical statistics -------------------------------------------------------------------------
     @_wrap("vocabulary lookup")
     def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """Cached per version (it never changes): the lexical side and the BM25 feature ask for the same terms."""
         wanted = list(dict.fromkeys(terms))
-        if not wanted:
-            return {}
-        rows = self.client.query(self.names["terms"], filter=f"term in {json.dumps(wanted, ensure_ascii=False)}",
-                                 output_fields=["term", "df"])
-        found = {r["term"]: int(r["df"]) for r in rows}
-        return {term: found.get(term, 0) for term in wanted}
+        with self._cache_lock:
+            missing = [t for t in wanted if t not in self._df]
+        if missing:
+            rows = self.client.query(self.names["terms"],
+                                     filter=f"term in {json.dumps(missing, ensure_ascii=False)}",
+                                     output_fields=["term", "df"])
+            found = {r["term"]: int(r["df"]) for r in rows}
+            with self._cache_lock:
+                if len(self._df) > 200_000:
+                    self._df.clear()
+                self._df.update({t: found.get(t, 0) for t in missing})
+        with self._cache_lock:
+            return {t: self._df.get(t, 0) for t in wanted}
 
     @_wrap("vocabulary listing")
     def vocabulary(self, initial: str | None = None) -> dict[str, int]:
@@ -384,6 +428,7 @@ class MilvusWriter(StoreWriter):
         self.next_chunk = int(previous[1].faiss.get("next_chunk_id", 1)) if previous else 1
         self.next_sentence = int(previous[1].faiss.get("next_sentence_id", 1)) if previous else 1
         self.df: Counter[str] = Counter()
+        self.total_terms = 0  # for BM25's average chunk length
         self.counts = Counter()
         self._pending: dict[str, list[dict]] = {kind: [] for kind in KINDS}
 
@@ -438,6 +483,7 @@ class MilvusWriter(StoreWriter):
         rows = []
         for chunk, vector in zip(chunks, vectors, strict=True):
             terms = analyzed(f"{document.title}\n{chunk.text}")
+            self.total_terms += len(terms)
             self.df.update({t for t in terms if len(t.encode()) <= MAX_TERM_BYTES})
             rows.append({"id": self.next_chunk, "source": source, "title": title, "date": date,
                          "ordinal": chunk.ordinal, "start": chunk.start, "stop": chunk.end, "text": _fit(chunk.text),
@@ -480,6 +526,7 @@ class MilvusWriter(StoreWriter):
                 if kind == "documents":
                     row["_v"] = _DUMMY
                 if kind == "chunks":
+                    self.total_terms += len(row["terms"].split())
                     self.df.update({t for t in row["terms"].split() if len(t.encode()) <= MAX_TERM_BYTES})
                 batch.append(row)
                 if len(batch) >= INSERT_BATCH:
@@ -499,7 +546,8 @@ class MilvusWriter(StoreWriter):
         manifest.faiss = {"type": "milvus", "uri": self.backend.uri_for_messages, "vector_index":
                           self.backend.vector_index, "next_chunk_id": self.next_chunk,
                           "next_sentence_id": self.next_sentence, "sentences": self.counts["sentences"],
-                          "terms": len(self.df)}
+                          "terms": len(self.df),
+                          "average_terms": round(self.total_terms / max(self.counts["chunks"], 1), 3)}
         manifest.store = "milvus"
         self.backend.write_manifest(version, manifest)
         self.backend.point_alias(version)
