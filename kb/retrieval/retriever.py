@@ -108,9 +108,16 @@ class Retriever:
         else:
             dense_hits = self.dense.run(ctx.vector, depth) if use_dense else []
             lexical_hits = self.lexical.run(question, depth, ctx.terms) if mode != "dense" else []
-            ranked = dense_hits if mode == "dense" else lexical_hits if mode == "lexical" else \
-                reciprocal_rank_fusion([[], [cid for cid, _ in lexical_hits]],
-                                       [self.settings.dense_weight, self.settings.lexical_weight], self.settings.rrf_k)
+        if mode == "dense":
+            ranked = dense_hits
+        elif mode == "lexical":
+            ranked = lexical_hits
+        elif not use_dense:
+            ranked = reciprocal_rank_fusion(
+                [[cid for cid, _ in dense_hits], [cid for cid, _ in lexical_hits]],
+                [self.settings.dense_weight, self.settings.lexical_weight],
+                self.settings.rrf_k,
+            )
         pool = ranked[: max(k, self.settings.rerank_depth)] if mode == "hybrid" and use_dense else ranked[:k]
         passages = self._passages(pool, dict(dense_hits), lexical_hits)
         if mode == "hybrid" and use_dense:
