@@ -277,8 +277,8 @@ class MilvusStore(Store):
         fused = [(int(hit["id"]), float(hit["distance"]) * weights[0]) for hit in result[0]]
         entities = {int(hit["id"]): hit["entity"] for hit in result[0]}
         self._remember(entities.values())
-        dense = sorted(((cid, float(self._vectors[cid] @ vector)) for cid in entities if cid in self._vectors),
-                       key=lambda h: -h[1])
+        stored = {cid: np.asarray(e["vector"], dtype=np.float32) for cid, e in entities.items()}
+        dense = sorted(((cid, float(v @ vector)) for cid, v in stored.items()), key=lambda h: -h[1])
         scores = self._bm25(query.split(), {cid: e.get("terms", "") for cid, e in entities.items()})
         lexical = sorted(((cid, score) for cid, score in scores.items() if score > 0), key=lambda h: -h[1])
         return fused, dense, lexical
