@@ -104,7 +104,7 @@ def test_add_edit_delete_are_picked_up_incrementally(tmp_path):
     assert nothing.version is None and nothing.embedded_chunks == 0 and kb.version == report.version
     kb.build(full=True)  # two more versions: the oldest are dropped, the live and the previous one stay
     kb.build(full=True)
-    assert {n.rsplit("_", 1)[1] for n in _collections(kb) if n != "kb_meta"} == {"v000003", "v000004"}
+    assert {n.rsplit("_", 1)[1] for n in _collections(kb) if n != kb.backend.meta} == {"v000003", "v000004"}
 
 
 def test_failed_build_leaves_the_previous_version_live(tmp_path, monkeypatch):
@@ -137,7 +137,7 @@ def test_second_writer_is_told_the_index_is_being_rebuilt(tmp_path):
 
 
 def test_server_lock_is_a_lease_record(tmp_path):
-    from kb.store.milvus import META, LEASE_SECONDS, MilvusBackend, lite_server_uri
+    from kb.store.milvus import LEASE_SECONDS, MilvusBackend, lite_server_uri
 
     uri = lite_server_uri(tmp_path / "server.db")  # milvus-lite served over gRPC: the server code path
     settings = load_settings({"index": tmp_path / "index", "store": f"milvus:{uri}"})
@@ -161,7 +161,7 @@ def test_server_lock_is_a_lease_record(tmp_path):
     with pytest.raises(IndexBusyError):
         with second.lock(wait=0.5):
             pass
-    first.client.delete(META, filter='key == "lock"')
+    first.client.delete(first.meta, filter='key == "lock"')
 
 
 def test_index_built_with_other_settings_or_store_says_so(tmp_path):
@@ -178,6 +178,21 @@ def test_index_built_with_other_settings_or_store_says_so(tmp_path):
         empty.ask("anything")
     message = str(missing.value)
     assert "\n" not in message and "kb index" in message and "store faiss" in message
+
+
+def test_index_setting_names_the_index_inside_milvus(tmp_path):
+    """Two indexes in one Milvus database stay apart, as two index folders do."""
+    from kb.store.milvus import collection_prefix
+
+    first = _milvus_kb(tmp_path)
+    write_files(tmp_path / "other", {"ferry.txt": "Tessaly ferry\n\nThe Tessaly ferry has a blue hull."})
+    second = KnowledgeBase(tmp_path / "other", tmp_path / "index-2", store=first.settings.store)
+    first.build()
+    second.build()
+    assert {d.source for d in second.documents()} == {"ferry.txt"}
+    assert len(first.documents()) == len(DOCS)
+    assert collection_prefix("index") == "kb_index" == collection_prefix("./index")
+    assert len(collection_prefix("/a/" + "very-long-folder-name/" * 9 + "index")) <= 60
 
 
 def test_store_setting_is_validated():
@@ -203,8 +218,9 @@ def test_another_process_reads_the_same_server_and_answers_the_same(tmp_path):
     kb = KnowledgeBase(tmp_path / "sources", tmp_path / "index", store=store)
     kb.build()
     mine = kb.ask("Who cast the Ostrava bell?")
-    # Another process, its own (empty) index folder and no sources: everything comes from Milvus.
-    done = _cli(["ask", "Who cast the Ostrava bell?", "--json", "--index", str(tmp_path / "elsewhere"),
+    # Another process with the same settings but no sources: everything comes from Milvus (kb writes no files).
+    assert not (tmp_path / "index").exists()
+    done = _cli(["ask", "Who cast the Ostrava bell?", "--json", "--index", str(tmp_path / "index"),
                  "--sources", str(tmp_path / "none")], {"KB_STORE": store})
     assert done.returncode == 0, done.stderr
     theirs = json.loads(done.stdout)

@@ -1,6 +1,7 @@
 """The Milvus store: the same index in Milvus collections, embedded (milvus-lite file) or on a server (URI).
 
-One version is four collections, named ``kb_<kind>_v<NNNNNN>``:
+One version is four collections, named ``<prefix>_<kind>_v<NNNNNN>``, where the prefix comes from the ``index``
+setting (``kb_index`` by default, see ``collection_prefix``):
 
   chunks     id, source, title, date, ordinal, span, text, ``terms`` (the analyzed body, input of Milvus' BM25
              function), ``sparse`` (BM25 output), ``vector``: dense, lexical and hybrid search all run here
@@ -8,9 +9,9 @@ One version is four collections, named ``kb_<kind>_v<NNNNNN>``:
   documents  title, date, sha256, size, chunk count and the text (in parts: a VARCHAR holds 64 KiB)
   terms      indexed term -> chunks holding it: the lexical side's document frequencies and vocabulary
 
-plus ``kb_meta``: one manifest row per version and the writer's lock record (servers only).
+plus ``<prefix>_meta``: one manifest row per version and the writer's lock record (servers only).
 
-Publishing moves one alias, ``kb_live``, to the new chunks collection (Milvus swaps an alias atomically);
+Publishing moves one alias, ``<prefix>_live``, to the new chunks collection (Milvus swaps an alias atomically);
 readers resolve it once per question and read only that version's collections, so a crash at any moment leaves
 the previous version live. Everything a reader needs lives in Milvus, so two kb servers pointed at one Milvus
 give the same answers.
@@ -26,6 +27,7 @@ nothing): a build writes the whole index, which is the price of an atomic swap o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -53,11 +55,7 @@ from kb.store.manifest import Manifest
 from kb.text import Sentence
 from kb.types import Chunk, SourceDocument
 
-PREFIX = "kb"
-ALIAS = f"{PREFIX}_live"
-META = f"{PREFIX}_meta"
 KINDS = ("chunks", "sentences", "documents", "terms")
-_NAME_RE = re.compile(rf"^{PREFIX}_(chunks|sentences|documents|terms)_(v\d{{6,}})$")
 
 MAX_VARCHAR = 65_535  # bytes, Milvus' limit for one VARCHAR value
 TEXT_PART = 16_000  # characters of document text per row: at most 4 bytes each, so always under MAX_VARCHAR
@@ -156,8 +154,16 @@ def lite_server_uri(path: str | Path) -> str:
     return uri
 
 
-def _name(kind: str, version: str) -> str:
-    return f"{PREFIX}_{kind}_{version}"
+def collection_prefix(index: Path) -> str:
+    """``kb_`` + the ``index`` setting as given, in the letters Milvus allows in a name ("index" -> "kb_index").
+
+    The index setting names the index inside Milvus as it names the folder of the FAISS store: several kb
+    indexes share one Milvus without mixing, and every kb process with the same settings reads the same one.
+    """
+    text = re.sub(r"[^A-Za-z0-9]+", "_", os.path.normpath(str(index))).strip("_") or "index"
+    if len(text) > 48:  # collection names are limited (255); keep them readable and unique
+        text = text[-40:].strip("_") + "_" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return f"kb_{text}"
 
 
 def _iterate(client: Any, collection: str, filter: str, fields: list[str], batch: int = 4000) -> Iterator[dict]:
@@ -206,11 +212,11 @@ def _wrap(what: str) -> Any:
 class MilvusStore(Store):
     """One published version, read from its collections."""
 
-    def __init__(self, client: Any, version: str, manifest: Manifest) -> None:
+    def __init__(self, client: Any, version: str, manifest: Manifest, names: dict[str, str]) -> None:
         self.client = client
         self._version = version
         self.manifest = manifest
-        self.names = {kind: _name(kind, version) for kind in KINDS}
+        self.names = names
         # Rescoring reads every pool passage's vector and sentences: ``chunks`` fetches them with the rows in
         # two queries and keeps them here, instead of one round trip per passage.
         self._cache_lock = threading.Lock()
@@ -437,8 +443,8 @@ class MilvusWriter(StoreWriter):
             return {}
         try:
             for kind in KINDS:
-                self.backend.load(_name(kind, self.previous[0]))
-            rows = _iterate(self.client, _name("documents", self.previous[0]), "part == 0", ["source", "sha256"])
+                self.backend.load(self.backend.name(kind, self.previous[0]))
+            rows = _iterate(self.client, self.backend.name("documents", self.previous[0]), "part == 0", ["source", "sha256"])
             return {r["source"]: r["sha256"] for r in rows}
         except Exception as exc:
             if _milvus_error(exc) is None:
@@ -467,7 +473,7 @@ class MilvusWriter(StoreWriter):
     def _flush(self, kind: str) -> None:
         rows = self._pending[kind]
         for begin in range(0, len(rows), INSERT_BATCH):
-            self.client.insert(_name(kind, self._create()), rows[begin : begin + INSERT_BATCH])
+            self.client.insert(self.backend.name(kind, self._create()), rows[begin : begin + INSERT_BATCH])
         rows.clear()
 
     # -- changes -------------------------------------------------------------------------------------
@@ -520,7 +526,7 @@ class MilvusWriter(StoreWriter):
         }
         for kind, wanted in fields.items():
             batch: list[dict] = []
-            for row in _iterate(self.client, _name(kind, old), keep or ("id >= 0" if kind != "documents" else 'key != ""'),
+            for row in _iterate(self.client, self.backend.name(kind, old), keep or ("id >= 0" if kind != "documents" else 'key != ""'),
                                 wanted):
                 row = {f: row[f] for f in wanted}
                 if kind == "documents":
@@ -541,7 +547,7 @@ class MilvusWriter(StoreWriter):
         self._queue("terms", [{"term": t, "df": n, "_v": _DUMMY} for t, n in sorted(self.df.items())])
         for kind in KINDS:
             self._flush(kind)
-            self.client.flush(_name(kind, version))
+            self.client.flush(self.backend.name(kind, version))
         manifest.chunks = self.counts["chunks"]
         manifest.faiss = {"type": "milvus", "uri": self.backend.uri_for_messages, "vector_index":
                           self.backend.vector_index, "next_chunk_id": self.next_chunk,
@@ -574,6 +580,13 @@ class MilvusBackend(StoreBackend):
         self.vector_index = "FLAT" if self.lite else "AUTOINDEX"
         self._client: Any = None
         self._loaded: set[str] = set()
+        self.prefix = collection_prefix(settings.index)
+        self.alias = f"{self.prefix}_live"  # names the live version's chunks collection
+        self.meta = f"{self.prefix}_meta"  # manifests of the versions, and a server's lock record
+        self._name_re = re.compile(rf"^{self.prefix}_(chunks|sentences|documents|terms)_(v\d{{6,}})$")
+
+    def name(self, kind: str, version: str) -> str:
+        return f"{self.prefix}_{kind}_{version}"
 
     @property
     def client(self) -> Any:
@@ -594,20 +607,20 @@ class MilvusBackend(StoreBackend):
     # -- versions ------------------------------------------------------------------------------------
     def live_version(self) -> str | None:
         try:
-            target = self.client.describe_alias(ALIAS)["collection_name"]
+            target = self.client.describe_alias(self.alias)["collection_name"]
         except Exception as exc:
             if _milvus_error(exc) is None:
                 raise
             if "not exist" in str(exc) or "not found" in str(exc):
                 return None
             raise UsageError(f"Milvus at {self.uri} failed: {str(exc).splitlines()[0][:160]}") from None
-        match = _NAME_RE.match(target)
+        match = self._name_re.match(target)
         return match.group(2) if match and match.group(1) == "chunks" else None
 
     def _versions(self) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for name in self.client.list_collections():
-            match = _NAME_RE.match(name)
+            match = self._name_re.match(name)
             if match:
                 found.setdefault(match.group(2), set()).add(match.group(1))
         return found
@@ -626,8 +639,8 @@ class MilvusBackend(StoreBackend):
 
     @_wrap("manifest read")
     def read_manifest(self, version: str) -> Manifest:
-        self.load(META)
-        rows = self.client.query(META, filter=f"key == {_quote('manifest:' + version)}", output_fields=["value"])
+        self.load(self.meta)
+        rows = self.client.query(self.meta, filter=f"key == {_quote('manifest:' + version)}", output_fields=["value"])
         if not rows:
             raise IndexCorruptError(f"{self.uri_for_messages}: version {version} has no manifest: run `kb index --full`")
         try:
@@ -641,21 +654,22 @@ class MilvusBackend(StoreBackend):
         version = self.live_version()
         if version is None:
             raise IndexMissingError(self._missing_message())
-        missing = [kind for kind in KINDS if not self.client.has_collection(_name(kind, version))]
-        if missing or not self.client.has_collection(META):
+        missing = [kind for kind in KINDS if not self.client.has_collection(self.name(kind, version))]
+        if missing or not self.client.has_collection(self.meta):
             raise IndexCorruptError(f"{self.uri_for_messages}: collections of {version} are missing "
-                                    f"({', '.join(missing) or META}): run `kb index --full`")
+                                    f"({', '.join(missing) or self.meta}): run `kb index --full`")
         for kind in KINDS:
-            self.load(_name(kind, version))
-        return MilvusStore(self.client, version, self.read_manifest(version))
+            self.load(self.name(kind, version))
+        return MilvusStore(self.client, version, self.read_manifest(version),
+                           {kind: self.name(kind, version) for kind in KINDS})
 
     @_wrap("manifest read")
     def live_manifest(self) -> Manifest | None:
         version = self.live_version()
         if version is None:
             return None
-        if not self.client.has_collection(META):
-            raise IndexCorruptError(f"{self.uri_for_messages}: {META} is missing: run `kb index --full`")
+        if not self.client.has_collection(self.meta):
+            raise IndexCorruptError(f"{self.uri_for_messages}: {self.meta} is missing: run `kb index --full`")
         return self.read_manifest(version)
 
     def writer(self, full: bool, dimension: int) -> MilvusWriter:
@@ -669,14 +683,14 @@ class MilvusBackend(StoreBackend):
 
     # -- schema --------------------------------------------------------------------------------------
     def _ensure_meta(self) -> None:
-        if self.client.has_collection(META):
-            self.load(META)
+        if self.client.has_collection(self.meta):
+            self.load(self.meta)
             return
         schema = self.client.create_schema(auto_id=False)
         schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=512)
         schema.add_field("value", DataType.VARCHAR, max_length=MAX_VARCHAR)
         schema.add_field("_v", DataType.FLOAT_VECTOR, dim=2)
-        self._create(META, schema, {"_v": ("FLAT", "L2")})
+        self._create(self.meta, schema, {"_v": ("FLAT", "L2")})
 
     def _create(self, name: str, schema: Any, indexes: dict[str, tuple[str, str]]) -> None:
         params = self.client.prepare_index_params()
@@ -693,7 +707,7 @@ class MilvusBackend(StoreBackend):
             schema.add_field("term", DataType.VARCHAR, is_primary=True, max_length=MAX_TERM_BYTES)
             schema.add_field("df", DataType.INT64)
             schema.add_field("_v", DataType.FLOAT_VECTOR, dim=2)
-            return self._create(_name(kind, version), schema, {"_v": ("FLAT", "L2")})
+            return self._create(self.name(kind, version), schema, {"_v": ("FLAT", "L2")})
         if kind == "documents":
             schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=8192)
         else:
@@ -709,7 +723,7 @@ class MilvusBackend(StoreBackend):
             schema.add_field("indexed_at", DataType.VARCHAR, max_length=64)
             schema.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
             schema.add_field("_v", DataType.FLOAT_VECTOR, dim=2)
-            return self._create(_name(kind, version), schema, {"_v": ("FLAT", "L2")})
+            return self._create(self.name(kind, version), schema, {"_v": ("FLAT", "L2")})
         if kind == "chunks":
             schema.add_field("ordinal", DataType.INT64)
         schema.add_field("start", DataType.INT64)
@@ -717,12 +731,12 @@ class MilvusBackend(StoreBackend):
         schema.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
         if kind == "sentences":  # never searched by vector, but Milvus loads only indexed collections
-            return self._create(_name(kind, version), schema, {"vector": ("FLAT", "IP")})
+            return self._create(self.name(kind, version), schema, {"vector": ("FLAT", "IP")})
         schema.add_field("terms", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True)
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
                                      output_field_names=["sparse"]))
-        self._create(_name(kind, version), schema,
+        self._create(self.name(kind, version), schema,
                      {"vector": (self.vector_index, "IP"), "sparse": ("SPARSE_INVERTED_INDEX", "BM25")})
 
     # -- publishing ----------------------------------------------------------------------------------
@@ -730,31 +744,31 @@ class MilvusBackend(StoreBackend):
         from dataclasses import asdict
 
         self._ensure_meta()
-        self.client.upsert(META, [{"key": f"manifest:{version}", "value": json.dumps(asdict(manifest)), "_v": _DUMMY}])
-        self.client.flush(META)
+        self.client.upsert(self.meta, [{"key": f"manifest:{version}", "value": json.dumps(asdict(manifest)), "_v": _DUMMY}])
+        self.client.flush(self.meta)
 
     def point_alias(self, version: str) -> None:
         """The one atomic step of a build: readers follow the alias from their next question on."""
-        target = _name("chunks", version)
+        target = self.name("chunks", version)
         if self.live_version() is None:
             try:
-                self.client.create_alias(target, ALIAS)
+                self.client.create_alias(target, self.alias)
                 return
             except Exception as exc:
                 if _milvus_error(exc) is None:
                     raise  # otherwise the alias exists (pointing at a dropped collection): move it
-        self.client.alter_alias(target, ALIAS)
+        self.client.alter_alias(target, self.alias)
 
     def drop_version(self, version: str) -> None:
         for kind in KINDS:
-            self._loaded.discard(_name(kind, version))
+            self._loaded.discard(self.name(kind, version))
             try:
-                self.client.drop_collection(_name(kind, version))
+                self.client.drop_collection(self.name(kind, version))
             except Exception as exc:
                 if _milvus_error(exc) is None:
                     raise
         try:
-            self.client.delete(META, filter=f"key == {_quote('manifest:' + version)}")
+            self.client.delete(self.meta, filter=f"key == {_quote('manifest:' + version)}")
         except Exception as exc:
             if _milvus_error(exc) is None:
                 raise
@@ -779,7 +793,7 @@ class MilvusBackend(StoreBackend):
 
     @_wrap("lock read")
     def _read_lock(self) -> dict[str, Any] | None:
-        rows = self.client.query(META, filter='key == "lock"', output_fields=["value"], consistency_level="Strong")
+        rows = self.client.query(self.meta, filter='key == "lock"', output_fields=["value"], consistency_level="Strong")
         try:
             return json.loads(rows[0]["value"]) if rows else None
         except ValueError:
@@ -800,11 +814,11 @@ class MilvusBackend(StoreBackend):
 
     @_wrap("lock write")
     def _write_lock(self, record: dict[str, Any]) -> None:
-        self.client.upsert(META, [{"key": "lock", "value": json.dumps(record), "_v": _DUMMY}])
+        self.client.upsert(self.meta, [{"key": "lock", "value": json.dumps(record), "_v": _DUMMY}])
 
     @contextmanager
     def _lease(self, wait: float) -> Iterator[None]:
-        """A lock record with an expiry in ``kb_meta``, renewed while the build runs.
+        """A lock record with an expiry in the ``<prefix>_meta`` collection, renewed while the build runs.
 
         Milvus has no compare-and-set, so a writer that found the lock free writes its record, waits a moment
         and reads it back: of two writers racing, only the one whose record stayed proceeds.
@@ -842,6 +856,6 @@ class MilvusBackend(StoreBackend):
             thread.join(timeout=5)
             try:
                 if (self._read_lock() or {}).get("id") == me["id"]:
-                    self.client.delete(META, filter='key == "lock"')
+                    self.client.delete(self.meta, filter='key == "lock"')
             except (KBError, MilvusException):  # the lease expires on its own
                 pass

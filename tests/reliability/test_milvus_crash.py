@@ -77,8 +77,9 @@ def test_sigkill_during_milvus_build_leaves_old_or_new_version(tmp_path, monkeyp
         worker.close()
 
     assert _state(reader) == expected["A"]
+    prefix = reader.backend.prefix
     versions = {n.rsplit("_", 1)[1] for n in reader.backend.client.list_collections()
-                if n.startswith(("kb_chunks_", "kb_sentences_", "kb_documents_", "kb_terms_"))}
+                if n.startswith(tuple(f"{prefix}_{kind}_" for kind in ("chunks", "sentences", "documents", "terms")))}
     assert len(versions) <= 2 and reader.version in versions  # killed builds' collections were dropped
     assert outcomes["killed"] >= 7, outcomes
     assert len({phase for phase, count in phases.items() if count}) >= 4, phases
