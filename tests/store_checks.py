@@ -19,9 +19,9 @@ def chunk_ids(store) -> set[int]:
         faiss_ids, ids, fts_ids = store.vectors.ids(), store.database.chunk_ids(), store.database.fts_ids()
         assert faiss_ids == ids == fts_ids
         return ids
-    from kb.store.milvus import MAX_TERM_BYTES, _iterate
+    from kb.store.milvus import MAX_TERM_BYTES, iterate
 
-    rows = list(_iterate(store.client, store.names["chunks"], "id >= 0", ["id", "terms"]))
+    rows = list(iterate(store.client, store.names["chunks"], "id >= 0", ["id", "terms"]))
     ids = {int(r["id"]) for r in rows}
     assert len(ids) == len(rows) == store.count_chunks()
     df = Counter(t for r in rows for t in set(r["terms"].split()) if len(t.encode()) <= MAX_TERM_BYTES)
