@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -126,6 +127,20 @@ def test_failed_build_leaves_the_previous_version_live(tmp_path, monkeypatch):
     assert "Mara Velt" in kb.ask("Who built the Brannock lighthouse?").answer
     assert kb.build().updated == ["lighthouse.txt"]
     assert "Sunniva Holt" in kb.ask("Who built the Brannock lighthouse?").answer
+
+
+@pytest.mark.parametrize("mode, folder_mode, lock_mode", [("private", 0o700, 0o600), ("shared", 0o755, 0o644)])
+def test_milvus_lite_folder_and_lock_follow_index_mode(tmp_path, mode, folder_mode, lock_mode):
+    """The milvus-lite "file" is a folder holding every document's text: private like a FAISS index folder."""
+    old = os.umask(0o022)  # the common umask, under which milvus-lite's own folder would be 0755
+    try:
+        kb = _milvus_kb(tmp_path, index_mode=mode)
+        kb.build()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "kb-milvus.db").stat().st_mode) == folder_mode
+    assert stat.S_IMODE((tmp_path / "kb-milvus.db.kb-lock").stat().st_mode) == lock_mode
+    assert not kb.ask(next(iter(QUESTIONS))).abstained
 
 
 def test_second_writer_is_told_the_index_is_being_rebuilt(tmp_path):
