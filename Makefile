@@ -46,3 +46,6 @@ app: setup
 
 test: setup browser llm ocr
 	$(BIN)/python -m pytest -q
+	# The indexing, answer, API, CLI, evaluation and reliability suites again on the Milvus store (milvus-lite; docs/milvus.md).
+	KB_TEST_STORE=milvus $(BIN)/python -m pytest -q tests/test_indexing.py tests/test_answer.py tests/test_api.py \
+	  tests/test_cli.py tests/test_langchain.py tests/test_evaluation.py tests/reliability

@@ -29,6 +29,8 @@ EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no in
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", metavar="DIR", help="folder of documents (default: seeds)")
     parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
+    parser.add_argument("--store", metavar="STORE",
+                        help="faiss (default) or milvus:<uri>: a milvus-lite file or http://host:19530")
     parser.add_argument("--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)")
     parser.add_argument("--device", help="cpu, cuda or auto (default: auto)")
     add_logging_options(parser)
@@ -94,7 +96,8 @@ COMMAND_MODULES: list[str] = [
 def settings_from(args: argparse.Namespace) -> Settings:
     llm = {"llm_url": getattr(args, "llm", None), "llm_model": getattr(args, "llm_model", None),
            "llm_timeout": getattr(args, "llm_timeout", None)}
-    return load_settings({"sources": args.sources, "index": args.index, "model": args.model, "device": args.device, **llm})
+    return load_settings({"sources": args.sources, "index": args.index, "store": getattr(args, "store", None),
+                          "model": args.model, "device": args.device, **llm})
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -30,12 +30,13 @@ INDEX_MODES = ("private", "shared")
 
 #: Settings a ``kb.toml`` inside the sources folder may not set: they send questions and passages to another
 #: host, pick which secret goes with them, or pick the model a (possibly paid, hosted) server runs on the user's
-#: account (llm_url, llm_api_key_env, llm_model); name where the index is written or where a model, which may run
-#: code when loaded, comes from (sources, index, model, model_cache); or weaken `kb serve`'s protections and the
-#: index's file modes. Whoever can drop a file into a shared folder should not get these. Timeouts, token limits
-#: and every reading, chunking, retrieval and answering knob stay allowed: at worst they make answers worse.
+#: account (llm_url, llm_api_key_env, llm_model); name where the index is written (a Milvus ``store`` receives
+#: every document's full text) or where a model, which may run code when loaded, comes from (sources, index,
+#: store, model, model_cache); or weaken `kb serve`'s protections and the index's file modes. Whoever can drop a
+#: file into a shared folder should not get these. Timeouts, token limits and every reading, chunking, retrieval
+#: and answering knob stay allowed: at worst they make answers worse.
 TRUSTED_ONLY = frozenset({
-    "sources", "index", "model", "model_cache",
+    "sources", "index", "store", "model", "model_cache",
     "llm_url", "llm_model", "llm_api_key_env",
     "index_mode", "allowed_hosts", "max_request_kb", "max_upload_mb", "login_max_failures", "login_lockout_s",
 })
@@ -47,6 +48,10 @@ class Settings:
 
     sources: Path = Path("seeds")
     index: Path = Path("index")
+    # Where the index lives (kb.store.base): "faiss" = FAISS + SQLite FTS5 folders under ``index``; or
+    # "milvus:<uri>" = collections in Milvus, a milvus-lite file ("milvus:./kb-milvus.db") or a server
+    # ("milvus:http://host:19530", token from $KB_MILVUS_TOKEN). docs/milvus.md says when to switch.
+    store: str = "faiss"
 
     # Embedding model: a sentence-transformers name or local path; the default is the bundled MiniLM.
     model: str = BUNDLED_MODEL
@@ -150,6 +155,10 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        kind, colon, uri = self.store.partition(":")
+        if not (self.store == "faiss" or (kind == "milvus" and colon and uri.strip())):
+            raise ConfigError(f"store must be faiss or milvus:<uri> (a milvus-lite file or http://host:19530), "
+                              f"not {self.store!r}")
         if self.vector_flat_limit < 1 or self.vector_nprobe < 0:
             raise ConfigError("vector_flat_limit must be at least 1 and vector_nprobe at least 0")
         if self.max_file_mb <= 0 or self.max_text_mb <= 0:

@@ -1,19 +1,18 @@
 """Sources folder -> a new index version, re-embedding only what changed.
 
 A build compares each file's sha256 with the hash stored in the live version. Unchanged documents are carried
-over by copying the previous SQLite file (their chunks and vectors included), so a build with nothing changed
-embeds nothing and writes nothing. Everything is written into a fresh build folder and swapped in at the end
-(see kb.store.layout): an exception or a kill at any point leaves the previous version live.
+over from the previous version by the store (their chunks and vectors included), so a build with nothing
+changed embeds nothing and writes nothing. Everything is written beside the live version and swapped in at the
+end by the store (kb.store.base: a CURRENT file swap, or a Milvus alias move): an exception or a kill at any
+point leaves the previous version live.
 """
 
 from __future__ import annotations
 
 import errno
-import shutil
 import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Protocol
 
 import numpy as np
@@ -22,11 +21,10 @@ from kb.chunking import Chunker
 from kb.config import Settings
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
 from kb.sources import ReadLimits, read_document, scan_sources
-from kb.store import IndexDatabase, Manifest, VectorIndex, build_lock, current_version_or_none
+from kb.store import Manifest, VectorIndex  # noqa: F401  (VectorIndex: tests patch the FAISS build through here)
+from kb.store.base import StoreBackend, StoreWriter, collect_garbage, open_backend
 from kb.store.database import write_errno
-from kb.store.layout import DATABASE, MANIFEST, VECTORS, collect_garbage, new_build_dir, publish
 from kb.store.manifest import FORMAT_VERSION, mismatch
-from kb.store.vectors import IndexPlan
 from kb.text import Sentence, split_sentences
 from kb.types import BuildReport, Chunk, SourceDocument, SourceFailure
 
@@ -56,8 +54,7 @@ class _Prepared:
 class _Plan:
     full: bool
     reason: str
-    previous: Path | None  # previous version folder to carry unchanged documents from
-    previous_dimension: int | None
+    previous_dimension: int | None  # set when unchanged documents are carried over from the live version
 
 
 def embedding_text(title: str, chunk_text: str, embed_title: bool) -> str:
@@ -65,7 +62,7 @@ def embedding_text(title: str, chunk_text: str, embed_title: bool) -> str:
     return f"{title}\n{chunk_text}" if embed_title and title else chunk_text
 
 
-def write_failure(exc: BaseException, index_dir: Path, had_index: bool) -> IndexWriteError | None:
+def write_failure(exc: BaseException, where: str, had_index: bool) -> IndexWriteError | None:
     """A one-line error for a new version that could not be written (disk full, no permission), else None.
 
     Only errors of the new files count: damage of the live version is reported by the readers as "damaged".
@@ -78,10 +75,10 @@ def write_failure(exc: BaseException, index_dir: Path, had_index: bool) -> Index
         return None
     still = "the old index is still live" if had_index else "no index was there before"
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return IndexWriteError(f"not enough disk space to write the new index in {index_dir} ({still})")
+        return IndexWriteError(f"not enough disk space to write the new index in {where} ({still})")
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return IndexWriteError(f"no permission to write the new index in {index_dir} ({reason}; {still})")
-    return IndexWriteError(f"cannot write the new index in {index_dir} ({reason}; {still})")
+        return IndexWriteError(f"no permission to write the new index in {where} ({reason}; {still})")
+    return IndexWriteError(f"cannot write the new index in {where} ({reason}; {still})")
 
 
 class Indexer:
@@ -89,8 +86,10 @@ class Indexer:
 
     EMBED_BATCH = 256  # texts per progress step; the model batches internally with settings.batch_size
 
-    def __init__(self, settings: Settings, embedder_factory: Callable[[], EmbedderLike]) -> None:
+    def __init__(self, settings: Settings, embedder_factory: Callable[[], EmbedderLike],
+                 backend: StoreBackend | None = None) -> None:
         self.settings = settings
+        self.backend = backend or open_backend(settings)
         self._embedder_factory = embedder_factory
         self._embedder: EmbedderLike | None = None
         self.chunker = Chunker(settings.chunk_size, settings.chunk_overlap)
@@ -118,44 +117,46 @@ class Indexer:
         lock_wait: float = 0.0,
     ) -> BuildReport:
         started = time.perf_counter()
-        index_dir = self.settings.index
-        with build_lock(index_dir, wait=lock_wait, private=self.settings.index_mode == "private"):
+        with self.backend.lock(wait=lock_wait):
             report = self._run_locked(full, progress_bar, on_progress or (lambda f, m: None))
         report.seconds = time.perf_counter() - started
         return report
 
     # -- steps -------------------------------------------------------------------------------------
     def _plan(self, full: bool) -> _Plan:
-        previous = current_version_or_none(self.settings.index)
-        if previous is None:
-            return _Plan(True, "no index yet", None, None)
         try:
-            manifest = Manifest.read(previous / MANIFEST)
+            manifest = self.backend.live_manifest()
         except IndexCorruptError:
-            return _Plan(True, "previous manifest damaged", None, None)
+            return _Plan(True, "previous manifest damaged", None)
+        if manifest is None:
+            return _Plan(True, "no index yet", None)
         if full:
-            return _Plan(True, "--full", None, None)
+            return _Plan(True, "--full", None)
         diffs = mismatch(manifest, self.wanted_signature())
         if manifest.sentence_vectors != self.settings.sentence_vectors:
             diffs.append("sentence_vectors")  # readable either way, but one index should not mix the two kinds
         if diffs:
-            return _Plan(True, f"settings changed: {', '.join(diffs)}", None, None)
-        return _Plan(False, "incremental", previous, manifest.dimension)
+            return _Plan(True, f"settings changed: {', '.join(diffs)}", None)
+        return _Plan(False, "incremental", manifest.dimension)
+
+    def _start(self, full: bool) -> tuple[_Plan, StoreWriter | None, dict[str, str]]:
+        """The plan, a writer for the next version (incremental when possible) and the hashes it starts from."""
+        plan = self._plan(full)
+        if plan.full:
+            return plan, None, {}
+        writer = self.backend.writer(False, plan.previous_dimension or 0)
+        try:
+            return plan, writer, writer.stored_hashes()
+        except (IndexCorruptError, KBError):
+            writer.abort()
+            return _Plan(True, "previous database damaged", None), None, {}
 
     def _run_locked(self, full: bool, progress_bar: bool, on_progress: ProgressFn) -> BuildReport:
         settings = self.settings
         max_bytes = int(settings.max_file_mb * 1024 * 1024)
         files, failures = scan_sources(settings.sources, max_bytes)
         limits = ReadLimits.from_settings(settings)
-        plan = self._plan(full)
-        stored: dict[str, str] = {}
-        if plan.previous is not None:
-            try:
-                old_db = IndexDatabase.open_readonly(plan.previous / DATABASE)
-                stored = old_db.stored_hashes()
-                old_db.close()
-            except (IndexCorruptError, KBError):
-                plan = _Plan(True, "previous database damaged", None, None)
+        plan, writer, stored = self._start(full)
 
         report = BuildReport(full=plan.full, errors=list(failures))
         current = {f.source: f for f in files}
@@ -182,65 +183,59 @@ class Indexer:
         report.errors.sort(key=lambda e: e.source)
 
         if not plan.full and not documents and not report.removed:
+            if writer is not None:
+                writer.abort()
             report.chunks = self._live_chunk_count()
             on_progress(1.0, "nothing changed")
             return report
 
-        vectors = self._embed(documents, progress_bar, on_progress)
-        dimension = self._dimension(plan, vectors)
-        private = settings.index_mode == "private"
         try:
-            build_dir = new_build_dir(settings.index, private)
-        except OSError as exc:
-            had_index = current_version_or_none(settings.index) is not None
-            raise write_failure(exc, settings.index, had_index) or exc from None
-        db: IndexDatabase | None = None
-        try:
-            copy_from = None if plan.full else plan.previous / DATABASE
-            db = IndexDatabase.create(build_dir / DATABASE, copy_from=copy_from)
+            vectors = self._embed(documents, progress_bar, on_progress)
+            dimension = self._dimension(plan, vectors)
+            if writer is None:
+                writer = self.backend.writer(True, dimension)
             for source in report.removed + report.updated:
-                db.remove_document(source)
+                writer.remove_document(source)
             offset = 0
             for item in documents:
                 n_chunks, n_sentences = len(item.chunks), len(item.sentences)
-                db.add_document(
+                writer.add_document(
                     item.document, item.chunks, vectors[offset : offset + n_chunks],
                     item.sentences, vectors[offset + n_chunks : offset + n_chunks + n_sentences],
                 )
                 offset += n_chunks + n_sentences
-            db.commit()
             on_progress(0.95, "writing vector index")
-            ids, matrix = db.vectors(dimension)
-            db.close()
-            db = None
-            vector_index = VectorIndex.build(ids, matrix, dimension, IndexPlan.from_settings(settings))
-            vector_index.save(build_dir / VECTORS)
-            Manifest(
+            version, chunk_count = writer.publish(Manifest(
                 model=settings.model,
                 dimension=dimension,
                 chunker=self.chunker.signature,
                 embed_title=settings.embed_title,
-                faiss=vector_index.describe(),
                 documents=len(report.added) + len(report.updated) + len(report.unchanged),
-                chunks=len(ids),
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 sentence_vectors=settings.sentence_vectors,
-            ).write(build_dir / MANIFEST)
-            version = publish(settings.index, build_dir, private)
+                store=self.backend.kind,
+            ))
         except BaseException as exc:
-            if db is not None:
-                db.close()
-            shutil.rmtree(build_dir, ignore_errors=True)
-            failure = write_failure(exc, settings.index, current_version_or_none(settings.index) is not None)
+            if writer is not None:
+                writer.abort()  # closes the new database and removes the half-written version
+            failure = write_failure(exc, self.backend.describe(), self._has_live_index())
             if failure is not None:
                 raise failure from None
             raise
-        collect_garbage(settings.index)
-        report.chunks = len(ids)
+        collect_garbage(self.backend)
+        report.chunks = chunk_count
         report.embedded_chunks = sum(len(item.chunks) for item in documents)
-        report.version = version.name
+        report.version = version
         on_progress(1.0, report.summary())
         return report
+
+    def _has_live_index(self) -> bool:
+        """Whether a version was live when a build failed, for its message; a store that cannot say is
+        assumed to have one (the failed build never touched it)."""
+        try:
+            return self.backend.live_version() is not None
+        except Exception:  # noqa: BLE001  (a Milvus server gone away: the message must still be written)
+            return True
 
     def _embed(self, documents: list[_Prepared], progress_bar: bool, on_progress: ProgressFn) -> np.ndarray:
         """Per document its chunk vectors (retrieval) then its sentence vectors (rescoring, answering).
@@ -349,10 +344,8 @@ class Indexer:
         return self.embedder.dimension
 
     def _live_chunk_count(self) -> int:
-        folder = current_version_or_none(self.settings.index)
-        if folder is None:
-            return 0
         try:
-            return Manifest.read(folder / MANIFEST).chunks
+            manifest = self.backend.live_manifest()
         except IndexCorruptError:
             return 0
+        return 0 if manifest is None else manifest.chunks

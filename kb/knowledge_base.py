@@ -23,8 +23,8 @@ from kb.errors import IndexMismatchError, UsageError
 from kb.indexing import Indexer, ProgressFn
 from kb.retrieval import Retriever
 from kb.query import Retrieval
-from kb.store import DocumentRow, Snapshot
-from kb.store.layout import CURRENT
+from kb.store import DocumentRow
+from kb.store.base import Store, StoreBackend, open_backend
 from kb.store.manifest import require_compatible
 from kb.types import Answer, BuildReport, Passage
 
@@ -48,14 +48,14 @@ def clean_question(question: str) -> str:
 class _Live:
     """A snapshot with its retriever: swapped as one object so a question never mixes two versions."""
 
-    def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
+    def __init__(self, snapshot: Store, settings: Settings) -> None:
         self.snapshot = snapshot
         self.retriever = Retriever(snapshot, settings)
         # The words of one document of this version (kb.answer.grounding), kept for the next questions.
         self.document_words: Callable[[str], frozenset[str]] = lru_cache(maxsize=64)(self._read_words)
 
     def _read_words(self, source: str) -> frozenset[str]:
-        return document_words(self.snapshot.database.document_text(source) or "")
+        return document_words(self.snapshot.document_text(source) or "")
 
 
 class KnowledgeBase:
@@ -73,6 +73,16 @@ class KnowledgeBase:
         self.settings = base
         self._live: _Live | None = None
         self._lock = threading.Lock()
+        self._backend: StoreBackend | None = None
+
+    @property
+    def backend(self) -> StoreBackend:
+        """Where the index lives (the ``store`` setting); connected on first use."""
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    self._backend = open_backend(self.settings)
+        return self._backend
 
     # -- model ------------------------------------------------------------------------------------
     @property
@@ -88,24 +98,23 @@ class KnowledgeBase:
     # -- index ------------------------------------------------------------------------------------
     def build(self, full: bool = False, progress_bar: bool = False, on_progress: ProgressFn | None = None,
               lock_wait: float = 0.0) -> BuildReport:
-        report = Indexer(self.settings, lambda: self.embedder).run(full, progress_bar, on_progress, lock_wait)
+        report = Indexer(self.settings, lambda: self.embedder, self.backend).run(full, progress_bar, on_progress,
+                                                                                lock_wait)
         return report
 
     def _current(self) -> _Live:
-        pointer = self.settings.index / CURRENT
-        try:
-            name = pointer.read_text(encoding="utf-8").strip()
-        except (OSError, ValueError):  # ValueError: a damaged CURRENT holding non-UTF-8 bytes
-            name = None
+        backend = self.backend
+        name = backend.live_version()
         live = self._live
         if live is not None and live.snapshot.version == name:
             return live
         with self._lock:
             if self._live is not None and self._live.snapshot.version == name:
                 return self._live
-            snapshot = Snapshot.open(self.settings.index)
+            snapshot = backend.open()
             try:
-                require_compatible(snapshot.manifest, Indexer(self.settings, lambda: self.embedder).wanted_signature())
+                require_compatible(snapshot.manifest,
+                                   Indexer(self.settings, lambda: self.embedder, backend).wanted_signature())
             except IndexMismatchError:
                 snapshot.close()
                 raise
@@ -117,13 +126,13 @@ class KnowledgeBase:
         return self._current().snapshot.version
 
     def documents(self) -> list[DocumentRow]:
-        return self._current().snapshot.database.documents()
+        return self._current().snapshot.documents()
 
     def document_text(self, source: str) -> str | None:
-        return self._current().snapshot.database.document_text(source)
+        return self._current().snapshot.document_text(source)
 
     def chunk_count(self) -> int:
-        return len(self._current().snapshot.vectors)
+        return self._current().snapshot.count_chunks()
 
     # -- questions --------------------------------------------------------------------------------
     def _query_vector(self, question: str, mode: str) -> np.ndarray | None:

@@ -110,8 +110,15 @@ _PORTER_LOCK = threading.Lock()
 _PORTER: sqlite3.Connection | None = None
 
 
+@lru_cache(maxsize=100_000)
 def fts_terms(word: str) -> tuple[str, ...]:
-    """The terms the lexical index stores for a word ('islands' -> ('island',), "o'brien" -> ('o', 'brien')).
+    """The terms the lexical index stores for a word ('islands' -> ('island',), "o'brien" -> ('o', 'brien'))."""
+    return tuple(fts_tokens(word))
+
+
+def fts_tokens(text: str) -> list[str]:
+    """Every term the lexical index stores for ``text``, in order: one tokenizer pass for a whole passage (the
+    Milvus store indexes these, kb.store.milvus).
 
     Runs SQLite's own FTS5 tokenizer on a private in-memory table, so the stems always agree with the index.
     """
@@ -122,12 +129,12 @@ def fts_terms(word: str) -> tuple[str, ...]:
             conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(w, tokenize='{FTS_TOKENIZE}')")
             conn.execute("CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, 'instance')")
             _PORTER = conn
-        _PORTER.execute("INSERT INTO words(rowid, w) VALUES (1, ?)", (word,))
+        _PORTER.execute("INSERT INTO words(rowid, w) VALUES (1, ?)", (text,))
         try:
             rows = _PORTER.execute("SELECT term FROM word_terms ORDER BY offset").fetchall()
         finally:
             _PORTER.execute("DELETE FROM words")
-    return tuple(r[0] for r in rows)
+    return [r[0] for r in rows]
 
 
 @lru_cache(maxsize=200_000)

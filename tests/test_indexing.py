@@ -9,7 +9,7 @@ import pytest
 
 from kb.errors import IndexBusyError, IndexMismatchError, IndexMissingError
 from kb.indexing import Indexer
-from kb.store import Snapshot, build_lock, current_version
+from store_checks import chunk_ids
 
 DOCS = {
     "alpha.txt": "Alpha report\n\nThe alpha team verified the zebra migration data in 2021. It took three weeks.",
@@ -50,7 +50,7 @@ def _build(kb, full=False):
 
 @contextmanager
 def _snapshot(kb):
-    snap = Snapshot.open(kb.settings.index)
+    snap = kb.backend.open()
     try:
         yield snap
     finally:
@@ -58,11 +58,9 @@ def _snapshot(kb):
 
 
 def _consistent(kb) -> set[int]:
-    """FAISS, the chunk table and the FTS table hold exactly the same chunk ids."""
+    """FAISS, the chunk table and the FTS table hold exactly the same chunk ids (Milvus: chunks and terms agree)."""
     with _snapshot(kb) as snap:
-        faiss_ids, chunk_ids, fts_ids = snap.vectors.ids(), snap.database.chunk_ids(), snap.database.fts_ids()
-        assert faiss_ids == chunk_ids == fts_ids
-        return chunk_ids
+        return chunk_ids(snap)
 
 
 def test_first_build_then_noop(make_kb):
@@ -72,11 +70,11 @@ def test_first_build_then_noop(make_kb):
     assert report.chunks == report.embedded_chunks > 0
     # One model pass per chunk: every sentence here sits whole in a chunk, so its vector is pooled from that pass.
     assert len(counter.texts) == report.chunks
-    version = current_version(kb.settings.index).name
+    version = kb.backend.live_version()
     again, counter2 = _build(kb)
     assert again.unchanged == sorted(DOCS) and not again.added and not again.updated and not again.removed
     assert counter2.texts == [] and again.embedded_chunks == 0
-    assert current_version(kb.settings.index).name == version  # nothing written
+    assert kb.backend.live_version() == version  # nothing written
     assert again.chunks == report.chunks
 
 
@@ -120,6 +118,7 @@ def test_add_document(make_kb):
     assert kb.search("Who painted the lighthouse?", k=1)[0].source == "delta.txt"
 
 
+@pytest.mark.faiss_only  # the Milvus variant: tests/test_milvus_store.py
 def test_failed_rebuild_leaves_old_index_answering(make_kb, monkeypatch):
     kb = make_kb(DOCS)
     kb.build()
@@ -136,7 +135,7 @@ def test_failed_rebuild_leaves_old_index_answering(make_kb, monkeypatch):
         kb.build()
     monkeypatch.undo()
     index_dir = kb.settings.index
-    assert current_version(index_dir).name == old_version
+    assert kb.backend.live_version() == old_version
     assert not list(index_dir.glob(".build-*"))
     answer = kb.ask("Who verified the zebra migration data?")
     assert not answer.abstained and answer.citations[0].source == "alpha.txt"
@@ -200,7 +199,7 @@ def test_file_that_turns_bad_is_dropped(make_kb):
 
 def test_concurrent_build_is_refused(make_kb):
     kb = make_kb(DOCS)
-    with build_lock(kb.settings.index):
+    with kb.backend.lock():
         with pytest.raises(IndexBusyError, match="being rebuilt"):
             kb.build()
 
@@ -224,9 +223,9 @@ def test_documents_listing(make_kb):
 def _stored_sentences(kb) -> list[tuple[str, np.ndarray]]:
     with _snapshot(kb) as snap:
         return [
-            (text, np.frombuffer(blob, dtype=np.float32))
-            for doc in snap.database.documents()
-            for _, _, text, blob in snap.database.sentences_overlapping(doc.source, 0, 10**9)
+            (text, np.asarray(vector, dtype=np.float32))
+            for doc in snap.documents()
+            for _, _, text, vector in snap.sentences_overlapping(doc.source, 0, 10**9)
         ]
 
 

@@ -1,4 +1,4 @@
-"""Lexical retrieval: SQLite FTS5 BM25 over chunk text, robust to misspelled names, fast at scale.
+"""Lexical retrieval: BM25 over chunk text (SQLite FTS5, or Milvus' BM25 function), robust to misspelled names.
 
 Question terms are OR-ed (BM25 rewards chunks that match more of them). A term the index has never seen,
 such as "Osekin", is expanded with the closest indexed terms ("osechkin", "osekkin"), so a misspelled
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import difflib
 import threading
+from typing import Iterable, Protocol
 
-from kb.store import IndexDatabase
 from kb.store.database import fts_terms
 from kb.text import content_terms
 
@@ -34,8 +34,20 @@ MIN_CHUNKS_FOR_PRUNING = 1000
 _CACHE_LIMIT = 200_000
 
 
+class TermIndex(Protocol):
+    """What the lexical side reads: a ``Store`` (kb.store.base) or a bare ``IndexDatabase``."""
+
+    def count_chunks(self) -> int: ...
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]: ...
+
+    def vocabulary(self, initial: str | None = None) -> dict[str, int]: ...
+
+    def lexical_search(self, terms: list[str], limit: int) -> list[tuple[int, float]]: ...
+
+
 class LexicalRetriever:
-    def __init__(self, database: IndexDatabase, fuzzy_cutoff: float = 0.8, *, max_match_terms: int = MAX_MATCH_TERMS,
+    def __init__(self, database: TermIndex, fuzzy_cutoff: float = 0.8, *, max_match_terms: int = MAX_MATCH_TERMS,
                  common_share: float = COMMON_SHARE, min_chunks: int = MIN_CHUNKS_FOR_PRUNING) -> None:
         self.database = database
         self.fuzzy_cutoff = fuzzy_cutoff
@@ -108,18 +120,22 @@ class LexicalRetriever:
             kept = [term for term in kept if term in rarest]
         return {term: terms[term] for term in kept}
 
+    def alternatives(self, terms: dict[str, list[str]]) -> list[str]:
+        """The spellings to OR in the store's BM25 search, each once."""
+        return list(dict.fromkeys(alias for aliases in self.match_terms(terms).values() for alias in aliases))
+
     def match_query(self, terms: dict[str, list[str]]) -> str | None:
-        alternatives = [alias for aliases in self.match_terms(terms).values() for alias in aliases]
+        alternatives = self.alternatives(terms)
         if not alternatives:
             return None
-        return " OR ".join(_quote(t) for t in dict.fromkeys(alternatives))
+        return " OR ".join(_quote(t) for t in alternatives)
 
     def run(self, question: str, limit: int, terms: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
         """(chunk id, BM25 score, higher is better) best first."""
-        match = self.match_query(terms if terms is not None else self.query_terms(question))
-        if match is None:
+        alternatives = self.alternatives(terms if terms is not None else self.query_terms(question))
+        if not alternatives:
             return []
-        return self.database.lexical_search(match, limit)
+        return self.database.lexical_search(alternatives, limit)
 
 
 def _quote(term: str) -> str:

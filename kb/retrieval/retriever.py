@@ -19,7 +19,7 @@ from kb.config import Settings
 from kb.retrieval.dense import DenseRetriever
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
-from kb.store import Snapshot
+from kb.store.base import Store
 from kb.answer_types import expected_type, supplies
 from kb.query import QueryContext, resolved_subject
 from kb.text import Sentence, fold, named_entities, term_overlap, words
@@ -37,11 +37,11 @@ PASSAGE_FEATURES = (
 
 
 class Retriever:
-    def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
+    def __init__(self, snapshot: Store, settings: Settings) -> None:
         self.snapshot = snapshot
         self.settings = settings
-        self.dense = DenseRetriever(snapshot.vectors)
-        self.lexical = LexicalRetriever(snapshot.database, settings.fuzzy_cutoff)
+        self.dense = DenseRetriever(snapshot)
+        self.lexical = LexicalRetriever(snapshot, settings.fuzzy_cutoff)
 
     def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
         kind, acronym = expected_type(question)
@@ -86,7 +86,7 @@ class Retriever:
     def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """The passage's sentences with the vectors stored at index time (cached on the passage)."""
         if passage.sentences is None:
-            rows = self.snapshot.database.sentences_overlapping(passage.source, passage.start, passage.end)
+            rows = self.snapshot.sentences_overlapping(passage.source, passage.start, passage.end)
             passage.sentences = [
                 (Sentence(start, end, text), np.frombuffer(vector, dtype=np.float32)) for start, end, text, vector in rows
             ]
@@ -99,13 +99,19 @@ class Retriever:
         ctx = context or self.context(question, query_vector)
         depth = max(self.settings.candidates, k)
         use_dense = mode != "lexical" and ctx.vector is not None
-        dense_hits = self.dense.run(ctx.vector, depth) if use_dense else []
-        lexical_hits = self.lexical.run(question, depth, ctx.terms) if mode != "dense" else []
+        if mode == "hybrid" and use_dense:  # fused by the store (in Milvus: by Milvus' own RRF ranker)
+            ranked, dense_hits, lexical_hits = self.snapshot.hybrid_search(
+                ctx.vector, self.lexical.alternatives(ctx.terms), depth,
+                (self.settings.dense_weight, self.settings.lexical_weight), self.settings.rrf_k,
+            )
+        else:
+            dense_hits = self.dense.run(ctx.vector, depth) if use_dense else []
+            lexical_hits = self.lexical.run(question, depth, ctx.terms) if mode != "dense" else []
         if mode == "dense":
             ranked = dense_hits
         elif mode == "lexical":
             ranked = lexical_hits
-        else:
+        elif not use_dense:
             ranked = reciprocal_rank_fusion(
                 [[cid for cid, _ in dense_hits], [cid for cid, _ in lexical_hits]],
                 [self.settings.dense_weight, self.settings.lexical_weight],
@@ -121,7 +127,7 @@ class Retriever:
 
     def _passages(self, ranked: list[tuple[int, float]], cosine: dict[int, float],
                   lexical_hits: list[tuple[int, float]]) -> list[Passage]:
-        rows = self.snapshot.database.chunks(cid for cid, _ in ranked)
+        rows = self.snapshot.chunks(cid for cid, _ in ranked)
         lexical_rank = {cid: rank for rank, (cid, _) in enumerate(lexical_hits, start=1)}
         passages = []
         for cid, score in ranked:
@@ -142,7 +148,7 @@ class Retriever:
         bm25 = dict(lexical_hits)
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
         dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense_hits, start=1)}
-        vectors = self.snapshot.database.chunk_vectors([p.chunk_id for p in passages if p.dense_score is None])
+        vectors = self.snapshot.chunk_vectors([p.chunk_id for p in passages if p.dense_score is None])
         rows = []
         for fused_rank, p in enumerate(passages, start=1):
             if p.dense_score is None:

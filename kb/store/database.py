@@ -238,8 +238,13 @@ class IndexDatabase:
             (source, end, start, max(0, start - 4000)),
         )
 
-    def lexical_search(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25) best first; FTS5's bm25() is lower-is-better, so we negate it."""
+    def lexical_search(self, match: str | list[str], limit: int) -> list[tuple[int, float]]:
+        """(chunk id, bm25) best first; FTS5's bm25() is lower-is-better, so we negate it.
+
+        ``match`` is an FTS5 query, or terms to OR (quoted, so user text is never parsed as query syntax).
+        """
+        if not isinstance(match, str):
+            match = " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(match))
         rows = self._query(
             "SELECT rowid, bm25(chunks_fts) AS r FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY r LIMIT ?",
             (match, limit),

@@ -150,10 +150,24 @@ def build_lock(index_dir: Path, wait: float = 0.0, private: bool = True) -> Iter
     """Exclusive rebuild lock. ``wait`` seconds to wait for another build, then IndexBusyError."""
     try:
         make_index_dir(index_dir, private)
-        fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, FILE_MODE if private else 0o666)
-        fh = os.fdopen(fd, "a+")
     except OSError as exc:
         raise UsageError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from None
+    with file_lock(index_dir / ".lock", f"index {index_dir}", wait, private):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path, what: str, wait: float = 0.0, private: bool = True) -> Iterator[None]:
+    """flock on ``path``; IndexBusyError naming ``what`` when another process still holds it after ``wait`` s.
+
+    The kernel drops a flock when its holder dies, so a killed build never leaves the index locked. A new lock
+    file is 0600 when ``private``: it sits in folders that may be shared, and names the index it guards.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE if private else 0o666)
+        fh = os.fdopen(fd, "a+")
+    except OSError as exc:
+        raise UsageError(f"cannot write the lock file {path}: {exc.strerror or exc}") from None
     deadline = time.monotonic() + wait
     try:
         while True:
@@ -163,7 +177,7 @@ def build_lock(index_dir: Path, wait: float = 0.0, private: bool = True) -> Iter
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise IndexBusyError(
-                        f"index {index_dir} is being rebuilt by another process; try again when it finishes"
+                        f"{what} is being rebuilt by another process; try again when it finishes"
                     ) from None
                 time.sleep(0.1)
         yield

@@ -26,6 +26,7 @@ class Manifest:
     created_at: str = ""
     sentence_vectors: str = "separate"  # how sentence vectors were made; indexes before the setting: separate
     format_version: int = FORMAT_VERSION
+    store: str = "faiss"  # the backend that holds the index (kb.store.base); older manifests: FAISS + SQLite
     # Fingerprints of the other files of the version (size and hashes of both ends), taken when the manifest
     # is written last: a truncated, emptied, replaced or missing file is caught by a few stat/read calls.
     files: dict[str, dict[str, Any]] = field(default_factory=dict)

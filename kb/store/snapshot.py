@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
-from kb.store.database import IndexDatabase
+import numpy as np
+
+from kb.store.base import Hits, Store
+from kb.store.database import ChunkRow, DocumentRow, IndexDatabase
 from kb.errors import IndexCorruptError
 from kb.store.layout import CURRENT, DATABASE, MANIFEST, VECTORS, current_version, read_pointer
 from kb.store.manifest import Manifest
@@ -13,7 +17,9 @@ from kb.store.vectors import VectorIndex
 
 
 @dataclass
-class Snapshot:
+class Snapshot(Store):
+    """The FAISS + SQLite ``Store``: dense search in FAISS, everything else in SQLite (FTS5 for BM25)."""
+
     folder: Path
     manifest: Manifest
     database: IndexDatabase
@@ -53,3 +59,35 @@ class Snapshot:
 
     def close(self) -> None:
         self.database.close()
+
+    # -- Store --------------------------------------------------------------------------------------
+    def count_chunks(self) -> int:
+        return self.database.count_chunks()
+
+    def dense_search(self, vector: np.ndarray, k: int) -> Hits:
+        return self.vectors.search(vector, k)
+
+    def lexical_search(self, terms: list[str], k: int) -> Hits:
+        return self.database.lexical_search(terms, k)
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
+        return self.database.chunks(ids)
+
+    def chunk_vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        return self.database.chunk_vectors(ids)
+
+    def sentences_overlapping(self, source: str, start: int, end: int) -> list[tuple[int, int, str, np.ndarray]]:
+        return [(s, e, text, np.frombuffer(vector, dtype=np.float32))
+                for s, e, text, vector in self.database.sentences_overlapping(source, start, end)]
+
+    def documents(self) -> list[DocumentRow]:
+        return self.database.documents()
+
+    def document_text(self, source: str) -> str | None:
+        return self.database.document_text(source)
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        return self.database.document_frequencies(terms)
+
+    def vocabulary(self, initial: str | None = None) -> dict[str, int]:
+        return self.database.vocabulary(initial)

@@ -59,6 +59,25 @@ def _install_hooks(write_fd: int, pause: float) -> None:
     os.rename = observed("rename-version", os.rename)
     os.replace = observed("replace-current", os.replace)
     indexing.collect_garbage = observed("gc", indexing.collect_garbage)
+    if os.environ.get("KB_STORE", "").startswith("milvus:"):
+        _install_milvus_hooks(observed)
+
+
+def _install_milvus_hooks(observed) -> None:
+    """The Milvus build's steps, under the names of the FAISS steps they stand in for."""
+    from pymilvus import MilvusClient
+
+    from kb.store.milvus import MilvusBackend, MilvusWriter
+
+    MilvusBackend.create_collection = observed("db-create", MilvusBackend.create_collection)
+    MilvusWriter.remove_document = observed("db-remove", MilvusWriter.remove_document)
+    MilvusWriter.add_document = observed("db-add", MilvusWriter.add_document)
+    MilvusWriter._carry_over = observed("db-commit", MilvusWriter._carry_over)
+    MilvusWriter._flush = observed("faiss-save", MilvusWriter._flush)
+    MilvusClient.flush = observed("fsync", MilvusClient.flush)
+    MilvusBackend.next_version = observed("rename-version", MilvusBackend.next_version)
+    MilvusBackend.write_manifest = observed("manifest", MilvusBackend.write_manifest)
+    MilvusBackend.point_alias = observed("replace-current", MilvusBackend.point_alias)
 
 
 def _child(index: str, request: dict, write_fd: int) -> None:

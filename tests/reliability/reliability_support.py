@@ -124,13 +124,43 @@ class IndexState:
     chunk_count: int
 
 
+def _milvus_under_test() -> bool:
+    return os.environ.get("KB_TEST_STORE", "faiss") != "faiss"
+
+
+def _backend(index_dir: Path):
+    """The store backend of ``index_dir`` under the test's settings (KB_STORE names the Milvus database)."""
+    from kb.config import load_settings
+    from kb.store import open_backend
+
+    return open_backend(load_settings({"index": index_dir}))
+
+
+def index_lock(index_dir: Path):
+    """Exactly the lock a running `kb index` holds, in the store under test."""
+    if _milvus_under_test():
+        return _backend(index_dir).lock()
+    from kb.store import build_lock
+
+    return build_lock(index_dir)
+
+
 def check_index(index_dir: Path) -> IndexState:
     """Open the live version and assert its parts agree: FAISS ids == SQLite chunk ids == FTS rows == manifest.
 
     Every SQLite vector must also be found in FAISS (top hit with cosine ~1), so the two hold the same vectors,
-    not just the same ids.
+    not just the same ids. Under KB_TEST_STORE=milvus the same through the store interface (tests/store_checks.py).
     """
     from kb.store import Snapshot
+
+    if _milvus_under_test():
+        from store_checks import check_version
+
+        store = _backend(index_dir).open()
+        check_version(store)
+        docs = store.documents()
+        return IndexState(version=store.version, documents={d.source: d.sha256 for d in docs},
+                          chunks_per_document={d.source: d.chunks for d in docs}, chunk_count=store.count_chunks())
 
     snapshot = Snapshot.open(index_dir)
     try:
@@ -183,5 +213,7 @@ def one_line(message: str) -> bool:
 
 
 def env_without_kb() -> dict[str, str]:
-    """The environment minus KB_* settings, so a developer's shell cannot change what a subprocess test does."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    """The environment minus KB_* settings, so a developer's shell cannot change what a subprocess test does
+    (but KB_STORE under KB_TEST_STORE=milvus: conftest.py set it to the test's own database)."""
+    keep = ("KB_STORE", "KB_TEST_STORE") if _milvus_under_test() else ()
+    return {k: v for k, v in os.environ.items() if not k.startswith("KB_") or k in keep}

@@ -9,11 +9,10 @@ import time
 
 import pytest
 
-from reliability_support import ROOT, TINY_CORPUS, check_index, corpus_state, env_without_kb, one_line, run_cli, \
-    run_kb_subprocess, state_of, write_files
+from reliability_support import ROOT, TINY_CORPUS, check_index, corpus_state, env_without_kb, index_lock, one_line, \
+    run_cli, run_kb_subprocess, state_of, write_files
 
 from kb.errors import IndexBusyError
-from kb.store import build_lock
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def test_second_kb_index_exits_6_while_locked(tiny):
     sources, index = tiny
     (sources / "new.txt").write_text("A new document about the Tessaly ferry timetable.", encoding="utf-8")
     before = check_index(index)
-    with build_lock(index):  # exactly what a running `kb index` holds
+    with index_lock(index):  # exactly what a running `kb index` holds
         done = run_kb_subprocess(["index", "--sources", str(sources), "--index", str(index)], env=env_without_kb())
     assert done.returncode == 6, done.stderr
     assert one_line(done.stderr) and "being rebuilt" in done.stderr and done.stdout == ""
@@ -44,7 +43,7 @@ def test_second_kb_index_exits_6_while_locked(tiny):
 def test_kb_index_wait_waits_for_the_lock(tiny):
     sources, index = tiny
     (sources / "new.txt").write_text("A new document about the Tessaly ferry timetable.", encoding="utf-8")
-    with build_lock(index):
+    with index_lock(index):
         proc = _kb(["index", "--sources", str(sources), "--index", str(index), "--wait", "120"])
         time.sleep(2.0)  # it starts and blocks on the lock meanwhile
         assert proc.poll() is None, proc.communicate()
@@ -60,7 +59,7 @@ def test_threads_in_one_process_are_serialized(tiny):
     sources, index = tiny
     kb = KnowledgeBase(sources, index)
     errors: list[BaseException] = []
-    with build_lock(index):
+    with index_lock(index):
         thread = threading.Thread(target=lambda: errors.append(_catch(lambda: kb.build(full=True))))
         thread.start()
         thread.join(timeout=120)

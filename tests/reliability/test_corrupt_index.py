@@ -15,6 +15,8 @@ import pytest
 from reliability_support import TINY_CORPUS, TINY_QUESTIONS, check_index, corpus_state, one_line, run_cli, \
     state_of, write_files
 
+pytestmark = pytest.mark.faiss_only  # damages the FAISS + SQLite files of a version folder
+
 from kb.store.layout import CURRENT, DATABASE, MANIFEST, VECTORS
 
 FILES = [CURRENT, MANIFEST, DATABASE, VECTORS]

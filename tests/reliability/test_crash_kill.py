@@ -62,6 +62,7 @@ class Worker:
 
 
 @pytest.mark.slow
+@pytest.mark.faiss_only  # checks the index folder; the Milvus variant: tests/test_milvus_store.py
 def test_sigkill_during_rebuild_leaves_old_or_new_index(tmp_path):
     from kb import KnowledgeBase
 

@@ -22,6 +22,8 @@ from reliability_support import TINY_CORPUS, TINY_QUESTIONS, check_index, one_li
 
 from kb.store.layout import CURRENT
 
+pytestmark = pytest.mark.faiss_only  # breaks the SQLite, FAISS and folder writes of a FAISS + SQLite build
+
 DISK_FULL = "not enough disk space to write the new index in"
 
 

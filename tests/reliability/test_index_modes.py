@@ -39,6 +39,7 @@ def _assert_private(index: Path) -> None:
         assert mode == (0o700 if is_dir else 0o600), f"{name} has mode {oct(mode)}"
 
 
+@pytest.mark.faiss_only  # the Milvus variant: tests/test_milvus_store.py
 def test_index_private_after_build_and_incremental_rebuild(tmp_path, umask_022):
     sources, index = tmp_path / "sources", tmp_path / "index"
     write_files(sources, TINY_CORPUS)
@@ -53,6 +54,7 @@ def test_index_private_after_build_and_incremental_rebuild(tmp_path, umask_022):
     _assert_private(index)  # the copied database, the new FAISS file, the manifest and the new CURRENT
 
 
+@pytest.mark.faiss_only
 def test_shared_mode_follows_the_umask(tmp_path, umask_022, monkeypatch):
     sources, index = tmp_path / "sources", tmp_path / "index"
     write_files(sources, TINY_CORPUS)

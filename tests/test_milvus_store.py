@@ -1,0 +1,253 @@
+"""The Milvus store (milvus-lite here): same answers as FAISS + SQLite, incremental builds, atomic publish, locks.
+
+The whole suite also runs on Milvus with KB_TEST_STORE=milvus (tests/conftest.py); these tests are the ones
+that only make sense for Milvus: the alias swap, the two lock kinds, a second reader of one database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from paths import ROOT, write_files
+from store_checks import check_version
+
+from kb import KnowledgeBase
+from kb.config import load_settings
+from kb.errors import ConfigError, IndexBusyError, IndexMismatchError, IndexMissingError
+
+DOCS = {
+    "lighthouse.txt": (
+        "The Brannock lighthouse\n\nThe Brannock lighthouse was built in 1874 by the engineer Mara Velt. "
+        "Its lamp can be seen from 22 nautical miles away on a clear night. "
+        "Keepers lived in the tower until the light was automated in 1961."
+    ),
+    "orchard.md": (
+        "# The Quillon orchard\n\nThe Quillon orchard grows forty varieties of pear on the southern slope. "
+        "Its oldest tree was planted by Odile Farsen in 1902 and still bears fruit."
+    ),
+    "glacier.txt": (
+        "Tessaly glacier survey\n\nSurveyors measured the Tessaly glacier in 2019 and found it had retreated "
+        "340 metres since 1990. The survey team was led by the glaciologist Ivo Brandt."
+    ),
+    "it's \"quoted\" name.txt": "Quoted names\n\nThe Ostrava bell was cast in 1550 by the founder Jan Kolar.",
+}
+QUESTIONS = {
+    "Who built the Brannock lighthouse?": ("lighthouse.txt", "Mara Velt"),
+    "Who planted the oldest tree in the Quillon orchard?": ("orchard.md", "Odile Farsen"),
+    "Who led the survey of the Tessaly glacier?": ("glacier.txt", "Ivo Brandt"),
+    "Who cast the Ostrava bell?": ("it's \"quoted\" name.txt", "Jan Kolar"),
+}
+
+
+def _milvus_kb(tmp_path, files=DOCS, **overrides) -> KnowledgeBase:
+    sources = tmp_path / "sources"
+    write_files(sources, files)
+    return KnowledgeBase(sources, tmp_path / "index", store=f"milvus:{tmp_path / 'kb-milvus.db'}", **overrides)
+
+
+def _collections(kb: KnowledgeBase) -> list[str]:
+    return sorted(n for n in kb.backend.client.list_collections() if n.startswith("kb_"))
+
+
+def test_answers_and_citation_spans_match_the_faiss_store(tmp_path):
+    milvus = _milvus_kb(tmp_path / "m")
+    write_files(tmp_path / "f" / "sources", DOCS)
+    faiss = KnowledgeBase(tmp_path / "f" / "sources", tmp_path / "f" / "index", store="faiss")
+    milvus.build()
+    faiss.build()
+    for question, (source, name) in QUESTIONS.items():
+        got, want = milvus.ask(question), faiss.ask(question)
+        assert not got.abstained and name in got.answer, (question, got.answer)
+        assert got.answer == want.answer
+        assert [(c.source, c.start, c.end, c.text) for c in got.citations] == \
+            [(c.source, c.start, c.end, c.text) for c in want.citations]
+        for citation in got.citations:  # exact spans of the stored document text
+            assert milvus.document_text(citation.source)[citation.start : citation.end] == citation.text
+        assert got.citations[0].source == source
+    # BM25 inside Milvus ranks the same documents first as FTS5 (the same stemmed terms).
+    for query in ("glaciologist survey", "pear varieties", "lighthouses"):
+        assert milvus.search(query, mode="lexical")[0].source == faiss.search(query, mode="lexical")[0].source
+    assert milvus.ask("What is the population of Hokkaido?").abstained
+    with milvus.backend.open() as store:
+        check_version(store)
+        assert store.manifest.store == "milvus" and store.manifest.chunks == faiss.chunk_count()
+
+
+def test_add_edit_delete_are_picked_up_incrementally(tmp_path):
+    kb = _milvus_kb(tmp_path)
+    first = kb.build()
+    assert sorted(first.added) == sorted(DOCS) and first.version == "v000001"
+    sources = kb.settings.sources
+    (sources / "glacier.txt").unlink()
+    (sources / "orchard.md").write_text("# The Quillon orchard\n\nIts oldest tree was planted by Bram Olde in 1890.")
+    (sources / "ferry.txt").write_text("Tessaly ferry\n\nThe Tessaly ferry has a blue hull and sails every hour.")
+    report = kb.build()
+    assert report.removed == ["glacier.txt"] and report.updated == ["orchard.md"] and report.added == ["ferry.txt"]
+    assert sorted(report.unchanged) == sorted(["lighthouse.txt", "it's \"quoted\" name.txt"])
+    assert report.embedded_chunks == 2  # only the edited and the new document
+    assert "Bram Olde" in kb.ask("Who planted the oldest tree in the Quillon orchard?").answer
+    assert kb.ask("What colour is the hull of the Tessaly ferry?").citations[0].source == "ferry.txt"
+    assert kb.ask("Who led the survey of the Tessaly glacier?").abstained
+    assert "Mara Velt" in kb.ask("Who built the Brannock lighthouse?").answer  # carried over, not re-embedded
+    assert {d.source for d in kb.documents()} == {"lighthouse.txt", "orchard.md", "ferry.txt",
+                                                   "it's \"quoted\" name.txt"}
+    with kb.backend.open() as store:
+        check_version(store)
+        assert store.document_frequencies(["glaciologist", "hull"]) == {"glaciologist": 0, "hull": 1}
+    nothing = kb.build()
+    assert nothing.version is None and nothing.embedded_chunks == 0 and kb.version == report.version
+    kb.build(full=True)  # two more versions: the oldest are dropped, the live and the previous one stay
+    kb.build(full=True)
+    assert {n.rsplit("_", 1)[1] for n in _collections(kb) if n != kb.backend.meta} == {"v000003", "v000004"}
+
+
+def test_failed_build_leaves_the_previous_version_live(tmp_path, monkeypatch):
+    from kb.store.milvus import MilvusBackend
+
+    kb = _milvus_kb(tmp_path)
+    kb.build()
+    before = _collections(kb)
+    (kb.settings.sources / "lighthouse.txt").write_text("The Brannock lighthouse\n\nIt was built by Sunniva Holt.")
+
+    def explode(self, version):
+        raise RuntimeError("power cut before the alias moved")
+
+    monkeypatch.setattr(MilvusBackend, "point_alias", explode)
+    with pytest.raises(RuntimeError, match="power cut"):
+        kb.build()
+    monkeypatch.undo()
+    assert kb.version == "v000001" and _collections(kb) == before  # the half-built version was dropped
+    assert "Mara Velt" in kb.ask("Who built the Brannock lighthouse?").answer
+    assert kb.build().updated == ["lighthouse.txt"]
+    assert "Sunniva Holt" in kb.ask("Who built the Brannock lighthouse?").answer
+
+
+@pytest.mark.parametrize("mode, folder_mode, lock_mode", [("private", 0o700, 0o600), ("shared", 0o755, 0o644)])
+def test_milvus_lite_folder_and_lock_follow_index_mode(tmp_path, mode, folder_mode, lock_mode):
+    """The milvus-lite "file" is a folder holding every document's text: private like a FAISS index folder."""
+    old = os.umask(0o022)  # the common umask, under which milvus-lite's own folder would be 0755
+    try:
+        kb = _milvus_kb(tmp_path, index_mode=mode)
+        kb.build()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "kb-milvus.db").stat().st_mode) == folder_mode
+    assert stat.S_IMODE((tmp_path / "kb-milvus.db.kb-lock").stat().st_mode) == lock_mode
+    assert not kb.ask(next(iter(QUESTIONS))).abstained
+
+
+def test_second_writer_is_told_the_index_is_being_rebuilt(tmp_path):
+    kb = _milvus_kb(tmp_path)
+    with kb.backend.lock():  # what a running build holds: a flock beside the milvus-lite file
+        with pytest.raises(IndexBusyError, match="being rebuilt"):
+            kb.build()
+    assert kb.build().added
+
+
+def test_server_lock_is_a_lease_record(tmp_path):
+    from kb.store.milvus import LEASE_SECONDS, MilvusBackend, lite_server_uri
+
+    uri = lite_server_uri(tmp_path / "server.db")  # milvus-lite served over gRPC: the server code path
+    settings = load_settings({"index": tmp_path / "index", "store": f"milvus:{uri}"})
+    first, second = MilvusBackend(uri, settings), MilvusBackend(uri, settings)
+    with first.lock():
+        with pytest.raises(IndexBusyError, match="being rebuilt"):
+            with second.lock():
+                pass
+    with second.lock():  # released on exit
+        pass
+    # A record left by a writer that died on this machine, or one whose lease ran out, is taken over.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    import socket
+
+    for record in ({"id": "x", "host": socket.gethostname(), "pid": int(dead.stdout), "expires": time.time() + 999},
+                   {"id": "y", "host": "elsewhere", "pid": 1, "expires": time.time() - 1}):
+        first._write_lock(record)
+        with second.lock():
+            pass
+    first._write_lock({"id": "z", "host": "elsewhere", "pid": 1, "expires": time.time() + LEASE_SECONDS})
+    with pytest.raises(IndexBusyError):
+        with second.lock(wait=0.5):
+            pass
+    first.client.delete(first.meta, filter='key == "lock"')
+
+
+def test_index_built_with_other_settings_or_store_says_so(tmp_path):
+    kb = _milvus_kb(tmp_path)
+    kb.build()
+    other = KnowledgeBase(kb.settings.sources, kb.settings.index, store=kb.settings.store, chunk_size=500)
+    with pytest.raises(IndexMismatchError, match=r"chunker.*kb index --full"):
+        other.ask("Who built the Brannock lighthouse?")
+    # A FAISS index in the index folder, and an empty Milvus database: the error names both.
+    faiss = KnowledgeBase(kb.settings.sources, tmp_path / "index2", store="faiss")
+    faiss.build()
+    empty = KnowledgeBase(kb.settings.sources, tmp_path / "index2", store=f"milvus:{tmp_path / 'empty.db'}")
+    with pytest.raises(IndexMissingError) as missing:
+        empty.ask("anything")
+    message = str(missing.value)
+    assert "\n" not in message and "kb index" in message and "store faiss" in message
+
+
+def test_index_setting_names_the_index_inside_milvus(tmp_path):
+    """Two indexes in one Milvus database stay apart, as two index folders do."""
+    from kb.store.milvus import collection_prefix
+
+    first = _milvus_kb(tmp_path)
+    write_files(tmp_path / "other", {"ferry.txt": "Tessaly ferry\n\nThe Tessaly ferry has a blue hull."})
+    second = KnowledgeBase(tmp_path / "other", tmp_path / "index-2", store=first.settings.store)
+    first.build()
+    second.build()
+    assert {d.source for d in second.documents()} == {"ferry.txt"}
+    assert len(first.documents()) == len(DOCS)
+    assert collection_prefix("index") == "kb_index" == collection_prefix("./index")
+    assert len(collection_prefix("/a/" + "very-long-folder-name/" * 9 + "index")) <= 60
+
+
+def test_store_setting_is_validated():
+    assert load_settings({"store": "milvus:./kb.db"}, env={}).store == "milvus:./kb.db"
+    assert load_settings({}, env={"KB_STORE": "milvus:http://h:19530"}).store == "milvus:http://h:19530"
+    for bad in ("milvus", "milvus:", "sqlite", "Milvus:./x.db"):
+        with pytest.raises(ConfigError, match="store must be"):
+            load_settings({"store": bad}, env={})
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    return subprocess.run([sys.executable, "-m", "kb.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**clean, **env, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.slow
+def test_another_process_reads_the_same_server_and_answers_the_same(tmp_path):
+    from kb.store.milvus import lite_server_uri
+
+    store = "milvus:" + lite_server_uri(tmp_path / "shared.db")
+    write_files(tmp_path / "sources", DOCS)
+    kb = KnowledgeBase(tmp_path / "sources", tmp_path / "index", store=store)
+    kb.build()
+    mine = kb.ask("Who cast the Ostrava bell?")
+    # Another process with the same settings but no sources: everything comes from Milvus (kb writes no files).
+    assert not (tmp_path / "index").exists()
+    done = _cli(["ask", "Who cast the Ostrava bell?", "--json", "--index", str(tmp_path / "index"),
+                 "--sources", str(tmp_path / "none")], {"KB_STORE": store})
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)
+    assert theirs["answer"] == mine.answer
+    assert [(c["source"], c["start"], c["end"]) for c in theirs["citations"]] == \
+        [(c.source, c.start, c.end) for c in mine.citations]
+
+
+def test_milvus_lite_file_open_in_another_process_is_one_line(tmp_path):
+    kb = _milvus_kb(tmp_path)
+    kb.build()  # this process now serves the file
+    done = _cli(["ask", "Who built the Brannock lighthouse?", "--sources", str(kb.settings.sources),
+                 "--index", str(kb.settings.index)], {"KB_STORE": kb.settings.store})
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.count("\n") == 1 and "open in another process" in done.stderr
