@@ -29,7 +29,6 @@ import json
 import math
 import os
 import platform
-import resource
 import shutil
 import socket
 import statistics

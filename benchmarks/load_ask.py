@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
-from test_reads_during_rebuild import BUILDER_NAME, EDITIONS, QUESTIONS, edition_files, markers  # noqa: E402
+from test_reads_during_rebuild import BUILDER_NAME, QUESTIONS, edition_files, markers  # noqa: E402
 
 
 def free_port() -> int:
@@ -156,8 +156,8 @@ def main() -> int:
     def pct(p: float) -> float:
         return ms[min(len(ms) - 1, int(p / 100 * len(ms)))] if ms else float("nan")
 
-    print(f"| clients | seconds | answers | errors | mixed | p50 ms | p95 ms | max ms | answers/s | rebuilds | editions seen |")
-    print(f"|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| clients | seconds | answers | errors | mixed | p50 ms | p95 ms | max ms | answers/s | rebuilds | editions seen |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {args.clients} | {wall:.0f} | {len(ms)} | {len(errors)} | {len(mixed)} | {pct(50):.0f} | {pct(95):.0f} | "
           f"{(ms[-1] if ms else float('nan')):.0f} | {len(ms) / wall:.1f} | "
           f"{sum(1 for _, code, _ in rebuilds if code == 0)} of {len(rebuilds)} "

@@ -3,7 +3,7 @@
 A build compares each file's sha256 with the hash stored in the live version. Unchanged documents are carried
 over from the previous version by the store (their chunks and vectors included), so a build with nothing
 changed embeds nothing and writes nothing. Everything is written beside the live version and swapped in at the
-end by the store (kb.store.base: a CURRENT file swap, or a Milvus alias move): an exception or a kill at any
+end by the store (kb.store.base: a CURRENT file swap, or one Milvus meta row): an exception or a kill at any
 point leaves the previous version live.
 """
 

@@ -1,7 +1,7 @@
 """The Milvus store (milvus-lite here): same answers as FAISS + SQLite, incremental builds, atomic publish, locks.
 
 The whole suite also runs on Milvus with KB_TEST_STORE=milvus (tests/conftest.py); these tests are the ones
-that only make sense for Milvus: the alias swap, the two lock kinds, a second reader of one database.
+that only make sense for Milvus: the live-row swap, the two lock kinds, a second reader of one database.
 """
 
 from __future__ import annotations
@@ -117,9 +117,9 @@ def test_failed_build_leaves_the_previous_version_live(tmp_path, monkeypatch):
     (kb.settings.sources / "lighthouse.txt").write_text("The Brannock lighthouse\n\nIt was built by Sunniva Holt.")
 
     def explode(self, version):
-        raise RuntimeError("power cut before the alias moved")
+        raise RuntimeError("power cut before the live row")
 
-    monkeypatch.setattr(MilvusBackend, "point_alias", explode)
+    monkeypatch.setattr(MilvusBackend, "point_live", explode)
     with pytest.raises(RuntimeError, match="power cut"):
         kb.build()
     monkeypatch.undo()
@@ -129,17 +129,19 @@ def test_failed_build_leaves_the_previous_version_live(tmp_path, monkeypatch):
     assert "Sunniva Holt" in kb.ask("Who built the Brannock lighthouse?").answer
 
 
-@pytest.mark.parametrize("mode, folder_mode, lock_mode", [("private", 0o700, 0o600), ("shared", 0o755, 0o644)])
-def test_milvus_lite_folder_and_lock_follow_index_mode(tmp_path, mode, folder_mode, lock_mode):
-    """The milvus-lite "file" is a folder holding every document's text: private like a FAISS index folder."""
-    old = os.umask(0o022)  # the common umask, under which milvus-lite's own folder would be 0755
+@pytest.mark.parametrize("mode, file_mode", [("private", 0o600), ("shared", 0o644)])
+def test_milvus_lite_files_follow_index_mode(tmp_path, mode, file_mode):
+    """The milvus-lite database holds every document's text: private like a FAISS index, under any umask."""
+    old = os.umask(0o022)  # the common umask, under which milvus-lite's own files would be 0644
     try:
         kb = _milvus_kb(tmp_path, index_mode=mode)
         kb.build()
     finally:
         os.umask(old)
-    assert stat.S_IMODE((tmp_path / "kb-milvus.db").stat().st_mode) == folder_mode
-    assert stat.S_IMODE((tmp_path / "kb-milvus.db.kb-lock").stat().st_mode) == lock_mode
+    files = sorted(p for p in tmp_path.iterdir() if "kb-milvus.db" in p.name)
+    # the database, milvus-lite's own lock beside it and kb's build lock
+    assert {"kb-milvus.db", ".kb-milvus.db.lock", "kb-milvus.db.kb-lock"} <= {p.name for p in files}
+    assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {p.name: oct(file_mode) for p in files}
     assert not kb.ask(next(iter(QUESTIONS))).abstained
 
 

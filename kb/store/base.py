@@ -6,7 +6,7 @@ Two halves, as txtai's ``ann/`` keeps one base class per job and one module per 
   never mixes two versions. Scores are "higher is better" in every backend.
 * ``StoreBackend``: where versions live. It names the live version cheaply (asked before every question),
   opens it, takes the one-writer lock, and hands out a ``StoreWriter`` that builds the next version beside the
-  live one and publishes it in one atomic step (a pointer file swap, or a Milvus alias move).
+  live one and publishes it in one atomic step (a pointer file swap, or one Milvus meta row).
 
 Backends: ``kb.store.faiss_sqlite`` (FAISS + SQLite FTS5 in versioned folders, the default) and
 ``kb.store.milvus`` (collections in Milvus, milvus-lite file or server). ``open_backend`` picks one from the

@@ -10,7 +10,6 @@ import errno
 import sqlite3
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable

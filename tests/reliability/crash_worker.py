@@ -77,7 +77,7 @@ def _install_milvus_hooks(observed) -> None:
     MilvusClient.flush = observed("fsync", MilvusClient.flush)
     MilvusBackend.next_version = observed("rename-version", MilvusBackend.next_version)
     MilvusBackend.write_manifest = observed("manifest", MilvusBackend.write_manifest)
-    MilvusBackend.point_alias = observed("replace-current", MilvusBackend.point_alias)
+    MilvusBackend.point_live = observed("replace-current", MilvusBackend.point_live)
 
 
 def _child(index: str, request: dict, write_fd: int) -> None:

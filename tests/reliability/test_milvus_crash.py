@@ -1,8 +1,8 @@
 """SIGKILL during a Milvus build (milvus-lite served over gRPC from this process, the server code path):
-the alias names the old version or the new one, never a half-written one, and the next build cleans up.
+the live row names the old version or the new one, never a half-written one, and the next build cleans up.
 
 The same worker as test_crash_kill.py; its kills aim at the Milvus build's steps (collection creation, inserts,
-the carry-over of unchanged rows, flushes, the manifest row, the alias move, the clean-up).
+the carry-over of unchanged rows, flushes, the manifest row, the live row, the clean-up).
 """
 
 from __future__ import annotations

@@ -9,17 +9,16 @@ setting (``kb_index`` by default, see ``collection_prefix``):
   documents  title, date, sha256, size, chunk count and the text (in parts: a VARCHAR holds 64 KiB)
   terms      indexed term -> chunks holding it: the lexical side's document frequencies and vocabulary
 
-plus ``<prefix>_meta``: one manifest row per version and the writer's lock record (servers only).
+plus ``<prefix>_meta``: one manifest row per version, the live row and the writer's lock record (servers only).
 
-Publishing moves one alias, ``<prefix>_live``, to the new chunks collection (Milvus swaps an alias atomically);
-readers resolve it once per question and read only that version's collections, so a crash at any moment leaves
-the previous version live. Everything a reader needs lives in Milvus, so two kb servers pointed at one Milvus
+Publishing inserts one row, ``live:<version>``, into ``<prefix>_meta`` (a single-row insert is atomic);
+readers take the newest such row once per question and read only that version's collections, so a crash at
+any moment leaves the previous version live. Everything a reader needs lives in Milvus, so two kb servers pointed at one Milvus
 give the same answers.
 
 BM25 input is the text as SQLite FTS5 tokenizes it (porter stems, diacritics removed; kb.store.database
 ``fts_terms``), joined by spaces, so Milvus' standard analyzer only splits it: the vocabulary, the document
-frequencies and the terms matched are those of the FAISS store, on milvus-lite (whose analyzer cannot stem) and
-on a server alike.
+frequencies and the terms matched are those of the FAISS store, on milvus-lite and on a server alike.
 
 Incremental builds copy the unchanged rows of the live version into the new collections (re-embedding
 nothing): a build writes the whole index, which is the price of an atomic swap of collections.

@@ -19,7 +19,7 @@ from pymilvus.exceptions import MilvusException
 from kb.config import Settings
 from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError, KBError, UsageError
 from kb.store.base import StoreBackend
-from kb.store.layout import CURRENT, file_lock, make_index_dir
+from kb.store.layout import CURRENT, file_lock
 from kb.store.manifest import Manifest
 from kb.store.milvus.common import (
     DUMMY, KINDS, LEASE_SECONDS, MAX_TERM_BYTES, MAX_VARCHAR, client_for, collection_prefix, is_lite, milvus_error,
@@ -37,12 +37,11 @@ class MilvusBackend(StoreBackend):
         self.lite = is_lite(self.uri)
         self.private = settings.index_mode == "private"
         self.uri_for_messages = f"milvus:{self.uri}"
-        # milvus-lite: exact FLAT search (faiss underneath); a server picks its own (AUTOINDEX: HNSW-like).
+        # milvus-lite: exact FLAT search; a server picks its own (AUTOINDEX: HNSW-like).
         self.vector_index = "FLAT" if self.lite else "AUTOINDEX"
         self._client: Any = None
         self._loaded: set[str] = set()
         self.prefix = collection_prefix(settings.index)
-        self.alias = f"{self.prefix}_live"  # names the live version's chunks collection
         self.meta = f"{self.prefix}_meta"  # manifests of the versions, and a server's lock record
         self._name_re = re.compile(rf"^{self.prefix}_(chunks|sentences|documents|terms)_(v\d{{6,}})$")
 
@@ -52,20 +51,8 @@ class MilvusBackend(StoreBackend):
     @property
     def client(self) -> Any:
         if self._client is None:
-            if self.lite and self.private:
-                self._private_lite_folder()
-            self._client = client_for(self.uri)
+            self._client = client_for(self.uri, private=self.private)
         return self._client
-
-    def _private_lite_folder(self) -> None:
-        """A milvus-lite "file" is a folder of data files written with the umask; created 0700 first, they hold
-        every document's full text out of other users' reach, as a private FAISS index does (kb.store.layout)."""
-        path = Path(self.uri).expanduser().resolve()
-        if path.parent.is_dir():  # otherwise client_for says the folder is missing
-            try:
-                make_index_dir(path, private=True)
-            except OSError as exc:
-                raise UsageError(f"cannot create the milvus-lite database {self.uri}: {exc.strerror or exc}") from None
 
     def describe(self) -> str:
         return self.uri_for_messages
@@ -79,16 +66,19 @@ class MilvusBackend(StoreBackend):
 
     # -- versions ------------------------------------------------------------------------------------
     def live_version(self) -> str | None:
+        """The newest version named by a ``live:`` row of ``<prefix>_meta`` (see ``point_live``)."""
         try:
-            target = self.client.describe_alias(self.alias)["collection_name"]
+            if not self.client.has_collection(self.meta):
+                return None
+            self.load(self.meta)
+            rows = self.client.query(self.meta, filter='key like "live:%"', output_fields=["key"],
+                                     consistency_level="Strong")
         except Exception as exc:
             if milvus_error(exc) is None:
                 raise
-            if "not exist" in str(exc) or "not found" in str(exc):
-                return None
             raise UsageError(f"Milvus at {self.uri} failed: {str(exc).splitlines()[0][:160]}") from None
-        match = self._name_re.match(target)
-        return match.group(2) if match and match.group(1) == "chunks" else None
+        versions = [row["key"][len("live:"):] for row in rows if re.fullmatch(r"live:v\d{6,}", row["key"])]
+        return max(versions, key=lambda v: int(v[1:]), default=None)
 
     def _versions(self) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
@@ -105,7 +95,7 @@ class MilvusBackend(StoreBackend):
         return f"v{max(numbers, default=0) + 1:06d}"
 
     def _missing_message(self) -> str:
-        message = f"no index in {self.uri_for_messages}: run `kb index` with this store"
+        message = f"no index in {self.uri_for_messages}: run `kb index` first, with this store"
         if (self.settings.index / CURRENT).is_file():
             message += f" ({self.settings.index} holds an index built with store faiss: set store = faiss to use it)"
         return message
@@ -170,7 +160,7 @@ class MilvusBackend(StoreBackend):
         for field, (index_type, metric) in indexes.items():
             params.add_index(field, index_type=index_type, metric_type=metric,
                              **({"params": {"bm25_k1": 1.2, "bm25_b": 0.75}} if metric == "BM25" else {}))
-        # Strong: a reader in another process must see every row of a version the moment the alias points at it.
+        # Strong: a reader in another process must see every row of a version the moment its live row appears.
         self.client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
         self._loaded.add(name)  # created with indexes = loaded
 
@@ -220,17 +210,25 @@ class MilvusBackend(StoreBackend):
         self.client.upsert(self.meta, [{"key": f"manifest:{version}", "value": json.dumps(asdict(manifest)), "_v": DUMMY}])
         self.client.flush(self.meta)
 
-    def point_alias(self, version: str) -> None:
-        """The one atomic step of a build: readers follow the alias from their next question on."""
-        target = self.name("chunks", version)
-        if self.live_version() is None:
-            try:
-                self.client.create_alias(target, self.alias)
-                return
-            except Exception as exc:
-                if milvus_error(exc) is None:
-                    raise  # otherwise the alias exists (pointing at a dropped collection): move it
-        self.client.alter_alias(target, self.alias)
+    def point_live(self, version: str) -> None:
+        """The one atomic step of a build: one row, ``live:<version>``, inserted into ``<prefix>_meta``.
+
+        Readers take the newest version with such a row (``live_version``) from their next question on; the
+        older rows go afterwards, and a crash in between leaves them harmless. A single-row insert is atomic in
+        Milvus, on a server and in milvus-lite alike; a collection alias would be too, but milvus-lite 2.5 does
+        not implement aliases (UNIMPLEMENTED), and one mechanism for both keeps the tests honest.
+        """
+        self._ensure_meta()
+        self.client.upsert(self.meta, [{"key": f"live:{version}", "value": version, "_v": DUMMY}])
+        self.client.flush(self.meta)
+        self._forget_older_live(version)
+
+    def _forget_older_live(self, version: str) -> None:
+        rows = self.client.query(self.meta, filter='key like "live:%"', output_fields=["key"],
+                                 consistency_level="Strong")
+        older = [row["key"] for row in rows if row["key"] != f"live:{version}"]
+        if older:
+            self.client.delete(self.meta, filter=f"key in {json.dumps(older, ensure_ascii=False)}")
 
     def drop_version(self, version: str) -> None:
         for kind in KINDS:
@@ -250,6 +248,8 @@ class MilvusBackend(StoreBackend):
     def collect_garbage(self, keep: int = 2) -> None:
         """Drop abandoned builds (newer than the live version) and all but the newest ``keep`` others."""
         live = self.live_version()
+        if live is not None:
+            self._forget_older_live(live)
         versions = sorted(self._versions(), key=lambda v: int(v[1:]))
         kept = [v for v in versions if live is not None and int(v[1:]) <= int(live[1:])][-keep:]
         for version in versions:

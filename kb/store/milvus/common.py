@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -62,58 +63,69 @@ def is_lite(uri: str) -> bool:
     return not re.match(r"^(https?|tcp|unix)://", uri) and not uri.startswith("unix:")
 
 
-def client_for(uri: str) -> Any:
+def client_for(uri: str, private: bool = True) -> Any:
     """One MilvusClient per URI per process (gRPC channels are thread-safe and costly to open)."""
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(uri)
         if client is None:
-            client = _connect(uri)
+            client = _connect(uri, private)
             _CLIENTS[uri] = client
         return client
 
 
-def _connect(uri: str) -> Any:
+def _connect(uri: str, private: bool) -> Any:
     token = os.environ.get("KB_MILVUS_TOKEN", "")
-    target = uri
-    if is_lite(uri):
-        if not uri.endswith(".db"):
-            raise UsageError(f"a milvus-lite store is a file ending in .db, not {uri!r} (or give http://host:19530)")
-        path = Path(uri).expanduser().resolve()
-        if not path.parent.is_dir():
-            raise UsageError(f"cannot create the milvus-lite database {uri}: {path.parent} does not exist")
-        try:
-            from milvus_lite.server_manager import server_manager_instance
-        except ImportError:
-            raise UsageError("a milvus-lite file store needs milvus-lite: pip install milvus-lite") from None
-        # milvus-lite serves one process (it flocks its folder); say so in one line instead of its traceback.
-        lite_log = logging.getLogger("milvus_lite")
-        level = lite_log.level
-        lite_log.setLevel(logging.CRITICAL)
-        try:
-            target = server_manager_instance.start_and_get_uri(str(path))
-        finally:
-            lite_log.setLevel(level)
-        if target is None:
-            raise IndexBusyError(
-                f"the milvus-lite database {uri} is open in another process (milvus-lite serves one process; "
-                "share an index between processes with a Milvus server, docs/milvus.md)"
-            )
+    target = _start_lite(uri, private) if is_lite(uri) else uri
     try:
-        client = MilvusClient(uri=target, token=token, timeout=30)
-        client.kb_embedded = is_lite(uri)  # see iterate
-        return client
+        return MilvusClient(uri=target, token=token, timeout=30)
     except Exception as exc:  # pymilvus raises several types for an unreachable server
         raise UsageError(f"cannot reach Milvus at {uri}: {str(exc).splitlines()[0][:160]}") from None
 
 
-def lite_server_uri(path: str | Path) -> str:
-    """The in-process gRPC address of a milvus-lite file: lets other processes reach it as a server (tests)."""
-    from milvus_lite.server_manager import server_manager_instance
+def _start_lite(uri: str, private: bool) -> str:
+    """Start milvus-lite (Milvus itself, run as a child process on a Unix socket) for a .db file; its address.
 
-    uri = server_manager_instance.start_and_get_uri(str(Path(path).resolve()))
-    if uri is None:
-        raise IndexBusyError(f"the milvus-lite database {path} is open in another process")
-    return uri
+    milvus-lite writes the database, its lock and its socket with the umask of the process that starts it. The
+    database holds every document's full text, so a private index (``index_mode``, the default) starts it under
+    umask 077, as a private FAISS index is created 0700/0600 (kb.store.layout). The child stops by itself when
+    this process ends, even by SIGKILL: it watches a lock this process holds.
+    """
+    if not uri.endswith(".db"):
+        raise UsageError(f"a milvus-lite store is a file ending in .db, not {uri!r} (or give http://host:19530)")
+    path = Path(uri).expanduser().resolve()
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot create the milvus-lite database {uri}: {path.parent} does not exist")
+    if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,36}", path.name):
+        raise UsageError(f"a milvus-lite file name has at most 36 letters, digits, '.', '-' or '_', not {path.name!r}")
+    try:
+        with warnings.catch_warnings():  # milvus-lite 2.5 imports pkg_resources, which warns on every import
+            warnings.simplefilter("ignore", UserWarning)
+            from milvus_lite.server_manager import server_manager_instance
+    except ImportError as exc:
+        raise UsageError(f"a milvus-lite file store needs milvus-lite: pip install 'milvus-lite<3' ({exc})") from None
+    lite_log = logging.getLogger()  # milvus-lite logs its failures on the root logger; kb says them in one line
+    level = lite_log.level
+    lite_log.setLevel(logging.CRITICAL)
+    umask = os.umask(0o077) if private else None
+    try:
+        target = server_manager_instance.start_and_get_uri(str(path))
+    except RuntimeError as exc:
+        raise UsageError(f"cannot start milvus-lite for {uri}: {str(exc).splitlines()[0][:160]}") from None
+    finally:
+        if umask is not None:
+            os.umask(umask)
+        lite_log.setLevel(level)
+    if target is None:
+        raise IndexBusyError(
+            f"the milvus-lite database {uri} is open in another process, or milvus-lite could not start there "
+            "(milvus-lite serves one process; share an index between processes with a Milvus server, docs/milvus.md)"
+        )
+    return target
+
+
+def lite_server_uri(path: str | Path) -> str:
+    """The Unix-socket address of a milvus-lite file's server: other processes reach it as a Milvus server (tests)."""
+    return _start_lite(str(Path(path).resolve()), private=True)
 
 
 def collection_prefix(index: Path) -> str:
@@ -129,11 +141,7 @@ def collection_prefix(index: Path) -> str:
 
 
 def iterate(client: Any, collection: str, filter: str, fields: list[str], batch: int = 4000) -> Iterator[dict]:
-    """Every row matching ``filter``: a server caps one query at 16,384 rows, so it takes an iterator there;
-    embedded milvus-lite answers one query with all rows, faster than its iterator."""
-    if getattr(client, "kb_embedded", False):
-        yield from client.query(collection, filter=filter, output_fields=fields)
-        return
+    """Every row matching ``filter``: Milvus caps one query at 16,384 rows, so this pages with its iterator."""
     iterator = client.query_iterator(collection, batch_size=batch, filter=filter, output_fields=fields)
     try:
         while True:

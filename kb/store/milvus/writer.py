@@ -1,4 +1,4 @@
-"""Writing the next version's collections beside the live one; ``publish`` moves the alias to them."""
+"""Writing the next version's collections beside the live one; ``publish`` makes them live (one meta row)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kb.store.milvus.backend import MilvusBackend
 
 class MilvusWriter(StoreWriter):
-    """Writes the next version's collections; ``publish`` moves the alias to them."""
+    """Writes the next version's collections; ``publish`` makes them live (one meta row)."""
 
     def __init__(self, backend: "MilvusBackend", previous: tuple[str, Manifest] | None, dimension: int) -> None:
         self.backend = backend
@@ -156,7 +156,7 @@ class MilvusWriter(StoreWriter):
                           "average_terms": round(self.total_terms / max(self.counts["chunks"], 1), 3)}
         manifest.store = "milvus"
         self.backend.write_manifest(version, manifest)
-        self.backend.point_alias(version)
+        self.backend.point_live(version)
         self.version = None  # published: abort() must not drop it
         return version, manifest.chunks
 
