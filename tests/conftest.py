@@ -28,17 +28,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+#: The suite's own database name, apart from the ``kb-milvus.db`` that tests of the Milvus store create themselves.
+SUITE_DB = "kb-test-store.db"
+
+
 def milvus_store_for(folder) -> str:
     """A ``store`` setting naming a fresh milvus-lite database in ``folder``, served from this process."""
     from kb.store.milvus import lite_server_uri
 
-    return "milvus:" + lite_server_uri(folder / "kb-milvus.db")
+    return "milvus:" + lite_server_uri(folder / SUITE_DB)
 
 
 def _release(folder) -> None:
     from milvus_lite.server_manager import server_manager_instance
 
-    server_manager_instance.release_server(str(folder / "kb-milvus.db"))
+    server_manager_instance.release_server(str(folder / SUITE_DB))
 
 
 @pytest.fixture(scope="module", autouse=True)

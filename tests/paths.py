@@ -42,3 +42,22 @@ def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+
+
+def copy_of(kb, folder: Path):
+    """A KnowledgeBase over a copy of ``kb``'s sources and index in ``folder``, for a test that changes them.
+
+    The FAISS store's index is a folder and is copied; a Milvus index lives in Milvus, so there the copy is built
+    (in the same Milvus, under the new folder's name: kb.store.milvus collection_prefix).
+    """
+    import shutil
+
+    from kb import KnowledgeBase
+
+    shutil.copytree(kb.settings.sources, folder / "sources")
+    copy = KnowledgeBase(folder / "sources", folder / "index", store=kb.settings.store)
+    if kb.settings.store == "faiss":
+        shutil.copytree(kb.settings.index, folder / "index")
+    else:
+        copy.build()
+    return copy

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
 from net import free_port
+from paths import copy_of
 
 from kb.query import contextualize, is_follow_up, named_entities
 from kb.errors import UsageError
@@ -320,16 +320,12 @@ def test_serve_defaults_are_local_and_private(monkeypatch):
 @pytest.fixture(scope="module")
 def api_server(seed_kb, tmp_path_factory):
     """A live app over a copy of the seeds index, started in this process on a free localhost port."""
-    from kb import KnowledgeBase
     from ui.app import launch
     from ui.service import KBService
 
-    base = tmp_path_factory.mktemp("ui-api")
-    shutil.copytree(seed_kb.settings.sources, base / "sources")
-    shutil.copytree(seed_kb.settings.index, base / "index")
+    kb = copy_of(seed_kb, tmp_path_factory.mktemp("ui-api"))
     port = free_port()
-    demo = launch(KBService(KnowledgeBase(base / "sources", base / "index")), port=port,
-                  prevent_thread_lock=True, quiet=True)
+    demo = launch(KBService(kb), port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/", demo
     demo.close()
 
@@ -351,14 +347,12 @@ def test_ask_endpoint_returns_the_answer_json(api_server, seed_kb):
 def test_auth_protects_the_server(seed_kb, tmp_path):
     from gradio_client import Client
 
-    from kb import KnowledgeBase
     from ui.app import launch
     from ui.service import KBService
 
-    shutil.copytree(seed_kb.settings.sources, tmp_path / "sources")
-    shutil.copytree(seed_kb.settings.index, tmp_path / "index")
+    kb = copy_of(seed_kb, tmp_path)
     port = free_port()
-    demo = launch(KBService(KnowledgeBase(tmp_path / "sources", tmp_path / "index")), port=port,
+    demo = launch(KBService(kb), port=port,
                   auth=("ann", "s3cret"), prevent_thread_lock=True, quiet=True)
     try:
         url = f"http://127.0.0.1:{port}/"

@@ -129,6 +129,7 @@ def test_plan_reads_settings():
         load_settings({"vector_storage": "int3"}, env={})
 
 
+@pytest.mark.faiss_only
 def test_manifest_records_the_index_type(make_kb):
     """End to end: a build past the flat limit writes an IVF index and says so in the manifest."""
     words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()

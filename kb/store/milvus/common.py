@@ -106,6 +106,8 @@ def _start_lite(uri: str, private: bool) -> str:
     lite_log = logging.getLogger()  # milvus-lite logs its failures on the root logger; kb says them in one line
     level = lite_log.level
     lite_log.setLevel(logging.CRITICAL)
+    # The umask is the process's: for the half second milvus-lite takes to start, other threads' new files are
+    # private too, which errs on the safe side. (The child keeps 077 for everything it writes later.)
     umask = os.umask(0o077) if private else None
     try:
         target = server_manager_instance.start_and_get_uri(str(path))
