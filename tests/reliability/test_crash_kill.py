@@ -61,8 +61,49 @@ class Worker:
         self._log.close()
 
 
+def kill_trials(worker: Worker, reader, corpora: dict[str, Path], expected: dict, live: str, state, trials: int,
+                seed: int, build_seconds: float) -> tuple[Counter[str], Counter[str]]:
+    """Builds that switch the index between corpora A and B, SIGKILLed at the steps in TARGETS (or at random).
+
+    After each trial the live index (``state()``) is exactly the old corpus or exactly the new one, a finished
+    build has published, and the long-lived ``reader`` answers from that corpus alone; then an ordinary build
+    back to A must work. Returns (outcomes, kills by the last step reported).
+    """
+    rng = random.Random(seed)
+    outcomes: Counter[str] = Counter()
+    phases: Counter[str] = Counter()
+    for n in range(trials):
+        target = "B" if live == "A" else "A"
+        kill_after = TARGETS[n % len(TARGETS)]
+        delay = rng.uniform(0, build_seconds) if kill_after is None else rng.uniform(0, 0.03)
+        result = worker.trial(sources=str(corpora[target]), full=n % 2 == 1, kill_after=kill_after, delay=delay,
+                              pause=0.015)
+        assert not any(e.startswith("error") for e in result["events"]), result
+        if not result["killed"]:
+            assert result["exit"] == 0, result
+            build_seconds = result["seconds"]
+        now_state = state()
+        assert now_state in (expected[live], expected[target]), f"trial {n}: a mix of versions: {now_state}"
+        now = live if now_state == expected[live] else target
+        if not result["killed"]:
+            assert now == target, f"trial {n}: a finished build did not publish"
+        answer = reader.ask("Who built the Brannock lighthouse?")
+        assert not answer.abstained and BUILDER[now] in answer.answer, (n, now, answer.answer)
+        assert {p.source for p in answer.passages} <= set(expected[now])
+
+        phases[result["events"][-1] if result["events"] else "fork"] += result["killed"]
+        outcomes["killed" if result["killed"] else "finished"] += 1
+        outcomes[f"killed, {'new' if now == target else 'old'} index live"] += result["killed"]
+        live = now
+
+    # After all that, an ordinary build works and cleans up what the killed builds left behind.
+    final = worker.trial(sources=str(corpora["A"]), full=False, kill_after=None, delay=3600, pause=0)
+    assert not final["killed"] and final["exit"] == 0, final
+    return outcomes, phases
+
+
 @pytest.mark.slow
-@pytest.mark.faiss_only  # checks the index folder; the Milvus variant: tests/test_milvus_store.py
+@pytest.mark.faiss_only  # checks the index folder; the Milvus variant: test_milvus_crash.py
 def test_sigkill_during_rebuild_leaves_old_or_new_index(tmp_path):
     from kb import KnowledgeBase
 
@@ -74,46 +115,15 @@ def test_sigkill_during_rebuild_leaves_old_or_new_index(tmp_path):
 
     reader = KnowledgeBase(corpora["A"], index)  # one long-lived reader follows every swap, like a server
     reader.build()
-    live = "A"
     assert state_of(check_index(index)) == expected["A"]
 
-    rng = random.Random(20240611)
     t0 = time.monotonic()
     worker = Worker(index, tmp_path / "worker.log")
     started = time.monotonic() - t0
-    outcomes: Counter[str] = Counter()
-    phases: Counter[str] = Counter()
-    build_seconds = 1.0
     try:
-        for n in range(TRIALS):
-            target = "B" if live == "A" else "A"
-            kill_after = TARGETS[n % len(TARGETS)]
-            full = n % 2 == 1
-            delay = rng.uniform(0, build_seconds) if kill_after is None else rng.uniform(0, 0.03)
-            result = worker.trial(sources=str(corpora[target]), full=full, kill_after=kill_after, delay=delay,
-                                  pause=0.015)
-            assert not any(e.startswith("error") for e in result["events"]), result
-            if not result["killed"]:
-                assert result["exit"] == 0, result
-                build_seconds = result["seconds"]
-
-            state = state_of(check_index(index))  # opens, and FAISS, FTS and SQLite agree chunk by chunk
-            assert state in (expected[live], expected[target]), f"trial {n}: a mix of versions: {state}"
-            now = live if state == expected[live] else target
-            if not result["killed"]:
-                assert now == target, f"trial {n}: a finished build did not publish"
-            answer = reader.ask("Who built the Brannock lighthouse?")
-            assert not answer.abstained and BUILDER[now] in answer.answer, (n, now, answer.answer)
-            assert {p.source for p in answer.passages} <= set(expected[now])
-
-            phases[result["events"][-1] if result["events"] else "fork"] += result["killed"]
-            outcomes["killed" if result["killed"] else "finished"] += 1
-            outcomes[f"killed, {'new' if now == target else 'old'} index live"] += result["killed"]
-            live = now
-
-        # After all that, an ordinary build works and cleans up what the killed builds left behind.
-        final = worker.trial(sources=str(corpora["A"]), full=False, kill_after=None, delay=3600, pause=0)
-        assert not final["killed"] and final["exit"] == 0, final
+        # each state() opens the index, and FAISS, FTS and SQLite must agree chunk by chunk
+        outcomes, phases = kill_trials(worker, reader, corpora, expected, "A", lambda: state_of(check_index(index)),
+                                       TRIALS, seed=20240611, build_seconds=1.0)
     finally:
         worker.close()
 

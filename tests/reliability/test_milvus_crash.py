@@ -7,15 +7,13 @@ the carry-over of unchanged rows, flushes, the manifest row, the live row, the c
 
 from __future__ import annotations
 
-import random
 import time
-from collections import Counter
 
 import pytest
 
 from reliability_support import corpus_state, write_files
 from store_checks import check_version
-from test_crash_kill import BUILDER, CORPUS_A, CORPUS_B, TARGETS, Worker
+from test_crash_kill import CORPUS_A, CORPUS_B, Worker, kill_trials
 
 TRIALS = 10  # ~7 s each on 2 cores: the kills still land in most steps
 
@@ -40,39 +38,13 @@ def test_sigkill_during_milvus_build_leaves_old_or_new_version(tmp_path, monkeyp
     index = tmp_path / "index"
     reader = KnowledgeBase(corpora["A"], index, store=store)  # one long-lived reader follows every swap
     reader.build()
-    live = "A"
     assert _state(reader) == expected["A"]
 
-    rng = random.Random(20240612)
     worker = Worker(index, tmp_path / "worker.log")
-    outcomes: Counter[str] = Counter()
-    phases: Counter[str] = Counter()
-    build_seconds = 2.0
     t0 = time.monotonic()
     try:
-        for n in range(TRIALS):
-            target = "B" if live == "A" else "A"
-            kill_after = TARGETS[n % len(TARGETS)]
-            delay = rng.uniform(0, build_seconds) if kill_after is None else rng.uniform(0, 0.03)
-            result = worker.trial(sources=str(corpora[target]), full=n % 2 == 1, kill_after=kill_after, delay=delay,
-                                  pause=0.015)
-            assert not any(e.startswith("error") for e in result["events"]), result
-            if not result["killed"]:
-                assert result["exit"] == 0, result
-                build_seconds = result["seconds"]
-            state = _state(reader)
-            assert state in (expected[live], expected[target]), f"trial {n}: a mix of versions: {state}"
-            now = live if state == expected[live] else target
-            if not result["killed"]:
-                assert now == target, f"trial {n}: a finished build did not publish"
-            answer = reader.ask("Who built the Brannock lighthouse?")
-            assert not answer.abstained and BUILDER[now] in answer.answer, (n, now, answer.answer)
-            phases[result["events"][-1] if result["events"] else "fork"] += result["killed"]
-            outcomes["killed" if result["killed"] else "finished"] += 1
-            outcomes[f"killed, {'new' if now == target else 'old'} index live"] += result["killed"]
-            live = now
-        final = worker.trial(sources=str(corpora["A"]), full=False, kill_after=None, delay=3600, pause=0)
-        assert not final["killed"] and final["exit"] == 0, final
+        outcomes, phases = kill_trials(worker, reader, corpora, expected, "A", lambda: _state(reader), TRIALS,
+                                       seed=20240612, build_seconds=2.0)
     finally:
         worker.close()
 
