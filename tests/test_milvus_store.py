@@ -253,3 +253,16 @@ def test_milvus_lite_file_open_in_another_process_is_one_line(tmp_path):
                  "--index", str(kb.settings.index)], {"KB_STORE": kb.settings.store})
     assert done.returncode == 6, done.stderr
     assert done.stderr.count("\n") == 1 and "open in another process" in done.stderr
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("kb milvus.db", "at most 36 letters"),  # milvus-lite's own rule, said before it raises
+    ("a-much-too-long-name-for-milvus-lite-files.db", "at most 36 letters"),
+    ("kb-milvus.sqlite", "a file ending in .db"),
+])
+def test_bad_milvus_lite_file_names_are_one_line(tmp_path, name, reason):
+    done = _cli(["index", "--sources", str(tmp_path), "--index", str(tmp_path / "index")],
+                {"KB_STORE": f"milvus:{tmp_path / name}"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and reason in done.stderr, done.stderr
+    assert not (tmp_path / name).exists()
