@@ -30,13 +30,11 @@ MAX_FILE_MB = 0.05  # 52 KB per uploaded file
 MAX_UPLOAD_MB = 0.5
 
 
-def _launch(base: Path, monkeypatch_env: dict[str, str], auth=None, **overrides):
+def _launch(base: Path, auth=None, **overrides):
     from kb import KnowledgeBase
     from ui.app import launch
     from ui.service import KBService
 
-    for key, value in monkeypatch_env.items():
-        os.environ[key] = value
     port = free_port()
     kb = KnowledgeBase(base / "sources", base / "index", max_file_mb=MAX_FILE_MB, max_upload_mb=MAX_UPLOAD_MB,
                        **overrides)
@@ -56,16 +54,13 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(built):
     uploads = built / "gradio-uploads"
-    old = os.environ.get("GRADIO_TEMP_DIR")
-    demo, port = _launch(built, {"GRADIO_TEMP_DIR": str(uploads)})
-    try:
-        yield port, uploads
-    finally:
-        demo.close()
-        if old is None:
-            os.environ.pop("GRADIO_TEMP_DIR", None)
-        else:
-            os.environ["GRADIO_TEMP_DIR"] = old
+    with pytest.MonkeyPatch.context() as patch:  # where Gradio keeps uploads, for this server's life
+        patch.setenv("GRADIO_TEMP_DIR", str(uploads))
+        demo, port = _launch(built)
+        try:
+            yield port, uploads
+        finally:
+            demo.close()
 
 
 def request(port: int, method: str, path: str, host: str | None = None, body: bytes | None = None,
@@ -279,10 +274,10 @@ def test_same_origin_document_upload_accepted(server):
     assert Path(path).read_bytes() == b"# Notes\n\nA short note." and Path(path).is_relative_to(uploads)
 
 
-def test_upload_temp_files_are_deleted(built, tmp_path):
+def test_upload_temp_files_are_deleted(built, tmp_path, monkeypatch):
     """Gradio's delete_cache is on: the temp copies of uploads go (all of them when the server stops)."""
-    old = os.environ.get("GRADIO_TEMP_DIR")
-    demo, port = _launch(built, {"GRADIO_TEMP_DIR": str(tmp_path / "up")})
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "up"))
+    demo, port = _launch(built)
     try:
         assert demo.delete_cache == (600, 600)
         body, content_type = multipart([("notes.txt", b"temporary")])
@@ -293,10 +288,6 @@ def test_upload_temp_files_are_deleted(built, tmp_path):
         assert Path(path).is_file()
     finally:
         demo.close()
-        if old is None:
-            os.environ.pop("GRADIO_TEMP_DIR", None)
-        else:
-            os.environ["GRADIO_TEMP_DIR"] = old
     assert not Path(path).exists()
 
 
@@ -309,7 +300,7 @@ def _login(port: int, password: str) -> tuple[int, dict[str, str]]:
 
 
 def test_password_guessing_is_locked_out(built):
-    demo, port = _launch(built, {}, auth=[("ann", "s3cret-pw")], login_max_failures=3, login_lockout_s=30)
+    demo, port = _launch(built, auth=[("ann", "s3cret-pw")], login_max_failures=3, login_lockout_s=30)
     try:
         assert _login(port, "s3cret-pw")[0] == 200  # a right password resets the count
         assert [_login(port, f"guess{i}")[0] for i in range(3)] == [400, 400, 400]
@@ -329,7 +320,7 @@ def test_password_guessing_is_locked_out(built):
 
 
 def test_parallel_guesses_cannot_outrun_the_count(built):
-    demo, port = _launch(built, {}, auth=[("ann", "s3cret-pw")], login_max_failures=5, login_lockout_s=30)
+    demo, port = _launch(built, auth=[("ann", "s3cret-pw")], login_max_failures=5, login_lockout_s=30)
     try:
         results: list[int] = []
         threads = [threading.Thread(target=lambda i=i: results.append(_login(port, f"p{i}")[0])) for i in range(60)]
