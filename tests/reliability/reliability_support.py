@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paths import write_files  # noqa: F401  (re-exported for the suite)
+from pdf_factory import make_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,51 +63,21 @@ def run_kb_subprocess(argv: list[str], timeout: float = 300, **kwargs) -> subpro
     )
 
 
+def built_tiny_index(base: Path) -> Path:
+    """``base`` with TINY_CORPUS in ``sources/`` and its index in ``index/``, built by `kb index` (module fixtures)."""
+    write_files(base / "sources", TINY_CORPUS)
+    code, _, err = run_cli(["index", "--sources", str(base / "sources"), "--index", str(base / "index")])
+    assert code == 0, err
+    return base
+
+
 # -- PDFs --------------------------------------------------------------------------------------------------
-
-
-def _pdf_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
-def make_text_pdf(lines: list[str]) -> bytes:
-    """A minimal one-page PDF with a real text layer (Helvetica, one line per entry)."""
-    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({_pdf_escape(line)}) '" for line in lines) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(content.encode('latin-1'))} >>\nstream\n{content}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
-
-
-def blank_pdf() -> bytes:
-    """A valid PDF whose only page has no text layer (what a scanner without OCR produces)."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(612, 792)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def encrypted_pdf() -> bytes:
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_text_pdf(["Secret text about the Brannock lamp."]))))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(["Secret text about the Brannock lamp."]))))
     writer.encrypt(user_password="s3cret", owner_password="owner", algorithm="RC4-128")
     buffer = io.BytesIO()
     writer.write(buffer)

@@ -13,16 +13,8 @@ import threading
 
 import pytest
 
-from reliability_support import (
-    TINY_CORPUS,
-    blank_pdf,
-    check_index,
-    encrypted_pdf,
-    make_text_pdf,
-    one_line,
-    run_cli,
-    write_files,
-)
+from pdf_factory import make_blank_pdf, make_pdf
+from reliability_support import TINY_CORPUS, check_index, encrypted_pdf, one_line, run_cli, write_files
 
 LATIN1_TEXT = "Café crème à Zürich: the Brannock keepers drank it in the façade's shade, naïvely.\n"
 UTF16_TEXT = "Überlingen harbour: the Tessaly ferry leaves at 07:40 — every day, even on Sundays ☃.\n"
@@ -37,7 +29,7 @@ GOOD.update(
         "name with spaces.txt": "The ferry to Tessaly island has a blue hull and a red funnel.",
         UNICODE_NAME: "The Quillon pear is small, yellow and very sweet when ripe in September.",
         "sub dir/nested 'file'.md": "# Nested\n\nThe nested document mentions the Brannock foghorn, sounded every 30 seconds.",
-        "report.pdf": make_text_pdf(["The Quillon orchard report, 2021.", "Pear yield rose by twelve percent."]),
+        "report.pdf": make_pdf(["The Quillon orchard report, 2021.\nPear yield rose by twelve percent."]),
         "broken.html": (
             "<html><head><title>Harvest festival</title><body><p>The Quillon harvest festival <b>starts <i>at noon"
             "<div>with a parade of carts</p></b><script>document.write('SCRIPTTEXT')</script>"
@@ -51,10 +43,10 @@ BAD: dict[str, tuple[str | bytes, tuple[str, ...]]] = {
     "empty.txt": (b"", ("empty",)),
     "blank.md": ("   \n\t\n   \n", ("no text",)),
     "image.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(random.Random(7).randrange(256) for _ in range(3000)), ("binary",)),
-    "scanned.pdf": (blank_pdf(), ("no text layer",)),
+    "scanned.pdf": (make_blank_pdf(), ("no text layer",)),
     "corrupt.pdf": (b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\ngarbage" + bytes(range(256)), ("pdf",)),
     "not-a-pdf.pdf": (b"PK\x03\x04 this is a zip file really", ("not a pdf",)),
-    "truncated.pdf": (make_text_pdf(["This PDF was cut off in transfer."])[:180], ("pdf",)),
+    "truncated.pdf": (make_pdf(["This PDF was cut off in transfer."])[:180], ("pdf",)),
     "locked.pdf": (encrypted_pdf(), ("encrypted",)),
     "only-script.html": ("<html><script>alert(1)</script><style>p{}</style></html>", ("no text",)),
     "spreadsheet.xlsx": (b"PK\x03\x04", ("unsupported",)),
@@ -271,8 +263,8 @@ def test_file_emptied_after_indexing_drops_old_version(make_kb):
 
 def test_many_pdfs_good_blank_and_fuzzed(make_kb):
     rng = random.Random(2024)
-    good = make_text_pdf(["The Tessaly ferry timetable.", "Boats leave hourly from the north pier."])
-    files: dict[str, bytes] = {"good.pdf": good, "blank.pdf": blank_pdf()}
+    good = make_pdf(["The Tessaly ferry timetable.\nBoats leave hourly from the north pier."])
+    files: dict[str, bytes] = {"good.pdf": good, "blank.pdf": make_blank_pdf()}
     for n in range(40):
         data = bytearray(good)
         for _ in range(rng.randint(1, 30)):

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from reliability_support import TINY_CORPUS, TINY_QUESTIONS, check_index, corpus_state, one_line, run_cli, \
+from reliability_support import built_tiny_index, TINY_QUESTIONS, check_index, corpus_state, one_line, run_cli, \
     state_of, write_files
 
 pytestmark = pytest.mark.faiss_only  # damages the FAISS + SQLite files of a version folder
@@ -25,11 +25,7 @@ DAMAGE = ["empty", "truncate", "garbage", "header-flip", "delete"]
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    base = tmp_path_factory.mktemp("corrupt")
-    write_files(base / "sources", TINY_CORPUS)
-    code, _, err = run_cli(["index", "--sources", str(base / "sources"), "--index", str(base / "index")])
-    assert code == 0, err
-    return base
+    return built_tiny_index(tmp_path_factory.mktemp("corrupt"))
 
 
 def _damage(path, how: str, rng: random.Random) -> None:

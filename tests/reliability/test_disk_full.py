@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from reliability_support import TINY_CORPUS, TINY_QUESTIONS, check_index, one_line, run_cli, write_files
+from reliability_support import TINY_CORPUS, built_tiny_index, TINY_QUESTIONS, check_index, one_line, run_cli, write_files
 
 from kb.store.layout import CURRENT
 
@@ -29,11 +29,7 @@ DISK_FULL = "not enough disk space to write the new index in"
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    base = tmp_path_factory.mktemp("diskfull")
-    write_files(base / "sources", TINY_CORPUS)
-    code, _, err = run_cli(["index", "--sources", str(base / "sources"), "--index", str(base / "index")])
-    assert code == 0, err
-    return base
+    return built_tiny_index(tmp_path_factory.mktemp("diskfull"))
 
 
 def _enospc(path: object = "") -> OSError:

@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from net import free_port
-from reliability_support import TINY_CORPUS, TINY_QUESTIONS, run_cli, write_files
+from reliability_support import built_tiny_index, TINY_QUESTIONS, run_cli
 
 from kb.config import Settings
 from ui.security import GuardPolicy, LoginThrottle
@@ -44,11 +44,7 @@ def _launch(base: Path, auth=None, **overrides):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    base = tmp_path_factory.mktemp("guard")
-    write_files(base / "sources", TINY_CORPUS)
-    code, _, err = run_cli(["index", "--sources", str(base / "sources"), "--index", str(base / "index")])
-    assert code == 0, err
-    return base
+    return built_tiny_index(tmp_path_factory.mktemp("guard"))
 
 
 @pytest.fixture(scope="module")
@@ -299,6 +295,17 @@ def _login(port: int, password: str) -> tuple[int, dict[str, str]]:
     return status, headers
 
 
+def _parallel_logins(port: int, count: int) -> list[int]:
+    """The status codes of ``count`` wrong-password logins sent at once."""
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda i=i: results.append(_login(port, f"p{i}")[0])) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def test_password_guessing_is_locked_out(built):
     demo, port = _launch(built, auth=[("ann", "s3cret-pw")], login_max_failures=3, login_lockout_s=30)
     try:
@@ -308,13 +315,7 @@ def test_password_guessing_is_locked_out(built):
         assert status == 429 and 1 <= int(headers["retry-after"]) <= 30
         assert _login(port, "s3cret-pw")[0] == 429  # even the right one waits: the lockout is not an oracle
         # 40 guesses in parallel: at most the remaining budget (none) reaches the password check.
-        results: list[int] = []
-        threads = [threading.Thread(target=lambda i=i: results.append(_login(port, f"p{i}")[0])) for i in range(40)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert results.count(429) == 40
+        assert _parallel_logins(port, 40).count(429) == 40
     finally:
         demo.close()
 
@@ -322,12 +323,7 @@ def test_password_guessing_is_locked_out(built):
 def test_parallel_guesses_cannot_outrun_the_count(built):
     demo, port = _launch(built, auth=[("ann", "s3cret-pw")], login_max_failures=5, login_lockout_s=30)
     try:
-        results: list[int] = []
-        threads = [threading.Thread(target=lambda i=i: results.append(_login(port, f"p{i}")[0])) for i in range(60)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = _parallel_logins(port, 60)
         assert results.count(400) <= 5 and results.count(429) >= 55
     finally:
         demo.close()
