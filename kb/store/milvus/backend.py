@@ -68,9 +68,10 @@ class MilvusBackend(StoreBackend):
     def live_version(self) -> str | None:
         """The newest version named by a ``live:`` row of ``<prefix>_meta`` (see ``point_live``)."""
         try:
-            if not self.client.has_collection(self.meta):
-                return None
-            self.load(self.meta)
+            if self.meta not in self._loaded:  # asked on every question: one round trip once the meta is loaded
+                if not self.client.has_collection(self.meta):
+                    return None
+                self.load(self.meta)
             rows = self.client.query(self.meta, filter='key like "live:%"', output_fields=["key"],
                                      consistency_level="Strong")
         except Exception as exc:
