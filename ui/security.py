@@ -343,9 +343,7 @@ class RequestGuard:
         path = scope["path"].rstrip("/")
         login = method == "POST" and path.endswith("/login")
         client = (scope.get("client") or ("?", 0))[0]
-        if login and (wait := self.logins.retry_after(client)) > 0:
-            await self._refuse(scope, receive, send, 429, "Too many failed logins; try again later",
-                               {"Retry-After": str(math.ceil(wait))})
+        if login and await self._locked_out(scope, receive, send, client):
             return
 
         if method not in SAFE_METHODS or "content-length" in headers or "transfer-encoding" in headers:
@@ -375,9 +373,22 @@ class RequestGuard:
             receive = _replay(sink, receive)
 
         if login:
+            # Checked again with no await between the check and the count: reading the body above yields to the
+            # event loop, so parallel guesses that all passed the first check would otherwise all be let through.
+            if await self._locked_out(scope, receive, send, client):
+                return
             self.logins.attempt(client)
             send = self._watch_login(send, client)
         await self.app(scope, receive, send)
+
+    async def _locked_out(self, scope: Scope, receive: Receive, send: Send, client: str) -> bool:
+        """Refuse with 429 while this client is locked out; False when it may try (nothing sent)."""
+        wait = self.logins.retry_after(client)
+        if wait <= 0:
+            return False
+        await self._refuse(scope, receive, send, 429, "Too many failed logins; try again later",
+                           {"Retry-After": str(math.ceil(wait))})
+        return True
 
     def _watch_login(self, send: Send, client: str) -> Send:
         async def watched(message: Message) -> None:

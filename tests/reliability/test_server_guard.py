@@ -329,6 +329,46 @@ def test_parallel_guesses_cannot_outrun_the_count(built):
         demo.close()
 
 
+def test_guesses_whose_bodies_arrive_late_are_still_counted():
+    """Every guess passes the first check before any body has arrived: the count must still stop at the limit."""
+    import asyncio
+    from ui.security import RequestGuard
+
+    reached_app: list[int] = []
+
+    async def app(scope, receive, send):
+        reached_app.append(1)
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    guard = RequestGuard(app, GuardPolicy(names=frozenset({"localhost"}), login_max_failures=5, login_lockout_s=30))
+
+    async def guess(gate: asyncio.Event, statuses: list[int]) -> None:
+        async def receive():
+            await gate.wait()  # the body comes only after all 30 guesses have been admitted to the body read
+            return {"type": "http.request", "body": b"username=ann&password=x", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        scope = {"type": "http", "method": "POST", "path": "/login", "client": ("10.1.2.3", 5000),
+                 "headers": [(b"host", b"localhost"), (b"content-length", b"23"),
+                             (b"content-type", b"application/x-www-form-urlencoded")]}
+        await guard(scope, receive, send)
+
+    async def main() -> list[int]:
+        gate, statuses = asyncio.Event(), []
+        tasks = [asyncio.create_task(guess(gate, statuses)) for _ in range(30)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(*tasks)
+        return statuses
+
+    statuses = asyncio.run(main())
+    assert len(reached_app) == 5 and statuses.count(400) == 5 and statuses.count(429) == 25
+
+
 def test_lockout_doubles_and_resets():
     now = [1000.0]
     throttle = LoginThrottle(max_failures=3, lockout_s=2.0, clock=lambda: now[0])
