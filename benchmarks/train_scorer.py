@@ -2,6 +2,7 @@
 kb/answer/weights/{sentence,confidence}.json.
 
     .venv/bin/python benchmarks/train_scorer.py   # fit and write the weights (about 5 minutes on 2 cores)
+    .venv/bin/python benchmarks/train_scorer.py --compare-interactions   # which products the confidence model reads
 
 Training data comes from the TUNE half of the SQuAD sample only (even articles, kb.evaluation.article_split),
 plus the development seed questions; the held-out half is never read here, so its numbers in docs/quality.md
@@ -145,16 +146,19 @@ def fit_passage(kb: KnowledgeBase, questions: list[EvalQuestion], l2: float) -> 
                               "data": "SQuAD sample tune half; benchmarks/train_scorer.py"})
 
 
-def collect(work: Path, l2: float = 1.0) -> list[Asked]:
+def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Asked]:
+    """Every tune question and negative asked of its index; with ``refit_passage`` the passage model is fit first
+    and written (the candidates come from the passages it ranks), otherwise the committed one is used."""
     corpus = squad_corpus(SQUAD, work / "squad")
     tune = select(corpus.questions, "tune")
     articles = sorted(corpus.folder.glob("*.txt"))
     data: list[Asked] = []
     full = index_of(corpus.folder, work, "all")
-    passage = fit_passage(full, tune, l2)
-    print(f"passage model: {json.dumps(dict(zip(passage.features, np.round(passage.weights, 3).tolist())))}")
-    passage.save(RETRIEVAL_WEIGHTS / "passage.json")  # the candidates below come from the passages it ranks
-    load_model.cache_clear()
+    if refit_passage:
+        passage = fit_passage(full, tune, l2)
+        print(f"passage model: {json.dumps(dict(zip(passage.features, np.round(passage.weights, 3).tolist())))}")
+        passage.save(RETRIEVAL_WEIGHTS / "passage.json")
+        load_model.cache_clear()
     data += ask_all(full, tune, "tune-on-all", True)
     # Same-domain negatives: each tune article's questions asked of the other tune articles.
     tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
@@ -215,15 +219,16 @@ def fit_sentence(data: list[Asked], l2: float) -> LinearModel:
                               "l2": l2, "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
 
 
-def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """The confidence model's rows: the best candidate of each question, labelled by whether the answer kb would
-    give (best statement, and a second within the margin) contains a gold answer."""
+    give (best statement, and a second within the margin) contains a gold answer; with each row's kind and the
+    SQuAD article its question comes from ("" for the seed sets)."""
     blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)), 0.0,
                         np.zeros(len(CONFIDENCE_FEATURES)), np.ones(len(CONFIDENCE_FEATURES)), {})
     answerer = ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
                                   second_sentence_margin=Settings().second_sentence_margin,
                                   sentence_model=sentence, confidence_model=blank)
-    xs, ys, kinds = [], [], []
+    xs, ys, kinds, articles = [], [], [], []
     from kb.answer.features import confidence_row
     from kb.answer.extractive import _as_candidate
 
@@ -238,7 +243,8 @@ def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarra
         right = a.answerable and any(answer_contains(text, g) for g in a.question.answers)
         ys.append(float(right))
         kinds.append(a.kind)
-    return np.array(xs), np.array(ys), kinds
+        articles.append(a.question.spans[0].source if a.question.spans else "")
+    return np.array(xs), np.array(ys), kinds, articles
 
 
 def threshold_for(probabilities: np.ndarray, right: np.ndarray, answerable: np.ndarray, max_loss: float) -> float:
@@ -250,12 +256,49 @@ def threshold_for(probabilities: np.ndarray, right: np.ndarray, answerable: np.n
     return round(float(max(ok)), 2)
 
 
+def compare_interactions(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], l2: float,
+                         max_loss: float) -> None:
+    """Which pairwise products the confidence model should read, decided on the tune data alone: fit on one half of
+    the tune articles (seed rows split at random), threshold by the cost rule on that half, scored on the other."""
+    from itertools import combinations
+
+    from kb.answer.features import CONFIDENCE_INTERACTING, CONFIDENCE_SIGNALS
+
+    names = list(CONFIDENCE_SIGNALS)
+    raw = x[:, :len(names)]
+    squad = sorted({a for a in articles if a})
+    coin = np.random.default_rng(0).integers(0, 2, len(articles))
+    fold = np.array([squad.index(a) % 2 if a else c for a, c in zip(articles, coin)])
+
+    def with_products(signals: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+        pairs = list(combinations([names.index(s) for s in signals], 2))
+        extra = [raw[:, i] * raw[:, j] for i, j in pairs]
+        return np.column_stack([raw, *extra]), names + [f"{names[i]}*{names[j]}" for i, j in pairs]
+
+    print("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
+          "near-miss abstained |\n|---|---|---|---|---|---|")
+    for label, (features, cols) in (("signals only", (raw, names)),
+                                    (f"+ products of {len(CONFIDENCE_INTERACTING)} signals", with_products(CONFIDENCE_INTERACTING)),
+                                    (f"+ products of all {len(names)} signals", with_products(tuple(names)))):
+        for held in (0, 1):
+            train, test = fold != held, fold == held
+            model = fit_logistic(features[train], y[train], cols, l2=l2)
+            t = threshold_for(model.probabilities(features[train]), y[train], kinds[train] == "tune-on-all", max_loss)
+            p = model.probabilities(features[test])
+            answerable, same, near = (kinds[test] == k for k in ("tune-on-all", "same-domain", "near-miss"))
+            print(f"| {label} | {'AB'[held]} | {t:.2f} | {(y[test][answerable] * (p[answerable] >= t)).mean():.3f} | "
+                  f"{1 - (p[same] >= t).mean():.3f} | {1 - (p[near] >= t).mean():.3f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--max-loss", type=float, default=0.015,
                         help="answer accuracy the abstention threshold may cost on the tune questions (default 0.015)")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--cache", type=Path, default=None, help="keep the built indexes here between runs")
+    parser.add_argument("--compare-interactions", action="store_true",
+                        help="print the two-fold (by article) comparison of the confidence model's pairwise products "
+                             "and write nothing")
     args = parser.parse_args()
     work = args.cache or Path(tempfile.mkdtemp(prefix="kb-train-"))
     if args.cache and work.exists():
@@ -263,9 +306,12 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         print("collecting candidates (tune half only)", flush=True)
-        data = collect(work, args.l2)
+        data = collect(work, args.l2, refit_passage=not args.compare_interactions)
         sentence = fit_sentence(data, args.l2)
-        x, y, kinds = confidence_data(data, sentence)
+        x, y, kinds, articles = confidence_data(data, sentence)
+        if args.compare_interactions:
+            compare_interactions(x, y, np.array(kinds), articles, args.l2, args.max_loss)
+            return 0
         confidence = fit_logistic(x, y, CONFIDENCE_FEATURES, l2=args.l2,
                                   meta={"fit": "logistic regression", "rows": int(len(y)), "l2": args.l2,
                                         "positives": int(y.sum()), "kinds": sorted(set(kinds)),

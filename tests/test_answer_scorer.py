@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from kb.answer.features import (CONFIDENCE_FEATURES, SENTENCE_FEATURES, build_candidates, question_facts)
+from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, SENTENCE_FEATURES,
+                                build_candidates, confidence_row, question_facts)
 from kb.answer_types import AnswerType
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.query import QueryContext
@@ -128,6 +129,39 @@ def test_passage_rank_and_cosine():
     f = _features("q", [a, b], ["one"])
     assert f["First one."]["passage_rank"] == 1.0 and f["Second one."]["passage_rank"] == 0.5
     assert f["First one."]["passage_cosine"] == pytest.approx(0.7)
+
+
+def test_confidence_row_carries_the_products_of_its_signals():
+    passages = [_passage("Grozev showed the letter to two officers.", "a.txt", 1, dense=0.6),
+                _passage("The weather was mild.", "b.txt", 2, dense=0.1)]
+    ctx = QueryContext("who did Grozev show the letter to", np.array([1.0, 0.0]), {"letter": ["letter"]}, None,
+                       None, frozenset(), names=("grozev",), idf={"letter": 1.0})
+    from kb.answer.grounding import document_words
+
+    texts = {p.source: p.text for p in passages}
+    cands, _ = build_candidates(ctx, passages, lambda p: [(s, np.array([0.6, 0.8])) for s in split_sentences(p.text)],
+                                lambda source: document_words(texts[source]))
+    row = dict(zip(CONFIDENCE_FEATURES, confidence_row(ctx, cands, np.array([2.0, -1.0]))))
+    assert len(CONFIDENCE_FEATURES) == len(CONFIDENCE_SIGNALS) + len(CONFIDENCE_PRODUCTS)
+    for a, b in CONFIDENCE_PRODUCTS:
+        assert row[f"{a}*{b}"] == pytest.approx(row[a] * row[b])
+    assert row["overlap*names_in_document"] == pytest.approx(1.0) and row["top_logit*margin"] == pytest.approx(6.0)
+
+
+def test_shared_words_count_for_more_when_the_document_names_the_questions_names():
+    """The interaction the same-domain negatives taught: without the products (a purely additive model) the two
+    differences below are equal, so this fails."""
+    model = load_model("confidence")
+    typical = dict(zip(model.features, model.mean))
+
+    def logit(**changed: float) -> float:
+        row = {name: typical[name] for name in CONFIDENCE_SIGNALS} | changed
+        row |= {f"{a}*{b}": row[a] * row[b] for a, b in CONFIDENCE_PRODUCTS}
+        return float(model.logits(np.array([[row[name] for name in model.features]]))[0])
+
+    named = logit(overlap=0.8, names_in_document=1.0) - logit(overlap=0.3, names_in_document=1.0)
+    unnamed = logit(overlap=0.8, names_in_document=0.0) - logit(overlap=0.3, names_in_document=0.0)
+    assert named > 2 * unnamed > 0
 
 
 # -- the models -----------------------------------------------------------------------------------------------
