@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
+from typing import Callable
+
+import pytest
 
 
 def free_port() -> int:
@@ -19,3 +23,20 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def wait_until_ready(process: subprocess.Popen, ready: Callable[[], None], name: str, log: Callable[[], str],
+                     timeout: float = 120) -> None:
+    """Poll ``ready`` (it raises OSError until the server answers); fail the test with the server's log if the
+    process exits first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited with {process.returncode}:\n{log()}")
+        try:
+            ready()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} did not start in {timeout:.0f} s:\n{log()}")
+            time.sleep(0.5)

@@ -12,13 +12,12 @@ import importlib.util
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from net import free_port, stop
+from net import free_port, stop, wait_until_ready
 
 from kb import KnowledgeBase
 from kb.generation import ChatClient, GenerativeAnswerer
@@ -55,19 +54,12 @@ def llm_url(tmp_path_factory) -> str:
             stdout=sink, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    def answers() -> None:
+        with urllib.request.urlopen(f"{url}/v1/models", timeout=2) as response:
+            json.load(response)
+
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {server.returncode}:\n{log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/v1/models", timeout=2) as response:
-                    json.load(response)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not start in 120 s:\n{log.read_text()[-2000:]}")
-                time.sleep(0.5)
+        wait_until_ready(server, answers, "llama_cpp.server", lambda: log.read_text()[-2000:])
         yield url
     finally:
         stop(server, timeout=10)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from itertools import combinations
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations
 from typing import Callable
 
 import numpy as np

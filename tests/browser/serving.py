@@ -10,13 +10,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from net import free_port, stop
+from net import free_port, stop, wait_until_ready
 from paths import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,17 +39,8 @@ def kb_server(sources: Path, index: Path, log_path: Path, *extra: str) -> Iterat
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
         )
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"kb serve exited: {log_path.read_text()}")
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"kb serve did not start: {log_path.read_text()}")
-                    time.sleep(0.5)
+            wait_until_ready(proc, lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(),
+                             "kb serve", log_path.read_text)
             yield f"http://127.0.0.1:{port}/"
         finally:
             stop(proc, timeout=20)
