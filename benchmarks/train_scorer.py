@@ -3,6 +3,7 @@ kb/answer/weights/{sentence,confidence}.json.
 
     .venv/bin/python benchmarks/train_scorer.py   # fit and write the weights (about 5 minutes on 2 cores)
     .venv/bin/python benchmarks/train_scorer.py --compare-interactions   # which products the confidence model reads
+    .venv/bin/python benchmarks/train_scorer.py --sentence-twofold   # judge a sentence feature change (writes nothing)
 
 Training data comes from the TUNE half of the SQuAD sample only (even articles, kb.evaluation.article_split),
 plus the development seed questions; the held-out half is never read here, so its numbers in docs/quality.md
@@ -290,6 +291,24 @@ def compare_interactions(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articl
                   f"{1 - (p[same] >= t).mean():.3f} | {1 - (p[near] >= t).mean():.3f} |")
 
 
+def sentence_twofold(data: list[Asked], l2: float) -> None:
+    """Top-1 sentence of the sentence model fit on one half of the tune articles and scored on the other (seed
+    questions split at random): how a feature change is judged before anything is retrained and written."""
+    rows = [a for a in data if a.answerable and a.labels.any()]
+    squad = sorted({a.question.spans[0].source for a in rows if a.question.spans})
+    coin = np.random.default_rng(0).integers(0, 2, len(rows))
+    fold = [squad.index(a.question.spans[0].source) % 2 if a.question.spans else int(c) for a, c in zip(rows, coin)]
+    print("\n| fold | " + " | ".join(ANSWERABLE_KINDS + ("near-miss",)) + " |\n|---|---|---|---|")
+    for held in (0, 1):
+        model = fit_sentence([a for a, f in zip(rows, fold) if f != held], l2)
+        cells = []
+        for kind in ANSWERABLE_KINDS + ("near-miss",):
+            test = [a for a, f in zip(rows, fold) if f == held and a.kind == kind]
+            top = [a.labels[int(np.argmax(model.logits(a.matrix)))] > 0 for a in test]
+            cells.append(f"{np.mean(top):.3f} ({len(test)})")
+        print(f"| {'AB'[held]} | " + " | ".join(cells) + " |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--max-loss", type=float, default=0.015,
@@ -299,6 +318,8 @@ def main() -> int:
     parser.add_argument("--compare-interactions", action="store_true",
                         help="print the two-fold (by article) comparison of the confidence model's pairwise products "
                              "and write nothing")
+    parser.add_argument("--sentence-twofold", action="store_true",
+                        help="print the sentence model's top-1 sentence two-fold by tune article and write nothing")
     args = parser.parse_args()
     work = args.cache or Path(tempfile.mkdtemp(prefix="kb-train-"))
     if args.cache and work.exists():
@@ -306,7 +327,10 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         print("collecting candidates (tune half only)", flush=True)
-        data = collect(work, args.l2, refit_passage=not args.compare_interactions)
+        data = collect(work, args.l2, refit_passage=not (args.compare_interactions or args.sentence_twofold))
+        if args.sentence_twofold:
+            sentence_twofold(data, args.l2)
+            return 0
         sentence = fit_sentence(data, args.l2)
         x, y, kinds, articles = confidence_data(data, sentence)
         if args.compare_interactions:

@@ -30,6 +30,9 @@ _QUANTITY_Q = re.compile(
     r"fraction|amount|size|population|distance|height|length|area|temperature|cost|price)|population of|"
     r"boiling point|melting point)\b", re.I)
 _DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|century|decade|time|period|era)\b|\bin what year\b", re.I)
+# How precise a date the question asks for: "On what day did the invasion start?" is not answered by "in the summer
+# of 2021", nor "What year ..." by "in June". "When" takes any date.
+_DATE_UNIT_Q = re.compile(r"\b(?:what|which) (year|date|day|month)\b", re.I)
 _PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(which|what) (person|man|woman|king|president|author|writer|scientist)\b", re.I)
 _ORG_Q = re.compile(
     r"\b(which|what) (company|companies|organi[sz]ation|agency|firm|group|newspaper|publication|publisher|website|"
@@ -43,9 +46,17 @@ _AMOUNT = r"(?<![\d.,])(?!(?:1[5-9]|20)\d\d(?![\d.,]\d))\d"
 _HAS_NUMBER = re.compile(rf"{_AMOUNT}|\b({_NUMBER_WORDS})\b", re.I)
 _HAS_QUANTITY = re.compile(
     rf"{_AMOUNT}|\b(hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent|per cent)\b", re.I)
+_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _HAS_DATE = re.compile(
-    r"\b(1\d{3}|20\d{2})s?\b|\b(january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|century|centuries|decade|bc|ad|bce)\b", re.I)
+    rf"\b(1\d{{3}}|20\d{{2}})s?\b|\b({_MONTHS}|{_WEEKDAYS}|century|centuries|decade|bc|ad|bce)\b", re.I)
+_HAS_UNIT = {
+    "year": re.compile(r"\b(1\d{3}|20\d{2})\b"),
+    "month": re.compile(rf"\b({_MONTHS})\b", re.I),
+    # a day of a month ("February 24", "24 February", "24th of February"), a numeric date, or a weekday
+    "day": re.compile(rf"\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTHS})\b|"
+                      rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b({_WEEKDAYS})\b", re.I),
+}
 _ORG_WORD = re.compile(
     r"\b(Ltd|Inc|Corp|Corporation|Company|Co|LLC|GmbH|Group|Agency|Service|Organi[sz]ation|Association|Institute|"
     r"University|Council|Committee|Ministry|Department|Bureau|Foundation|Party|Times|Post|News|Press|Network|Bank|"
@@ -54,7 +65,8 @@ _PLACE_CUE = re.compile(r"\b(in|at|from|near|to|into|across|based|capital|city|c
 
 
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
-    """The answer type a question asks for, with the acronym for expansion questions."""
+    """The answer type a question asks for, with its detail: the acronym of an expansion question, the unit of a
+    date question ("year", "month", "day"; None for "when")."""
     m = _EXPANSION_Q.search(question)
     if m and m.group(2):
         return AnswerType.EXPANSION, m.group(2)
@@ -63,7 +75,8 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     if _NUMBER_Q.search(question):
         return AnswerType.NUMBER, None
     if _DATE_Q.search(question):
-        return AnswerType.DATE, None
+        unit = _DATE_UNIT_Q.search(question)
+        return AnswerType.DATE, unit.group(1).lower().replace("date", "day") if unit else None
     if _ORG_Q.search(question):
         return AnswerType.ORGANIZATION, None
     if _PERSON_Q.search(question):
@@ -100,16 +113,23 @@ def expands(sentence: str, acronym: str) -> bool:
     return False
 
 
-def supplies(sentence: str, kind: AnswerType, question_words: set[str], acronym: str | None = None) -> bool:
-    """Can this sentence contain an answer of the expected kind (that the question itself does not give)?"""
+def _new_date(sentence: str, pattern: re.Pattern[str], question_words: set[str]) -> bool:
+    """A date in the sentence that the question does not already state ("When ... in 2021?" is not answered by
+    another "2021")."""
+    return any(not set(fold(m.group(0)).replace(".", " ").split()) <= question_words for m in pattern.finditer(sentence))
+
+
+def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: str | None = None) -> bool:
+    """Can this sentence contain an answer of the expected kind (that the question itself does not give)?
+    ``detail``: the acronym of an expansion question, the unit of a date question (kb.answer_types.expected_type)."""
     if kind is AnswerType.NUMBER:
         return bool(_HAS_NUMBER.search(sentence))
     if kind is AnswerType.QUANTITY:
         return bool(_HAS_QUANTITY.search(sentence))
     if kind is AnswerType.DATE:
-        return bool(_HAS_DATE.search(sentence))
+        return _new_date(sentence, _HAS_UNIT.get(detail or "", _HAS_DATE), question_words)
     if kind is AnswerType.EXPANSION:
-        return acronym is not None and expands(sentence, acronym)
+        return detail is not None and expands(sentence, detail)
     names = _new_names(sentence, question_words)
     if kind is AnswerType.ORGANIZATION:
         return bool(_ORG_WORD.search(sentence)) or len(names) >= 2

@@ -33,7 +33,7 @@ class QueryContext:
     vector: np.ndarray | None
     terms: dict[str, list[str]]  # content term -> accepted spellings (misspellings expanded)
     answer_type: AnswerType | None = None  # what kind of answer the question asks for (kb.answer_types)
-    acronym: str | None = None
+    type_detail: str | None = None  # the acronym of "what does X stand for", the unit of "what year/month/day"
     question_words: frozenset[str] = frozenset()
     absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
     names: tuple[str, ...] = ()  # names of the question the index has: a cited document must mention each

@@ -10,10 +10,10 @@ import pytest
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, SENTENCE_FEATURES,
                                 build_candidates, confidence_row, question_facts)
-from kb.answer_types import AnswerType
+from kb.answer_types import AnswerType, expected_type
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.query import QueryContext
-from kb.text import Sentence, split_sentences
+from kb.text import Sentence, split_sentences, words
 from kb.types import Passage
 
 
@@ -23,7 +23,8 @@ def _passage(text: str, source: str = "a.txt", chunk_id: int = 1, dense: float =
 
 
 def _features(question: str, passages: list[Passage], terms: list[str], *, names: tuple[str, ...] = (),
-              answer_type: AnswerType | None = None, documents: dict[str, str] | None = None,
+              answer_type: AnswerType | None = None, type_detail: str | None = None,
+              documents: dict[str, str] | None = None,
               vectors: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, float]]:
     """Feature rows by sentence text, with unit vectors (cosine 0.5 unless given) so only the family under test varies."""
     from kb.answer.grounding import document_words
@@ -37,8 +38,8 @@ def _features(question: str, passages: list[Passage], terms: list[str], *, names
             out.append((s, v))
         return out
 
-    ctx = QueryContext(question, q, {t: [t] for t in terms}, answer_type, None,
-                       frozenset(question.lower().split()), names=names, idf={t: 1.0 for t in terms})
+    ctx = QueryContext(question, q, {t: [t] for t in terms}, answer_type, type_detail,
+                       frozenset(words(question)), names=names, idf={t: 1.0 for t in terms})
     texts = documents or {p.source: p.text for p in passages}
     cands, matrix = build_candidates(ctx, passages, sentences, lambda s: document_words(texts.get(s, "")))
     assert matrix.shape == (len(cands), len(SENTENCE_FEATURES))
@@ -75,6 +76,29 @@ def test_answer_type_families():
     assert f["It was a long war."]["type_supplied"] == 0.0 and f["It was a long war."]["type_missing"] == 1.0
     g = _features("What happened?", [_passage(text)], ["happened"])
     assert all(r["type_supplied"] == 0.0 and r["type_missing"] == 0.0 for r in g.values())
+
+
+def test_a_date_question_wants_its_unit_and_a_date_it_does_not_state_itself():
+    """"On what day" is not answered by "the summer of 2021", "what year" not by "in June", and a question that
+    says "in 2021" is not answered by another "in 2021"."""
+    text = ("Putin prepared the attack in the summer of 2021. The invasion of Ukraine began on February 24, 2022. "
+            "The talks failed in June. The army had moved in 2021. The army moved in March 2021.")
+
+    def typed(question: str) -> dict[str, float]:
+        kind, detail = expected_type(question)
+        assert kind is AnswerType.DATE
+        rows = _features(question, [_passage(text)], ["invasion"], answer_type=kind, type_detail=detail)
+        return {s: r["type_supplied"] for s, r in rows.items()}
+
+    day = typed("On what day did the invasion of Ukraine begin?")
+    assert day["The invasion of Ukraine began on February 24, 2022."] == 1.0
+    assert day["Putin prepared the attack in the summer of 2021."] == 0.0
+    assert day["The army moved in March 2021."] == 0.0  # a month, not a day
+    year = typed("In what year did the talks fail?")
+    assert year["The talks failed in June."] == 0.0 and year["The army had moved in 2021."] == 1.0
+    when = typed("When did the army move in 2021?")
+    assert when["The army had moved in 2021."] == 0.0  # the question's own year
+    assert when["The army moved in March 2021."] == 1.0 and when["The talks failed in June."] == 1.0
 
 
 def test_full_name_for_who_and_spelled_out_acronym_for_stand_for():

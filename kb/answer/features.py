@@ -154,7 +154,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             seen.add(key)
             nb = [j for j in (i - 1, i + 1) if 0 <= j < len(found)]
             kind = ctx.answer_type
-            typed = None if kind is None else supplies(sentence.text, kind, ctx.question_words, ctx.acronym)
+            typed = None if kind is None else supplies(sentence.text, kind, ctx.question_words, ctx.type_detail)
             window = " ".join(texts[j].text for j in range(max(0, i - 1), min(len(texts), i + 2))) if facts else ""
             features = {
                 "cosine": cosines[i],

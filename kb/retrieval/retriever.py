@@ -44,10 +44,10 @@ class Retriever:
         self.lexical = LexicalRetriever(snapshot, settings.fuzzy_cutoff)
 
     def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
-        kind, acronym = expected_type(question)
+        kind, detail = expected_type(question)
         terms = self.lexical.query_terms(question)
         absent, present = self._names(question, terms)
-        return QueryContext(question, query_vector, terms, kind, acronym, frozenset(words(question)),
+        return QueryContext(question, query_vector, terms, kind, detail, frozenset(words(question)),
                             absent_names=absent, names=present, idf=self._idf(terms), chunks=self.lexical.chunk_count(),
                             subject=resolved_subject(question))
 
@@ -156,7 +156,7 @@ class Retriever:
             sentences = self.sentences(p)
             typed = None
             if ctx.answer_type is not None:  # can the passage hold the kind of answer asked for?
-                typed = any(supplies(sent.text, ctx.answer_type, ctx.question_words, ctx.acronym) for sent, _ in sentences)
+                typed = any(supplies(sent.text, ctx.answer_type, ctx.question_words, ctx.type_detail) for sent, _ in sentences)
             row = {
                 "passage_cosine": p.dense_score,
                 "bm25": bm25.get(p.chunk_id, 0.0) / top_bm25,
