@@ -1,0 +1,219 @@
+"""Ideas for the learned scorers that were measured and not kept: each probe prints its two-fold comparison on the
+TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-interactions) and writes nothing.
+
+    .venv/bin/python benchmarks/scorer_probes.py passage    # more passage features, and the sentence model as one
+    .venv/bin/python benchmarks/scorer_probes.py adapter    # a learned bilinear adapter over the MiniLM vectors
+    .venv/bin/python benchmarks/scorer_probes.py respelled  # how often a close-spelling match is a wrong answer
+
+The results and why they were not kept are in docs/quality.md ("Tried and not kept").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import train_scorer as ts  # noqa: E402
+from kb.answer.extractive import ExtractiveAnswerer, answer_contains  # noqa: E402
+from kb.answer.features import SENTENCE_FEATURES, _fact_share, build_candidates, question_facts  # noqa: E402
+from kb.answer.grounding import document_words  # noqa: E402
+from kb.answer_types import supplies  # noqa: E402
+from kb.config import Settings  # noqa: E402
+from kb.evaluation import select, squad_corpus  # noqa: E402
+from kb.evaluation.metrics import Span, is_gold  # noqa: E402
+from kb.linear_model import ANSWER_WEIGHTS, fit_logistic, load_model  # noqa: E402
+from kb.retrieval import retriever as retrieval  # noqa: E402
+from kb.text import _match_forms, stem, term_overlap  # noqa: E402
+
+PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
+                 "facts_in_passage", "reader_max", "reader_gap")
+
+
+def probe_passage(work: Path) -> None:
+    """Extra measurements of each pooled passage, one at a time beside the committed ten. ``reader_*`` is the
+    committed sentence model's best score in the passage (fit on all tune data, so its gain is optimistic)."""
+    original = retrieval.Retriever.passage_features
+    sentence_model = load_model("sentence", ANSWER_WEIGHTS)
+    columns = [SENTENCE_FEATURES.index(f) for f in sentence_model.features]
+    words_of: dict[str, object] = {}
+
+    def extended(self, passages, ctx, lexical_hits, dense_hits):  # type: ignore[no-untyped-def]
+        base = original(self, passages, ctx, lexical_hits, dense_hits)
+        facts = question_facts(ctx.question)
+        cands, matrix = build_candidates(ctx, passages, self.sentences, words_of["fn"])  # type: ignore[arg-type]
+        best: dict[int, float] = {}
+        for c, logit in zip(cands, sentence_model.logits(matrix[:, columns]) if cands else []):
+            best[c.passage.chunk_id] = max(best.get(c.passage.chunk_id, -99.0), float(logit))
+        top = max(best.values(), default=0.0)
+        rows = []
+        for p in passages:
+            sents = self.sentences(p)
+            cos = [float(v @ ctx.vector) for _, v in sents] or [0.0]
+            ov = [term_overlap(ctx.terms, s.text, ctx.idf) for s, _ in sents] or [0.0]
+            window = [term_overlap(ctx.terms, " ".join(s.text for s, _ in sents[max(0, i - 1):i + 2]), ctx.idf)
+                      for i in range(len(sents))] or [0.0]
+
+            def typed(i: int) -> float:
+                if ctx.answer_type is None or not sents:
+                    return 0.0
+                return float(supplies(sents[i][0].text, ctx.answer_type, ctx.question_words, ctx.type_detail))
+
+            ranked = sorted(cos, reverse=True)
+            reader = best.get(p.chunk_id, -10.0)
+            rows.append([max(window), max(c + o for c, o in zip(cos, ov)), typed(int(np.argmax(ov))),
+                         typed(int(np.argmax(cos))), ranked[1] if len(ranked) > 1 else 0.0,
+                         _fact_share(facts, p.text) if facts else 0.0, reader, reader - top])
+        return np.column_stack([base, np.array(rows).reshape(len(rows), len(PASSAGE_EXTRA))])
+
+    retrieval.Retriever.passage_features = extended  # type: ignore[method-assign]
+    corpus = squad_corpus(ts.SQUAD, work / "squad")
+    tune = select(corpus.questions, "tune")
+    kb = ts.index_of(corpus.folder, work, "all")
+    live = kb._current()
+    words_of["fn"] = lru_cache(maxsize=64)(lambda s: document_words(live.snapshot.document_text(s) or ""))
+    xs, ys, groups, articles = [], [], [], []
+    for i, q in enumerate(tune):
+        vector = kb.embedder.embed_one(q.question)
+        ctx = live.retriever.context(q.question, vector)
+
+        def keep(passages, features, i=i, q=q):  # type: ignore[no-untyped-def]
+            xs.append(features)
+            ys.append(np.array([float(is_gold(q, Span(p.source, p.start, p.end))) for p in passages]))
+            groups.append(np.full(len(passages), i))
+            articles.append(q.spans[0].source)
+
+        live.retriever.run(q.question, vector, ts.K, "hybrid", ctx, on_pool=keep)
+    retrieval.Retriever.passage_features = original  # type: ignore[method-assign]
+    names = list(retrieval.PASSAGE_FEATURES) + list(PASSAGE_EXTRA)
+    squad = sorted(set(articles))
+    fold = np.array([squad.index(a) % 2 for a in articles])
+
+    def top1(cols: list[int]) -> str:
+        out = []
+        for held in (0, 1):
+            train = [j for j in range(len(xs)) if fold[j] != held]
+            model = fit_logistic(np.vstack([xs[j][:, cols] for j in train]), np.concatenate([ys[j] for j in train]),
+                                 [names[c] for c in cols], l2=1.0, groups=np.concatenate([groups[j] for j in train]))
+            out.append(np.mean([ys[j][int(np.argmax(model.logits(xs[j][:, cols])))] > 0
+                                for j in range(len(xs)) if fold[j] == held]))
+        return " | ".join(f"{v:.3f}" for v in out)
+
+    base = list(range(len(retrieval.PASSAGE_FEATURES)))
+    print("\n| passage model | top-1 passage, fold A | fold B |\n|---|---|---|")
+    print(f"| committed features | {top1(base)} |")
+    for e, name in enumerate(PASSAGE_EXTRA):
+        print(f"| + {name} | {top1(base + [len(base) + e])} |")
+    print(f"| + all | {top1(list(range(len(names))))} |")
+
+
+def probe_adapter(work: Path) -> None:
+    """A low-rank bilinear term over the stored MiniLM vectors, q.U.V^T.s (or a diagonal reweighting), fit listwise
+    on one fold's candidates and given to the sentence model as a feature, scored on the other fold."""
+    import torch
+
+    torch.manual_seed(0)
+    data = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.answerable and a.labels.any()]
+    rows = []
+    for a in data:
+        r = a.retrieval
+        cands, _ = build_candidates(r.query, r.passages, r.sentences, r.document_words)
+        rows.append((a, np.asarray(r.query.vector, dtype=np.float32), np.array([c.vector for c in cands], dtype=np.float32)))
+    squad = sorted({a.question.spans[0].source for a, _, _ in rows if a.question.spans})
+    coin = np.random.default_rng(0).integers(0, 2, len(rows))
+    fold = [squad.index(a.question.spans[0].source) % 2 if a.question.spans else int(c) for (a, _, _), c in zip(rows, coin)]
+
+    def fit_adapter(train: list, rank: int, l2: float, diagonal: bool):  # type: ignore[no-untyped-def]
+        dim = train[0][1].shape[0]
+        u = torch.nn.Parameter(torch.randn(dim, rank) * 0.01)
+        v = torch.nn.Parameter(torch.randn(dim, rank) * 0.01)
+        d = torch.nn.Parameter(torch.zeros(dim))
+        scale = torch.nn.Parameter(torch.tensor(10.0))
+        opt = torch.optim.Adam([scale] + ([d] if diagonal else [u, v]), lr=0.01)
+
+        def score(q: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+            return scale * (s @ q + (s * d) @ q) if diagonal else scale * (s @ q) + (s @ v) @ (u.T @ q)
+
+        tensors = [(torch.from_numpy(q), torch.from_numpy(s), torch.from_numpy(a.labels.astype(np.float32)))
+                   for a, q, s in train]
+        for _ in range(15):
+            order = np.random.permutation(len(tensors))
+            for b in range(0, len(order), 64):
+                loss = sum(torch.logsumexp(score(q, s), 0) - torch.logsumexp(score(q, s)[y > 0], 0)
+                           for q, s, y in (tensors[i] for i in order[b:b + 64]))
+                reg = l2 * ((d ** 2).sum() if diagonal else (u ** 2).sum() + (v ** 2).sum())
+                opt.zero_grad()
+                (loss / 64 + reg).backward()
+                opt.step()
+        return lambda q, s: score(torch.from_numpy(q), torch.from_numpy(s)).detach().numpy()
+
+    def with_adapter(rows_: list, f) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+        out = []
+        for a, q, s in rows_:
+            extra = f(q, s)
+            out.append(np.column_stack([a.matrix, extra, extra - extra.max()]))
+        return out
+
+    def sentence_top1(train: list, test: list, xtrain: list[np.ndarray], xtest: list[np.ndarray]) -> float:
+        names = list(SENTENCE_FEATURES) + (["adapter", "adapter_gap"] if xtrain[0].shape[1] > len(SENTENCE_FEATURES) else [])
+        model = fit_logistic(np.vstack(xtrain), np.concatenate([a.labels for a, _, _ in train]), names, l2=1.0,
+                             groups=np.concatenate([np.full(len(a.labels), i) for i, (a, _, _) in enumerate(train)]))
+        return float(np.mean([a.labels[int(np.argmax(model.logits(x)))] > 0 for (a, _, _), x in zip(test, xtest)]))
+
+    print("\n| sentence model | fold | top-1 sentence (tune-on-all) |\n|---|---|---|")
+    for held in (0, 1):
+        train = [r for r, f in zip(rows, fold) if f != held]
+        test = [r for r, f in zip(rows, fold) if f == held and r[0].kind == "tune-on-all"]
+        print(f"| committed features | {'AB'[held]} | "
+              f"{sentence_top1(train, test, [a.matrix for a, _, _ in train], [a.matrix for a, _, _ in test]):.3f} |")
+        for label, rank, l2, diagonal in (("diagonal", 0, 1e-3, True), ("rank 8", 8, 1e-3, False),
+                                          ("rank 32", 32, 1e-3, False), ("rank 32, l2 0.01", 32, 1e-2, False)):
+            f = fit_adapter(train, rank, l2, diagonal)
+            print(f"| + adapter ({label}) | {'AB'[held]} | "
+                  f"{sentence_top1(train, test, with_adapter(train, f), with_adapter(test, f)):.3f} |", flush=True)
+
+
+def probe_respelled(work: Path) -> None:
+    """Is an answer whose best sentence matches a question term only through a close spelling (the lexical
+    index's misspelling expansion: "floridean" -> "florida") more often wrong? Counts by kind of question."""
+    data = ts.collect(work, 1.0, refit_passage=False)
+    answerer = ExtractiveAnswerer(None, Settings().abstain_threshold,  # type: ignore[arg-type]
+                                  second_sentence_margin=Settings().second_sentence_margin)
+    counts: Counter[tuple[str, bool, bool]] = Counter()
+    for a in data:
+        r = a.retrieval
+        scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)
+        answer = answerer.run(r.query, r.passages, r.sentences, r.document_words)
+        if not scored or not answer.citations:
+            continue
+        forms = _match_forms(scored[0].sentence.text)
+        respelled = any(not (t in forms or stem(t) in forms) and any(x in forms or stem(x) in forms for x in aliases[1:])
+                        for t, aliases in r.query.terms.items())
+        right = a.answerable and any(answer_contains(answer.answer, g) for g in a.question.answers)
+        counts[(a.kind, respelled, right)] += 1
+    print("\n| kind | answered, respelled match: right / wrong | answered, exact matches: right / wrong |\n|---|---|---|")
+    for kind in sorted({k for k, _, _ in counts}):
+        print(f"| {kind} | {counts[(kind, True, True)]} / {counts[(kind, True, False)]} "
+              f"| {counts[(kind, False, True)]} / {counts[(kind, False, False)]} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("probe", choices=("passage", "adapter", "respelled"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
+        {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled}[args.probe](Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
