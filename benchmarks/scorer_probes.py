@@ -95,8 +95,7 @@ def probe_passage(work: Path) -> None:
         live.retriever.run(q.question, vector, ts.K, "hybrid", ctx, on_pool=keep)
     retrieval.Retriever.passage_features = original  # type: ignore[method-assign]
     names = list(retrieval.PASSAGE_FEATURES) + list(PASSAGE_EXTRA)
-    squad = sorted(set(articles))
-    fold = np.array([squad.index(a) % 2 for a in articles])
+    fold = ts.article_folds(articles)
 
     def top1(cols: list[int]) -> str:
         out = []
@@ -128,9 +127,7 @@ def probe_adapter(work: Path) -> None:
         r = a.retrieval
         cands, _ = build_candidates(r.query, r.passages, r.sentences, r.document_words)
         rows.append((a, np.asarray(r.query.vector, dtype=np.float32), np.array([c.vector for c in cands], dtype=np.float32)))
-    squad = sorted({a.question.spans[0].source for a, _, _ in rows if a.question.spans})
-    coin = np.random.default_rng(0).integers(0, 2, len(rows))
-    fold = [squad.index(a.question.spans[0].source) % 2 if a.question.spans else int(c) for (a, _, _), c in zip(rows, coin)]
+    fold = ts.article_folds([ts.article_of(a) for a, _, _ in rows])
 
     def fit_adapter(train: list, rank: int, l2: float, diagonal: bool):  # type: ignore[no-untyped-def]
         dim = train[0][1].shape[0]

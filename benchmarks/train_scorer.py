@@ -101,6 +101,20 @@ def features_of(a: Asked) -> None:
                          for c in cands], dtype=float)
 
 
+def article_folds(articles: list[str]) -> np.ndarray:
+    """Two folds of the tune data by SQuAD article (alternate articles in sorted order); rows without an article
+    (the seed sets: "") split at random with a fixed seed. Every two-fold comparison here and in
+    benchmarks/scorer_probes.py uses these folds."""
+    squad = sorted({a for a in articles if a})
+    coin = np.random.default_rng(0).integers(0, 2, len(articles))
+    return np.array([squad.index(a) % 2 if a else int(c) for a, c in zip(articles, coin)])
+
+
+def article_of(a: Asked) -> str:
+    """The SQuAD article a question comes from ("" for the seed sets)."""
+    return a.question.spans[0].source if a.question.spans else ""
+
+
 def tune_half(q: EvalQuestion) -> bool:
     """The tune half of the seed sets: even numeric ids ("p02", "u10")."""
     digits = "".join(ch for ch in q.id if ch.isdigit())
@@ -249,7 +263,7 @@ def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarra
         right = a.answerable and any(answer_contains(text, g) for g in a.question.answers)
         ys.append(float(right))
         kinds.append(a.kind)
-        articles.append(a.question.spans[0].source if a.question.spans else "")
+        articles.append(article_of(a))
     return np.array(xs), np.array(ys), kinds, articles
 
 
@@ -266,9 +280,7 @@ def twofold_confidence(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles
                        configs: list[tuple[str, np.ndarray, list[str], float]], max_loss: float) -> None:
     """Confidence models compared on the tune data alone: each fit on one half of the tune articles (seed rows
     split at random), its threshold set by the cost rule on that half, scored on the other half."""
-    squad = sorted({a for a in articles if a})
-    coin = np.random.default_rng(0).integers(0, 2, len(articles))
-    fold = np.array([squad.index(a) % 2 if a else c for a, c in zip(articles, coin)])
+    fold = article_folds(articles)
     print("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
           "near-miss abstained | seed answers right |\n|---|---|---|---|---|---|---|")
     for label, features, cols, l2 in configs:
@@ -316,9 +328,7 @@ def sentence_twofold(data: list[Asked], l2: float) -> None:
     """Top-1 sentence of the sentence model fit on one half of the tune articles and scored on the other (seed
     questions split at random): how a feature change is judged before anything is retrained and written."""
     rows = [a for a in data if a.answerable and a.labels.any()]
-    squad = sorted({a.question.spans[0].source for a in rows if a.question.spans})
-    coin = np.random.default_rng(0).integers(0, 2, len(rows))
-    fold = [squad.index(a.question.spans[0].source) % 2 if a.question.spans else int(c) for a, c in zip(rows, coin)]
+    fold = article_folds([article_of(a) for a in rows])
     print("\n| fold | " + " | ".join(ANSWERABLE_KINDS + ("near-miss",)) + " |\n|---|---|---|---|")
     for held in (0, 1):
         model = fit_sentence([a for a, f in zip(rows, fold) if f != held], l2)
