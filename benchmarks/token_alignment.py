@@ -77,12 +77,11 @@ def maxsim(question: tuple[np.ndarray, list[str]], sentences: list[tuple[np.ndar
 
 
 def two_fold(rows: list[tuple[np.ndarray, np.ndarray, str]], columns: list[int], names: list[str]) -> list[float]:
-    articles = sorted({a for _, _, a in rows})
-    fold = {a: i % 2 for i, a in enumerate(articles)}
+    fold = ts.article_folds([a for _, _, a in rows])
     scores = []
     for held in (0, 1):
-        train = [(x, y) for x, y, a in rows if fold[a] != held and y.any()]
-        test = [(x, y) for x, y, a in rows if fold[a] == held and y.any()]
+        train = [(x, y) for (x, y, _), f in zip(rows, fold) if f != held and y.any()]
+        test = [(x, y) for (x, y, _), f in zip(rows, fold) if f == held and y.any()]
         model = fit_logistic(np.vstack([x[:, columns] for x, _ in train]), np.concatenate([y for _, y in train]),
                              [names[c] for c in columns], l2=1.0,
                              groups=np.concatenate([np.full(len(y), i) for i, (_, y) in enumerate(train)]))
@@ -106,8 +105,7 @@ def main() -> int:
             (question,) = tokens([a.question.question])
             aligned = maxsim(question, tokens([c.sentence.text for c in cands]))
             candidates += len(cands)
-            rows.append((np.column_stack([matrix, aligned, aligned - aligned.max()]), a.labels,
-                         a.question.spans[0].source if a.question.spans else "?"))
+            rows.append((np.column_stack([matrix, aligned, aligned - aligned.max()]), a.labels, ts.article_of(a)))
     names = list(SENTENCE_FEATURES) + ["maxsim", "maxsim_gap"]
     base = list(range(len(SENTENCE_FEATURES)))
     print(f"\n{len(rows)} tune questions, {candidates / len(rows):.1f} candidates each\n")

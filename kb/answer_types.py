@@ -48,10 +48,11 @@ _HAS_QUANTITY = re.compile(
     rf"{_AMOUNT}|\b(hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent|per cent)\b", re.I)
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_YEAR = r"(1\d{3}|20\d{2})"
 _HAS_DATE = re.compile(
-    rf"\b(1\d{{3}}|20\d{{2}})s?\b|\b({_MONTHS}|{_WEEKDAYS}|century|centuries|decade|bc|ad|bce)\b", re.I)
+    rf"\b{_YEAR}s?\b|\b({_MONTHS}|{_WEEKDAYS}|century|centuries|decade|bc|ad|bce)\b", re.I)
 _HAS_UNIT = {
-    "year": re.compile(r"\b(1\d{3}|20\d{2})\b"),
+    "year": re.compile(rf"\b{_YEAR}\b"),
     "month": re.compile(rf"\b({_MONTHS})\b", re.I),
     # a day of a month ("February 24", "24 February", "24th of February"), a numeric date, or a weekday
     "day": re.compile(rf"\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTHS})\b|"
