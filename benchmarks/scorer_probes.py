@@ -4,6 +4,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py passage    # more passage features, and the sentence model as one
     .venv/bin/python benchmarks/scorer_probes.py adapter    # a learned bilinear adapter over the MiniLM vectors
     .venv/bin/python benchmarks/scorer_probes.py respelled  # how often a close-spelling match is a wrong answer
+    .venv/bin/python benchmarks/scorer_probes.py context    # a learned choice of the neighbour quoted with a sentence
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -203,12 +204,81 @@ def probe_respelled(work: Path) -> None:
               f"| {counts[(kind, False, True)]} / {counts[(kind, False, False)]} |")
 
 
+CONTEXT_SIDE = ("cosine", "overlap", "type_supplied", "type_missing", "novelty", "person_name", "heading", "log_words",
+                "names_in_sentence", "question_facts")
+_REFERRING = frozenset("he she it they his her its their this that these those there but however then also".split())
+
+
+def probe_context(work: Path) -> None:
+    """Which neighbour to quote with a sentence, learned instead of kb's rule (extractive._attach_context: the
+    neighbour shares more of the question, or holds the kind of answer the sentence lacks). A pointwise logistic
+    model over both sentences' measurements, their score gap, the side and whether either opens by referring back,
+    fit on one fold's (sentence, neighbour) pairs of the three best candidates, labelled "the neighbour holds a
+    gold answer and the sentence does not"; on the other fold the best answer gets its likeliest neighbour when the
+    model's probability reaches t. Counted on the answered tune questions (confidence at the threshold in use)."""
+    data = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.answerable]
+    answerer = ExtractiveAnswerer(None, Settings().abstain_threshold,  # type: ignore[arg-type]
+                                  second_sentence_margin=Settings().second_sentence_margin)
+    names = ([f"sentence_{f}" for f in CONTEXT_SIDE] + [f"neighbour_{f}" for f in CONTEXT_SIDE]
+             + ["next", "score_gap", "neighbour_refers", "sentence_refers"])
+
+    def opens_referring(text: str) -> float:
+        first = text.split()[:1]
+        return float(bool(first) and first[0].lower().strip("\"“,") in _REFERRING)
+
+    questions = []
+    for a in data:
+        r = a.retrieval
+        scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)
+        if not scored or answerer.confidence(r.query, scored) < answerer.abstain_threshold:
+            continue
+        gold = lambda text: any(answer_contains(text, g) for g in a.question.answers)  # noqa: E731
+        by_place = {(c.passage.chunk_id, c.index): c for c in scored}
+        pairs = []
+        for rank, s in enumerate(scored[:3]):
+            for j in (s.index - 1, s.index + 1):
+                n = by_place.get((s.passage.chunk_id, j))
+                if n is None or min(s.sentence.start, n.sentence.start) < s.passage.start \
+                        or max(s.sentence.end, n.sentence.end) > s.passage.end:
+                    continue
+                x = ([s.features[f] for f in CONTEXT_SIDE] + [n.features[f] for f in CONTEXT_SIDE]
+                     + [float(j > s.index), s.score - n.score, opens_referring(n.sentence.text),
+                        opens_referring(s.sentence.text)])
+                pairs.append((rank, x, gold(n.sentence.text) and not gold(s.sentence.text), gold(n.sentence.text)))
+        top = scored[0]
+        questions.append((ts.article_of(a), pairs, gold(top.sentence.text), gold(top.text()), top.context is not None))
+    fold = ts.article_folds([q[0] for q in questions])
+    print("\n| neighbour quoted by | answered | right | neighbours quoted | of which the sentence alone was right |")
+    print("|---|---|---|---|---|")
+    print(f"| kb's rule | {len(questions)} | {sum(q[3] for q in questions)} | {sum(q[4] for q in questions)} "
+          f"| {sum(q[4] and q[2] for q in questions)} |")
+    for t in (0.2, 0.3, 0.4, 0.5):
+        right = quoted = wasted = 0
+        for held in (0, 1):
+            train = [p for q, f in zip(questions, fold) if f != held for p in q[1]]
+            model = fit_logistic(np.array([p[1] for p in train]), np.array([float(p[2]) for p in train]), names, l2=1.0)
+            for (_, pairs, alone, _, _), f in zip(questions, fold):
+                if f != held:
+                    continue
+                first = [p for p in pairs if p[0] == 0]
+                attach = None
+                if first:
+                    probability = model.probabilities(np.array([p[1] for p in first]))
+                    if probability.max() >= t:
+                        attach = first[int(np.argmax(probability))]
+                right += alone or (attach is not None and attach[3])
+                quoted += attach is not None
+                wasted += attach is not None and alone
+        print(f"| learned, t = {t} (two-fold by article) | {len(questions)} | {right} | {quoted} | {wasted} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("probe", choices=("passage", "adapter", "respelled"))
+    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
-        {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled}[args.probe](Path(tmp))
+        {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
+         "context": probe_context}[args.probe](Path(tmp))
     return 0
 
 

@@ -104,3 +104,17 @@ def test_answer_from_a_document_naming_the_subject_stands(make_kb):
     assert {c.source for c in answer.citations} == {"holyrood.txt"}
     # Names are compared with possessives cut: "Parliament's" asks about the same thing.
     assert not kb.ask("Who is the Scottish Parliament's president?").abstained
+
+
+def test_a_number_word_in_a_name_is_not_a_name_the_index_must_mention(make_kb):
+    """"Second World War" is "World War II" in the document: "second" is not what the question is about."""
+    kb = make_kb({"japan.txt": "Intelligence history\n\nHistorically, Japan's military intelligence services were "
+                  "strong, but after losing World War II they were simply disbanded at the behest of the victors."})
+    kb.build()
+    question = "What became of Japan's military intelligence services after its defeat in the Second World War?"
+    query = kb.retrieve(question).query
+    assert query.absent_names == () and {"world", "war", "japan"} <= set(query.names)
+    answer = kb.ask(question)
+    assert not answer.abstained and "disbanded" in answer.answer
+    # A name the index never mentions still decides before any model, number words or not.
+    assert kb.retrieve("What did the Third Reich's navy do in the Second World War?").query.absent_names == ("reich",)

@@ -22,7 +22,7 @@ from kb.retrieval.lexical import LexicalRetriever
 from kb.store.base import Store
 from kb.answer_types import expected_type, supplies
 from kb.query import QueryContext, resolved_subject
-from kb.text import Sentence, fold, named_entities, term_overlap, words
+from kb.text import NUMBER_WORDS, Sentence, fold, named_entities, term_overlap, words
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
 from kb.types import Passage
@@ -70,7 +70,7 @@ class Retriever:
         first = question.split()[0] if question.split() else ""
         # The question's first word is capitalized whatever it is ("Near which city ...", "Since what year ...").
         names = {fold(w.strip(_PUNCT)).removesuffix("'s") for entity in named_entities(question.removeprefix(first))
-                 for w in entity.split() if w[:1].isupper() and w.strip(_PUNCT)}
+                 for w in entity.split() if w[:1].isupper() and w.strip(_PUNCT)} - NUMBER_WORDS
         absent, present = [], []
         for name in names:
             aliases = terms.get(name)
