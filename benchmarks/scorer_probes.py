@@ -5,6 +5,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py adapter    # a learned bilinear adapter over the MiniLM vectors
     .venv/bin/python benchmarks/scorer_probes.py respelled  # how often a close-spelling match is a wrong answer
     .venv/bin/python benchmarks/scorer_probes.py context    # a learned choice of the neighbour quoted with a sentence
+    .venv/bin/python benchmarks/scorer_probes.py reader     # a cross-encoder trained here, reranking the best sentences
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -272,13 +273,92 @@ def probe_context(work: Path) -> None:
         print(f"| learned, t = {t} (two-fold by article) | {len(questions)} | {right} | {quoted} | {wasted} |")
 
 
+READER_K = 8  # sentences the reader rescores: the sentence model's best eight
+
+
+def probe_reader(work: Path) -> None:
+    """A reader: the bundled MiniLM fine-tuned here as a cross-encoder (question and sentence read together, one
+    score), trained listwise on one fold's tune questions over the sentence model's best eight candidates, and
+    used on the other fold to rerank those eight, alone and added to the sentence model's score. Also its cost:
+    the eight pairs of a question scored in one batch, p50 over the fold, torch on this CPU."""
+    import time
+
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from kb.embedding import BUNDLED_MODEL, resolve_model_path
+
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    data = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.kind in ts.ANSWERABLE_KINDS]
+    answerer = ExtractiveAnswerer(None, Settings().abstain_threshold,  # type: ignore[arg-type]
+                                  second_sentence_margin=Settings().second_sentence_margin)
+    groups = []  # (article, question, [sentence texts], labels, sentence-model logits)
+    for a in data:
+        r = a.retrieval
+        scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)[:READER_K]
+        if scored:
+            groups.append((ts.article_of(a), a.question.question, [c.sentence.text for c in scored],
+                           np.array([any(answer_contains(c.sentence.text, g) for g in a.question.answers)
+                                     for c in scored]), np.array([c.score for c in scored])))
+    fold = ts.article_folds([g[0] for g in groups])
+    path = resolve_model_path(BUNDLED_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+
+    def encode(question: str, texts: list[str]):  # type: ignore[no-untyped-def]
+        return tokenizer([question] * len(texts), texts, truncation=True, max_length=128, padding=True,
+                         return_tensors="pt")
+
+    def train(rows: list) -> torch.nn.Module:  # type: ignore[type-arg]
+        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=4e-5, weight_decay=0.01)
+        model.train()
+        usable = [g for g in rows if g[3].any()]
+        for epoch in range(2):
+            order = np.random.default_rng(epoch).permutation(len(usable))
+            for b in range(0, len(order), 4):
+                loss = torch.zeros(())
+                for i in order[b:b + 4]:
+                    _, question, texts, labels, _ = usable[i]
+                    logits = model(**encode(question, texts)).logits[:, 0]
+                    positive = torch.from_numpy(labels)
+                    loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(logits[positive], 0)
+                optimizer.zero_grad()
+                (loss / 4).backward()
+                optimizer.step()
+        model.eval()
+        return model
+
+    print("\n| fold | questions | sentence model | reader alone | sentence model + reader | reader p50 ms (8 pairs) |")
+    print("|---|---|---|---|---|---|")
+    for held in (0, 1):
+        started = time.perf_counter()
+        model = train([g for g, f in zip(groups, fold) if f != held])
+        trained = time.perf_counter() - started
+        test = [g for g, f in zip(groups, fold) if f == held]
+        base = alone = both = 0
+        costs = []
+        with torch.inference_mode():
+            for _, question, texts, labels, logits in test:
+                t0 = time.perf_counter()
+                reader = model(**encode(question, texts)).logits[:, 0].numpy()
+                costs.append((time.perf_counter() - t0) * 1000)
+                z = lambda v: (v - v.mean()) / (v.std() + 1e-9)  # noqa: E731
+                base += bool(labels[0])
+                alone += bool(labels[int(np.argmax(reader))])
+                both += bool(labels[int(np.argmax(z(logits) + z(reader)))])
+        n = len(test)
+        print(f"| {'AB'[held]} (trained {trained:.0f} s) | {n} | {base / n:.3f} | {alone / n:.3f} | {both / n:.3f} "
+              f"| {np.percentile(costs, 50):.1f} |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context"))
+    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
-         "context": probe_context}[args.probe](Path(tmp))
+         "context": probe_context, "reader": probe_reader}[args.probe](Path(tmp))
     return 0
 
 
