@@ -16,7 +16,7 @@ import argparse
 import sys
 import tempfile
 from collections import Counter
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +26,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import train_scorer as ts  # noqa: E402
-from kb.answer.extractive import ExtractiveAnswerer, answer_contains  # noqa: E402
+from kb.answer.extractive import ExtractiveAnswerer  # noqa: E402
 from kb.answer.features import SENTENCE_FEATURES, _fact_share, build_candidates, question_facts  # noqa: E402
 from kb.answer.grounding import document_words  # noqa: E402
 from kb.answer_types import supplies  # noqa: E402
-from kb.config import Settings  # noqa: E402
 from kb.evaluation import select, squad_corpus  # noqa: E402
-from kb.evaluation.metrics import Span, is_gold  # noqa: E402
+from kb.evaluation.metrics import Span, holds_answer, is_gold  # noqa: E402
 from kb.linear_model import ANSWER_WEIGHTS, fit_logistic, load_model  # noqa: E402
 from kb.retrieval import retriever as retrieval  # noqa: E402
 from kb.text import _match_forms, stem, term_overlap  # noqa: E402
@@ -40,6 +39,15 @@ from kb.text import _match_forms, stem, term_overlap  # noqa: E402
 PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
                  "facts_in_passage", "reader_max", "reader_gap")
 
+
+
+def committed_answerer() -> ExtractiveAnswerer:
+    """kb's answerer with the committed models and settings, reading the stored sentence vectors (no embedder)."""
+    return ExtractiveAnswerer(None)  # type: ignore[arg-type]
+
+
+def standardized(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (values.std() + 1e-9)
 
 def probe_passage(work: Path) -> None:
     """Extra measurements of each pooled passage, one at a time beside the committed ten. ``reader_*`` is the
@@ -185,8 +193,7 @@ def probe_respelled(work: Path) -> None:
     """Is an answer whose best sentence matches a question term only through a close spelling (the lexical
     index's misspelling expansion: "floridean" -> "florida") more often wrong? Counts by kind of question."""
     data = ts.collect(work, 1.0, refit_passage=False)
-    answerer = ExtractiveAnswerer(None, Settings().abstain_threshold,  # type: ignore[arg-type]
-                                  second_sentence_margin=Settings().second_sentence_margin)
+    answerer = committed_answerer()
     counts: Counter[tuple[str, bool, bool]] = Counter()
     for a in data:
         r = a.retrieval
@@ -197,7 +204,7 @@ def probe_respelled(work: Path) -> None:
         forms = _match_forms(scored[0].sentence.text)
         respelled = any(not (t in forms or stem(t) in forms) and any(x in forms or stem(x) in forms for x in aliases[1:])
                         for t, aliases in r.query.terms.items())
-        right = a.answerable and any(answer_contains(answer.answer, g) for g in a.question.answers)
+        right = a.answerable and holds_answer(a.question, answer.answer)
         counts[(a.kind, respelled, right)] += 1
     print("\n| kind | answered, respelled match: right / wrong | answered, exact matches: right / wrong |\n|---|---|---|")
     for kind in sorted({k for k, _, _ in counts}):
@@ -218,8 +225,7 @@ def probe_context(work: Path) -> None:
     gold answer and the sentence does not"; on the other fold the best answer gets its likeliest neighbour when the
     model's probability reaches t. Counted on the answered tune questions (confidence at the threshold in use)."""
     data = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.answerable]
-    answerer = ExtractiveAnswerer(None, Settings().abstain_threshold,  # type: ignore[arg-type]
-                                  second_sentence_margin=Settings().second_sentence_margin)
+    answerer = committed_answerer()
     names = ([f"sentence_{f}" for f in CONTEXT_SIDE] + [f"neighbour_{f}" for f in CONTEXT_SIDE]
              + ["next", "score_gap", "neighbour_refers", "sentence_refers"])
 
@@ -233,7 +239,7 @@ def probe_context(work: Path) -> None:
         scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)
         if not scored or answerer.confidence(r.query, scored) < answerer.abstain_threshold:
             continue
-        gold = lambda text: any(answer_contains(text, g) for g in a.question.answers)  # noqa: E731
+        gold = partial(holds_answer, a.question)
         by_place = {(c.passage.chunk_id, c.index): c for c in scored}
         pairs = []
         for rank, s in enumerate(scored[:3]):
@@ -291,16 +297,15 @@ def probe_reader(work: Path) -> None:
     torch.manual_seed(0)
     torch.set_num_threads(2)
     data = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.kind in ts.ANSWERABLE_KINDS]
-    answerer = ExtractiveAnswerer(None, Settings().abstain_threshold,  # type: ignore[arg-type]
-                                  second_sentence_margin=Settings().second_sentence_margin)
+    answerer = committed_answerer()
     groups = []  # (article, question, [sentence texts], labels, sentence-model logits)
     for a in data:
         r = a.retrieval
         scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)[:READER_K]
         if scored:
             groups.append((ts.article_of(a), a.question.question, [c.sentence.text for c in scored],
-                           np.array([any(answer_contains(c.sentence.text, g) for g in a.question.answers)
-                                     for c in scored]), np.array([c.score for c in scored])))
+                           np.array([holds_answer(a.question, c.sentence.text) for c in scored]),
+                           np.array([c.score for c in scored])))
     fold = ts.article_folds([g[0] for g in groups])
     path = resolve_model_path(BUNDLED_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(path)
@@ -343,10 +348,9 @@ def probe_reader(work: Path) -> None:
                 t0 = time.perf_counter()
                 reader = model(**encode(question, texts)).logits[:, 0].numpy()
                 costs.append((time.perf_counter() - t0) * 1000)
-                z = lambda v: (v - v.mean()) / (v.std() + 1e-9)  # noqa: E731
                 base += bool(labels[0])
                 alone += bool(labels[int(np.argmax(reader))])
-                both += bool(labels[int(np.argmax(z(logits) + z(reader)))])
+                both += bool(labels[int(np.argmax(standardized(logits) + standardized(reader)))])
         n = len(test)
         print(f"| {'AB'[held]} (trained {trained:.0f} s) | {n} | {base / n:.3f} | {alone / n:.3f} | {both / n:.3f} "
               f"| {np.percentile(costs, 50):.1f} |", flush=True)

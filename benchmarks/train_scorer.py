@@ -43,11 +43,12 @@ sys.path.insert(0, str(ROOT))
 
 from kb import KnowledgeBase  # noqa: E402
 from kb.config import Settings  # noqa: E402
-from kb.answer.extractive import ExtractiveAnswerer, answer_contains  # noqa: E402
+from kb.answer.extractive import ExtractiveAnswerer  # noqa: E402
 from kb.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, build_candidates  # noqa: E402
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
+from kb.evaluation.metrics import holds_answer  # noqa: E402
 from kb.evaluation.runner import asked  # noqa: E402
 from kb.query import QueryContext  # noqa: E402
 from kb.types import Passage  # noqa: E402
@@ -97,7 +98,7 @@ def features_of(a: Asked) -> None:
     """(Re)compute a question's candidate features and labels from its stored retrieval."""
     r = a.retrieval
     cands, a.matrix = build_candidates(r.query, r.passages, r.sentences, r.document_words)
-    a.labels = np.array([a.answerable and any(answer_contains(c.sentence.text, g) for g in a.question.answers)
+    a.labels = np.array([a.answerable and holds_answer(a.question, c.sentence.text)
                          for c in cands], dtype=float)
 
 
@@ -260,7 +261,7 @@ def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarra
         logits = np.array([c.score for c in scored])
         xs.append(confidence_row(r.query, [_as_candidate(c) for c in scored], logits))
         text = answerer.run(r.query, r.passages, r.sentences, r.document_words).answer
-        right = a.answerable and any(answer_contains(text, g) for g in a.question.answers)
+        right = a.answerable and holds_answer(a.question, text)
         ys.append(float(right))
         kinds.append(a.kind)
         articles.append(article_of(a))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from kb.text import STOPWORDS, fold, named_entities
+from kb.text import CARDINAL_WORDS, STOPWORDS, fold, named_entities
 
 
 class AnswerType(str, Enum):
@@ -40,7 +40,7 @@ _ORG_Q = re.compile(
 _PLACE_Q = re.compile(r"^\s*where\b|\b(which|what) (country|city|town|region|state|place|continent|island|location|province)\b", re.I)
 _EXPANSION_Q = re.compile(r"\bwhat (does|do|is) (?:the )?([A-Z][A-Za-z]{1,7}|[A-Z]{2,8}) (stand for|mean|short for)\b|\b(?:acronym|abbreviation)\b", re.I)
 
-_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|third|quarter"
+_NUMBER_WORDS = "|".join(sorted(CARDINAL_WORDS | {"million", "billion", "dozen", "half", "third", "quarter"}))
 # A year is a date, not a count: "in 2021" does not answer "how many helicopters".
 _AMOUNT = r"(?<![\d.,])(?!(?:1[5-9]|20)\d\d(?![\d.,]\d))\d"
 _HAS_NUMBER = re.compile(rf"{_AMOUNT}|\b({_NUMBER_WORDS})\b", re.I)

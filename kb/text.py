@@ -26,12 +26,13 @@ STOPWORDS = frozenset(
     kind name type called us just yes according however meanwhile""".split()
 )
 
+#: Numbers written as words (a sentence holding one can answer "how many": kb.answer_types).
+CARDINAL_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand".split())
 #: Counting words. In a name ("Second World War", "Seven Years' War", "First Minister") they are not what the
 #: question is about: a document may write the same name as "World War II" (kb.retrieval.retriever._names).
-NUMBER_WORDS = frozenset(
-    """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand
-    first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth twentieth hundredth""".split()
-)
+NUMBER_WORDS = CARDINAL_WORDS | frozenset(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth twentieth hundredth".split())
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 

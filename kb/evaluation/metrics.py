@@ -66,11 +66,17 @@ def mrr_at(ranks: Sequence[int | None], k: int = 10) -> float:
     return sum(1.0 / r for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
 
 
+def holds_answer(question: EvalQuestion, text: str) -> bool:
+    """The text contains one of the question's gold answers as whole words (any case): how an answer, a candidate
+    sentence or a training label is judged."""
+    return any(answer_contains(text, gold) for gold in question.answers)
+
+
 def answer_correct(question: EvalQuestion, outcome: Outcome) -> bool:
     """An answer is right when it did not abstain and contains a gold answer as whole words (any case)."""
     if outcome.abstained or question.unanswerable:
         return False
-    return any(answer_contains(outcome.answer, gold) for gold in question.answers)
+    return holds_answer(question, outcome.answer)
 
 
 def citation_gold(question: EvalQuestion, outcome: Outcome) -> bool:
