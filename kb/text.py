@@ -214,3 +214,16 @@ def term_overlap(terms: dict[str, list[str]], text: str, weights: dict[str, floa
     total = sum(weights.get(t, 1.0) for t in terms) or 1.0
     found_w = sum(weights.get(t, 1.0) for t, aliases in terms.items() if any(a in forms or stem(a) in forms for a in aliases))
     return found_w / total
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str, keep_newlines: bool = False) -> str:
+    """Text from documents and file names, safe to print on a terminal: control characters written as \\xNN.
+
+    A file name may hold a newline (a fake second "skipped ..." line) or escape sequences that clear the screen
+    or retitle the window; printed raw, a document would control the user's terminal."""
+    pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

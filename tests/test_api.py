@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kb.types import Answer, Citation, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +66,22 @@ def test_ask_returns_dataclasses_matching_cli_json(seed_kb):
     assert set(api["citations"][0]) == {f.name for f in dataclasses.fields(Citation)}
     for c in answer.citations:
         assert seed_kb.document_text(c.source)[c.start : c.end] == c.text
+
+
+@pytest.mark.parametrize(("k", "mode", "message"), [
+    (0, None, "k must be a whole number of at least 1, not 0"),  # 0 would quietly mean "the default"
+    (-3, None, "not -3"),  # a negative k would slice the list from its end
+    ("3", None, "not '3'"),
+    (True, None, "not True"),
+    (None, "bogus", "mode must be one of hybrid, dense, lexical, not 'bogus'"),
+])
+def test_a_bad_k_or_mode_from_a_script_is_one_usage_error(seed_kb, k, mode, message):
+    from kb.errors import UsageError
+
+    for call in (seed_kb.ask, seed_kb.search):
+        with pytest.raises(UsageError) as info:
+            call("Who analyzed the letter?", k=k, mode=mode)
+        assert message in str(info.value) and "\n" not in str(info.value)
 
 
 def test_public_names_are_importable():

@@ -84,6 +84,47 @@ def test_errors_are_one_line_with_exit_codes(tmp_path, argv, code, message):
     assert got == code and message in err and err.count("\n") == 1 and out == ""
 
 
+@pytest.mark.parametrize(
+    ("argv", "code", "shape"),
+    [
+        (["ask", "--json", "   "], 2, {"question": "   ", "exit_code": 2}),
+        (["search", "--json", "hello"], 3, {"question": "hello", "exit_code": 3}),
+        (["ask", "--json", "-k", "0", "hello"], 2, {"question": "hello", "exit_code": 2}),
+        (["index", "--json"], 1, {"exit_code": 1}),  # nothing to index in an empty folder
+    ],
+)
+def test_json_errors_are_json_on_stdout_too(tmp_path, argv, code, shape):
+    (tmp_path / "src").mkdir()
+    where = ["--sources", str(tmp_path / "src"), "--index", str(tmp_path / "idx")]
+    got, out, err = run([argv[0], *where, *argv[1:]])
+    data = json.loads(out)
+    assert got == code and err.count("\n") == 1
+    assert data == {**shape, "error": err.split(": error: ", 1)[1].strip()}
+
+
+def test_file_names_cannot_forge_lines_or_control_the_terminal(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "evil\nskipped fake.txt: injected line.txt").write_text("")  # empty: reported as skipped
+    (src / "esc\x1b[2J\x1b]0;PWNED\x07.txt").write_text("Zebras\n\nThe zebra herd crossed the river in May.")
+    where = ["--sources", str(src), "--index", str(tmp_path / "idx")]
+    code, out, err = run(["index", *where])
+    assert code == 0 and err == "skipped evil\\x0askipped fake.txt: injected line.txt: empty file\n"
+    for argv in (["search", "zebra herd"], ["ask", "When did the zebra herd cross the river?"]):
+        code, out, err = run([argv[0], *where, *argv[1:]])
+        assert code == 0 and "esc\\x1b[2J\\x1b]0;PWNED\\x07.txt" in out
+        assert "\x1b" not in out and "\x07" not in out
+
+
+def test_emptying_the_sources_folder_warns_that_the_index_is_now_empty(make_kb):
+    kb = make_kb({"a.txt": "A\n\nApples are red."})
+    assert run(["index", *_where(kb)])[0] == 0
+    (kb.settings.sources / "a.txt").unlink()  # e.g. a folder that is no longer mounted
+    code, out, err = run(["index", *_where(kb)])
+    assert code == 0 and out.startswith("added 0, updated 0, removed 1, unchanged 0")
+    assert err.count("\n") == 1 and "warning: every document was removed" in err
+
+
 def test_unreadable_sources_folder(tmp_path):
     got, _, err = run(["index", "--sources", str(tmp_path / "missing"), "--index", str(tmp_path / "idx")])
     assert got == 2 and "does not exist" in err

@@ -85,6 +85,13 @@ def test_unrelated_kb_env_vars_are_ignored(sources):
         ("", {"KB_MODE": "telepathy"}, "mode must be one of"),
         ("chunk_size = 500\nchunk_overlap = 600\n", {}, "chunk_overlap"),
         ("", {"KB_LLM_TIMEOUT": "0"}, "llm_timeout"),
+        # nan and inf pass float() but would crash the size checks and difflib much later, with a traceback
+        ("max_file_mb = nan\n", {}, "kb.toml: setting 'max_file_mb' expects a finite number"),
+        ("", {"KB_MAX_TEXT_MB": "inf"}, "KB_MAX_TEXT_MB"),
+        ("fuzzy_cutoff = 5.0\n", {}, "fuzzy_cutoff must be between 0 and 1"),
+        ("", {"KB_ABSTAIN_THRESHOLD": "-1"}, "abstain_threshold must be between 0 and 1"),
+        ("", {"KB_DEVICE": "tpu"}, "device must be auto, cpu, cuda"),
+        ("", {"KB_CONFIG": "/nonexistent/kb.toml"}, "KB_CONFIG names /nonexistent/kb.toml, which is not a file"),
     ],
 )
 def test_bad_settings_are_one_clear_error(sources, toml, env, message):

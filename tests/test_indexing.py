@@ -118,6 +118,21 @@ def test_add_document(make_kb):
     assert kb.search("Who painted the lighthouse?", k=1)[0].source == "delta.txt"
 
 
+@pytest.mark.faiss_only  # Milvus keeps its versions as collections, not folders
+def test_old_versions_are_collected_but_a_users_folder_named_like_one_is_kept(make_kb):
+    kb = make_kb(DOCS)
+    index = kb.settings.index
+    (index / "v000005").mkdir(parents=True)
+    (index / "v000005" / "mine.txt").write_text("my notes")
+    for n in range(4):
+        (kb.settings.sources / "delta.txt").write_text(f"Delta\n\nThe delta crew painted {n} lighthouses.")
+        _build(kb)
+    versions = sorted(p.name for p in index.iterdir() if p.name.startswith("v"))
+    # kb's own builds v000006..v000009: the two newest stay; the user's folder is not kb's to remove
+    assert versions == ["v000005", "v000008", "v000009"]
+    assert (index / "v000005" / "mine.txt").read_text() == "my notes"
+
+
 @pytest.mark.faiss_only  # the Milvus variant: tests/test_milvus_store.py
 def test_failed_rebuild_leaves_old_index_answering(make_kb, monkeypatch):
     kb = make_kb(DOCS)

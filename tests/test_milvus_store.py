@@ -108,13 +108,42 @@ def test_add_edit_delete_are_picked_up_incrementally(tmp_path):
     assert {n.rsplit("_", 1)[1] for n in _collections(kb) if n != kb.backend.meta} == {"v000003", "v000004"}
 
 
+def test_names_with_control_characters_wildcards_and_line_breaks_are_found_and_removed(tmp_path):
+    # A filter literal holds no CR or LF, and json-style escapes are not decoded: each name must still match
+    # only its own rows, and a name that starts like another must not take or lose the other's rows.
+    files = {
+        "esc\x1b[2J.txt": "Zebras\n\nThe zebra herd crossed the Varn river in May.",
+        "two\nlines.txt": "Otters\n\nThe otter colony was counted by Lise Marek.",
+        "two.txt": "Herons\n\nThe heron nests were mapped by Tomas Wren.",
+        "50%_back\\slash.txt": "Bees\n\nThe bee hives were moved by Ada Quist.",
+    }
+    kb = _milvus_kb(tmp_path, files)
+    kb.build()
+    for question, source, name in (("When did the zebra herd cross the Varn river?", "esc\x1b[2J.txt", "May"),
+                                   ("Who counted the otter colony?", "two\nlines.txt", "Lise Marek"),
+                                   ("Who mapped the heron nests?", "two.txt", "Tomas Wren"),
+                                   ("Who moved the bee hives?", "50%_back\\slash.txt", "Ada Quist")):
+        got = kb.ask(question)
+        assert name in got.answer and got.citations[0].source == source, (question, got.answer)
+        assert kb.document_text(source) == files[source]
+    (kb.settings.sources / "two\nlines.txt").unlink()
+    (kb.settings.sources / "esc\x1b[2J.txt").write_text("Zebras\n\nThe zebra herd crossed the Varn river in June.")
+    report = kb.build()
+    assert report.removed == ["two\nlines.txt"] and report.updated == ["esc\x1b[2J.txt"]
+    assert kb.ask("Who counted the otter colony?").abstained and kb.document_text("two\nlines.txt") is None
+    assert "June" in kb.ask("When did the zebra herd cross the Varn river?").answer
+    assert kb.document_text("two.txt") == files["two.txt"]
+    assert sorted(d.source for d in kb.documents()) == sorted(["esc\x1b[2J.txt", "two.txt", "50%_back\\slash.txt"])
+
+
 def test_failed_build_leaves_the_previous_version_live(tmp_path, monkeypatch):
     from kb.store.milvus import MilvusBackend
 
     kb = _milvus_kb(tmp_path)
     kb.build()
     before = _collections(kb)
-    (kb.settings.sources / "lighthouse.txt").write_text("The Brannock lighthouse\n\nIt was built by Sunniva Holt.")
+    (kb.settings.sources / "lighthouse.txt").write_text(
+        "The Brannock lighthouse\n\nThe Brannock lighthouse was built by Sunniva Holt.")
 
     def explode(self, version):
         raise RuntimeError("power cut before the live row")

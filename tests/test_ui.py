@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from kb.store.database import DocumentRow
 from kb.types import BuildReport, SourceFailure
+from kb.answer import ABSTAIN_TEXT
 from ui.render import (NOT_COVERED, Span, answer_html, document_html, documents_html, linkify, question_html,
                        relative_time, sources_html)
 from ui.uploads import (ALLOWED_SUFFIXES, TRASH, delete_source, discard_upload, restore_source, safe_name,
@@ -134,6 +135,9 @@ def test_abstained_answer_says_the_documents_do_not_cover_it():
     empty = Answer("q", "No passage answers this.", True)
     assert NOT_COVERED in answer_html(empty.answer, True)
     assert NOT_COVERED in sources_html(empty)
+    # kb's own abstention is not said twice ("don't cover this. ... do not cover this question")
+    bubble = answer_html(ABSTAIN_TEXT, True)
+    assert NOT_COVERED in bubble and "cover this question" not in bubble and "nothing is quoted or cited" in bubble
 
 
 def test_document_view_focuses_the_chosen_citation():
@@ -230,6 +234,19 @@ def test_discard_upload_removes_only_a_file_in_the_sources_folder(tmp_path):
     with pytest.raises(UsageError):
         discard_upload("../keep.pdf", sources)
     assert (tmp_path / "keep.pdf").exists()
+
+
+def test_an_upload_saved_under_another_name_says_so(make_kb, tmp_path):
+    from ui.service import KBService
+
+    kb = make_kb({"mole.txt": "Moles\n\nMoles dig tunnels."})
+    upload = tmp_path / "upload.txt"
+    upload.write_text("Moles again\n\nMoles eat worms.", encoding="utf-8")
+    saved, errors, renamed = KBService(kb).save_uploads([(str(upload), "mole.txt"), (str(upload), "my notes?.txt")])
+    assert errors == [] and saved == ["mole-1.txt", "my notes.txt"]
+    assert renamed == ["mole.txt was saved as mole-1.txt: a file of that name is already there",
+                       "my notes?.txt was saved as my notes.txt: its name held characters a file name should not"]
+    assert (kb.settings.sources / "mole.txt").read_text(encoding="utf-8") == "Moles\n\nMoles dig tunnels."
 
 
 def test_service_reports_failed_files_and_the_status_is_not_green(make_kb):

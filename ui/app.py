@@ -25,6 +25,7 @@ import gradio as gr  # noqa: E402
 from kb.config import SEARCH_MODES  # noqa: E402
 from kb.query import contextualize, is_follow_up  # noqa: E402
 from kb.errors import KBError  # noqa: E402
+from kb.knowledge_base import clean_question  # noqa: E402
 from kb.types import Answer, BuildReport  # noqa: E402
 from ui.render import (  # noqa: E402
     CARET,
@@ -189,6 +190,12 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                 "Type a question first, for example “Who analyzed the letter published by Osechkin?”", "edit")})
             yield {chatbot: chat, box: ""}
             return
+        try:
+            clean_question(q)
+        except KBError as exc:  # too long: the text stays in the box to be shortened, and is not echoed
+            chat.append({"role": "assistant", "content": note_html(friendly(exc), "edit")})
+            yield {chatbot: chat}
+            return
         chat.append({"role": "user", "content": question_html(q)})
         chat.append({"role": "assistant", "content": note_html("Searching your documents…", "search")})
         yield {chatbot: chat, box: ""}
@@ -211,7 +218,8 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             return
         words = answer.answer.split(" ")
         step = max(1, len(words) // STREAM_STEPS)
-        for end in range(step, 0 if streamed else len(words), step):  # the answer appears as it is composed
+        # the answer appears as it is composed (an abstention is shown whole: there is nothing to compose)
+        for end in range(step, 0 if streamed or answer.abstained else len(words), step):
             chat[-1] = {"role": "assistant", "content": answer_html(" ".join(words[:end]), answer.abstained) + CARET}
             yield {chatbot: chat}
             time.sleep(STREAM_DELAY)
@@ -275,7 +283,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         try:
             return service.ask(question).to_json()
         except KBError as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(friendly(exc)) from None
 
     # -- index management -------------------------------------------------------------------------
     def rebuild(full: bool, progress: gr.Progress, reason: str) -> BuildReport:
@@ -293,8 +301,8 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
 
     def on_upload(files: list | None, progress: gr.Progress = gr.Progress()) -> tuple:
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
-        saved, errors = service.save_uploads([(p, Path(p).name) for p in paths])
-        parts = [message_html("error", e) for e in errors]
+        saved, errors, renamed = service.save_uploads([(p, Path(p).name) for p in paths])
+        parts = [message_html("error", e) for e in errors] + [message_html("info", note) for note in renamed]
         if saved:
             reason = f"uploaded {', '.join(saved)}"
             try:
@@ -365,7 +373,10 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             when = time.strftime("%H:%M:%S", time.localtime(st.last_finished or time.time()))
             notice = notice_html(st.reason[len(WATCH_PREFIX):].strip(), st.last_error or st.last_summary,
                                  service.failures(), when)
-        return (status_now(), docs if docs != last_docs else gr.skip(), notice, builds, docs)
+        # While any build runs (an upload, a delete, the watcher) another rebuild would only queue behind it.
+        running = service.state.running
+        button = gr.update(interactive=not running, value="Building…" if running else "Rebuild index")
+        return (status_now(), docs if docs != last_docs else gr.skip(), notice, builds, docs, button)
 
     # -- layout -----------------------------------------------------------------------------------
     with gr.Blocks(title="kb · ask your documents", analytics_enabled=False) as demo:
@@ -464,7 +475,10 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         notice.click(lambda: "", None, notice, api_visibility="private", show_progress="hidden")
         gr.api(api_ask, api_name="ask", concurrency_limit=4, concurrency_id="api")
 
-        build_kw: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "build"}
+        # One progress bar, over the build summary: the status bar already says what the build is doing, and an
+        # overlay on the documents table would hide the list while it is being changed.
+        build_kw: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "build",
+                                    "show_progress_on": build_out}
         rebuild_btn.click(on_rebuild, [full], [build_out, docs_table, status], **build_kw)
         upload.upload(on_upload, [upload], [build_out, docs_table, status, upload], **build_kw)
         docs_table.select(on_ask_delete, None, [pending_delete, confirm_text, confirm_row],
@@ -474,7 +488,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                           [pending_delete, confirm_text, confirm_row, build_out, undo_state, undo_row, docs_table,
                            status], **build_kw)
         undo_btn.click(on_undo, [undo_state], [build_out, undo_state, undo_row, docs_table, status], **build_kw)
-        timer.tick(tick, [seen_builds, seen_docs], [status, docs_table, notice, seen_builds, seen_docs],
+        timer.tick(tick, [seen_builds, seen_docs], [status, docs_table, notice, seen_builds, seen_docs, rebuild_btn],
                    show_progress="hidden", api_visibility="private", queue=False)
         demo.load(lambda: (status_now(), docs_now(), service.state.builds), None,
                   [status, docs_table, seen_builds], api_visibility="private")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
+from kb.answer import ABSTAIN_TEXT
 from kb.store.database import DocumentRow
 from kb.types import Answer, Citation, Passage, SourceFailure
 
@@ -29,6 +30,7 @@ _URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.I)
 _URL_TAIL = ".,;:!?'\""
 
 NOT_COVERED = "The documents don’t cover this."
+NOTHING_CITED = "No passage supports an answer, so nothing is quoted or cited."
 CARET = '<span class="kb-caret" aria-hidden="true"></span>'
 
 
@@ -86,6 +88,8 @@ def _references(citations: Sequence[Citation], answer_id: int) -> str:
 
 def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation] = (), answer_id: int = 0) -> str:
     """The chat bubble: escaped answer text, ``[n]`` markers as links to their source cards, one line per document."""
+    if abstained and text.strip() == ABSTAIN_TEXT:  # the heading says it already; say what it means instead
+        text = NOTHING_CITED
     known = {c.n for c in citations}
     parts: list[str] = []
     pos = 0

@@ -132,15 +132,22 @@ class KBService:
         """Files the last build could not index that are still in the sources folder (a removed one is gone)."""
         return [f for f in self.state.failures if (self.sources / f.source).is_file()]
 
-    def save_uploads(self, files: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
-        """(temp path, original name) pairs -> (saved names, one-line errors)."""
-        saved, errors = [], []
+    def save_uploads(self, files: list[tuple[str, str]]) -> tuple[list[str], list[str], list[str]]:
+        """(temp path, original name) pairs -> (saved names, one-line errors, notes on files saved under another
+        name: a name already taken, or characters a file name should not hold)."""
+        saved, errors, renamed = [], [], []
         for path, name in files:
             try:
-                saved.append(uploads.save_upload(path, name, self.sources, self.max_bytes).name)
+                target = uploads.save_upload(path, name, self.sources, self.max_bytes).name
             except KBError as exc:
                 errors.append(str(exc))
-        return saved, errors
+                continue
+            saved.append(target)
+            if target != name:
+                why = ("a file of that name is already there" if uploads.safe_name(name) != target
+                       else "its name held characters a file name should not")
+                renamed.append(f"{name} was saved as {target}: {why}")
+        return saved, errors, renamed
 
     def delete(self, source: str) -> Path:
         """Move a document (or a file that failed to index) to the trash; returns its path there, for undo."""

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from kb.config import Settings
 from kb.errors import UsageError
+from kb.text import shown
 
 AUTH_ENV = "KB_AUTH"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -127,11 +128,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     watcher = None
     if args.watch:
         def on_change(changes: Changes) -> None:
-            print(f"kb serve: sources changed ({changes.summary()}); re-indexing", file=err, flush=True)
+            print(f"kb serve: sources changed ({shown(changes.summary())}); re-indexing", file=err, flush=True)
             try:
                 service.rebuild(reason=f"watch: {changes.summary()}")
             except Exception as exc:
-                print(f"kb serve: re-index failed: {exc}", file=err, flush=True)
+                print(f"kb serve: re-index failed: {shown(str(exc))}", file=err, flush=True)
 
         watcher = SourceWatcher(settings.sources, on_change).start()
     host = "[::1]" if args.host == "::1" else args.host

@@ -33,6 +33,7 @@ MANIFEST = "manifest.json"
 DATABASE = "kb.sqlite"
 VECTORS = "vectors.faiss"
 _VERSION_RE = re.compile(r"^v(\d{6,})$")
+_INDEX_FILES = frozenset({MANIFEST, DATABASE, VECTORS})
 
 
 def current_version(index_dir: Path) -> Path:
@@ -127,6 +128,16 @@ def publish(index_dir: Path, build_dir: Path, private: bool = True) -> Path:
     return version
 
 
+def _written_by_kb(folder: Path) -> bool:
+    """A version folder kb published: its manifest and nothing but index files (SQLite may leave its journal).
+    A folder of the user's that only happens to be named like one ("v000005") is never removed."""
+    try:
+        names = {p.name for p in folder.iterdir()}
+    except OSError:
+        return False
+    return MANIFEST in names and all(n in _INDEX_FILES or n.startswith(DATABASE + "-") for n in names)
+
+
 def collect_garbage(index_dir: Path, keep: int = 2) -> None:
     """Remove abandoned builds and all but the newest ``keep`` versions (the live one always stays).
 
@@ -134,7 +145,8 @@ def collect_garbage(index_dir: Path, keep: int = 2) -> None:
     """
     live = current_version_or_none(index_dir)
     versions = sorted(
-        (p for p in index_dir.iterdir() if _VERSION_RE.match(p.name)), key=lambda p: int(p.name[1:])
+        (p for p in index_dir.iterdir() if _VERSION_RE.match(p.name) and _written_by_kb(p)),
+        key=lambda p: int(p.name[1:]),
     )
     for old in versions[:-keep] if keep else versions:
         if live is None or old.name != live.name:

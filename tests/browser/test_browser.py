@@ -197,6 +197,14 @@ def test_html_in_documents_and_questions_is_shown_as_text(page):
     assert page.evaluate("window.__xss") is None
 
 
+def test_a_question_over_the_limit_stays_in_the_box_and_is_not_echoed(page):
+    too_long = "Who analyzed the letter? " + "x" * 2100
+    note = ask(page, too_long)
+    assert "the limit is 2000" in note
+    assert page.input_value("#kb-question textarea") == too_long  # kept, to be shortened
+    assert "x" * 100 not in page.locator("#kb-chat").inner_text()  # no bubble filled with the rejected text
+
+
 EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
 
 

@@ -89,7 +89,9 @@ def test_cli_ask_exit_codes(tiny_kb, question, code):
     got, out, err = run_cli(["ask", "--sources", str(s.sources), "--index", str(s.index), "--json", question])
     assert got == code, err
     if code:
-        assert one_line(err) and err.startswith("kb ask: error: ") and not out
+        assert one_line(err) and err.startswith("kb ask: error: ")
+        assert json.loads(out) == {"question": question, "error": err.split(": error: ", 1)[1].strip(),
+                                   "exit_code": code}  # --json: a script reads the error where it reads answers
     else:
         assert json.loads(out)["question"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -35,8 +34,25 @@ logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
 
 
 def quote(value: str) -> str:
-    """A Milvus filter string literal (escapes quotes and backslashes; no \\u escapes, which Milvus rejects)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A Milvus filter string literal. Its parser decodes only ``\\\\`` and ``\\"``: json.dumps' ``\\u001b`` comes back as
+    six literal characters, so a source named with a control character matched nothing and its text read as empty.
+    Every other character goes in raw, which Milvus matches, except CR and LF, which no literal can hold (see
+    ``equals``)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def expressible(value: str) -> bool:
+    """Whether ``quote(value)`` matches ``value`` exactly (no CR or LF)."""
+    return "\n" not in value and "\r" not in value
+
+
+def equals(field: str, value: str) -> str:
+    """A filter for ``field == value``. For a value no literal can hold (``expressible``), a ``like`` on its part before
+    the first CR, LF or wildcard, which can match more rows: callers keep only the rows whose field equals ``value``."""
+    if expressible(value):
+        return f"{field} == {quote(value)}"
+    prefix = re.split(r"[\r\n\\%_]", value, maxsplit=1)[0]
+    return f"{field} like {quote(prefix + '%')}"
 
 
 def fit(text: str, limit: int = MAX_VARCHAR) -> str:

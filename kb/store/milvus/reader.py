@@ -14,7 +14,7 @@ from pymilvus import AnnSearchRequest, RRFRanker
 from kb.store.base import Hits, Store
 from kb.store.database import ChunkRow, DocumentRow
 from kb.store.manifest import Manifest
-from kb.store.milvus.common import ROW_FIELDS, iterate, quote, wrap
+from kb.store.milvus.common import ROW_FIELDS, equals, iterate, wrap
 from kb.text import fts_terms
 
 class MilvusStore(Store):
@@ -149,7 +149,7 @@ class MilvusStore(Store):
         """The sentences overlapping each (source, start, end), in one query."""
         if not spans:
             return {}
-        clauses = [f"(source == {quote(s)} and start < {e} and stop > {b} and start >= {max(0, b - 4000)})"
+        clauses = [f"({equals('source', s)} and start < {e} and stop > {b} and start >= {max(0, b - 4000)})"
                    for s, b, e in spans]
         rows = self.client.query(self.names["sentences"], filter=" or ".join(clauses),
                                  output_fields=["source", "start", "stop", "text", "vector"])
@@ -195,8 +195,9 @@ class MilvusStore(Store):
 
     @wrap("document lookup")
     def document_text(self, source: str) -> str | None:
-        rows = self.client.query(self.names["documents"], filter=f"source == {quote(source)}",
-                                 output_fields=["part", "text"], limit=16_384)
+        rows = self.client.query(self.names["documents"], filter=equals("source", source),
+                                 output_fields=["source", "part", "text"], limit=16_384)
+        rows = [r for r in rows if r["source"] == source]
         if not rows:
             return None
         return "".join(r["text"] for r in sorted(rows, key=lambda r: int(r["part"])))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -13,7 +12,8 @@ from kb.errors import IndexCorruptError
 from kb.store.base import StoreWriter
 from kb.store.manifest import Manifest
 from kb.store.milvus.common import (
-    DUMMY, INSERT_BATCH, KINDS, MAX_TERM_BYTES, MAX_VARCHAR, TEXT_PART, analyzed, fit, iterate, milvus_error, wrap,
+    DUMMY, INSERT_BATCH, KINDS, MAX_TERM_BYTES, MAX_VARCHAR, TEXT_PART, analyzed, expressible, fit, iterate,
+    milvus_error, quote, wrap,
 )
 from kb.text import Sentence
 from kb.types import Chunk, SourceDocument
@@ -118,7 +118,9 @@ class MilvusWriter(StoreWriter):
         if self.previous is None:
             return
         old = self.previous[0]
-        keep = f"source not in {json.dumps(sorted(self.removed), ensure_ascii=False)}" if self.removed else ""
+        # Names with CR or LF cannot be written in a filter (common.equals): those rows are skipped here instead.
+        written = sorted(s for s in self.removed if expressible(s))
+        keep = f"source not in [{', '.join(quote(s) for s in written)}]" if written else ""
         fields = {
             "chunks": ["id", "source", "title", "date", "ordinal", "start", "stop", "text", "terms", "vector"],
             "sentences": ["id", "source", "start", "stop", "text", "vector"],
@@ -128,6 +130,8 @@ class MilvusWriter(StoreWriter):
             batch: list[dict] = []
             for row in iterate(self.client, self.backend.name(kind, old), keep or ("id >= 0" if kind != "documents" else 'key != ""'),
                                 wanted):
+                if row["source"] in self.removed:
+                    continue
                 row = {f: row[f] for f in wanted}
                 if kind == "documents":
                     row["_v"] = DUMMY
