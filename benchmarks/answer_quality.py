@@ -10,6 +10,8 @@ what this reports as the honest number. Kinds of questions, each asked of the in
 - same-domain: each SQuAD half's questions asked of an index of the other half's articles (must abstain);
 - squad on seeds: SQuAD questions asked of the five news seeds (must abstain);
 - seeds on squad: the seed and paraphrase questions asked of an index of the SQuAD articles (must abstain);
+- seeds without their gold sources: each answerable seed question asked of the seeds that do not state its
+  answer (the same story, its names and words, but not the answer; must abstain);
 - seed dev / seed paraphrases / seed unanswerable: ../shared/eval/seed_qa.jsonl, tests/data/seed_paraphrases.jsonl
   and tests/data/seed_unanswerable.jsonl (written by reading the articles), asked of the seeds. The scorers are
   fit on the dev set and the even ids of the other two; the odd ids (held-out half) are only reported.
@@ -35,7 +37,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
-from kb.evaluation.datasets import EvalQuestion, as_unanswerable  # noqa: E402
+from kb.evaluation.datasets import EvalQuestion, as_unanswerable, without_gold_sources  # noqa: E402
 from kb.evaluation.metrics import answer_correct, citation_gold  # noqa: E402
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
@@ -66,15 +68,37 @@ def at(answer: Answer, threshold: float) -> Answer:
 
 
 def run(kb: KnowledgeBase, kind: str, questions: list[EvalQuestion], must_abstain: bool = False) -> Run:
-    if must_abstain:
-        questions = as_unanswerable(questions)
-    texts = DocumentTexts(kb.document_text)
-    kb.ask("warm up")  # model and index loaded outside the timed questions
-    answers = [kb.ask(asked(q), k=10) for q in questions]
-    outcomes = [check_citations(outcome_from_answer(at(a, THRESHOLD)), texts) for a in answers]
+    return run_groups(kind, [(kb, questions)], must_abstain)
+
+
+def run_groups(kind: str, groups: list[tuple[KnowledgeBase, list[EvalQuestion]]], must_abstain: bool = False) -> Run:
+    """One set of questions, each group asked of its own index."""
+    questions, answers, outcomes = [], [], []
+    for kb, group in groups:
+        if must_abstain:
+            group = as_unanswerable(group)
+        texts = DocumentTexts(kb.document_text)
+        kb.ask("warm up")  # model and index loaded outside the timed questions
+        for q in group:
+            answer = kb.ask(asked(q), k=10)
+            questions.append(q)
+            answers.append(answer)
+            outcomes.append(check_citations(outcome_from_answer(at(answer, THRESHOLD)), texts))
     report = summarize(kind, questions, outcomes, k=10, by_split=False)
     print(f"  {kind}: {len(questions)} questions", flush=True)
     return Run(kind, questions, answers, report)
+
+
+def without_their_sources(questions: list[EvalQuestion], work: Path) -> list[tuple[KnowledgeBase, list[EvalQuestion]]]:
+    """The seed questions, each asked of an index of the seeds that do not state its answer."""
+    groups = []
+    for n, (files, group) in enumerate(without_gold_sources(questions, sorted((ROOT / "seeds").glob("*.txt")))):
+        folder = work / f"seeds-left-{n}"
+        folder.mkdir(parents=True)
+        for f in files:
+            shutil.copy(f, folder / f.name)
+        groups.append((build(folder, work / f"index-seeds-left-{n}"), group))
+    return groups
 
 
 def report_paraphrases(para: Run) -> None:
@@ -143,6 +167,10 @@ def main() -> int:
         runs.append(run(seeds, "seed paraphrases, held-out half", held_p))
         runs.append(run(seeds, "seed unanswerable, tune half", tune_u))
         runs.append(run(seeds, "seed unanswerable, held-out half", held_u))
+        runs.append(run_groups("seeds without their gold sources (dev + tune paraphrases)",
+                               without_their_sources(seed_answerable_tune, work / "left-tune"), must_abstain=True))
+        runs.append(run_groups("seeds without their gold sources (held-out paraphrases)",
+                               without_their_sources(held_p, work / "left-heldout"), must_abstain=True))
 
         print("\n## Answerable questions\n")
         print("| set | questions | hit@1 | hit@5 | answer accuracy | citation accuracy | citation validity | abstained |")

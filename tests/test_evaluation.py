@@ -12,7 +12,7 @@ from conftest import SHARED_EVAL, seed_questions
 from kb.cli import main
 from kb.errors import UsageError
 from kb.evaluation import EvalQuestion, GoldSpan, Outcome, Span, load_questions, select, squad_corpus, summarize
-from kb.evaluation.datasets import article_split, is_squad, load_jsonl
+from kb.evaluation.datasets import article_split, is_squad, load_jsonl, without_gold_sources
 from kb.evaluation.metrics import (
     abstain_precision_recall, answer_correct, citation_is_valid, first_gold_rank, hit_at, is_gold, mrr_at, overlaps,
     percentile,
@@ -197,6 +197,21 @@ def test_select_splits_and_samples_deterministically(tmp_path):
         select(questions, "dev")
 
 
+def test_without_gold_sources_leaves_only_files_that_cannot_answer(tmp_path):
+    files = []
+    for name, text in (("000_a.txt", "Osechkin lives in France."), ("001_b.txt", "He is exiled in FRANCE now."),
+                       ("002_c.txt", "Osechkin runs a website."), ("003_d.txt", "Grozev analyzed the letter.")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        files.append(tmp_path / name)
+    where = EvalQuestion("p1", "Where does Osechkin live?", ("France",), ("000",))
+    who = EvalQuestion("p2", "Who analyzed it?", ("Grozev",), ("003",))
+    everywhere = EvalQuestion("p3", "What is it about?", ("a",), ("000", "001", "002", "003"))
+    groups = without_gold_sources([where, who, everywhere], files)
+    left = {q.id: [f.name for f in fs] for fs, group in groups for q in group}
+    # 001 is not listed as a source but holds the gold answer (any case): it could answer, so it goes too
+    assert left == {"p1": ["002_c.txt", "003_d.txt"], "p2": ["000_a.txt", "001_b.txt", "002_c.txt"]}
+
+
 def test_jsonl_loading_and_errors(tmp_path):
     good = tmp_path / "qa.jsonl"
     good.write_text('{"q": "Who?", "answers": ["A"], "sources": ["001"]}\n\n'
@@ -283,6 +298,8 @@ def test_kb_eval_table_and_bad_input(tmp_path, seed_kb):
     assert "hit@1" in out and "citation validity" in out and "3 questions" in out
     code, out, err = run_cli(str(tmp_path / "nope.jsonl"))
     assert code == 2 and err.count("\n") == 1 and "no such question file" in err
+    code, out, err = run_cli(str(tmp_path))
+    assert code == 2 and err.count("\n") == 1 and "is a folder: give a question file" in err
     (tmp_path / "broken.json").write_text('{"data": [{"title": "x"}]}', encoding="utf-8")
     code, out, err = run_cli(str(tmp_path / "broken.json"), "--sources", str(tmp_path / "c"), "--index", str(tmp_path / "i"))
     assert code == 2 and "not SQuAD v1.1" in err and err.count("\n") == 1

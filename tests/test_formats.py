@@ -186,6 +186,9 @@ def test_seed_titles_are_headlines_not_page_furniture(path):
         ("Example Herald\nExample Herald Ltd.\nMarket closes higher on Friday", "Market closes higher on Friday"),
         ("Monday, 3 March 2021\nThe museum reopens its doors", "The museum reopens its doors"),
         ("Delta\n\nThe delta crew painted the lighthouse blue.", "Delta"),  # a one-word title is still a title
+        # a headline the paragraph under it repeats is not a site banner repeated with its legal suffix
+        ("The Zorblax Protocol\n\nThe Zorblax Protocol was invented by Ada Quill in 1990 to route mail.",
+         "The Zorblax Protocol"),
         ("Published works of the poet are listed below.\nMore text.", "Published works of the poet are listed below."),
     ],
 )

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.k < 1:
         raise UsageError("-k must be at least 1")
     path = Path(args.file)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder: give a question file (JSONL or SQuAD JSON)")
     if not path.is_file():
         raise UsageError(f"{path}: no such question file")
     sources, index = args.sources, args.index

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.answer.extractive import answer_contains
 from kb.errors import UsageError
 
 SPLITS = ("all", "tune", "heldout")
@@ -230,8 +231,25 @@ def as_unanswerable(questions: list[EvalQuestion]) -> list[EvalQuestion]:
                          kind=q.kind) for q in questions]
 
 
+def without_gold_sources(questions: list[EvalQuestion],
+                         files: list[Path]) -> list[tuple[list[Path], list[EvalQuestion]]]:
+    """Each question with the files that are left when every file that names it as a gold source, or holds one of
+    its gold answers, is taken away (grouped, so one index serves each set of files): the same story told by other
+    documents, which share its names and words but not the answer. A question no file is left for is left out."""
+    texts = {f: f.read_text(encoding="utf-8", errors="replace") for f in files}
+    groups: dict[tuple[Path, ...], list[EvalQuestion]] = {}
+    for q in questions:
+        if not q.sources and not q.answers:
+            continue
+        left = tuple(f for f in files if not any(f.name.startswith(prefix) for prefix in q.sources)
+                     and not any(answer_contains(texts[f], gold) for gold in q.answers))
+        if left:
+            groups.setdefault(left, []).append(q)
+    return [(list(left), group) for left, group in groups.items()]
+
+
 __all__ = [
     "SPLITS", "EvalQuestion", "GoldSpan", "SquadArticle", "SquadCorpus", "article_split", "as_unanswerable",
     "is_squad", "load_jsonl", "load_questions", "load_squad", "select", "squad_articles", "squad_corpus",
-    "squad_questions",
+    "squad_questions", "without_gold_sources",
 ]

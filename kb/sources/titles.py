@@ -74,7 +74,10 @@ def is_furniture(line: str, following: str = "") -> bool:
         # A site banner: the name with a legal suffix, or a name the next line repeats with one.
         if _LEGAL_SUFFIX.search(line):
             return True
-        if following.lower().startswith(line.lower()) and len(following) > len(line):
+        # The next line must be a banner too ("Example News" / "Example News Ltd."): a headline is often
+        # repeated by the paragraph under it ("The Zorblax Protocol" / "The Zorblax Protocol was invented ...").
+        if (following.lower().startswith(line.lower()) and len(following) > len(line)
+                and len(following.split()) <= len(words) + 3):
             return True
     return False
 
