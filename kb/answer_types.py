@@ -123,10 +123,13 @@ def _new_date(sentence: str, pattern: re.Pattern[str], question_words: set[str])
 def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: str | None = None) -> bool:
     """Can this sentence contain an answer of the expected kind (that the question itself does not give)?
     ``detail``: the acronym of an expansion question, the unit of a date question (kb.answer_types.expected_type)."""
-    if kind is AnswerType.NUMBER:
-        return bool(_HAS_NUMBER.search(sentence))
-    if kind is AnswerType.QUANTITY:
-        return bool(_HAS_QUANTITY.search(sentence))
+    if kind in (AnswerType.NUMBER, AnswerType.QUANTITY):
+        # The day of a date is not an amount ("on March 17" does not say how many emails), nor is a number the
+        # question states itself.
+        amounts = _HAS_UNIT["day"].sub(" ", sentence)
+        for stated in (w for w in question_words if any(ch.isdigit() for ch in w)):
+            amounts = re.sub(rf"(?<![\w.,]){re.escape(stated)}(?![\w]|[.,]\d)", " ", amounts)
+        return bool((_HAS_NUMBER if kind is AnswerType.NUMBER else _HAS_QUANTITY).search(amounts))
     if kind is AnswerType.DATE:
         return _new_date(sentence, _HAS_UNIT.get(detail or "", _HAS_DATE), question_words)
     if kind is AnswerType.EXPANSION:

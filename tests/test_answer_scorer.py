@@ -78,6 +78,33 @@ def test_answer_type_families():
     assert all(r["type_supplied"] == 0.0 and r["type_missing"] == 0.0 for r in g.values())
 
 
+def test_a_missing_answer_is_measured_per_kind():
+    """Which kind of answer a sentence lacks is a feature of its own: the fitted sentence model weighs a count
+    question's missing number more than a "who" question's missing name (the name detector misses many right
+    answers; a sentence with no number cannot say how many)."""
+    text = "The war began in 2022. It was a long war."
+    f = _features("When did the war begin?", [_passage(text)], ["war", "begin"], answer_type=AnswerType.DATE)
+    lacking, holding = f["It was a long war."], f["The war began in 2022."]
+    assert lacking["missing_date"] == 1.0 and holding["missing_date"] == 0.0
+    assert all(lacking[f"missing_{k}"] == 0.0 for k in ("number", "quantity", "person", "organization", "place"))
+    w = dict(zip(load_model("sentence").features, load_model("sentence").weights))
+    assert w["missing_number"] < w["missing_person"] and w["missing_date"] < w["missing_person"]
+
+
+def test_the_day_of_a_date_and_the_questions_own_numbers_are_not_amounts():
+    from kb.answer_types import supplies
+
+    def count(sentence: str, question: str = "How many emails has the agent sent?") -> bool:
+        return supplies(sentence, AnswerType.NUMBER, set(words(question)))
+
+    assert not count("The email, dated March 17, was sent by the agent.")
+    assert not count("The agent wrote again on 4 May.")
+    assert count("He sent 12 emails on March 17.") and count("Two men came on 4 May.")
+    assert not count("The 150 troops left.", "How many of the 150 troops died?")
+    assert count("Of the 150 troops, 40 died.", "How many of the 150 troops died?")
+    assert supplies("It cost 1,500 dollars in June 2021.", AnswerType.QUANTITY, set(words("How much did it cost?")))
+
+
 def test_a_date_question_wants_its_unit_and_a_date_it_does_not_state_itself():
     """"On what day" is not answered by "the summer of 2021", "what year" not by "in June", and a question that
     says "in 2021" is not answered by another "in 2021"."""

@@ -42,6 +42,13 @@ SENTENCE_FEATURES = (
     "passage_rank",  # 1 / rank of the passage after retrieval
     "type_supplied",  # the question asks for a kind of answer (number, date, name...) and the sentence holds one
     "type_missing",  # it asks for one and the sentence holds none
+    # ... and which kind it lacks: a missing day for "on what day" weighs otherwise than a missing name for "who"
+    "missing_number",
+    "missing_quantity",
+    "missing_date",
+    "missing_person",
+    "missing_organization",
+    "missing_place",
     "person_name",  # "who" question and the sentence names someone new in full ("Christo Grozev")
     "expands",  # "what does FSB stand for" and the sentence spells the acronym out
     "novelty",  # share of the sentence's content words that the question does not contain
@@ -54,6 +61,11 @@ SENTENCE_FEATURES = (
     "overlap_gap",
 )
 
+
+
+#: Answer kinds with their own "missing" weight (an expansion question has ``expands``).
+_KINDS_MISSED = (AnswerType.NUMBER, AnswerType.QUANTITY, AnswerType.DATE, AnswerType.PERSON, AnswerType.ORGANIZATION,
+                 AnswerType.PLACE)
 
 
 @dataclass
@@ -167,6 +179,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "passage_rank": 1.0 / rank,
                 "type_supplied": float(typed is True),
                 "type_missing": float(typed is False),
+                **{f"missing_{k.value}": float(typed is False and kind is k) for k in _KINDS_MISSED},
                 "person_name": float(kind is AnswerType.PERSON and _full_name(sentence.text, ctx.question_words)),
                 "expands": float(kind is AnswerType.EXPANSION and typed is True),
                 "novelty": len(content - q_stems) / len(content),
