@@ -155,6 +155,31 @@ def test_novelty_heading_and_length():
     assert body["log_words"] > heading["log_words"]
 
 
+def test_a_headline_on_its_own_line_is_a_heading_and_never_a_quoted_context():
+    """A news headline runs past the short-line rule; standing on its own line without a sentence end it is a
+    heading all the same, and the answerer does not glue it to the sentence below as that sentence's context."""
+    from kb.answer.extractive import ScoredSentence, _attach_context
+    from kb.answer.features import is_heading
+
+    headline = "Russia Planned To Attack Japan in 2021: Leaked FSB Letters"
+    body = "In August 2021, Russia prepared for a conflict with Japan, an agent wrote."
+    p = _passage(f"{headline}\n\n{body}")
+    f = _features("What did the leaked FSB letters say about Russia?", [p], ["leaked", "fsb", "letters", "russia"])
+    assert f[headline]["heading"] == 1.0 and f[body]["heading"] == 0.0
+    assert not is_heading(headline) and is_heading(headline, own_line=True)
+
+    def scored(features: dict[str, float]) -> list[ScoredSentence]:
+        head, text = split_sentences(p.text)
+        return [ScoredSentence(p, head, 0.5, 0.9, 0.0, np.zeros(2), None, features=features, index=0),
+                ScoredSentence(p, text, 0.5, 0.3, 1.0, np.zeros(2), None, features={"heading": 0.0}, index=1)]
+
+    as_heading, as_sentence = scored({"heading": 1.0}), scored({"heading": 0.0})
+    _attach_context(as_heading, True)
+    _attach_context(as_sentence, True)
+    assert as_heading[1].context is None  # the headline carries more of the question's words, yet is not quoted
+    assert as_sentence[1].context is as_sentence[0]  # the same neighbour as a sentence would be
+
+
 def test_names_in_document_and_sentence():
     p1 = _passage("Metsola presides. She was elected.", source="eu.txt", chunk_id=1)
     p2 = _passage("Johnstone presides. She was elected.", source="scot.txt", chunk_id=2)

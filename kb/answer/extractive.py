@@ -227,8 +227,8 @@ def _attach_context(scored: list[ScoredSentence], stored: bool) -> None:
         best = None
         for j in (item.index - 1, item.index + 1):
             neighbour = by_place.get((item.passage.chunk_id, j))
-            if neighbour is None:
-                continue
+            if neighbour is None or neighbour.features.get("heading"):
+                continue  # a title above the sentence is not part of what it says
             # The neighbour names what the question is about, or holds the kind of answer asked for when this
             # sentence does not ("When ...?" and the date is in the next sentence).
             if neighbour.overlap <= item.overlap and not (item.supplies_type is False and neighbour.supplies_type):
