@@ -134,7 +134,9 @@ def is_heading(text: str, own_line: bool = False) -> bool:
 
 def _own_line(passage: Passage, sentence: Sentence) -> bool:
     """The sentence is all of its line in the passage: only whitespace between it and the line breaks around it."""
-    text, start, end = passage.text, sentence.start - passage.start, sentence.end - passage.start
+    text = passage.text
+    start = min(max(sentence.start - passage.start, 0), len(text))
+    end = min(max(sentence.end - passage.start, start), len(text))
     before, after = text[max(0, text.rfind("\n", 0, start) + 1):start], text[end:]
     return not before.strip() and not after[: (after.find("\n") + 1) or len(after)].strip()
 
