@@ -87,7 +87,8 @@ def test_a_missing_answer_is_measured_per_kind():
     lacking, holding = f["It was a long war."], f["The war began in 2022."]
     assert lacking["missing_date"] == 1.0 and holding["missing_date"] == 0.0
     assert all(lacking[f"missing_{k}"] == 0.0 for k in ("number", "quantity", "person", "organization", "place"))
-    w = dict(zip(load_model("sentence").features, load_model("sentence").weights))
+    model = load_model("sentence")
+    w = dict(zip(model.features, model.weights))
     assert w["missing_number"] < w["missing_person"] and w["missing_date"] < w["missing_person"]
 
 

@@ -30,6 +30,11 @@ from kb.types import Passage
 SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
 DocumentWords = Callable[[str], frozenset[str]]
 
+#: Answer kinds with their own "missing" weight (an expansion question has ``expands``).
+_KINDS_MISSED = (AnswerType.NUMBER, AnswerType.QUANTITY, AnswerType.DATE, AnswerType.PERSON, AnswerType.ORGANIZATION,
+                 AnswerType.PLACE)
+
+
 #: Features of one candidate sentence, in the order models were fit on (kb/answer/weights/sentence.json).
 SENTENCE_FEATURES = (
     "cosine",  # sentence vector . question vector
@@ -43,12 +48,7 @@ SENTENCE_FEATURES = (
     "type_supplied",  # the question asks for a kind of answer (number, date, name...) and the sentence holds one
     "type_missing",  # it asks for one and the sentence holds none
     # ... and which kind it lacks: a missing day for "on what day" weighs otherwise than a missing name for "who"
-    "missing_number",
-    "missing_quantity",
-    "missing_date",
-    "missing_person",
-    "missing_organization",
-    "missing_place",
+    *(f"missing_{k.value}" for k in _KINDS_MISSED),
     "person_name",  # "who" question and the sentence names someone new in full ("Christo Grozev")
     "expands",  # "what does FSB stand for" and the sentence spells the acronym out
     "novelty",  # share of the sentence's content words that the question does not contain
@@ -61,11 +61,6 @@ SENTENCE_FEATURES = (
     "overlap_gap",
 )
 
-
-
-#: Answer kinds with their own "missing" weight (an expansion question has ``expands``).
-_KINDS_MISSED = (AnswerType.NUMBER, AnswerType.QUANTITY, AnswerType.DATE, AnswerType.PERSON, AnswerType.ORGANIZATION,
-                 AnswerType.PLACE)
 
 
 @dataclass
