@@ -4,6 +4,7 @@ kb/answer/weights/{sentence,confidence}.json.
     .venv/bin/python benchmarks/train_scorer.py   # fit and write the weights (about 5 minutes on 2 cores)
     .venv/bin/python benchmarks/train_scorer.py --compare-interactions   # which products the confidence model reads
     .venv/bin/python benchmarks/train_scorer.py --sentence-twofold   # judge a sentence feature change (writes nothing)
+    .venv/bin/python benchmarks/train_scorer.py --keep-passage   # refit the sentence and confidence models only
     .venv/bin/python benchmarks/train_scorer.py --compare-l2   # how strongly to regularize the confidence model
 
 Training data comes from the TUNE half of the SQuAD sample only (even articles, kb.evaluation.article_split),
@@ -354,6 +355,9 @@ def main() -> int:
                         help=f"the confidence model's L2 penalty (default {CONFIDENCE_L2:g}: --compare-l2)")
     parser.add_argument("--compare-l2", action="store_true",
                         help="print the two-fold (by article) comparison of confidence penalties and write nothing")
+    parser.add_argument("--keep-passage", action="store_true",
+                        help="keep the committed passage model (refit only the sentence and confidence models), so a "
+                             "sentence feature change is measured on the same passages")
     parser.add_argument("--sentence-twofold", action="store_true",
                         help="print the sentence model's top-1 sentence two-fold by tune article and write nothing")
     args = parser.parse_args()
@@ -364,7 +368,7 @@ def main() -> int:
     try:
         print("collecting candidates (tune half only)", flush=True)
         compare = args.compare_interactions or args.compare_l2 or args.sentence_twofold
-        data = collect(work, args.l2, refit_passage=not compare)
+        data = collect(work, args.l2, refit_passage=not (compare or args.keep_passage))
         if args.sentence_twofold:
             sentence_twofold(data, args.l2)
             return 0

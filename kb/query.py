@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from kb.answer_types import AnswerType
 from kb.text import STOPWORDS, fold, named_entities
 from kb.types import Passage
+
+if TYPE_CHECKING:
+    from kb.word_vectors import WordVectors
 
 
 @dataclass
@@ -40,6 +43,7 @@ class QueryContext:
     idf: dict[str, float] | None = None  # term -> inverse document frequency: weights terms in rescoring and answering
     chunks: int = 0  # passages in the index the question is asked of
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
+    word_vectors: WordVectors | None = None  # the embedding model's static word vectors, for a soft term match
 
 
 @dataclass

@@ -25,7 +25,8 @@ def _passage(text: str, source: str = "a.txt", chunk_id: int = 1, dense: float =
 def _features(question: str, passages: list[Passage], terms: list[str], *, names: tuple[str, ...] = (),
               answer_type: AnswerType | None = None, type_detail: str | None = None,
               documents: dict[str, str] | None = None,
-              vectors: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, float]]:
+              vectors: dict[str, np.ndarray] | None = None,
+              word_vectors: object | None = None) -> dict[str, dict[str, float]]:
     """Feature rows by sentence text, with unit vectors (cosine 0.5 unless given) so only the family under test varies."""
     from kb.answer.grounding import document_words
 
@@ -39,7 +40,8 @@ def _features(question: str, passages: list[Passage], terms: list[str], *, names
         return out
 
     ctx = QueryContext(question, q, {t: [t] for t in terms}, answer_type, type_detail,
-                       frozenset(words(question)), names=names, idf={t: 1.0 for t in terms})
+                       frozenset(words(question)), names=names, idf={t: 1.0 for t in terms},
+                       word_vectors=word_vectors)  # type: ignore[arg-type]
     texts = documents or {p.source: p.text for p in passages}
     cands, matrix = build_candidates(ctx, passages, sentences, lambda s: document_words(texts.get(s, "")))
     assert matrix.shape == (len(cands), len(SENTENCE_FEATURES))
@@ -76,6 +78,32 @@ def test_answer_type_families():
     assert f["It was a long war."]["type_supplied"] == 0.0 and f["It was a long war."]["type_missing"] == 1.0
     g = _features("What happened?", [_passage(text)], ["happened"])
     assert all(r["type_supplied"] == 0.0 and r["type_missing"] == 0.0 for r in g.values())
+
+
+def test_a_question_word_said_in_other_words_is_credited_by_the_models_own_word_vectors():
+    """"split" is not in "... proposed that Hokkaido be divided ...", so term overlap gives it nothing; the sentence
+    model's input embedding table (kb.word_vectors) says "divided" is close to it and "music" is not, and the fitted
+    sentence model counts that in the sentence's favour."""
+    from kb.embedding import BUNDLED_MODEL
+    from kb.word_vectors import word_vectors_for
+
+    table = word_vectors_for(BUNDLED_MODEL)
+    assert table is not None
+    split = table.vector("split")
+    assert float(split @ table.vector("divided")) > float(split @ table.vector("music")) + 0.2
+    assert word_vectors_for("no/such-model-folder") is None  # a hub name or a missing folder: no soft match
+
+    divided, played = "The Soviets proposed that Hokkaido be divided in two.", "The Soviets proposed that Hokkaido be played as music."
+    question = "Did the Soviets propose to split Hokkaido?"
+    terms = ["soviets", "split", "hokkaido"]
+    f = _features(question, [_passage(f"{divided} {played}")], terms, word_vectors=table)
+    assert f[divided]["overlap"] == f[played]["overlap"]  # the same question words, exactly
+    assert f[divided]["soft_overlap"] > f[played]["soft_overlap"] + 0.05
+    assert all(row["soft_overlap"] == 0.0 for row in _features(question, [_passage(divided)], terms).values())
+    covered = _features("Was Hokkaido divided?", [_passage(divided)], ["hokkaido", "divided"], word_vectors=table)
+    assert covered[divided]["soft_overlap"] == 0.0  # words the sentence has are term overlap's business
+    w = dict(zip(load_model("sentence").features, load_model("sentence").weights))
+    assert w["soft_overlap"] > 0.1
 
 
 def test_a_missing_answer_is_measured_per_kind():

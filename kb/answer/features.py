@@ -26,6 +26,7 @@ from kb.query import QueryContext
 from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem, term_overlap,
                      words)
 from kb.types import Passage
+from kb.word_vectors import WordVectors
 
 SentenceSource = Callable[[Passage], list[tuple[Sentence, np.ndarray]]]
 DocumentWords = Callable[[str], frozenset[str]]
@@ -59,6 +60,7 @@ SENTENCE_FEATURES = (
     "question_facts",  # share of the question's numbers and dates found in the sentence or its neighbours
     "cosine_gap",  # cosine minus the best cosine among the candidates
     "overlap_gap",
+    "soft_overlap",  # question terms the sentence lacks, credited by their closest word in it (kb.word_vectors)
 )
 
 
@@ -87,6 +89,39 @@ def _fact_share(facts: frozenset[str], text: str) -> float:
         return 1.0
     present = {re.sub(r"[,.]", "", w) for w in words(text)}
     return sum(f in present for f in facts) / len(facts)
+
+
+def _soft_overlap(ctx: QueryContext) -> Callable[[str, frozenset[str]], float]:
+    """IDF-weighted credit for the question's terms a sentence lacks, each by its closest word in the sentence
+    (cosine of static word vectors, floored at 0; kb.word_vectors): "divided" for "split". Terms the sentence has
+    are term overlap's business. Without word vectors, 0."""
+    vectors, terms = ctx.word_vectors, ctx.terms
+    if vectors is None or not terms:
+        return lambda text, forms: 0.0
+    weights = ctx.idf or {}
+    names = list(terms)
+    idf = np.array([weights.get(t, 1.0) for t in names])
+    total = float(idf.sum()) or 1.0
+    spellings = [frozenset(a for alias in terms[t] for a in (alias, stem(alias))) for t in names]
+    asked = vectors.matrix(tuple(names)).T  # dimension x terms
+
+    def share(text: str, forms: frozenset[str]) -> float:
+        missing = [i for i, spelled in enumerate(spellings) if forms.isdisjoint(spelled)]
+        if not missing:
+            return 0.0
+        sentence = _sentence_vectors(vectors, text)
+        if not len(sentence):
+            return 0.0
+        best = (sentence @ asked[:, missing]).max(axis=0)  # each missing term's closest word in the sentence
+        return float(np.maximum(best, 0.0) @ idf[missing]) / total
+
+    return share
+
+
+@lru_cache(maxsize=100_000)
+def _sentence_vectors(vectors: WordVectors, text: str) -> np.ndarray:
+    """The sentence's content words as word vectors. Cached: the same sentences come back question after question."""
+    return vectors.matrix(tuple(content_terms(text)))
 
 
 def _document_overlap(ctx: QueryContext, vocabulary: frozenset[str]) -> float:
@@ -152,6 +187,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
     rows: list[list[Sentence]] = []
     q_stems = {stem(t) for t in ctx.terms} | set(ctx.terms)
     facts = question_facts(ctx.question)
+    soft = _soft_overlap(ctx)
     doc_cache: dict[str, tuple[float, float]] = {}
     for rank, passage in enumerate(passages, start=1):
         found = sentence_source(passage)
@@ -197,6 +233,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "names_in_document": doc_names,
                 "names_in_sentence": (sum(n in forms for n in ctx.names) / len(ctx.names)) if ctx.names else 1.0,
                 "question_facts": _fact_share(facts, window),
+                "soft_overlap": soft(sentence.text, forms),
             }
             candidates.append(Candidate(passage, sentence, vector, i, features))
     if not candidates:

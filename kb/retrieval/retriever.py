@@ -26,6 +26,7 @@ from kb.text import NUMBER_WORDS, Sentence, fold, named_entities, term_overlap, 
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
 from kb.types import Passage
+from kb.word_vectors import word_vectors_for
 
 _PUNCT = "\"'“”‘’?!.,;:()[]{}"
 
@@ -49,7 +50,7 @@ class Retriever:
         absent, present = self._names(question, terms)
         return QueryContext(question, query_vector, terms, kind, detail, frozenset(words(question)),
                             absent_names=absent, names=present, idf=self._idf(terms), chunks=self.lexical.chunk_count(),
-                            subject=resolved_subject(question))
+                            subject=resolved_subject(question), word_vectors=word_vectors_for(self.settings.model))
 
     def _idf(self, terms: dict[str, list[str]]) -> dict[str, float]:
         """Inverse document frequency of each question term (its most frequent spelling), from the FTS5 vocabulary."""
