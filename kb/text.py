@@ -9,8 +9,9 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being below
@@ -199,6 +200,18 @@ def _match_forms(text: str) -> frozenset[str]:
     return frozenset(tokens) | frozenset(stem(t) for t in tokens)
 
 
+def term_spellings(aliases: Sequence[str]) -> frozenset[str]:
+    """Every form under which a question term counts as present in a text's ``_match_forms``: each accepted
+    spelling and its stem. The one definition of "the text has this term", for term share in a sentence, a
+    passage or a whole document, and for the terms a soft match credits instead (kb.answer.features)."""
+    return _spellings(tuple(aliases))
+
+
+@lru_cache(maxsize=100_000)
+def _spellings(aliases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(f for a in aliases for f in (a, stem(a)))
+
+
 def term_overlap(terms: dict[str, list[str]], text: str, weights: dict[str, float] | None = None) -> float:
     """Share of the question's content terms present in the text: any accepted spelling, light stemming.
 
@@ -208,12 +221,11 @@ def term_overlap(terms: dict[str, list[str]], text: str, weights: dict[str, floa
     if not terms:
         return 0.0
     forms = _match_forms(text)
+    found = [t for t, aliases in terms.items() if not forms.isdisjoint(term_spellings(aliases))]
     if weights is None:
-        found = sum(1 for aliases in terms.values() if any(a in forms or stem(a) in forms for a in aliases))
-        return found / len(terms)
+        return len(found) / len(terms)
     total = sum(weights.get(t, 1.0) for t in terms) or 1.0
-    found_w = sum(weights.get(t, 1.0) for t, aliases in terms.items() if any(a in forms or stem(a) in forms for a in aliases))
-    return found_w / total
+    return sum(weights.get(t, 1.0) for t in found) / total
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -24,7 +24,7 @@ from kb.answer.grounding import mentions
 from kb.answer_types import AnswerType, supplies
 from kb.query import QueryContext
 from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem, term_overlap,
-                     words)
+                     term_spellings, words)
 from kb.types import Passage
 from kb.word_vectors import WordVectors
 
@@ -102,7 +102,7 @@ def _soft_overlap(ctx: QueryContext) -> Callable[[str, frozenset[str]], float]:
     names = list(terms)
     idf = np.array([weights.get(t, 1.0) for t in names])
     total = float(idf.sum()) or 1.0
-    spellings = [frozenset(a for alias in terms[t] for a in (alias, stem(alias))) for t in names]
+    spellings = [term_spellings(terms[t]) for t in names]
     asked = vectors.matrix(tuple(names)).T  # dimension x terms
 
     def share(text: str, forms: frozenset[str]) -> float:
@@ -131,7 +131,7 @@ def _document_overlap(ctx: QueryContext, vocabulary: frozenset[str]) -> float:
     weights = ctx.idf or {}
     total = sum(weights.get(t, 1.0) for t in ctx.terms) or 1.0
     found = sum(weights.get(t, 1.0) for t, aliases in ctx.terms.items()
-                if any(a in vocabulary or stem(a) in vocabulary for a in aliases))
+                if not vocabulary.isdisjoint(term_spellings(aliases)))
     return found / total
 
 
