@@ -7,6 +7,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py context    # a learned choice of the neighbour quoted with a sentence
     .venv/bin/python benchmarks/scorer_probes.py reader     # a cross-encoder trained here, reranking the best sentences
     .venv/bin/python benchmarks/scorer_probes.py ner        # spaCy's NER deciding who / which organization / where
+    .venv/bin/python benchmarks/scorer_probes.py confidence # more confidence signals, and gradient-boosted trees
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -28,14 +29,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import train_scorer as ts  # noqa: E402
 from kb.answer.extractive import ExtractiveAnswerer  # noqa: E402
-from kb.answer.features import SENTENCE_FEATURES, _fact_share, build_candidates, question_facts  # noqa: E402
+from kb.answer.features import CONFIDENCE_SIGNALS, SENTENCE_FEATURES, _fact_share, build_candidates, question_facts  # noqa: E402
 from kb.answer.grounding import document_words  # noqa: E402
 from kb.answer_types import supplies  # noqa: E402
 from kb.evaluation import select, squad_corpus  # noqa: E402
 from kb.evaluation.metrics import Span, holds_answer, is_gold  # noqa: E402
 from kb.linear_model import ANSWER_WEIGHTS, fit_logistic, load_model  # noqa: E402
 from kb.retrieval import retriever as retrieval  # noqa: E402
-from kb.text import _match_forms, stem, term_overlap  # noqa: E402
+from kb.text import _match_forms, stem, term_overlap, term_spellings  # noqa: E402
 
 PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
                  "facts_in_passage", "reader_max", "reader_gap")
@@ -203,7 +204,7 @@ def probe_respelled(work: Path) -> None:
         if not scored or not answer.citations:
             continue
         forms = _match_forms(scored[0].sentence.text)
-        respelled = any(not (t in forms or stem(t) in forms) and any(x in forms or stem(x) in forms for x in aliases[1:])
+        respelled = any(forms.isdisjoint(term_spellings([t])) and not forms.isdisjoint(term_spellings(aliases[1:]))
                         for t, aliases in r.query.terms.items())
         right = a.answerable and holds_answer(a.question, answer.answer)
         counts[(a.kind, respelled, right)] += 1
@@ -278,6 +279,65 @@ def probe_context(work: Path) -> None:
                 quoted += attach is not None
                 wasted += attach is not None and alone
         print(f"| learned, t = {t} (two-fold by article) | {len(questions)} | {right} | {quoted} | {wasted} |")
+
+
+CONFIDENCE_EXTRA = ("index_coverage", "missing_rare", "refers_back", "soft_overlap")
+
+
+def probe_confidence(work: Path) -> None:
+    """The confidence model with more signals, and as gradient-boosted trees (sklearn, training only), each judged
+    as train_scorer.py --compare-interactions judges: fit on one half of the tune articles, threshold by the cost
+    rule on that half, scored on the other. Signals: the IDF-weighted share of the question's terms the index has
+    anywhere, the rarest term (IDF over its maximum) the best candidate's document lacks, a question referring to
+    something it does not name with no conversation to resolve it ("When was this proclamation issued?"), and the
+    best candidate's soft term match. Trees read the 16 signals (no products); "seed x10" weighs the seed-domain
+    rows ten times, as a domain weight."""
+    import math
+
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from kb.query import is_follow_up
+
+    def extra(query, retrieval, top) -> list[float]:  # type: ignore[no-untyped-def]
+        idf, full = query.idf or {}, math.log(1 + max(query.chunks, 1))
+        total = sum(idf.get(t, 1.0) for t in query.terms) or 1.0
+        seen = sum(idf.get(t, 1.0) for t in query.terms if idf.get(t, 1.0) < full - 1e-9) / total
+        vocabulary = retrieval.document_words(top.passage.source)
+        lacking = [idf.get(t, 1.0) / full for t, aliases in query.terms.items()
+                   if vocabulary.isdisjoint(term_spellings(aliases))]
+        return [seen if query.terms else 0.0, max(lacking, default=0.0),
+                float(is_follow_up(query.question) and not query.subject), top.features["soft_overlap"]]
+
+    data = ts.collect(work, 1.0, refit_passage=False)
+    x, y, kinds, articles = ts.confidence_data(data, ts.fit_sentence(data, 1.0), extra)
+    kinds = np.array(kinds)
+    base, cols = x[:, :-len(CONFIDENCE_EXTRA)], list(ts.CONFIDENCE_FEATURES)
+    configs = [("committed signals", base, cols, ts.CONFIDENCE_L2)]
+    configs += [(f"+ {name}", np.column_stack([base, x[:, len(cols) + i]]), cols + [name], ts.CONFIDENCE_L2)
+                for i, name in enumerate(CONFIDENCE_EXTRA)]
+    configs.append(("+ all four", x, cols + list(CONFIDENCE_EXTRA), ts.CONFIDENCE_L2))
+    ts.twofold_confidence(x, y, kinds, articles, configs, 0.015)
+
+    signals = base[:, :len(CONFIDENCE_SIGNALS)]
+    fold = ts.article_folds(articles)
+    print("\n| trees (16 signals) | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
+          "near-miss abstained | seed answers right |\n|---|---|---|---|---|---|---|")
+    for depth, seed_weight in ((2, 1.0), (3, 1.0), (1, 10.0), (2, 10.0)):
+        for held in (0, 1):
+            train, test = fold != held, fold == held
+            weight = np.where(np.char.startswith(kinds[train].astype(str), "seed"), seed_weight, 1.0)
+            model = HistGradientBoostingClassifier(max_depth=depth, max_iter=200 if depth == 1 else 100,
+                                                   learning_rate=0.1 if depth == 1 else 0.05, min_samples_leaf=40,
+                                                   l2_regularization=1.0, random_state=0)
+            model.fit(signals[train], y[train], sample_weight=weight)
+            t = ts.threshold_for(model.predict_proba(signals[train])[:, 1], y[train], kinds[train] == "tune-on-all",
+                                 0.015)
+            p, right, k = model.predict_proba(signals[test])[:, 1], y[test], kinds[test]
+            answerable, same, near, seed = (k == kind for kind in ("tune-on-all", "same-domain", "near-miss",
+                                                                    "seed-answerable"))
+            print(f"| depth {depth}, seed x{seed_weight:g} | {'AB'[held]} | {t:.2f} | "
+                  f"{(right[answerable] * (p[answerable] >= t)).mean():.3f} | {1 - (p[same] >= t).mean():.3f} | "
+                  f"{1 - (p[near] >= t).mean():.3f} | {int((right[seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} |")
 
 
 READER_K = 8  # sentences the reader rescores: the sentence model's best eight
@@ -403,11 +463,13 @@ def probe_ner(work: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner"))
+    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
+                                                     "confidence"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
-         "context": probe_context, "reader": probe_reader, "ner": probe_ner}[args.probe](Path(tmp))
+         "context": probe_context, "reader": probe_reader, "ner": probe_ner,
+         "confidence": probe_confidence}[args.probe](Path(tmp))
     return 0
 
 

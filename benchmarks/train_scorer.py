@@ -36,6 +36,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
@@ -241,10 +242,13 @@ def fit_sentence(data: list[Asked], l2: float) -> LinearModel:
                               "l2": l2, "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
 
 
-def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+def confidence_data(data: list[Asked], sentence: LinearModel,
+                    extra: Callable[[QueryContext, Any, Any], list[float]] | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """The confidence model's rows: the best candidate of each question, labelled by whether the answer kb would
     give (best statement, and a second within the margin) contains a gold answer; with each row's kind and the
-    SQuAD article its question comes from ("" for the seed sets)."""
+    SQuAD article its question comes from ("" for the seed sets). ``extra(query, retrieval, best candidate)``
+    appends a probe's columns (benchmarks/scorer_probes.py)."""
     blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)), 0.0,
                         np.zeros(len(CONFIDENCE_FEATURES)), np.ones(len(CONFIDENCE_FEATURES)), {})
     answerer = ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
@@ -260,7 +264,11 @@ def confidence_data(data: list[Asked], sentence: LinearModel) -> tuple[np.ndarra
         if not scored:
             continue
         logits = np.array([c.score for c in scored])
-        xs.append(confidence_row(r.query, [_as_candidate(c) for c in scored], logits))
+        candidates = [_as_candidate(c) for c in scored]
+        row = confidence_row(r.query, candidates, logits)
+        if extra is not None:
+            row = np.concatenate([row, extra(r.query, r, candidates[int(np.argmax(logits))])])
+        xs.append(row)
         text = answerer.run(r.query, r.passages, r.sentences, r.document_words).answer
         right = a.answerable and holds_answer(a.question, text)
         ys.append(float(right))

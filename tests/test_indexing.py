@@ -68,8 +68,8 @@ def test_first_build_then_noop(make_kb):
     report, counter = _build(kb)
     assert sorted(report.added) == sorted(DOCS)
     assert report.chunks == report.embedded_chunks > 0
-    # One model pass per chunk: every sentence here sits whole in a chunk, so its vector is pooled from that pass.
-    assert len(counter.texts) == report.chunks
+    # One model pass per chunk, and one per sentence (sentence_vectors = "separate", the default).
+    assert len(counter.texts) == report.chunks + len(_stored_sentences(kb))
     version = kb.backend.live_version()
     again, counter2 = _build(kb)
     assert again.unchanged == sorted(DOCS) and not again.added and not again.updated and not again.removed
@@ -189,7 +189,7 @@ def test_full_flag_reembeds_everything(make_kb):
     first, _ = _build(kb)
     report, counter = _build(kb, full=True)
     assert report.full and sorted(report.added) == sorted(DOCS) and report.embedded_chunks == first.chunks
-    assert len(counter.texts) == first.chunks
+    assert len(counter.texts) == first.chunks + len(_stored_sentences(kb))
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(make_kb):
@@ -245,7 +245,7 @@ def _stored_sentences(kb) -> list[tuple[str, np.ndarray]]:
 
 
 def test_contextual_sentence_vectors_come_from_the_chunk_pass(make_kb):
-    kb = make_kb(DOCS)
+    kb = make_kb(DOCS, sentence_vectors="contextual")
     report, counter = _build(kb)
     assert len(counter.texts) == report.chunks
     stored = _stored_sentences(kb)
@@ -258,7 +258,8 @@ def test_contextual_sentence_vectors_come_from_the_chunk_pass(make_kb):
 
 
 def test_separate_sentence_vectors_embed_each_sentence(make_kb):
-    kb = make_kb(DOCS, sentence_vectors="separate")
+    kb = make_kb(DOCS)  # the default
+    assert kb.settings.sentence_vectors == "separate"
     report, counter = _build(kb)
     stored = _stored_sentences(kb)
     assert len(counter.texts) == report.chunks + len(stored)
@@ -268,7 +269,7 @@ def test_separate_sentence_vectors_embed_each_sentence(make_kb):
 
 
 def test_switching_sentence_vectors_rebuilds_everything(make_kb):
-    kb = make_kb(DOCS)
+    kb = make_kb(DOCS, sentence_vectors="contextual")
     kb.build()
     from kb import KnowledgeBase
 
@@ -284,7 +285,7 @@ def test_sentences_no_chunk_holds_whole_are_embedded_alone(make_kb):
     long_sentence = "The committee reviewed " + ", ".join(f"item {i} of the ledger" for i in range(40)) + "."
     tail = "Finally the auditors signed the zebra report on Tuesday."
     text = "Ledger notes\n\n" + "Short opening line here. " * 3 + long_sentence + " " + tail
-    kb = make_kb({"ledger.txt": text}, chunk_size=400, chunk_overlap=50)
+    kb = make_kb({"ledger.txt": text}, chunk_size=400, chunk_overlap=50, sentence_vectors="contextual")
     report, counter = _build(kb)
     embedded_alone = [t for t in counter.texts if not t.startswith("Ledger notes\n")]
     assert long_sentence in embedded_alone  # longer than a chunk: no chunk holds it whole

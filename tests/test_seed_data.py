@@ -1,0 +1,56 @@
+"""The seed question sets in tests/data are measurement instruments: a gold string no listed source states, or a
+duplicated id, would silently move every number reported on them (docs/quality.md). Checked without a model."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from paths import ROOT, SEEDS
+
+SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_heldout.jsonl")
+
+
+def _rows(name: str) -> list[dict]:
+    lines = (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _article(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def _states(text: str, gold: str) -> bool:
+    """Whole-word, case-insensitive: how the evaluation matches a gold string in an answer."""
+    return re.search(rf"(?<!\w){re.escape(gold.lower())}(?!\w)", text.lower()) is not None
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_gold_string_is_stated_by_a_listed_source(name):
+    for row in _rows(name):
+        if row["unanswerable"]:
+            assert row["answers"] == [] and row["sources"] == [], row["id"]
+            continue
+        assert row["answers"] and row["sources"], row["id"]
+        texts = [_article(prefix) for prefix in row["sources"]]
+        for gold in row["answers"]:
+            assert any(_states(text, gold) for text in texts), (row["id"], gold)
+
+
+def test_ids_are_unique_and_no_question_is_asked_twice():
+    rows = [row for name in SETS for row in _rows(name)]
+    assert len({row["id"] for row in rows}) == len(rows)
+    questions = [row["q"].strip().lower() for row in rows]
+    assert len(set(questions)) == len(questions)
+
+
+def test_follow_ups_and_only_follow_ups_carry_an_earlier_turn():
+    for row in (row for name in SETS for row in _rows(name)):
+        if row.get("kind") == "followup":
+            (earlier, _), = row["history"]  # one earlier (question, answer) turn
+            assert earlier.strip().endswith("?"), row["id"]
+        else:
+            assert "history" not in row, row["id"]
