@@ -8,6 +8,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py reader     # a cross-encoder trained here, reranking the best sentences
     .venv/bin/python benchmarks/scorer_probes.py ner        # spaCy's NER deciding who / which organization / where
     .venv/bin/python benchmarks/scorer_probes.py confidence # more confidence signals, and gradient-boosted trees
+    .venv/bin/python benchmarks/scorer_probes.py rerank     # the top ten passages re-ranked after answering
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -29,7 +30,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import train_scorer as ts  # noqa: E402
 from kb.answer.extractive import ExtractiveAnswerer  # noqa: E402
-from kb.answer.features import CONFIDENCE_SIGNALS, SENTENCE_FEATURES, _fact_share, build_candidates, question_facts  # noqa: E402
+from kb.answer.features import (CONFIDENCE_SIGNALS, SENTENCE_FEATURES, _fact_share, _soft_overlap,  # noqa: E402
+                                build_candidates, question_facts)
 from kb.answer.grounding import document_words  # noqa: E402
 from kb.answer_types import supplies  # noqa: E402
 from kb.evaluation import select, squad_corpus  # noqa: E402
@@ -39,7 +41,7 @@ from kb.retrieval import retriever as retrieval  # noqa: E402
 from kb.text import _match_forms, stem, term_overlap, term_spellings  # noqa: E402
 
 PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
-                 "facts_in_passage", "reader_max", "reader_gap")
+                 "facts_in_passage", "reader_max", "reader_gap", "soft_best")
 
 
 
@@ -62,6 +64,7 @@ def probe_passage(work: Path) -> None:
     def extended(self, passages, ctx, lexical_hits, dense_hits):  # type: ignore[no-untyped-def]
         base = original(self, passages, ctx, lexical_hits, dense_hits)
         facts = question_facts(ctx.question)
+        soft = _soft_overlap(ctx)
         cands, matrix = build_candidates(ctx, passages, self.sentences, words_of["fn"])  # type: ignore[arg-type]
         best: dict[int, float] = {}
         for c, logit in zip(cands, sentence_model.logits(matrix[:, columns]) if cands else []):
@@ -84,7 +87,8 @@ def probe_passage(work: Path) -> None:
             reader = best.get(p.chunk_id, -10.0)
             rows.append([max(window), max(c + o for c, o in zip(cos, ov)), typed(int(np.argmax(ov))),
                          typed(int(np.argmax(cos))), ranked[1] if len(ranked) > 1 else 0.0,
-                         _fact_share(facts, p.text) if facts else 0.0, reader, reader - top])
+                         _fact_share(facts, p.text) if facts else 0.0, reader, reader - top,
+                         max((soft(s.text, _match_forms(s.text)) for s, _ in sents), default=0.0)])
         return np.column_stack([base, np.array(rows).reshape(len(rows), len(PASSAGE_EXTRA))])
 
     retrieval.Retriever.passage_features = extended  # type: ignore[method-assign]
@@ -340,6 +344,67 @@ def probe_confidence(work: Path) -> None:
                   f"{1 - (p[near] >= t).mean():.3f} | {int((right[seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} |")
 
 
+RERANK_FEATURES = ("passage_score", "reader_max", "reader_gap", "rank")
+
+
+def probe_rerank(work: Path) -> None:
+    """A second passage order after answering, at no extra candidate work: the top ten passages re-ranked by
+    a listwise model over the passage model's score and the committed sentence model's best score among each
+    passage's sentences (which the answerer computes anyway), fit on the tune SQuAD questions and the tune seed
+    paraphrases. The committed sentence model is fit on tune data only, so the held-out rows are out of sample:
+    SQuAD held-out, and the seed paraphrases' held-out half with the second seed set."""
+    from kb import KnowledgeBase
+    from kb.evaluation import load_questions
+    from kb.evaluation.runner import asked
+
+    corpus = squad_corpus(ts.SQUAD, work / "squad")
+    squad = ts.index_of(corpus.folder, work, "all")
+    seeds = KnowledgeBase(ts.SEEDS, work / "index-seeds")
+    seeds.build()
+    answerer = committed_answerer()
+
+    def rows(kb, questions, gold):  # type: ignore[no-untyped-def]
+        out = []
+        for q in questions:
+            r = kb.retrieve(asked(q), k=ts.K)
+            if r.query.absent_names or not r.passages:
+                continue
+            best: dict[int, float] = {}
+            for c in answerer.candidates(r.query, r.passages, r.sentences, r.document_words):
+                best[c.passage.chunk_id] = max(best.get(c.passage.chunk_id, -20.0), c.score)
+            top = max(best.values(), default=0.0)
+            x = np.array([[p.score, best.get(p.chunk_id, -20.0), best.get(p.chunk_id, -20.0) - top, 1.0 / (i + 1)]
+                          for i, p in enumerate(r.passages)])
+            out.append((x, np.array([float(gold(q, p)) for p in r.passages])))
+        return out
+
+    def squad_gold(q, p):  # type: ignore[no-untyped-def]
+        return is_gold(q, Span(p.source, p.start, p.end))
+
+    def seed_gold(q, p):  # type: ignore[no-untyped-def]
+        return any(p.source.startswith(s) for s in q.sources)
+
+    paraphrases = load_questions(ts.DATA / "seed_paraphrases.jsonl")
+    second = [q for q in load_questions(ts.DATA / "seed_heldout.jsonl") if not q.unanswerable]
+    sets = {"squad tune": rows(squad, select(corpus.questions, "tune"), squad_gold),
+            "squad held-out": rows(squad, select(corpus.questions, "heldout"), squad_gold),
+            "seed paraphrases, tune half": rows(seeds, [q for q in paraphrases if ts.tune_half(q)], seed_gold),
+            "seed paraphrases, held out (half + second set)":
+                rows(seeds, [q for q in paraphrases if not ts.tune_half(q)] + second, seed_gold)}
+    train = sets["squad tune"] + sets["seed paraphrases, tune half"]
+    print("\n| passage order | " + " | ".join(f"hit@1 {k} ({len(v)})" for k, v in sets.items()) + " |")
+    print("|---|" + "---|" * len(sets))
+    print("| committed (passage model) | " + " | ".join(f"{np.mean([y[0] > 0 for _, y in v]):.3f}"
+                                                     for v in sets.values()) + " |")
+    for cols in ([0, 1], [0, 1, 2], [0, 1, 2, 3], [1]):
+        model = fit_logistic(np.vstack([x[:, cols] for x, _ in train]), np.concatenate([y for _, y in train]),
+                             [RERANK_FEATURES[c] for c in cols], l2=1.0,
+                             groups=np.concatenate([np.full(len(y), i) for i, (_, y) in enumerate(train)]))
+        cells = [f"{np.mean([y[int(np.argmax(model.logits(x[:, cols])))] > 0 for x, y in v]):.3f}"
+                 for v in sets.values()]
+        print(f"| re-ranked by {' + '.join(RERANK_FEATURES[c] for c in cols)} | " + " | ".join(cells) + " |")
+
+
 READER_K = 8  # sentences the reader rescores: the sentence model's best eight
 
 
@@ -464,12 +529,12 @@ def probe_ner(work: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence"))
+                                                     "confidence", "rerank"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
          "context": probe_context, "reader": probe_reader, "ner": probe_ner,
-         "confidence": probe_confidence}[args.probe](Path(tmp))
+         "confidence": probe_confidence, "rerank": probe_rerank}[args.probe](Path(tmp))
     return 0
 
 

@@ -362,3 +362,27 @@ def test_follow_up_about_someone_the_documents_do_not_describe_abstains(make_kb)
     query = contextualize("Where is his organization based?", [("Who is Olaf Lund?", "")])
     answer = kb.ask(query)
     assert answer.abstained and not answer.citations
+
+
+def test_ask_lists_the_passage_holding_the_answer_first_and_the_rest_in_retrieval_order():
+    """Retrieval put the passage that answers third; the answer's list starts with it (hit@1 is the list's first
+    passage), and only that place moves."""
+    from kb.answer.extractive import ExtractiveAnswerer
+
+    q = np.array([1.0, 0.0])
+    answer = "The lighthouse keeper Tova Lind painted the tower blue in 1921."
+    passages = [_passage("Harbour fees rose twice that decade.", "fees.txt", 1),
+                _passage("The pier was rebuilt after the storm.", "pier.txt", 2),
+                _passage(answer, "lighthouse.txt", 3),
+                _passage("Fishing boats moored in the north basin.", "boats.txt", 4)]
+    close = {answer: np.array([0.95, np.sqrt(1 - 0.95 ** 2)])}
+
+    def sentences(p: Passage) -> list[tuple[Sentence, np.ndarray]]:
+        return [(s, close.get(s.text, np.array([0.2, np.sqrt(0.96)]))) for s in split_sentences(p.text, offset=p.start)]
+
+    terms = ["painted", "lighthouse"]
+    ctx = QueryContext("Who painted the lighthouse?", q, {t: [t] for t in terms}, AnswerType.PERSON, None,
+                       frozenset(words("Who painted the lighthouse?")), idf={t: 1.0 for t in terms})
+    result = ExtractiveAnswerer(None, abstain_threshold=0.0).run(ctx, passages, sentences)  # type: ignore[arg-type]
+    assert not result.abstained and result.citations[0].source == "lighthouse.txt"
+    assert [p.source for p in result.passages] == ["lighthouse.txt", "fees.txt", "pier.txt", "boats.txt"]
