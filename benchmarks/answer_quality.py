@@ -166,7 +166,8 @@ def main() -> int:
         runs.append(run(full, "seeds on squad (dev + tune paraphrases)", seed_answerable_tune, must_abstain=True))
         runs.append(run(seeds, "seed dev", seed_dev))
         runs.append(run(seeds, "seed paraphrases, tune half", tune_p))
-        runs.append(run(seeds, "seed paraphrases, held-out half", held_p))
+        held_half = run(seeds, "seed paraphrases, held-out half", held_p)
+        runs.append(held_half)
         runs.append(run(seeds, "seed unanswerable, tune half", tune_u))
         runs.append(run(seeds, "seed unanswerable, held-out half", held_u))
         runs.append(run_groups("seeds without their gold sources (dev + tune paraphrases)",
@@ -176,7 +177,8 @@ def main() -> int:
         # The second seed set: written after the scorers, by reading the articles only; never read by train_scorer.
         second = load_questions(DATA / "seed_heldout.jsonl")
         second_a, second_u = [q for q in second if not q.unanswerable], [q for q in second if q.unanswerable]
-        runs.append(run(seeds, "seed paraphrases, second set (all held out)", second_a))
+        second_set = run(seeds, "seed paraphrases, second set (all held out)", second_a)
+        runs.append(second_set)
         runs.append(run(seeds, "seed unanswerable, second set (all held out)", second_u))
         runs.append(run(full, "seeds on squad (second set)", second_a, must_abstain=True))
         runs.append(run_groups("seeds without their gold sources (second set)",
@@ -194,9 +196,8 @@ def main() -> int:
                   f"| {c['abstained'] / max(c['questions'], 1):.3f} |")
         for para in (r for r in runs if r.kind.startswith("seed paraphrases")):
             report_paraphrases(para)
-        held = [r for r in runs if r.kind.startswith("seed paraphrases") and "held" in r.kind]
         report_paraphrases(Run("every held-out seed paraphrase (held-out half + second set)",
-                               [q for r in held for q in r.questions], [a for r in held for a in r.answers], None))
+                               held_half.questions + second_set.questions, held_half.answers + second_set.answers, None))
         print("\n## Questions the index cannot answer (must abstain)\n")
         print("| set | questions | abstained | answered (all wrong) |")
         print("|---|---|---|---|")

@@ -353,14 +353,12 @@ def probe_rerank(work: Path) -> None:
     passage's sentences (which the answerer computes anyway), fit on the tune SQuAD questions and the tune seed
     paraphrases. The committed sentence model is fit on tune data only, so the held-out rows are out of sample:
     SQuAD held-out, and the seed paraphrases' held-out half with the second seed set."""
-    from kb import KnowledgeBase
     from kb.evaluation import load_questions
     from kb.evaluation.runner import asked
 
     corpus = squad_corpus(ts.SQUAD, work / "squad")
     squad = ts.index_of(corpus.folder, work, "all")
-    seeds = KnowledgeBase(ts.SEEDS, work / "index-seeds")
-    seeds.build()
+    seeds = ts.index_of(ts.SEEDS, work, "seeds")
     answerer = committed_answerer()
 
     def rows(kb, questions, gold):  # type: ignore[no-untyped-def]

@@ -267,7 +267,7 @@ def confidence_data(data: list[Asked], sentence: LinearModel,
         candidates = [_as_candidate(c) for c in scored]
         row = confidence_row(r.query, candidates, logits)
         if extra is not None:
-            row = np.concatenate([row, extra(r.query, r, candidates[int(np.argmax(logits))])])
+            row = np.concatenate([row, extra(r.query, r, candidates[0])])  # scored is best first
         xs.append(row)
         text = answerer.run(r.query, r.passages, r.sentences, r.document_words).answer
         right = a.answerable and holds_answer(a.question, text)
