@@ -285,7 +285,8 @@ def probe_context(work: Path) -> None:
         print(f"| learned, t = {t} (two-fold by article) | {len(questions)} | {right} | {quoted} | {wasted} |")
 
 
-CONFIDENCE_EXTRA = ("index_coverage", "missing_rare", "refers_back", "soft_overlap")
+CONFIDENCE_EXTRA = ("index_coverage", "missing_rare", "refers_back", "soft_overlap", "elsewhere_cosine",
+                    "pool_centrality", "cosine_z")
 
 
 def probe_confidence(work: Path) -> None:
@@ -294,8 +295,11 @@ def probe_confidence(work: Path) -> None:
     rule on that half, scored on the other. Signals: the IDF-weighted share of the question's terms the index has
     anywhere, the rarest term (IDF over its maximum) the best candidate's document lacks, a question referring to
     something it does not name with no conversation to resolve it ("When was this proclamation issued?"), and the
-    best candidate's soft term match. Trees read the 16 signals (no products); "seed x10" weighs the seed-domain
-    rows ten times, as a domain weight."""
+    best candidate's soft term match; added later: the best candidate's closest sentence in another retrieved
+    document (cosine: several documents saying the same), how close it is to the mean of all the candidates'
+    vectors (a generic sentence that comes back for many questions), and its cosine as a z-score among the
+    candidates. Trees read the 16 signals (no products); "seed x10" weighs the seed-domain rows ten times, as a
+    domain weight."""
     import math
 
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -309,8 +313,18 @@ def probe_confidence(work: Path) -> None:
         vocabulary = retrieval.document_words(top.passage.source)
         lacking = [idf.get(t, 1.0) / full for t, aliases in query.terms.items()
                    if vocabulary.isdisjoint(term_spellings(aliases))]
+        others, vectors = [], []
+        for p in retrieval.passages:
+            for _, v in retrieval.sentences(p):
+                vectors.append(v)
+                if p.source != top.passage.source:
+                    others.append(float(top.vector @ v))
+        centre = np.mean(vectors, axis=0)
+        cosines = np.array([float(v @ query.vector) for v in vectors])
         return [seen if query.terms else 0.0, max(lacking, default=0.0),
-                float(is_follow_up(query.question) and not query.subject), top.features["soft_overlap"]]
+                float(is_follow_up(query.question) and not query.subject), top.features["soft_overlap"],
+                max(others, default=0.0), float(top.vector @ centre) / (float(np.linalg.norm(centre)) or 1.0),
+                (top.features["cosine"] - float(cosines.mean())) / (float(cosines.std()) + 1e-6)]
 
     data = ts.collect(work, 1.0, refit_passage=False)
     x, y, kinds, articles = ts.confidence_data(data, ts.fit_sentence(data, 1.0), extra)
@@ -319,7 +333,7 @@ def probe_confidence(work: Path) -> None:
     configs = [("committed signals", base, cols, ts.CONFIDENCE_L2)]
     configs += [(f"+ {name}", np.column_stack([base, x[:, len(cols) + i]]), cols + [name], ts.CONFIDENCE_L2)
                 for i, name in enumerate(CONFIDENCE_EXTRA)]
-    configs.append(("+ all four", x, cols + list(CONFIDENCE_EXTRA), ts.CONFIDENCE_L2))
+    configs.append(("+ all", x, cols + list(CONFIDENCE_EXTRA), ts.CONFIDENCE_L2))
     ts.twofold_confidence(x, y, kinds, articles, configs, 0.015)
 
     signals = base[:, :len(CONFIDENCE_SIGNALS)]

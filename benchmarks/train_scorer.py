@@ -292,18 +292,20 @@ def twofold_confidence(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles
     split at random), its threshold set by the cost rule on that half, scored on the other half."""
     fold = article_folds(articles)
     print("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
-          "near-miss abstained | seed answers right |\n|---|---|---|---|---|---|---|")
+          "near-miss abstained | seed answers right | seed unanswerable abstained |\n|---|---|---|---|---|---|---|---|")
     for label, features, cols, l2 in configs:
         for held in (0, 1):
             train, test = fold != held, fold == held
             model = fit_logistic(features[train], y[train], cols, l2=l2)
             t = threshold_for(model.probabilities(features[train]), y[train], kinds[train] == "tune-on-all", max_loss)
             p = model.probabilities(features[test])
-            answerable, same, near, seed = (kinds[test] == k for k in ("tune-on-all", "same-domain", "near-miss",
-                                                                       "seed-answerable"))
+            answerable, same, near, seed, unanswerable = (
+                kinds[test] == k for k in ("tune-on-all", "same-domain", "near-miss", "seed-answerable",
+                                           "seed-unanswerable"))
             print(f"| {label} | {'AB'[held]} | {t:.2f} | {(y[test][answerable] * (p[answerable] >= t)).mean():.3f} | "
                   f"{1 - (p[same] >= t).mean():.3f} | {1 - (p[near] >= t).mean():.3f} | "
-                  f"{int((y[test][seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} |")
+                  f"{int((y[test][seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} | "
+                  f"{int((p[unanswerable] < t).sum())} of {int(unanswerable.sum())} |")
 
 
 def compare_interactions(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], l2: float,
