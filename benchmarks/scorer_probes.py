@@ -9,6 +9,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py ner        # spaCy's NER deciding who / which organization / where
     .venv/bin/python benchmarks/scorer_probes.py confidence # more confidence signals, and gradient-boosted trees
     .venv/bin/python benchmarks/scorer_probes.py rerank     # the top ten passages re-ranked after answering
+    .venv/bin/python benchmarks/scorer_probes.py joint      # the MiniLM vectors as answerability signals
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -358,6 +359,63 @@ def probe_confidence(work: Path) -> None:
                   f"{1 - (p[near] >= t).mean():.3f} | {int((right[seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} |")
 
 
+def probe_joint(work: Path) -> None:
+    """Whether the MiniLM vectors say more about "this sentence answers this question" than their cosine: two
+    confidence signals, each a logistic model of its own stacked under the committed confidence model (its column
+    out-of-fold inside the training half too, by inner article folds): (a) the elementwise product of the
+    question's and the best sentence's stored vectors (a learned diagonal bilinear form: free at question time),
+    (b) the question and the best sentence encoded together as one text by the frozen MiniLM (its attention reads
+    both: one more ~60-token pass per question). Judged as train_scorer.py --compare-interactions."""
+    from kb.embedding import Embedder
+
+    pairs: list[str] = []
+
+    def extra(query, retrieval, top) -> list[float]:  # type: ignore[no-untyped-def]
+        pairs.append(f"{query.question} [SEP] {top.sentence.text}")
+        return list(np.asarray(query.vector, dtype=float) * np.asarray(top.vector, dtype=float))
+
+    data = ts.collect(work, 1.0, refit_passage=False)
+    x, y, kinds, articles = ts.confidence_data(data, ts.fit_sentence(data, 1.0), extra)
+    kinds = np.array(kinds)
+    cols = list(ts.CONFIDENCE_FEATURES)
+    base, product = x[:, :len(cols)], x[:, len(cols):]
+    joint = Embedder(backend="onnx-int8", device="cpu").embed(pairs)
+    fold = ts.article_folds(articles)
+
+    def stacked(vectors: np.ndarray, train: np.ndarray, l2: float) -> np.ndarray:
+        """Out-of-fold logits inside ``train`` (inner folds by article), a fit on all of ``train`` elsewhere."""
+        names = [f"v{i}" for i in range(vectors.shape[1])]
+        out = np.zeros(len(vectors))
+        rows = np.flatnonzero(train)
+        inner = ts.article_folds([articles[i] for i in rows])
+        for part in (0, 1):
+            fit_rows, score_rows = rows[inner != part], rows[inner == part]
+            out[score_rows] = fit_logistic(vectors[fit_rows], y[fit_rows], names, l2=l2).logits(vectors[score_rows])
+        out[~train] = fit_logistic(vectors[rows], y[rows], names, l2=l2).logits(vectors[~train])
+        return out
+
+    print("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
+          "near-miss abstained | seed answers right | seed unanswerable abstained |\n|---|---|---|---|---|---|---|---|")
+    variants: list[tuple[str, np.ndarray | None, float]] = [("committed signals", None, 0.0)]
+    variants += [(f"+ vector product, l2 {l2:g}", product, l2) for l2 in (10.0, 100.0, 1000.0)]
+    variants += [(f"+ joint encoding, l2 {l2:g}", joint, l2) for l2 in (10.0, 100.0, 1000.0)]
+    for label, vectors, l2 in variants:
+        for held in (0, 1):
+            train, test = fold != held, fold == held
+            features, names = base, cols
+            if vectors is not None:
+                features, names = np.column_stack([base, stacked(vectors, train, l2)]), cols + ["stacked"]
+            model = fit_logistic(features[train], y[train], names, l2=ts.CONFIDENCE_L2)
+            t = ts.threshold_for(model.probabilities(features[train]), y[train], kinds[train] == "tune-on-all", 0.015)
+            p, right, k = model.probabilities(features[test]), y[test], kinds[test]
+            answerable, same, near, seed, unanswerable = (k == kind for kind in (
+                "tune-on-all", "same-domain", "near-miss", "seed-answerable", "seed-unanswerable"))
+            print(f"| {label} | {'AB'[held]} | {t:.2f} | {(right[answerable] * (p[answerable] >= t)).mean():.3f} | "
+                  f"{1 - (p[same] >= t).mean():.3f} | {1 - (p[near] >= t).mean():.3f} | "
+                  f"{int((right[seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} | "
+                  f"{int((p[unanswerable] < t).sum())} of {int(unanswerable.sum())} |", flush=True)
+
+
 RERANK_FEATURES = ("passage_score", "reader_max", "reader_gap", "rank")
 
 
@@ -541,12 +599,13 @@ def probe_ner(work: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence", "rerank"))
+                                                     "confidence", "rerank", "joint"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
          "context": probe_context, "reader": probe_reader, "ner": probe_ner,
-         "confidence": probe_confidence, "rerank": probe_rerank}[args.probe](Path(tmp))
+         "confidence": probe_confidence, "rerank": probe_rerank,
+         "joint": probe_joint}[args.probe](Path(tmp))
     return 0
 
 

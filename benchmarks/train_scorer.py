@@ -66,6 +66,9 @@ ANSWERABLE_KINDS = ("tune-on-all", "seed-answerable")
 #: negatives two-fold, but right seed answers drop from 35 to 30-31 of 45: it shrinks what the few seed rows teach
 #: (retrained at 2000: 20 instead of 22 held-out paraphrases; docs/quality.md). So the fit stays almost unpenalized.
 CONFIDENCE_L2 = 1.0
+#: How much one seed-domain question (seed_qa.jsonl, the seed sets' tune halves) counts in the sentence model's
+#: listwise fit against one SQuAD question (--seed-weight).
+SENTENCE_SEED_WEIGHT = 1.0
 
 
 @dataclass
@@ -232,12 +235,14 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     return data
 
 
-def fit_sentence(data: list[Asked], l2: float) -> LinearModel:
-    rows = [(a.matrix, a.labels, np.full(len(a.labels), i)) for i, a in enumerate(data) if a.answerable and a.labels.any()]
+def fit_sentence(data: list[Asked], l2: float, seed_weight: float = 1.0) -> LinearModel:
+    rows = [(a.matrix, a.labels, np.full(len(a.labels), i), a.kind.startswith("seed"))
+            for i, a in enumerate(data) if a.answerable and a.labels.any()]
     x = np.vstack([r[0] for r in rows])
     y = np.concatenate([r[1] for r in rows])
     g = np.concatenate([r[2] for r in rows])
-    return fit_logistic(x, y, SENTENCE_FEATURES, l2=l2, groups=g,
+    w = np.concatenate([np.full(len(r[1]), seed_weight if r[3] else 1.0) for r in rows])
+    return fit_logistic(x, y, SENTENCE_FEATURES, l2=l2, groups=g, weights=w,
                         meta={"fit": "listwise logistic regression", "questions": len(rows), "rows": int(len(y)),
                               "l2": l2, "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
 
@@ -336,20 +341,21 @@ def compare_l2(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[s
     twofold_confidence(x, y, kinds, articles, configs, max_loss)
 
 
-def sentence_twofold(data: list[Asked], l2: float) -> None:
+def sentence_twofold(data: list[Asked], l2: float, seed_weights: tuple[float, ...] = (1.0,)) -> None:
     """Top-1 sentence of the sentence model fit on one half of the tune articles and scored on the other (seed
     questions split at random): how a feature change is judged before anything is retrained and written."""
     rows = [a for a in data if a.answerable and a.labels.any()]
     fold = article_folds([article_of(a) for a in rows])
-    print("\n| fold | " + " | ".join(ANSWERABLE_KINDS + ("near-miss",)) + " |\n|---|---|---|---|")
-    for held in (0, 1):
-        model = fit_sentence([a for a, f in zip(rows, fold) if f != held], l2)
-        cells = []
-        for kind in ANSWERABLE_KINDS + ("near-miss",):
-            test = [a for a, f in zip(rows, fold) if f == held and a.kind == kind]
-            top = [a.labels[int(np.argmax(model.logits(a.matrix)))] > 0 for a in test]
-            cells.append(f"{np.mean(top):.3f} ({len(test)})")
-        print(f"| {'AB'[held]} | " + " | ".join(cells) + " |")
+    print("\n| seed weight | fold | " + " | ".join(ANSWERABLE_KINDS + ("near-miss",)) + " |\n|---|---|---|---|---|")
+    for seed_weight in seed_weights:
+        for held in (0, 1):
+            model = fit_sentence([a for a, f in zip(rows, fold) if f != held], l2, seed_weight)
+            cells = []
+            for kind in ANSWERABLE_KINDS + ("near-miss",):
+                test = [a for a, f in zip(rows, fold) if f == held and a.kind == kind]
+                top = [a.labels[int(np.argmax(model.logits(a.matrix)))] > 0 for a in test]
+                cells.append(f"{np.mean(top):.3f} ({len(test)})")
+            print(f"| {seed_weight:g} | {'AB'[held]} | " + " | ".join(cells) + " |", flush=True)
 
 
 def main() -> int:
@@ -370,6 +376,9 @@ def main() -> int:
                              "sentence feature change is measured on the same passages")
     parser.add_argument("--sentence-twofold", action="store_true",
                         help="print the sentence model's top-1 sentence two-fold by tune article and write nothing")
+    parser.add_argument("--seed-weight", type=float, nargs="+", default=[SENTENCE_SEED_WEIGHT],
+                        help="how much each seed-domain question counts in the sentence model's fit against one SQuAD "
+                             f"question (default {SENTENCE_SEED_WEIGHT:g}; several values with --sentence-twofold)")
     args = parser.parse_args()
     work = args.cache or Path(tempfile.mkdtemp(prefix="kb-train-"))
     if args.cache and work.exists():
@@ -380,9 +389,9 @@ def main() -> int:
         compare = args.compare_interactions or args.compare_l2 or args.sentence_twofold
         data = collect(work, args.l2, refit_passage=not (compare or args.keep_passage))
         if args.sentence_twofold:
-            sentence_twofold(data, args.l2)
+            sentence_twofold(data, args.l2, tuple(args.seed_weight))
             return 0
-        sentence = fit_sentence(data, args.l2)
+        sentence = fit_sentence(data, args.l2, args.seed_weight[0])
         x, y, kinds, articles = confidence_data(data, sentence)
         if args.compare_interactions:
             compare_interactions(x, y, np.array(kinds), articles, args.confidence_l2, args.max_loss)

@@ -79,8 +79,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: floa
     With ``groups`` (one id per row) the loss is listwise instead: a softmax over each group's rows, maximizing
     the probability mass on its positive rows. That is the right loss for picking one sentence out of a
     question's candidates (only their order within the question matters); groups without a positive row are
-    skipped. The pointwise loss is the right one for a calibrated probability (the abstention model); there,
-    ``weights`` (one per row) let a small set count as much as a large one.
+    skipped. The pointwise loss is the right one for a calibrated probability (the abstention model). In both,
+    ``weights`` (one per row; listwise, a group takes its first row's) let a small set count as much as a large one.
     """
     from scipy.optimize import minimize  # training only: the product reads weights with numpy
 
@@ -107,24 +107,27 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: floa
         groups = np.asarray(groups)
         order = np.argsort(groups, kind="stable")
         z, y, groups = z[order], y[order], groups[order]
+        row_weight = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)[order]
         bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
         spans = [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if y[a:b].any()]
+        span_weight = np.array([row_weight[a] for a, _ in spans])
+        span_weight = span_weight * len(spans) / max(span_weight.sum(), 1e-12)
 
         def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
             w = params[:d]
             t = z @ w
             value, grad = 0.0, np.zeros(d)
-            for a, b in spans:
+            for (a, b), r in zip(spans, span_weight):
                 s = t[a:b] - t[a:b].max()
                 e = np.exp(s)
                 p = e / e.sum()
                 pos = y[a:b] > 0
                 mass = p[pos].sum()
-                value -= np.log(mass + 1e-12)
+                value -= r * np.log(mass + 1e-12)
                 # d(-log sum_pos p)/dt = p - p*[pos]/mass
                 q = p.copy()
                 q[pos] -= p[pos] / max(mass, 1e-12)
-                grad += z[a:b].T @ q
+                grad += r * (z[a:b].T @ q)
             m = max(len(spans), 1)
             value = value / m + 0.5 * l2 * (w @ w) / m
             return value, np.concatenate([grad / m + l2 * w / m, [0.0]])

@@ -309,6 +309,28 @@ def test_listwise_fit_recovers_the_deciding_feature():
     assert 0.0 < p.min() and p.max() < 1.0
 
 
+
+def test_listwise_weights_let_a_small_set_of_questions_count():
+    """Group weights are what lets a few seed-domain questions pull against many SQuAD ones (train_scorer.py
+    --seed-weight): 150 questions decided by one column and 50 by the other learn the first column unweighted,
+    the second when the 50 count four times as much."""
+    rng = np.random.default_rng(1)
+    x, y, g, w = [], [], [], []
+    for q in range(200):
+        rows = rng.normal(size=(6, 2))
+        decides = 0 if q < 150 else 1
+        x.append(rows)
+        y.append(np.eye(6)[int(np.argmax(rows[:, decides]))])
+        g.append(np.full(6, q))
+        w.append(np.full(6, 1.0 if q < 150 else 4.0))
+    args = (np.vstack(x), np.concatenate(y), ("first", "second"))
+    plain = fit_logistic(*args, groups=np.concatenate(g))
+    weighted = fit_logistic(*args, groups=np.concatenate(g), weights=np.concatenate(w))
+    assert plain.weights[0] > plain.weights[1]
+    assert weighted.weights[1] > weighted.weights[0]
+    same = fit_logistic(*args, groups=np.concatenate(g), weights=np.full(1200, 3.0))
+    assert same.weights == pytest.approx(plain.weights)
+
 def test_model_json_round_trip(tmp_path):
     model = LinearModel(("a", "b"), np.array([1.0, -2.0]), 0.5, np.array([0.1, 0.2]), np.array([1.0, 2.0]), {"x": 1})
     model.save(tmp_path / "m.json")
