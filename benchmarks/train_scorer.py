@@ -292,16 +292,20 @@ def threshold_for(probabilities: np.ndarray, right: np.ndarray, answerable: np.n
 
 
 def twofold_confidence(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str],
-                       configs: list[tuple[str, np.ndarray, list[str], float]], max_loss: float) -> None:
+                       configs: list[tuple[str, np.ndarray, list[str], float]], max_loss: float,
+                       row_weights: dict[str, np.ndarray] | None = None) -> None:
     """Confidence models compared on the tune data alone: each fit on one half of the tune articles (seed rows
-    split at random), its threshold set by the cost rule on that half, scored on the other half."""
+    split at random), its threshold set by the cost rule on that half, scored on the other half. ``row_weights``
+    gives a config (by label) a weight per row in its fit."""
     fold = article_folds(articles)
     print("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
           "near-miss abstained | seed answers right | seed unanswerable abstained |\n|---|---|---|---|---|---|---|---|")
     for label, features, cols, l2 in configs:
         for held in (0, 1):
             train, test = fold != held, fold == held
-            model = fit_logistic(features[train], y[train], cols, l2=l2)
+            weights = (row_weights or {}).get(label)
+            model = fit_logistic(features[train], y[train], cols, l2=l2,
+                                 weights=None if weights is None else weights[train])
             t = threshold_for(model.probabilities(features[train]), y[train], kinds[train] == "tune-on-all", max_loss)
             p = model.probabilities(features[test])
             answerable, same, near, seed, unanswerable = (
@@ -341,6 +345,15 @@ def compare_l2(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[s
     twofold_confidence(x, y, kinds, articles, configs, max_loss)
 
 
+def compare_seed_weight(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], l2: float,
+                        max_loss: float) -> None:
+    """Whether the few seed-domain rows should count more in the confidence fit (two-fold by tune article)."""
+    seed = np.char.startswith(kinds.astype(str), "seed")
+    weights = {f"seed rows x{w:g}": np.where(seed, w, 1.0) for w in (1.0, 3.0, 10.0, 30.0)}
+    twofold_confidence(x, y, kinds, articles, [(label, x, list(CONFIDENCE_FEATURES), l2) for label in weights],
+                       max_loss, weights)
+
+
 def sentence_twofold(data: list[Asked], l2: float, seed_weights: tuple[float, ...] = (1.0,)) -> None:
     """Top-1 sentence of the sentence model fit on one half of the tune articles and scored on the other (seed
     questions split at random): how a feature change is judged before anything is retrained and written."""
@@ -371,6 +384,9 @@ def main() -> int:
                         help=f"the confidence model's L2 penalty (default {CONFIDENCE_L2:g}: --compare-l2)")
     parser.add_argument("--compare-l2", action="store_true",
                         help="print the two-fold (by article) comparison of confidence penalties and write nothing")
+    parser.add_argument("--compare-seed-weight", action="store_true",
+                        help="print the two-fold (by article) comparison of seed-domain row weights in the confidence "
+                             "fit and write nothing")
     parser.add_argument("--keep-passage", action="store_true",
                         help="keep the committed passage model (refit only the sentence and confidence models), so a "
                              "sentence feature change is measured on the same passages")
@@ -386,7 +402,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         print("collecting candidates (tune half only)", flush=True)
-        compare = args.compare_interactions or args.compare_l2 or args.sentence_twofold
+        compare = args.compare_interactions or args.compare_l2 or args.compare_seed_weight or args.sentence_twofold
         data = collect(work, args.l2, refit_passage=not (compare or args.keep_passage))
         if args.sentence_twofold:
             sentence_twofold(data, args.l2, tuple(args.seed_weight))
@@ -398,6 +414,9 @@ def main() -> int:
             return 0
         if args.compare_l2:
             compare_l2(x, y, np.array(kinds), articles, args.max_loss)
+            return 0
+        if args.compare_seed_weight:
+            compare_seed_weight(x, y, np.array(kinds), articles, args.confidence_l2, args.max_loss)
             return 0
         confidence = fit_logistic(x, y, CONFIDENCE_FEATURES, l2=args.confidence_l2,
                                   meta={"fit": "logistic regression", "rows": int(len(y)), "l2": args.confidence_l2,
