@@ -183,6 +183,11 @@ def main() -> int:
         runs.append(run(full, "seeds on squad (second set)", second_a, must_abstain=True))
         runs.append(run_groups("seeds without their gold sources (second set)",
                                without_their_sources(second_a, work / "left-second"), must_abstain=True))
+        # Follow-ups (a pronoun for the first turn's person or organization), half answerable and half asking what
+        # the articles never say of them; even ids tune the follow-up weight (train_scorer.py), odd ids only here.
+        followups = load_questions(DATA / "seed_followups.jsonl")
+        runs.append(run(seeds, "seed follow-ups, tune half", [q for q in followups if tune_half(q)]))
+        runs.append(run(seeds, "seed follow-ups, held-out half", [q for q in followups if not tune_half(q)]))
 
         print("\n## Answerable questions\n")
         print("| set | questions | hit@1 | hit@5 | answer accuracy | citation accuracy | citation validity | abstained |")

@@ -6,6 +6,7 @@ kb/answer/weights/{sentence,confidence}.json.
     .venv/bin/python benchmarks/train_scorer.py --sentence-twofold   # judge a sentence feature change (writes nothing)
     .venv/bin/python benchmarks/train_scorer.py --keep-passage   # refit the sentence and confidence models only
     .venv/bin/python benchmarks/train_scorer.py --compare-l2   # how strongly to regularize the confidence model
+    .venv/bin/python benchmarks/train_scorer.py --follow-up-only   # refit only the follow-up weight (~1 minute)
 
 Training data comes from the TUNE half of the SQuAD sample only (even articles, kb.evaluation.article_split),
 plus the development seed questions; the held-out half is never read here, so its numbers in docs/quality.md
@@ -21,7 +22,8 @@ are honest. Three models:
   negatives of every kind, each asked of an index that cannot answer them: near misses (each tune question asked
   of its own article with its paragraph taken out), each tune article's questions asked of the other tune
   articles (same domain), tune questions asked of the news seeds, the seed questions asked of
-  the tune articles, and the seed set's unanswerable questions.
+  the tune articles, and the seed set's unanswerable questions. Its follow-up weight is fit afterwards, on the
+  tune-half follow-ups alone with every other weight held fixed (with_follow_up; --follow-up-only).
 
 The abstention threshold is then read off the tune data: the highest that costs at most --max-loss of answer
 accuracy (default 0.015), printed with the precision it gives, for kb/config.py.
@@ -46,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from kb import KnowledgeBase  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.answer.extractive import ExtractiveAnswerer  # noqa: E402
-from kb.answer.features import CONFIDENCE_FEATURES, SENTENCE_FEATURES, build_candidates  # noqa: E402
+from kb.answer.features import CONFIDENCE_FEATURES, FOLLOW_UP, SENTENCE_FEATURES, build_candidates  # noqa: E402
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
@@ -229,8 +231,11 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     # sets; their odd ids are only ever reported (benchmarks/answer_quality.py).
     paraphrases = [q for q in load_questions(DATA / "seed_paraphrases.jsonl") if tune_half(q)]
     unanswerable = [q for q in load_questions(DATA / "seed_unanswerable.jsonl") if tune_half(q)]
-    data += ask_all(seeds, [q for q in seed_questions if q.unanswerable] + unanswerable, "seed-unanswerable", False)
-    data += ask_all(seeds, [q for q in seed_questions if not q.unanswerable] + paraphrases, "seed-answerable", True)
+    followups = [q for q in load_questions(DATA / "seed_followups.jsonl") if tune_half(q)]
+    data += ask_all(seeds, [q for q in seed_questions if q.unanswerable] + unanswerable
+                    + [q for q in followups if q.unanswerable], "seed-unanswerable", False)
+    data += ask_all(seeds, [q for q in seed_questions if not q.unanswerable] + paraphrases
+                    + [q for q in followups if not q.unanswerable], "seed-answerable", True)
     data += ask_all(squad_only, paraphrases, "seeds-on-squad", False)
     return data
 
@@ -280,6 +285,57 @@ def confidence_data(data: list[Asked], sentence: LinearModel,
         kinds.append(a.kind)
         articles.append(article_of(a))
     return np.array(xs), np.array(ys), kinds, articles
+
+
+def follow_up_data(work: Path) -> list[Asked]:
+    """The tune-half follow-ups of the seed sets (even ids), asked of the seeds as the chat UI asks them."""
+    seeds = index_of(SEEDS, work, "seeds")
+    questions = [q for name in ("seed_paraphrases.jsonl", "seed_followups.jsonl")
+                 for q in load_questions(DATA / name) if tune_half(q) and q.history]
+    return (ask_all(seeds, [q for q in questions if q.unanswerable], "seed-unanswerable", False)
+            + ask_all(seeds, [q for q in questions if not q.unanswerable], "seed-answerable", True))
+
+
+def with_follow_up(confidence: LinearModel, sentence: LinearModel, data: list[Asked]) -> LinearModel:
+    """The confidence model with its follow-up weight: one logistic coefficient fit on the tune-half follow-ups
+    with every other weight held fixed (their logits are the offset). A follow-up is measured on what it asks, not
+    on the names appended to it (QueryContext.asked_terms), so a right answer shares fewer question words than
+    the 3,800 rows the rest was fit on; 20-odd follow-ups can set one number, not refit 45. Follow-ups a rule
+    answers or refuses whatever the confidence (no statement about the person, a name the document lacks) are
+    left out: the weight cannot change them."""
+    from scipy.optimize import minimize_scalar  # training only
+
+    base = [i for i, name in enumerate(confidence.features) if name != FOLLOW_UP]
+    confidence = LinearModel(tuple(confidence.features[i] for i in base), confidence.weights[base], confidence.bias,
+                             confidence.mean[base], confidence.scale[base], dict(confidence.meta))
+    answerer = ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
+                                  second_sentence_margin=Settings().second_sentence_margin,
+                                  sentence_model=sentence, confidence_model=confidence)
+    offsets, labels = [], []
+    for a in data:
+        r = a.retrieval
+        if not r.query.subject or a.kind not in ("seed-answerable", "seed-unanswerable"):
+            continue
+        answer = answerer.run(r.query, r.passages, r.sentences, r.document_words)
+        if answer.abstained:
+            continue
+        p = min(max(answer.confidence, 1e-6), 1 - 1e-6)
+        offsets.append(np.log(p / (1 - p)))
+        labels.append(float(a.answerable and holds_answer(a.question, answer.answer)))
+    z, y = np.array(offsets), np.array(labels)
+
+    def loss(w: float) -> float:
+        q = 1.0 / (1.0 + np.exp(-(z + w)))
+        return float(-np.sum(y * np.log(q + 1e-12) + (1 - y) * np.log(1 - q + 1e-12)))
+
+    weight = float(minimize_scalar(loss, bounds=(-5.0, 5.0), method="bounded").x) if len(y) else 0.0
+    meta = dict(confidence.meta) | {FOLLOW_UP: {"fit": "one coefficient, the rest of the model as offset",
+                                                "rows": int(len(y)), "right": int(y.sum()), "weight": round(weight, 4),
+                                                "data": "tune-half follow-ups of tests/data/seed_paraphrases.jsonl "
+                                                        "and seed_followups.jsonl; benchmarks/train_scorer.py"}}
+    print(f"follow-up weight {weight:.3f} from {len(y)} tune follow-ups ({int(y.sum())} answered right)")
+    return LinearModel(confidence.features + (FOLLOW_UP,), np.r_[confidence.weights, weight], confidence.bias,
+                       np.r_[confidence.mean, 0.0], np.r_[confidence.scale, 1.0], meta)
 
 
 def threshold_for(probabilities: np.ndarray, right: np.ndarray, answerable: np.ndarray, max_loss: float) -> float:
@@ -387,6 +443,8 @@ def main() -> int:
     parser.add_argument("--compare-seed-weight", action="store_true",
                         help="print the two-fold (by article) comparison of seed-domain row weights in the confidence "
                              "fit and write nothing")
+    parser.add_argument("--follow-up-only", action="store_true",
+                        help="keep the committed sentence and confidence models and refit only the follow-up weight")
     parser.add_argument("--keep-passage", action="store_true",
                         help="keep the committed passage model (refit only the sentence and confidence models), so a "
                              "sentence feature change is measured on the same passages")
@@ -401,6 +459,11 @@ def main() -> int:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     try:
+        if args.follow_up_only:
+            confidence = with_follow_up(load_model("confidence"), load_model("sentence"), follow_up_data(work))
+            confidence.save(ANSWER_WEIGHTS / "confidence.json")
+            print(f"wrote {ANSWER_WEIGHTS}/confidence.json")
+            return 0
         print("collecting candidates (tune half only)", flush=True)
         compare = args.compare_interactions or args.compare_l2 or args.compare_seed_weight or args.sentence_twofold
         data = collect(work, args.l2, refit_passage=not (compare or args.keep_passage))
@@ -418,7 +481,10 @@ def main() -> int:
         if args.compare_seed_weight:
             compare_seed_weight(x, y, np.array(kinds), articles, args.confidence_l2, args.max_loss)
             return 0
-        confidence = fit_logistic(x, y, CONFIDENCE_FEATURES, l2=args.confidence_l2,
+        # Every column but the follow-up weight, which with_follow_up fits afterwards on its own rows.
+        x = x[:, [i for i, name in enumerate(CONFIDENCE_FEATURES) if name != FOLLOW_UP]]
+        confidence = fit_logistic(x, y, [name for name in CONFIDENCE_FEATURES if name != FOLLOW_UP],
+                                  l2=args.confidence_l2,
                                   meta={"fit": "logistic regression", "rows": int(len(y)), "l2": args.confidence_l2,
                                         "positives": int(y.sum()), "kinds": sorted(set(kinds)),
                                         "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
@@ -449,6 +515,7 @@ def main() -> int:
             print(f"| {kind} | {m.sum()} | {int(y[m].sum())} | {int(answered.sum())} | {int((answered & (y[m] > 0)).sum())} "
                   f"| {1 - answered.mean():.3f} |")
         sentence.save(ANSWER_WEIGHTS / "sentence.json")
+        confidence = with_follow_up(confidence, sentence, data)
         confidence.meta["threshold"] = {"max_accuracy_loss": args.max_loss, "value": threshold,
                                         "precision_tune_mix": round(float(precision), 4)}
         confidence.save(ANSWER_WEIGHTS / "confidence.json")

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from kb.answer_types import AnswerType
-from kb.text import STOPWORDS, fold, named_entities
+from kb.text import STOPWORDS, content_terms, fold, named_entities
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -44,6 +45,18 @@ class QueryContext:
     chunks: int = 0  # passages in the index the question is asked of
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
     word_vectors: WordVectors | None = None  # the embedding model's static word vectors, for a soft term match
+
+    @cached_property
+    def asked_terms(self) -> dict[str, list[str]]:
+        """The terms a statement must share to answer the question. For a resolved follow-up ("Where is his
+        organization based? (Christo Grozev)") only those of what it asks ("organization", "based"): the appended
+        names say whom it is about (retrieval, and the answer must be about them), and a statement that repeats the
+        name without saying where is no answer, however many of the question's words it then shares. A follow-up
+        that asks nothing of its own ("Who is he?") keeps every term."""
+        if not self.subject:
+            return self.terms
+        own = set(content_terms(asked_part(self.question)))
+        return {t: spellings for t, spellings in self.terms.items() if t in own} or self.terms
 
 
 @dataclass
@@ -125,6 +138,14 @@ def resolved_subject(query: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(w).removesuffix("'s") for n in names for w in n.split() if w[:1].isupper()))
 
 
+def asked_part(query: str) -> str:
+    """A follow-up rewritten by ``contextualize`` without the names appended to it; any other question as is."""
+    m = _RESOLVED.match(query.strip())
+    if m is None or not is_follow_up(m.group("question")):
+        return query
+    return m.group("question")
+
+
 def contextualize(question: str, history: Iterable[Any] | None) -> str:
     """The retrieval query for ``question`` given the earlier turns (oldest first).
 
@@ -156,5 +177,5 @@ def contextualize(question: str, history: Iterable[Any] | None) -> str:
     return f"{question} ({'; '.join(extra)})"
 
 
-__all__ = ["MAX_ENTITIES", "QueryContext", "REFERRING_WORDS", "Retrieval", "contextualize", "is_follow_up",
-           "named_entities", "resolved_subject"]
+__all__ = ["MAX_ENTITIES", "QueryContext", "REFERRING_WORDS", "Retrieval", "asked_part", "contextualize",
+           "is_follow_up", "named_entities", "resolved_subject"]

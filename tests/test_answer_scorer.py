@@ -247,7 +247,8 @@ def test_confidence_row_carries_the_products_of_its_signals():
     cands, _ = build_candidates(ctx, passages, lambda p: [(s, np.array([0.6, 0.8])) for s in split_sentences(p.text)],
                                 lambda source: document_words(texts[source]))
     row = dict(zip(CONFIDENCE_FEATURES, confidence_row(ctx, cands, np.array([2.0, -1.0]))))
-    assert len(CONFIDENCE_FEATURES) == len(CONFIDENCE_SIGNALS) + len(CONFIDENCE_PRODUCTS)
+    assert len(CONFIDENCE_FEATURES) == len(CONFIDENCE_SIGNALS) + len(CONFIDENCE_PRODUCTS) + 1  # + follow_up
+    assert row["follow_up"] == 0.0  # not a resolved follow-up
     for a, b in CONFIDENCE_PRODUCTS:
         assert row[f"{a}*{b}"] == pytest.approx(row[a] * row[b])
     assert row["overlap*names_in_document"] == pytest.approx(1.0) and row["top_logit*margin"] == pytest.approx(6.0)
@@ -261,7 +262,7 @@ def test_shared_words_count_for_more_when_the_document_names_the_questions_names
 
     def logit(**changed: float) -> float:
         row = {name: typical[name] for name in CONFIDENCE_SIGNALS} | changed
-        row |= {f"{a}*{b}": row[a] * row[b] for a, b in CONFIDENCE_PRODUCTS}
+        row |= {f"{a}*{b}": row[a] * row[b] for a, b in CONFIDENCE_PRODUCTS} | {"follow_up": 0.0}
         return float(model.logits(np.array([[row[name] for name in model.features]]))[0])
 
     named = logit(overlap=0.8, names_in_document=1.0) - logit(overlap=0.3, names_in_document=1.0)
@@ -331,6 +332,7 @@ def test_listwise_weights_let_a_small_set_of_questions_count():
     same = fit_logistic(*args, groups=np.concatenate(g), weights=np.full(1200, 3.0))
     assert same.weights == pytest.approx(plain.weights)
 
+
 def test_model_json_round_trip(tmp_path):
     model = LinearModel(("a", "b"), np.array([1.0, -2.0]), 0.5, np.array([0.1, 0.2]), np.array([1.0, 2.0]), {"x": 1})
     model.save(tmp_path / "m.json")
@@ -385,6 +387,68 @@ def test_follow_up_about_someone_the_documents_do_not_describe_abstains(make_kb)
     answer = kb.ask(query)
     assert answer.abstained and not answer.citations
 
+
+
+#: A person the documents describe, but not what the follow-up asks of them: where her organization is based.
+#: Another document says where someone else's group is based.
+NOT_SAID = {
+    "review.txt": "Report review\n\nThe audit report was reviewed by Anna Berg, a fisheries economist. She said she had "
+                  "shown the report to two former inspectors, who found no errors in it.",
+    "group.txt": "Southern Group\n\nCarl Dahl translates the audit reports into Spanish. He is the director of the "
+                 "Southern Group, a Madrid-based trade association.",
+}
+
+
+def test_a_follow_up_is_measured_on_what_it_asks_not_on_the_names_appended_to_it():
+    from kb.query import QueryContext, asked_part, contextualize
+
+    query = contextualize("Where is her organization based?", [("Who reviewed the audit report?",
+                                                               "The audit report was reviewed by Anna Berg. [1]")])
+    assert asked_part(query) == "Where is her organization based?"
+    terms = {t: [t] for t in ("organization", "based", "anna", "berg")}
+    ctx = QueryContext(query, None, terms, subject=("anna", "berg"))
+    assert set(ctx.asked_terms) == {"organization", "based"}
+    assert QueryContext("Where is Anna Berg based?", None, terms).asked_terms == terms  # not a follow-up
+    assert set(QueryContext("Who is she? (Anna Berg)", None, {"anna": ["anna"], "berg": ["berg"]},
+                            subject=("anna", "berg")).asked_terms) == {"anna", "berg"}  # asks nothing of its own
+
+
+def test_a_follow_up_the_documents_do_not_answer_about_that_person_abstains(make_kb):
+    """The issue's "Where is his organization based?" after an answer naming Christo Grozev: the sentence naming
+    the person shares the appended name and nothing the question asks. Measured on every term, that sentence was
+    quoted (confidence 0.17 against the 0.14 threshold); measured on what is asked, kb abstains, and still answers
+    what the documents do say about her, and the other person's follow-up."""
+    from kb.query import contextualize
+
+    kb = make_kb(NOT_SAID)
+    kb.build()
+
+    def follow(first: str, question: str):  # type: ignore[no-untyped-def]
+        answer = kb.ask(first)
+        assert not answer.abstained
+        return kb.ask(contextualize(question, [(first, answer.answer)]))
+
+    unsaid = follow("Who reviewed the audit report?", "Where is her organization based?")
+    assert unsaid.abstained and not unsaid.citations, unsaid.answer
+    said = follow("Who reviewed the audit report?", "How many inspectors did she show the report to?")
+    assert not said.abstained and "two former inspectors" in said.answer
+    other = follow("Who translates the audit reports?", "Where is his organization based?")
+    assert not other.abstained and "Madrid" in other.answer and "Berg" not in other.answer
+
+
+def test_the_follow_up_weight_raises_a_resolved_follow_ups_confidence():
+    """Measured on fewer of its words, a right follow-up answer scored below what the model saw in training; the
+    learned follow-up weight (train_scorer.py, tune-half follow-ups) lifts it. Without the column both rows score
+    the same and this fails."""
+    from kb.answer.features import FOLLOW_UP
+
+    model = load_model("confidence")
+    assert FOLLOW_UP in model.features
+    row = dict(zip(model.features, model.mean))
+    plain = model.probabilities(np.array([[row[f] for f in model.features]]))[0]
+    row[FOLLOW_UP] = 1.0
+    follow_up = model.probabilities(np.array([[row[f] for f in model.features]]))[0]
+    assert follow_up > plain + 0.2
 
 def test_ask_lists_the_passage_holding_the_answer_first_and_the_rest_in_retrieval_order():
     """Retrieval put the passage that answers third; the answer's list starts with it (hit@1 is the list's first

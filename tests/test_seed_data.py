@@ -10,7 +10,7 @@ import pytest
 from kb.answer import answer_contains
 from paths import ROOT, SEEDS
 
-SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_heldout.jsonl")
+SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_heldout.jsonl", "seed_followups.jsonl")
 
 
 def _rows(name: str) -> list[dict]:
@@ -44,8 +44,25 @@ def test_ids_are_unique_and_no_question_is_asked_twice():
 
 def test_follow_ups_and_only_follow_ups_carry_an_earlier_turn():
     for row in (row for name in SETS for row in _rows(name)):
-        if row.get("kind") == "followup":
+        if row.get("kind", "").startswith("followup"):  # followup, followup-unanswerable
             (earlier, _), = row["history"]  # one earlier (question, answer) turn
             assert earlier.strip().endswith("?"), row["id"]
         else:
             assert "history" not in row, row["id"]
+
+
+def test_the_follow_up_set_refers_to_its_first_turn_only_by_a_pronoun_and_halves_hold_both_kinds():
+    """seed_followups.jsonl measures pronoun resolution: a follow-up that named its person would not test it, and
+    the tune half (even ids) must hold unanswerable follow-ups for the follow-up weight to learn from."""
+    from kb.query import is_follow_up
+    from kb.text import named_entities
+
+    rows = _rows("seed_followups.jsonl")
+    for row in rows:
+        (earlier, _), = row["history"]
+        assert is_follow_up(row["q"]), row["id"]
+        for name in named_entities(earlier):
+            assert name.lower() not in row["q"].lower(), (row["id"], name)
+    for parity in (0, 1):
+        half = [row for row in rows if int(row["id"][1:]) % 2 == parity]
+        assert {row["unanswerable"] for row in half} == {True, False}
