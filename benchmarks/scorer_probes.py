@@ -394,8 +394,7 @@ def probe_joint(work: Path) -> None:
         out[~train] = fit_logistic(vectors[rows], y[rows], names, l2=l2).logits(vectors[~train])
         return out
 
-    print("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
-          "near-miss abstained | seed answers right | seed unanswerable abstained |\n|---|---|---|---|---|---|---|---|")
+    print(ts.FOLD_HEADER)
     variants: list[tuple[str, np.ndarray | None, float]] = [("committed signals", None, 0.0)]
     variants += [(f"+ vector product, l2 {l2:g}", product, l2) for l2 in (10.0, 100.0, 1000.0)]
     variants += [(f"+ joint encoding, l2 {l2:g}", joint, l2) for l2 in (10.0, 100.0, 1000.0)]
@@ -407,13 +406,7 @@ def probe_joint(work: Path) -> None:
                 features, names = np.column_stack([base, stacked(vectors, train, l2)]), cols + ["stacked"]
             model = fit_logistic(features[train], y[train], names, l2=ts.CONFIDENCE_L2)
             t = ts.threshold_for(model.probabilities(features[train]), y[train], kinds[train] == "tune-on-all", 0.015)
-            p, right, k = model.probabilities(features[test]), y[test], kinds[test]
-            answerable, same, near, seed, unanswerable = (k == kind for kind in (
-                "tune-on-all", "same-domain", "near-miss", "seed-answerable", "seed-unanswerable"))
-            print(f"| {label} | {'AB'[held]} | {t:.2f} | {(right[answerable] * (p[answerable] >= t)).mean():.3f} | "
-                  f"{1 - (p[same] >= t).mean():.3f} | {1 - (p[near] >= t).mean():.3f} | "
-                  f"{int((right[seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} | "
-                  f"{int((p[unanswerable] < t).sum())} of {int(unanswerable.sum())} |", flush=True)
+            print(ts.fold_row(label, held, t, model.probabilities(features[test]), y[test], kinds[test]), flush=True)
 
 
 RERANK_FEATURES = ("passage_score", "reader_max", "reader_gap", "rank")

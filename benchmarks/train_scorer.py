@@ -252,6 +252,13 @@ def fit_sentence(data: list[Asked], l2: float, seed_weight: float = 1.0) -> Line
                               "l2": l2, "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
 
 
+def never_abstaining(sentence: LinearModel, confidence: LinearModel) -> ExtractiveAnswerer:
+    """The answer kb would give with these models and no threshold (rules still apply), read from stored vectors."""
+    return ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
+                              second_sentence_margin=Settings().second_sentence_margin,
+                              sentence_model=sentence, confidence_model=confidence)
+
+
 def confidence_data(data: list[Asked], sentence: LinearModel,
                     extra: Callable[[QueryContext, Any, Any], list[float]] | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -261,9 +268,7 @@ def confidence_data(data: list[Asked], sentence: LinearModel,
     appends a probe's columns (benchmarks/scorer_probes.py)."""
     blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)), 0.0,
                         np.zeros(len(CONFIDENCE_FEATURES)), np.ones(len(CONFIDENCE_FEATURES)), {})
-    answerer = ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
-                                  second_sentence_margin=Settings().second_sentence_margin,
-                                  sentence_model=sentence, confidence_model=blank)
+    answerer = never_abstaining(sentence, blank)
     xs, ys, kinds, articles = [], [], [], []
     from kb.answer.features import confidence_row
     from kb.answer.extractive import _as_candidate
@@ -308,9 +313,7 @@ def with_follow_up(confidence: LinearModel, sentence: LinearModel, data: list[As
     base = [i for i, name in enumerate(confidence.features) if name != FOLLOW_UP]
     confidence = LinearModel(tuple(confidence.features[i] for i in base), confidence.weights[base], confidence.bias,
                              confidence.mean[base], confidence.scale[base], dict(confidence.meta))
-    answerer = ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
-                                  second_sentence_margin=Settings().second_sentence_margin,
-                                  sentence_model=sentence, confidence_model=confidence)
+    answerer = never_abstaining(sentence, confidence)
     offsets, labels = [], []
     for a in data:
         r = a.retrieval
@@ -347,6 +350,20 @@ def threshold_for(probabilities: np.ndarray, right: np.ndarray, answerable: np.n
     return round(float(max(ok)), 2)
 
 
+FOLD_HEADER = ("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
+               "near-miss abstained | seed answers right | seed unanswerable abstained |\n|---|---|---|---|---|---|---|---|")
+
+
+def fold_row(label: str, held: int, t: float, p: np.ndarray, right: np.ndarray, kinds: np.ndarray) -> str:
+    """One row of a two-fold confidence table (FOLD_HEADER): the held-out fold's probabilities at threshold t."""
+    answerable, same, near, seed, unanswerable = (kinds == k for k in (
+        "tune-on-all", "same-domain", "near-miss", "seed-answerable", "seed-unanswerable"))
+    return (f"| {label} | {'AB'[held]} | {t:.2f} | {(right[answerable] * (p[answerable] >= t)).mean():.3f} | "
+            f"{1 - (p[same] >= t).mean():.3f} | {1 - (p[near] >= t).mean():.3f} | "
+            f"{int((right[seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} | "
+            f"{int((p[unanswerable] < t).sum())} of {int(unanswerable.sum())} |")
+
+
 def twofold_confidence(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str],
                        configs: list[tuple[str, np.ndarray, list[str], float]], max_loss: float,
                        row_weights: dict[str, np.ndarray] | None = None) -> None:
@@ -354,8 +371,7 @@ def twofold_confidence(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles
     split at random), its threshold set by the cost rule on that half, scored on the other half. ``row_weights``
     gives a config (by label) a weight per row in its fit."""
     fold = article_folds(articles)
-    print("\n| confidence model | fold | threshold | answer accuracy (tune-on-all) | same-domain abstained | "
-          "near-miss abstained | seed answers right | seed unanswerable abstained |\n|---|---|---|---|---|---|---|---|")
+    print(FOLD_HEADER)
     for label, features, cols, l2 in configs:
         for held in (0, 1):
             train, test = fold != held, fold == held
@@ -363,14 +379,7 @@ def twofold_confidence(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles
             model = fit_logistic(features[train], y[train], cols, l2=l2,
                                  weights=None if weights is None else weights[train])
             t = threshold_for(model.probabilities(features[train]), y[train], kinds[train] == "tune-on-all", max_loss)
-            p = model.probabilities(features[test])
-            answerable, same, near, seed, unanswerable = (
-                kinds[test] == k for k in ("tune-on-all", "same-domain", "near-miss", "seed-answerable",
-                                           "seed-unanswerable"))
-            print(f"| {label} | {'AB'[held]} | {t:.2f} | {(y[test][answerable] * (p[answerable] >= t)).mean():.3f} | "
-                  f"{1 - (p[same] >= t).mean():.3f} | {1 - (p[near] >= t).mean():.3f} | "
-                  f"{int((y[test][seed] * (p[seed] >= t)).sum())} of {int(seed.sum())} | "
-                  f"{int((p[unanswerable] < t).sum())} of {int(unanswerable.sum())} |")
+            print(fold_row(label, held, t, model.probabilities(features[test]), y[test], kinds[test]), flush=True)
 
 
 def compare_interactions(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articles: list[str], l2: float,

@@ -128,11 +128,17 @@ def _turn_terms(text: str) -> list[str]:
 _RESOLVED = re.compile(r"^(?P<question>.*\S)\s+\((?P<names>[^()]+)\)$")
 
 
+def _resolved(query: str) -> re.Match[str] | None:
+    """A follow-up as ``contextualize`` rewrote it: its own question and the names appended to it; else None."""
+    m = _RESOLVED.match(query.strip())
+    return m if m is not None and is_follow_up(m.group("question")) else None
+
+
 def resolved_subject(query: str) -> tuple[str, ...]:
     """The names ``contextualize`` appended to a follow-up ("Where is his organization based? (Christo Grozev)"),
     folded word by word; empty for any other question. Parsed here, next to the code that writes them."""
-    m = _RESOLVED.match(query.strip())
-    if m is None or not is_follow_up(m.group("question")):
+    m = _resolved(query)
+    if m is None:
         return ()
     names = [n.strip() for n in m.group("names").split(";")]
     return tuple(dict.fromkeys(fold(w).removesuffix("'s") for n in names for w in n.split() if w[:1].isupper()))
@@ -140,10 +146,8 @@ def resolved_subject(query: str) -> tuple[str, ...]:
 
 def asked_part(query: str) -> str:
     """A follow-up rewritten by ``contextualize`` without the names appended to it; any other question as is."""
-    m = _RESOLVED.match(query.strip())
-    if m is None or not is_follow_up(m.group("question")):
-        return query
-    return m.group("question")
+    m = _resolved(query)
+    return query if m is None else m.group("question")
 
 
 def contextualize(question: str, history: Iterable[Any] | None) -> str:
