@@ -10,6 +10,8 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py confidence # more confidence signals, and gradient-boosted trees
     .venv/bin/python benchmarks/scorer_probes.py rerank     # the top ten passages re-ranked after answering
     .venv/bin/python benchmarks/scorer_probes.py joint      # the MiniLM vectors as answerability signals
+    .venv/bin/python benchmarks/scorer_probes.py proximity  # where the question's words and the asked kind sit
+    .venv/bin/python benchmarks/scorer_probes.py sentence-miss  # answer sentences taken out, as confidence rows
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -17,6 +19,7 @@ The results and why they were not kept are in docs/quality.md ("Tried and not ke
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -42,7 +45,7 @@ from kb.retrieval import retriever as retrieval  # noqa: E402
 from kb.text import _match_forms, stem, term_overlap, term_spellings  # noqa: E402
 
 PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
-                 "facts_in_passage", "reader_max", "reader_gap", "soft_best")
+                 "facts_in_passage", "reader_max", "reader_gap", "soft_best", "log_length", "log_offset")
 
 
 
@@ -89,7 +92,8 @@ def probe_passage(work: Path) -> None:
             rows.append([max(window), max(c + o for c, o in zip(cos, ov)), typed(int(np.argmax(ov))),
                          typed(int(np.argmax(cos))), ranked[1] if len(ranked) > 1 else 0.0,
                          _fact_share(facts, p.text) if facts else 0.0, reader, reader - top,
-                         max((soft(s.text, _match_forms(s.text)) for s, _ in sents), default=0.0)])
+                         max((soft(s.text, _match_forms(s.text)) for s, _ in sents), default=0.0),
+                         np.log1p(len(p.text)), np.log1p(p.start)])
         return np.column_stack([base, np.array(rows).reshape(len(rows), len(PASSAGE_EXTRA))])
 
     retrieval.Retriever.passage_features = extended  # type: ignore[method-assign]
@@ -589,16 +593,145 @@ def probe_ner(work: Path) -> None:
             features.supplies = retrieval.supplies = supplies
 
 
+def proximity_columns(ctx, text: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Where in a sentence the question's words and the kind of answer asked for sit: ``typed_proximity`` is
+    1 / (1 + words between the nearest token of the asked kind and a word of the question) (0 when either is
+    absent or the question asks for no kind); ``match_density`` the distinct question terms found over the span of
+    words they cover (0 when none). Classic pre-neural QA: the answer sits next to the question's words."""
+    from kb.answer_types import AnswerType
+    from kb.text import _WORD, CARDINAL_WORDS, STOPWORDS, fold
+
+    tokens = [m.group(0) for m in _WORD.finditer(text)]
+    spellings = {t: term_spellings(a) for t, a in ctx.asked_terms.items()}
+    matched: list[int] = []
+    terms_hit: set[str] = set()
+    for i, tok in enumerate(tokens):
+        f = fold(tok)
+        forms = {f, stem(f)}
+        for t, sp in spellings.items():
+            if not forms.isdisjoint(sp):
+                matched.append(i)
+                terms_hit.add(t)
+                break
+    density = len(terms_hit) / (matched[-1] - matched[0] + 1) if matched else 0.0
+    kind = ctx.answer_type
+    if kind is None or not matched:
+        return 0.0, density
+    qwords = ctx.question_words
+
+    def of_kind(i: int, tok: str) -> bool:
+        f = fold(tok)
+        if f in qwords:
+            return False
+        if kind in (AnswerType.NUMBER, AnswerType.QUANTITY):
+            return any(ch.isdigit() for ch in tok) or f in CARDINAL_WORDS
+        if kind is AnswerType.DATE:
+            return bool(re.fullmatch(r"(1\d{3}|20\d{2})s?", f)) or f in MONTHS_AND_DAYS
+        return i > 0 and tok[:1].isupper() and f not in STOPWORDS
+
+    typed = [i for i, tok in enumerate(tokens) if of_kind(i, tok)]
+    if not typed:
+        return 0.0, density
+    gap = min(abs(a - m) for a in typed for m in matched)
+    return 1.0 / (1.0 + gap), density
+
+
+MONTHS_AND_DAYS = frozenset("january february march april may june july august september october november december "
+                            "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def probe_proximity(work: Path) -> None:
+    """Positional sentence features beside the committed ones (proximity_columns), judged as --sentence-twofold
+    judges a sentence feature: the sentence model fit on one half of the tune articles, top-1 on the other."""
+    data = ts.collect(work, 1.0, refit_passage=False)
+    rows = [a for a in data if a.answerable and a.labels.any()]
+    extra: list[np.ndarray] = []
+    for a in rows:
+        r = a.retrieval
+        cands, _ = build_candidates(r.query, r.passages, r.sentences, r.document_words)
+        extra.append(np.array([proximity_columns(r.query, c.sentence.text) for c in cands], dtype=float))
+    fold = ts.article_folds([ts.article_of(a) for a in rows])
+    names = ("typed_proximity", "match_density")
+    variants = {"committed": [], "typed_proximity": [0], "match_density": [1], "both": [0, 1]}
+    kinds = ts.ANSWERABLE_KINDS + ("near-miss",)
+    print("\n| features | fold | " + " | ".join(kinds) + " |\n|---|---|---|---|---|")
+    for label, cols in variants.items():
+        matrices = [np.hstack([a.matrix, e[:, cols]]) if cols else a.matrix for a, e in zip(rows, extra)]
+        feats = list(SENTENCE_FEATURES) + [names[c] for c in cols]
+        for held in (0, 1):
+            train = [i for i, f in enumerate(fold) if f != held]
+            x = np.vstack([matrices[i] for i in train])
+            y = np.concatenate([rows[i].labels for i in train])
+            g = np.concatenate([np.full(len(rows[i].labels), i) for i in train])
+            model = fit_logistic(x, y, feats, l2=1.0, groups=g)
+            cells = []
+            for kind in kinds:
+                test = [i for i, f in enumerate(fold) if f == held and rows[i].kind == kind]
+                top = [rows[i].labels[int(np.argmax(model.logits(matrices[i])))] > 0 for i in test]
+                cells.append(f"{np.mean(top):.3f} ({len(test)})")
+            print(f"| {label} | {'AB'[held]} | " + " | ".join(cells) + " |", flush=True)
+        if cols:
+            print(f"  weights: {dict(zip(feats[-len(cols):], np.round(model.weights[-len(cols):], 3).tolist()))}")
+
+
+def probe_sentence_miss(work: Path) -> None:
+    """Finer near misses as confidence training rows: a tune question asked of its own article with only the
+    sentences of its paragraph that hold its answer taken out (the paragraph, its names and neighbours stay), the
+    questions split in two parities so each index loses half of them. The seed story's near misses ("Who wrote
+    the RBC report ...?") are of this kind: everything around the answer is there. Two-fold by tune article:
+    the confidence model fit without and with these rows, both judged on the usual kinds."""
+    from kb.text import split_sentences
+
+    data = ts.collect(work, 1.0, refit_passage=False)
+    corpus = squad_corpus(ts.SQUAD, work / "squad")
+    tune = select(corpus.questions, "tune")
+    tune_articles = [a for a in corpus.articles if a.index % 2 == 0]
+    for parity in (0, 1):
+        chosen = [q for n, q in enumerate(tune) if n % 2 == parity and q.spans]
+        cut: dict[str, list[tuple[int, int]]] = {}
+        for q in chosen:
+            span = q.spans[0]
+            article = next(a for a in tune_articles if a.source == span.source)
+            for s in split_sentences(article.text[span.start:span.end], span.start):
+                if holds_answer(q, s.text):
+                    cut.setdefault(span.source, []).append((s.start, s.end))
+        folder = work / f"sentences-{parity}"
+        folder.mkdir()
+        for article in tune_articles:
+            text = article.text
+            for start, end in sorted(set(cut.get(article.source, [])), reverse=True):
+                text = text[:start] + text[end:]
+            (folder / article.source).write_text(text, encoding="utf-8")
+        data += ts.ask_all(ts.index_of(folder, work, f"sentences-{parity}"), chosen, "sentence-miss", True)
+    sentence = ts.fit_sentence([a for a in data if a.kind != "sentence-miss"], 1.0)
+    x, y, kinds_list, articles = ts.confidence_data(data, sentence)
+    kinds = np.array(kinds_list)
+    fold = ts.article_folds(articles)
+    miss = kinds == "sentence-miss"
+    print(ts.FOLD_HEADER.replace("seed unanswerable abstained |", "seed unanswerable abstained | sentence misses "
+                                 "abstained (answered right) |").replace("|---|\n", "|---|---|\n", 1) + "---|")
+    for label, use in (("committed training rows", ~miss), ("+ sentence misses", np.ones(len(y), bool))):
+        for held in (0, 1):
+            train, test = (fold != held) & use, (fold == held) & ~miss
+            model = fit_logistic(x[train], y[train], list(ts.CONFIDENCE_FEATURES), l2=ts.CONFIDENCE_L2)
+            t = ts.threshold_for(model.probabilities(x[train]), y[train], kinds[train] == "tune-on-all", 0.015)
+            m = (fold == held) & miss
+            pm = model.probabilities(x[m])
+            row = ts.fold_row(label, held, t, model.probabilities(x[test]), y[test], kinds[test])
+            print(row + f" {(pm < t).mean():.3f} ({int((y[m] * (pm >= t)).sum())} of {int(m.sum())}) |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence", "rerank", "joint"))
+                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
          "context": probe_context, "reader": probe_reader, "ner": probe_ner,
          "confidence": probe_confidence, "rerank": probe_rerank,
-         "joint": probe_joint}[args.probe](Path(tmp))
+         "joint": probe_joint, "proximity": probe_proximity,
+         "sentence-miss": probe_sentence_miss}[args.probe](Path(tmp))
     return 0
 
 
