@@ -19,7 +19,8 @@ what this reports as the honest number. Kinds of questions, each asked of the in
   all held out, asked of the seeds, of SQuAD, and of the seeds without their gold sources.
 
 Printed: a quality table, abstention per kind of negative, the risk-coverage table (share answered and the
-share of answers that are right, per kind, as the abstention threshold moves), and latency.
+share of answers that are right, per kind, as the abstention threshold moves), the calibration of the confidence
+(how often an answer given at each confidence is right), and latency.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion, as_unanswerable, without_gold_sources  # noqa: E402
-from kb.evaluation.metrics import answer_correct, citation_gold  # noqa: E402
+from kb.evaluation.metrics import answer_correct, calibration, citation_gold  # noqa: E402
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
 from kb.answer import ABSTAIN_TEXT  # noqa: E402
@@ -116,6 +117,41 @@ def report_paraphrases(para: Run) -> None:
         o = outcome_from_answer(a)
         by_kind.setdefault(q.kind or "-", []).append(answer_correct(q, o) and citation_gold(q, o))
     print("by kind: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items())))
+
+
+def report_calibration(runs: list[Run]) -> None:
+    """How well kb's confidence reads as the probability that its answer is right, per population of questions:
+    every answer with abstention off (a rule that decides before the model gives 0), binned by confidence."""
+    by_kind = {r.kind: r for r in runs}
+
+    def pooled(*kinds: str) -> tuple[list[float], list[bool]]:
+        chosen = [by_kind[k] for k in kinds]
+        return ([a.confidence for r in chosen for a in r.answers],
+                [answer_correct(q, outcome_from_answer(a)) for r in chosen for q, a in zip(r.questions, r.answers)])
+
+    populations = {
+        "squad tune (fit on)": pooled("squad tune"),
+        "squad held-out": pooled("squad held-out"),
+        "squad held-out + its same-domain negatives": pooled("squad held-out",
+                                                             "same-domain: held-out questions, tune articles"),
+        "seed questions held out, every kind": pooled(
+            "seed paraphrases, held-out half", "seed unanswerable, held-out half",
+            "seed paraphrases, second set (all held out)", "seed unanswerable, second set (all held out)",
+            "seed follow-ups, held-out half"),
+    }
+    results = {name: calibration(p, right) for name, (p, right) in populations.items()}
+    print("\n## Calibration (confidence with abstention off: questions / mean confidence -> share right)\n")
+    print("| confidence | " + " | ".join(populations) + " |")
+    print("|---|" + "---|" * len(populations))
+    edges = [(b.low, b.high) for bins, _, _ in results.values() for b in bins]
+    for low, high in sorted(set(edges)):
+        cells = []
+        for bins, _, _ in results.values():
+            b = next((b for b in bins if b.low == low), None)
+            cells.append("" if b is None else f"{b.count}: {b.predicted:.2f} -> {b.observed:.2f}")
+        print(f"| {low:.1f}-{high:.1f} | " + " | ".join(cells) + " |")
+    print("| expected calibration error | " + " | ".join(f"{ece:.3f}" for _, ece, _ in results.values()) + " |")
+    print("| Brier score | " + " | ".join(f"{brier:.3f}" for _, _, brier in results.values()) + " |")
 
 
 def build(folder: Path, index: Path) -> KnowledgeBase:
@@ -229,6 +265,8 @@ def main() -> int:
                 else:
                     cells.append(f"{answered.mean():.3f}")
             print(f"| {t:.2f} | " + " | ".join(cells) + " |")
+
+        report_calibration(runs)
 
         print("\n## Latency of `ask` (warm, k=10)\n")
         lat = [a.ms for r in runs for a in r.answers if a.ms > 0]

@@ -15,14 +15,14 @@ or abstains, and never mixes in a statement about someone else.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from kb.answer_types import AnswerType
-from kb.text import STOPWORDS, content_terms, fold, named_entities
+from kb.text import STOPWORDS, content_terms, fold, named_entities, term_overlap
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ class QueryContext:
     chunks: int = 0  # passages in the index the question is asked of
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
     word_vectors: WordVectors | None = None  # the embedding model's static word vectors, for a soft term match
+    # term_share's memo: retrieval measures every pooled passage and sentence, and the answerer the best passages'
+    # sentences again (the same texts, the same terms unless a follow-up); ~240 measurements a question.
+    _shares: dict[tuple[str, bool], float] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def asked_terms(self) -> dict[str, list[str]]:
@@ -57,6 +60,16 @@ class QueryContext:
             return self.terms
         own = set(content_terms(asked_part(self.question)))
         return {t: spellings for t, spellings in self.terms.items() if t in own} or self.terms
+
+    def term_share(self, text: str, asked: bool = False) -> float:
+        """IDF-weighted share of the question's terms in the text (kb.text.term_overlap): of all its terms, or with
+        ``asked`` of the terms a statement must share to answer it (asked_terms)."""
+        terms = self.asked_terms if asked else self.terms
+        key = (text, terms is self.terms)
+        found = self._shares.get(key)
+        if found is None:
+            found = self._shares[key] = term_overlap(terms, text, self.idf)
+        return found
 
 
 @dataclass

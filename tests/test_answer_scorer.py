@@ -411,6 +411,12 @@ def test_a_follow_up_is_measured_on_what_it_asks_not_on_the_names_appended_to_it
     assert QueryContext("Where is Anna Berg based?", None, terms).asked_terms == terms  # not a follow-up
     assert set(QueryContext("Who is she? (Anna Berg)", None, {"anna": ["anna"], "berg": ["berg"]},
                             subject=("anna", "berg")).asked_terms) == {"anna", "berg"}  # asks nothing of its own
+    # Term shares are measured once a question (retrieval and the answerer read the same texts) and kept apart
+    # for all terms and for what is asked.
+    text = "The organization of Anna Berg is based in Oslo."
+    assert ctx.term_share(text) == 1.0 and ctx.term_share(text, asked=True) == 1.0
+    assert ctx.term_share("Anna Berg reviewed it.") == 0.5 and ctx.term_share("Anna Berg reviewed it.", asked=True) == 0.0
+    assert ctx.term_share("Anna Berg reviewed it.") == 0.5  # the memo keeps the two apart in either order
 
 
 def test_a_follow_up_the_documents_do_not_answer_about_that_person_abstains(make_kb):

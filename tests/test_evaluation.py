@@ -14,8 +14,8 @@ from kb.errors import UsageError
 from kb.evaluation import EvalQuestion, GoldSpan, Outcome, Span, load_questions, select, squad_corpus, summarize
 from kb.evaluation.datasets import article_split, is_squad, load_jsonl, without_gold_sources
 from kb.evaluation.metrics import (
-    abstain_precision_recall, answer_correct, citation_is_valid, first_gold_rank, hit_at, is_gold, mrr_at, overlaps,
-    percentile,
+    abstain_precision_recall, answer_correct, calibration, citation_is_valid, first_gold_rank, hit_at, is_gold, mrr_at,
+    overlaps, percentile,
 )
 
 # -- metric primitives ------------------------------------------------------------------------------------------
@@ -72,6 +72,23 @@ def test_abstain_precision_recall():
     assert recall == pytest.approx(2 / 3)
     assert abstain_precision_recall([False, False], [False, False]) == (None, None)
     assert abstain_precision_recall([True], [False]) == (None, 0.0)
+
+
+def test_calibration_bins_error_and_brier():
+    p = [0.05, 0.15, 0.15, 0.95, 1.0]
+    right = [False, True, False, True, True]
+    bins, ece, brier = calibration(p, right, edges=(0.0, 0.1, 0.5, 1.0))
+    assert [(b.low, b.count) for b in bins] == [(0.0, 1), (0.1, 2), (0.5, 2)]  # 1.0 falls in the last, closed bin
+    assert bins[1].predicted == pytest.approx(0.15) and bins[1].observed == pytest.approx(0.5)
+    assert bins[2].observed == 1.0
+    # |0.05 - 0| * 1 + |0.15 - 0.5| * 2 + |0.975 - 1| * 2, over 5
+    assert ece == pytest.approx((0.05 + 0.7 + 0.05) / 5)
+    assert brier == pytest.approx((0.05**2 + 0.85**2 + 0.15**2 + 0.05**2 + 0.0) / 5)
+    perfect, ece0, _ = calibration([0.0, 1.0], [False, True])
+    assert ece0 == 0.0 and len(perfect) == 2
+    assert calibration([], []) == ([], None, None)
+    with pytest.raises(ValueError):
+        calibration([0.5], [])
 
 
 def test_citation_validity_and_percentile():

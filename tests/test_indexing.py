@@ -244,6 +244,29 @@ def _stored_sentences(kb) -> list[tuple[str, np.ndarray]]:
         ]
 
 
+def test_a_pools_sentences_fetched_in_one_batch_are_the_ones_fetched_one_by_one(make_kb):
+    kb = make_kb(DOCS)
+    kb.build()
+    with _snapshot(kb) as snap:
+        rows = snap.chunks(snap.database.chunk_ids())
+        spans = [(r.source, r.start, r.end) for r in rows.values()]
+        spans += [("alpha.txt", 10**8, 10**8 + 5), ("no-such-file.txt", 0, 100)]  # past the end, unknown source
+        batched = snap.database.sentences_of(spans)
+        assert set(batched) == set(spans) and batched[spans[-1]] == [] and batched[spans[-2]] == []
+        for source, start, end in spans:
+            one = snap.database._query(  # the one-query-per-passage form this replaced
+                "SELECT s.start, s.end, substr(d.text, s.start + 1, s.end - s.start), s.vector FROM sentences s "
+                "JOIN documents d ON d.id = s.doc_id WHERE d.source = ? AND s.start < ? AND s.end > ? "
+                "AND s.start >= ? ORDER BY s.start", (source, end, start, max(0, start - 4000)))
+            assert batched[(source, start, end)] == one
+        assert sum(len(v) for v in batched.values()) >= len(rows)
+        # What retrieval reads after asking for the pool is the batch, and the text is the document's own.
+        text = kb.document_text("alpha.txt")
+        row = next(r for r in rows.values() if r.source == "alpha.txt")
+        for s, e, sentence, vector in snap.sentences_overlapping(row.source, row.start, row.end):
+            assert text[s:e] == sentence and vector.dtype == np.float32 and vector.shape == (snap.manifest.dimension,)
+
+
 def test_contextual_sentence_vectors_come_from_the_chunk_pass(make_kb):
     kb = make_kb(DOCS, sentence_vectors="contextual")
     report, counter = _build(kb)

@@ -23,7 +23,7 @@ import numpy as np
 from kb.answer.grounding import mentions
 from kb.answer_types import AnswerType, supplies
 from kb.query import QueryContext
-from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem, term_overlap,
+from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem,
                      term_spellings, words)
 from kb.types import Passage
 from kb.word_vectors import WordVectors
@@ -201,9 +201,9 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             share = sum(mentions(vocab, n) for n in names) / len(names) if names else 1.0
             doc_cache[passage.source] = (_document_overlap(ctx, vocab), share)
         doc_overlap, doc_names = doc_cache[passage.source]
-        p_overlap = term_overlap(terms, passage.text, ctx.idf)
-        overlaps = [term_overlap(terms, s.text, ctx.idf) for s in texts]
-        cosines = [float(v @ ctx.vector) for _, v in found]
+        p_overlap = ctx.term_share(passage.text, asked=True)
+        overlaps = [ctx.term_share(s.text, asked=True) for s in texts]
+        cosines = (np.stack([v for _, v in found]) @ ctx.vector).tolist() if found else []
         for i, (sentence, vector) in enumerate(found):
             key = (passage.source, sentence.start, sentence.end)
             content, log_words, forms = _sentence_facts(sentence.text)

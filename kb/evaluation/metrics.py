@@ -112,7 +112,43 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return float(ordered[min(rank, len(ordered)) - 1])
 
 
+@dataclass(frozen=True)
+class CalibrationBin:
+    """Predictions whose probability fell in [low, high): how many, what they said on average, how often right."""
+
+    low: float
+    high: float
+    count: int
+    predicted: float
+    observed: float
+
+
+def calibration(probabilities: Sequence[float], right: Sequence[bool],
+                edges: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+                ) -> tuple[list[CalibrationBin], float | None, float | None]:
+    """Reliability of a probability that an answer is right: the non-empty bins (the last one closed, so 1.0 falls
+    in it), the expected calibration error (|predicted - observed| averaged over bins, weighted by their counts)
+    and the Brier score (mean squared error of the probability). Both None for no predictions. A probability is
+    only as good as its calibration on questions it was not fit on: kb abstains below a threshold read as one."""
+    p = [float(v) for v in probabilities]
+    y = [1.0 if r else 0.0 for r in right]
+    if len(p) != len(y):
+        raise ValueError("one outcome per probability")
+    if not p:
+        return [], None, None
+    bins = []
+    for i, (low, high) in enumerate(zip(edges, edges[1:])):
+        last = i == len(edges) - 2
+        members = [j for j, v in enumerate(p) if low <= v < high or (last and v == high)]
+        if members:
+            bins.append(CalibrationBin(low, high, len(members), sum(p[j] for j in members) / len(members),
+                                       sum(y[j] for j in members) / len(members)))
+    ece = sum(b.count * abs(b.predicted - b.observed) for b in bins) / len(p)
+    brier = sum((a - b) ** 2 for a, b in zip(p, y)) / len(p)
+    return bins, ece, brier
+
+
 __all__ = [
-    "Outcome", "Span", "abstain_precision_recall", "answer_correct", "citation_gold", "citation_is_valid",
+    "CalibrationBin", "Outcome", "Span", "abstain_precision_recall", "calibration", "answer_correct", "citation_gold", "citation_is_valid",
     "first_gold_rank", "hit_at", "is_gold", "mrr_at", "overlaps", "percentile",
 ]

@@ -22,7 +22,7 @@ from kb.retrieval.lexical import LexicalRetriever
 from kb.store.base import Store
 from kb.answer_types import expected_type, supplies
 from kb.query import QueryContext, resolved_subject
-from kb.text import NUMBER_WORDS, Sentence, fold, named_entities, term_overlap, words
+from kb.text import NUMBER_WORDS, Sentence, fold, named_entities, words
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
 from kb.types import Passage
@@ -155,16 +155,16 @@ class Retriever:
             if p.dense_score is None:
                 p.dense_score = float(vectors[p.chunk_id] @ ctx.vector) if p.chunk_id in vectors else 0.0
             sentences = self.sentences(p)
+            cosines = np.stack([v for _, v in sentences]) @ ctx.vector if sentences else np.zeros(0)
             typed = None
             if ctx.answer_type is not None:  # can the passage hold the kind of answer asked for?
                 typed = any(supplies(sent.text, ctx.answer_type, ctx.question_words, ctx.type_detail) for sent, _ in sentences)
             row = {
                 "passage_cosine": p.dense_score,
                 "bm25": bm25.get(p.chunk_id, 0.0) / top_bm25,
-                "best_sentence_cosine": max((float(v @ ctx.vector) for _, v in sentences), default=0.0),
-                "best_sentence_overlap": max((term_overlap(ctx.terms, sent.text, ctx.idf) for sent, _ in sentences),
-                                             default=0.0),
-                "passage_overlap": term_overlap(ctx.terms, p.text, ctx.idf),
+                "best_sentence_cosine": float(cosines.max()) if len(cosines) else 0.0,
+                "best_sentence_overlap": max((ctx.term_share(sent.text) for sent, _ in sentences), default=0.0),
+                "passage_overlap": ctx.term_share(p.text),
                 "type_supplied": float(typed is True),
                 "type_missing": float(typed is False),
                 "dense_rank": 1.0 / dense_rank[p.chunk_id] if p.chunk_id in dense_rank else 0.0,

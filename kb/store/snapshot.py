@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -24,6 +24,9 @@ class Snapshot(Store):
     manifest: Manifest
     database: IndexDatabase
     vectors: VectorIndex
+    # The sentences of the chunks the latest ``chunks`` call returned (replaced whole, never mutated: thread-safe).
+    _recent_sentences: dict[tuple[str, int, int], list[tuple[int, int, str, bytes]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -71,14 +74,21 @@ class Snapshot(Store):
         return self.database.lexical_search(terms, k)
 
     def chunks(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
-        return self.database.chunks(ids)
+        """The rows, with their sentences fetched in one batch for the ``sentences_overlapping`` calls that follow
+        (retrieval measures every sentence of the pool it asked for). Only the latest call's are kept, so nothing
+        is cached across questions; a call from another thread in between costs a query, never a wrong row."""
+        rows = self.database.chunks(ids)
+        self._recent_sentences = self.database.sentences_of([(r.source, r.start, r.end) for r in rows.values()])
+        return rows
 
     def chunk_vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
         return self.database.chunk_vectors(ids)
 
     def sentences_overlapping(self, source: str, start: int, end: int) -> list[tuple[int, int, str, np.ndarray]]:
-        return [(s, e, text, np.frombuffer(vector, dtype=np.float32))
-                for s, e, text, vector in self.database.sentences_overlapping(source, start, end)]
+        rows = self._recent_sentences.get((source, start, end))
+        if rows is None:
+            rows = self.database.sentences_overlapping(source, start, end)
+        return [(s, e, text, np.frombuffer(vector, dtype=np.float32)) for s, e, text, vector in rows]
 
     def documents(self) -> list[DocumentRow]:
         return self.database.documents()
