@@ -244,6 +244,7 @@ def _stored_sentences(kb) -> list[tuple[str, np.ndarray]]:
         ]
 
 
+@pytest.mark.faiss_only  # reads the SQLite database; the Milvus reader batches its own (kb/store/milvus/reader.py)
 def test_a_pools_sentences_fetched_in_one_batch_are_the_ones_fetched_one_by_one(make_kb):
     kb = make_kb(DOCS)
     kb.build()
