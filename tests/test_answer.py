@@ -49,6 +49,16 @@ def test_same_statement_in_several_sources_is_cited_once_each(seed_kb):
     assert answer.answer.count("Habomai") <= 2
 
 
+def test_the_answer_in_the_sentence_that_refers_back_is_quoted(seed_kb):
+    """The issue's example of a cited wrong answer: "Who did Christo Grozev show the letter to?" quoted only the
+    sentence naming Grozev; the answer is in the next one, "He said he showed the letter to ... employees of the
+    FSB", whose "he" is Grozev (the antecedent_overlap feature)."""
+    answer = seed_kb.ask("Who did Christo Grozev show the letter to?")
+    assert not answer.abstained
+    assert any("showed the letter to" in c.text or "shown the letter" in c.text for c in answer.citations), answer.answer
+    _check_citations(seed_kb, answer)
+
+
 @pytest.mark.parametrize(
     "question",
     ["Who analysed the letter published by Osekin?", "Who analyzed the letter published by Ozekin?"],

@@ -63,6 +63,22 @@ def test_overlap_uses_stems_and_neighbours():
     assert second["overlap"] == 0.0 and second["neighbour_overlap"] == pytest.approx(1.0)
 
 
+def test_a_sentence_that_refers_back_counts_the_names_of_the_sentence_before():
+    """"He said he showed the letter to ..." answers "Who did Christo Grozev show the letter to?": "he" is the
+    Grozev of the sentence before. Without the names carried over it shares only "show" and "letter"."""
+    text = ("The letter was analyzed by Christo Grozev, an expert. He said he showed the letter to two officers. "
+            "Officials showed the letter to the press.")
+    f = _features("Who did Christo Grozev show the letter to?", [_passage(text)],
+                  ["christo", "grozev", "show", "letter"])
+    refers = f["He said he showed the letter to two officers."]
+    assert refers["overlap"] == pytest.approx(0.5) and refers["antecedent_overlap"] == pytest.approx(1.0)
+    plain = f["Officials showed the letter to the press."]  # does not refer back: its own share
+    assert plain["antecedent_overlap"] == plain["overlap"] == pytest.approx(0.5)
+    first = f["The letter was analyzed by Christo Grozev, an expert."]
+    assert first["antecedent_overlap"] == first["overlap"]
+    assert load_model("sentence").weights[load_model("sentence").features.index("antecedent_overlap")] > 0
+
+
 def test_passage_and_document_overlap():
     p = _passage("Grozev spoke. Nothing else.")
     f = _features("Did Grozev verify the letter?", [p], ["grozev", "letter"],

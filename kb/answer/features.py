@@ -61,7 +61,13 @@ SENTENCE_FEATURES = (
     "cosine_gap",  # cosine minus the best cosine among the candidates
     "overlap_gap",
     "soft_overlap",  # question terms the sentence lacks, credited by their closest word in it (kb.word_vectors)
+    # ... and the term share of a sentence that opens by referring back ("He said he showed the letter to ...") with
+    # the names of the sentence before it counted as its own: who "he" is (a light stand-in for coreference)
+    "antecedent_overlap",
 )
+
+#: A sentence opening with one of these refers back to the sentence before it.
+_REFERRING = frozenset("he she they it his her their its this these".split())
 
 
 
@@ -180,6 +186,15 @@ def _sentence_facts(text: str) -> tuple[frozenset[str], float, frozenset[str]]:
     return content, math.log(1 + len(text.split())), _match_forms(text)
 
 
+def _antecedent_overlap(ctx: QueryContext, texts: list[Sentence], i: int, own: float) -> float:
+    """Term share of sentence ``i`` with the names of the sentence before it, when it opens by referring back."""
+    first = words(texts[i].text[:12])[:1]
+    if i == 0 or not first or first[0] not in _REFERRING:
+        return own
+    carried = " ".join(named_entities(texts[i - 1].text))
+    return ctx.term_share(carried + " " + texts[i].text, asked=True) if carried else own
+
+
 def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source: SentenceSource,
                      document_words: DocumentWords) -> tuple[list[Candidate], np.ndarray]:
     """Every distinct sentence of the passages with its feature row (columns: SENTENCE_FEATURES)."""
@@ -236,6 +251,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "names_in_sentence": (sum(n in forms for n in ctx.names) / len(ctx.names)) if ctx.names else 1.0,
                 "question_facts": _fact_share(facts, window),
                 "soft_overlap": soft(sentence.text, forms),
+                "antecedent_overlap": _antecedent_overlap(ctx, texts, i, overlaps[i]),
             }
             candidates.append(Candidate(passage, sentence, vector, i, features))
     if not candidates:
