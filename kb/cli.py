@@ -190,6 +190,8 @@ def _render_answer(answer: Any, out: TextIO) -> None:
     for c in answer.citations:
         quote = " ".join(c.text.split())
         print(f"\n[{c.n}] {shown(c.source)} [{c.start}:{c.end}] {shown(c.title)}\n    \"{shown(quote)}\"", file=out)
+    if answer.citations and answer.confidence is not None:
+        print(f"\nconfidence {answer.confidence:.2f} (the learned probability that this answer is right)", file=out)
 
 
 def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

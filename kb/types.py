@@ -85,9 +85,11 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     ms: float = 0.0
-    # Probability that the best candidate answers the question (kb.answer, compared with abstain_threshold);
-    # 0 when a rule decided before the model. Kept out of the JSON contract.
-    confidence: float = 0.0
+    # Probability that the answer is right, from the learned confidence model (kb.answer; compared with
+    # abstain_threshold, measured in docs/quality.md "Calibration"): what a script or reader needs to weigh a cited
+    # answer. 0 when a rule abstained before the model; None for an answer an LLM wrote, which has no calibrated
+    # probability.
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +98,7 @@ class Answer:
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],
             "passages": [p.to_json() for p in self.passages],
+            "confidence": None if self.confidence is None else round(float(self.confidence), 3),
             "ms": round(self.ms, 3),
         }
 

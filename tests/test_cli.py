@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import pytest
@@ -27,8 +28,10 @@ def test_ask_json_shape(seed_kb):
     code, out, _ = run(["ask", "--json", *_where(seed_kb), "Who analyzed the letter published by Osechkin?"])
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"question", "answer", "abstained", "citations", "passages", "ms"}
+    assert set(data) == {"question", "answer", "abstained", "citations", "passages", "confidence", "ms"}
     assert data["question"] == "Who analyzed the letter published by Osechkin?" and data["abstained"] is False
+    # the calibrated probability the answer was given on: at least the threshold it had to clear
+    assert seed_kb.settings.abstain_threshold <= data["confidence"] <= 1
     assert data["citations"] and data["passages"] and data["ms"] > 0
     fields = {"n", "source", "title", "start", "end", "text", "score"}
     for item in data["citations"] + data["passages"]:
@@ -40,6 +43,16 @@ def test_ask_json_shape(seed_kb):
 def test_ask_text_output_lists_citations(seed_kb):
     code, out, _ = run(["ask", *_where(seed_kb), "What does FSB stand for?"])
     assert code == 0 and "[1]" in out and "Federal Security Service" in out
+    assert re.search(r"^confidence (0\.\d\d|1\.00) ", out, re.M)
+
+
+def test_abstained_answer_says_no_confidence(seed_kb):
+    code, out, _ = run(["ask", "--json", *_where(seed_kb), "Who won the 2022 FIFA World Cup?"])
+    data = json.loads(out)
+    assert data["abstained"] is True and data["citations"] == []
+    assert data["confidence"] < seed_kb.settings.abstain_threshold  # the reason it abstained, in the contract
+    code, out, _ = run(["ask", *_where(seed_kb), "Who won the 2022 FIFA World Cup?"])
+    assert "confidence" not in out
 
 
 def test_search_json_and_k(seed_kb):

@@ -58,6 +58,14 @@ def test_chat_html_escapes_answers_and_questions():
     assert not RAW_TAG.search(question) and "**bold** [x](javascript:alert(1))" in question
 
 
+def test_a_cited_answer_shows_its_confidence_and_an_abstention_none():
+    cites = [_citation(1, "a.txt", "Alpha")]
+    html = answer_html("One [1].", False, cites, answer_id=1, confidence=0.784)
+    assert re.search(r'<div class="kb-confidence"[^>]*>Confidence 78%</div>', html)
+    assert "kb-confidence" not in answer_html("One [1].", False, cites, answer_id=1)  # an LLM's answer: none
+    assert "kb-confidence" not in answer_html(ABSTAIN_TEXT, True, confidence=0.05)
+
+
 def _citation(n: int, source: str, title: str) -> Citation:
     return Citation(n, source, title, 0, 5, "text.", 0.5)
 

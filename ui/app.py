@@ -224,7 +224,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             yield {chatbot: chat}
             time.sleep(STREAM_DELAY)
         answer_id = len(answers)
-        content = answer_html(answer.answer, answer.abstained, answer.citations, answer_id)
+        content = answer_html(answer.answer, answer.abstained, answer.citations, answer_id, answer.confidence)
         if query != q:
             content += f'<div class="kb-query">searched for: {esc(query)}</div>'
         chat[-1] = {"role": "assistant", "content": content}

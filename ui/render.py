@@ -86,8 +86,14 @@ def _references(citations: Sequence[Citation], answer_id: int) -> str:
     return f'<div class="kb-refs">{"".join(lines)}</div>'
 
 
-def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation] = (), answer_id: int = 0) -> str:
-    """The chat bubble: escaped answer text, ``[n]`` markers as links to their source cards, one line per document."""
+CONFIDENCE_HINT = ("The learned probability that this answer is right; kb abstains below its threshold instead of "
+                   "answering. Measured in docs/quality.md, Calibration.")
+
+
+def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation] = (), answer_id: int = 0,
+                confidence: float | None = None) -> str:
+    """The chat bubble: escaped answer text, ``[n]`` markers as links to their source cards, one line per document,
+    and how sure kb is of a cited answer (``confidence``, the learned probability; none for an LLM's answer)."""
     if abstained and text.strip() == ABSTAIN_TEXT:  # the heading says it already; say what it means instead
         text = NOTHING_CITED
     known = {c.n for c in citations}
@@ -104,6 +110,9 @@ def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation
         body = f"<strong>{esc(NOT_COVERED)}</strong> " + body
     if citations:
         body += _references(citations, answer_id)
+        if confidence is not None and not abstained:
+            body += (f'<div class="kb-confidence" title="{CONFIDENCE_HINT}">Confidence '
+                     f"{round(100 * confidence)}%</div>")
     return body
 
 

@@ -70,6 +70,7 @@ a.kb-link { color: #4338ca; text-decoration: underline; overflow-wrap: anywhere;
 .kb-ref a.kb-cite { vertical-align: baseline; font-size: 1em; }
 .kb-file { font-family: var(--font-mono); font-size: .85em; color: var(--body-text-color-subdued);
   overflow-wrap: anywhere; }
+.kb-confidence { margin-top: 4px; font-size: .78em; color: var(--body-text-color-subdued); }
 .kb-query { margin-top: 6px; font-size: .78em; color: var(--body-text-color-subdued); font-style: italic; }
 .kb-note { color: var(--body-text-color-subdued); }
 #kb-examples { gap: 6px; flex-wrap: wrap; }

@@ -147,6 +147,7 @@ def test_one_reference_line_per_cited_document_and_follow_up_chip_after_an_answe
     assert refs.count() == len(set(cited)) >= 1
     numbers = [t for line in refs.all_inner_texts() for t in re.findall(r"\[(\d+)\]", line)]
     assert sorted(numbers, key=int) == [str(i) for i in range(1, len(cited) + 1)]  # each citation once
+    assert re.fullmatch(r"Confidence \d{1,3}%", answer.locator(".kb-confidence").inner_text().strip())
     follow.click()
     page.wait_for_function(f"() => document.querySelectorAll(\"{BOT}\").length >= 2 && "
                            f"!document.querySelector('#kb-chat .kb-caret')")
