@@ -399,7 +399,10 @@ def compare_interactions(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, articl
 
     configs = [("signals only", raw, names, l2),
                (f"+ products of {len(CONFIDENCE_INTERACTING)} signals", *with_products(CONFIDENCE_INTERACTING), l2),
-               (f"+ products of all {len(names)} signals", *with_products(tuple(names)), l2)]
+               (f"+ products of all {len(names)} signals", *with_products(tuple(names)), l2),
+               ("+ products of 8 and type_missing", *with_products(CONFIDENCE_INTERACTING + ("type_missing",)), l2),
+               ("+ products of 8 and the type signals",
+                *with_products(CONFIDENCE_INTERACTING + ("type_missing", "type_supplied", "question_facts")), l2)]
     twofold_confidence(x, y, kinds, articles, configs, max_loss)
 
 
