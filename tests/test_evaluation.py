@@ -283,6 +283,18 @@ def test_kb_eval_on_seed_questions(seed_kb):
     assert data["metrics"]["hit10"] > 0.5  # the seeds index finds most gold sources
 
 
+def test_kb_eval_details_carry_the_confidence_each_answer_was_given_on(seed_kb):
+    """Per question, the probability kb decided on: what a user needs to read kb's risk on their own questions."""
+    code, out, err = run_cli(str(Path(__file__).parent / "data" / "seed_unanswerable.jsonl"), "--json", "--details",
+                             "--sources", str(seed_kb.settings.sources), "--index", str(seed_kb.settings.index))
+    assert code == 0, err
+    results = json.loads(out)["results"]
+    threshold = seed_kb.settings.abstain_threshold
+    assert all(r["confidence"] >= threshold for r in results if not r["abstained"])
+    assert all(r["confidence"] < threshold for r in results if r["abstained"])
+    assert {r["abstained"] for r in results} == {True, False}  # both sides of the threshold are checked
+
+
 def test_kb_eval_squad_file_builds_its_corpus_and_finds_gold_paragraphs(tmp_path, seed_kb):
     write_squad(tmp_path / "squad.json")
     corpus, index = tmp_path / "corpus", tmp_path / "index"

@@ -33,6 +33,7 @@ class Outcome:
     ms: float = 0.0
     valid_citations: int | None = None  # filled by check_citations; None = not checked
     error: str | None = None  # the system refused the question (e.g. a kb UsageError)
+    confidence: float | None = None  # kb's probability that its answer is right (None: a system without one)
 
 
 def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:

@@ -48,9 +48,11 @@ class QuestionResult:
     answer: str
     ms: float
     error: str | None = None
+    confidence: float | None = None  # the system's probability that its answer is right, where it gives one
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__, ms=round(self.ms, 3))
+        return dict(self.__dict__, ms=round(self.ms, 3),
+                    confidence=None if self.confidence is None else round(self.confidence, 4))
 
 
 @dataclass
@@ -97,7 +99,7 @@ def summarize(name: str, questions: Sequence[EvalQuestion], outcomes: Sequence[O
         rank = None if q.unanswerable else first_gold_rank(q, o.ranked, k)
         results.append(QuestionResult(
             q.id, q.question, q.split, q.unanswerable, rank, answer_correct(q, o), o.abstained,
-            (not q.unanswerable and not o.abstained and citation_gold(q, o)), o.answer, o.ms, o.error,
+            (not q.unanswerable and not o.abstained and citation_gold(q, o)), o.answer, o.ms, o.error, o.confidence,
         ))
         citations += len(o.citations)
         valid += o.valid_citations if o.valid_citations is not None else 0

@@ -45,6 +45,7 @@ def outcome_from_answer(answer: "Answer") -> Outcome:
         abstained=answer.abstained,
         citations=[Span(c.source, c.start, c.end, c.text) for c in answer.citations],
         ms=answer.ms,
+        confidence=answer.confidence,
     )
 
 
