@@ -191,7 +191,9 @@ def _render_answer(answer: Any, out: TextIO) -> None:
         quote = " ".join(c.text.split())
         print(f"\n[{c.n}] {shown(c.source)} [{c.start}:{c.end}] {shown(c.title)}\n    \"{shown(quote)}\"", file=out)
     if answer.citations and answer.confidence is not None:
-        print(f"\nconfidence {answer.confidence:.2f} (the learned probability that this answer is right)", file=out)
+        # two decimals, never "1.00": a model's probability is not a certainty (the JSON has the value itself)
+        shown_confidence = min(answer.confidence, 0.99)
+        print(f"\nconfidence {shown_confidence:.2f} (the learned probability that this answer is right)", file=out)
 
 
 def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -43,7 +43,7 @@ def test_ask_json_shape(seed_kb):
 def test_ask_text_output_lists_citations(seed_kb):
     code, out, _ = run(["ask", *_where(seed_kb), "What does FSB stand for?"])
     assert code == 0 and "[1]" in out and "Federal Security Service" in out
-    assert re.search(r"^confidence (0\.\d\d|1\.00) ", out, re.M)
+    assert re.search(r"^confidence 0\.\d\d ", out, re.M)  # "What does FSB stand for?" is answered at ~0.999
 
 
 def test_abstained_answer_says_no_confidence(seed_kb):

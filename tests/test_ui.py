@@ -64,6 +64,7 @@ def test_a_cited_answer_shows_its_confidence_and_an_abstention_none():
     assert re.search(r'<div class="kb-confidence"[^>]*>Confidence 78%</div>', html)
     assert "kb-confidence" not in answer_html("One [1].", False, cites, answer_id=1)  # an LLM's answer: none
     assert "kb-confidence" not in answer_html(ABSTAIN_TEXT, True, confidence=0.05)
+    assert ">Confidence 99%<" in answer_html("One [1].", False, cites, confidence=0.9996)  # never "100%"
 
 
 def _citation(n: int, source: str, title: str) -> Citation:

@@ -86,8 +86,12 @@ def _references(citations: Sequence[Citation], answer_id: int) -> str:
     return f'<div class="kb-refs">{"".join(lines)}</div>'
 
 
-CONFIDENCE_HINT = ("The learned probability that this answer is right; kb abstains below its threshold instead of "
-                   "answering. Measured in docs/quality.md, Calibration.")
+CONFIDENCE_HINT = "The learned probability that this answer is right. Below its threshold kb abstains instead."
+
+
+def shown_share(probability: float) -> str:
+    """A probability as a whole percentage, never "100%": a model's probability is not a certainty."""
+    return f"{min(round(100 * probability), 99)}%"
 
 
 def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation] = (), answer_id: int = 0,
@@ -111,8 +115,8 @@ def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation
     if citations:
         body += _references(citations, answer_id)
         if confidence is not None and not abstained:
-            body += (f'<div class="kb-confidence" title="{CONFIDENCE_HINT}">Confidence '
-                     f"{round(100 * confidence)}%</div>")
+            body += (f'<div class="kb-confidence" title="{esc(CONFIDENCE_HINT)}">Confidence '
+                     f"{shown_share(confidence)}</div>")
     return body
 
 
