@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from kb.answer_types import AnswerType
-from kb.text import STOPWORDS, content_terms, fold, named_entities, term_overlap
+from kb.text import STOPWORDS, WeightedTerms, content_terms, fold, named_entities, share_in, weighted_terms
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class QueryContext:
     # term_share's memo: retrieval measures every pooled passage and sentence, and the answerer the best passages'
     # sentences again (the same texts, the same terms unless a follow-up); ~240 measurements a question.
     _shares: dict[tuple[str, bool], float] = field(default_factory=dict, repr=False, compare=False)
+    _weighted: dict[bool, WeightedTerms] = field(default_factory=dict, repr=False, compare=False)  # the terms, ready
 
     @cached_property
     def asked_terms(self) -> dict[str, list[str]]:
@@ -68,7 +69,10 @@ class QueryContext:
         key = (text, terms is self.terms)
         found = self._shares.get(key)
         if found is None:
-            found = self._shares[key] = term_overlap(terms, text, self.idf)
+            prepared = self._weighted.get(key[1])
+            if prepared is None:
+                prepared = self._weighted[key[1]] = weighted_terms(terms, self.idf)
+            found = self._shares[key] = share_in(prepared, text)
         return found
 
 

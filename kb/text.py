@@ -212,20 +212,38 @@ def _spellings(aliases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(f for a in aliases for f in (a, stem(a)))
 
 
-def term_overlap(terms: dict[str, list[str]], text: str, weights: dict[str, float] | None = None) -> float:
-    """Share of the question's content terms present in the text: any accepted spelling, light stemming.
+@dataclass(frozen=True)
+class WeightedTerms:
+    """A question's terms made ready to be looked up in many texts (term_overlap): each term's spellings and
+    weight, and their total. One question measures ~180 sentences and passages, so this is done once, not per text."""
 
-    ``terms`` maps each question term to the spellings that count for it (itself and, for a term the index
-    has never seen, its close indexed spellings), so "Osekin" is found in a sentence naming "Osechkin".
-    """
-    if not terms:
+    spellings: tuple[frozenset[str], ...]
+    weights: tuple[float, ...]
+    total: float
+
+
+def weighted_terms(terms: dict[str, list[str]], weights: dict[str, float] | None = None) -> WeightedTerms:
+    """``terms`` maps each question term to the spellings that count for it (itself and, for a term the index
+    has never seen, its close indexed spellings), so "Osekin" is found in a sentence naming "Osechkin". Without
+    ``weights`` every term counts 1."""
+    spellings = tuple(term_spellings(aliases) for aliases in terms.values())
+    if weights is None:
+        return WeightedTerms(spellings, (1.0,) * len(terms), float(len(terms)))
+    counts = tuple(weights.get(t, 1.0) for t in terms)
+    return WeightedTerms(spellings, counts, sum(counts) or 1.0)
+
+
+def share_in(terms: WeightedTerms, text: str) -> float:
+    """Weighted share of the terms present in the text: any accepted spelling, light stemming."""
+    if not terms.spellings:
         return 0.0
     forms = _match_forms(text)
-    found = [t for t, aliases in terms.items() if not forms.isdisjoint(term_spellings(aliases))]
-    if weights is None:
-        return len(found) / len(terms)
-    total = sum(weights.get(t, 1.0) for t in terms) or 1.0
-    return sum(weights.get(t, 1.0) for t in found) / total
+    return sum(w for spelled, w in zip(terms.spellings, terms.weights) if not forms.isdisjoint(spelled)) / terms.total
+
+
+def term_overlap(terms: dict[str, list[str]], text: str, weights: dict[str, float] | None = None) -> float:
+    """Share of the question's content terms present in the text (weighted_terms, share_in)."""
+    return share_in(weighted_terms(terms, weights), text)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
