@@ -433,6 +433,10 @@ def test_a_follow_up_is_measured_on_what_it_asks_not_on_the_names_appended_to_it
     assert ctx.term_share(text) == 1.0 and ctx.term_share(text, asked=True) == 1.0
     assert ctx.term_share("Anna Berg reviewed it.") == 0.5 and ctx.term_share("Anna Berg reviewed it.", asked=True) == 0.0
     assert ctx.term_share("Anna Berg reviewed it.") == 0.5  # the memo keeps the two apart in either order
+    weighted = QueryContext(query, None, terms, subject=("anna", "berg"),
+                            idf={"organization": 3.0, "based": 1.0, "anna": 2.0, "berg": 2.0})
+    assert weighted.term_share("Anna Berg is based in Oslo.") == pytest.approx(5 / 8)  # IDF-weighted
+    assert weighted.term_share("Anna Berg is based in Oslo.", asked=True) == pytest.approx(1 / 4)
 
 
 def test_a_follow_up_the_documents_do_not_answer_about_that_person_abstains(make_kb):
