@@ -12,6 +12,7 @@ from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFID
                                 build_candidates, confidence_row, question_facts)
 from kb.answer_types import AnswerType, expected_type
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
+from kb.config import Settings
 from kb.query import QueryContext
 from kb.text import Sentence, split_sentences, words
 from kb.types import Passage
@@ -219,10 +220,41 @@ def test_a_headline_on_its_own_line_is_a_heading_and_never_a_quoted_context():
                 ScoredSentence(p, text, 0.5, 0.3, 1.0, np.zeros(2), None, features={"heading": 0.0}, index=1)]
 
     as_heading, as_sentence = scored({"heading": 1.0}), scored({"heading": 0.0})
-    _attach_context(as_heading, True)
-    _attach_context(as_sentence, True)
+    ctx = QueryContext("What did the leaked FSB letters say about Russia?", None,
+                       {t: [t] for t in ("leaked", "fsb", "letters", "russia")})
+    _attach_context(as_heading, ctx, Settings.context_residual_share)
+    _attach_context(as_sentence, ctx, Settings.context_residual_share)
     assert as_heading[1].context is None  # the headline carries more of the question's words, yet is not quoted
     assert as_sentence[1].context is as_sentence[0]  # the same neighbour as a sentence would be
+
+
+def test_a_neighbour_holding_what_the_question_asks_beyond_the_sentence_is_quoted_with_it():
+    """"After the press discussed the documents in a new tone on August 16, what details of torture tools were
+    mentioned?" restates one sentence and asks what the next says: the next sentence holds the question's terms the
+    first lacks ("details", "torture"), though fewer of them in all."""
+    from kb.answer.extractive import ScoredSentence, _attach_context
+
+    said = "On August 16 the press discussed the documents in a new tone."
+    then = "The details of the pans used to torture prisoners were shown."
+    other = "Officials declined to comment on the report."
+    p = _passage(f"{said} {then} {other}")
+    terms = {t: [t] for t in ("august", "press", "discussed", "documents", "tone", "details", "torture", "tools")}
+    ctx = QueryContext("After the press discussed the documents in a new tone on August 16, what details of torture "
+                       "tools were mentioned?", None, terms)
+
+    def scored() -> list[ScoredSentence]:
+        a, b, c = split_sentences(p.text)
+        return [ScoredSentence(p, a, 0.6, ctx.term_share(a.text), 2.0, np.zeros(2), None, features={}, index=0),
+                ScoredSentence(p, b, 0.3, ctx.term_share(b.text), 0.5, np.zeros(2), None, features={}, index=1),
+                ScoredSentence(p, c, 0.1, ctx.term_share(c.text), -1.0, np.zeros(2), None, features={}, index=2)]
+
+    off, on = scored(), scored()
+    assert off[1].overlap < off[0].overlap  # the old rule alone does not quote it
+    _attach_context(off, ctx, 2.0)
+    assert off[0].context is None
+    _attach_context(on, ctx, 0.3)
+    assert on[0].context is on[1] and "torture" in on[0].text()
+    assert on[1].context is None or on[1].context is on[0]  # never the unrelated third sentence
 
 
 def test_names_in_document_and_sentence():

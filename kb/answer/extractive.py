@@ -22,7 +22,7 @@ from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
 from kb.query import QueryContext
-from kb.text import Sentence, split_sentences, words
+from kb.text import Sentence, _match_forms, split_sentences, term_overlap, term_spellings, words
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -75,12 +75,14 @@ class ExtractiveAnswerer:
         second_sentence_margin: float = Settings.second_sentence_margin,
         sentence_model: LinearModel | None = None,
         confidence_model: LinearModel | None = None,
+        context_residual_share: float = Settings.context_residual_share,
     ) -> None:
         self.embedder = embedder
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         self.duplicate_similarity = duplicate_similarity
         self.second_sentence_margin = second_sentence_margin
+        self.context_residual_share = context_residual_share
         self.sentence_model = sentence_model or load_model("sentence")
         self.confidence_model = confidence_model or load_model("confidence")
 
@@ -113,7 +115,7 @@ class ExtractiveAnswerer:
             typed = None if query.answer_type is None else bool(f["type_supplied"])
             scored.append(ScoredSentence(c.passage, c.sentence, f["cosine"], f["overlap"], float(logit), c.vector,
                                          typed, features=f, index=c.index))
-        _attach_context(scored, sentence_source is not None)
+        _attach_context(scored, query, self.context_residual_share)
         scored.sort(key=lambda c: -c.score)
         return scored
 
@@ -215,15 +217,28 @@ def _passage_words(passages: list[Passage]) -> DocumentWords:
     return lambda source: document_words(" ".join(by_source.get(source, [])))
 
 
-def _attach_context(scored: list[ScoredSentence], stored: bool) -> None:
-    """Quote a sentence together with its neighbour when the neighbour carries more of the question, or holds the
-    kind of answer asked for that the sentence lacks.
+_RESIDUAL_CHECKED = 5  # candidates, by score, whose neighbours are checked for what they lack
+
+
+def _residual_share(query: QueryContext, sentence: str, neighbour: str) -> float:
+    """IDF-weighted share of the question's asked terms that the sentence lacks and the neighbour holds."""
+    forms = _match_forms(sentence)
+    lacking = {t: a for t, a in query.asked_terms.items() if forms.isdisjoint(term_spellings(a))}
+    return term_overlap(lacking, neighbour, query.idf) if lacking else 0.0
+
+
+def _attach_context(scored: list[ScoredSentence], query: QueryContext, residual_share: float) -> None:
+    """Quote a sentence together with its neighbour when the neighbour carries more of the question, holds the
+    kind of answer asked for that the sentence lacks, or holds at least ``residual_share`` of the question's terms
+    the sentence lacks (the question restates this sentence and asks what the next one says).
 
     "He said he showed the letter to two FSB employees." answers "Who did Grozev show the letter to?" only
     with the sentence before it, which names Grozev. Both sentences must lie inside the passage, so the quote
     is one exact span of the document.
     """
     by_place = {(c.passage.chunk_id, c.index): c for c in scored}
+    # Only the best few can be quoted; measuring what the others lack would cost ~4 ms a question.
+    leading = {id(c) for c in sorted(scored, key=lambda c: -c.score)[:_RESIDUAL_CHECKED]} if residual_share <= 1 else set()
     for item in scored:
         best = None
         for j in (item.index - 1, item.index + 1):
@@ -232,7 +247,9 @@ def _attach_context(scored: list[ScoredSentence], stored: bool) -> None:
                 continue  # a title above the sentence is not part of what it says
             # The neighbour names what the question is about, or holds the kind of answer asked for when this
             # sentence does not ("When ...?" and the date is in the next sentence).
-            if neighbour.overlap <= item.overlap and not (item.supplies_type is False and neighbour.supplies_type):
+            if neighbour.overlap <= item.overlap and not (item.supplies_type is False and neighbour.supplies_type) \
+                    and (id(item) not in leading
+                         or _residual_share(query, item.sentence.text, neighbour.sentence.text) < residual_share):
                 continue
             lo = min(item.sentence.start, neighbour.sentence.start)
             hi = max(item.sentence.end, neighbour.sentence.end)
