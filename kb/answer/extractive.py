@@ -238,7 +238,9 @@ def _attach_context(scored: list[ScoredSentence], query: QueryContext, residual_
     """
     by_place = {(c.passage.chunk_id, c.index): c for c in scored}
     # Only the best few can be quoted; measuring what the others lack would cost ~4 ms a question.
-    leading = {id(c) for c in sorted(scored, key=lambda c: -c.score)[:_RESIDUAL_CHECKED]} if residual_share <= 1 else set()
+    leading = set()
+    if residual_share <= 1:
+        leading = {id(c) for c in sorted(scored, key=lambda c: -c.score)[:_RESIDUAL_CHECKED]}
     for item in scored:
         best = None
         for j in (item.index - 1, item.index + 1):
