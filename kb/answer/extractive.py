@@ -238,7 +238,7 @@ def _attach_context(scored: list[ScoredSentence], query: QueryContext, residual_
     """
     by_place = {(c.passage.chunk_id, c.index): c for c in scored}
     # Only the best few can be quoted; measuring what the others lack would cost ~4 ms a question.
-    leading = set()
+    leading: set[int] = set()
     if residual_share <= 1:
         leading = {id(c) for c in sorted(scored, key=lambda c: -c.score)[:_RESIDUAL_CHECKED]}
     for item in scored:
