@@ -115,8 +115,8 @@ class ExtractiveAnswerer:
             typed = None if query.answer_type is None else bool(f["type_supplied"])
             scored.append(ScoredSentence(c.passage, c.sentence, f["cosine"], f["overlap"], float(logit), c.vector,
                                          typed, features=f, index=c.index))
-        _attach_context(scored, query, self.context_residual_share)
         scored.sort(key=lambda c: -c.score)
+        _attach_context(scored, query, self.context_residual_share)
         return scored
 
     def confidence(self, query: QueryContext, scored: list[ScoredSentence]) -> float:
@@ -230,7 +230,8 @@ def _residual_share(query: QueryContext, sentence: str, neighbour: str) -> float
 def _attach_context(scored: list[ScoredSentence], query: QueryContext, residual_share: float) -> None:
     """Quote a sentence together with its neighbour when the neighbour carries more of the question, holds the
     kind of answer asked for that the sentence lacks, or holds at least ``residual_share`` of the question's terms
-    the sentence lacks (the question restates this sentence and asks what the next one says).
+    the sentence lacks (the question restates this sentence and asks what the next one says). ``scored``: best
+    first.
 
     "He said he showed the letter to two FSB employees." answers "Who did Grozev show the letter to?" only
     with the sentence before it, which names Grozev. Both sentences must lie inside the passage, so the quote
@@ -238,9 +239,7 @@ def _attach_context(scored: list[ScoredSentence], query: QueryContext, residual_
     """
     by_place = {(c.passage.chunk_id, c.index): c for c in scored}
     # Only the best few can be quoted; measuring what the others lack would cost ~4 ms a question.
-    leading: set[int] = set()
-    if residual_share <= 1:
-        leading = {id(c) for c in sorted(scored, key=lambda c: -c.score)[:_RESIDUAL_CHECKED]}
+    leading = {id(c) for c in scored[:_RESIDUAL_CHECKED]} if residual_share <= 1 else set()
     for item in scored:
         best = None
         for j in (item.index - 1, item.index + 1):
