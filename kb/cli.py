@@ -190,10 +190,8 @@ def _render_answer(answer: Any, out: TextIO) -> None:
     for c in answer.citations:
         quote = " ".join(c.text.split())
         print(f"\n[{c.n}] {shown(c.source)} [{c.start}:{c.end}] {shown(c.title)}\n    \"{shown(quote)}\"", file=out)
-    if answer.citations and answer.confidence is not None:
-        # two decimals, never "1.00": a model's probability is not a certainty (the JSON has the value itself)
-        shown_confidence = min(answer.confidence, 0.99)
-        print(f"\nconfidence {shown_confidence:.2f} (the learned probability that this answer is right)", file=out)
+    if answer.citations and answer.shown_confidence is not None:
+        print(f"\nconfidence {answer.shown_confidence:.2f} (the learned probability that this answer is right)", file=out)
 
 
 def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -77,6 +77,11 @@ class Citation:
         return data
 
 
+def shown_probability(probability: float) -> float:
+    """A probability as kb shows it to a reader: at most 0.99, since a model's probability is not a certainty."""
+    return min(float(probability), 0.99)
+
+
 @dataclass
 class Answer:
     question: str
@@ -90,6 +95,11 @@ class Answer:
     # answer. 0 when a rule abstained before the model; None for an answer an LLM wrote, which has no calibrated
     # probability.
     confidence: float | None = None
+
+    @property
+    def shown_confidence(self) -> float | None:
+        """The confidence as the CLI and the chat show it (shown_probability); to_json keeps the value itself."""
+        return None if self.confidence is None else shown_probability(self.confidence)
 
     def to_json(self) -> dict[str, Any]:
         return {

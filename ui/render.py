@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from kb.answer import ABSTAIN_TEXT
 from kb.store.database import DocumentRow
-from kb.types import Answer, Citation, Passage, SourceFailure
+from kb.types import Answer, Citation, Passage, SourceFailure, shown_probability
 
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;", "\\": "&#92;"})
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -90,8 +90,8 @@ CONFIDENCE_HINT = "The learned probability that this answer is right. Below its 
 
 
 def shown_share(probability: float) -> str:
-    """A probability as a whole percentage, never "100%": a model's probability is not a certainty."""
-    return f"{min(round(100 * probability), 99)}%"
+    """A probability as a whole percentage (kb.types.shown_probability: never "100%")."""
+    return f"{round(100 * shown_probability(probability))}%"
 
 
 def answer_html(text: str, abstained: bool = False, citations: Sequence[Citation] = (), answer_id: int = 0,
