@@ -150,6 +150,6 @@ def calibration(probabilities: Sequence[float], right: Sequence[bool],
 
 
 __all__ = [
-    "CalibrationBin", "Outcome", "Span", "abstain_precision_recall", "calibration", "answer_correct", "citation_gold", "citation_is_valid",
-    "first_gold_rank", "hit_at", "is_gold", "mrr_at", "overlaps", "percentile",
+    "CalibrationBin", "Outcome", "Span", "abstain_precision_recall", "answer_correct", "calibration", "citation_gold",
+    "citation_is_valid", "first_gold_rank", "hit_at", "is_gold", "mrr_at", "overlaps", "percentile",
 ]
