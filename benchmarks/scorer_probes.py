@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import train_scorer as ts  # noqa: E402
-from kb.answer.extractive import ExtractiveAnswerer  # noqa: E402
+from kb.answer.extractive import ExtractiveAnswerer, _residual_share  # noqa: E402
 from kb.answer.features import (CONFIDENCE_SIGNALS, SENTENCE_FEATURES, _fact_share, _soft_overlap,  # noqa: E402
                                 build_candidates, question_facts)
 from kb.answer.grounding import document_words  # noqa: E402
@@ -733,14 +733,10 @@ def residual_columns(ctx, candidates: list) -> np.ndarray:  # type: ignore[no-un
         return out
     best = int(np.argmax(shares))
     frame = candidates[best]
-    forms = _match_forms(frame.sentence.text)
-    residual = {t: a for t, a in terms.items() if forms.isdisjoint(term_spellings(a))}
-    if not residual:
-        return out
     for i, c in enumerate(candidates):
         if i == best:
             continue
-        share = term_overlap(residual, c.sentence.text, ctx.idf)
+        share = _residual_share(ctx, frame.sentence.text, c.sentence.text)  # the answerer's quoting rule measures it
         adjacent = c.passage.source == frame.passage.source and (
             0 <= c.sentence.start - frame.sentence.end <= 3 or 0 <= frame.sentence.start - c.sentence.end <= 3)
         out[i] = (share, share if adjacent else 0.0, share * shares[best] if adjacent else 0.0)
