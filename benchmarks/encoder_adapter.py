@@ -1,0 +1,248 @@
+"""Whether the bundled MiniLM, adapted to questions and the sentences that answer them, picks better sentences:
+low-rank adapters (LoRA) in its attention layers, trained listwise on one fold of the TUNE half and judged on the
+other (folds by SQuAD article, as every probe in benchmarks/scorer_probes.py), writing nothing unless --write.
+
+    .venv/bin/python benchmarks/encoder_adapter.py --epochs 1    # two-fold, about 25 minutes on 2 cores
+    .venv/bin/python benchmarks/encoder_adapter.py --epochs 2 --targets query,key,value   # about 45 minutes
+
+    # the whole pipeline on the adapted model: train on every tune question (~16 min), then refit the scorers on
+    # its vectors and report the held-out tables (train_scorer.py WRITES the weights: restore them afterwards)
+    .venv/bin/python benchmarks/encoder_adapter.py --epochs 1 --write /tmp/minilm-adapted
+    KB_MODEL=/tmp/minilm-adapted .venv/bin/python benchmarks/train_scorer.py
+    KB_MODEL=/tmp/minilm-adapted .venv/bin/python benchmarks/answer_quality.py
+    git checkout kb/answer/weights kb/retrieval/weights
+
+Each question's candidates are the stored sentences of its top ten passages, as kb answers. The adapter is
+trained on (question, sentences holding a gold answer) against the question's other candidates: a softmax over
+the candidates' cosines, scale 20, the positives' share maximized (sentence-transformers' ranking loss with the
+question's own candidates as hard negatives). Printed per fold and kind of question:
+
+- cosine top-1: the candidate closest to the question, with the bundled model's vectors and the adapted ones
+  (both from torch: the index's own come from the int8 ONNX export);
+- sentence model top-1: the listwise sentence model refit on the training fold with every cosine feature
+  recomputed from the adapted vectors (the sentence's, its neighbours', the gap to the best), against the same
+  refit on the bundled vectors. The passage features keep the bundled retrieval.
+
+Why an adapter in the encoder rather than over its vectors: the bilinear adapter over the stored vectors
+(`scorer_probes.py adapter`) cannot change which words of a sentence the model attends to; attention can, and a
+rank-r update of the attention projections stays a file of r x 384 x 2 numbers a layer and a projection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import train_scorer as ts  # noqa: E402
+from kb import KnowledgeBase  # noqa: E402
+from kb.answer.features import build_candidates  # noqa: E402
+from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
+from kb.evaluation.metrics import holds_answer  # noqa: E402
+
+SCALE = 20.0
+
+
+def lora(model, rank: int, targets: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Wrap the named Linear layers of every attention block with a trainable low-rank update (B starts at 0, so
+    the adapted model starts as the bundled one); everything else is frozen. Returns the new parameters."""
+    import torch
+
+    class LoRALinear(torch.nn.Module):
+        def __init__(self, base: torch.nn.Linear) -> None:
+            super().__init__()
+            self.base = base
+            self.a = torch.nn.Parameter(torch.randn(rank, base.in_features) / base.in_features ** 0.5)
+            self.b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.base(x) + (x @ self.a.T) @ self.b.T
+
+    for p in model.parameters():
+        p.requires_grad_(False)
+    params = []
+    for name, module in list(model.named_modules()):
+        for target in targets:
+            child = getattr(module, target, None)
+            if isinstance(child, torch.nn.Linear):
+                wrapped = LoRALinear(child)
+                setattr(module, target, wrapped)
+                params += [wrapped.a, wrapped.b]
+    return params
+
+
+def merged(model) -> None:  # type: ignore[no-untyped-def]
+    """Fold every low-rank update into its layer's weight (W + B A) and put the plain layer back."""
+    import torch
+
+    for module in list(model.modules()):
+        for name, child in list(module.named_children()):
+            if hasattr(child, "base") and hasattr(child, "a"):
+                with torch.no_grad():
+                    child.base.weight += child.b @ child.a
+                setattr(module, name, child.base)
+
+
+def encoder(rank: int, targets: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from sentence_transformers import SentenceTransformer
+
+    from kb.config import Settings
+    from kb.embedding import resolve_model_path
+
+    model = SentenceTransformer(resolve_model_path(Settings().model), device="cpu")
+    params = lora(model[0].auto_model, rank, targets) if rank else []
+    return model, params
+
+
+def embed(model, texts: list[str], grad: bool = False):  # type: ignore[no-untyped-def]
+    import torch
+
+    features = model.tokenize(texts)
+    if grad:
+        out = model(features)["sentence_embedding"]
+    else:
+        with torch.inference_mode():
+            out = model(features)["sentence_embedding"]
+    return torch.nn.functional.normalize(out, dim=-1)
+
+
+def train(model, params, groups: list, epochs: int, lr: float, batch: int) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    if not params or not epochs:
+        return
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    model.train()
+    usable = [g for g in groups if g["labels"].any() and not g["labels"].all()]
+    for epoch in range(epochs):
+        order = np.random.default_rng(epoch).permutation(len(usable))
+        for b in range(0, len(order), batch):
+            loss = torch.zeros(())
+            for i in order[b:b + batch]:
+                g = usable[i]
+                texts = g["texts"][:16]
+                labels = torch.from_numpy(g["labels"][:16].astype(bool))
+                if not labels.any():
+                    continue
+                v = embed(model, [g["question"]] + texts, grad=True)
+                logits = SCALE * (v[1:] @ v[0])
+                loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(logits[labels], 0)
+            optimizer.zero_grad()
+            (loss / batch).backward()
+            optimizer.step()
+    model.eval()
+
+
+def adapted(rows: list[ts.Asked], model) -> list[ts.Asked]:  # type: ignore[no-untyped-def]
+    """Copies of the questions' retrievals whose question and sentence vectors come from ``model`` (each distinct
+    text encoded once: the same sentences come back question after question)."""
+    texts = sorted({t for a in rows for t in [a.question.question] + [s.text for p in a.retrieval.passages
+                                                                        for s, _ in (p.sentences or [])]})
+    cache = {}
+    for b in range(0, len(texts), 64):
+        chunk = texts[b:b + 64]
+        cache.update(zip(chunk, embed(model, chunk).numpy().astype(np.float32)))
+    return [with_vectors(a, cache) for a in rows]
+
+
+def with_vectors(a: ts.Asked, cache: dict) -> ts.Asked:
+    r = a.retrieval
+    passages = [replace(p, sentences=[(s, cache[s.text]) for s, _ in p.sentences or []]) for p in r.passages]
+    query = replace(r.query, vector=cache[a.question.question])
+    b = ts.Asked(a.kind, a.question, ts.Retrieved(query, passages, r.words), np.zeros((0, 0)), np.zeros(0),
+                 a.answerable)
+    ts.features_of(b)
+    return b
+
+
+def group_of(a: ts.Asked) -> dict:
+    r = a.retrieval
+    candidates, matrix = build_candidates(r.query, r.passages, r.sentences, r.document_words)
+    return {"question": a.question.question, "texts": [c.sentence.text for c in candidates],
+            "labels": np.array([holds_answer(a.question, c.sentence.text) for c in candidates])}
+
+
+def cosine_top1(rows: list[ts.Asked]) -> float:
+    from kb.answer.features import SENTENCE_FEATURES
+
+    column = SENTENCE_FEATURES.index("cosine")
+    return float(np.mean([a.labels[int(np.argmax(a.matrix[:, column]))] > 0 for a in rows])) if rows else 0.0
+
+
+def model_top1(train_rows: list[ts.Asked], test_rows: list[ts.Asked]) -> float:
+    model = ts.fit_sentence(train_rows, 1.0)
+    return float(np.mean([a.labels[int(np.argmax(model.logits(a.matrix)))] > 0 for a in test_rows]))
+
+
+def main() -> int:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rank", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--targets", default="query,value")
+    parser.add_argument("--limit", type=int, default=0, help="only this many tune questions (a quick look)")
+    parser.add_argument("--write", type=Path, default=None,
+                        help="train on every tune question instead and save the adapted model (merged) in this folder")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    targets = tuple(args.targets.split(","))
+    with tempfile.TemporaryDirectory(prefix="kb-adapter-") as tmp:
+        work = Path(tmp)
+        corpus = squad_corpus(ts.SQUAD, work / "squad")
+        tune = select(corpus.questions, "tune")
+        tune = tune[:args.limit] if args.limit else tune
+        full = ts.index_of(corpus.folder, work, "all")
+        data = ts.ask_all(full, tune, "tune-on-all", True)
+        seeds = ts.index_of(ts.SEEDS, work, "seeds")
+        seed_questions = [q for q in load_questions(ts.SEED_QA) if not q.unanswerable]
+        seed_questions += [q for q in load_questions(ts.DATA / "seed_paraphrases.jsonl")
+                           if ts.tune_half(q) and not q.unanswerable and not q.history]
+        data += ts.ask_all(seeds, seed_questions, "seed-answerable", True)
+    data = [a for a in data if a.labels.any()]
+    if args.write:
+        model, params = encoder(args.rank, targets)
+        train(model, params, [group_of(a) for a in data], args.epochs, args.lr, args.batch)
+        merged(model[0].auto_model)
+        model.save(str(args.write))
+        print(f"wrote {args.write} (trained on {len(data)} tune questions)")
+        return 0
+    fold = ts.article_folds([ts.article_of(a) for a in data])
+    print(f"\nrank {args.rank} on {targets}, {args.epochs} epochs, lr {args.lr:g}, batch {args.batch}\n")
+    print("| fold | kind | questions | cosine top-1, bundled | cosine top-1, adapted | sentence model top-1, bundled "
+          "| sentence model top-1, adapted |\n|---|---|---|---|---|---|---|")
+    # The index's vectors come from the int8 ONNX export (kb.embedding, backend "auto" on a CPU); the adapter is
+    # trained in torch, so both columns are re-encoded in torch (fp32) and differ only by the adapter.
+    bundled, _ = encoder(0, targets)
+    data = adapted(data, bundled)
+    for held in (0, 1):
+        train_rows = [a for a, f in zip(data, fold) if f != held]
+        test_rows = [a for a, f in zip(data, fold) if f == held]
+        model, params = encoder(args.rank, targets)
+        started = time.perf_counter()
+        train(model, params, [group_of(a) for a in train_rows], args.epochs, args.lr, args.batch)
+        trained = time.perf_counter() - started
+        adapted_train, adapted_test = adapted(train_rows, model), adapted(test_rows, model)
+        for kind in ts.ANSWERABLE_KINDS:
+            base = [a for a in test_rows if a.kind == kind]
+            new = [a for a in adapted_test if a.kind == kind]
+            print(f"| {'AB'[held]} ({trained:.0f} s) | {kind} | {len(base)} | {cosine_top1(base):.3f} | "
+                  f"{cosine_top1(new):.3f} | {model_top1(train_rows, base):.3f} | "
+                  f"{model_top1(adapted_train, new):.3f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
