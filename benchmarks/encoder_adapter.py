@@ -193,6 +193,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--targets", default="query,value")
     parser.add_argument("--limit", type=int, default=0, help="only this many tune questions (a quick look)")
+    parser.add_argument("--folds", default="AB", help="which held-out folds to report (A, B or AB)")
     parser.add_argument("--write", type=Path, default=None,
                         help="train on every tune question instead and save the adapted model (merged) in this folder")
     args = parser.parse_args()
@@ -227,7 +228,7 @@ def main() -> int:
     # trained in torch, so both columns are re-encoded in torch (fp32) and differ only by the adapter.
     bundled, _ = encoder(0, targets)
     data = adapted(data, bundled)
-    for held in (0, 1):
+    for held in ("AB".index(f) for f in args.folds):
         train_rows = [a for a, f in zip(data, fold) if f != held]
         test_rows = [a for a, f in zip(data, fold) if f == held]
         model, params = encoder(args.rank, targets)
