@@ -239,7 +239,8 @@ def main() -> int:
             base = [a for a in test_rows if a.kind == kind]
             new = [a for a in adapted_test if a.kind == kind]
             print(f"| {'AB'[held]} ({trained:.0f} s) | {kind} | {len(base)} | {cosine_top1(base):.3f} | "
-                  f"{cosine_top1(new):.3f} | {model_top1(plain, base):.3f} | {model_top1(tuned, new):.3f} |", flush=True)
+                  f"{cosine_top1(new):.3f} | {model_top1(plain, base):.3f} | {model_top1(tuned, new):.3f} |",
+                  flush=True)
     return 0
 
 
