@@ -32,7 +32,9 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
     parser.add_argument("--store", metavar="STORE",
                         help="faiss (default) or milvus:<uri>: a milvus-lite file or http://host:19530")
-    parser.add_argument("--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--model", help="sentence-transformers model name or path (default: the bundled "
+                        "all-MiniLM-L6-v2 with kb's question adapter; sentence-transformers/all-MiniLM-L6-v2 for "
+                        "it plain)")
     parser.add_argument("--device", help="cpu, cuda or auto (default: auto)")
     add_logging_options(parser)
 

