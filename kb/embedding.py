@@ -323,9 +323,14 @@ def _fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def cache_name(folder: Path) -> str:
+    """A model folder's name in the model cache: its own, or its package's where the folder is just "model"."""
+    return folder.name if folder.name != "model" else folder.parent.name
+
+
 def ensure_onnx_model(folder: Path, cache_dir: Path, quantized: bool) -> Path:
     """The cached ONNX file for this model, exported (and quantized) on first use; never downloaded."""
-    target_dir = cache_dir / f"{folder.name if folder.name != 'model' else folder.parent.name}-{_fingerprint(folder)}"
+    target_dir = cache_dir / f"{cache_name(folder)}-{_fingerprint(folder)}"
     fp32 = target_dir / "model-fp32.onnx"
     int8 = target_dir / "model-int8.onnx"
     wanted = int8 if quantized else fp32

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.embedding import cache_name
 from kb.errors import ConfigError
 
 #: The adapter shipped with kb (factors ``<layer>.lora_a`` (rank x in) and ``<layer>.lora_b`` (out x rank)).
@@ -75,8 +76,7 @@ def fold(base: Path, adapter: Path, out: Path) -> None:
 
 def ensure_adapted_model(base: Path, cache_dir: Path, adapter: Path = ADAPTER_FILE) -> Path:
     """The adapted model folder in the cache, folded on first use (about a second) and reused after."""
-    stem = base.name if base.name != "model" else base.parent.name
-    target = cache_dir / f"{stem}-questions-{adapter_digest(adapter)}"
+    target = cache_dir / f"{cache_name(base)}-questions-{adapter_digest(adapter)}"
     if (target / _WEIGHTS).is_file():
         return target
     try:
