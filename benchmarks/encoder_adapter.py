@@ -6,8 +6,9 @@ The two-fold columns compare the plain bundled model with the adapter trained he
     .venv/bin/python benchmarks/encoder_adapter.py --epochs 1    # two-fold, about 25 minutes on 2 cores
     .venv/bin/python benchmarks/encoder_adapter.py --epochs 2 --targets query,key,value   # about 45 minutes
 
-    # the adapter kb ships (kb/adapters/, folded in by kb.model_adapter): every tune question, ~35 minutes
-    .venv/bin/python benchmarks/encoder_adapter.py --epochs 2 --targets query,key,value \
+    # the adapter kb ships (kb/adapters/, folded in by kb.model_adapter): every tune question and 792 tune
+    # negatives (the margin term below), ~45 minutes
+    .venv/bin/python benchmarks/encoder_adapter.py --epochs 2 --targets query,key,value --negative-weight 0.5 \
         --write kb/adapters/minilm_questions.safetensors
     # then refit the scorers on its vectors (train_scorer.py writes kb/answer/weights and kb/retrieval/weights and
     # prints the threshold for kb/config.py) and re-run the tables (benchmarks/README.md)
@@ -16,7 +17,11 @@ The two-fold columns compare the plain bundled model with the adapter trained he
 Each question's candidates are the stored sentences of its top ten passages, as kb answers. The adapter is
 trained on (question, sentences holding a gold answer) against the question's other candidates: a softmax over
 the candidates' cosines, scale 20, the positives' share maximized (sentence-transformers' ranking loss with the
-question's own candidates as hard negatives). Printed per fold and kind of question:
+question's own candidates as hard negatives). With --negative-weight, a margin term too: the closest positive's
+cosine is pushed above a learned margin, and the closest candidate of a question asked of an index that cannot
+answer it (train_scorer.collect's negatives: same-domain, near misses, the other corpus, seed unanswerable, and the
+seeds without their gold sources) below it, so a near miss's best cosine, which abstention reads, drops below an
+answer's. Printed per fold and kind of question:
 
 - cosine top-1: the candidate closest to the question, with the bundled model's vectors and the adapted ones
   (both from torch: the index's own come from the int8 ONNX export);
@@ -51,6 +56,12 @@ from kb.answer.features import build_candidates  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 
 SCALE = 20.0
+#: Candidates a negative group is trained on (its top passages' sentences, in kb's order).
+NEGATIVE_CANDIDATES = 8
+MARGIN_LR = 1e-2
+#: The kinds of train_scorer.collect() asked of an index that cannot answer them.
+NEGATIVE_KINDS = ("same-domain", "near-miss", "seeds-on-squad", "squad-on-seeds", "seed-unanswerable",
+                  "seed-near-miss")
 
 
 def lora(model, rank: int, targets: tuple[str, ...]):  # type: ignore[no-untyped-def]
@@ -117,30 +128,52 @@ def embed(model, texts: list[str], grad: bool = False):  # type: ignore[no-untyp
     return torch.nn.functional.normalize(out, dim=-1)
 
 
-def train(model, params, groups: list, epochs: int, lr: float, batch: int) -> None:  # type: ignore[no-untyped-def]
+def train(model, params, groups: list, epochs: int, lr: float, batch: int,  # type: ignore[no-untyped-def]
+          negatives: list | None = None, weight: float = 0.0) -> None:
+    """The listwise loss over each answerable group's candidates; with ``negatives`` (groups asked of an index
+    that cannot answer them) and ``weight`` > 0, also a logistic term on the closest candidate's cosine (a smooth
+    maximum): above a learned margin for the positives of an answerable group, below it for every candidate of a
+    negative group. The listwise loss only orders a question's own candidates; the margin term is what can make the
+    best cosine of a near miss lower than that of an answer, the signal abstention reads."""
     import torch
 
     if not params or not epochs:
         return
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    margin = torch.nn.Parameter(torch.tensor(0.5))
+    # The margin is one number on the cosine scale: its own, larger step, so it can travel the 0.1-0.3 it may
+    # need within one epoch while the factors move at ``lr``.
+    param_groups = [{"params": params}] + ([{"params": [margin], "lr": MARGIN_LR}] if weight else [])
+    optimizer = torch.optim.AdamW(param_groups, lr=lr, weight_decay=0.0)
     model.train()
     usable = [g for g in groups if g["labels"].any() and not g["labels"].all()]
+    usable += [dict(g, negative=True) for g in (negatives or []) if weight and not g["labels"].any()]
     for epoch in range(epochs):
         order = np.random.default_rng(epoch).permutation(len(usable))
         for b in range(0, len(order), batch):
             loss = torch.zeros(())
             for i in order[b:b + batch]:
                 g = usable[i]
-                texts = g["texts"][:16]
-                labels = torch.from_numpy(g["labels"][:16].astype(bool))
-                if not labels.any():
+                negative = g.get("negative", False)
+                # A negative group's smooth maximum is set by its closest few candidates, which come first.
+                size = NEGATIVE_CANDIDATES if negative else 16
+                texts = g["texts"][:size]
+                labels = torch.from_numpy(g["labels"][:size].astype(bool))
+                if not negative and not labels.any():
                     continue
                 v = embed(model, [g["question"]] + texts, grad=True)
                 logits = SCALE * (v[1:] @ v[0])
+                if negative:
+                    loss = loss + weight * torch.nn.functional.softplus(torch.logsumexp(logits, 0) - SCALE * margin)
+                    continue
                 loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(logits[labels], 0)
+                if weight:
+                    best = torch.logsumexp(logits[labels], 0)
+                    loss = loss + weight * torch.nn.functional.softplus(SCALE * margin - best)
             optimizer.zero_grad()
             (loss / batch).backward()
             optimizer.step()
+    if weight:
+        print(f"learned margin: {margin.item():.3f}", flush=True)
     model.eval()
 
 
@@ -173,6 +206,30 @@ def group_of(a: ts.Asked) -> dict:
     return {"question": a.question.question, "texts": [c.sentence.text for c in candidates], "labels": a.labels > 0}
 
 
+def sampled_negatives(collected: list[ts.Asked], share: float) -> list[ts.Asked]:
+    """The negatives of ``collected`` with no candidate holding an answer: every seed-domain one, and SQuAD ones
+    sampled (fixed seed) up to ``share`` of the answerable SQuAD questions, so training time stays near the
+    positives-only run's."""
+    negative = [a for a in collected if a.kind in NEGATIVE_KINDS and not a.labels.any()]
+    seed = [a for a in negative if not ts.article_of(a)]
+    squad = [a for a in negative if ts.article_of(a)]
+    budget = int(share * sum(a.kind == "tune-on-all" for a in collected))
+    keep = np.random.default_rng(0).permutation(len(squad))[:budget]
+    return seed + [squad[i] for i in sorted(keep)]
+
+
+def seed_near_misses(work: Path) -> list[ts.Asked]:
+    """The tune half's seed questions asked of the seeds without their gold sources (the same story, other
+    documents), the near misses answer_quality.py reports, built by its own helper."""
+    from answer_quality import without_their_sources
+
+    questions = [q for q in load_questions(ts.SEED_QA) if not q.unanswerable]
+    questions += [q for q in load_questions(ts.DATA / "seed_paraphrases.jsonl")
+                  if ts.tune_half(q) and not q.unanswerable and not q.history]
+    return [a for kb, group in without_their_sources(questions, work)
+            for a in ts.ask_all(kb, group, "seed-near-miss", False)]
+
+
 def cosine_top1(rows: list[ts.Asked]) -> float:
     from kb.answer.features import SENTENCE_FEATURES
 
@@ -198,15 +255,27 @@ def main() -> int:
     parser.add_argument("--write", type=Path, default=None,
                         help="train on every tune question instead and save the adapter's factors to this "
                              ".safetensors file (kb/adapters/ holds the shipped one)")
+    parser.add_argument("--negative-weight", type=float, default=0.0,
+                        help="the margin term's weight, on answerable questions and negatives of every kind "
+                             "(default 0: off; the shipped adapter: 0.5)")
+    parser.add_argument("--negative-share", type=float, default=0.5,
+                        help="SQuAD negatives sampled, as a share of the answerable questions (the seed domain's are "
+                             "all kept)")
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(2)
-    # The candidates come from indexes of the plain model, whatever kb's default is, so a rerun trains the same
-    # adapter (the shipped one: from the scorers of commit a8d4fa1, fit on the plain model; docs/quality.md).
+    # The candidates come from indexes of the plain model, whatever kb's default is, ranked by the committed
+    # passage model (the shipped adapter's: commit 06df3c9's; docs/quality.md).
     os.environ["KB_MODEL"] = BUNDLED_MODEL
     targets = tuple(args.targets.split(","))
+    negatives: list[ts.Asked] = []
     with tempfile.TemporaryDirectory(prefix="kb-adapter-") as tmp:
         work = Path(tmp)
+        if args.negative_weight:
+            collected = ts.collect(work / "collect", refit_passage=False) + seed_near_misses(work / "left")
+            negatives = sampled_negatives(collected, args.negative_share)
+            counts = ", ".join(f"{k} {sum(a.kind == k for a in negatives)}" for k in NEGATIVE_KINDS)
+            print(f"negatives: {len(negatives)} ({counts})", flush=True)
         corpus = squad_corpus(ts.SQUAD, work / "squad")
         tune = select(corpus.questions, "tune")
         tune = tune[:args.limit] if args.limit else tune
@@ -220,13 +289,17 @@ def main() -> int:
     data = [a for a in data if a.labels.any()]
     if args.write:
         model, params = encoder(args.rank, targets)
-        train(model, params, [group_of(a) for a in data], args.epochs, args.lr, args.batch)
+        train(model, params, [group_of(a) for a in data], args.epochs, args.lr, args.batch,
+              [group_of(a) for a in negatives], args.negative_weight)
         save_factors(model[0].auto_model, args.write, {"rank": str(args.rank), "targets": args.targets,
                                                        "epochs": str(args.epochs), "lr": f"{args.lr:g}",
-                                                       "questions": str(len(data))})
+                                                       "questions": str(len(data)),
+                                                       "negative_weight": f"{args.negative_weight:g}",
+                                                       "negatives": str(len(negatives))})
         print(f"wrote {args.write} (trained on {len(data)} tune questions)")
         return 0
     fold = ts.article_folds([ts.article_of(a) for a in data])
+    negative_fold = ts.article_folds([ts.article_of(a) for a in negatives])
     print(f"\nrank {args.rank} on {targets}, {args.epochs} epochs, lr {args.lr:g}, batch {args.batch}\n")
     print("| fold | kind | questions | cosine top-1, bundled | cosine top-1, adapted | sentence model top-1, bundled "
           "| sentence model top-1, adapted |\n|---|---|---|---|---|---|---|")
@@ -239,7 +312,8 @@ def main() -> int:
         test_rows = [a for a, f in zip(data, fold) if f == held]
         model, params = encoder(args.rank, targets)
         started = time.perf_counter()
-        train(model, params, [group_of(a) for a in train_rows], args.epochs, args.lr, args.batch)
+        train(model, params, [group_of(a) for a in train_rows], args.epochs, args.lr, args.batch,
+              [group_of(a) for a, f in zip(negatives, negative_fold) if f != held], args.negative_weight)
         trained = time.perf_counter() - started
         adapted_test = adapted(test_rows, model)
         # Each sentence model fit once a fold, on the training fold's bundled or adapted features.
