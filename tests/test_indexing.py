@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import numpy as np
@@ -223,6 +226,25 @@ def test_missing_index_says_to_build(make_kb):
     kb = make_kb(DOCS)
     with pytest.raises(IndexMissingError, match="kb index"):
         kb.ask("anything")
+
+
+@pytest.mark.faiss_only  # the index folder's lock file; the Milvus store's lives beside its database
+def test_missing_index_names_the_first_build_under_way(tmp_path):
+    """`kb serve` answers while it builds its first index: a question then must not be told to run `kb index`."""
+    from kb.store.layout import build_lock, current_version
+
+    index = tmp_path / "index"
+    with build_lock(index):
+        with pytest.raises(IndexMissingError, match=f"process {os.getpid()} is building it; try again"):
+            current_version(index)
+    with pytest.raises(IndexMissingError, match="run `kb index` first"):
+        current_version(index)
+
+    # a build killed while it held the lock leaves its pid behind, one that no longer runs
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (index / ".lock").write_text(done.stdout.strip())
+    with pytest.raises(IndexMissingError, match="run `kb index` first"):
+        current_version(index)
 
 
 def test_documents_listing(make_kb):

@@ -4,7 +4,7 @@ index/
   CURRENT        name of the live version; replaced with os.replace only after the version is complete
   v000007/       one complete index (manifest.json, kb.sqlite, vectors.faiss)
   .build-*/      a version being written; never read; removed by the next build if a crash left it
-  .lock          flock held by the one process rebuilding
+  .lock          flock held by the one process rebuilding, which writes its pid there while it holds it
 
 Readers resolve CURRENT once and then read only that folder, so they see the old index or the new one,
 never a mix. The previous version is kept until the next build, so a reader that resolved CURRENT just
@@ -40,6 +40,11 @@ def current_version(index_dir: Path) -> Path:
     """The live version folder; a clear error when there is none or it is damaged."""
     pointer = index_dir / CURRENT
     if not pointer.is_file():
+        builder = lock_holder(index_dir / ".lock")
+        if builder is not None:  # `kb serve` answers while it builds its first index; `kb index` would be refused
+            raise IndexMissingError(
+                f"no index in {index_dir} yet: process {builder} is building it; try again when it finishes"
+            )
         raise IndexMissingError(f"no index in {index_dir}: run `kb index` first")
     name = read_pointer(pointer) or ""
     if not _VERSION_RE.match(name):
@@ -192,6 +197,42 @@ def file_lock(path: Path, what: str, wait: float = 0.0, private: bool = True) ->
                         f"{what} is being rebuilt by another process; try again when it finishes"
                     ) from None
                 time.sleep(0.1)
-        yield
+        _write_holder(fh.fileno(), str(os.getpid()))
+        try:
+            yield
+        finally:
+            _write_holder(fh.fileno(), "")  # before the flock goes, so a reader never sees a pid for a finished build
     finally:
         fh.close()  # closing releases the flock
+
+
+def _write_holder(fd: int, text: str) -> None:
+    # Straight to the descriptor: a buffered write that fails (disk full) would fail again when the lock's file
+    # is closed, and releasing the lock must never fail.
+    try:
+        os.ftruncate(fd, 0)
+        if text:
+            os.pwrite(fd, text.encode("ascii"), 0)
+    except OSError:
+        pass  # the pid is only for messages; the flock is what excludes
+
+
+def lock_holder(path: Path) -> int | None:
+    """The live process holding the lock at ``path``, from the pid its holder writes there; None if none.
+
+    Read from the file, not by trying the flock: a reader that took the lock even for a moment could make a build
+    starting at that moment fail as busy. A killed holder's pid stays in the file, so the pid must still run.
+    """
+    try:
+        pid = int(path.read_text(encoding="ascii", errors="replace").strip() or 0)
+    except (OSError, ValueError):
+        return None
+    if pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except OSError:
+        pass  # alive, owned by another user
+    return pid
