@@ -231,7 +231,7 @@ def test_missing_index_says_to_build(make_kb):
 @pytest.mark.faiss_only  # the index folder's lock file; the Milvus store's lives beside its database
 def test_missing_index_names_the_first_build_under_way(tmp_path):
     """`kb serve` answers while it builds its first index: a question then must not be told to run `kb index`."""
-    from kb.store.layout import build_lock, current_version
+    from kb.store.layout import LOCK, build_lock, current_version
 
     index = tmp_path / "index"
     with build_lock(index):
@@ -242,7 +242,7 @@ def test_missing_index_names_the_first_build_under_way(tmp_path):
 
     # a build killed while it held the lock leaves its pid behind, one that no longer runs
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (index / ".lock").write_text(done.stdout.strip())
+    (index / LOCK).write_text(done.stdout.strip())
     with pytest.raises(IndexMissingError, match="run `kb index` first"):
         current_version(index)
 

@@ -226,6 +226,16 @@ def test_index_built_with_other_settings_or_store_says_so(tmp_path):
     assert "\n" not in message and "kb index" in message and "store faiss" in message
 
 
+def test_missing_index_names_the_first_build_under_way(tmp_path):
+    """As with FAISS: while the first build holds the lock, a question is told to wait, not to run `kb index`."""
+    kb = _milvus_kb(tmp_path)
+    with kb.backend.lock():
+        with pytest.raises(IndexMissingError, match=f"process {os.getpid()} is building it; try again"):
+            kb.ask("Who built the Brannock lighthouse?")
+    with pytest.raises(IndexMissingError, match="run `kb index` first, with this store"):
+        kb.ask("Who built the Brannock lighthouse?")
+
+
 def test_index_setting_names_the_index_inside_milvus(tmp_path):
     """Two indexes in one Milvus database stay apart, as two index folders do."""
     from kb.store.milvus import collection_prefix

@@ -32,6 +32,7 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 DATABASE = "kb.sqlite"
 VECTORS = "vectors.faiss"
+LOCK = ".lock"
 _VERSION_RE = re.compile(r"^v(\d{6,})$")
 _INDEX_FILES = frozenset({MANIFEST, DATABASE, VECTORS})
 
@@ -40,12 +41,9 @@ def current_version(index_dir: Path) -> Path:
     """The live version folder; a clear error when there is none or it is damaged."""
     pointer = index_dir / CURRENT
     if not pointer.is_file():
-        builder = lock_holder(index_dir / ".lock")
-        if builder is not None:  # `kb serve` answers while it builds its first index; `kb index` would be refused
-            raise IndexMissingError(
-                f"no index in {index_dir} yet: process {builder} is building it; try again when it finishes"
-            )
-        raise IndexMissingError(f"no index in {index_dir}: run `kb index` first")
+        raise IndexMissingError(
+            first_build_under_way(str(index_dir), index_dir / LOCK) or f"no index in {index_dir}: run `kb index` first"
+        )
     name = read_pointer(pointer) or ""
     if not _VERSION_RE.match(name):
         raise IndexCorruptError(f"{pointer} is damaged ({name[:40]!r}): run `kb index --full`")
@@ -169,7 +167,7 @@ def build_lock(index_dir: Path, wait: float = 0.0, private: bool = True) -> Iter
         make_index_dir(index_dir, private)
     except OSError as exc:
         raise UsageError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from None
-    with file_lock(index_dir / ".lock", f"index {index_dir}", wait, private):
+    with file_lock(index_dir / LOCK, f"index {index_dir}", wait, private):
         yield
 
 
@@ -217,7 +215,19 @@ def _write_holder(fd: int, text: str) -> None:
         pass  # the pid is only for messages; the flock is what excludes
 
 
-def lock_holder(path: Path) -> int | None:
+def first_build_under_way(where: str, lock: Path) -> str | None:
+    """Why there is no index yet when a live process holds ``lock`` (a ``file_lock``); None when none does.
+
+    `kb serve` answers while it builds its first index: a question asked then must not be told to run `kb index`,
+    which would only be refused as busy.
+    """
+    builder = _lock_holder(lock)
+    if builder is None:
+        return None
+    return f"no index in {where} yet: process {builder} is building it; try again when it finishes"
+
+
+def _lock_holder(path: Path) -> int | None:
     """The live process holding the lock at ``path``, from the pid its holder writes there; None if none.
 
     Read from the file, not by trying the flock: a reader that took the lock even for a moment could make a build

@@ -19,7 +19,7 @@ from pymilvus.exceptions import MilvusException
 from kb.config import Settings
 from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError, KBError, UsageError
 from kb.store.base import StoreBackend
-from kb.store.layout import CURRENT, file_lock
+from kb.store.layout import CURRENT, file_lock, first_build_under_way
 from kb.store.manifest import Manifest
 from kb.store.milvus.common import (
     DUMMY, KINDS, LEASE_SECONDS, MAX_TERM_BYTES, MAX_VARCHAR, client_for, collection_prefix, is_lite, milvus_error,
@@ -96,6 +96,9 @@ class MilvusBackend(StoreBackend):
         return f"v{max(numbers, default=0) + 1:06d}"
 
     def _missing_message(self) -> str:
+        building = first_build_under_way(self.uri_for_messages, self._lite_lock()) if self.lite else None
+        if building:
+            return building
         message = f"no index in {self.uri_for_messages}: run `kb index` first, with this store"
         if (self.settings.index / CURRENT).is_file():
             message += f" ({self.settings.index} holds an index built with store faiss: set store = faiss to use it)"
@@ -261,10 +264,12 @@ class MilvusBackend(StoreBackend):
     def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
         if self.lite:
             # milvus-lite serves one process anyway; the flock beside the file stops a second build in it.
-            path = Path(self.uri).expanduser().resolve()
-            lock = path.with_name(path.name + ".kb-lock")
-            return file_lock(lock, f"index {self.uri_for_messages}", wait, private=self.private)
+            return file_lock(self._lite_lock(), f"index {self.uri_for_messages}", wait, private=self.private)
         return self._lease(wait)
+
+    def _lite_lock(self) -> Path:
+        path = Path(self.uri).expanduser().resolve()
+        return path.with_name(path.name + ".kb-lock")
 
     @wrap("lock read")
     def _read_lock(self) -> dict[str, Any] | None:
