@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from kb.name_aliases import named_otherwise
 from kb.text import stem, words
 
 
@@ -26,10 +25,8 @@ def document_words(text: str) -> frozenset[str]:
 
 def mentions(vocabulary: frozenset[str], name: str) -> bool:
     """The name, or a word of about its length sharing all but its last two letters (at least four): "African"
-    is found in a document that says "Africa", "Huguenot" in one that says "Huguenots", "Bert" not in "Bertrand".
-    A country is also found by another of its names: "Tokyo" or "Japanese" in a document that says "Japan"
-    (kb.name_aliases)."""
-    if name in vocabulary or named_otherwise(vocabulary, name):
+    is found in a document that says "Africa", "Huguenot" in one that says "Huguenots", "Bert" not in "Bertrand"."""
+    if name in vocabulary:
         return True
     prefix = name[: max(4, len(name) - 2)]
     return any(word.startswith(prefix) and abs(len(word) - len(name)) <= 3 for word in vocabulary)
