@@ -422,6 +422,17 @@ def compare_seed_weight(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, article
                        max_loss, weights)
 
 
+def kinds_table(p: np.ndarray, y: np.ndarray, kinds: np.ndarray, threshold: float) -> None:
+    """Per kind of tune question: answered, answered right, abstained at ``threshold``."""
+    print("| kind | questions | right if answered | answered | answered and right | abstained |")
+    print("|---|---|---|---|---|---|")
+    for kind in sorted(set(kinds)):
+        m = kinds == kind
+        answered = p[m] >= threshold
+        print(f"| {kind} | {m.sum()} | {int(y[m].sum())} | {int(answered.sum())} | {int((answered & (y[m] > 0)).sum())} "
+              f"| {1 - answered.mean():.3f} |")
+
+
 def sentence_twofold(data: list[Asked], l2: float, seed_weights: tuple[float, ...] = (1.0,)) -> None:
     """Top-1 sentence of the sentence model fit on one half of the tune articles and scored on the other (seed
     questions split at random): how a feature change is judged before anything is retrained and written."""
@@ -465,6 +476,8 @@ def main() -> int:
     parser.add_argument("--seed-weight", type=float, nargs="+", default=[SENTENCE_SEED_WEIGHT],
                         help="how much each seed-domain question counts in the sentence model's fit against one SQuAD "
                              f"question (default {SENTENCE_SEED_WEIGHT:g}; several values with --sentence-twofold)")
+    parser.add_argument("--kinds-at", type=float, nargs="*", default=[],
+                        help="also print the per-kind tune table at these thresholds (say, the one in use)")
     args = parser.parse_args()
     work = args.cache or Path(tempfile.mkdtemp(prefix="kb-train-"))
     if args.cache and work.exists():
@@ -519,13 +532,10 @@ def main() -> int:
         precision = (answered & (y > 0))[mix].sum() / max(answered[mix].sum(), 1)
         print(f"\nthreshold costing at most {args.max_loss} of tune accuracy: {threshold:.2f}; its precision on tune "
               f"questions asked of all articles and of the other articles ({mix.sum()} questions): {precision:.3f}\n")
-        print("| kind | questions | right if answered | answered | answered and right | abstained |")
-        print("|---|---|---|---|---|---|")
-        for kind in sorted(set(kinds)):
-            m = kinds_arr == kind
-            answered = p[m] >= threshold
-            print(f"| {kind} | {m.sum()} | {int(y[m].sum())} | {int(answered.sum())} | {int((answered & (y[m] > 0)).sum())} "
-                  f"| {1 - answered.mean():.3f} |")
+        kinds_table(p, y, kinds_arr, threshold)
+        for other in args.kinds_at:  # the same rows at another threshold: a change judged at the threshold in use
+            print(f"\nat threshold {other:.2f}:\n")
+            kinds_table(p, y, kinds_arr, other)
         sentence.save(ANSWER_WEIGHTS / "sentence.json")
         confidence = with_follow_up(confidence, sentence, data)
         confidence.meta["threshold"] = {"max_accuracy_loss": args.max_loss, "value": threshold,

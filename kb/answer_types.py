@@ -29,10 +29,11 @@ _QUANTITY_Q = re.compile(
     r"\b(how (much|old|far|long|large|big|tall|high|deep|wide|often|fast|heavy)|what (percentage|percent|proportion|"
     r"fraction|amount|size|population|distance|height|length|area|temperature|cost|price)|population of|"
     r"boiling point|melting point)\b", re.I)
-_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|century|decade|time|period|era)\b|\bin what year\b", re.I)
+_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (years?|dates?|days?|months?|century|centuries|decades?|time|period|era)\b|"
+                     r"\bin what years?\b", re.I)
 # How precise a date the question asks for: "On what day did the invasion start?" is not answered by "in the summer
 # of 2021", nor "What year ..." by "in June". "When" takes any date.
-_DATE_UNIT_Q = re.compile(r"\b(?:what|which) (year|date|day|month)\b", re.I)
+_DATE_UNIT_Q = re.compile(r"\b(?:what|which) (year|date|day|month)s?\b", re.I)  # "In which years ..." too
 _PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(which|what) (person|man|woman|king|president|author|writer|scientist)\b", re.I)
 _ORG_Q = re.compile(
     r"\b(which|what) (company|companies|organi[sz]ation|agency|firm|group|newspaper|publication|publisher|website|"

@@ -169,6 +169,11 @@ def test_a_date_question_wants_its_unit_and_a_date_it_does_not_state_itself():
     assert day["The army moved in March 2021."] == 0.0  # a month, not a day
     year = typed("In what year did the talks fail?")
     assert year["The talks failed in June."] == 0.0 and year["The army had moved in 2021."] == 1.0
+    # A plural asks for the same unit: "In which years ..." wants years, "What dates ..." days.
+    assert expected_type("In which years did Shinzo Abe serve as prime minister?") == (AnswerType.DATE, "year")
+    assert expected_type("What dates did the talks fall on?") == (AnswerType.DATE, "day")
+    assert expected_type("In what years did Spain and Portugal join?") == (AnswerType.DATE, "year")
+    assert expected_type("Between which centuries was it built?") == (AnswerType.DATE, None)
     when = typed("When did the army move in 2021?")
     assert when["The army had moved in 2021."] == 0.0  # the question's own year
     assert when["The army moved in March 2021."] == 1.0 and when["The talks failed in June."] == 1.0
