@@ -236,9 +236,11 @@ def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
     kb.search(questions[0])
     search_t, ask_t, dense_t, embed_t = [], [], [], []
     for q in questions:
+        # ask first: the snapshot keeps the sentences of pooled passages across questions (kb.store.snapshot), so an
+        # ask right after a search of the same question would find its pool's sentences already read.
+        t = time.perf_counter(); kb.ask(q); ask_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.search(q); search_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.search(q, mode="dense"); dense_t.append(time.perf_counter() - t)
-        t = time.perf_counter(); kb.ask(q); ask_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.embedder.embed_one(q); embed_t.append(time.perf_counter() - t)
     store = tutorial_store(state["folder"], state["tutorial"])
     store.similarity_search(questions[0], k=4)

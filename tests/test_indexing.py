@@ -290,6 +290,48 @@ def test_a_pools_sentences_fetched_in_one_batch_are_the_ones_fetched_one_by_one(
             assert text[s:e] == sentence and vector.dtype == np.float32 and vector.shape == (snap.manifest.dimension,)
 
 
+@pytest.mark.faiss_only  # the FAISS snapshot's own cache (the Milvus reader keeps its own)
+def test_a_pools_sentences_are_read_once_across_questions(make_kb, monkeypatch):
+    """A running server's questions share passages: their sentences (and vectors) are read from SQLite once per
+    index version, not once per question, and what the cache gives is what SQLite gives."""
+    kb = make_kb(DOCS)
+    kb.build()
+    with _snapshot(kb) as snap:
+        ids = snap.database.chunk_ids()
+        reads: list[int] = []
+        original = snap.database.sentences_of
+        monkeypatch.setattr(snap.database, "sentences_of", lambda spans: reads.append(len(spans)) or original(spans))
+        rows = snap.chunks(ids)
+        assert reads == [len(rows)]  # one batch for the pool
+        first = {(r.source, r.start, r.end): snap.sentences_overlapping(r.source, r.start, r.end) for r in rows.values()}
+        snap.chunks(ids)  # the next question, same passages
+        assert reads == [len(rows)]
+        for (source, start, end), cached in first.items():
+            direct = snap.database.sentences_overlapping(source, start, end)
+            assert [(a, b, t) for a, b, t, _ in cached] == [(a, b, t) for a, b, t, _ in direct]
+            assert all(np.array_equal(v, np.frombuffer(w, dtype=np.float32)) for (*_, v), (*_, w) in zip(cached, direct))
+
+
+def test_the_sentence_cache_keeps_to_its_budget():
+    from kb.store.snapshot import SentenceCache
+
+    def rows(n: int) -> list:
+        return [(i, i + 1, "x" * 10, np.zeros(384, dtype=np.float32)) for i in range(n)]
+
+    one = 100 + (1536 + 10 + 100) * 2  # two sentences, as SentenceCache.put counts them
+    cache = SentenceCache(budget=3 * one)
+    for i in range(5):
+        cache.put(("a.txt", i, i + 1), rows(2))
+    assert len(cache) == 3 and cache.used <= cache.budget
+    assert cache.get(("a.txt", 0, 1)) is None and cache.get(("a.txt", 4, 5)) is not None  # the oldest went first
+    cache.get(("a.txt", 2, 3))  # used: now the most recent
+    cache.put(("a.txt", 9, 10), rows(2))
+    assert cache.get(("a.txt", 2, 3)) is not None and cache.get(("a.txt", 3, 4)) is None
+    cache.put(("big.txt", 0, 1), rows(10))  # larger than the whole budget: not kept, nothing evicted for it
+    assert cache.get(("big.txt", 0, 1)) is None and len(cache) == 3
+    assert cache.missing([("a.txt", 2, 3), ("a.txt", 0, 1)]) == [("a.txt", 0, 1)]
+
+
 def test_contextual_sentence_vectors_come_from_the_chunk_pass(make_kb):
     kb = make_kb(DOCS, sentence_vectors="contextual")
     report, counter = _build(kb)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -16,6 +18,58 @@ from kb.store.manifest import Manifest
 from kb.store.vectors import VectorIndex
 
 
+Span = tuple[str, int, int]
+SentenceRows = list[tuple[int, int, str, np.ndarray]]
+
+#: Memory for the sentences (with their vectors) of recently pooled passages. A question's pool of 30 passages reads
+#: ~300 sentence rows from SQLite, about 2 ms of an `ask`, and a running server's questions share passages. A
+#: version never changes, so an entry is never stale; the budget bounds memory on a large index (~1,500 bytes a
+#: sentence: 64 MiB holds ~45,000 sentences, the whole of most folders).
+SENTENCE_CACHE_BYTES = 64 << 20
+
+
+class SentenceCache:
+    """Least recently used spans' sentences, within a byte budget; safe to share between threads."""
+
+    def __init__(self, budget: int = SENTENCE_CACHE_BYTES) -> None:
+        self.budget = budget
+        self.used = 0
+        self._items: OrderedDict[Span, tuple[SentenceRows, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, span: Span) -> SentenceRows | None:
+        with self._lock:
+            item = self._items.get(span)
+            if item is None:
+                return None
+            self._items.move_to_end(span)
+            return item[0]
+
+    def missing(self, spans: Iterable[Span]) -> list[Span]:
+        with self._lock:
+            return [span for span in spans if span not in self._items]
+
+    def put(self, span: Span, rows: SentenceRows) -> None:
+        size = sum(v.nbytes + len(text) + 100 for _, _, text, v in rows) + 100
+        if size > self.budget:
+            return
+        with self._lock:
+            if span in self._items:
+                return
+            self._items[span] = (rows, size)
+            self.used += size
+            while self.used > self.budget:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.used -= dropped
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _parsed(rows: list[tuple[int, int, str, bytes]]) -> SentenceRows:
+    return [(s, e, text, np.frombuffer(vector, dtype=np.float32)) for s, e, text, vector in rows]
+
+
 @dataclass
 class Snapshot(Store):
     """The FAISS + SQLite ``Store``: dense search in FAISS, everything else in SQLite (FTS5 for BM25)."""
@@ -24,9 +78,8 @@ class Snapshot(Store):
     manifest: Manifest
     database: IndexDatabase
     vectors: VectorIndex
-    # The sentences of the chunks the latest ``chunks`` call returned (replaced whole, never mutated: thread-safe).
-    _recent_sentences: dict[tuple[str, int, int], list[tuple[int, int, str, bytes]]] = field(
-        default_factory=dict, repr=False, compare=False)
+    # The sentences of recently returned chunks, across questions (SENTENCE_CACHE_BYTES above).
+    sentence_cache: SentenceCache = field(default_factory=SentenceCache, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -74,21 +127,25 @@ class Snapshot(Store):
         return self.database.lexical_search(terms, k)
 
     def chunks(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
-        """The rows, with their sentences fetched in one batch for the ``sentences_overlapping`` calls that follow
-        (retrieval measures every sentence of the pool it asked for). Only the latest call's are kept, so nothing
-        is cached across questions; a call from another thread in between costs a query, never a wrong row."""
+        """The rows, with the sentences of those not in the sentence cache fetched in one batch for the
+        ``sentences_overlapping`` calls that follow (retrieval measures every sentence of the pool it asked for)."""
         rows = self.database.chunks(ids)
-        self._recent_sentences = self.database.sentences_of([(r.source, r.start, r.end) for r in rows.values()])
+        missing = self.sentence_cache.missing((r.source, r.start, r.end) for r in rows.values())
+        if missing:
+            for span, found in self.database.sentences_of(missing).items():
+                self.sentence_cache.put(span, _parsed(found))
         return rows
 
     def chunk_vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
         return self.database.chunk_vectors(ids)
 
-    def sentences_overlapping(self, source: str, start: int, end: int) -> list[tuple[int, int, str, np.ndarray]]:
-        rows = self._recent_sentences.get((source, start, end))
-        if rows is None:
-            rows = self.database.sentences_overlapping(source, start, end)
-        return [(s, e, text, np.frombuffer(vector, dtype=np.float32)) for s, e, text, vector in rows]
+    def sentences_overlapping(self, source: str, start: int, end: int) -> SentenceRows:
+        span = (source, start, end)
+        rows = self.sentence_cache.get(span)
+        if rows is None:  # evicted since ``chunks``, or asked without it
+            rows = _parsed(self.database.sentences_overlapping(source, start, end))
+            self.sentence_cache.put(span, rows)
+        return list(rows)
 
     def documents(self) -> list[DocumentRow]:
         return self.database.documents()
