@@ -242,6 +242,13 @@ def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
         t = time.perf_counter(); kb.search(q); search_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.search(q, mode="dense"); dense_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.embedder.embed_one(q); embed_t.append(time.perf_counter() - t)
+    one_thread = []
+    encoder = getattr(kb.embedder, "_encoder", None)
+    if getattr(encoder, "_single_threads", 0):  # the same questions in the batch session, one thread (before 2026-12-05)
+        encoder._single_threads, cores = 0, encoder._single_threads
+        for q in questions:
+            t = time.perf_counter(); kb.embedder.embed_one(q); one_thread.append(time.perf_counter() - t)
+        encoder._single_threads = cores
     store = tutorial_store(state["folder"], state["tutorial"])
     store.similarity_search(questions[0], k=4)
     tut = []
@@ -253,7 +260,8 @@ def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
         ("search dense only, warm", ms(dense_t), ms(tut), "same embedding + FAISS path as the peer"),
         ("ask (retrieval + extractive answer), warm", ms(ask_t), ms(tut), "peer has no answerer"),
         (f"query embedding alone ({kb.embedder.backend})", ms(embed_t), "", "included in every row above"),
-    ]
+    ] + ([("same, on one thread", ms(one_thread), "", "the batch session: what a question took before 2026-12-05")]
+         if one_thread else [])
 
 
 def synthetic_vectors(count: int, dimension: int, seed: int, queries: int = 0) -> tuple[Any, Any]:

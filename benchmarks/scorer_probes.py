@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import train_scorer as ts  # noqa: E402
 from kb.answer.extractive import ExtractiveAnswerer, _residual_share  # noqa: E402
-from kb.answer.features import (CONFIDENCE_SIGNALS, SENTENCE_FEATURES, _fact_share, _soft_overlap,  # noqa: E402
+from kb.answer.features import (CONFIDENCE_SIGNALS, SENTENCE_FEATURES, _fact_share, _soft_overlaps,  # noqa: E402
                                 build_candidates, question_facts)
 from kb.answer.grounding import document_words  # noqa: E402
 from kb.answer_types import supplies  # noqa: E402
@@ -73,7 +73,6 @@ def probe_passage(work: Path) -> None:
     def extended(self, passages, ctx, lexical_hits, dense_hits):  # type: ignore[no-untyped-def]
         base = original(self, passages, ctx, lexical_hits, dense_hits)
         facts = question_facts(ctx.question)
-        soft = _soft_overlap(ctx)
         cands, matrix = build_candidates(ctx, passages, self.sentences, words_of["fn"])  # type: ignore[arg-type]
         best: dict[int, float] = {}
         for c, logit in zip(cands, sentence_model.logits(matrix[:, columns]) if cands else []):
@@ -99,7 +98,8 @@ def probe_passage(work: Path) -> None:
             rows.append([max(window), max(c + o for c, o in zip(cos, ov)), typed(int(np.argmax(ov))),
                          typed(int(np.argmax(cos))), ranked[1] if len(ranked) > 1 else 0.0,
                          _fact_share(facts, p.text) if facts else 0.0, reader, reader - top,
-                         max((soft(s.text, _match_forms(s.text)) for s, _ in sents), default=0.0),
+                         max(_soft_overlaps(ctx, [s.text for s, _ in sents], [_match_forms(s.text) for s, _ in sents]),
+                             default=0.0),
                          np.log1p(len(p.text)), np.log1p(p.start),
                          term_overlap(ctx.terms, p.text, pool_local), term_overlap(ctx.terms, p.text, pool_both)])
         return np.column_stack([base, np.array(rows).reshape(len(rows), len(PASSAGE_EXTRA))])

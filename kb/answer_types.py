@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 from kb.text import CARDINAL_WORDS, STOPWORDS, fold, named_entities
 
@@ -121,15 +122,29 @@ def _new_date(sentence: str, pattern: re.Pattern[str], question_words: set[str])
     return any(not set(fold(m.group(0)).replace(".", " ").split()) <= question_words for m in pattern.finditer(sentence))
 
 
+# Cached: every sentence of ~30 passages is asked about at each question, and the same sentences and question come
+# back (retrieval and answering ask of the same texts; the snapshot keeps sentences across questions).
+@lru_cache(maxsize=20_000)
+def _without_days(sentence: str) -> str:
+    return _HAS_UNIT["day"].sub(" ", sentence)
+
+
+@lru_cache(maxsize=256)
+def _stated_numbers(question_words: frozenset[str]) -> tuple[re.Pattern[str], ...]:
+    """The question's own numbers as patterns that cut them out of a sentence."""
+    return tuple(re.compile(rf"(?<![\w.,]){re.escape(w)}(?![\w]|[.,]\d)")
+                 for w in sorted(question_words) if any(ch.isdigit() for ch in w))
+
+
 def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: str | None = None) -> bool:
     """Can this sentence contain an answer of the expected kind (that the question itself does not give)?
     ``detail``: the acronym of an expansion question, the unit of a date question (kb.answer_types.expected_type)."""
     if kind in (AnswerType.NUMBER, AnswerType.QUANTITY):
         # The day of a date is not an amount ("on March 17" does not say how many emails), nor is a number the
         # question states itself.
-        amounts = _HAS_UNIT["day"].sub(" ", sentence)
-        for stated in (w for w in question_words if any(ch.isdigit() for ch in w)):
-            amounts = re.sub(rf"(?<![\w.,]){re.escape(stated)}(?![\w]|[.,]\d)", " ", amounts)
+        amounts = _without_days(sentence)
+        for stated in _stated_numbers(frozenset(question_words)):
+            amounts = stated.sub(" ", amounts)
         return bool((_HAS_NUMBER if kind is AnswerType.NUMBER else _HAS_QUANTITY).search(amounts))
     if kind is AnswerType.DATE:
         return _new_date(sentence, _HAS_UNIT.get(detail or "", _HAS_DATE), question_words)

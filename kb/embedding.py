@@ -26,6 +26,7 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -182,24 +183,46 @@ class _OnnxEncoder:
         providers = ["CPUExecutionProvider"]
         if device.startswith("cuda") and "CUDAExecutionProvider" in ort.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
+        # Parallel over batches, not inside one: on 2 cores two batches with one thread each ran 58 chunks/s,
+        # one batch on two threads 49-52 (the small ops between the matrix products pay for every thread
+        # hand-off).
+        on_gpu = providers[0] != "CPUExecutionProvider"
+        cores = os.cpu_count() or 1
+        self.workers = 1 if on_gpu else max(1, min(2, cores))
+        self._providers = providers
+        self.path = onnx_path
+        batch_threads = 0 if on_gpu else max(1, cores // self.workers)  # 0: ONNX Runtime's own choice
+        self._session = self._open(batch_threads)
+        # A single text (the question at every ask) has no batch mate to run beside, so it gets a session of its
+        # own that spreads one forward pass over every core, opened on the first question (+22 MiB). On the
+        # 2-core AVX2 machine of 2026-12-05 a question took 3.7 ms on two threads against 5.6 on one (int8
+        # without VNNI does more work per token); the vectors are bit-identical (docs/performance.md).
+        self._single_threads = cores if not on_gpu and cores > batch_threads else 0  # 0: no second session
+        self._single: Any = None
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        outputs = [o.name for o in self._session.get_outputs()]
+        self._has_tokens = "token_embeddings" in outputs
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def _open(self, threads: int) -> Any:
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         # No busy-waiting between ops: on a shared 2-core CPU spinning threads steal time from the UI, the
         # FAISS search and each other (single-query latency was several times worse with spinning on).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        # Parallel over batches, not inside one: on 2 cores two batches with one thread each ran 58 chunks/s,
-        # one batch on two threads 49-52 (the small ops between the matrix products pay for every thread
-        # hand-off). A single query runs on one thread, which is all a dozen tokens can use.
-        on_gpu = providers[0] != "CPUExecutionProvider"
-        self.workers = 1 if on_gpu else max(1, min(2, os.cpu_count() or 1))
-        options.intra_op_num_threads = 0 if on_gpu else max(1, (os.cpu_count() or 1) // self.workers)
-        self._session = ort.InferenceSession(str(onnx_path), options, providers=providers)
-        self._inputs = {i.name for i in self._session.get_inputs()}
-        outputs = [o.name for o in self._session.get_outputs()]
-        self._has_tokens = "token_embeddings" in outputs
-        self.dimension = int(self._session.get_outputs()[0].shape[-1])
-        self.path = onnx_path
+        options.intra_op_num_threads = threads
+        return ort.InferenceSession(str(self.path), options, providers=self._providers)
+
+    def _session_for(self, count: int) -> Any:
+        """The session for ``count`` texts: the all-cores one for a single text where there is one."""
+        if count != 1 or not self._single_threads:
+            return self._session
+        if self._single is None:
+            self._single = self._open(self._single_threads)
+        return self._single
 
     def _feeds(self, texts: list[str]) -> tuple[dict[str, np.ndarray], list]:
         encodings = self._tokenizer.encode_batch(texts)
@@ -242,10 +265,11 @@ class _OnnxEncoder:
     def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         wanted = ["embedding"] if self._has_tokens else None
+        session = self._session_for(len(texts))
 
         def work(picked: list[int]) -> None:
             feeds, _ = self._feeds([texts[i] for i in picked])
-            out[picked] = self._session.run(wanted, feeds)[0]
+            out[picked] = session.run(wanted, feeds)[0]
 
         self._batches(texts, batch_size, work, progress)
         return out

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.answer_types import AnswerType
+from kb.answer_types import AnswerType, supplies
 from kb.text import STOPWORDS, WeightedTerms, content_terms, fold, named_entities, share_in, weighted_terms
 from kb.types import Passage
 
@@ -49,6 +49,7 @@ class QueryContext:
     # sentences again (the same texts, the same terms unless a follow-up); ~240 measurements a question.
     _shares: dict[tuple[str, bool], float] = field(default_factory=dict, repr=False, compare=False)
     _weighted: dict[bool, WeightedTerms] = field(default_factory=dict, repr=False, compare=False)  # the terms, ready
+    _supplied: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)  # supplies' memo, the same way
 
     @cached_property
     def asked_terms(self) -> dict[str, list[str]]:
@@ -73,6 +74,18 @@ class QueryContext:
             if prepared is None:
                 prepared = self._weighted[key[1]] = weighted_terms(terms, self.idf)
             found = self._shares[key] = share_in(prepared, text)
+        return found
+
+
+    def supplies(self, text: str) -> bool | None:
+        """Can the text hold the kind of answer the question asks for (kb.answer_types.supplies)? None when it asks
+        for no particular kind. Memoized like term_share: retrieval asks it of the pooled passages' sentences, the
+        answerer of the best passages' again."""
+        if self.answer_type is None:
+            return None
+        found = self._supplied.get(text)
+        if found is None:
+            found = self._supplied[text] = supplies(text, self.answer_type, self.question_words, self.type_detail)
         return found
 
 

@@ -151,6 +151,22 @@ def test_the_day_of_a_date_and_the_questions_own_numbers_are_not_amounts():
     assert supplies("It cost 1,500 dollars in June 2021.", AnswerType.QUANTITY, set(words("How much did it cost?")))
 
 
+def test_the_question_asks_each_text_for_its_answer_type_once(monkeypatch):
+    """Retrieval asks it of every pooled sentence and the answerer of the best passages' again: one measurement a
+    text, the same as supplies() gives."""
+    import kb.query
+    from kb.answer_types import supplies
+
+    question = "How many of the 150 troops died?"
+    calls: list[str] = []
+    monkeypatch.setattr(kb.query, "supplies", lambda text, *a: calls.append(text) or supplies(text, *a))
+    ctx = QueryContext(question, None, {}, *expected_type(question), question_words=frozenset(words(question)))
+    texts = ["The 150 troops left.", "Of the 150 troops, 40 died.", "They left on 4 May."]
+    assert [ctx.supplies(t) for t in texts + texts] == [False, True, False] * 2
+    assert calls == texts
+    assert QueryContext("Why did they leave?", None, {}).supplies(texts[1]) is None  # no kind asked for
+
+
 def test_a_date_question_wants_its_unit_and_a_date_it_does_not_state_itself():
     """"On what day" is not answered by "the summer of 2021", "what year" not by "in June", and a question that
     says "in 2021" is not answered by another "in 2021"."""

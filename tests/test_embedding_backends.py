@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -89,6 +91,24 @@ def test_int8_row_is_its_own_text_whatever_the_batch(onnx_int8):
     similarity = together @ alone.T
     assert similarity.argmax(axis=1).tolist() == list(range(5))
     assert similarity.diagonal().min() > 0.97
+
+
+def test_a_single_text_runs_on_every_core_and_gets_the_batch_sessions_vector(cache, onnx_int8, monkeypatch):
+    """A question (one text) runs in a session of its own that spreads one forward pass over all cores (ask latency);
+    its vector must be the one the batch session, which embedded the index, gives the same text, to the bit."""
+    encoder = onnx_int8._encoder
+    query = onnx_int8.embed([TEXTS[0]])[0]
+    feeds, _ = encoder._feeds([TEXTS[0]])
+    batch = encoder._session.run(["embedding"], {k: v for k, v in feeds.items() if k in encoder._inputs})[0][0]
+    assert np.array_equal(query, batch)
+    if (os.cpu_count() or 1) > 1:
+        assert encoder._single is not None and encoder._single is not encoder._session
+        assert encoder._single.get_session_options().intra_op_num_threads == os.cpu_count()
+    assert encoder._session_for(2) is encoder._session  # batches keep one thread per batch worker
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    lone = Embedder(backend="onnx-int8", device="cpu", model_cache=cache)
+    assert lone._encoder._session_for(1) is lone._encoder._session  # one core: no second session
+    assert np.array_equal(lone.embed_one(TEXTS[0]), query)
 
 
 def test_model_is_exported_once_into_the_cache(cache, onnx_int8):

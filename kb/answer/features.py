@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from kb.answer.grounding import mentions
-from kb.answer_types import AnswerType, supplies
+from kb.answer_types import AnswerType
 from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem,
                      term_spellings, words)
@@ -93,31 +93,32 @@ def _fact_share(facts: frozenset[str], text: str) -> float:
     return sum(f in present for f in facts) / len(facts)
 
 
-def _soft_overlap(ctx: QueryContext) -> Callable[[str, frozenset[str]], float]:
+def _soft_overlaps(ctx: QueryContext, texts: list[str], forms: list[frozenset[str]]) -> list[float]:
     """IDF-weighted credit for the question's terms a sentence lacks, each by its closest word in the sentence
     (cosine of static word vectors, floored at 0; kb.word_vectors): "divided" for "split". Terms the sentence has
-    are term overlap's business. Without word vectors, 0."""
+    are term overlap's business. Without word vectors, 0. All candidates in one matrix product, not one a
+    sentence: this runs at every question."""
     vectors, terms = ctx.word_vectors, ctx.asked_terms
-    if vectors is None or not terms:
-        return lambda text, forms: 0.0
+    if vectors is None or not terms or not texts:
+        return [0.0] * len(texts)
     weights = ctx.idf or {}
     names = list(terms)
     idf = np.array([weights.get(t, 1.0) for t in names])
     total = float(idf.sum()) or 1.0
     spellings = [term_spellings(terms[t]) for t in names]
-    asked = vectors.matrix(tuple(names)).T  # dimension x terms
-
-    def share(text: str, forms: frozenset[str]) -> float:
-        missing = [i for i, spelled in enumerate(spellings) if forms.isdisjoint(spelled)]
-        if not missing:
-            return 0.0
-        sentence = _sentence_vectors(vectors, text)
-        if not len(sentence):
-            return 0.0
-        best = (sentence @ asked[:, missing]).max(axis=0)  # each missing term's closest word in the sentence
-        return float(np.maximum(best, 0.0) @ idf[missing]) / total
-
-    return share
+    missing = np.array([[f.isdisjoint(spelled) for spelled in spellings] for f in forms], dtype=bool)
+    blocks = [_sentence_vectors(vectors, text) for text in texts]
+    lengths = np.array([len(b) for b in blocks])
+    scored = missing.any(axis=1) & (lengths > 0)
+    shares = np.zeros(len(texts))
+    if scored.any():
+        asked = vectors.matrix(tuple(names)).T  # dimension x terms
+        kept = [b for b, keep in zip(blocks, scored) if keep]
+        closest = np.concatenate(kept) @ asked  # every word of every scored sentence x every term
+        starts = np.concatenate(([0], np.cumsum([len(b) for b in kept])[:-1]))
+        best = np.maximum(np.maximum.reduceat(closest, starts, axis=0), 0.0)  # each term's closest word, per sentence
+        shares[scored] = (best * missing[scored]) @ idf / total
+    return shares.tolist()
 
 
 @lru_cache(maxsize=100_000)
@@ -201,7 +202,6 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
     terms = ctx.asked_terms  # a follow-up's appended names are whom it is about, not what it asks
     q_stems = {stem(t) for t in terms} | set(terms)
     facts = question_facts(ctx.question)
-    soft = _soft_overlap(ctx)
     doc_cache: dict[str, tuple[float, float]] = {}
     for rank, passage in enumerate(passages, start=1):
         found = sentence_source(passage)
@@ -225,7 +225,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             seen.add(key)
             nb = [j for j in (i - 1, i + 1) if 0 <= j < len(found)]
             kind = ctx.answer_type
-            typed = None if kind is None else supplies(sentence.text, kind, ctx.question_words, ctx.type_detail)
+            typed = ctx.supplies(sentence.text)
             window = " ".join(texts[j].text for j in range(max(0, i - 1), min(len(texts), i + 2))) if facts else ""
             features = {
                 "cosine": cosines[i],
@@ -247,12 +247,15 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "names_in_document": doc_names,
                 "names_in_sentence": (sum(n in forms for n in ctx.names) / len(ctx.names)) if ctx.names else 1.0,
                 "question_facts": _fact_share(facts, window),
-                "soft_overlap": soft(sentence.text, forms),
+                "soft_overlap": 0.0,  # below, for all candidates at once
                 "antecedent_overlap": _antecedent_overlap(ctx, texts, i, overlaps[i]),
             }
             candidates.append(Candidate(passage, sentence, vector, i, features))
     if not candidates:
         return [], np.zeros((0, len(SENTENCE_FEATURES)))
+    soft = _soft_overlaps(ctx, [c.sentence.text for c in candidates], [_sentence_facts(c.sentence.text)[2] for c in candidates])
+    for c, value in zip(candidates, soft):
+        c.features["soft_overlap"] = value
     best_cos = max(c.features["cosine"] for c in candidates)
     best_ov = max(c.features["overlap"] for c in candidates)
     for c in candidates:

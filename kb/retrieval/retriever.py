@@ -20,7 +20,7 @@ from kb.retrieval.dense import DenseRetriever
 from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
 from kb.store.base import Store
-from kb.answer_types import expected_type, supplies
+from kb.answer_types import expected_type
 from kb.query import QueryContext, resolved_subject
 from kb.text import NUMBER_WORDS, Sentence, fold, named_entities, words
 
@@ -89,7 +89,7 @@ class Retriever:
         if passage.sentences is None:
             rows = self.snapshot.sentences_overlapping(passage.source, passage.start, passage.end)
             passage.sentences = [
-                (Sentence(start, end, text), np.frombuffer(vector, dtype=np.float32)) for start, end, text, vector in rows
+                (Sentence(start, end, text), vector) for start, end, text, vector in rows  # float32 rows (Store)
             ]
         return passage.sentences
 
@@ -158,7 +158,7 @@ class Retriever:
             cosines = np.stack([v for _, v in sentences]) @ ctx.vector if sentences else np.zeros(0)
             typed = None
             if ctx.answer_type is not None:  # can the passage hold the kind of answer asked for?
-                typed = any(supplies(sent.text, ctx.answer_type, ctx.question_words, ctx.type_detail) for sent, _ in sentences)
+                typed = any(ctx.supplies(sent.text) for sent, _ in sentences)
             row = {
                 "passage_cosine": p.dense_score,
                 "bm25": bm25.get(p.chunk_id, 0.0) / top_bm25,
