@@ -194,7 +194,7 @@ class _OnnxEncoder:
         batch_threads = 0 if on_gpu else max(1, cores // self.workers)  # 0: ONNX Runtime's own choice
         self._session = self._open(batch_threads)
         # A single text (the question at every ask) has no batch mate to run beside, so it gets a session of its
-        # own that spreads one forward pass over every core, opened on the first question (+22 MiB). On the
+        # own that spreads one forward pass over every core, opened on the first question (+31 MiB RSS). On the
         # 2-core AVX2 machine of 2026-12-05 a question took 3.7 ms on two threads against 5.6 on one (int8
         # without VNNI does more work per token); the vectors are bit-identical (docs/performance.md).
         self._single_threads = cores if not on_gpu and cores > batch_threads else 0  # 0: no second session

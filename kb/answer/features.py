@@ -198,6 +198,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
     """Every distinct sentence of the passages with its feature row (columns: SENTENCE_FEATURES)."""
     seen: set[tuple[str, int, int]] = set()
     candidates: list[Candidate] = []
+    forms_of: list[frozenset[str]] = []  # each candidate's word forms, for the soft term match below
     rows: list[list[Sentence]] = []
     terms = ctx.asked_terms  # a follow-up's appended names are whom it is about, not what it asks
     q_stems = {stem(t) for t in terms} | set(terms)
@@ -247,14 +248,14 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "names_in_document": doc_names,
                 "names_in_sentence": (sum(n in forms for n in ctx.names) / len(ctx.names)) if ctx.names else 1.0,
                 "question_facts": _fact_share(facts, window),
-                "soft_overlap": 0.0,  # below, for all candidates at once
                 "antecedent_overlap": _antecedent_overlap(ctx, texts, i, overlaps[i]),
             }
             candidates.append(Candidate(passage, sentence, vector, i, features))
+            forms_of.append(forms)
     if not candidates:
         return [], np.zeros((0, len(SENTENCE_FEATURES)))
-    soft = _soft_overlaps(ctx, [c.sentence.text for c in candidates], [_sentence_facts(c.sentence.text)[2] for c in candidates])
-    for c, value in zip(candidates, soft):
+    # for all candidates at once: one matrix product
+    for c, value in zip(candidates, _soft_overlaps(ctx, [c.sentence.text for c in candidates], forms_of)):
         c.features["soft_overlap"] = value
     best_cos = max(c.features["cosine"] for c in candidates)
     best_ov = max(c.features["overlap"] for c in candidates)
