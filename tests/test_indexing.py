@@ -290,7 +290,7 @@ def test_a_pools_sentences_fetched_in_one_batch_are_the_ones_fetched_one_by_one(
             assert text[s:e] == sentence and vector.dtype == np.float32 and vector.shape == (snap.manifest.dimension,)
 
 
-@pytest.mark.faiss_only  # the FAISS snapshot's own cache (the Milvus reader keeps its own)
+@pytest.mark.faiss_only  # the FAISS snapshot's reads; tests/test_milvus_store.py has the Milvus reader's
 def test_a_pools_sentences_are_read_once_across_questions(make_kb, monkeypatch):
     """A running server's questions share passages: their sentences (and vectors) are read from SQLite once per
     index version, not once per question, and what the cache gives is what SQLite gives."""
@@ -313,7 +313,7 @@ def test_a_pools_sentences_are_read_once_across_questions(make_kb, monkeypatch):
 
 
 def test_the_sentence_cache_keeps_to_its_budget():
-    from kb.store.snapshot import SentenceCache
+    from kb.store.sentence_cache import SentenceCache
 
     def rows(n: int) -> list:
         return [(i, i + 1, "x" * 10, np.zeros(384, dtype=np.float32)) for i in range(n)]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from paths import ROOT, write_files
@@ -78,6 +79,37 @@ def test_answers_and_citation_spans_match_the_faiss_store(tmp_path):
     with milvus.backend.open() as store:
         check_version(store)
         assert store.manifest.store == "milvus" and store.manifest.chunks == faiss.chunk_count()
+
+
+def test_a_pools_sentences_are_queried_once_and_outlive_the_row_cache(tmp_path, monkeypatch):
+    """Questions share passages: a pool's sentences cost one Milvus query per version, not one per question, and
+    they stay when the rows of many searches turn over (a byte budget, least recently used first, as the FAISS
+    snapshot's), instead of being dropped with the rows."""
+    kb = _milvus_kb(tmp_path)
+    kb.build()
+    with kb.backend.open() as store:
+        ids = [int(r["id"]) for r in store.client.query(store.names["chunks"], filter="id >= 0", output_fields=["id"])]
+        queried: list[int] = []
+        original = store._sentences_of
+        monkeypatch.setattr(store, "_sentences_of", lambda spans: queried.append(len(spans)) or original(spans))
+        rows = store.chunks(ids)
+        assert queried == [len(rows)]  # one query for the pool
+        first = {(r.source, r.start, r.end): store.sentences_overlapping(r.source, r.start, r.end)
+                 for r in rows.values()}
+        fake = [{"id": 10**9 + i, "source": "x", "title": "", "date": "", "start": 0, "stop": 1, "text": "x",
+                 "vector": [0.0]} for i in range(5000)]
+        store._remember(fake)  # many searches later
+        store._remember(fake[:1])
+        assert set(ids).isdisjoint(store._rows)  # the row cache was cleared ...
+        store.chunks(ids)  # ... the next question, same passages
+        assert queried == [len(rows)]  # ... but not the sentences
+        assert 0 < store.sentence_cache.used <= store.sentence_cache.budget
+        text = {source: kb.document_text(source) for source, _, _ in first}
+        for (source, start, end), cached in first.items():
+            again = store.sentences_overlapping(source, start, end)
+            assert cached and [(s, e, t) for s, e, t, _ in cached] == [(s, e, t) for s, e, t, _ in again]
+            assert all(np.array_equal(v, w) for (*_, v), (*_, w) in zip(cached, again))
+            assert all(text[source][s:e] == t for s, e, t, _ in cached)
 
 
 def test_add_edit_delete_are_picked_up_incrementally(tmp_path):

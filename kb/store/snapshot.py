@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -15,55 +13,8 @@ from kb.store.database import ChunkRow, DocumentRow, IndexDatabase
 from kb.errors import IndexCorruptError
 from kb.store.layout import CURRENT, DATABASE, MANIFEST, VECTORS, current_version, read_pointer
 from kb.store.manifest import Manifest
+from kb.store.sentence_cache import SentenceCache, SentenceRows
 from kb.store.vectors import VectorIndex
-
-
-Span = tuple[str, int, int]
-SentenceRows = list[tuple[int, int, str, np.ndarray]]
-
-#: Memory for the sentences (with their vectors) of recently pooled passages. A question's pool of 30 passages reads
-#: ~300 sentence rows from SQLite, about 2 ms of an `ask`, and a running server's questions share passages. A
-#: version never changes, so an entry is never stale; the budget bounds memory on a large index (~1,500 bytes a
-#: sentence: 64 MiB holds ~45,000 sentences, the whole of most folders).
-SENTENCE_CACHE_BYTES = 64 << 20
-
-
-class SentenceCache:
-    """Least recently used spans' sentences, within a byte budget; safe to share between threads."""
-
-    def __init__(self, budget: int = SENTENCE_CACHE_BYTES) -> None:
-        self.budget = budget
-        self.used = 0
-        self._items: OrderedDict[Span, tuple[SentenceRows, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, span: Span) -> SentenceRows | None:
-        with self._lock:
-            item = self._items.get(span)
-            if item is None:
-                return None
-            self._items.move_to_end(span)
-            return item[0]
-
-    def missing(self, spans: Iterable[Span]) -> list[Span]:
-        with self._lock:
-            return [span for span in spans if span not in self._items]
-
-    def put(self, span: Span, rows: SentenceRows) -> None:
-        size = sum(v.nbytes + len(text) + 100 for _, _, text, v in rows) + 100
-        if size > self.budget:
-            return
-        with self._lock:
-            if span in self._items:
-                return
-            self._items[span] = (rows, size)
-            self.used += size
-            while self.used > self.budget:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.used -= dropped
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def _parsed(rows: list[tuple[int, int, str, bytes]]) -> SentenceRows:
@@ -78,7 +29,7 @@ class Snapshot(Store):
     manifest: Manifest
     database: IndexDatabase
     vectors: VectorIndex
-    # The sentences of recently returned chunks, across questions (SENTENCE_CACHE_BYTES above).
+    # The sentences of recently returned chunks, across questions (kb.store.sentence_cache).
     sentence_cache: SentenceCache = field(default_factory=SentenceCache, repr=False, compare=False)
 
     @property

@@ -15,6 +15,7 @@ from kb.store.base import Hits, Store
 from kb.store.database import ChunkRow, DocumentRow
 from kb.store.manifest import Manifest
 from kb.store.milvus.common import ROW_FIELDS, equals, iterate, wrap
+from kb.store.sentence_cache import SentenceCache, SentenceRows, Span
 from kb.text import fts_terms
 
 class MilvusStore(Store):
@@ -26,12 +27,14 @@ class MilvusStore(Store):
         self.manifest = manifest
         self.names = names
         # Rescoring reads every pool passage's vector and sentences: ``chunks`` fetches them with the rows in
-        # two queries and keeps them here, instead of one round trip per passage.
+        # two queries and keeps them here, instead of one round trip per passage. The rows of the last searches
+        # are kept until there are 4,096 (they are asked for right after the search that returned them); the
+        # sentences in the byte-bounded cache the FAISS snapshot uses, since questions share passages.
         self._cache_lock = threading.Lock()
         self._rows: dict[int, ChunkRow] = {}
         self._df: dict[str, int] = {}
         self._vectors: dict[int, np.ndarray] = {}
-        self._sentences: dict[tuple[str, int, int], list[tuple[int, int, str, np.ndarray]]] = {}
+        self.sentence_cache = SentenceCache()
 
     @property
     def version(self) -> str:
@@ -119,7 +122,6 @@ class MilvusStore(Store):
             if len(self._rows) > 4096:
                 self._rows.clear()
                 self._vectors.clear()
-                self._sentences.clear()
             for r in rows:
                 cid = int(r["id"])
                 self._rows[cid] = ChunkRow(cid, r["source"], r["title"], r["date"] or None, int(r["start"]),
@@ -139,13 +141,13 @@ class MilvusStore(Store):
                                              output_fields=ROW_FIELDS))
         with self._cache_lock:
             found = {i: self._rows[i] for i in ids if i in self._rows}
-            spans = {(row.source, row.start, row.end) for row in found.values()} - set(self._sentences)
-        sentences = self._sentences_of(spans)
-        with self._cache_lock:
-            self._sentences.update(sentences)
+        spans = self.sentence_cache.missing({(row.source, row.start, row.end) for row in found.values()})
+        if spans:
+            for span, rows in self._sentences_of(set(spans)).items():
+                self.sentence_cache.put(span, rows)
         return found
 
-    def _sentences_of(self, spans: set[tuple[str, int, int]]) -> dict[tuple[str, int, int], list]:
+    def _sentences_of(self, spans: set[Span]) -> dict[Span, SentenceRows]:
         """The sentences overlapping each (source, start, end), in one query."""
         if not spans:
             return {}
@@ -153,7 +155,7 @@ class MilvusStore(Store):
                    for s, b, e in spans]
         rows = self.client.query(self.names["sentences"], filter=" or ".join(clauses),
                                  output_fields=["source", "start", "stop", "text", "vector"])
-        found: dict[tuple[str, int, int], list] = {span: [] for span in spans}
+        found: dict[Span, SentenceRows] = {span: [] for span in spans}
         for r in sorted(rows, key=lambda r: int(r["start"])):
             item = (int(r["start"]), int(r["stop"]), r["text"], np.asarray(r["vector"], dtype=np.float32))
             for s, b, e in spans:
@@ -173,12 +175,12 @@ class MilvusStore(Store):
         return found
 
     @wrap("sentence lookup")
-    def sentences_overlapping(self, source: str, start: int, end: int) -> list[tuple[int, int, str, np.ndarray]]:
+    def sentences_overlapping(self, source: str, start: int, end: int) -> SentenceRows:
         key = (source, int(start), int(end))
-        with self._cache_lock:
-            cached = self._sentences.get(key)
-        if cached is None:
+        cached = self.sentence_cache.get(key)
+        if cached is None:  # evicted since ``chunks``, or asked without it
             cached = self._sentences_of({key})[key]
+            self.sentence_cache.put(key, cached)
         result = []
         for s, e, text, vector in cached:
             if not text and e > s:  # too long for a VARCHAR: cut it from the document
