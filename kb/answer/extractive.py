@@ -17,7 +17,7 @@ import numpy as np
 from kb.answer.features import (CONFIDENCE_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords, SentenceSource,
                                 build_candidates, confidence_row)
 from kb.answer.facts import same_facts
-from kb.answer.grounding import document_words, mentions, missing_names
+from kb.answer.grounding import PoolWords, document_words, mentions, missing_names, pool_words, with_acronyms
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
@@ -104,8 +104,8 @@ class ExtractiveAnswerer:
         document_words: DocumentWords | None = None,
     ) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, scored by the sentence model, best first."""
-        found, matrix = build_candidates(query, passages, self._stored_or_embedded(sentence_source),
-                                         document_words or _passage_words(passages))
+        words_of = pool_words(document_words or _passage_words(passages), (p.text for p in passages))
+        found, matrix = build_candidates(query, passages, self._stored_or_embedded(sentence_source), words_of)
         if not found:
             return []
         logits = self.sentence_model.logits(matrix[:, _columns(self.sentence_model)])
@@ -132,6 +132,8 @@ class ExtractiveAnswerer:
         question = query.question
         if query.absent_names:  # the index never mentions what the question is about: nothing can answer it
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if document_words is not None:  # names are looked up as the retrieved passages define them (PoolWords)
+            document_words = pool_words(document_words, (p.text for p in passages))
         scored = self.candidates(query, passages, sentence_source, document_words)
         passages = _by_best_sentence(passages, scored)
         confidence = self.confidence(query, scored)
@@ -156,7 +158,8 @@ class ExtractiveAnswerer:
             if chosen and query.names and document_words is not None and missing_names(
                     query.names, [candidate.passage.source], document_words):
                 continue  # a second statement about someone else: an answer never mixes two subjects
-            if query.subject and not _about(candidate, query.subject, strict=bool(chosen)):
+            if query.subject and not _about(candidate, query.subject, strict=bool(chosen),
+                                            acronyms=document_words.acronyms if isinstance(document_words, PoolWords) else None):
                 continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
             chosen.append(candidate)
         if not chosen:
@@ -279,11 +282,13 @@ def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> 
     return sorted(passages, key=lambda p: p.chunk_id != first)  # stable: the rest keep their order
 
 
-def _about(item: ScoredSentence, subject: tuple[str, ...], strict: bool) -> bool:
+def _about(item: ScoredSentence, subject: tuple[str, ...], strict: bool,
+           acronyms: dict[str, frozenset[str]] | None = None) -> bool:
     """The follow-up's resolved person or thing is named by the passage the statement comes from (its first
     statement: "The group is based in Washington" answers "his organization" from a passage about him), or by
-    the statement itself (a second statement: it must not bring in someone else)."""
-    vocabulary = document_words(item.text() if strict else item.passage.text)
+    the statement itself (a second statement: it must not bring in someone else); an acronym the passages define
+    names it too ("the FSB" for "it" resolved to the Federal Security Service)."""
+    vocabulary = with_acronyms(document_words(item.text() if strict else item.passage.text), acronyms or {})
     return any(mentions(vocabulary, name) for name in subject)
 
 

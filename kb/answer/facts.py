@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Iterable
 
-from kb.answer.grounding import document_words, mentions
+from kb.answer.grounding import NAME_LINKS, document_words, mentions
 from kb.text import STOPWORDS, fold, stem
 
 MONTHS = {
@@ -256,7 +256,6 @@ def facts(text: str) -> Facts:
     )
 
 
-_LINKS = frozenset({"of", "the", "and", "for", "on", "in", "&"})
 _WORDS_WITH_CASE = re.compile(r"[^\W\d_][\w'’-]*|&")
 
 
@@ -274,7 +273,7 @@ def spelled_out(acronym: str, text: str) -> bool:
         j, k = 0, i
         while k < len(tokens) and j < len(letters):
             word = tokens[k]
-            if j > 0 and word.lower() in _LINKS:
+            if j > 0 and word.lower() in NAME_LINKS:
                 k += 1
                 continue
             if word[0].lower() != letters[j] or (len(letters) == 2 and not word[0].isupper()):
