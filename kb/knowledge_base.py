@@ -22,7 +22,7 @@ from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
 from kb.indexing import Indexer, ProgressFn
 from kb.retrieval import Retriever
-from kb.query import Retrieval
+from kb.query import Retrieval, asked_question
 from kb.store import DocumentRow
 from kb.store.base import Store, StoreBackend, open_backend
 from kb.store.manifest import require_compatible
@@ -149,7 +149,7 @@ class KnowledgeBase:
         return k or default_k, mode
 
     def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Passage]:
-        question = clean_question(question)
+        question = asked_question(clean_question(question))
         k, mode = self._request(k, mode, self.settings.search_k)
         live = self._current()
         vector = self._query_vector(question, mode)
@@ -158,7 +158,7 @@ class KnowledgeBase:
     def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> Retrieval:
         """Everything answering needs, from one index version: ask(), ask_stream() and the LLM path share it."""
         started = time.perf_counter()
-        question = clean_question(question)
+        question = asked_question(clean_question(question))  # "Can you tell me who ...?" asks "Who ...?"
         k, mode = self._request(k, mode, self.settings.top_k)
         live = self._current()
         vector = self.embedder.embed_one(question)

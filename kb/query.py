@@ -137,6 +137,35 @@ def _turns(history: Iterable[Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+#: A request wrapped around a question, the way people type into a chat box: "Can you tell me who verified the
+#: letter?", "I'd like to know when ...", "Do you know where ...". The frame is no part of what is asked: its
+#: words would count as terms the answer must share, and the kind of answer asked for is read from the
+#: question word it hides (measured: docs/quality.md, "A question inside a request").
+_REQUEST = re.compile(
+    r"^\s*(?:please[,]?\s+)?(?:"
+    r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show|explain\s+to|let)\s+me(?:\s+know)?"
+    r"|(?:do|does)\s+(?:you|anyone|anybody)\s+know"
+    r"|i(?:'d|’d|\s+would)\s+(?:like|love)\s+to\s+know"
+    r"|i\s+(?:want|wish|need)\s+to\s+know"
+    r"|(?:please\s+)?tell\s+me"
+    r"|i\s+(?:wonder|am\s+wondering|'m\s+wondering|’m\s+wondering)"
+    r")[,:]?\s+(?=(?:(?:in|on|at|from|to|for|by|of|with|during|since|after|before|under|about|through)\s+)?"
+    r"(?:who|whom|whose|what|which|when|where|why|how)\b)",
+    re.IGNORECASE,
+)
+
+
+def asked_question(question: str) -> str:
+    """The question a request wraps ("Can you tell me who verified the letter?" -> "Who verified the letter?"),
+    starting with a capital and ending with a question mark; any other question as it is. Only a frame followed
+    by a question word is taken off: "Tell me about the FSB" keeps its words."""
+    m = _REQUEST.match(question)
+    if m is None:
+        return question
+    inner = question[m.end():].strip().rstrip(".!?").rstrip()
+    return inner[:1].upper() + inner[1:] + "?"
+
+
 def is_follow_up(question: str) -> bool:
     """True when the question refers to something it does not name."""
     lowered = question.lower().strip()
@@ -211,5 +240,5 @@ def contextualize(question: str, history: Iterable[Any] | None) -> str:
     return f"{question} ({'; '.join(extra)})"
 
 
-__all__ = ["MAX_ENTITIES", "QueryContext", "REFERRING_WORDS", "Retrieval", "asked_part", "contextualize",
-           "is_follow_up", "named_entities", "resolved_subject"]
+__all__ = ["MAX_ENTITIES", "QueryContext", "REFERRING_WORDS", "Retrieval", "asked_part", "asked_question",
+           "contextualize", "is_follow_up", "named_entities", "resolved_subject"]

@@ -181,6 +181,33 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     assert answer.citations[0].source.startswith("003")
 
 
+@pytest.mark.parametrize("typed, asked", [
+    ("Can you tell me which Japanese cabinet member told parliament that the Kurils belong to Japan?",
+     "Which Japanese cabinet member told parliament that the Kurils belong to Japan?"),
+    ("I'd like to know in what year the FSB was created.", "In what year the FSB was created?"),
+    ("do you know where his organization is based", "Where his organization is based?"),
+    ("Please tell me: how many emails were sent?", "How many emails were sent?"),
+    ("Tell me about the FSB", "Tell me about the FSB"),  # no question word after the frame: its words are the query
+    ("Who can tell me what the FSB is?", "Who can tell me what the FSB is?"),
+])
+def test_the_question_inside_a_request_is_what_is_asked(typed, asked):
+    from kb.query import asked_question
+
+    assert asked_question(typed) == asked
+
+
+def test_a_question_wrapped_in_a_request_gets_the_questions_answer(seed_kb):
+    """"I'd like to know which country ...?" was answered with another sentence than "Which country ...?": the
+    frame's words counted as terms the answer must share."""
+    question = "Which country did Russia end up attacking instead of Japan?"
+    plain = seed_kb.ask(question)
+    assert not plain.abstained and "Ukraine" in plain.answer
+    for frame in ("Can you tell me ", "I'd like to know "):
+        wrapped = seed_kb.ask(frame + question[0].lower() + question[1:])
+        assert wrapped.answer == plain.answer
+        assert [(c.source, c.start, c.end) for c in wrapped.citations] == [(c.source, c.start, c.end) for c in plain.citations]
+
+
 def test_answer_from_a_document_that_never_names_the_subject_abstains(make_kb):
     kb = make_kb(PARLIAMENTS)
     kb.build()
