@@ -158,7 +158,11 @@ _REQUEST = re.compile(
 def asked_question(question: str) -> str:
     """The question a request wraps ("Can you tell me who verified the letter?" -> "Who verified the letter?"),
     starting with a capital and ending with a question mark; any other question as it is. Only a frame followed
-    by a question word is taken off: "Tell me about the FSB" keeps its words."""
+    by a question word is taken off: "Tell me about the FSB" keeps its words. A follow-up ``contextualize`` wrote
+    keeps the names appended to it."""
+    resolved = _resolved(question)
+    if resolved is not None:
+        return f"{asked_question(resolved.group('question'))} ({resolved.group('names')})"
     m = _REQUEST.match(question)
     if m is None:
         return question

@@ -189,6 +189,8 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     ("Please tell me: how many emails were sent?", "How many emails were sent?"),
     ("Tell me about the FSB", "Tell me about the FSB"),  # no question word after the frame: its words are the query
     ("Who can tell me what the FSB is?", "Who can tell me what the FSB is?"),
+    ("can you tell me where his organization is based? (Igor Sushko)",  # a follow-up as contextualize wrote it
+     "Where his organization is based? (Igor Sushko)"),
 ])
 def test_the_question_inside_a_request_is_what_is_asked(typed, asked):
     from kb.query import asked_question
