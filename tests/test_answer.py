@@ -115,8 +115,10 @@ def test_an_acronym_is_defined_by_the_capitalized_words_before_it():
         "The World Health Organization (WHO) and the United States (US)",  # acronyms that are common words
         "a memo from the U.S. Department of Defense (DOD) said",  # "U.S." ends with a stop: the name starts after it
     ])
-    assert found == {"fsb": {"federal", "security", "service"}, "tfeu": {"treaty", "functioning", "european", "union"},
-                     "dod": {"department", "defense"}}
+    assert found == {"fsb": ({"federal", "security", "service"},), "tfeu": ({"treaty", "functioning", "european", "union"},),
+                     "dod": ({"department", "defense"},)}
+    both = defined_acronyms(["the Federal Security Service of the Russian Federation (FSB)", "the Federal Security Service (FSB)"])
+    assert both == {"fsb": ({"federal", "security", "service", "russian", "federation"}, {"federal", "security", "service"})}
 
 
 BOTH_WAYS = {

@@ -283,7 +283,7 @@ def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> 
 
 
 def _about(item: ScoredSentence, subject: tuple[str, ...], strict: bool,
-           acronyms: dict[str, frozenset[str]] | None = None) -> bool:
+           acronyms: dict[str, tuple[frozenset[str], ...]] | None = None) -> bool:
     """The follow-up's resolved person or thing is named by the passage the statement comes from (its first
     statement: "The group is based in Washington" answers "his organization" from a passage about him), or by
     the statement itself (a second statement: it must not bring in someone else); an acronym the passages define

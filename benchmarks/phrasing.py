@@ -1,0 +1,144 @@
+"""The same questions in the words people type: as written, and rewritten the ways a user or a paraphrase does.
+
+    .venv/bin/python benchmarks/phrasing.py              # every 2nd SQuAD question, ~6 minutes on 2 cores
+    .venv/bin/python benchmarks/phrasing.py --step 1     # every SQuAD question
+
+Each question is asked as written and in each rewrite, of the same fresh indexes:
+
+- spelled out: every acronym that the indexed documents themselves define ("Federal Security Service (FSB)") is
+  replaced in the question by its long form; only questions holding such an acronym are asked;
+- "Can you tell me ...?" and "I'd like to know ...": the question wrapped in a request, as typed into a chat box;
+- lowercase: the whole question in lowercase.
+
+Kinds of questions: SQuAD tune / held-out questions asked of all twelve articles (answer accuracy), each half asked
+of the other half's articles (same-domain negatives: how many are answered, all wrongly), and the seed paraphrase
+sets' tune and held-out halves asked of the seeds (right answers: a gold string and a citation of a gold source).
+Rows say which half they are: a change is decided on the tune rows, the held-out ones only report it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from answer_quality import copy_articles  # noqa: E402
+from kb import KnowledgeBase  # noqa: E402
+from kb.answer.grounding import acronym_definitions  # noqa: E402
+from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
+from kb.evaluation.datasets import EvalQuestion  # noqa: E402
+from kb.evaluation.metrics import answer_correct, citation_gold  # noqa: E402
+from kb.evaluation.runner import asked, outcome_from_answer  # noqa: E402
+from train_scorer import tune_half  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "eval"
+DATA = ROOT / "tests" / "data"
+Rewrite = Callable[[str], "str | None"]  # None: the rewrite does not apply to this question
+
+
+def wrapped(frame: str, end: str) -> Rewrite:
+    return lambda q: frame + q[:1].lower() + q[1:].rstrip("?") + end
+
+
+def spelled_out(definitions: dict[str, str]) -> Rewrite:
+    """Each defined acronym the question holds, as a whole word, replaced by its long form."""
+    patterns = [(re.compile(rf"\b{re.escape(acronym)}\b"), long) for acronym, long in definitions.items()]
+
+    def rewrite(question: str) -> str | None:
+        changed = question
+        for pattern, long in patterns:
+            changed = pattern.sub(long, changed)
+        return changed if changed != question else None
+    return rewrite
+
+
+def build(folder: Path, index: Path) -> KnowledgeBase:
+    kb = KnowledgeBase(folder, index)  # the abstention threshold in use
+    kb.build()
+    return kb
+
+
+def score(kb: KnowledgeBase, questions: list[EvalQuestion], rewrite: Rewrite, kind: str) -> tuple[int, int]:
+    """(right answers, or answered negatives; the questions the rewrite applies to). ``kind``: "answer" (a gold
+    string), "cited" (a gold string and a citation of a gold source: the seed sets' bar) or "negative"."""
+    good = total = 0
+    for q in questions:
+        text = rewrite(asked(q))
+        if text is None:
+            continue
+        outcome = outcome_from_answer(kb.ask(text, k=10))
+        total += 1
+        if kind == "negative":
+            good += not outcome.abstained
+        else:
+            good += answer_correct(q, outcome) and (kind == "answer" or citation_gold(q, outcome))
+    return good, total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--step", type=int, default=2, help="every Nth SQuAD question (default 2)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kb-phrasing-") as tmp:
+        work = Path(tmp)
+        corpus = squad_corpus(SHARED / "squad-dev-sample.json", work / "squad")
+        articles = sorted(corpus.folder.glob("*.txt"))
+        tune, heldout = select(corpus.questions, "tune")[:: args.step], select(corpus.questions, "heldout")[:: args.step]
+        print("building indexes", flush=True)
+        full = build(corpus.folder, work / "index-all")
+        tune_only = build(copy_articles(articles, 0, work / "tune-only"), work / "index-tune")
+        heldout_only = build(copy_articles(articles, 1, work / "heldout-only"), work / "index-heldout")
+        seeds = build(ROOT / "seeds", work / "index-seeds")
+        counts: Counter[tuple[str, str]] = Counter()
+        for folder in (corpus.folder, ROOT / "seeds"):
+            for path in sorted(folder.glob("*.txt")):
+                counts.update(acronym_definitions(path.read_text(encoding="utf-8")))
+        definitions: dict[str, str] = {}  # each acronym's most common long form ("Federal Security Service": 3 of 4)
+        for (acronym, long), _ in counts.most_common():
+            definitions.setdefault(acronym, long)
+        first = [q for q in load_questions(DATA / "seed_paraphrases.jsonl") if not q.unanswerable and not q.history]
+        second = [q for q in load_questions(DATA / "seed_heldout.jsonl") if not q.unanswerable and not q.history]
+        seed_tune = [q for q in first if tune_half(q)]
+        seed_heldout = [q for q in first if not tune_half(q)] + second  # the second set is all held out
+        rows = [
+            ("SQuAD tune, of all articles: right", full, tune, "answer"),
+            ("SQuAD tune, of the held-out articles: answered (wrong)", heldout_only, tune, "negative"),
+            ("seed paraphrases, tune half: right and cited", seeds, seed_tune, "cited"),
+            ("SQuAD held-out, of all articles: right", full, heldout, "answer"),
+            ("SQuAD held-out, of the tune articles: answered (wrong)", tune_only, heldout, "negative"),
+            ("seed paraphrases, held out (both sets): right and cited", seeds, seed_heldout, "cited"),
+        ]
+        rewrites: dict[str, Rewrite] = {
+            "as written": lambda q: q,
+            "spelled out": spelled_out(definitions),
+            "Can you tell me ...?": wrapped("Can you tell me ", "?"),
+            "I'd like to know ...": wrapped("I'd like to know ", "."),
+            "lowercase": str.lower,
+        }
+        print(f"acronyms the documents define: {len(definitions)} "
+              f"({', '.join(f'{a} = {l}' for a, l in sorted(definitions.items())[:6])}, ...)\n")
+        print("| questions | " + " | ".join(rewrites) + " |")
+        print("|---|" + "---|" * len(rewrites))
+        for label, kb, questions, kind in rows:
+            cells = []
+            for name, rewrite in rewrites.items():
+                good, total = score(kb, questions, rewrite, kind)
+                cells.append(f"{good} / {total}" if total else "-")
+                if name == "spelled out":  # the same questions as written, for comparison
+                    base, _ = score(kb, [q for q in questions if rewrite(asked(q)) is not None], rewrites["as written"],
+                                    kind)
+                    cells[-1] += f" ({base} as written)" if total else ""
+            print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
