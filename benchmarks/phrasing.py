@@ -91,7 +91,8 @@ def main() -> int:
         work = Path(tmp)
         corpus = squad_corpus(SHARED / "squad-dev-sample.json", work / "squad")
         articles = sorted(corpus.folder.glob("*.txt"))
-        tune, heldout = select(corpus.questions, "tune")[:: args.step], select(corpus.questions, "heldout")[:: args.step]
+        tune = select(corpus.questions, "tune")[:: args.step]
+        heldout = select(corpus.questions, "heldout")[:: args.step]
         print("building indexes", flush=True)
         full = build(corpus.folder, work / "index-all")
         tune_only = build(copy_articles(articles, 0, work / "tune-only"), work / "index-tune")

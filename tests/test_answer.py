@@ -115,10 +115,14 @@ def test_an_acronym_is_defined_by_the_capitalized_words_before_it():
         "The World Health Organization (WHO) and the United States (US)",  # acronyms that are common words
         "a memo from the U.S. Department of Defense (DOD) said",  # "U.S." ends with a stop: the name starts after it
     ])
-    assert found == {"fsb": ({"federal", "security", "service"},), "tfeu": ({"treaty", "functioning", "european", "union"},),
+    assert found == {"fsb": ({"federal", "security", "service"},),
+                     "tfeu": ({"treaty", "functioning", "european", "union"},),
                      "dod": ({"department", "defense"},)}
-    both = defined_acronyms(["the Federal Security Service of the Russian Federation (FSB)", "the Federal Security Service (FSB)"])
-    assert both == {"fsb": ({"federal", "security", "service", "russian", "federation"}, {"federal", "security", "service"})}
+    # One article adds the country: both long forms name the acronym.
+    both = defined_acronyms(["the Federal Security Service of the Russian Federation (FSB)",
+                             "the Federal Security Service (FSB)"])
+    assert both == {"fsb": ({"federal", "security", "service", "russian", "federation"},
+                            {"federal", "security", "service"})}
 
 
 BOTH_WAYS = {
@@ -209,7 +213,8 @@ def test_a_question_wrapped_in_a_request_gets_the_questions_answer(seed_kb):
     for frame in ("Can you tell me ", "I'd like to know "):
         wrapped = seed_kb.ask(frame + question[0].lower() + question[1:])
         assert wrapped.answer == plain.answer
-        assert [(c.source, c.start, c.end) for c in wrapped.citations] == [(c.source, c.start, c.end) for c in plain.citations]
+        spans = [(c.source, c.start, c.end) for c in wrapped.citations]
+        assert spans == [(c.source, c.start, c.end) for c in plain.citations]
 
 
 def test_answer_from_a_document_that_never_names_the_subject_abstains(make_kb):

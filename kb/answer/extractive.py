@@ -144,6 +144,7 @@ class ExtractiveAnswerer:
             # The best sentence comes from a document that never mentions a name the question is about.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         kind = query.answer_type
+        acronyms = document_words.acronyms if isinstance(document_words, PoolWords) else None
         chosen: list[ScoredSentence] = []
         for candidate in scored:
             if len(chosen) == self.max_sentences or candidate.score < top.score - self.second_sentence_margin:
@@ -158,8 +159,7 @@ class ExtractiveAnswerer:
             if chosen and query.names and document_words is not None and missing_names(
                     query.names, [candidate.passage.source], document_words):
                 continue  # a second statement about someone else: an answer never mixes two subjects
-            if query.subject and not _about(candidate, query.subject, strict=bool(chosen),
-                                            acronyms=document_words.acronyms if isinstance(document_words, PoolWords) else None):
+            if query.subject and not _about(candidate, query.subject, strict=bool(chosen), acronyms=acronyms):
                 continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
             chosen.append(candidate)
         if not chosen:
