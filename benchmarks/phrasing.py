@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from answer_quality import copy_articles  # noqa: E402
 from kb import KnowledgeBase  # noqa: E402
-from kb.answer.grounding import acronym_definitions  # noqa: E402
+from kb.text import acronym_definitions  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
 from kb.evaluation.metrics import answer_correct, citation_gold  # noqa: E402

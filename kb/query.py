@@ -77,6 +77,23 @@ class QueryContext:
         return found
 
 
+    def count_acronyms(self, acronyms: Mapping[str, tuple[frozenset[str], ...]]) -> None:
+        """A question that spells out a name the retrieved passages define by an acronym ("Federal Security
+        Service (FSB)") finds that name in a text that says "FSB": the acronym becomes a spelling of each word of
+        the long form, for every term share after this (kb.text.defined_acronyms). Retrieval calls it once the
+        pool is read, before it measures the pool; a question that names only part of a long form is unchanged."""
+        changed = False
+        for acronym, long_forms in acronyms.items():
+            for long_form in long_forms:
+                if long_form and long_form <= self.terms.keys():
+                    for term in long_form:
+                        if acronym not in self.terms[term]:
+                            self.terms[term].append(acronym)
+                            changed = True
+        if changed:  # the spellings changed: nothing measured before counts
+            self._shares.clear()
+            self._weighted.clear()
+
     def supplies(self, text: str) -> bool | None:
         """Can the text hold the kind of answer the question asks for (kb.answer_types.supplies)? None when it asks
         for no particular kind. Memoized like term_share: retrieval asks it of the pooled passages' sentences, the

@@ -11,7 +11,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being below
@@ -70,6 +70,64 @@ def _named_entities(text: str) -> tuple[str, ...]:
         if name not in found:
             found.append(name)
     return tuple(found)
+
+
+#: An acronym in parentheses, the way a text defines one: "Russia's Federal Security Service (FSB)".
+_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9&]{1,7})\)")
+#: The small words a name may have between its capitalized ones ("Treaty on the Functioning of the European Union");
+#: kb.answer.facts.spelled_out reads acronyms' letters past them too.
+NAME_LINKS = frozenset({"of", "the", "and", "for", "on", "in", "&"})
+_LONG_FORM_WORDS = 10  # words looked at before the parenthesis
+
+
+def acronym_definitions(text: str) -> Iterator[tuple[str, str]]:
+    """Each acronym the text defines, with its long form as written: "Russia's Federal Security Service (FSB)" ->
+    ("FSB", "Federal Security Service").
+
+    The long form is the run of capitalized words (and joining words) right before the parenthesis, from the first
+    one whose initial is the acronym's ("Russia's" is left out); at least two capitalized words and at most two more
+    than the acronym has letters, so "Japan (JP)" or a sentence's capitalized opening is no definition. Only the
+    initial is checked, as acronyms of translated names keep their own letters (FSB: Federalnaya Sluzhba
+    Bezopasnosti). An acronym that folds to a common word ("WHO", "US") is left out: a document's folded words
+    cannot tell it from the word.
+    """
+    for match in _ACRONYM.finditer(text):
+        acronym = match.group(1)
+        if acronym.lower() in STOPWORDS:
+            continue
+        before = text[max(0, match.start() - 120) : match.start()].split()[-_LONG_FORM_WORDS:]
+        run: list[str] = []
+        for token in reversed(before):
+            word = token.strip("\"“”‘’")
+            if not word or word[-1] in ",;:.!?":
+                break  # a word the clause or sentence ends with is not part of the name after it
+            if word[:1].isupper() or (run and word.lower() in NAME_LINKS):
+                run.insert(0, word)
+            else:
+                break
+        while run and (run[0].lower() in NAME_LINKS or run[0][:1].upper() != acronym[0]):
+            run.pop(0)
+        if 2 <= sum(w[:1].isupper() for w in run) <= len(acronym) + 2:
+            yield acronym, " ".join(run)
+
+
+def defined_acronyms(texts: Iterable[str]) -> dict[str, tuple[frozenset[str], ...]]:
+    """The acronyms the texts define (acronym_definitions), folded, each with the words of every long form that
+    names it: "Federal Security Service (FSB)" -> {"fsb": ({"federal", "security", "service"},)}. One article may
+    write "Federal Security Service of the Russian Federation (FSB)" where the others leave the country out.
+
+    News articles about one story name one agency both ways, often one way an article: a question that says
+    "Federal Security Service" is about the FSB that another article quotes, and the sources say so themselves.
+    """
+    found: dict[str, list[frozenset[str]]] = {}
+    for text in texts:
+        for acronym, long_form in acronym_definitions(text):
+            capitalized = " ".join(w for w in long_form.split() if w[:1].isupper())
+            named = frozenset(w.removesuffix("'s").rstrip("'") for w in words(capitalized))
+            forms = found.setdefault(acronym.lower(), [])
+            if named not in forms:
+                forms.append(named)
+    return {acronym: tuple(forms) for acronym, forms in found.items()}
 
 
 @dataclass(frozen=True)

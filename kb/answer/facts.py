@@ -26,8 +26,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Iterable
 
-from kb.answer.grounding import NAME_LINKS, document_words, mentions
-from kb.text import STOPWORDS, fold, stem
+from kb.answer.grounding import document_words, mentions
+from kb.text import NAME_LINKS, STOPWORDS, fold, stem
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,

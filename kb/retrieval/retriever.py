@@ -22,7 +22,7 @@ from kb.retrieval.lexical import LexicalRetriever
 from kb.store.base import Store
 from kb.answer_types import expected_type
 from kb.query import QueryContext, resolved_subject
-from kb.text import NUMBER_WORDS, Sentence, fold, named_entities, words
+from kb.text import NUMBER_WORDS, Sentence, defined_acronyms, fold, named_entities, words
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
 from kb.types import Passage
@@ -119,8 +119,11 @@ class Retriever:
                 self.settings.rrf_k,
             )
         if mode != "hybrid" or not use_dense:
-            return self._passages(ranked[:k], dict(dense_hits), lexical_hits)
+            passages = self._passages(ranked[:k], dict(dense_hits), lexical_hits)
+            ctx.count_acronyms(defined_acronyms(p.text for p in passages))
+            return passages
         passages = self._passages(ranked[: max(k, self.settings.rerank_depth)], dict(dense_hits), lexical_hits)
+        ctx.count_acronyms(defined_acronyms(p.text for p in passages))
         features = self.passage_features(passages, ctx, lexical_hits, dense_hits)
         if on_pool is not None:  # benchmarks/train_scorer.py reads the pool the model ranks
             on_pool(passages, features)
