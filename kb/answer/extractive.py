@@ -17,7 +17,7 @@ import numpy as np
 from kb.answer.features import (CONFIDENCE_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords, SentenceSource,
                                 build_candidates, confidence_row)
 from kb.answer.facts import same_facts
-from kb.answer.grounding import PoolWords, document_words, mentions, missing_names, pool_words, with_acronyms
+from kb.answer.grounding import document_words, mentions, missing_names, pool_words, with_acronyms
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
@@ -132,19 +132,19 @@ class ExtractiveAnswerer:
         question = query.question
         if query.absent_names:  # the index never mentions what the question is about: nothing can answer it
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if document_words is not None:  # names are looked up as the retrieved passages define them (PoolWords)
-            document_words = pool_words(document_words, (p.text for p in passages))
-        scored = self.candidates(query, passages, sentence_source, document_words)
+        # Names are looked up as the retrieved passages define them (PoolWords); without an index, not at all.
+        pool = pool_words(document_words, (p.text for p in passages)) if document_words is not None else None
+        scored = self.candidates(query, passages, sentence_source, pool)
         passages = _by_best_sentence(passages, scored)
         confidence = self.confidence(query, scored)
         if not scored or confidence < self.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=confidence)
         top = scored[0]
-        if query.names and document_words is not None and missing_names(query.names, [top.passage.source], document_words):
+        if query.names and pool is not None and missing_names(query.names, [top.passage.source], pool):
             # The best sentence comes from a document that never mentions a name the question is about.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         kind = query.answer_type
-        acronyms = document_words.acronyms if isinstance(document_words, PoolWords) else None
+        acronyms = pool.acronyms if pool is not None else None
         chosen: list[ScoredSentence] = []
         for candidate in scored:
             if len(chosen) == self.max_sentences or candidate.score < top.score - self.second_sentence_margin:
@@ -156,8 +156,8 @@ class ExtractiveAnswerer:
                 # look-alike about another period or figure ("Q1" for a question about Q2), not more of the answer.
                 # Cosine alone cannot tell: templated sentences sit near duplicate_similarity on either side.
                 continue
-            if chosen and query.names and document_words is not None and missing_names(
-                    query.names, [candidate.passage.source], document_words):
+            if chosen and query.names and pool is not None and missing_names(
+                    query.names, [candidate.passage.source], pool):
                 continue  # a second statement about someone else: an answer never mixes two subjects
             if query.subject and not _about(candidate, query.subject, strict=bool(chosen), acronyms=acronyms):
                 continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
