@@ -45,6 +45,9 @@ class QueryContext:
     chunks: int = 0  # passages in the index the question is asked of
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
     word_vectors: WordVectors | None = None  # the embedding model's static word vectors, for a soft term match
+    # The acronyms the retrieved pool defines (kb.text.defined_acronyms), set by count_acronyms: the answerer's name
+    # checks read the same definitions as retrieval's term shares. None until retrieval has read a pool.
+    acronyms: dict[str, tuple[frozenset[str], ...]] | None = None
     # term_share's memo: retrieval measures every pooled passage and sentence, and the answerer the best passages'
     # sentences again (the same texts, the same terms unless a follow-up); ~240 measurements a question.
     _shares: dict[tuple[str, bool], float] = field(default_factory=dict, repr=False, compare=False)
@@ -81,7 +84,9 @@ class QueryContext:
         """A question that spells out a name the retrieved passages define by an acronym ("Federal Security
         Service (FSB)") finds that name in a text that says "FSB": the acronym becomes a spelling of each word of
         the long form, for every term share after this (kb.text.defined_acronyms). Retrieval calls it once the
-        pool is read, before it measures the pool; a question that names only part of a long form is unchanged."""
+        pool is read, before it measures the pool; a question that names only part of a long form is unchanged.
+        The definitions are kept (``acronyms``) for the answerer's name checks."""
+        self.acronyms = dict(acronyms)
         changed = False
         for acronym, long_forms in acronyms.items():
             for long_form in long_forms:

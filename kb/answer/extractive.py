@@ -104,7 +104,7 @@ class ExtractiveAnswerer:
         document_words: DocumentWords | None = None,
     ) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, scored by the sentence model, best first."""
-        words_of = pool_words(document_words or _passage_words(passages), (p.text for p in passages))
+        words_of = pool_words(document_words or _passage_words(passages), query.acronyms, (p.text for p in passages))
         found, matrix = build_candidates(query, passages, self._stored_or_embedded(sentence_source), words_of)
         if not found:
             return []
@@ -132,8 +132,9 @@ class ExtractiveAnswerer:
         question = query.question
         if query.absent_names:  # the index never mentions what the question is about: nothing can answer it
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        # Names are looked up as the retrieved passages define them (PoolWords); without an index, not at all.
-        pool = pool_words(document_words, (p.text for p in passages)) if document_words is not None else None
+        # Names are looked up as the retrieved pool defines them (PoolWords); without an index, not at all.
+        pool = (pool_words(document_words, query.acronyms, (p.text for p in passages))
+                if document_words is not None else None)
         scored = self.candidates(query, passages, sentence_source, pool)
         passages = _by_best_sentence(passages, scored)
         confidence = self.confidence(query, scored)

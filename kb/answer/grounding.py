@@ -11,7 +11,7 @@ answered 159 of 1,423 and 113 of 1,123 times; with it 118 and 102 (benchmarks/an
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from kb.text import defined_acronyms, stem, words
 
@@ -48,13 +48,15 @@ def with_acronyms(vocabulary: frozenset[str], acronyms: dict[str, tuple[frozense
 
 
 class PoolWords:
-    """A question's lookup of its documents' words: each document's own, with the acronyms its passages define
-    (defined_acronyms) read both ways. The definitions come from the passages the question retrieved, not the
-    whole index, so the same question asked of the same index always gets the same answer."""
+    """A question's lookup of its documents' words: each document's own, with the acronyms its retrieved passages
+    define (kb.text.defined_acronyms, kept on the QueryContext by retrieval) read both ways. The definitions come
+    from the question's own pool, not the whole index, so the same question asked of the same index always gets
+    the same answer."""
 
-    def __init__(self, document_words: Callable[[str], frozenset[str]], texts: Iterable[str]) -> None:
+    def __init__(self, document_words: Callable[[str], frozenset[str]],
+                 acronyms: Mapping[str, tuple[frozenset[str], ...]]) -> None:
         self._document_words = document_words
-        self.acronyms = defined_acronyms(texts)
+        self.acronyms = dict(acronyms)
         self._known: dict[str, frozenset[str]] = {}
 
     def __call__(self, source: str) -> frozenset[str]:
@@ -64,9 +66,13 @@ class PoolWords:
         return found
 
 
-def pool_words(document_words: Callable[[str], frozenset[str]], texts: Iterable[str]) -> PoolWords:
-    """``document_words`` with the acronyms of ``texts`` (PoolWords); one already made is kept as it is."""
-    return document_words if isinstance(document_words, PoolWords) else PoolWords(document_words, texts)
+def pool_words(document_words: Callable[[str], frozenset[str]],
+               acronyms: Mapping[str, tuple[frozenset[str], ...]] | None, texts: Iterable[str]) -> PoolWords:
+    """``document_words`` with the pool's acronyms (PoolWords): those retrieval read (``acronyms``), or, for
+    passages that did not come from retrieval, those ``texts`` define. One already made is kept as it is."""
+    if isinstance(document_words, PoolWords):
+        return document_words
+    return PoolWords(document_words, defined_acronyms(texts) if acronyms is None else acronyms)
 
 
 def missing_names(names: Iterable[str], cited_sources: Iterable[str],
