@@ -19,7 +19,7 @@ import numpy as np
 
 from kb.chunking import Chunker
 from kb.config import Settings
-from kb.embedding import model_identity
+from kb.embedding import EXPORT_RECIPE, model_identity
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
 from kb.sources import ReadLimits, read_document, scan_sources
 from kb.store import Manifest, VectorIndex  # noqa: F401  (VectorIndex: tests patch the FAISS build through here)
@@ -108,6 +108,7 @@ class Indexer:
             "model": model_identity(self.settings.model),
             "chunker": self.chunker.signature,
             "embed_title": self.settings.embed_title,
+            "embedding_recipe": EXPORT_RECIPE,
         }
 
     def run(
@@ -215,6 +216,7 @@ class Indexer:
                 created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 sentence_vectors=settings.sentence_vectors,
                 store=self.backend.kind,
+                embedding_recipe=EXPORT_RECIPE,
             ))
         except BaseException as exc:
             if writer is not None:

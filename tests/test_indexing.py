@@ -174,6 +174,32 @@ def test_model_mismatch_is_refused_with_a_fix(make_kb, tmp_path):
         other.search("zebra")
 
 
+def test_an_index_from_an_older_embedding_recipe_is_refused_then_rebuilt(make_kb, monkeypatch):
+    """Vectors made by another export recipe (8-bit int8 weights saturate on CPUs without VNNI) must not be
+    compared with questions embedded by this one: reading says so in one line, and `kb index` re-embeds all."""
+    import kb.indexing as indexing
+
+    kb = make_kb(DOCS)
+    monkeypatch.setattr(indexing, "EXPORT_RECIPE", indexing.EXPORT_RECIPE - 1)
+    kb.build()
+    monkeypatch.undo()
+    assert kb.backend.live_manifest().embedding_recipe == indexing.EXPORT_RECIPE - 1
+    with pytest.raises(IndexMismatchError, match=r"by an older kb \(embedding_recipe: .*kb index --full"):
+        kb.search("zebra")
+    report, counter = _build(kb)  # incremental, as `kb index` and `kb serve` run it: the recipe forces a full one
+    assert report.full and sorted(report.added) == sorted(DOCS) and report.embedded_chunks == report.chunks
+    assert kb.backend.live_manifest().embedding_recipe == indexing.EXPORT_RECIPE
+    assert kb.search("zebra", k=1)[0].source == "alpha.txt"
+
+
+def test_a_manifest_from_before_the_recipe_was_recorded_asks_for_a_rebuild():
+    from kb.store.manifest import Manifest, mismatch
+
+    old = Manifest(model="m", dimension=3, chunker={}, embed_title=True)  # the fields such a manifest has
+    wanted = {**old.build_signature(), "embedding_recipe": 3}
+    assert old.embedding_recipe == 0 and mismatch(old, wanted) == ["embedding_recipe"]
+
+
 def test_chunker_change_forces_full_rebuild(make_kb):
     kb = make_kb(DOCS)
     kb.build()

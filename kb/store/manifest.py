@@ -27,6 +27,10 @@ class Manifest:
     sentence_vectors: str = "separate"  # how sentence vectors were made; indexes before the setting: separate
     format_version: int = FORMAT_VERSION
     store: str = "faiss"  # the backend that holds the index (kb.store.base); older manifests: FAISS + SQLite
+    # kb.embedding.EXPORT_RECIPE of the vectors: a recipe that changes the vectors (3: int8 weights in 7 bits, exact
+    # on every CPU) is a setting of the index like the model, so questions are never embedded one way and compared
+    # with passages embedded another. 0: an index from before it was recorded.
+    embedding_recipe: int = 0
     # Fingerprints of the other files of the version (size and hashes of both ends), taken when the manifest
     # is written last: a truncated, emptied, replaced or missing file is caught by a few stat/read calls.
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -39,6 +43,7 @@ class Manifest:
             "dimension": self.dimension,
             "chunker": self.chunker,
             "embed_title": self.embed_title,
+            "embedding_recipe": self.embedding_recipe,
         }
 
     def write(self, path: Path) -> None:
@@ -108,7 +113,8 @@ def mismatch(stored: Manifest, wanted: dict[str, Any]) -> list[str]:
 def require_compatible(stored: Manifest, wanted: dict[str, Any]) -> None:
     diffs = mismatch(stored, wanted)
     if diffs:
-        details = "; ".join(f"{k}: index has {stored.build_signature().get(k)!r}, settings want {wanted[k]!r}" for k in diffs)
-        raise IndexMismatchError(
-            f"the index was built with other settings ({details}): run `kb index --full` to rebuild it"
-        )
+        have = stored.build_signature()
+        # "kb wants": the settings, or this version of kb itself (embedding_recipe)
+        details = "; ".join(f"{k}: index has {have.get(k)!r}, kb wants {wanted[k]!r}" for k in diffs)
+        how = "by an older kb" if diffs == ["embedding_recipe"] else "with other settings"
+        raise IndexMismatchError(f"the index was built {how} ({details}): run `kb index --full` to rebuild it")
