@@ -1,6 +1,6 @@
 """The same questions in the words people type: as written, and rewritten the ways a user or a paraphrase does.
 
-    .venv/bin/python benchmarks/phrasing.py              # every 2nd SQuAD question, ~6 minutes on 2 cores
+    .venv/bin/python benchmarks/phrasing.py              # every 2nd SQuAD question, ~8 minutes on 2 cores
     .venv/bin/python benchmarks/phrasing.py --step 1     # every SQuAD question
 
 Each question is asked as written and in each rewrite, of the same fresh indexes:
@@ -8,7 +8,9 @@ Each question is asked as written and in each rewrite, of the same fresh indexes
 - spelled out: every acronym that the indexed documents themselves define ("Federal Security Service (FSB)") is
   replaced in the question by its long form; only questions holding such an acronym are asked;
 - "Can you tell me ...?" and "I'd like to know ...": the question wrapped in a request, as typed into a chat box;
-- lowercase: the whole question in lowercase.
+- lowercase, Title Case, UPPERCASE: the whole question in lowercase, with every word capitalized, in capitals;
+- a typo: one letter left out of the middle of the question's longest lowercase word of five letters or more
+  ("letter" -> "leter"); only questions holding such a word are asked.
 
 Kinds of questions: SQuAD tune / held-out questions asked of all twelve articles (answer accuracy), each half asked
 of the other half's articles (same-domain negatives: how many are answered, all wrongly), and the seed paraphrase
@@ -60,6 +62,20 @@ def spelled_out(definitions: dict[str, str]) -> Rewrite:
     return rewrite
 
 
+def title_case(question: str) -> str:
+    return re.sub(r"(?<![\w'’])[a-z]", lambda m: m.group(0).upper(), question)
+
+
+def with_typo(question: str) -> str | None:
+    """The question's longest lowercase word of five letters or more, its middle letter left out."""
+    found = [m for m in re.finditer(r"(?<![\w'’-])[a-z]{5,}(?![\w'’-])", question)]
+    if not found:
+        return None
+    word = max(found, key=lambda m: (len(m.group(0)), -m.start()))
+    middle = word.start() + len(word.group(0)) // 2
+    return question[:middle] + question[middle + 1:]
+
+
 def build(folder: Path, index: Path) -> KnowledgeBase:
     kb = KnowledgeBase(folder, index)  # the abstention threshold in use
     kb.build()
@@ -86,6 +102,9 @@ def score(kb: KnowledgeBase, questions: list[EvalQuestion], rewrite: Rewrite, ki
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--step", type=int, default=2, help="every Nth SQuAD question (default 2)")
+    parser.add_argument("--only", nargs="+", metavar="REWRITE",
+                        help="only these columns (as written, spelled out, request, like to know, lowercase, title, "
+                             "upper, typo); default all")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-phrasing-") as tmp:
         work = Path(tmp)
@@ -123,7 +142,15 @@ def main() -> int:
             "Can you tell me ...?": wrapped("Can you tell me ", "?"),
             "I'd like to know ...": wrapped("I'd like to know ", "."),
             "lowercase": str.lower,
+            "Title Case": title_case,
+            "UPPERCASE": str.upper,
+            "a typo": with_typo,
         }
+        if args.only:
+            keys = {"as written": "as written", "spelled out": "spelled out", "request": "Can you tell me ...?",
+                    "like to know": "I'd like to know ...", "lowercase": "lowercase", "title": "Title Case",
+                    "upper": "UPPERCASE", "typo": "a typo"}
+            rewrites = {keys[name]: rewrites[keys[name]] for name in args.only}
         print(f"acronyms the documents define: {len(definitions)} "
               f"({', '.join(f'{a} = {l}' for a, l in sorted(definitions.items())[:6])}, ...)\n")
         print("| questions | " + " | ".join(rewrites) + " |")

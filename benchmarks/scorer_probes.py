@@ -112,8 +112,8 @@ def probe_passage(work: Path) -> None:
     words_of["fn"] = lru_cache(maxsize=64)(lambda s: document_words(live.snapshot.document_text(s) or ""))
     xs, ys, groups, articles = [], [], [], []
     for i, q in enumerate(tune):
-        vector = kb.embedder.embed_one(q.question)
-        ctx = live.retriever.context(q.question, vector)
+        ctx = kb._analysed(live, q.question)  # as KnowledgeBase.retrieve reads it (misspellings respelled)
+        vector = ctx.vector
 
         def keep(passages, features, i=i, q=q):  # type: ignore[no-untyped-def]
             xs.append(features)

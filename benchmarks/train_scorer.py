@@ -160,8 +160,8 @@ def fit_passage(kb: KnowledgeBase, questions: list[EvalQuestion], l2: float) -> 
     live = kb._current()
     xs, ys, gs = [], [], []
     for i, q in enumerate(questions):
-        vector = kb.embedder.embed_one(q.question)
-        ctx = live.retriever.context(q.question, vector)
+        ctx = kb._analysed(live, q.question)  # as KnowledgeBase.retrieve reads it (misspellings respelled)
+        vector = ctx.vector
 
         def keep(passages: list[Passage], features: np.ndarray, i: int = i, q: EvalQuestion = q) -> None:
             xs.append(features)

@@ -13,8 +13,6 @@ from pathlib import Path
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-import numpy as np
-
 from kb.answer.extractive import ExtractiveAnswerer
 from kb.answer.grounding import document_words
 from kb.config import SEARCH_MODES, Settings, load_settings
@@ -22,7 +20,7 @@ from kb.embedding import Embedder, embedder_for
 from kb.errors import IndexMismatchError, UsageError
 from kb.indexing import Indexer, ProgressFn
 from kb.retrieval import Retriever
-from kb.query import Retrieval, asked_question
+from kb.query import QueryContext, Retrieval, asked_question
 from kb.store import DocumentRow
 from kb.store.base import Store, StoreBackend, open_backend
 from kb.store.manifest import require_compatible
@@ -135,8 +133,14 @@ class KnowledgeBase:
         return self._current().snapshot.count_chunks()
 
     # -- questions --------------------------------------------------------------------------------
-    def _query_vector(self, question: str, mode: str) -> np.ndarray | None:
-        return None if mode == "lexical" else self.embedder.embed_one(question)
+    def _analysed(self, live: _Live, question: str, embed: bool = True) -> QueryContext:
+        """The question's analysis, then its vector (answering always needs one; lexical search does not): the
+        vector reads the question with misspelled words as the index spells them (QueryContext.embedding_text),
+        which only the analysis knows."""
+        query = live.retriever.context(question, None)
+        if embed:
+            query.vector = self.embedder.embed_one(query.embedding_text)
+        return query
 
     def _request(self, k: int | None, mode: str | None, default_k: int) -> tuple[int, str]:
         """The k and mode of one question: a script's bad value is a UsageError (one line), not a crash deep in
@@ -152,8 +156,8 @@ class KnowledgeBase:
         question = asked_question(clean_question(question))
         k, mode = self._request(k, mode, self.settings.search_k)
         live = self._current()
-        vector = self._query_vector(question, mode)
-        return live.retriever.run(question, vector, k, mode)
+        query = self._analysed(live, question, embed=mode != "lexical")
+        return live.retriever.run(question, query.vector, k, mode, query)
 
     def retrieve(self, question: str, k: int | None = None, mode: str | None = None) -> Retrieval:
         """Everything answering needs, from one index version: ask(), ask_stream() and the LLM path share it."""
@@ -161,9 +165,8 @@ class KnowledgeBase:
         question = asked_question(clean_question(question))  # "Can you tell me who ...?" asks "Who ...?"
         k, mode = self._request(k, mode, self.settings.top_k)
         live = self._current()
-        vector = self.embedder.embed_one(question)
-        query = live.retriever.context(question, vector)
-        passages = live.retriever.run(question, vector, k, mode, query)
+        query = self._analysed(live, question)
+        passages = live.retriever.run(question, query.vector, k, mode, query)
         return Retrieval(query, passages, live.retriever.sentences, started, live.document_words)
 
     def extractive_answer(self, retrieval: Retrieval) -> Answer:

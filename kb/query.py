@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -45,6 +46,9 @@ class QueryContext:
     chunks: int = 0  # passages in the index the question is asked of
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
     word_vectors: WordVectors | None = None  # the embedding model's static word vectors, for a soft term match
+    # Words of the question the index lacks, each with the indexed spelling it was probably meant as ("leter" ->
+    # "letter"): the query vector is made from the question spelled that way (embedding_text).
+    respelled: dict[str, str] = field(default_factory=dict)
     # The acronyms the retrieved pool defines (kb.text.defined_acronyms), set by count_acronyms: the answerer's name
     # checks read the same definitions as retrieval's term shares. None until retrieval has read a pool.
     acronyms: dict[str, tuple[frozenset[str], ...]] | None = None
@@ -53,6 +57,16 @@ class QueryContext:
     _shares: dict[tuple[str, bool], float] = field(default_factory=dict, repr=False, compare=False)
     _weighted: dict[bool, WeightedTerms] = field(default_factory=dict, repr=False, compare=False)  # the terms, ready
     _supplied: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)  # supplies' memo, the same way
+
+    @property
+    def embedding_text(self) -> str:
+        """The question as the query vector reads it: each misspelled word as the index spells it (``respelled``).
+        A misspelling is no word to the embedding model: "Who verified the leter?" was 0.39 in cosine from the
+        sentence that answers "Who verified the letter?" at 0.57, and kb abstained (docs/quality.md). Terms and
+        names are read from the question as typed; lexical search already looks up each spelling."""
+        if not self.respelled:
+            return self.question
+        return _WORD_OF_QUESTION.sub(lambda m: _respelled_as(m.group(0), self.respelled), self.question)
 
     @cached_property
     def asked_terms(self) -> dict[str, list[str]]:
@@ -177,14 +191,93 @@ _REQUEST = re.compile(
 )
 
 
+_WORD_OF_QUESTION = re.compile(r"[^\W\d_]+")
+
+
+def _respelled_as(word: str, respelled: Mapping[str, str]) -> str:
+    found = respelled.get(word.lower())
+    if found is None:
+        return word
+    return found[:1].upper() + found[1:] if word[:1].isupper() else found
+
+
+#: Endings of a word formed from another ("signer", "tiring", "enclaves"): a word the model knows only that way is a
+#: word, not a slip (respellings).
+_INFLECTIONS = ("ing", "ers", "ies", "ied", "er", "ed", "es", "ly", "s", "d")
+
+
+def _formed_from_known(word: str, knows: Callable[[str], bool]) -> bool:
+    for ending in _INFLECTIONS:
+        base = word[: -len(ending)]
+        if word.endswith(ending) and len(base) >= 3:
+            bases = {base, base + "e", base[:-1] if base[-1] == base[-2] else base}
+            if ending in ("ies", "ied"):
+                bases.add(base + "y")
+            if any(len(b) >= 4 and knows(b) for b in bases):  # "leter" is no "let" + "er"
+                return True
+    return False
+
+
+def respellings(question: str, terms: Iterable[str], word_vectors: WordVectors | None,
+                indexed: Callable[[str], bool]) -> dict[str, str]:
+    """Each question word typed with a slip, with the word it was probably meant as ("leter" -> "letter",
+    "seperated" -> "separated"): a lowercase word (or the first) of five letters or more that neither the index nor
+    the embedding model knows, not formed from a word the model knows ("signer", "tiring"), one slip
+    (kb.text.one_edit) from one of the model's whole words: the index's first, then the closest, then the most
+    common. A capitalized word is a name: lexical search looks up its close indexed spellings
+    (kb.retrieval.lexical.expand), and the name rules read it as typed. Without the model's word pieces, nothing
+    is respelled."""
+    if word_vectors is None:
+        return {}
+    typed = _WORD_OF_QUESTION.findall(question)
+    names = {w.lower() for w in typed[1:] if w[:1].isupper()}
+    found = {}
+    for term in terms:
+        if (len(term) < 5 or not term.isalpha() or term in names or word_vectors.knows(term) or indexed(term)
+                or _formed_from_known(term, word_vectors.knows)):
+            continue
+        close = word_vectors.words_one_edit_from(term)
+        if close:  # the index's words first, then the closest ("letter" before "later"), then the most common
+            found[term] = max(close, key=lambda w: (indexed(w), SequenceMatcher(None, term, w).ratio(),
+                                                    word_vectors.commonness(w)))
+    return found
+
+
+_LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def plain_case(question: str) -> str:
+    """A question typed in capitals ("WHO VERIFIED THE LETTER?") or with every word capitalized ("Who Verified
+    The Letter?"), in lowercase after its first letter; any other question as it is.
+
+    Names are read off a question's capitals (kb.text.named_entities), and a name the index never mentions means
+    nothing can answer (the absent-name rule). Capitals on every word say nothing of which words are names: read
+    as written, "verified" and "letter" were names the documents had to mention, and kb abstained on nearly every
+    such question (docs/quality.md, "The same questions in the words people type"). Lowercase, such a question is
+    read like any question typed in lowercase. Every word capitalized means a small word too ("The", "Is"):
+    "Who is Christo Grozev?" keeps its names.
+    """
+    found = _LETTER_WORD.findall(question)
+    if len(found) < 3:
+        return question
+    shouting = not any(c.islower() for c in question)
+    rest = found[1:]
+    titled = all(w[0].isupper() for w in rest) and any(w.lower() in STOPWORDS for w in rest)
+    if not (shouting or titled):
+        return question
+    lowered = question.lower()
+    return lowered[:1].upper() + lowered[1:]
+
+
 def asked_question(question: str) -> str:
-    """The question a request wraps ("Can you tell me who verified the letter?" -> "Who verified the letter?"),
-    starting with a capital and ending with a question mark; any other question as it is. Only a frame followed
-    by a question word is taken off: "Tell me about the FSB" keeps its words. A follow-up ``contextualize`` wrote
-    keeps the names appended to it."""
+    """The question as asked, whatever way it was typed: in plain case (plain_case), and the question a request
+    wraps ("Can you tell me who verified the letter?" -> "Who verified the letter?"), starting with a capital and
+    ending with a question mark. Only a frame followed by a question word is taken off: "Tell me about the FSB"
+    keeps its words. A follow-up ``contextualize`` wrote keeps the names appended to it as they are."""
     resolved = _resolved(question)
     if resolved is not None:
         return f"{asked_question(resolved.group('question'))} ({resolved.group('names')})"
+    question = plain_case(question)
     m = _REQUEST.match(question)
     if m is None:
         return question

@@ -205,6 +205,19 @@ def fts_tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=200_000)
+def one_edit(a: str, b: str, transposed: bool = False) -> bool:
+    """Spellings at most one substitution, insertion or deletion apart: transliterations ("Itorofu"/"Etorofu") and
+    most typing slips; with ``transposed``, two neighbouring letters swapped ("recieve") count as one slip too."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        differ = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(differ) <= 1 or (transposed and len(differ) == 2 and differ[1] == differ[0] + 1
+                                    and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
 def stem(word: str) -> str:
     """The Porter stem of one word ('stored' and 'store' -> 'store', 'islands' -> 'island'), from SQLite's own
     FTS5 porter tokenizer rather than a second stemmer: question and text then match as the lexical index does.

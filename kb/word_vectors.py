@@ -21,6 +21,7 @@ import numpy as np
 
 from kb.config import BUNDLED_MODEL, QUESTION_MODEL
 from kb.embedding import resolve_model_path
+from kb.text import one_edit
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class WordVectors:
         # A word that is one word piece needs no tokenizer call (a dict lookup instead of ~10 us): most words are.
         self._pieces: dict[str, int] = tokenizer.get_vocab()  # type: ignore[attr-defined]
         self._cache: dict[str, np.ndarray] = {}
+        self._by_spelling: dict[tuple[str, int], list[str]] = {}  # close_words' candidates: first letter, length
         self.dimension = int(table.shape[1])
 
     def vector(self, word: str) -> np.ndarray:
@@ -51,6 +53,24 @@ class WordVectors:
             if len(self._cache) < 500_000:  # a corpus's vocabulary; bounded so a hostile input cannot grow it forever
                 self._cache[word] = found
         return found
+
+    def knows(self, word: str) -> bool:
+        """Is the word one of the model's word pieces as a whole? Such a word is spelled as the model learned it."""
+        return word in self._pieces
+
+    def commonness(self, word: str) -> int:
+        """Higher for a more common word: a WordPiece vocabulary lists its whole words about in order of frequency."""
+        return -self._pieces.get(word, len(self._pieces))
+
+    def words_one_edit_from(self, word: str) -> list[str]:
+        """The model's whole words one typing slip from ``word`` (kb.text.one_edit, a swap of neighbours included),
+        with its first letter: what a misspelled word was probably meant as."""
+        if not self._by_spelling:
+            for piece in self._pieces:
+                if len(piece) >= 3 and piece.isalpha():
+                    self._by_spelling.setdefault((piece[0], len(piece)), []).append(piece)
+        return [w for n in (len(word) - 1, len(word), len(word) + 1)
+                for w in self._by_spelling.get((word[:1], n), ()) if one_edit(word, w, transposed=True)]
 
     def matrix(self, words: tuple[str, ...]) -> np.ndarray:
         """One row per word."""

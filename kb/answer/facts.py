@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from kb.answer.grounding import document_words, mentions
-from kb.text import NAME_LINKS, STOPWORDS, fold, stem
+from kb.text import NAME_LINKS, STOPWORDS, fold, one_edit, stem
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
@@ -284,22 +284,12 @@ def spelled_out(acronym: str, text: str) -> bool:
     return False
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """Spellings one substitution, insertion or deletion apart: transliterations ("Itorofu"/"Etorofu")."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) <= 1
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
 def _unmatched_names(names: frozenset[str], other_text: str, other_names: frozenset[str]) -> list[str]:
     vocabulary = document_words(other_text)
     return [
         name for name in names
         if not mentions(vocabulary, name)
-        and not (len(name) >= 6 and any(_one_edit(name, o) for o in other_names if len(o) >= 6))
+        and not (len(name) >= 6 and any(one_edit(name, o) for o in other_names if len(o) >= 6))
     ]
 
 

@@ -21,7 +21,7 @@ from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
 from kb.store.base import Store
 from kb.answer_types import expected_type
-from kb.query import QueryContext, resolved_subject
+from kb.query import QueryContext, resolved_subject, respellings
 from kb.text import NUMBER_WORDS, Sentence, defined_acronyms, fold, named_entities, words
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
@@ -48,9 +48,12 @@ class Retriever:
         kind, detail = expected_type(question)
         terms = self.lexical.query_terms(question)
         absent, present = self._names(question, terms)
+        vectors = word_vectors_for(self.settings.model)
         return QueryContext(question, query_vector, terms, kind, detail, frozenset(words(question)),
                             absent_names=absent, names=present, idf=self._idf(terms), chunks=self.lexical.chunk_count(),
-                            subject=resolved_subject(question), word_vectors=word_vectors_for(self.settings.model))
+                            subject=resolved_subject(question), word_vectors=vectors,
+                            respelled=respellings(question, terms, vectors,
+                                                  lambda w: self.lexical.document_frequency(w) > 0))
 
     def _idf(self, terms: dict[str, list[str]]) -> dict[str, float]:
         """Inverse document frequency of each question term (its most frequent spelling), from the FTS5 vocabulary."""
