@@ -253,7 +253,7 @@ def plain_case(question: str) -> str:
     Names are read off a question's capitals (kb.text.named_entities), and a name the index never mentions means
     nothing can answer (the absent-name rule). Capitals on every word say nothing of which words are names: read
     as written, "verified" and "letter" were names the documents had to mention, and kb abstained on nearly every
-    such question (docs/quality.md, "The same questions in the words people type"). Lowercase, such a question is
+    such question (docs/quality.md, "Capitals and slips of the keyboard"). Lowercase, such a question is
     read like any question typed in lowercase. Every word capitalized means a small word too ("The", "Is"):
     "Who is Christo Grozev?" keeps its names.
     """
@@ -269,18 +269,39 @@ def plain_case(question: str) -> str:
     return lowered[:1].upper() + lowered[1:]
 
 
+#: A question word anywhere ("By what name ...", "According to the fact-check, what ..."), or a verb that asks at
+#: the start ("Did ...", "Is ..."), makes a text a question.
+_QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "which", "when", "where", "why", "how"})
+_ASKING_VERBS = frozenset({"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
+                           "has", "have", "had", "may", "might", "must", "shall"})
+
+
+def with_question_mark(question: str) -> str:
+    """A question typed without its question mark, or ending in a full stop ("Which country did Russia attack"),
+    with one; any other text as it is ("FSB letter author" is a search, not a question). The mark is part of what
+    the embedding model reads: the same seed question was answered at confidence 0.70 without it, 0.60 with a full
+    stop and 0.79 with it (docs/quality.md, "Capitals and slips of the keyboard")."""
+    if question.endswith("?"):
+        return question
+    typed = [w.lower() for w in _WORD_OF_QUESTION.findall(question)]
+    if not typed or not (typed[0] in _ASKING_VERBS or _QUESTION_WORDS.intersection(typed)):
+        return question
+    return question.rstrip(".!").rstrip() + "?"
+
+
 def asked_question(question: str) -> str:
     """The question as asked, whatever way it was typed: in plain case (plain_case), and the question a request
     wraps ("Can you tell me who verified the letter?" -> "Who verified the letter?"), starting with a capital and
-    ending with a question mark. Only a frame followed by a question word is taken off: "Tell me about the FSB"
-    keeps its words. A follow-up ``contextualize`` wrote keeps the names appended to it as they are."""
+    ending with a question mark (with_question_mark). Only a frame followed by a question word is taken off: "Tell
+    me about the FSB" keeps its words. A follow-up ``contextualize`` wrote keeps the names appended to it as they
+    are."""
     resolved = _resolved(question)
     if resolved is not None:
         return f"{asked_question(resolved.group('question'))} ({resolved.group('names')})"
     question = plain_case(question)
     m = _REQUEST.match(question)
     if m is None:
-        return question
+        return with_question_mark(question)
     inner = question[m.end():].strip().rstrip(".!?").rstrip()
     return inner[:1].upper() + inner[1:] + "?"
 

@@ -218,6 +218,31 @@ def test_a_question_wrapped_in_a_request_gets_the_questions_answer(seed_kb):
 
 
 @pytest.mark.parametrize("typed, asked", [
+    ("Which country did Russia attack", "Which country did Russia attack?"),
+    ("Which country did Russia attack.", "Which country did Russia attack?"),
+    ("did Russia attack Japan", "did Russia attack Japan?"),
+    ("By what name is that church known today", "By what name is that church known today?"),
+    ("According to the fact-check, what would an invasion turn into",
+     "According to the fact-check, what would an invasion turn into?"),
+    ("FSB letter author", "FSB letter author"),  # a search, not a question: nothing to add
+    ("Tell me about the FSB", "Tell me about the FSB"),
+    ("where is his organization based (Igor Sushko)", "where is his organization based? (Igor Sushko)"),
+])
+def test_a_question_without_its_question_mark_gets_one(typed, asked):
+    from kb.query import asked_question
+
+    assert asked_question(typed) == asked
+
+
+def test_a_question_typed_without_its_mark_gets_the_questions_answer(seed_kb):
+    question = "Which country did Russia end up attacking instead of Japan?"
+    plain = seed_kb.ask(question)
+    for typed in (question[:-1], question[:-1] + "."):
+        answer = seed_kb.ask(typed)
+        assert (answer.answer, answer.confidence) == (plain.answer, plain.confidence)
+
+
+@pytest.mark.parametrize("typed, asked", [
     ("WHO VERIFIED THE LETTER?", "Who verified the letter?"),
     ("Who Verified The Letter?", "Who verified the letter?"),
     ("CAN YOU TELL ME WHO VERIFIED THE LETTER?", "Who verified the letter?"),
