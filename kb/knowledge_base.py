@@ -135,8 +135,8 @@ class KnowledgeBase:
     # -- questions --------------------------------------------------------------------------------
     def _analysed(self, live: _Live, question: str, embed: bool = True) -> QueryContext:
         """The question's analysis, then its vector (answering always needs one; lexical search does not): the
-        vector reads the question with misspelled words as the index spells them (QueryContext.embedding_text),
-        which only the analysis knows."""
+        vector reads the question with its slips respelled (QueryContext.embedding_text), which only the analysis
+        knows."""
         query = live.retriever.context(question, None)
         if embed:
             query.vector = self.embedder.embed_one(query.embedding_text)

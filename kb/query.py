@@ -46,8 +46,8 @@ class QueryContext:
     chunks: int = 0  # passages in the index the question is asked of
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them
     word_vectors: WordVectors | None = None  # the embedding model's static word vectors, for a soft term match
-    # Words of the question the index lacks, each with the indexed spelling it was probably meant as ("leter" ->
-    # "letter"): the query vector is made from the question spelled that way (embedding_text).
+    # Words of the question typed with a slip, each with the word it was probably meant as ("leter" -> "letter";
+    # respellings): the query vector is made from the question spelled that way (embedding_text).
     respelled: dict[str, str] = field(default_factory=dict)
     # The acronyms the retrieved pool defines (kb.text.defined_acronyms), set by count_acronyms: the answerer's name
     # checks read the same definitions as retrieval's term shares. None until retrieval has read a pool.
@@ -60,7 +60,7 @@ class QueryContext:
 
     @property
     def embedding_text(self) -> str:
-        """The question as the query vector reads it: each misspelled word as the index spells it (``respelled``).
+        """The question as the query vector reads it: each slip as the word it was meant as (``respelled``).
         A misspelling is no word to the embedding model: "Who verified the leter?" was 0.39 in cosine from the
         sentence that answers "Who verified the letter?" at 0.57, and kb abstained (docs/quality.md). Terms and
         names are read from the question as typed; lexical search already looks up each spelling."""
@@ -191,7 +191,7 @@ _REQUEST = re.compile(
 )
 
 
-_WORD_OF_QUESTION = re.compile(r"[^\W\d_]+")
+_WORD_OF_QUESTION = re.compile(r"[^\W\d_]+")  # a run of letters: "Putin's" is "Putin" and "s", as terms are read
 
 
 def _respelled_as(word: str, respelled: Mapping[str, str]) -> str:
@@ -243,7 +243,7 @@ def respellings(question: str, terms: Iterable[str], word_vectors: WordVectors |
     return found
 
 
-_LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # a typed word: "FSB's" is one, capitalized
 
 
 def plain_case(question: str) -> str:

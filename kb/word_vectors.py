@@ -37,7 +37,7 @@ class WordVectors:
         # A word that is one word piece needs no tokenizer call (a dict lookup instead of ~10 us): most words are.
         self._pieces: dict[str, int] = tokenizer.get_vocab()  # type: ignore[attr-defined]
         self._cache: dict[str, np.ndarray] = {}
-        self._by_spelling: dict[tuple[str, int], list[str]] = {}  # close_words' candidates: first letter, length
+        self._by_spelling: dict[tuple[str, int], list[str]] = {}  # words_one_edit_from's: first letter, length
         self.dimension = int(table.shape[1])
 
     def vector(self, word: str) -> np.ndarray:
@@ -65,10 +65,12 @@ class WordVectors:
     def words_one_edit_from(self, word: str) -> list[str]:
         """The model's whole words one typing slip from ``word`` (kb.text.one_edit, a swap of neighbours included),
         with its first letter: what a misspelled word was probably meant as."""
-        if not self._by_spelling:
+        if not self._by_spelling:  # built whole, then published: a server's other threads never see half of it
+            by_spelling: dict[tuple[str, int], list[str]] = {}
             for piece in self._pieces:
                 if len(piece) >= 3 and piece.isalpha():
-                    self._by_spelling.setdefault((piece[0], len(piece)), []).append(piece)
+                    by_spelling.setdefault((piece[0], len(piece)), []).append(piece)
+            self._by_spelling = by_spelling
         return [w for n in (len(word) - 1, len(word), len(word) + 1)
                 for w in self._by_spelling.get((word[:1], n), ()) if one_edit(word, w, transposed=True)]
 
