@@ -10,6 +10,7 @@ Each question is asked as written and in each rewrite, of the same fresh indexes
 - "Can you tell me ...?" and "I'd like to know ...": the question wrapped in a request, as typed into a chat box;
 - lowercase, Title Case, UPPERCASE: the whole question in lowercase, with every word capitalized, in capitals;
 - no question mark: the question's final "?" left off, as often typed in a chat box;
+- "Hi! ... Thanks": the question between a greeting and a thank-you;
 - a typo: one letter left out of the middle of the question's longest lowercase word of five letters or more
   ("letter" -> "leter"); only questions holding such a word are asked.
 
@@ -105,7 +106,7 @@ def main() -> int:
     parser.add_argument("--step", type=int, default=2, help="every Nth SQuAD question (default 2)")
     parser.add_argument("--only", nargs="+", metavar="REWRITE",
                         help="only these columns (as written, spelled out, request, like to know, lowercase, title, "
-                             "upper, typo, no-mark); default all")
+                             "upper, typo, no-mark, chat); default all")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-phrasing-") as tmp:
         work = Path(tmp)
@@ -147,11 +148,13 @@ def main() -> int:
             "UPPERCASE": str.upper,
             "a typo": with_typo,
             "no question mark": lambda q: q.rstrip().rstrip("?").rstrip() if q.rstrip().endswith("?") else None,
+            "Hi! ... Thanks": lambda q: f"Hi! {q} Thanks",
         }
         if args.only:
             keys = {"as written": "as written", "spelled out": "spelled out", "request": "Can you tell me ...?",
                     "like to know": "I'd like to know ...", "lowercase": "lowercase", "title": "Title Case",
-                    "upper": "UPPERCASE", "typo": "a typo", "no-mark": "no question mark"}
+                    "upper": "UPPERCASE", "typo": "a typo", "no-mark": "no question mark",
+                    "chat": "Hi! ... Thanks"}
             rewrites = {keys[name]: rewrites[keys[name]] for name in args.only}
         print(f"acronyms the documents define: {len(definitions)} "
               f"({', '.join(f'{a} = {l}' for a, l in sorted(definitions.items())[:6])}, ...)\n")

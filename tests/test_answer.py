@@ -218,6 +218,32 @@ def test_a_question_wrapped_in_a_request_gets_the_questions_answer(seed_kb):
 
 
 @pytest.mark.parametrize("typed, asked", [
+    ("Hi! Who verified the letter? Thanks", "Who verified the letter?"),
+    ("ok so who verified the letter?", "Who verified the letter?"),
+    ("Quick question: who verified the letter?", "Who verified the letter?"),
+    ("Hello there, in what year was it sent?", "In what year was it sent?"),
+    ("Hey, can you tell me who verified the letter? Thank you so much.", "Who verified the letter?"),
+    ("Well water contamination in Flint?", "Well water contamination in Flint?"),  # no question after "Well"
+    ("So-called experts said what?", "So-called experts said what?"),
+    ("Hi! The Amazon covers how many acres? Thanks", "The Amazon covers how many acres?"),
+    ("Which film won? Thanks to whom?", "Which film won? Thanks to whom?"),  # "Thanks" that asks
+    ("Hi", "Hi"),
+])
+def test_a_greeting_and_thanks_are_no_part_of_the_question(typed, asked):
+    from kb.query import asked_question
+
+    assert asked_question(typed) == asked
+
+
+def test_a_question_between_a_greeting_and_thanks_gets_the_questions_answer(seed_kb):
+    """"Hi! ... Thanks" cost 29 of 712 right tune answers: the words were read as terms and embedded."""
+    question = "Which country did Russia end up attacking instead of Japan?"
+    plain = seed_kb.ask(question)
+    answer = seed_kb.ask(f"Hi! {question} Thanks!")
+    assert (answer.answer, answer.confidence) == (plain.answer, plain.confidence)
+
+
+@pytest.mark.parametrize("typed, asked", [
     ("Which country did Russia attack", "Which country did Russia attack?"),
     ("Which country did Russia attack.", "Which country did Russia attack?"),
     ("did Russia attack Japan", "did Russia attack Japan?"),
