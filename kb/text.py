@@ -204,7 +204,6 @@ def fts_tokens(text: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@lru_cache(maxsize=200_000)
 def one_edit(a: str, b: str, transposed: bool = False) -> bool:
     """Spellings at most one substitution, insertion or deletion apart: transliterations ("Itorofu"/"Etorofu") and
     most typing slips; with ``transposed``, two neighbouring letters swapped ("recieve") count as one slip too."""
@@ -218,6 +217,7 @@ def one_edit(a: str, b: str, transposed: bool = False) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The Porter stem of one word ('stored' and 'store' -> 'store', 'islands' -> 'island'), from SQLite's own
     FTS5 porter tokenizer rather than a second stemmer: question and text then match as the lexical index does.
