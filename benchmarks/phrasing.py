@@ -46,6 +46,14 @@ from train_scorer import tune_half  # noqa: E402
 SHARED = ROOT.parent / "shared" / "eval"
 DATA = ROOT / "tests" / "data"
 Rewrite = Callable[[str], "str | None"]  # None: the rewrite does not apply to this question
+#: Each column: the name ``--only`` takes, and its heading.
+COLUMNS = {"as written": "as written", "spelled out": "spelled out", "request": "Can you tell me ...?",
+           "like to know": "I'd like to know ...", "lowercase": "lowercase", "title": "Title Case",
+           "upper": "UPPERCASE", "typo": "a typo", "no-mark": "no question mark", "chat": "Hi! ... Thanks"}
+
+
+def as_written(question: str) -> str:
+    return question
 
 
 def wrapped(frame: str, end: str) -> Rewrite:
@@ -104,9 +112,8 @@ def score(kb: KnowledgeBase, questions: list[EvalQuestion], rewrite: Rewrite, ki
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--step", type=int, default=2, help="every Nth SQuAD question (default 2)")
-    parser.add_argument("--only", nargs="+", metavar="REWRITE",
-                        help="only these columns (as written, spelled out, request, like to know, lowercase, title, "
-                             "upper, typo, no-mark, chat); default all")
+    parser.add_argument("--only", nargs="+", metavar="REWRITE", choices=COLUMNS,
+                        help=f"only these columns ({', '.join(COLUMNS)}); default all")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-phrasing-") as tmp:
         work = Path(tmp)
@@ -139,7 +146,7 @@ def main() -> int:
             ("seed paraphrases, held out (both sets): right and cited", seeds, seed_heldout, "cited"),
         ]
         rewrites: dict[str, Rewrite] = {
-            "as written": lambda q: q,
+            "as written": as_written,
             "spelled out": spelled_out(definitions),
             "Can you tell me ...?": wrapped("Can you tell me ", "?"),
             "I'd like to know ...": wrapped("I'd like to know ", "."),
@@ -151,11 +158,7 @@ def main() -> int:
             "Hi! ... Thanks": lambda q: f"Hi! {q} Thanks",
         }
         if args.only:
-            keys = {"as written": "as written", "spelled out": "spelled out", "request": "Can you tell me ...?",
-                    "like to know": "I'd like to know ...", "lowercase": "lowercase", "title": "Title Case",
-                    "upper": "UPPERCASE", "typo": "a typo", "no-mark": "no question mark",
-                    "chat": "Hi! ... Thanks"}
-            rewrites = {keys[name]: rewrites[keys[name]] for name in args.only}
+            rewrites = {COLUMNS[name]: rewrites[COLUMNS[name]] for name in args.only}
         print(f"acronyms the documents define: {len(definitions)} "
               f"({', '.join(f'{a} = {l}' for a, l in sorted(definitions.items())[:6])}, ...)\n")
         print("| questions | " + " | ".join(rewrites) + " |")
@@ -166,8 +169,7 @@ def main() -> int:
                 good, total = score(kb, questions, rewrite, kind)
                 cells.append(f"{good} / {total}" if total else "-")
                 if name == "spelled out":  # the same questions as written, for comparison
-                    base, _ = score(kb, [q for q in questions if rewrite(asked(q)) is not None], rewrites["as written"],
-                                    kind)
+                    base, _ = score(kb, [q for q in questions if rewrite(asked(q)) is not None], as_written, kind)
                     cells[-1] += f" ({base} as written)" if total else ""
             print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
     return 0

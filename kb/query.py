@@ -173,6 +173,12 @@ def _turns(history: Iterable[Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+#: The question words: a request frame and a greeting are taken off only before one, and a text with one anywhere
+#: ("By what name ...", "According to the fact-check, what ...") is a question (with_question_mark).
+_QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "which", "when", "where", "why", "how"})
+_QUESTION_WORD = "(?:" + "|".join(sorted(_QUESTION_WORDS)) + ")"
+
+
 #: A request wrapped around a question, the way people type into a chat box: "Can you tell me who verified the
 #: letter?", "I'd like to know when ...", "Do you know where ...". The frame is no part of what is asked: its
 #: words would count as terms the answer must share, and the kind of answer asked for is read from the
@@ -186,7 +192,7 @@ _REQUEST = re.compile(
     r"|(?:please\s+)?tell\s+me"
     r"|i\s+(?:wonder|am\s+wondering|'m\s+wondering|’m\s+wondering)"
     r")[,:]?\s+(?=(?:(?:in|on|at|from|to|for|by|of|with|during|since|after|before|under|about|through)\s+)?"
-    r"(?:who|whom|whose|what|which|when|where|why|how)\b)",
+    rf"{_QUESTION_WORD}\b)",
     re.IGNORECASE,
 )
 
@@ -269,9 +275,8 @@ def plain_case(question: str) -> str:
     return lowered[:1].upper() + lowered[1:]
 
 
-#: A question word anywhere ("By what name ...", "According to the fact-check, what ..."), or a verb that asks at
-#: the start ("Did ...", "Is ..."), makes a text a question.
-_QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "which", "when", "where", "why", "how"})
+#: A verb that asks at the start ("Did ...", "Is ..."), or a question word anywhere (_QUESTION_WORDS), makes a text
+#: a question.
 _ASKING_VERBS = frozenset({"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
                            "has", "have", "had", "may", "might", "must", "shall"})
 
@@ -295,9 +300,9 @@ def with_question_mark(question: str) -> str:
 #: question has ended.
 _FILLER = r"(?:hi|hello|hey|ok|okay|so|well|um|uh|sorry|quick question|one more question|question)(?:\s+there)?"
 _PREAMBLE = re.compile(
-    rf"^\s*(?:{_FILLER}(?:\s*[,!.:;]+\s*|\s+[-–—]+\s+|\s+(?={_FILLER}\b|(?:who|whom|whose|what|which|when|where|why|how|is|are|"
-    r"was|were|do|does|did|can|could|will|would|should|has|have|had|in|on|at|from|during|since|after|before|"
-    r"according|i|i'd|i’d|tell|please)\b)))+",
+    rf"^\s*(?:{_FILLER}(?:\s*[,!.:;]+\s*|\s+[-–—]+\s+|\s+(?={_FILLER}\b|{_QUESTION_WORD}\b|(?:is|are|was|were|"
+    r"do|does|did|can|could|will|would|should|has|have|had|in|on|at|from|during|since|after|before|according|"
+    r"i|i'd|i’d|tell|please)\b)))+",
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"(?<=[?.!,])\s*(?:thanks|thank you|thx|ty|cheers|many thanks)(?:\s+(?:so much|a lot|in advance))?"

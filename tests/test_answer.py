@@ -188,6 +188,7 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
 
 
 @pytest.mark.parametrize("typed, asked", [
+    # the question inside a request (asked_question)
     ("Can you tell me which Japanese cabinet member told parliament that the Kurils belong to Japan?",
      "Which Japanese cabinet member told parliament that the Kurils belong to Japan?"),
     ("I'd like to know in what year the FSB was created.", "In what year the FSB was created?"),
@@ -197,27 +198,6 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     ("Who can tell me what the FSB is?", "Who can tell me what the FSB is?"),
     ("can you tell me where his organization is based? (Igor Sushko)",  # a follow-up as contextualize wrote it
      "Where his organization is based? (Igor Sushko)"),
-])
-def test_the_question_inside_a_request_is_what_is_asked(typed, asked):
-    from kb.query import asked_question
-
-    assert asked_question(typed) == asked
-
-
-def test_a_question_wrapped_in_a_request_gets_the_questions_answer(seed_kb):
-    """"I'd like to know which country ...?" was answered with another sentence than "Which country ...?": the
-    frame's words counted as terms the answer must share."""
-    question = "Which country did Russia end up attacking instead of Japan?"
-    plain = seed_kb.ask(question)
-    assert not plain.abstained and "Ukraine" in plain.answer
-    for frame in ("Can you tell me ", "I'd like to know "):
-        wrapped = seed_kb.ask(frame + question[0].lower() + question[1:])
-        assert wrapped.answer == plain.answer
-        spans = [(c.source, c.start, c.end) for c in wrapped.citations]
-        assert spans == [(c.source, c.start, c.end) for c in plain.citations]
-
-
-@pytest.mark.parametrize("typed, asked", [
     # a greeting before the question and thanks after it (without_pleasantries)
     ("Hi! Who verified the letter? Thanks", "Who verified the letter?"),
     ("ok so who verified the letter?", "Who verified the letter?"),
@@ -237,7 +217,6 @@ def test_a_question_wrapped_in_a_request_gets_the_questions_answer(seed_kb):
     ("According to the fact-check, what would an invasion turn into",
      "According to the fact-check, what would an invasion turn into?"),
     ("FSB letter author", "FSB letter author"),  # a search, not a question: nothing to add
-    ("Tell me about the FSB", "Tell me about the FSB"),
     ("where is his organization based (Igor Sushko)", "where is his organization based? (Igor Sushko)"),
     # capitals on every word (plain_case)
     ("WHO VERIFIED THE LETTER?", "Who verified the letter?"),
@@ -257,13 +236,19 @@ def test_the_question_is_read_as_asked_whatever_way_it_was_typed(typed, asked):
 
 
 def test_a_question_typed_other_ways_gets_the_questions_answer(seed_kb):
-    """Without its mark, with a full stop, or between "Hi!" and "Thanks!" (which cost 29 of 712 right tune
-    answers: the words were read as terms and embedded), the question is the same question."""
+    """Wrapped in a request ("I'd like to know which country ...?" was answered with another sentence than
+    "Which country ...?": the frame's words counted as terms the answer must share), without its mark, with a full
+    stop, or between "Hi!" and "Thanks!" (which cost 29 of 712 right tune answers: the words were read as terms
+    and embedded), the question is the same question: the same answer, confidence and citations."""
     question = "Which country did Russia end up attacking instead of Japan?"
     plain = seed_kb.ask(question)
-    for typed in (question[:-1], question[:-1] + ".", f"Hi! {question} Thanks!"):
+    assert not plain.abstained and "Ukraine" in plain.answer
+    wrapped = [frame + question[0].lower() + question[1:] for frame in ("Can you tell me ", "I'd like to know ")]
+    for typed in (*wrapped, question[:-1], question[:-1] + ".", f"Hi! {question} Thanks!"):
         answer = seed_kb.ask(typed)
         assert (answer.answer, answer.confidence) == (plain.answer, plain.confidence)
+        spans = [(c.source, c.start, c.end) for c in answer.citations]
+        assert spans == [(c.source, c.start, c.end) for c in plain.citations]
 
 
 def test_a_question_in_capitals_gets_the_questions_answer(seed_kb):

@@ -103,7 +103,8 @@ class Retriever:
         ctx = context or self.context(question, query_vector)
         depth = max(self.settings.candidates, k)
         use_dense = mode != "lexical" and ctx.vector is not None
-        if mode == "hybrid" and use_dense:  # fused by the store (in Milvus: by Milvus' own RRF ranker)
+        hybrid = mode == "hybrid" and use_dense  # fused by the store, then a deeper pool reordered by the passage model
+        if hybrid:  # in Milvus: by Milvus' own RRF ranker
             ranked, dense_hits, lexical_hits = self.snapshot.hybrid_search(
                 ctx.vector, self.lexical.alternatives(ctx.terms), depth,
                 (self.settings.dense_weight, self.settings.lexical_weight), self.settings.rrf_k,
@@ -121,12 +122,11 @@ class Retriever:
                 [self.settings.dense_weight, self.settings.lexical_weight],
                 self.settings.rrf_k,
             )
-        if mode != "hybrid" or not use_dense:
-            passages = self._passages(ranked[:k], dict(dense_hits), lexical_hits)
-            ctx.count_acronyms(defined_acronyms(p.text for p in passages))
-            return passages
-        passages = self._passages(ranked[: max(k, self.settings.rerank_depth)], dict(dense_hits), lexical_hits)
+        passages = self._passages(ranked[: max(k, self.settings.rerank_depth) if hybrid else k], dict(dense_hits),
+                                  lexical_hits)
         ctx.count_acronyms(defined_acronyms(p.text for p in passages))
+        if not hybrid:
+            return passages
         features = self.passage_features(passages, ctx, lexical_hits, dense_hits)
         if on_pool is not None:  # benchmarks/train_scorer.py reads the pool the model ranks
             on_pool(passages, features)
