@@ -15,6 +15,7 @@ REJECTED = {
     "empty": "",
     "whitespace": "  \n\t \r\n ",
     "control characters only": "\x00\x01\x07\x1b\x7f",
+    "zero-width spaces only": "\u200b\u200b\ufeff",  # invisible: nothing was asked
     "10,000 characters": "Who built the Brannock lighthouse? " * 286,
 }
 
@@ -28,7 +29,7 @@ ANSWERED_OR_ABSTAINED = {
     "emoji": "🙂🏝️🍐",
     "fts5 syntax": '"unbalanced AND (NEAR(body: x* ^y -z OR NOT',
     "sql": "'; DROP TABLE chunks; --",
-    "zero-width spaces": "\u200b\u200b\u200b",
+    "zero-width spaces inside": "Who\u200b built the \u200bBrannock lighthouse\u00ad?",
     "lone surrogate": "\ud800 who built the lighthouse",
     "one letter": "a",
     "stopwords only": "what is the of and",
