@@ -8,11 +8,22 @@ Each question is asked as written and in each rewrite, of the same fresh indexes
 - spelled out: every acronym that the indexed documents themselves define ("Federal Security Service (FSB)") is
   replaced in the question by its long form; only questions holding such an acronym are asked;
 - "Can you tell me ...?" and "I'd like to know ...": the question wrapped in a request, as typed into a chat box;
+  "According to the documents, ...": the question after a reference to the documents themselves;
 - lowercase, Title Case, UPPERCASE: the whole question in lowercase, with every word capitalized, in capitals;
 - no question mark: the question's final "?" left off, as often typed in a chat box;
 - "Hi! ... Thanks": the question between a greeting and a thank-you;
 - a typo: one letter left out of the middle of the question's longest lowercase word of five letters or more
-  ("letter" -> "leter"); only questions holding such a word are asked.
+  ("letter" -> "leter"); only questions holding such a word are asked;
+- What's / didn't: "What is" -> "What's", "How are" -> "How're", "did not" -> "didn't" and the like; only questions
+  holding such words are asked; whats / didnt: the same, typed without the apostrophe (every apostrophe of the
+  question left out);
+- curly ’ and “ ”: typographic apostrophes and quotes, as phones type them; only questions holding ' or " are
+  asked;
+- 1. ..., "...", **...**: the question as pasted from a numbered list, in quotes, in markdown bold;
+- ...?! 🤔 and ... pls: the question ending in "?!" and an emoji, or in "pls" without its mark;
+- Name the person who ..., Identify the ... that ...: a question that asks for its subject ("Who verified ...?",
+  "Which company published ...?") typed as an instruction; only such questions are asked.
+The columns that ask only some questions give the same questions as written beside them.
 
 Kinds of questions: SQuAD tune / held-out questions asked of all twelve articles (answer accuracy), each half asked
 of the other half's articles (same-domain negatives: how many are answered, all wrongly), and the seed paraphrase
@@ -45,11 +56,18 @@ from train_scorer import tune_half  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
 DATA = ROOT / "tests" / "data"
+#: Columns that rewrite only some questions: each cell also gives those questions as written.
+PARTIAL = ("spelled out", "What's / didn't", "curly ’ and “ ”", "whats / didnt", "Name the person who ...",
+           "Identify the ... that ...")
 Rewrite = Callable[[str], "str | None"]  # None: the rewrite does not apply to this question
 #: Each column: the name ``--only`` takes, and its heading.
 COLUMNS = {"as written": "as written", "spelled out": "spelled out", "request": "Can you tell me ...?",
            "like to know": "I'd like to know ...", "lowercase": "lowercase", "title": "Title Case",
-           "upper": "UPPERCASE", "typo": "a typo", "no-mark": "no question mark", "chat": "Hi! ... Thanks"}
+           "upper": "UPPERCASE", "typo": "a typo", "no-mark": "no question mark", "chat": "Hi! ... Thanks",
+           "contracted": "What's / didn't", "curly": "curly ’ and “ ”", "numbered": "1. ...", "quoted": '"..."',
+           "bold": "**...**", "marks": "...?! 🤔", "pls": "... pls",
+           "bare": "whats / didnt", "documents": "According to the documents, ...",
+           "name-who": "Name the person who ...", "name-which": "Identify the ... that ..."}
 
 
 def as_written(question: str) -> str:
@@ -84,6 +102,45 @@ def with_typo(question: str) -> str | None:
     word = max(found, key=lambda m: (len(m.group(0)), -m.start()))
     middle = word.start() + len(word.group(0)) // 2
     return question[:middle] + question[middle + 1:]
+
+
+_CONTRACTED = {"is": "'s", "has": "'s", "are": "'re"}
+_CONTRACTIBLE = re.compile(r"\b(What|Who|Where|How|When|Why|what|who|where|how|when|why) (is|are|has)\b"
+                           r"|\b(did|does|do|was|were|is|are) not\b")
+
+
+def contracted(question: str) -> str | None:
+    """The question as typed with contractions: "What is" -> "What's", "did not" -> "didn't"."""
+    def short(m: re.Match[str]) -> str:
+        if m.group(1):
+            return m.group(1) + _CONTRACTED[m.group(2)]
+        return m.group(3) + "n't"
+    changed = _CONTRACTIBLE.sub(short, question)
+    return changed if changed != question else None
+
+
+def curly(question: str) -> str | None:
+    """Typographic apostrophes and quotes, as phones and word processors type them."""
+    changed = re.sub(r'"([^"]*)"', "\u201c\\1\u201d", question).replace("'", "\u2019")
+    return changed if changed != question else None
+
+
+_AUXILIARY = r"(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|should|may|might)\b"
+_SUBJECT_WHO = re.compile(rf"^Who\s+(?!{_AUXILIARY})(?P<rest>[a-z].*?)\s*\?$")
+_SUBJECT_WHICH = re.compile(rf"^(?:Which|What)\s+(?!{_AUXILIARY}|(?:two|three|four|five|six|seven|eight|nine|ten)\b)"
+                            r"(?P<noun>[a-z]+)\s+(?P<rest>[a-z]+(?:ed|s)\b.*?)\s*\?$")
+
+
+def name_the_person(question: str) -> str | None:
+    """A "Who ..." question whose subject is asked for, as an instruction: "Name the person who verified ..."."""
+    m = _SUBJECT_WHO.match(question)
+    return f"Name the person who {m.group('rest')}." if m else None
+
+
+def identify_the(question: str) -> str | None:
+    """A "Which / What <noun> <verb> ..." question as an instruction: "Identify the company that published ..."."""
+    m = _SUBJECT_WHICH.match(question)
+    return f"Identify the {m.group('noun')} that {m.group('rest')}." if m else None
 
 
 def build(folder: Path, index: Path) -> KnowledgeBase:
@@ -156,6 +213,17 @@ def main() -> int:
             "a typo": with_typo,
             "no question mark": lambda q: q.rstrip().rstrip("?").rstrip() if q.rstrip().endswith("?") else None,
             "Hi! ... Thanks": lambda q: f"Hi! {q} Thanks",
+            "What's / didn't": contracted,
+            "curly ’ and “ ”": curly,
+            "1. ...": lambda q: f"1. {q}",
+            '"..."': lambda q: f'"{q}"',
+            "**...**": lambda q: f"**{q}**",
+            "...?! 🤔": lambda q: q.rstrip().rstrip("?") + "?! 🤔",
+            "... pls": lambda q: q.rstrip().rstrip("?") + " pls",
+            "whats / didnt": lambda q: (c.replace("'", "") if (c := contracted(q)) else None),
+            "According to the documents, ...": wrapped("According to the documents, ", "?"),
+            "Name the person who ...": name_the_person,
+            "Identify the ... that ...": identify_the,
         }
         if args.only:
             rewrites = {COLUMNS[name]: rewrites[COLUMNS[name]] for name in args.only}
@@ -168,7 +236,7 @@ def main() -> int:
             for name, rewrite in rewrites.items():
                 good, total = score(kb, questions, rewrite, kind)
                 cells.append(f"{good} / {total}" if total else "-")
-                if name == "spelled out":  # the same questions as written, for comparison
+                if name in PARTIAL:  # the same questions as written, for comparison
                     base, _ = score(kb, [q for q in questions if rewrite(asked(q)) is not None], as_written, kind)
                     cells[-1] += f" ({base} as written)" if total else ""
             print(f"| {label} | " + " | ".join(cells) + " |", flush=True)

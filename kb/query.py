@@ -180,12 +180,17 @@ _QUESTION_WORD = "(?:" + "|".join(sorted(_QUESTION_WORDS)) + ")"
 
 
 #: A request wrapped around a question, the way people type into a chat box: "Can you tell me who verified the
-#: letter?", "I'd like to know when ...", "Do you know where ...". The frame is no part of what is asked: its
+#: letter?", "I'd like to know when ...", "Do you know where ...", or a reference to the documents themselves
+#: ("According to the article, who ...?", "Does the text say where ...?"; "the fact-check" names one document and
+#: stays). The frame is no part of what is asked: its
 #: words would count as terms the answer must share, and the kind of answer asked for is read from the
 #: question word it hides (measured: docs/quality.md, "A question inside a request").
+_THE_DOCUMENTS = (r"(?:the|these|this|those|your|my|our|any)\s+(?:articles?|documents?|docs|texts?|sources?|"
+                  r"passages?|files|knowledge\s+base|context)")
 _REQUEST = re.compile(
     r"^\s*(?:please[,]?\s+)?(?:"
     r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show|explain\s+to|let)\s+me(?:\s+know)?"
+    rf"|(?:do|does|did)\s+{_THE_DOCUMENTS}\s+(?:say|mention|state|tell(?:\s+(?:me|us))?|explain|show|describe)"
     r"|(?:do|does)\s+(?:you|anyone|anybody)\s+know"
     r"|i(?:'d|’d|\s+would)\s+(?:like|love)\s+to\s+know"
     r"|i\s+(?:want|wish|need)\s+to\s+know"
@@ -195,6 +200,12 @@ _REQUEST = re.compile(
     rf"{_QUESTION_WORD}\b)",
     re.IGNORECASE,
 )
+
+#: The documents referred to before or after the question ("According to the article, who ...?", "Who verified
+#: the letter, according to the sources?"), whatever the question starts with.
+_DOCUMENTS_AROUND = re.compile(rf"^\s*(?:according\s+to|based\s+on|in|from|per|using)\s+{_THE_DOCUMENTS}\s*[,:]\s*"
+                               rf"|,?\s+(?:according\s+to|based\s+on|in|per)\s+{_THE_DOCUMENTS}(?=\s*[?.!]*$)",
+                               re.IGNORECASE)
 
 
 _WORD_OF_QUESTION = re.compile(r"[^\W\d_]+")  # a run of letters: "Putin's" is "Putin" and "s", as terms are read
@@ -286,7 +297,7 @@ def with_question_mark(question: str) -> str:
     with one; any other text as it is ("FSB letter author" is a search, not a question). The mark is part of what
     the embedding model reads: the same seed question was answered at confidence 0.70 without it, 0.60 with a full
     stop and 0.79 with it (docs/quality.md, "Capitals and slips of the keyboard")."""
-    if question.endswith("?"):
+    if question.rstrip("\"”’')*_`").endswith("?"):  # '... say?"': the mark is there, inside a quote
         return question
     typed = [w.lower() for w in _WORD_OF_QUESTION.findall(question)]
     if not typed or not (typed[0] in _ASKING_VERBS or _QUESTION_WORDS.intersection(typed)):
@@ -298,30 +309,152 @@ def with_question_mark(question: str) -> str:
 #: question:"), taken off where punctuation ends it or a question (a question word, a verb that asks, a
 #: preposition or a request) follows, so "Well water ..." keeps its "Well"; and thanks after it, once the
 #: question has ended.
-_FILLER = r"(?:hi|hello|hey|ok|okay|so|well|um|uh|sorry|quick question|one more question|question)(?:\s+there)?"
+_FILLER = (r"(?:hi|hello|hey|ok|okay|so|well|um|uh|sorry|quick question|one more question|question|btw|by the way|"
+           r"pls|plz)(?:\s+there)?")
 _PREAMBLE = re.compile(
     rf"^\s*(?:{_FILLER}(?:\s*[,!.:;]+\s*|\s+[-–—]+\s+|\s+(?={_FILLER}\b|{_QUESTION_WORD}\b|(?:is|are|was|were|"
     r"do|does|did|can|could|will|would|should|has|have|had|in|on|at|from|during|since|after|before|according|"
-    r"i|i'd|i’d|tell|please)\b)))+",
+    r"i|i'd|i’d|tell|please)\b))|please\s*[,:]+\s*)+",  # "Please, who ...?" but "Please Please Me ..." stays
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"(?<=[?.!,])\s*(?:thanks|thank you|thx|ty|cheers|many thanks)(?:\s+(?:so much|a lot|in advance))?"
                      r"[\s.!]*$", re.IGNORECASE)
+#: "please" or "btw" at the end of the question, typed in lowercase ("Who sang Please?" asks about a title), and
+#: not the verb ("... vote as they please?", "... to please?").
+_PLEASE = re.compile(r"(?:,\s*|(?<!\bthey)(?<!\bwe)(?<!\byou)(?<!\bi)(?<!\bI)(?<!\bhe)(?<!\bshe)(?<!\bone)(?<!\bto)\s+)"
+                     r"(?:please|pls|plz|btw|by the way)(?=[\s?.!]*$)")
 
 
 def without_pleasantries(question: str) -> str:
-    """The question without the greeting before it and the thanks after it ("Hi! Who verified the letter?
-    Thanks" -> "Who verified the letter?"). Their words are no part of what is asked: read as terms and in the
-    query vector, they cost 29 of 712 right tune answers (docs/quality.md, "Capitals and slips of the keyboard")."""
-    inner = _THANKS.sub("", _PREAMBLE.sub("", question)).strip().rstrip(",")
+    """The question without the greeting before it and the thanks or "please" after it ("Hi! Who verified the
+    letter? Thanks" -> "Who verified the letter?"). Their words are no part of what is asked: read as terms and in
+    the query vector, they cost 29 of 712 right tune answers (docs/quality.md, "Capitals and slips of the
+    keyboard"), and "pls" 21 ("Marks, contractions and pasted questions")."""
+    inner = _PLEASE.sub("", _THANKS.sub("", _PREAMBLE.sub("", question))).strip().rstrip(",")
     if not inner or inner == question:
         return question
     return inner[:1].upper() + inner[1:]
 
 
+#: Emoji (pictographs, symbols, dingbats and what joins or varies them) and text emoticons (":)", ";-P"): they say
+#: nothing a passage could share.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3]+"
+                    r"|(?<!\S)[:;=][-']?[()DPpOo/\\|\[\]3]+(?!\S)")
+_END_MARKS = re.compile(r"\s*(?:[?!…]|\.{2,})*\?(?:[?!…]|\.{2,})*$")  # "??", "?!", "...?": one mark; "U.S.?" stays
+
+
+def plain_marks(question: str) -> str:
+    """The question without emoji and with one question mark at its end ("Who verified the letter?? 🤔" -> "Who
+    verified the letter?"). The embedding model reads both: "Who verified the letter? 🤔" was answered at
+    confidence 0.16 and "... letter?!" at 0.29, the question alone at 0.37 (docs/quality.md, "Marks, contractions
+    and pasted questions")."""
+    text = " ".join(_EMOJI.sub(" ", question).split())
+    text = _END_MARKS.sub("?", text)
+    return text if text else question
+
+
+#: What a question pasted from a list, a document or a chat carries before it: a number ("1.", "2)", "(3)"), a
+#: bullet or a quote mark of a reply ("-", "*", "•", ">"), a "Q:" label.
+_LIST_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[.)]\s+|[-*•>]+\s+|q\d{0,3}\s*:\s*|q\d{1,3}[.)]\s+)", re.IGNORECASE)
+#: What can wrap a whole question: quotes, backticks, markdown emphasis (the longer marks first).
+_WRAPS = (("**", "**"), ("__", "__"), ('"', '"'), ("“", "”"), ("„", "“"), ("«", "»"), ("‘", "’"), ("'", "'"),
+          ("`", "`"), ("*", "*"), ("_", "_"))
+
+
+def without_markup(question: str) -> str:
+    """The question without what pasting it brought along: a list number or bullet, a "Q:" label, and quotes,
+    backticks or markdown emphasis around the whole of it ("1. **Who verified the letter?**" -> "Who verified the
+    letter?"). The embedding model reads the marks as words: "1) Who verified the letter?" and "**Who verified the
+    letter?**" were abstained on (confidence 0.04 and 0.10) where the question alone is answered at 0.37
+    (docs/quality.md, "Marks, contractions and pasted questions"). A mark inside the question ("What did
+    "Wind of Change" say?") stays."""
+    text = question.strip()
+    while True:
+        before = text
+        text = _LIST_MARKER.sub("", text, count=1).strip()
+        for opening, closing in _WRAPS:
+            mark = "?" if text.endswith(closing + "?") else ""  # "Who verified the letter"?
+            inner = text[len(opening):len(text) - len(closing) - len(mark)]
+            if (text.startswith(opening) and len(text) > len(opening) + len(closing) + len(mark)
+                    and text.endswith(closing + mark) and opening not in inner and closing not in inner):
+                text = inner.strip() + mark
+                break
+        if text == before or not text:
+            return text if text else question
+
+
+#: A contraction and what it stands for: "n't", "'re", "'ve", "'ll", and "'s" after a question word ("What's": is or
+#: has, both stopwords), with or without the apostrophe ("didnt", "whats"). "'s" after any other word (a
+#: possessive, and "it's" is often typed for "its") and "'d" (would, had or did) are left as typed.
+_CONTRACTION = re.compile(
+    r"\b(?:(?P<cannot>can)['’]t|(?P<will>won)['’]t|(?P<shall>shan)['’]t|(?P<verb>[a-z]+)n['’]t"
+    rf"|(?P<word>[a-z]+)['’](?P<short>re|ve|ll)|(?P<is>{_QUESTION_WORD})['’]s"
+    # typed without the apostrophe, as in a chat box: only words that are nothing else ("cant", "wont" are)
+    r"|(?P<bare>(?:did|does|do|is|are|was|were|has|have|had|could|would|should))nt|(?P<bare_is>what|who|where|how)s"
+    r")\b",
+    re.IGNORECASE,
+)
+_SPELLED_OUT = {"re": "are", "ve": "have", "ll": "will"}
+
+
+def without_contractions(question: str) -> str:
+    """The question with its contractions spelled out ("What're chromoplasts?" -> "What are chromoplasts?",
+    "didn't" -> "did not"). Their halves were read as terms a passage must share ("re", "didn", "ve") and the
+    embedding model reads them as other words: "What're chromoplasts?" was answered at confidence 0.20 against
+    0.58 as "What are", "What's the final stage of a bill ...?" at 0.63 against 0.74 (docs/quality.md, "Marks,
+    contractions and pasted questions")."""
+    def spelled(m: re.Match[str]) -> str:
+        if m.group("cannot"):
+            typed, added = m.group("cannot"), "not"
+        elif m.group("will"):
+            typed, added = m.group("will")[0], "ill not"
+        elif m.group("shall"):
+            typed, added = m.group("shall")[:-1], "ll not"
+        elif m.group("verb"):
+            typed, added = m.group("verb"), " not"
+        elif m.group("bare") or m.group("bare_is"):
+            typed, added = (m.group("bare"), " not") if m.group("bare") else (m.group("bare_is"), " is")
+            if m.start() > 0 and typed[:1].isupper() and not typed.isupper():
+                return m.group(0)  # a capital inside the question: a name ("Dont Nod")
+        elif m.group("word"):
+            typed, added = m.group("word"), " " + _SPELLED_OUT[m.group("short").lower()]
+        else:
+            typed, added = m.group("is"), " is"
+        shouted = m.group(0).replace("'", "").replace("’", "").isupper() and len(m.group(0)) > 3
+        return typed + (added.upper() if shouted else added)
+    return _CONTRACTION.sub(spelled, question)
+
+
+#: An instruction in place of a question: "Name the person who verified the letter." asks "Who verified the
+#: letter?", "Identify the company that published the fact check" asks "Which company published the fact check?"
+#: (the kind of answer is read from "which company", kb.answer_types). One noun after "the", so "Name three ..."
+#: and "List all ..." keep their words, and only verbs that ask for a name ("Show me the letter" wants the letter).
+_PERSONS = frozenset({"person", "people", "persons", "man", "men", "woman", "women", "one", "individual",
+                      "individuals"})
+_COMMAND = re.compile(
+    r"^\s*(?:please\s+)?(?:name|identify|list|give\s+me|tell\s+me)\s+(?:the\s+names?\s+of\s+)?the\s+"
+    r"(?P<noun>[a-z]+)\s+(?:(?:that|which|who|whom)\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def as_question(question: str) -> str:
+    """The question an instruction asks ("Name the person who verified the letter." -> "Who verified the
+    letter?"); any other text as it is."""
+    m = _COMMAND.match(question)
+    if m is None:
+        return question
+    noun = m.group("noun")
+    rest = question[m.end():].strip().rstrip(".!?").rstrip()
+    return ("Who " if noun.lower() in _PERSONS else f"Which {noun} ") + rest + "?"
+
+
 def asked_question(question: str) -> str:
-    """The question as asked, whatever way it was typed: without a greeting or thanks (without_pleasantries), in
-    plain case (plain_case), and the question a request
+    """The question as asked, whatever way it was typed or pasted: without emoji and with one question mark
+    (plain_marks), without a list number, label or quotes around it (without_markup), without a greeting or thanks
+    (without_pleasantries), in plain case (plain_case; before the contractions are spelled out, whose added words
+    are lowercase), with its contractions spelled out (without_contractions),
+    without a reference to the documents after it, and the question a request or a reference to the documents
     wraps ("Can you tell me who verified the letter?" -> "Who verified the letter?"), starting with a capital and
     ending with a question mark (with_question_mark). Only a frame followed by a question word is taken off: "Tell
     me about the FSB" keeps its words. A follow-up ``contextualize`` wrote keeps the names appended to it as they
@@ -329,10 +462,13 @@ def asked_question(question: str) -> str:
     resolved = _resolved(question)
     if resolved is not None:
         return f"{asked_question(resolved.group('question'))} ({resolved.group('names')})"
-    question = plain_case(without_pleasantries(question))
+    question = without_contractions(plain_case(without_pleasantries(without_markup(plain_marks(question)))))
+    unreferred = _DOCUMENTS_AROUND.sub("", question)
+    if unreferred and unreferred != question:
+        question = unreferred[:1].upper() + unreferred[1:]
     m = _REQUEST.match(question)
     if m is None:
-        return with_question_mark(question)
+        return with_question_mark(as_question(question))
     inner = question[m.end():].strip().rstrip(".!?").rstrip()
     return inner[:1].upper() + inner[1:] + "?"
 

@@ -198,6 +198,13 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     ("Who can tell me what the FSB is?", "Who can tell me what the FSB is?"),
     ("can you tell me where his organization is based? (Igor Sushko)",  # a follow-up as contextualize wrote it
      "Where his organization is based? (Igor Sushko)"),
+    # the documents referred to around the question
+    ("According to the article, who verified the letter?", "Who verified the letter?"),
+    ("Does the text say who verified the letter?", "Who verified the letter?"),
+    ("Who verified the letter, according to the sources?", "Who verified the letter?"),
+    ("According to the fact-check, what would an invasion turn into?",  # names one document: kept
+     "According to the fact-check, what would an invasion turn into?"),
+    ("According to Tolbert, what is it?", "According to Tolbert, what is it?"),
     # a greeting before the question and thanks after it (without_pleasantries)
     ("Hi! Who verified the letter? Thanks", "Who verified the letter?"),
     ("ok so who verified the letter?", "Who verified the letter?"),
@@ -208,6 +215,12 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     ("So-called experts said what?", "So-called experts said what?"),
     ("Hi! The Amazon covers how many acres? Thanks", "The Amazon covers how many acres?"),
     ("Which film won? Thanks to whom?", "Which film won? Thanks to whom?"),  # "Thanks" that asks
+    ("who verified the letter pls", "Who verified the letter?"),
+    ("Btw, who verified the letter, please?", "Who verified the letter?"),
+    ("Please, who verified the letter?", "Who verified the letter?"),
+    ("How are members allowed to vote as they please?", "How are members allowed to vote as they please?"),  # a verb
+    ("Who sang Please?", "Who sang Please?"),  # a title, not a request
+    ("Please Please Me was released when?", "Please Please Me was released when?"),
     ("Hi", "Hi"),
     # a question without its question mark (with_question_mark)
     ("Which country did Russia attack", "Which country did Russia attack?"),
@@ -228,6 +241,49 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     ("FSB?", "FSB?"),  # too short to say anything
     ("WHERE IS HIS ORGANIZATION BASED? (Christo Grozev)",  # the names a follow-up was given keep their case
      "Where is his organization based? (Christo Grozev)"),
+    # contractions spelled out (without_contractions): "re", "didn", "ve" are no terms a passage must share
+    ("What're chromoplasts?", "What are chromoplasts?"),
+    ("Why didn’t Russia attack Japan?", "Why did not Russia attack Japan?"),
+    ("What can't Parliament do?", "What cannot Parliament do?"),
+    ("Why won't it work?", "Why will not it work?"),
+    ("Which powers haven't they conferred, if they've any?", "Which powers have not they conferred, if they have any?"),
+    ("What's the FSB?", "What is the FSB?"),
+    ("Who's Grozev's source?", "Who is Grozev's source?"),  # "'s" after a name is a possessive
+    ("How would it achieve it's goal?", "How would it achieve it's goal?"),  # and "it's" often means "its"
+    ("Where'd he go?", "Where'd he go?"),  # "'d": would, had or did
+    ("whats the fsb", "what is the fsb?"),  # typed without the apostrophe
+    ("Why doesnt Japan agree?", "Why does not Japan agree?"),
+    ("Who owns Dont Nod?", "Who owns Dont Nod?"),  # a capital inside the question: a name
+    ("What is a cant?", "What is a cant?"),  # "cant" and "wont" are words
+    ("WHAT'RE THE FSB'S AIMS", "What are the fsb's aims?"),  # read as shouting, then spelled out
+    ("Why Didn't Russia Attack Japan?", "Why did not russia attack japan?"),  # "not" must not hide the Title Case
+    # an instruction in place of a question (as_question)
+    ("Name the person who verified the letter.", "Who verified the letter?"),
+    ("Identify the company that published the fact check", "Which company published the fact check?"),
+    ("Tell me the name of the man who verified the letter", "Who verified the letter?"),
+    ("Name three countries Russia attacked", "Name three countries Russia attacked"),  # no "the": kept
+    ("Show me the letter", "Show me the letter"),  # wants the letter, not a name
+    # emoji, emoticons and a run of marks (plain_marks)
+    ("Who verified the letter?! 🤔", "Who verified the letter?"),
+    ("who verified the letter?? :)", "who verified the letter?"),
+    ("Who verified the letter 👍🏽", "Who verified the letter?"),
+    ("Who verified the letter ...?", "Who verified the letter?"),
+    ("What is (x) in f(x)?", "What is (x) in f(x)?"),
+    ("👍", "👍"),
+    # what pasting brought along (without_markup)
+    ("1. Who verified the letter?", "Who verified the letter?"),
+    ("(2) Who verified the letter?", "Who verified the letter?"),
+    ("- > Q: Who verified the letter?", "Who verified the letter?"),
+    ("Q1: who verified the letter", "who verified the letter?"),
+    ("**Who verified the letter?**", "Who verified the letter?"),
+    ("`“Who verified the letter?”`", "Who verified the letter?"),
+    ('"Who verified the letter"?', "Who verified the letter?"),
+    ('What did "Wind of Change" say?', 'What did "Wind of Change" say?'),  # marks inside the question stay
+    ('"Wind of Change" was written by whom?', '"Wind of Change" was written by whom?'),
+    ('"What did "Wind of Change" say?"', '"What did "Wind of Change" say?"'),  # which quotes pair is unclear
+    ("3.5 million people lived where?", "3.5 million people lived where?"),  # a number, not a list's
+    ("Q fever is spread how?", "Q fever is spread how?"),
+    ("**", "**"),
 ])
 def test_the_question_is_read_as_asked_whatever_way_it_was_typed(typed, asked):
     from kb.query import asked_question
@@ -238,13 +294,24 @@ def test_the_question_is_read_as_asked_whatever_way_it_was_typed(typed, asked):
 def test_a_question_typed_other_ways_gets_the_questions_answer(seed_kb):
     """Wrapped in a request ("I'd like to know which country ...?" was answered with another sentence than
     "Which country ...?": the frame's words counted as terms the answer must share), without its mark, with a full
-    stop, or between "Hi!" and "Thanks!" (which cost 29 of 712 right tune answers: the words were read as terms
-    and embedded), the question is the same question: the same answer, confidence and citations."""
+    stop, between "Hi!" and "Thanks!" (which cost 29 of 712 right tune answers: the words were read as terms
+    and embedded), with a contraction ("What're": "re" was a term), or pasted with a list number, quotes or
+    markdown around it (the embedding model read the marks) or with the invisible characters a copy from a web page
+    brings, the question is the same question: the same answer, confidence and citations. So is an instruction ("Name the person who ...") for its question."""
     question = "Which country did Russia end up attacking instead of Japan?"
     plain = seed_kb.ask(question)
     assert not plain.abstained and "Ukraine" in plain.answer
-    wrapped = [frame + question[0].lower() + question[1:] for frame in ("Can you tell me ", "I'd like to know ")]
-    for typed in (*wrapped, question[:-1], question[:-1] + ".", f"Hi! {question} Thanks!"):
+    wrapped = [frame + question[0].lower() + question[1:]
+               for frame in ("Can you tell me ", "I'd like to know ", "According to the article, ")]
+    spelled = seed_kb.ask("What are the Kurils called by Japan?")
+    contracted = seed_kb.ask("What're the Kurils called by Japan?")
+    assert "Northern Territories" in spelled.answer  # "What're": "re" was a term, and another sentence was quoted
+    assert (contracted.answer, contracted.confidence) == (spelled.answer, spelled.confidence)
+    pasted = (f"1. {question}", f'"{question}"', f"**{question}**", f"> {question}", question + "! 🤔",
+              question[:-1] + " pls", "\ufeff" + question.replace(" ", " \u200b", 2), question[:-1] + "\uff1f")
+    instructed = seed_kb.ask("Name the person who verified the letter.")  # abstained on at 0.12 as an instruction
+    assert instructed.answer == seed_kb.ask("Who verified the letter?").answer
+    for typed in (*wrapped, question[:-1], question[:-1] + ".", f"Hi! {question} Thanks!", *pasted):
         answer = seed_kb.ask(typed)
         assert (answer.answer, answer.confidence) == (plain.answer, plain.confidence)
         spans = [(c.source, c.start, c.end) for c in answer.citations]
