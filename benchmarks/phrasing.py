@@ -10,6 +10,7 @@ Each question is asked as written and in each rewrite, of the same fresh indexes
 - "Can you tell me ...?" and "I'd like to know ...": the question wrapped in a request, as typed into a chat box;
   "According to the documents, ...": the question after a reference to the documents themselves;
 - lowercase, Title Case, UPPERCASE: the whole question in lowercase, with every word capitalized, in capitals;
+  Headline Style: every word capitalized but articles, short prepositions and conjunctions;
 - no question mark: the question's final "?" left off, as often typed in a chat box;
 - "Hi! ... Thanks": the question between a greeting and a thank-you;
 - a typo: one letter left out of the middle of the question's longest lowercase word of five letters or more
@@ -67,7 +68,8 @@ COLUMNS = {"as written": "as written", "spelled out": "spelled out", "request": 
            "contracted": "What's / didn't", "curly": "curly ’ and “ ”", "numbered": "1. ...", "quoted": '"..."',
            "bold": "**...**", "marks": "...?! 🤔", "pls": "... pls",
            "bare": "whats / didnt", "documents": "According to the documents, ...",
-           "name-who": "Name the person who ...", "name-which": "Identify the ... that ..."}
+           "name-who": "Name the person who ...", "name-which": "Identify the ... that ...",
+           "headline": "Headline Style"}
 
 
 def as_written(question: str) -> str:
@@ -92,6 +94,18 @@ def spelled_out(definitions: dict[str, str]) -> Rewrite:
 
 def title_case(question: str) -> str:
     return re.sub(r"(?<![\w'’])[a-z]", lambda m: m.group(0).upper(), question)
+
+
+_SMALL_WORDS = frozenset({"a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "as", "at", "by", "in", "of",
+                          "off", "on", "per", "to", "up", "via", "from", "into", "with", "over", "than"})
+
+
+def headline(question: str) -> str:
+    """Every word capitalized but the small ones (articles, short prepositions, conjunctions), as a headline is."""
+    def cap(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return word if word in _SMALL_WORDS and m.start() > 0 else word[:1].upper() + word[1:]
+    return re.sub(r"(?<![\w'’])[a-z][\w'’-]*", cap, question)
 
 
 def with_typo(question: str) -> str | None:
@@ -224,6 +238,7 @@ def main() -> int:
             "According to the documents, ...": wrapped("According to the documents, ", "?"),
             "Name the person who ...": name_the_person,
             "Identify the ... that ...": identify_the,
+            "Headline Style": headline,
         }
         if args.only:
             rewrites = {COLUMNS[name]: rewrites[COLUMNS[name]] for name in args.only}
