@@ -203,7 +203,8 @@ _REQUEST = re.compile(
 
 #: The documents referred to before or after the question ("According to the article, who ...?", "Who verified
 #: the letter, according to the sources?"), whatever the question starts with.
-_DOCUMENTS_AROUND = re.compile(rf"^\s*(?:according\s+to|based\s+on|in|from|per|using)\s+{_THE_DOCUMENTS}\s*[,:]\s*"
+_DOCUMENTS_AROUND = re.compile(rf"^\s*(?:according\s+to|based\s+on|in|from|per|using)\s+{_THE_DOCUMENTS}"
+                               rf"(?:\s*[,:]\s*|\s+(?={_QUESTION_WORD}\b))"
                                rf"|,?\s+(?:according\s+to|based\s+on|in|per)\s+{_THE_DOCUMENTS}(?=\s*[?.!]*$)",
                                re.IGNORECASE)
 

@@ -201,6 +201,7 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     # the documents referred to around the question
     ("According to the article, who verified the letter?", "Who verified the letter?"),
     ("Does the text say who verified the letter?", "Who verified the letter?"),
+    ("according to the documents who verified the letter", "Who verified the letter?"),
     ("Who verified the letter, according to the sources?", "Who verified the letter?"),
     ("According to the fact-check, what would an invasion turn into?",  # names one document: kept
      "According to the fact-check, what would an invasion turn into?"),
