@@ -21,12 +21,12 @@ from kb.retrieval.fusion import reciprocal_rank_fusion
 from kb.retrieval.lexical import LexicalRetriever
 from kb.store.base import Store
 from kb.answer_types import expected_type
-from kb.query import QueryContext, resolved_subject, respellings
+from kb.query import QueryContext, headline_names, resolved_subject, respellings
 from kb.text import NUMBER_WORDS, Sentence, defined_acronyms, fold, named_entities, words
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
 from kb.types import Passage
-from kb.word_vectors import word_vectors_for
+from kb.word_vectors import WordVectors, word_vectors_for
 
 _PUNCT = "\"'“”‘’?!.,;:()[]{}"
 
@@ -47,8 +47,8 @@ class Retriever:
     def context(self, question: str, query_vector: np.ndarray | None) -> QueryContext:
         kind, detail = expected_type(question)
         terms = self.lexical.query_terms(question)
-        absent, present = self._names(question, terms)
         vectors = word_vectors_for(self.settings.model)
+        absent, present = self._names(question, terms, vectors)
         return QueryContext(question, query_vector, terms, kind, detail, frozenset(words(question)),
                             absent_names=absent, names=present, idf=self._idf(terms), chunks=self.lexical.chunk_count(),
                             subject=resolved_subject(question), word_vectors=vectors,
@@ -63,7 +63,8 @@ class Retriever:
             for term, aliases in terms.items()
         }
 
-    def _names(self, question: str, terms: dict[str, list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _names(self, question: str, terms: dict[str, list[str]],
+               vectors: WordVectors | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Names in the question (kb.text.named_entities, word by word): those no indexed chunk contains in any
         spelling, and those the index has as written (three letters or more; misspelled ones are left out).
 
@@ -75,6 +76,8 @@ class Retriever:
         # The question's first word is capitalized whatever it is ("Near which city ...", "Since what year ...").
         names = {fold(w.strip(_PUNCT)).removesuffix("'s") for entity in named_entities(question.removeprefix(first))
                  for w in entity.split() if w[:1].isupper() and w.strip(_PUNCT)} - NUMBER_WORDS
+        if vectors is not None:  # "Who Verified the Letter?": capitals that say nothing of which words are names
+            names = headline_names(question, names, vectors.knows)
         absent, present = [], []
         for name in names:
             aliases = terms.get(name)
