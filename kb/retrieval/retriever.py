@@ -64,7 +64,7 @@ class Retriever:
         }
 
     def _names(self, question: str, terms: dict[str, list[str]],
-               vectors: WordVectors | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+               vectors: WordVectors | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Names in the question (kb.text.named_entities, word by word): those no indexed chunk contains in any
         spelling, and those the index has as written (three letters or more; misspelled ones are left out).
 
