@@ -338,10 +338,11 @@ def with_question_mark(question: str) -> str:
 #: question has ended.
 _FILLER = (r"(?:hi|hello|hey|ok|okay|so|well|um|uh|sorry|quick question|one more question|question|btw|by the way|"
            r"pls|plz)(?:\s+there)?")
+_ASKING_VERB = "|".join(sorted(_ASKING_VERBS))
 _PREAMBLE = re.compile(
-    rf"^\s*(?:{_FILLER}(?:\s*[,!.:;]+\s*|\s+[-–—]+\s+|\s+(?={_FILLER}\b|{_QUESTION_WORD}\b|(?:is|are|was|were|"
-    r"do|does|did|can|could|will|would|should|has|have|had|in|on|at|from|during|since|after|before|according|"
-    r"i|i'd|i’d|tell|please)\b))|please\s*[,:]+\s*)+",  # "Please, who ...?" but "Please Please Me ..." stays
+    rf"^\s*(?:{_FILLER}(?:\s*[,!.:;]+\s*|\s+[-–—]+\s+|\s+(?={_FILLER}\b|{_QUESTION_WORD}\b|(?:{_ASKING_VERB}|"
+    r"in|on|at|from|during|since|after|before|according|i|i'd|i’d|tell|please)\b))|please\s*[,:]+\s*)+",
+    # "Please, who ...?" but "Please Please Me ..." stays
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"(?<=[?.!,])\s*(?:thanks|thank you|thx|ty|cheers|many thanks)(?:\s+(?:so much|a lot|in advance))?"

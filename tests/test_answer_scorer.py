@@ -278,6 +278,34 @@ def test_a_neighbour_holding_what_the_question_asks_beyond_the_sentence_is_quote
     assert on[1].context is None or on[1].context is on[0]  # never the unrelated third sentence
 
 
+def test_a_question_in_the_document_is_never_a_candidate_yet_its_neighbour_reads_it():
+    """A news article asks "Why did Russia plan to attack Japan?" before it answers. That sentence restates the
+    user's question in the document's own words, ranked first, and was quoted back as the answer at confidence
+    0.998. A question states nothing: it is no candidate, quoted or in quotes; the sentence after it still counts
+    the question's words it holds as its neighbour's."""
+    from kb.answer.features import asks
+
+    text = ('Why did the council close the bridge? Engineers found cracks in its main span. '
+            'Residents asked, "Is it safe?" The mayor said it was not.')
+    f = _features("Why did the council close the bridge?", [_passage(text)], ["council", "close", "bridge"])
+    assert set(f) == {"Engineers found cracks in its main span.", "The mayor said it was not."}
+    assert f["Engineers found cracks in its main span."]["neighbour_overlap"] == pytest.approx(1.0)
+    assert asks('Residents asked, "Is it safe?"') and asks("Why? ")
+    assert not asks("The question may come now.") and not asks('He said "Who Framed Roger Rabbit?" was a film.')
+
+
+def test_a_question_the_document_asks_is_not_quoted_as_the_answer_to_it(make_kb):
+    kb = make_kb({"bridge.txt": "The River Bridge\n\nWhy did the council close the River Bridge in March? The "
+                                "council's engineers had found deep cracks in the main span of the bridge. Repairs "
+                                "are expected to take two years.\n\nTraffic now goes through the northern "
+                                "tunnel.\n"})
+    kb.build()
+    answer = kb.ask("Why did the council close the River Bridge?")
+    assert not answer.abstained and "cracks" in answer.answer, answer.answer
+    assert "Why did the council" not in answer.answer
+    assert not any(c.text.rstrip().endswith("?") for c in answer.citations)
+
+
 def test_names_in_document_and_sentence():
     p1 = _passage("Metsola presides. She was elected.", source="eu.txt", chunk_id=1)
     p2 = _passage("Johnstone presides. She was elected.", source="scot.txt", chunk_id=2)

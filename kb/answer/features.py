@@ -166,6 +166,14 @@ def is_heading(text: str, own_line: bool = False) -> bool:
     return n < 8 or (own_line and n <= 20)
 
 
+def asks(text: str) -> bool:
+    """The sentence is a question ("Why did Russia plan to attack Japan?", '... he asked, "Is this true?"'). It
+    states nothing, so it can support no answer; yet, restating the question in the document's own words, it
+    ranked first for that very question and kb quoted it back as the answer at confidence 0.998. Its neighbours
+    still read it (neighbour_overlap, neighbour_cosine): the answer usually follows it."""
+    return text.rstrip().rstrip("\"'”’)»").endswith("?")
+
+
 def _own_line(passage: Passage, sentence: Sentence) -> bool:
     """The sentence is all of its line in the passage: only whitespace between it and the line breaks around it."""
     text = passage.text
@@ -220,7 +228,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
         for i, (sentence, vector) in enumerate(found):
             key = (passage.source, sentence.start, sentence.end)
             content, log_words, forms = _sentence_facts(sentence.text)
-            if key in seen or not content:
+            if key in seen or not content or asks(sentence.text):
                 continue
             heading = float(is_heading(sentence.text, _own_line(passage, sentence)))
             seen.add(key)
