@@ -1,5 +1,5 @@
 """Fit kb's learned scorers from data the repo can rebuild: writes kb/retrieval/weights/passage.json and
-kb/answer/weights/{sentence,confidence}.json.
+kb/answer/weights/{sentence,context,confidence}.json.
 
     .venv/bin/python benchmarks/train_scorer.py   # fit and write the weights (about 5 minutes on 2 cores)
     .venv/bin/python benchmarks/train_scorer.py --compare-interactions   # which products the confidence model reads
@@ -7,6 +7,7 @@ kb/answer/weights/{sentence,confidence}.json.
     .venv/bin/python benchmarks/train_scorer.py --keep-passage   # refit the sentence and confidence models only
     .venv/bin/python benchmarks/train_scorer.py --compare-l2   # how strongly to regularize the confidence model
     .venv/bin/python benchmarks/train_scorer.py --follow-up-only   # refit only the follow-up weight (~1 minute)
+    .venv/bin/python benchmarks/train_scorer.py --context-only   # refit only the context model (~2 minutes)
 
 Training data comes from the TUNE half of the SQuAD sample only (even articles, kb.evaluation.article_split),
 plus the development seed questions; the held-out half is never read here, so its numbers in docs/quality.md
@@ -17,6 +18,10 @@ are honest. Three models:
 
 - sentence (listwise logistic regression over each question's candidates): which candidate sentence holds a
   gold answer. Candidates are those of tune questions asked of an index of all twelve articles, as in use.
+- context (pointwise logistic regression over the best candidate's sentence before and after it, on the answerable
+  tune questions): does the neighbour hold a gold answer that the sentence lacks? It decides which neighbour is
+  quoted with a sentence (kb.answer.extractive._attach_context). Fit after the sentence model, whose scores it reads,
+  and before the confidence model, whose labels depend on what is quoted.
 - confidence (pointwise logistic regression on the best candidate): is the answer kb would give right?
   Positives and negatives come from tune questions on the full index (right or wrong answers) and from
   negatives of every kind, each asked of an index that cannot answer them: near misses (each tune question asked
@@ -48,7 +53,8 @@ sys.path.insert(0, str(ROOT))
 from kb import KnowledgeBase  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.answer.extractive import ExtractiveAnswerer  # noqa: E402
-from kb.answer.features import CONFIDENCE_FEATURES, FOLLOW_UP, SENTENCE_FEATURES, build_candidates  # noqa: E402
+from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, FOLLOW_UP, SENTENCE_FEATURES,  # noqa: E402
+                                build_candidates)
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
@@ -252,15 +258,53 @@ def fit_sentence(data: list[Asked], l2: float, seed_weight: float = 1.0) -> Line
                               "l2": l2, "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
 
 
-def never_abstaining(sentence: LinearModel, confidence: LinearModel) -> ExtractiveAnswerer:
+def never_abstaining(sentence: LinearModel, confidence: LinearModel,
+                     context: LinearModel | None = None) -> ExtractiveAnswerer:
     """The answer kb would give with these models and no threshold (rules still apply), read from stored vectors."""
     return ExtractiveAnswerer(None, -1.0,  # type: ignore[arg-type]  (stored sentence vectors: no embedder)
                               second_sentence_margin=Settings().second_sentence_margin,
-                              sentence_model=sentence, confidence_model=confidence)
+                              sentence_model=sentence, confidence_model=confidence, context_model=context)
+
+
+def fit_context(data: list[Asked], sentence: LinearModel, l2: float) -> LinearModel:
+    """The context model: one row per neighbour of each answerable question's best candidate (the sentence before
+    and after it in its passage), labelled "the neighbour holds a gold answer and the sentence does not"."""
+    from kb.answer.extractive import context_row, quotable_neighbours
+
+    blank = LinearModel(CONTEXT_FEATURES, np.zeros(len(CONTEXT_FEATURES)), -50.0, np.zeros(len(CONTEXT_FEATURES)),
+                        np.ones(len(CONTEXT_FEATURES)), {})  # quotes nothing: the pairs are read without it
+    answerer = never_abstaining(sentence, load_model("confidence"), blank)
+    xs, ys = [], []
+    for a in data:
+        if not a.answerable:
+            continue
+        r = a.retrieval
+        scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)
+        for item, neighbour in quotable_neighbours(scored, depth=1):
+            xs.append(context_row(r.query, item, neighbour))
+            ys.append(float(holds_answer(a.question, neighbour.sentence.text)
+                            and not holds_answer(a.question, item.sentence.text)))
+    x, y = np.array(xs), np.array(ys)
+    return fit_logistic(x, y, CONTEXT_FEATURES, l2=l2,
+                        meta={"fit": "logistic regression", "rows": int(len(y)), "positives": int(y.sum()), "l2": l2,
+                              "data": "SQuAD sample tune half (asked of all twelve articles) + seed_qa.jsonl + the "
+                                      "seed sets' tune halves; benchmarks/train_scorer.py"})
+
+
+def context_data(work: Path) -> list[Asked]:
+    """The answerable tune questions alone, for --context-only: the SQuAD tune half asked of all twelve articles,
+    and the seed development set with the seed sets' tune halves asked of the seeds."""
+    corpus = squad_corpus(SQUAD, work / "squad")
+    data = ask_all(index_of(corpus.folder, work, "all"), select(corpus.questions, "tune"), "tune-on-all", True)
+    seed_questions = [q for q in load_questions(SEED_QA) if not q.unanswerable] if SEED_QA.is_file() else []
+    tune_sets = [q for name in ("seed_paraphrases.jsonl", "seed_followups.jsonl")
+                 for q in load_questions(DATA / name) if tune_half(q) and not q.unanswerable]
+    return data + ask_all(index_of(SEEDS, work, "seeds"), seed_questions + tune_sets, "seed-answerable", True)
 
 
 def confidence_data(data: list[Asked], sentence: LinearModel,
                     extra: Callable[[QueryContext, Any, Any], list[float]] | None = None,
+                    context: LinearModel | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """The confidence model's rows: the best candidate of each question, labelled by whether the answer kb would
     give (best statement, and a second within the margin) contains a gold answer; with each row's kind and the
@@ -268,7 +312,7 @@ def confidence_data(data: list[Asked], sentence: LinearModel,
     appends a probe's columns (benchmarks/scorer_probes.py)."""
     blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)), 0.0,
                         np.zeros(len(CONFIDENCE_FEATURES)), np.ones(len(CONFIDENCE_FEATURES)), {})
-    answerer = never_abstaining(sentence, blank)
+    answerer = never_abstaining(sentence, blank, context)
     xs, ys, kinds, articles = [], [], [], []
     from kb.answer.features import confidence_row
     from kb.answer.extractive import _as_candidate
@@ -468,6 +512,9 @@ def main() -> int:
                              "fit and write nothing")
     parser.add_argument("--follow-up-only", action="store_true",
                         help="keep the committed sentence and confidence models and refit only the follow-up weight")
+    parser.add_argument("--context-only", action="store_true",
+                        help="keep the committed passage, sentence and confidence models and refit only the context "
+                             "model (which neighbour is quoted with a sentence)")
     parser.add_argument("--keep-passage", action="store_true",
                         help="keep the committed passage model (refit only the sentence and confidence models), so a "
                              "sentence feature change is measured on the same passages")
@@ -489,6 +536,12 @@ def main() -> int:
             confidence.save(ANSWER_WEIGHTS / "confidence.json")
             print(f"wrote {ANSWER_WEIGHTS}/confidence.json")
             return 0
+        if args.context_only:
+            context = fit_context(context_data(work), load_model("sentence"), args.l2)
+            print(f"context model: {json.dumps(dict(zip(context.features, np.round(context.weights, 3).tolist())))}")
+            context.save(ANSWER_WEIGHTS / "context.json")
+            print(f"wrote {ANSWER_WEIGHTS}/context.json")
+            return 0
         print("collecting candidates (tune half only)", flush=True)
         compare = args.compare_interactions or args.compare_l2 or args.compare_seed_weight or args.sentence_twofold
         data = collect(work, args.l2, refit_passage=not (compare or args.keep_passage))
@@ -496,7 +549,8 @@ def main() -> int:
             sentence_twofold(data, args.l2, tuple(args.seed_weight))
             return 0
         sentence = fit_sentence(data, args.l2, args.seed_weight[0])
-        x, y, kinds, articles = confidence_data(data, sentence)
+        context = fit_context(data, sentence, args.l2)
+        x, y, kinds, articles = confidence_data(data, sentence, context=context)
         if args.compare_interactions:
             compare_interactions(x, y, np.array(kinds), articles, args.confidence_l2, args.max_loss)
             return 0
@@ -537,11 +591,14 @@ def main() -> int:
             print(f"\nat threshold {other:.2f}:\n")
             kinds_table(p, y, kinds_arr, other)
         sentence.save(ANSWER_WEIGHTS / "sentence.json")
+        context.save(ANSWER_WEIGHTS / "context.json")
+        load_model.cache_clear()  # the follow-up fit below answers with the context model just written
         confidence = with_follow_up(confidence, sentence, data)
         confidence.meta["threshold"] = {"max_accuracy_loss": args.max_loss, "value": threshold,
                                         "precision_tune_mix": round(float(precision), 4)}
         confidence.save(ANSWER_WEIGHTS / "confidence.json")
-        print(f"\nwrote {ANSWER_WEIGHTS}/sentence.json and confidence.json; set abstain_threshold = {threshold:.3f}")
+        print(f"\nwrote {ANSWER_WEIGHTS}/sentence.json, context.json and confidence.json; "
+              f"set abstain_threshold = {threshold:.3f}")
     finally:
         if args.cache is None:
             shutil.rmtree(work, ignore_errors=True)

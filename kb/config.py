@@ -109,12 +109,9 @@ class Settings:
     # A second statement is quoted when its score is within this of the best: on the tune half 0.5 / 1.0 / 1.5 / 2.0
     # gave answer accuracy 0.807 / 0.822 / 0.831 / 0.837 at a median answer of 178 / 189 / 196 / 211 characters.
     second_sentence_margin: float = 1.5
-    # A neighbour is quoted with the best sentence when it holds at least this share (IDF-weighted) of the question's
-    # terms the sentence lacks: the question restates one sentence and asks what the next one says. Above 1: never.
-    # On the SQuAD tune half (benchmarks/quote_context.py, abstention off) off / 0.67 / 0.5 / 0.34 gave answer
-    # accuracy 0.852 / 0.861 / 0.866 / 0.870 at a median answer of 212 / 219 / 224 / 235 characters (seed tune
-    # questions unchanged).
-    context_residual_share: float = 0.5
+    # A neighbour is quoted with one of the best sentences when the context model (kb/answer/weights/context.json)
+    # gives it at least this probability of holding the answer the sentence lacks (benchmarks/quote_context.py).
+    context_threshold: float = 0.1
     duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
 
     # Sources.
@@ -191,14 +188,13 @@ class Settings:
         if self.login_max_failures < 1 or self.login_lockout_s <= 0:
             raise ConfigError("login_max_failures must be at least 1 and login_lockout_s positive")
         for name in ("fuzzy_cutoff", "abstain_threshold", "duplicate_similarity", "citation_support",
-                     "citation_lexical"):
+                     "citation_lexical", "context_threshold"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
         for name in ("rrf_k", "rerank_depth"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
-        for name in ("dense_weight", "lexical_weight", "second_sentence_margin", "context_residual_share",
-                     "llm_temperature"):
+        for name in ("dense_weight", "lexical_weight", "second_sentence_margin", "llm_temperature"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
         if not _DEVICE.fullmatch(self.device):

@@ -98,7 +98,7 @@ class KnowledgeBase:
     def answerer(self) -> ExtractiveAnswerer:
         s = self.settings
         return ExtractiveAnswerer(self.embedder, s.abstain_threshold, s.max_answer_sentences, s.duplicate_similarity,
-                                  s.second_sentence_margin, context_residual_share=s.context_residual_share)
+                                  s.second_sentence_margin, context_threshold=s.context_threshold)
 
     # -- index ------------------------------------------------------------------------------------
     def build(self, full: bool = False, progress_bar: bool = False, on_progress: ProgressFn | None = None,

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, SENTENCE_FEATURES,
-                                build_candidates, confidence_row, question_facts)
+from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, CONTEXT_FEATURES,
+                                SENTENCE_FEATURES, build_candidates, confidence_row, question_facts)
 from kb.answer_types import AnswerType, expected_type
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
@@ -243,17 +243,22 @@ def test_a_headline_on_its_own_line_is_a_heading_and_never_a_quoted_context():
     as_heading, as_sentence = scored({"heading": 1.0}), scored({"heading": 0.0})
     ctx = QueryContext("What did the leaked FSB letters say about Russia?", None,
                        {t: [t] for t in ("leaked", "fsb", "letters", "russia")})
-    _attach_context(as_heading, ctx, Settings.context_residual_share)
-    _attach_context(as_sentence, ctx, Settings.context_residual_share)
-    assert as_heading[1].context is None  # the headline carries more of the question's words, yet is not quoted
-    assert as_sentence[1].context is as_sentence[0]  # the same neighbour as a sentence would be
+    _attach_context(as_heading, ctx, _ALWAYS_QUOTES, 0.5)
+    _attach_context(as_sentence, ctx, _ALWAYS_QUOTES, 0.5)
+    assert as_heading[1].context is None  # a context model that quotes every neighbour, yet not the headline
+    assert as_sentence[1].context is as_sentence[0]  # the same neighbour as a sentence is quoted
 
 
-def test_a_neighbour_holding_what_the_question_asks_beyond_the_sentence_is_quoted_with_it():
+#: A context model that quotes every neighbour it is shown: what the answerer's own rules keep from quoting.
+_ALWAYS_QUOTES = LinearModel(CONTEXT_FEATURES, np.zeros(len(CONTEXT_FEATURES)), 50.0, np.zeros(len(CONTEXT_FEATURES)),
+                             np.ones(len(CONTEXT_FEATURES)), {})
+
+
+def _restating(scores: tuple[float, float, float]) -> tuple[QueryContext, list]:
     """"After the press discussed the documents in a new tone on August 16, what details of torture tools were
     mentioned?" restates one sentence and asks what the next says: the next sentence holds the question's terms the
     first lacks ("details", "torture"), though fewer of them in all."""
-    from kb.answer.extractive import ScoredSentence, _attach_context
+    from kb.answer.extractive import ScoredSentence
 
     said = "On August 16 the press discussed the documents in a new tone."
     then = "The details of the pans used to torture prisoners were shown."
@@ -261,21 +266,41 @@ def test_a_neighbour_holding_what_the_question_asks_beyond_the_sentence_is_quote
     p = _passage(f"{said} {then} {other}")
     terms = {t: [t] for t in ("august", "press", "discussed", "documents", "tone", "details", "torture", "tools")}
     ctx = QueryContext("After the press discussed the documents in a new tone on August 16, what details of torture "
-                       "tools were mentioned?", None, terms)
+                       "tools were mentioned?", None, terms, idf={t: 1.0 for t in terms})
+    sentences = split_sentences(p.text)
+    cosines = (0.6, 0.45, 0.1)
+    return ctx, [ScoredSentence(p, s, c, ctx.term_share(s.text), score, np.zeros(2), None, features={}, index=i)
+                 for i, (s, c, score) in enumerate(zip(sentences, cosines, scores))]
 
-    def scored() -> list[ScoredSentence]:
-        a, b, c = split_sentences(p.text)
-        return [ScoredSentence(p, a, 0.6, ctx.term_share(a.text), 2.0, np.zeros(2), None, features={}, index=0),
-                ScoredSentence(p, b, 0.3, ctx.term_share(b.text), 0.5, np.zeros(2), None, features={}, index=1),
-                ScoredSentence(p, c, 0.1, ctx.term_share(c.text), -1.0, np.zeros(2), None, features={}, index=2)]
 
-    off, on = scored(), scored()
-    assert off[1].overlap < off[0].overlap  # the old rule alone does not quote it
-    _attach_context(off, ctx, 2.0)
-    assert off[0].context is None
-    _attach_context(on, ctx, 0.3)
-    assert on[0].context is on[1] and "torture" in on[0].text()
-    assert on[1].context is None or on[1].context is on[0]  # never the unrelated third sentence
+def test_context_rows_measure_what_the_neighbour_adds():
+    from kb.answer.extractive import context_row, quotable_neighbours
+
+    ctx, scored = _restating((2.0, 1.5, -1.0))
+    pairs = quotable_neighbours(scored)
+    assert (scored[0], scored[1]) in pairs and (scored[0], scored[2]) not in pairs  # neighbours only
+    row = dict(zip(CONTEXT_FEATURES, context_row(ctx, scored[0], scored[1])))
+    assert row["residual_share"] == pytest.approx(2 / 3)  # of "details", "torture", "tools" it holds two
+    assert row["score_gap"] == pytest.approx(-0.5) and row["next"] == 1.0 and row["next_refers_back"] == 0.0
+    back = dict(zip(CONTEXT_FEATURES, context_row(ctx, scored[1], scored[0])))
+    assert back["next"] == 0.0 and back["residual_share"] == pytest.approx(5 / 6)  # all it lacks but "tools"
+
+
+def test_the_context_model_quotes_the_neighbour_holding_what_the_question_asks_beyond_the_sentence():
+    """The committed model (kb/answer/weights/context.json), at the threshold in use, quotes the next sentence
+    with the one the question restates when the sentence model scores it close behind, and not when it scores it
+    far below: the score gap and the share of the missing terms are what it learned to read."""
+    from kb.answer.extractive import _attach_context
+
+    close_ctx, close = _restating((2.0, 1.5, -1.0))
+    _attach_context(close, close_ctx, load_model("context"), Settings.context_threshold)
+    assert close[0].context is close[1] and "torture" in close[0].text()
+    far_ctx, far = _restating((2.0, -4.0, -5.0))
+    _attach_context(far, far_ctx, load_model("context"), Settings.context_threshold)
+    assert far[0].context is None
+    never_ctx, never = _restating((2.0, 1.5, -1.0))
+    _attach_context(never, never_ctx, load_model("context"), 1.0)
+    assert never[0].context is None
 
 
 def test_a_question_in_the_document_is_never_a_candidate_yet_its_neighbour_reads_it():
@@ -371,6 +396,7 @@ def test_shared_words_count_for_more_when_the_document_names_the_questions_names
 # -- the models -----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("folder, name, names", [(ANSWER_WEIGHTS, "sentence", SENTENCE_FEATURES),
                                                   (ANSWER_WEIGHTS, "confidence", CONFIDENCE_FEATURES),
+                                                  (ANSWER_WEIGHTS, "context", CONTEXT_FEATURES),
                                                   (RETRIEVAL_WEIGHTS, "passage", None)])
 def test_committed_models_load_and_name_known_features(folder, name, names):
     from kb.retrieval.retriever import PASSAGE_FEATURES
@@ -393,6 +419,9 @@ def test_learned_weights_have_the_expected_signs():
     confidence = load_model("confidence")
     c = dict(zip(confidence.features, confidence.weights))
     assert c["top_logit"] > 0
+    context = load_model("context")
+    q = dict(zip(context.features, context.weights))
+    assert q["score_gap"] > 0 and q["residual_share"] > 0 and q["neighbour_cosine"] > 0
 
 
 def test_listwise_fit_recovers_the_deciding_feature():

@@ -14,14 +14,14 @@ from typing import Protocol
 
 import numpy as np
 
-from kb.answer.features import (CONFIDENCE_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords, SentenceSource,
-                                build_candidates, confidence_row)
+from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords,
+                                SentenceSource, build_candidates, confidence_row)
 from kb.answer.facts import same_facts
 from kb.answer.grounding import document_words, mentions, missing_names, pool_words, with_acronyms
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
-from kb.query import QueryContext
+from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import Sentence, _match_forms, split_sentences, term_overlap, term_spellings, words
 from kb.types import Answer, Citation, Passage
 
@@ -41,7 +41,7 @@ class ScoredSentence:
     score: float
     vector: np.ndarray
     supplies_type: bool | None = None  # None: the question expects no particular kind of answer
-    context: "ScoredSentence | None" = None  # the neighbour quoted with it (it carries the question's terms)
+    context: "ScoredSentence | None" = None  # the neighbour quoted with it (kb/answer/weights/context.json)
     features: dict[str, float] = field(default_factory=dict, repr=False)  # kb.answer.features.SENTENCE_FEATURES
     index: int = 0  # position among its passage's sentences
 
@@ -62,8 +62,9 @@ class ExtractiveAnswerer:
     """Scores every candidate sentence with the learned sentence model, answers with the best one(s) when the
     learned confidence model says the best is likely right, and otherwise abstains.
 
-    The two models (kb/answer/weights/*.json) are fit by benchmarks/train_scorer.py on the tune half of the
-    SQuAD sample plus negatives of every kind; docs/quality.md has the record.
+    The models (kb/answer/weights/*.json: sentence, confidence, and context, which neighbour to quote with a
+    sentence) are fit by benchmarks/train_scorer.py on the tune half of the SQuAD sample plus negatives of every
+    kind; docs/quality.md has the record.
     """
 
     def __init__(
@@ -75,16 +76,18 @@ class ExtractiveAnswerer:
         second_sentence_margin: float = Settings.second_sentence_margin,
         sentence_model: LinearModel | None = None,
         confidence_model: LinearModel | None = None,
-        context_residual_share: float = Settings.context_residual_share,
+        context_model: LinearModel | None = None,
+        context_threshold: float = Settings.context_threshold,
     ) -> None:
         self.embedder = embedder
         self.abstain_threshold = abstain_threshold
         self.max_sentences = max_sentences
         self.duplicate_similarity = duplicate_similarity
         self.second_sentence_margin = second_sentence_margin
-        self.context_residual_share = context_residual_share
+        self.context_threshold = context_threshold
         self.sentence_model = sentence_model or load_model("sentence")
         self.confidence_model = confidence_model or load_model("confidence")
+        self.context_model = context_model or load_model("context")
 
     def _stored_or_embedded(self, sentence_source: SentenceSource | None) -> SentenceSource:
         """Sentences with their index-time vectors, or (without an index) split and embedded here."""
@@ -108,7 +111,7 @@ class ExtractiveAnswerer:
         found, matrix = build_candidates(query, passages, self._stored_or_embedded(sentence_source), words_of)
         if not found:
             return []
-        logits = self.sentence_model.logits(matrix[:, _columns(self.sentence_model)])
+        logits = self.sentence_model.logits(matrix[:, _columns(self.sentence_model, SENTENCE_FEATURES)])
         scored = []
         for c, logit in zip(found, logits):
             f = c.features
@@ -116,7 +119,7 @@ class ExtractiveAnswerer:
             scored.append(ScoredSentence(c.passage, c.sentence, f["cosine"], f["overlap"], float(logit), c.vector,
                                          typed, features=f, index=c.index))
         scored.sort(key=lambda c: -c.score)
-        _attach_context(scored, query, self.context_residual_share)
+        _attach_context(scored, query, self.context_model, self.context_threshold)
         return scored
 
     def confidence(self, query: QueryContext, scored: list[ScoredSentence]) -> float:
@@ -125,7 +128,7 @@ class ExtractiveAnswerer:
             return 0.0
         logits = np.array([c.score for c in scored])
         row = confidence_row(query, [_as_candidate(c) for c in scored], logits)
-        return float(self.confidence_model.probabilities(row[_columns(self.confidence_model)])[0])
+        return float(self.confidence_model.probabilities(row[_columns(self.confidence_model, CONFIDENCE_FEATURES)])[0])
 
     def run(self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None,
             document_words: DocumentWords | None = None) -> Answer:
@@ -205,9 +208,8 @@ class ExtractiveAnswerer:
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
 
 
-def _columns(model: LinearModel) -> list[int]:
-    """Where the model's features sit in the feature rows (a model lists the names it was fit on)."""
-    names = SENTENCE_FEATURES if model.features[0] in SENTENCE_FEATURES else CONFIDENCE_FEATURES
+def _columns(model: LinearModel, names: tuple[str, ...]) -> list[int]:
+    """Where the model's features sit in rows of ``names`` (a model lists the names it was fit on)."""
     unknown = [f for f in model.features if f not in names]
     if unknown:
         raise ValueError(f"model file names unknown features {unknown}: refit with benchmarks/train_scorer.py")
@@ -226,7 +228,11 @@ def _passage_words(passages: list[Passage]) -> DocumentWords:
     return lambda source: document_words(" ".join(by_source.get(source, [])))
 
 
-_RESIDUAL_CHECKED = 5  # candidates, by score, whose neighbours are checked for what they lack
+#: Candidates, by score, that may be quoted with a neighbour: only the best few are ever quoted, and measuring
+#: what each lacks costs time.
+_CONTEXT_CHECKED = 3
+#: A sentence opening with one of these continues the one before it ("He said ...", "However, the U.S. opposed").
+_CONTINUING = REFERRING_WORDS | frozenset("however but thus therefore instead so then also as".split())
 
 
 def _residual_share(query: QueryContext, sentence: str, neighbour: str) -> float:
@@ -236,38 +242,59 @@ def _residual_share(query: QueryContext, sentence: str, neighbour: str) -> float
     return term_overlap(lacking, neighbour, query.idf) if lacking else 0.0
 
 
-def _attach_context(scored: list[ScoredSentence], query: QueryContext, residual_share: float) -> None:
-    """Quote a sentence together with its neighbour when the neighbour carries more of the question, holds the
-    kind of answer asked for that the sentence lacks, or holds at least ``residual_share`` of the question's terms
-    the sentence lacks (the question restates this sentence and asks what the next one says). ``scored``: best
-    first.
-
-    "He said he showed the letter to two FSB employees." answers "Who did Grozev show the letter to?" only
-    with the sentence before it, which names Grozev. Both sentences must lie inside the passage, so the quote
-    is one exact span of the document.
-    """
+def quotable_neighbours(scored: list[ScoredSentence], depth: int = _CONTEXT_CHECKED,
+                        ) -> list[tuple[ScoredSentence, ScoredSentence]]:
+    """(sentence, neighbour) pairs for the ``depth`` best candidates: the sentence before and after each, in the
+    same passage, so the quote is one exact span of the document. A title above a sentence is not part of what
+    it says; a question in the document is no candidate at all (kb.answer.features.asks)."""
     by_place = {(c.passage.chunk_id, c.index): c for c in scored}
-    # Only the best few can be quoted; measuring what the others lack would cost ~4 ms a question.
-    leading = {id(c) for c in scored[:_RESIDUAL_CHECKED]} if residual_share <= 1 else set()
-    for item in scored:
-        best = None
+    pairs = []
+    for item in scored[:depth]:
         for j in (item.index - 1, item.index + 1):
             neighbour = by_place.get((item.passage.chunk_id, j))
             if neighbour is None or neighbour.features.get("heading"):
-                continue  # a title above the sentence is not part of what it says
-            # The neighbour names what the question is about, or holds the kind of answer asked for when this
-            # sentence does not ("When ...?" and the date is in the next sentence).
-            if neighbour.overlap <= item.overlap and not (item.supplies_type is False and neighbour.supplies_type) \
-                    and (id(item) not in leading
-                         or _residual_share(query, item.sentence.text, neighbour.sentence.text) < residual_share):
                 continue
-            lo = min(item.sentence.start, neighbour.sentence.start)
-            hi = max(item.sentence.end, neighbour.sentence.end)
-            if lo < item.passage.start or hi > item.passage.end:
+            if (min(item.sentence.start, neighbour.sentence.start) < item.passage.start
+                    or max(item.sentence.end, neighbour.sentence.end) > item.passage.end):
                 continue
-            if best is None or neighbour.overlap + bool(neighbour.supplies_type) > best.overlap + bool(best.supplies_type):
-                best = neighbour
-        item.context = best
+            pairs.append((item, neighbour))
+    return pairs
+
+
+def context_row(query: QueryContext, item: ScoredSentence, neighbour: ScoredSentence) -> list[float]:
+    """The CONTEXT_FEATURES of quoting ``neighbour`` together with ``item``."""
+    after = neighbour.index > item.index
+    first = neighbour.sentence.text.split()[:1]
+    opens = bool(first) and first[0].lower().strip(",.;:\"'“”‘’(") in _CONTINUING
+    return [_residual_share(query, item.sentence.text, neighbour.sentence.text), neighbour.overlap, item.overlap,
+            neighbour.cosine, item.cosine, neighbour.score - item.score,
+            float(bool(neighbour.supplies_type) and item.supplies_type is False), float(after), float(after and opens),
+            float(item.supplies_type is False)]
+
+
+def _attach_context(scored: list[ScoredSentence], query: QueryContext, model: LinearModel,
+                    threshold: float) -> None:
+    """Quote each of the best sentences together with the neighbour the context model (kb/answer/weights/
+    context.json) finds likeliest to hold the answer the sentence lacks, when that probability reaches
+    ``threshold``. ``scored``: best first.
+
+    "He said he showed the letter to two FSB employees." answers "Who did Grozev show the letter to?" only with
+    the sentence before it, which names Grozev; "After the FSB declassified the files, what was it tasked with?"
+    restates one sentence and asks what the next one says. A hand rule (the neighbour shares more of the
+    question, holds the kind of answer the sentence lacks, or half the terms it lacks) quoted neighbours as often
+    for 17 fewer right answers of 1,450 tune questions, two-fold by article (docs/quality.md).
+    """
+    pairs = quotable_neighbours(scored)
+    if not pairs:
+        return
+    rows = np.array([context_row(query, item, neighbour) for item, neighbour in pairs])
+    chance = model.probabilities(rows[:, _columns(model, CONTEXT_FEATURES)])
+    best: dict[int, tuple[ScoredSentence, float]] = {}
+    for (item, neighbour), p in zip(pairs, chance):
+        if p >= threshold and p > best.get(id(item), (item, -1.0))[1]:
+            best[id(item)] = (neighbour, float(p))
+    for item, _ in pairs:
+        item.context = best[id(item)][0] if id(item) in best else None
 
 
 def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> list[Passage]:

@@ -67,6 +67,24 @@ SENTENCE_FEATURES = (
 )
 
 
+#: Measurements of a sentence and one of its neighbours that decide whether the neighbour is quoted with it
+#: (kb/answer/weights/context.json; kb.answer.extractive reads them off the scored candidates): the question often
+#: restates one sentence and asks what the next says ("After the FSB declassified the files, what was it tasked
+#: with?"), or the answer follows the sentence that names what it is about ("He said he showed the letter to ...").
+CONTEXT_FEATURES = (
+    "residual_share",  # IDF-weighted share of the question's terms the sentence lacks that the neighbour holds
+    "neighbour_overlap",  # the neighbour's term share of the question
+    "sentence_overlap",
+    "neighbour_cosine",
+    "sentence_cosine",
+    "score_gap",  # the neighbour's sentence-model score minus the sentence's
+    "neighbour_supplies_type",  # the question asks for a kind of answer the neighbour holds and the sentence lacks
+    "next",  # the neighbour follows the sentence (1) or comes before it (0)
+    "next_refers_back",  # ... and opens by referring back ("He", "This", "However,"): it continues the sentence
+    "sentence_lacks_type",
+)
+
+
 @dataclass
 class Candidate:
     passage: Passage
