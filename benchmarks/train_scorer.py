@@ -267,8 +267,10 @@ def never_abstaining(sentence: LinearModel, confidence: LinearModel,
 
 
 def fit_context(data: list[Asked], sentence: LinearModel, l2: float) -> LinearModel:
-    """The context model: one row per neighbour of each answerable question's best candidate (the sentence before
-    and after it in its passage), labelled "the neighbour holds a gold answer and the sentence does not"."""
+    """The context model: one row per neighbour of the best candidate (the sentence before and after it in its
+    passage) of each question asked of an index that holds its answer (ANSWERABLE_KINDS), labelled "the neighbour
+    holds a gold answer and the sentence does not". Near misses are left out: their answer was taken out of the
+    index, so what they teach is where a gold string happens to recur, not what a neighbour adds."""
     from kb.answer.extractive import context_row, quotable_neighbours
 
     blank = LinearModel(CONTEXT_FEATURES, np.zeros(len(CONTEXT_FEATURES)), -50.0, np.zeros(len(CONTEXT_FEATURES)),
@@ -276,7 +278,7 @@ def fit_context(data: list[Asked], sentence: LinearModel, l2: float) -> LinearMo
     answerer = never_abstaining(sentence, load_model("confidence"), blank)
     xs, ys = [], []
     for a in data:
-        if not a.answerable:
+        if a.kind not in ANSWERABLE_KINDS:
             continue
         r = a.retrieval
         scored = answerer.candidates(r.query, r.passages, r.sentences, r.document_words)
