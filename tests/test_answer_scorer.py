@@ -331,6 +331,19 @@ def test_a_question_the_document_asks_is_not_quoted_as_the_answer_to_it(make_kb)
     assert not any(c.text.rstrip().endswith("?") for c in answer.citations)
 
 
+def test_a_heading_is_quoted_only_when_it_holds_the_kind_of_answer_asked_for(make_kb):
+    """A title restates a topic: "Explain the Kuril Islands dispute" was answered with the seeds' two headings on it
+    ("Kuril Islands dispute between Japan & Russia") at confidence 0.94. A heading is quoted only as the kind of
+    answer the question asks for, such as a company's name in a site banner for "Which company published ...?"."""
+    kb = make_kb({"bridge.txt": "Harbor Works Ltd.\n\nRiver Bridge closure dispute\n\nThe council closed the River "
+                                "Bridge in March after its engineers found deep cracks in the main span. Shop owners "
+                                "on both banks say the closure has halved their trade.\n"})
+    kb.build()
+    topic = kb.ask("Explain the River Bridge closure dispute")
+    assert "River Bridge closure dispute [" not in topic.answer, topic.answer
+    assert not any(c.text == "River Bridge closure dispute" for c in topic.citations)
+
+
 def test_names_in_document_and_sentence():
     p1 = _passage("Metsola presides. She was elected.", source="eu.txt", chunk_id=1)
     p2 = _passage("Johnstone presides. She was elected.", source="scot.txt", chunk_id=2)
