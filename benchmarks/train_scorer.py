@@ -273,8 +273,7 @@ def fit_context(data: list[Asked], sentence: LinearModel, l2: float) -> LinearMo
     index, so what they teach is where a gold string happens to recur, not what a neighbour adds."""
     from kb.answer.extractive import context_row, quotable_neighbours
 
-    blank = LinearModel(CONTEXT_FEATURES, np.zeros(len(CONTEXT_FEATURES)), -50.0, np.zeros(len(CONTEXT_FEATURES)),
-                        np.ones(len(CONTEXT_FEATURES)), {})  # quotes nothing: the pairs are read without it
+    blank = LinearModel.constant(CONTEXT_FEATURES, -50.0)  # quotes nothing: the pairs are read without it
     answerer = never_abstaining(sentence, load_model("confidence"), blank)
     xs, ys = [], []
     for a in data:
@@ -312,8 +311,7 @@ def confidence_data(data: list[Asked], sentence: LinearModel,
     give (best statement, and a second within the margin) contains a gold answer; with each row's kind and the
     SQuAD article its question comes from ("" for the seed sets). ``extra(query, retrieval, best candidate)``
     appends a probe's columns (benchmarks/scorer_probes.py)."""
-    blank = LinearModel(CONFIDENCE_FEATURES, np.zeros(len(CONFIDENCE_FEATURES)), 0.0,
-                        np.zeros(len(CONFIDENCE_FEATURES)), np.ones(len(CONFIDENCE_FEATURES)), {})
+    blank = LinearModel.constant(CONFIDENCE_FEATURES, 0.0)
     answerer = never_abstaining(sentence, blank, context)
     xs, ys, kinds, articles = [], [], [], []
     from kb.answer.features import confidence_row

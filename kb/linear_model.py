@@ -61,6 +61,13 @@ class LinearModel:
         return cls(tuple(data["features"]), weights, float(data["bias"]), mean, np.where(scale > 0, scale, 1.0),
                    dict(data.get("meta", {})))
 
+    @classmethod
+    def constant(cls, features: Sequence[str], bias: float) -> "LinearModel":
+        """A model that gives every row the logit ``bias``: where a model's rows are read but not its verdict
+        (a large negative bias says no to everything, a large positive one yes)."""
+        n = len(features)
+        return cls(tuple(features), np.zeros(n), float(bias), np.zeros(n), np.ones(n), {})
+
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
 

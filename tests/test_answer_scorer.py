@@ -250,8 +250,7 @@ def test_a_headline_on_its_own_line_is_a_heading_and_never_a_quoted_context():
 
 
 #: A context model that quotes every neighbour it is shown: what the answerer's own rules keep from quoting.
-_ALWAYS_QUOTES = LinearModel(CONTEXT_FEATURES, np.zeros(len(CONTEXT_FEATURES)), 50.0, np.zeros(len(CONTEXT_FEATURES)),
-                             np.ones(len(CONTEXT_FEATURES)), {})
+_ALWAYS_QUOTES = LinearModel.constant(CONTEXT_FEATURES, 50.0)
 
 
 def _restating(scores: tuple[float, float, float]) -> tuple[QueryContext, list]:
