@@ -29,6 +29,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion, as_unanswerable, without_gold_sources  # noqa: E402
-from kb.evaluation.metrics import answer_correct, calibration, citation_gold  # noqa: E402
+from kb.evaluation.metrics import answer_correct, calibration, citation_gold, grouped_interval, holds_answer  # noqa: E402
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
 from kb.answer import ABSTAIN_TEXT  # noqa: E402
@@ -117,6 +118,51 @@ def report_paraphrases(para: Run) -> None:
         o = outcome_from_answer(a)
         by_kind.setdefault(q.kind or "-", []).append(answer_correct(q, o) and citation_gold(q, o))
     print("by kind: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items())))
+
+
+def report_by_article(runs: list[Run]) -> None:
+    """The SQuAD rows article by article, with 95% intervals from resampling articles (grouped_interval): each half
+    is six articles, and a question's difficulty is mostly its article's, so this is how far a row could move on
+    six other articles. The same-domain rows are grouped by the article the question was written about."""
+    by_kind = {r.kind: r for r in runs}
+    article = {q.id: q.spans[0].source for kind in ("squad tune", "squad held-out")
+               for q in by_kind[kind].questions if q.spans}
+
+    def hit1(r: Run) -> list[float]:
+        return [float(x.rank == 1) for x in r.report.results]
+
+    def abstained(r: Run) -> list[float]:
+        return [float(x.abstained) for x in r.report.results]
+
+    rows = {"squad tune": ("hit@1", hit1), "squad held-out": ("hit@1", hit1),
+            "same-domain: held-out questions, tune articles": ("abstained", abstained),
+            "same-domain: tune questions, held-out articles": ("abstained", abstained)}
+    print("\n## By article (95% interval: articles resampled with replacement)\n")
+    print("| set | measure | articles | mean | 95% interval | per article (questions: share) |")
+    print("|---|---|---|---|---|---|")
+    for kind, (measure, values_of) in rows.items():
+        r = by_kind[kind]
+        groups = [article[q.id] for q in r.questions]
+        measures = [(measure, values_of(r))]
+        if r.report.counts["answerable"]:
+            measures.append(("answer accuracy", [float(x.correct) for x in r.report.results]))
+        for name, values in measures:
+            low, high = grouped_interval(values, groups) or (0.0, 0.0)
+            per: dict[str, list[float]] = {}
+            for v, g in zip(values, groups):
+                per.setdefault(g, []).append(v)
+            cells = ", ".join(f"{g.removesuffix('.txt')} {len(v)}: {sum(v) / len(v):.2f}" for g, v in sorted(per.items()))
+            print(f"| {kind} | {name} | {len(per)} | {sum(values) / len(values):.3f} | {low:.3f}-{high:.3f} | {cells} |")
+    original = {q.id: q for kind in ("squad tune", "squad held-out") for q in by_kind[kind].questions}
+    for kind in (k for k, (measure, _) in rows.items() if measure == "abstained"):
+        # A negative answered with the question's own gold answer would be a labelling error, not a wrong answer.
+        r = by_kind[kind]
+        given = [(original[q.id], a) for q, a in zip(r.questions, r.answers) if not at(a, THRESHOLD).abstained]
+        gold = sum(holds_answer(q, a.answer) for q, a in given)
+        pairs = Counter(f"{article[q.id].removesuffix('.txt')} -> {a.citations[0].source.removesuffix('.txt')}"
+                        for q, a in given if a.citations)
+        print(f"\n{kind}: {len(given)} answered, {gold} of them holding the question's gold answer; question's "
+              "article -> first cited article: " + ", ".join(f"{pair} {n}" for pair, n in pairs.most_common(3)))
 
 
 def report_calibration(runs: list[Run]) -> None:
@@ -239,6 +285,7 @@ def main() -> int:
             report_paraphrases(para)
         report_paraphrases(Run("every held-out seed paraphrase (held-out half + second set)",
                                held_half.questions + second_set.questions, held_half.answers + second_set.answers, None))
+        report_by_article(runs)
         print("\n## Questions the index cannot answer (must abstain)\n")
         print("| set | questions | abstained | answered (all wrong) |")
         print("|---|---|---|---|")

