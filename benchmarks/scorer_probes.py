@@ -845,8 +845,6 @@ def probe_answered(work: Path) -> None:
     War once, and is quoted for that article's questions), and whether a cited statement holds the kind of answer
     asked for. Tune questions asked of all twelve articles, and each tune article's questions asked of the other
     tune articles (train_scorer.py's same-domain rows)."""
-    import shutil
-
     from kb import KnowledgeBase
     from kb.evaluation.runner import asked
 
@@ -869,21 +867,12 @@ def probe_answered(work: Path) -> None:
         outcome = "negative" if negative else ("right" if holds_answer(q, a.answer) else "wrong")
         rows.append((outcome, least, kind.value if kind else "-", supplied))
 
-    full = KnowledgeBase(corpus.folder, work / "index-all", abstain_threshold=0.0)
-    full.build()
+    full = ts.index_of(corpus.folder, work, "all")
     for q in tune:
         measure(full, q, False)
-    for held in tune_articles:
-        folder = work / f"without-{held.stem}"
-        folder.mkdir()
-        for p in tune_articles:
-            if p != held:
-                shutil.copy(p, folder / p.name)
-        kb = KnowledgeBase(folder, work / f"index-{held.stem}", abstain_threshold=0.0)
-        kb.build()
-        for q in tune:
-            if q.spans and q.spans[0].source == held.name:
-                measure(kb, q, True)
+    for kb, questions in ts.same_domain(tune_articles, tune, work):
+        for q in questions:
+            measure(kb, q, True)
     outcomes = ("right", "wrong", "negative")
     print(f"\nanswers at threshold {threshold}: " + ", ".join(f"{o} {sum(r[0] == o for r in rows)}" for o in outcomes))
     print("\n| mentions of the least-mentioned name in the cited document | right | wrong | negative |")

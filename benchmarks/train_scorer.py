@@ -43,7 +43,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -180,6 +180,19 @@ def fit_passage(kb: KnowledgeBase, questions: list[EvalQuestion], l2: float) -> 
                               "data": "SQuAD sample tune half; benchmarks/train_scorer.py"})
 
 
+def same_domain(articles: list[Path], questions: list[EvalQuestion],
+                work: Path) -> Iterator[tuple[KnowledgeBase, list[EvalQuestion]]]:
+    """Each article's questions with an index of the other articles: questions of the same domain that the index
+    cannot answer."""
+    for held in articles:
+        folder = work / f"without-{held.stem}"
+        folder.mkdir()
+        for p in articles:
+            if p != held:
+                shutil.copy(p, folder / p.name)
+        yield index_of(folder, work, held.stem), [q for q in questions if q.spans and q.spans[0].source == held.name]
+
+
 def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Asked]:
     """Every tune question and negative asked of its index; with ``refit_passage`` the passage model is fit first
     and written (the candidates come from the passages it ranks), otherwise the committed one is used."""
@@ -196,14 +209,8 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     data += ask_all(full, tune, "tune-on-all", True)
     # Same-domain negatives: each tune article's questions asked of the other tune articles.
     tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
-    for held in tune_articles:
-        folder = work / f"without-{held.stem}"
-        folder.mkdir()
-        for p in tune_articles:
-            if p != held:
-                shutil.copy(p, folder / p.name)
-        kb = index_of(folder, work, held.stem)
-        data += ask_all(kb, [q for q in tune if q.spans and q.spans[0].source == held.name], "same-domain", False)
+    for kb, questions in same_domain(tune_articles, tune, work):
+        data += ask_all(kb, questions, "same-domain", False)
     # Near misses: every other paragraph of the tune articles taken out, and its questions asked of what is left
     # (the same article, its names and words, but not the answer; a question answered elsewhere still counts).
     by_source = {a.source: a for a in corpus.articles}
