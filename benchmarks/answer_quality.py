@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion, as_unanswerable, without_gold_sources  # noqa: E402
-from kb.evaluation.metrics import answer_correct, calibration, citation_gold, grouped_interval, holds_answer  # noqa: E402
+from kb.evaluation.metrics import (answer_correct, calibration, citation_gold, grouped_interval,  # noqa: E402
+                                   holds_answer)
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
 from kb.answer import ABSTAIN_TEXT  # noqa: E402
@@ -151,8 +152,10 @@ def report_by_article(runs: list[Run]) -> None:
             per: dict[str, list[float]] = {}
             for v, g in zip(values, groups):
                 per.setdefault(g, []).append(v)
-            cells = ", ".join(f"{g.removesuffix('.txt')} {len(v)}: {sum(v) / len(v):.2f}" for g, v in sorted(per.items()))
-            print(f"| {kind} | {name} | {len(per)} | {sum(values) / len(values):.3f} | {low:.3f}-{high:.3f} | {cells} |")
+            cells = ", ".join(f"{g.removesuffix('.txt')} {len(v)}: {sum(v) / len(v):.2f}"
+                              for g, v in sorted(per.items()))
+            mean = sum(values) / len(values)
+            print(f"| {kind} | {name} | {len(per)} | {mean:.3f} | {low:.3f}-{high:.3f} | {cells} |")
     original = {q.id: q for kind in ("squad tune", "squad held-out") for q in by_kind[kind].questions}
     for kind in (k for k, (measure, _) in rows.items() if measure == "abstained"):
         # A negative answered with the question's own gold answer would be a labelling error, not a wrong answer.

@@ -891,9 +891,9 @@ def probe_answered(work: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner",
-                                                     "confidence", "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf", "residual",
-                                                     "answered"))
+    parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner", "confidence",
+                                          "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf",
+                                          "residual", "answered"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,

@@ -11,8 +11,10 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from kb.types import Chunk, SourceDocument
 
-#: Bumped whenever the splitting rules change, so old indexes are rebuilt (recorded in the manifest).
-SPLITTER_VERSION = "recursive-sentence-v1"
+#: Bumped whenever the splitting rules change, so old indexes are rebuilt (recorded in the manifest). The
+#: sentences stored beside the chunks count too: v2 reads hard-wrapped text's line breaks as spaces
+#: (kb.text.wrap_width).
+SPLITTER_VERSION = "recursive-sentence-v2"
 
 # Paragraph > line > sentence end > clause > word > character. Sentence ends are kept with their sentence
 # ("end"), so a chunk starts at a sentence start whenever the size allows.

@@ -236,15 +236,56 @@ _ABBREV = re.compile(
 )
 
 
+# A numbered item starts a line of its own even in wrapped text ("2. Rebuild the index").
+_NUMBERED_ITEM = re.compile(r"\s*\d{1,3}[.)]\s")
+_LINE_END_MARK = (".", "!", "?", "…", ":", ";", '"', "”", "’", "'", ")")
+
+
+def wrap_width(text: str) -> int | None:
+    """The width a hard-wrapped text was wrapped at (plain-text mail, Markdown, books), or None.
+
+    A line break is a sentence end in text laid out a line per paragraph, headline or byline (the news seeds,
+    SQuAD), where a line that starts with a capital starts something new. Hard-wrapped text breaks lines inside
+    sentences, and a wrapped line that happens to start with a name or a number would cut its sentence in two:
+    kb quoted half a sentence of its own README. Such text is recognised by its lines: inside paragraphs (a line
+    followed by another) most are filled close to one width of at most 200 characters, and most end without a
+    sentence mark. Too few lines to tell (under four inside paragraphs) is not wrapped.
+    """
+    lines = text.split("\n")
+    inner = [a.rstrip() for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
+    if len(inner) < 4:
+        return None
+    lengths = sorted(len(line) for line in inner)
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    if width > 200 or lengths[len(lengths) // 2] < 0.6 * width:
+        return None
+    if sum(line.endswith(_LINE_END_MARK) for line in inner) >= len(inner) / 2:
+        return None  # a sentence a line: each line ends a sentence, the break is one too
+    return width
+
+
+def _soft_break(text: str, at: int, width: int) -> bool:
+    """A line break of wrapped text at ``text[at]`` that continues the sentence: the line before is filled to near
+    the width (a short one is a heading, a list item or a paragraph's last line) and the next one is no numbered
+    item."""
+    line_start = text.rfind("\n", 0, at) + 1
+    return len(text[line_start:at].rstrip()) >= 0.6 * width and not _NUMBERED_ITEM.match(text, at + 1)
+
+
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     """Split into sentences with exact spans ``text[start-offset:end-offset] == sentence.text``."""
     sentences: list[Sentence] = []
     begin = 0
+    width = wrap_width(text) if "\n" in text else None
     for m in _END.finditer(text):
         end = m.end()
         piece = text[begin:end]
         if m.group().startswith((".",)) and _ABBREV.search(text[max(begin, end - 12) : end].rstrip("\"'”’»)]")):
             continue
+        if width is not None and m.group() == "\n" and _soft_break(text, m.start(), width):
+            continue
+        if m.group() == "." and text[text.rfind("\n", 0, m.start()) + 1 : m.start()].strip().isdigit():
+            continue  # "2. Start it again.": a numbered item's number, not a sentence of its own
         if piece.strip():
             sentences.extend(_trimmed(text, begin, end, offset))
         begin = end
