@@ -59,3 +59,26 @@ def test_chunks_prefer_sentence_boundaries():
     text = " ".join(f"Sentence number {i} is here." for i in range(60))
     for c in Chunker(200, 0).run(_doc(text)):
         assert c.text.endswith("."), c.text
+
+
+def test_wrapped_text_is_chunked_at_sentence_ends_not_line_breaks():
+    # A paragraph hard-wrapped at 60 columns: cut at its line breaks, a chunk would end mid-sentence.
+    sentences = [f"Sentence number {n} tells the reader something about topic {n % 7} at length." for n in range(30)]
+    words = " ".join(sentences).split(" ")
+    lines, line = [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > 60:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    text = "\n".join(lines + [line])
+    doc = _doc(text)
+    chunks = Chunker(400, 0).run(doc)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.text.endswith("."), chunk.text[-40:]
+    # The same words a paragraph a line are still cut as before (the line is the paragraph).
+    flat = _doc("\n".join(sentences))
+    assert all(c.text.endswith(".") for c in Chunker(400, 0).run(flat))
