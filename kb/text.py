@@ -229,15 +229,15 @@ def stem(word: str) -> str:
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, or at a blank
 # line / line break that ends a heading-like line. Abbreviations and initials are not ends.
-_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)|\n\s*\n|\n(?=\s*[A-Z0-9“"‘'(\[])""")
+_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)|\n\s*\n|\n(?=\s*(?:[A-Z0-9“"‘'(\[]|[-*•+][ \t]))""")
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|etc|e\.g|i\.e|Inc|Ltd|Co|Corp|Gen|Gov|Sen|Rep|No|Vol|Fig|Jan|Feb|Mar|Apr"
     r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])\.$"
 )
 
 
-# A numbered item starts a line of its own even in wrapped text ("2. Rebuild the index").
-_NUMBERED_ITEM = re.compile(r"\s*\d{1,3}[.)]\s")
+# A list item starts a line of its own even in wrapped text ("2. Rebuild the index", "- Fast search").
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,3}[.)]|[-*•+])\s")
 _LINE_END_MARK = (".", "!", "?", "…", ":", ";", '"', "”", "’", "'", ")")
 
 
@@ -266,10 +266,10 @@ def wrap_width(text: str) -> int | None:
 
 def _soft_break(text: str, at: int, width: int) -> bool:
     """A line break of wrapped text at ``text[at]`` that continues the sentence: the line before is filled to near
-    the width (a short one is a heading, a list item or a paragraph's last line) and the next one is no numbered
+    the width (a short one is a heading, a list item or a paragraph's last line) and the next one is no list
     item."""
     line_start = text.rfind("\n", 0, at) + 1
-    return len(text[line_start:at].rstrip()) >= 0.6 * width and not _NUMBERED_ITEM.match(text, at + 1)
+    return len(text[line_start:at].rstrip()) >= 0.6 * width and not _LIST_ITEM.match(text, at + 1)
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
