@@ -126,8 +126,9 @@ def report_by_article(runs: list[Run]) -> None:
     is six articles, and a question's difficulty is mostly its article's, so this is how far a row could move on
     six other articles. The same-domain rows are grouped by the article the question was written about."""
     by_kind = {r.kind: r for r in runs}
-    article = {q.id: q.spans[0].source for kind in ("squad tune", "squad held-out")
-               for q in by_kind[kind].questions if q.spans}
+    # The same-domain runs ask these questions without their gold (as_unanswerable): their article comes from here.
+    original = {q.id: q for kind in ("squad tune", "squad held-out") for q in by_kind[kind].questions}
+    article = {i: q.spans[0].source for i, q in original.items() if q.spans}
 
     def hit1(r: Run) -> list[float]:
         return [float(x.rank == 1) for x in r.report.results]
@@ -156,7 +157,6 @@ def report_by_article(runs: list[Run]) -> None:
                               for g, v in sorted(per.items()))
             mean = sum(values) / len(values)
             print(f"| {kind} | {name} | {len(per)} | {mean:.3f} | {low:.3f}-{high:.3f} | {cells} |")
-    original = {q.id: q for kind in ("squad tune", "squad held-out") for q in by_kind[kind].questions}
     for kind in (k for k, (measure, _) in rows.items() if measure == "abstained"):
         # A negative answered with the question's own gold answer would be a labelling error, not a wrong answer.
         r = by_kind[kind]

@@ -247,8 +247,7 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     followups = [q for q in load_questions(DATA / "seed_followups.jsonl") if tune_half(q)]
     data += ask_all(seeds, [q for q in seed_questions if q.unanswerable] + unanswerable
                     + [q for q in followups if q.unanswerable], "seed-unanswerable", False)
-    data += ask_all(seeds, [q for q in seed_questions if not q.unanswerable] + paraphrases
-                    + [q for q in followups if not q.unanswerable], "seed-answerable", True)
+    data += ask_all(seeds, seed_answerable_tune(), "seed-answerable", True)
     data += ask_all(squad_only, paraphrases, "seeds-on-squad", False)
     return data
 
@@ -299,15 +298,21 @@ def fit_context(data: list[Asked], sentence: LinearModel, l2: float) -> LinearMo
                                       "seed sets' tune halves; benchmarks/train_scorer.py"})
 
 
+def seed_answerable_tune() -> list[EvalQuestion]:
+    """The seed questions training may read that the seeds answer: the development set and the tune halves (even
+    ids) of the paraphrase and follow-up sets, whose odd ids are only ever reported."""
+    dev = load_questions(SEED_QA) if SEED_QA.is_file() else []
+    tune_sets = [q for name in ("seed_paraphrases.jsonl", "seed_followups.jsonl")
+                 for q in load_questions(DATA / name) if tune_half(q)]
+    return [q for q in dev + tune_sets if not q.unanswerable]
+
+
 def context_data(work: Path) -> list[Asked]:
     """The answerable tune questions alone, for --context-only: the SQuAD tune half asked of all twelve articles,
-    and the seed development set with the seed sets' tune halves asked of the seeds."""
+    and seed_answerable_tune() asked of the seeds."""
     corpus = squad_corpus(SQUAD, work / "squad")
     data = ask_all(index_of(corpus.folder, work, "all"), select(corpus.questions, "tune"), "tune-on-all", True)
-    seed_questions = [q for q in load_questions(SEED_QA) if not q.unanswerable] if SEED_QA.is_file() else []
-    tune_sets = [q for name in ("seed_paraphrases.jsonl", "seed_followups.jsonl")
-                 for q in load_questions(DATA / name) if tune_half(q) and not q.unanswerable]
-    return data + ask_all(index_of(SEEDS, work, "seeds"), seed_questions + tune_sets, "seed-answerable", True)
+    return data + ask_all(index_of(SEEDS, work, "seeds"), seed_answerable_tune(), "seed-answerable", True)
 
 
 def confidence_data(data: list[Asked], sentence: LinearModel,

@@ -229,7 +229,8 @@ def stem(word: str) -> str:
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, or at a blank
 # line / line break that ends a heading-like line. Abbreviations and initials are not ends.
-_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)|\n\s*\n|\n(?=\s*(?:[A-Z0-9“"‘'(\[]|[-*•+][ \t]))""")
+_BULLET = r"[-*•+][ \t]"  # "- Fast search": a bulleted line starts a statement of its own
+_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)|\n\s*\n|\n(?=\s*(?:[A-Z0-9“"‘'(\[]|""" + _BULLET + "))")
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|etc|e\.g|i\.e|Inc|Ltd|Co|Corp|Gen|Gov|Sen|Rep|No|Vol|Fig|Jan|Feb|Mar|Apr"
     r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])\.$"
@@ -237,7 +238,7 @@ _ABBREV = re.compile(
 
 
 # A list item starts a line of its own even in wrapped text ("2. Rebuild the index", "- Fast search").
-_LIST_ITEM = re.compile(r"\s*(?:\d{1,3}[.)]|[-*•+])\s")
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,3}[.)]\s|" + _BULLET + ")")
 _LINE_END_MARK = (".", "!", "?", "…", ":", ";", '"', "”", "’", "'", ")")
 
 
@@ -268,15 +269,19 @@ def _soft_break(text: str, at: int, width: int) -> bool:
     """A line break of wrapped text at ``text[at]`` that continues the sentence: the line before is filled to near
     the width (a short one is a heading, a list item or a paragraph's last line) and the next one is no list
     item."""
-    line_start = text.rfind("\n", 0, at) + 1
-    return len(text[line_start:at].rstrip()) >= 0.6 * width and not _LIST_ITEM.match(text, at + 1)
+    return len(_line_before(text, at).rstrip()) >= 0.6 * width and not _LIST_ITEM.match(text, at + 1)
+
+
+def _line_before(text: str, at: int) -> str:
+    """The part of ``text[at]``'s line that comes before it."""
+    return text[text.rfind("\n", 0, at) + 1 : at]
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     """Split into sentences with exact spans ``text[start-offset:end-offset] == sentence.text``."""
     sentences: list[Sentence] = []
     begin = 0
-    width = wrap_width(text) if "\n" in text else None
+    width = wrap_width(text)
     for m in _END.finditer(text):
         end = m.end()
         piece = text[begin:end]
@@ -284,7 +289,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
             continue
         if width is not None and m.group() == "\n" and _soft_break(text, m.start(), width):
             continue
-        if m.group() == "." and text[text.rfind("\n", 0, m.start()) + 1 : m.start()].strip().isdigit():
+        if m.group() == "." and _line_before(text, m.start()).strip().isdigit():
             continue  # "2. Start it again.": a numbered item's number, not a sentence of its own
         if piece.strip():
             sentences.extend(_trimmed(text, begin, end, offset))

@@ -222,6 +222,10 @@ def test_novelty_heading_and_length():
     assert body["log_words"] > heading["log_words"]
 
 
+#: A context model that quotes every neighbour it is shown: what the answerer's own rules keep from quoting.
+_ALWAYS_QUOTES = LinearModel.constant(CONTEXT_FEATURES, 50.0)
+
+
 def test_a_headline_on_its_own_line_is_a_heading_and_never_a_quoted_context():
     """A news headline runs past the short-line rule; standing on its own line without a sentence end it is a
     heading all the same, and the answerer does not glue it to the sentence below as that sentence's context."""
@@ -247,10 +251,6 @@ def test_a_headline_on_its_own_line_is_a_heading_and_never_a_quoted_context():
     _attach_context(as_sentence, ctx, _ALWAYS_QUOTES, 0.5)
     assert as_heading[1].context is None  # a context model that quotes every neighbour, yet not the headline
     assert as_sentence[1].context is as_sentence[0]  # the same neighbour as a sentence is quoted
-
-
-#: A context model that quotes every neighbour it is shown: what the answerer's own rules keep from quoting.
-_ALWAYS_QUOTES = LinearModel.constant(CONTEXT_FEATURES, 50.0)
 
 
 def _restating(scores: tuple[float, float, float]) -> tuple[QueryContext, list]:

@@ -293,12 +293,12 @@ def _attach_context(scored: list[ScoredSentence], query: QueryContext, model: Li
         return
     rows = np.array([context_row(query, item, neighbour) for item, neighbour in pairs])
     chance = model.probabilities(rows[:, _columns(model, CONTEXT_FEATURES)])
-    best: dict[int, tuple[ScoredSentence, float]] = {}
+    best: dict[int, tuple[ScoredSentence | None, float]] = {}
     for (item, neighbour), p in zip(pairs, chance):
-        if p >= threshold and p > best.get(id(item), (item, -1.0))[1]:
+        if p >= threshold and p > best.get(id(item), (None, -1.0))[1]:
             best[id(item)] = (neighbour, float(p))
     for item, _ in pairs:
-        item.context = best[id(item)][0] if id(item) in best else None
+        item.context = best.get(id(item), (None, 0.0))[0]
 
 
 def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> list[Passage]:
