@@ -1,8 +1,11 @@
 """The SQuAD sample's held-out questions asked of its articles as laid out (a paragraph a line) and hard-wrapped
 (each paragraph filled to 72 and to 100 columns, as plain-text mail, Markdown notes and e-books are): how much of
-kb's quality survives line breaks inside sentences.
+kb's quality survives line breaks inside sentences. Then filled to 72 columns with words hyphenated across lines, as
+a typeset PDF's text layer gives them ("recog-\nnition"), read as extracted and through the PDF reader's rejoining
+(kb.sources.pdf.join_broken_words).
 
-    .venv/bin/python benchmarks/wrapped_text.py        # ~2 min on 2 cores
+    .venv/bin/pip install -e '.[bench]'                 # pyphen, for the hyphenated layouts only
+    .venv/bin/python benchmarks/wrapped_text.py        # ~4 min on 2 cores
 
 Wrapped text is not in any question set: the seeds and SQuAD put a paragraph on one line. A wrapped line that
 starts with a capital or a digit used to end a sentence (kb.text.split_sentences), so an answer could be half a
@@ -17,6 +20,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,8 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import select, squad_corpus  # noqa: E402
+from kb.evaluation.datasets import EvalQuestion  # noqa: E402
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
+from kb.sources.pdf import join_broken_words  # noqa: E402
 from kb.text import split_sentences  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev-sample.json"
@@ -48,42 +54,117 @@ def wrapped(text: str, width: int) -> str:
     return "".join(chars)
 
 
-def layout(articles: Path, width: int | None, work: Path) -> Path:
-    """A folder of the articles, wrapped to ``width`` columns or as they are."""
-    folder = work / f"articles-{width or 'as-is'}"
-    folder.mkdir()
-    for path in sorted(articles.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        (folder / path.name).write_text(text if width is None else wrapped(text, width), encoding="utf-8")
-    return folder
+def hyphenated(text: str, width: int, hyphenator: object, slack: int = 3) -> str:
+    """The text filled to ``width`` columns as a typesetter would: a word that does not fit is hyphenated at its last
+    dictionary break that fits ("recog-" / "nition"), or after a hyphen of its own ("well-" / "known"), when leaving
+    it whole would leave more than ``slack`` columns of the line empty (a justified line stretches less than that).
+    A typeset page hyphenates fewer lines than this greedy fill, so this is the harder case."""
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            gap = " " if line else ""
+            if len(line) + len(gap) + len(word) <= width:
+                line += gap + word
+                continue
+            room = width - len(line) - len(gap)
+            if room > slack:
+                breaks = [p for p in hyphenator.positions(word) if p + 1 <= room and word[p - 1].isalpha()]  # type: ignore[attr-defined]
+                own = [i + 1 for i, ch in enumerate(word) if ch == "-" and 0 < i and i + 1 <= room and i + 1 < len(word)]
+                if breaks or own:
+                    cut = max(breaks + own)
+                    mark = "" if word[cut - 1] == "-" else "-"
+                    lines.append(line + gap + word[:cut] + mark)
+                    line = word[cut:]
+                    continue
+            lines.append(line)
+            line = word
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def alignment(original: str, laid_out: str) -> tuple[list[int], list[int]]:
+    """Offsets from the original to the laid-out text and back, matching every character that is neither
+    whitespace nor a hyphen one side added or dropped: the layouts change nothing else."""
+    to_new, to_old = [0] * (len(original) + 1), [0] * (len(laid_out) + 1)
+    i = j = 0
+    while i < len(original) or j < len(laid_out):
+        a = original[i] if i < len(original) else ""
+        b = laid_out[j] if j < len(laid_out) else ""
+        if a and b and a == b:
+            to_new[i], to_old[j] = j, i
+            i, j = i + 1, j + 1
+        elif a and (a.isspace() or a == "-" or not b):
+            to_new[i] = j
+            i += 1
+        elif b and (b.isspace() or b == "-" or not a):
+            to_old[j] = i
+            j += 1
+        else:
+            raise ValueError(f"layouts differ at {i}: {original[i:i + 20]!r} / {laid_out[j:j + 20]!r}")
+    to_new[len(original)], to_old[len(laid_out)] = len(laid_out), len(original)
+    return to_new, to_old
+
+
+def layouts() -> list[tuple[str, object]]:
+    """(label, text -> laid-out text); the hyphenated ones only where pyphen is installed (the bench extra)."""
+    chosen: list[tuple[str, object]] = [("as laid out", lambda t: t),
+                                        ("wrapped at 100", lambda t: wrapped(t, 100)),
+                                        ("wrapped at 72", lambda t: wrapped(t, 72))]
+    try:
+        import pyphen
+    except ImportError:
+        print("pyphen is not installed (.venv/bin/pip install -e '.[bench]'): no hyphenated rows", file=sys.stderr)
+        return chosen
+    dictionary = pyphen.Pyphen(lang="en_US", left=2, right=3)
+    chosen.append(("hyphenated at 72, as extracted", lambda t: hyphenated(t, 72, dictionary)))
+    chosen.append(("hyphenated at 72, rejoined", lambda t: join_broken_words(hyphenated(t, 72, dictionary))))
+    return chosen
+
+
+def moved(question: EvalQuestion, maps: dict[str, list[int]]) -> EvalQuestion:
+    """The question with its gold paragraphs at their offsets in the laid-out articles."""
+    spans = tuple(replace(s, start=maps[s.source][s.start], end=maps[s.source][s.end]) for s in question.spans)
+    return replace(question, spans=spans)
 
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="kb-wrapped-"))
     try:
         corpus = squad_corpus(SQUAD, work / "squad")
-        heldout = select(corpus.questions, "heldout")
         print("| articles | questions | hit@1 | hit@5 | answer accuracy | citation accuracy | abstained "
-              "| answers starting mid-sentence | median answer characters |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "| answers starting mid-sentence | median answer characters | lines ending in a hyphen "
+              "| words not as written |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         originals = {p.name: p.read_text(encoding="utf-8") for p in corpus.folder.glob("*.txt")}
         starts = {name: {s.start for s in split_sentences(text)} for name, text in originals.items()}
-        for width in (None, 100, 72):
-            kb = KnowledgeBase(layout(corpus.folder, width, work), work / f"index-{width or 'as-is'}")
+        for number, (label, lay_out) in enumerate(layouts()):
+            folder = work / f"articles-{number}"
+            folder.mkdir()
+            texts_out = {name: lay_out(text) for name, text in originals.items()}  # type: ignore[operator]
+            for name, text in texts_out.items():
+                (folder / name).write_text(text, encoding="utf-8")
+            maps = {name: alignment(originals[name], text) for name, text in texts_out.items()}
+            heldout = [moved(q, {n: m[0] for n, m in maps.items()}) for q in select(corpus.questions, "heldout")]
+            kb = KnowledgeBase(folder, work / f"index-{number}")
             kb.build()
             texts = DocumentTexts(kb.document_text)
             answers = [kb.ask(asked(q), k=10) for q in heldout]
             report = summarize("", heldout, [check_citations(outcome_from_answer(a), texts) for a in answers],
                                k=10, by_split=False)
             answered = [a for a in answers if not a.abstained and a.citations]
-            # The article's own sentences (a paragraph a line) say where a sentence starts; wrapping keeps offsets.
-            mid = sum(a.citations[0].start not in starts[a.citations[0].source] for a in answered)
+            # The article's own sentences (a paragraph a line) say where a sentence starts, read back through the map.
+            mid = sum(maps[c.source][1][c.start] not in starts[c.source] for c in (a.citations[0] for a in answered))
+            lines = [line for text in texts_out.values() for line in text.split("\n") if line]
+            words = {name: set(originals[name].split()) for name in originals}
+            off = sum(w not in words[name] for name, text in texts_out.items() for w in text.split())
             m = report.metrics
             lengths = [len(a.answer) for a in answered]
-            print(f"| {'as laid out' if width is None else f'wrapped at {width}'} | {len(heldout)} "
+            print(f"| {label} | {len(heldout)} "
                   f"| {m['hit1']:.3f} | {m['hit5']:.3f} | {m['answer_accuracy']:.3f} | {m['citation_accuracy']:.3f} "
                   f"| {report.counts['abstained'] / len(heldout):.3f} | {mid / max(len(answered), 1):.3f} "
-                  f"| {statistics.median(lengths) if lengths else 0:.0f} |", flush=True)
+                  f"| {statistics.median(lengths) if lengths else 0:.0f} "
+                  f"| {sum(line.endswith('-') for line in lines) / len(lines):.3f} | {off} |", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -104,6 +104,52 @@ def test_html_over_the_text_limit_is_refused():
         parse_document(page, "p.html", ".html", ReadLimits(max_text_chars=int(0.01 * 1024 * 1024)))
 
 
+# -- words a PDF's layout broke across lines -------------------------------------------------------------
+
+JUSTIFIED = (
+    "Harbour inspection of the northern mole\n"
+    "In March the harbour board asked for an indepen-\n"
+    "dent review. The well-known engineer Mara Velt con-\n"
+    "firmed the authen-\n"
+    "ticity of the 1874 drawings, and the Anglo-\n"
+    "Saxon charter dated 1998-\n"
+    "2001 was filed by a 22-\n"
+    "year-old clerk. The dredging -\n"
+    "which had stopped - resumed. A well-\n"
+    "known soft\u00ad\nhyphen ends here."
+)
+
+
+def test_words_broken_at_pdf_line_ends_are_rejoined():
+    from kb.sources.pdf import join_broken_words
+
+    joined = join_broken_words(JUSTIFIED)
+    assert "an independent\nreview." in joined  # syllable break: the hyphen goes, the line break moves past the word
+    assert "Velt confirmed\nthe authenticity\nof" in joined
+    assert "A well-known\nsoft" in joined  # the document writes "well-known" elsewhere: a compound keeps its hyphen
+    assert "the Anglo-Saxon\ncharter" in joined  # a capitalized second half is a compound too
+    assert "a 22-year-old\nclerk" in joined  # a number's hyphen is never a syllable break
+    assert "dated 1998-\n2001" in joined and "dredging -\nwhich" in joined  # a range and a dash are left alone
+    assert "softhyphen\nends" in joined and "\u00ad" not in joined
+    # Line lengths stay a column's width, so the text is still read as hard-wrapped (kb.text.wrap_width).
+    assert max(map(len, joined.split("\n"))) <= max(map(len, JUSTIFIED.split("\n"))) + len("authenticity")
+    assert join_broken_words("no breaks at all") == "no breaks at all"
+
+
+def test_hyphenated_pdf_is_indexed_and_quoted_with_whole_words(make_kb):
+    from pdf_factory import make_pdf
+
+    kb = make_kb({"inspection.pdf": make_pdf([JUSTIFIED.replace("\u00ad", "-")]),
+                  "other.txt": "Pears\n\nThe orchard grows forty varieties of pear."})
+    assert kb.build().errors == []
+    text = kb.document_text("inspection.pdf")
+    assert "authenticity" in text and "authen-" not in text
+    answer = kb.ask("Who confirmed the authenticity of the drawings?")
+    assert not answer.abstained and "Mara Velt" in answer.answer and "authenticity" in answer.answer
+    cited = [c for c in answer.citations if c.source == "inspection.pdf"]
+    assert cited and all(text[c.start : c.end] == c.text for c in cited)
+
+
 # -- scanned PDFs ----------------------------------------------------------------------------------------
 
 SCANNED_LINES = ["Harbour report", "", "The harbour lighthouse was built in 1874", "by the engineer Mara Velt.",
