@@ -2,10 +2,12 @@
 (each paragraph filled to 72 and to 100 columns, as plain-text mail, Markdown notes and e-books are): how much of
 kb's quality survives line breaks inside sentences. Then filled to 72 columns with words hyphenated across lines, as
 a typeset PDF's text layer gives them ("recog-\nnition"), read as extracted and through the PDF reader's rejoining
-(kb.sources.pdf.join_broken_words).
+(kb.sources.pdf.join_broken_words); and cut into pages of 45 lines with a running head and a page number on each,
+as extracted (the pages joined by a blank line, as the reader joined them before) and as the reader reads them now
+(kb.sources.pdf.join_pages, then join_broken_words).
 
     .venv/bin/pip install -e '.[bench]'                 # pyphen, for the hyphenated layouts only
-    .venv/bin/python benchmarks/wrapped_text.py        # ~4 min on 2 cores
+    .venv/bin/python benchmarks/wrapped_text.py        # ~5 min on 2 cores
 
 Wrapped text is not in any question set: the seeds and SQuAD put a paragraph on one line. A wrapped line that
 starts with a capital or a digit used to end a sentence (kb.text.split_sentences), so an answer could be half a
@@ -16,6 +18,7 @@ median answer length.
 
 from __future__ import annotations
 
+import re
 import shutil
 import statistics
 import sys
@@ -31,7 +34,7 @@ from kb.evaluation import select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
-from kb.sources.pdf import join_broken_words  # noqa: E402
+from kb.sources.pdf import join_broken_words, join_pages  # noqa: E402
 from kb.text import split_sentences  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev-sample.json"
@@ -83,12 +86,34 @@ def hyphenated(text: str, width: int, hyphenator: object, slack: int = 3) -> str
     return "\n".join(lines)
 
 
+def paged(text: str, lines_per_page: int = 45) -> list[str]:
+    """The text cut into pages as a PDF's text layer gives them, each with a running head and a page number."""
+    lines = text.split("\n")
+    title = lines[0].upper()
+    count = -(-len(lines) // lines_per_page)
+    return [f"{title} {HEAD_MARK}\n" + "\n".join(lines[n * lines_per_page:(n + 1) * lines_per_page])
+            + f"\nPage {n + 1} of {count}" for n in range(count)]
+
+
+HEAD_MARK = "- a SQuAD article in pages"
+_FURNITURE = re.compile(rf"^(.* {re.escape(HEAD_MARK)}|Page \d+ of \d+)$")
+
+
 def alignment(original: str, laid_out: str) -> tuple[list[int], list[int]]:
     """Offsets from the original to the laid-out text and back, matching every character that is neither
-    whitespace nor a hyphen one side added or dropped: the layouts change nothing else."""
+    whitespace, nor a hyphen one side added or dropped, nor a running head or page number ``paged`` added: the
+    layouts change nothing else."""
     to_new, to_old = [0] * (len(original) + 1), [0] * (len(laid_out) + 1)
     i = j = 0
     while i < len(original) or j < len(laid_out):
+        if j < len(laid_out) and (j == 0 or laid_out[j - 1] == "\n"):
+            end = laid_out.find("\n", j)
+            end = len(laid_out) if end < 0 else end
+            if _FURNITURE.match(laid_out[j:end]):
+                for k in range(j, end):
+                    to_old[k] = i
+                j = end
+                continue
         a = original[i] if i < len(original) else ""
         b = laid_out[j] if j < len(laid_out) else ""
         if a and b and a == b:
@@ -119,6 +144,10 @@ def layouts() -> list[tuple[str, object]]:
     dictionary = pyphen.Pyphen(lang="en_US", left=2, right=3)
     chosen.append(("hyphenated at 72, as extracted", lambda t: hyphenated(t, 72, dictionary)))
     chosen.append(("hyphenated at 72, rejoined", lambda t: join_broken_words(hyphenated(t, 72, dictionary))))
+    chosen.append(("in pages, hyphenated at 72, as extracted",
+                   lambda t: "\n\n".join(page.strip() for page in paged(hyphenated(t, 72, dictionary)))))
+    chosen.append(("in pages, hyphenated at 72, as read now",
+                   lambda t: join_broken_words(join_pages(paged(hyphenated(t, 72, dictionary))))))
     return chosen
 
 

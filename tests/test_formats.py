@@ -150,6 +150,55 @@ def test_hyphenated_pdf_is_indexed_and_quoted_with_whole_words(make_kb):
     assert cited and all(text[c.start : c.end] == c.text for c in cited)
 
 
+REPORT_PAGES = [
+    "Corvel Harbour Board - Annual Report 2021\n"
+    "The board met four times in 2021. In March it asked the engineer Mara\n"
+    "Velt to survey the northern mole, which had lost two blocks in the\n"
+    "Page 1 of 4",
+    "Corvel Harbour Board - Annual Report 2021\n"
+    "January storms. Her survey found that the mole would need a new crown\n"
+    "wall, at a cost of 2.4 million euros, before the winter of 2022.\n"
+    "Page 2 of 4",
+    "Corvel Harbour Board - Annual Report 2021\n"
+    "Finances\n"
+    "The budget was met. Harbour dues rose by four percent, and the board\n"
+    "Page 3 of 4",
+    "Corvel Harbour Board - Annual Report 2021\n"
+    "Harbour Master thanked the pilots. The channel was dredged to a depth of\n"
+    "nine metres in August.\n"
+    "Page 4 of 4",
+]
+
+
+def test_pdf_pages_lose_their_running_heads_and_keep_sentences_whole():
+    from kb.sources.pdf import join_pages
+
+    joined = join_pages(REPORT_PAGES)
+    assert "Annual Report" not in joined and "Page" not in joined  # on every page's edge: furniture
+    assert "which had lost two blocks in the\nJanuary storms." in joined  # one sentence over two pages
+    assert "before the winter of 2022.\n\nFinances" in joined  # a page that ends a sentence ends a paragraph
+    assert "and the board\nHarbour Master thanked" in joined  # an unfinished page runs on, a capital or not
+    # Fewer than three pages say nothing about what repeats; a line repeated inside pages is text.
+    assert join_pages(REPORT_PAGES[:2]).count("Annual Report 2021") == 2
+    names = ("Alpha", "Beta", "Gamma")
+    pages = [f"Head\n{name} starts.\nThe harbour.\n{name} ends.\nFoot {n}" for n, name in enumerate(names)]
+    assert join_pages(pages) == "\n\n".join(f"{name} starts.\nThe harbour.\n{name} ends." for name in names)
+    assert join_pages(["Head\nFoot"] * 3) == "\n\n".join(["Head\nFoot"] * 3)  # all furniture: nothing is dropped
+
+
+def test_a_sentence_over_a_pdf_page_break_is_quoted_whole(make_kb):
+    from pdf_factory import make_pdf
+
+    kb = make_kb({"report.pdf": make_pdf(REPORT_PAGES), "other.txt": "Pears\n\nThe orchard grows forty varieties of pear."})
+    assert kb.build().errors == []
+    text = kb.document_text("report.pdf")
+    answer = kb.ask("Which part of the northern mole had been lost, and when?")
+    assert not answer.abstained and "January storms" in answer.answer and "lost two blocks" in answer.answer
+    assert "Annual Report" not in answer.answer and "Page" not in answer.answer
+    cited = [c for c in answer.citations if c.source == "report.pdf"]
+    assert cited and all(text[c.start : c.end] == c.text for c in cited)
+
+
 # -- scanned PDFs ----------------------------------------------------------------------------------------
 
 SCANNED_LINES = ["Harbour report", "", "The harbour lighthouse was built in 1874", "by the engineer Mara Velt.",

@@ -26,8 +26,8 @@ def tesseract_path() -> str | None:
     return shutil.which("tesseract")
 
 
-def ocr_pdf(data: bytes, page_count: int, limits: ReadLimits) -> str:
-    """The OCR text of every page, joined by blank lines, or a SourceError saying why there is none."""
+def ocr_pdf(data: bytes, page_count: int, limits: ReadLimits) -> list[str]:
+    """The OCR text of each page that has any, or a SourceError saying why there is none."""
     if not limits.ocr:
         raise SourceError("PDF has no text layer; OCR is off (setting ocr)")
     tesseract = tesseract_path()
@@ -64,10 +64,9 @@ def ocr_pdf(data: bytes, page_count: int, limits: ReadLimits) -> str:
                     pages.append(budget.take(text))
     finally:
         document.close()
-    text = "\n\n".join(pages)
-    if not text.strip():
+    if not any(page.strip() for page in pages):
         raise SourceError("PDF has no text layer and OCR found no text in it")
-    return text
+    return pages
 
 
 def _render(page, dpi: int, target: Path) -> None:  # page: pypdfium2.PdfPage

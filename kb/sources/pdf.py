@@ -14,7 +14,8 @@ from kb.sources.ocr import ocr_pdf
 
 
 def pdf_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str]:
-    """(text, metadata title). Pages are joined by a blank line; spans index this joined text.
+    """(text, metadata title). Spans index the text this returns: the pages joined (``join_pages``), words broken
+    across lines rejoined (``join_broken_words``).
 
     Extraction stops at the first page that takes the text past ``max_text_mb``: pages may share one compressed
     content stream, so a 20 KB file can hold tens of MB of text, and only counting as we go bounds memory.
@@ -55,10 +56,58 @@ def pdf_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str
     except Exception as exc:  # a parser of untrusted bytes raises anything (LimitReachedError, IndexError, zlib.error ...)
         detail = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise SourceError(f"corrupt or unreadable PDF: {detail}") from None
-    text = "\n\n".join(pages)
-    if not text.strip():
-        text = ocr_pdf(data, count, limits)
-    return join_broken_words(text), title
+    if not any(page.strip() for page in pages):
+        pages = ocr_pdf(data, count, limits)
+    return join_broken_words(join_pages(pages)), title
+
+
+_EDGE_LINES = 2  # running heads and page numbers sit in a page's first or last lines
+_DIGITS = re.compile(r"\d+")
+
+
+def join_pages(pages: list[str]) -> str:
+    """The pages' text as one document: running heads and page numbers left out, a sentence that crosses a page kept
+    whole.
+
+    A text layer gives each page on its own, with the page's furniture: "Annual report 2021" on top of every page
+    and "Page 7 of 12" under it. Joined as they come, a sentence that runs over a page is cut in two with the
+    furniture in between, and kb quotes half of it. A line is furniture when, its numbers aside, it is one of the
+    first or last lines of at least half of the pages (three at least); it is dropped there and nowhere else.
+    """
+    pages = [page.strip().split("\n") for page in pages if page.strip()]
+    top, bottom = _furniture([page[:_EDGE_LINES] for page in pages]), _furniture([page[-_EDGE_LINES:] for page in pages])
+    bodies = []
+    for page in pages:
+        edge = min(_EDGE_LINES, len(page))
+        first = next((i for i, line in enumerate(page[:edge]) if _key(line) not in top), edge)
+        last = len(page)
+        while last > max(first, len(page) - _EDGE_LINES) and _key(page[last - 1]) in bottom:
+            last -= 1
+        body = "\n".join(page[first:last]).strip()
+        if body:
+            bodies.append(body)
+    if not bodies:  # every line repeats on every page: nothing tells furniture from text, so keep it all
+        return "\n\n".join("\n".join(page) for page in pages)
+    text = bodies[0]
+    for body in bodies[1:]:
+        # The sentence runs on when the page before ends in a lowercase word, a comma, semicolon or hyphen, or the
+        # next one starts in lowercase: a line break, which a hard-wrapped text reads as a space (kb.text.wrap_width).
+        # Otherwise a paragraph break. A heading that ends a page is a short line, where that reading ends a sentence.
+        runs_on = text[-1].islower() or text[-1] in ",;-\u00ad\u2010" or body[0].islower()
+        text += ("\n" if runs_on else "\n\n") + body
+    return text
+
+
+def _key(line: str) -> str:
+    return " ".join(_DIGITS.sub("#", line).lower().split())
+
+
+def _furniture(edges: list[list[str]]) -> set[str]:
+    """The lines, numbers aside, that stand in this edge of at least half of the pages (three pages at least)."""
+    if len(edges) < 3:
+        return set()
+    counts = Counter(key for lines in edges for key in {_key(line) for line in lines} if key)
+    return {key for key, n in counts.items() if n >= max(3, len(edges) / 2)}
 
 
 # A word broken at a line end by typesetting: "recog-\nnition". A letter or digit before the hyphen and letters after
