@@ -4,10 +4,11 @@ kb's quality survives line breaks inside sentences. Then filled to 72 columns wi
 a typeset PDF's text layer gives them ("recog-\nnition"), read as extracted and through the PDF reader's rejoining
 (kb.sources.pdf.join_broken_words); and cut into pages of 45 lines with a running head and a page number on each,
 as extracted (the pages joined by a blank line, as the reader joined them before) and as the reader reads them now
-(kb.sources.pdf.join_pages, then join_broken_words).
+(kb.sources.pdf.join_pages, then join_broken_words). And with "fi", "fl", "ff", "ffi" and "ffl" as the one-character
+ligatures many text layers give ("ﬁnancial"), as extracted and spelled out as the reader does now.
 
     .venv/bin/pip install -e '.[bench]'                 # pyphen, for the hyphenated layouts only
-    .venv/bin/python benchmarks/wrapped_text.py        # ~5 min on 2 cores
+    .venv/bin/python benchmarks/wrapped_text.py        # ~6 min on 2 cores
 
 Wrapped text is not in any question set: the seeds and SQuAD put a paragraph on one line. A wrapped line that
 starts with a capital or a digit used to end a sentence (kb.text.split_sentences), so an answer could be half a
@@ -34,7 +35,7 @@ from kb.evaluation import select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
-from kb.sources.pdf import join_broken_words, join_pages  # noqa: E402
+from kb.sources.pdf import LIGATURES, join_broken_words, join_pages  # noqa: E402
 from kb.text import split_sentences  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev-sample.json"
@@ -95,14 +96,23 @@ def paged(text: str, lines_per_page: int = 45) -> list[str]:
             + f"\nPage {n + 1} of {count}" for n in range(count)]
 
 
+def ligated(text: str) -> str:
+    """The text with "ffi", "ffl", "ff", "fi" and "fl" as the one-character ligatures many text layers give."""
+    for letters, ligature in _LIGATED:
+        text = text.replace(letters, ligature)
+    return text
+
+
+_LIGATED = [("ffi", "\ufb03"), ("ffl", "\ufb04"), ("ff", "\ufb00"), ("fi", "\ufb01"), ("fl", "\ufb02")]
+_SPELLED = {chr(code): letters for code, letters in LIGATURES.items()}
 HEAD_MARK = "- a SQuAD article in pages"
 _FURNITURE = re.compile(rf"^(.* {re.escape(HEAD_MARK)}|Page \d+ of \d+)$")
 
 
 def alignment(original: str, laid_out: str) -> tuple[list[int], list[int]]:
     """Offsets from the original to the laid-out text and back, matching every character that is neither
-    whitespace, nor a hyphen one side added or dropped, nor a running head or page number ``paged`` added: the
-    layouts change nothing else."""
+    whitespace, nor a hyphen one side added or dropped, nor a running head or page number ``paged`` added, and a
+    ligature for its letters: the layouts change nothing else."""
     to_new, to_old = [0] * (len(original) + 1), [0] * (len(laid_out) + 1)
     i = j = 0
     while i < len(original) or j < len(laid_out):
@@ -119,6 +129,11 @@ def alignment(original: str, laid_out: str) -> tuple[list[int], list[int]]:
         if a and b and a == b:
             to_new[i], to_old[j] = j, i
             i, j = i + 1, j + 1
+        elif b in _SPELLED and original.startswith(_SPELLED[b], i):
+            for k in range(i, i + len(_SPELLED[b])):
+                to_new[k] = j
+            to_old[j] = i
+            i, j = i + len(_SPELLED[b]), j + 1
         elif a and (a.isspace() or a == "-" or not b):
             to_new[i] = j
             i += 1
@@ -134,6 +149,8 @@ def alignment(original: str, laid_out: str) -> tuple[list[int], list[int]]:
 def layouts() -> list[tuple[str, object]]:
     """(label, text -> laid-out text); the hyphenated ones only where pyphen is installed (the bench extra)."""
     chosen: list[tuple[str, object]] = [("as laid out", lambda t: t),
+                                        ("with ligatures, as extracted", ligated),
+                                        ("with ligatures, as read now", lambda t: ligated(t).translate(LIGATURES)),
                                         ("wrapped at 100", lambda t: wrapped(t, 100)),
                                         ("wrapped at 72", lambda t: wrapped(t, 72))]
     try:

@@ -136,6 +136,16 @@ def test_words_broken_at_pdf_line_ends_are_rejoined():
     assert join_broken_words("no breaks at all") == "no breaks at all"
 
 
+def test_pdf_ligatures_are_spelled_out(monkeypatch):
+    import kb.sources.pdf as pdf
+    from pdf_factory import make_pdf
+
+    # The factory's Helvetica cannot draw "ﬁ", so the text layer is given as a typeset PDF's would come.
+    monkeypatch.setattr(pdf, "ocr_pdf", lambda *a: ["The ﬁnancial ofﬁce ﬂew the ﬂag of the ﬀ Co. and the ﬃrm."])
+    text, _ = pdf.pdf_to_text(make_pdf([""]))
+    assert text == "The financial office flew the flag of the ff Co. and the ffirm."
+
+
 def test_hyphenated_pdf_is_indexed_and_quoted_with_whole_words(make_kb):
     from pdf_factory import make_pdf
 

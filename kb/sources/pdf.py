@@ -14,8 +14,8 @@ from kb.sources.ocr import ocr_pdf
 
 
 def pdf_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str]:
-    """(text, metadata title). Spans index the text this returns: the pages joined (``join_pages``), words broken
-    across lines rejoined (``join_broken_words``).
+    """(text, metadata title). Spans index the text this returns: ligatures spelled out (``LIGATURES``), the pages
+    joined (``join_pages``), words broken across lines rejoined (``join_broken_words``).
 
     Extraction stops at the first page that takes the text past ``max_text_mb``: pages may share one compressed
     content stream, so a 20 KB file can hold tens of MB of text, and only counting as we go bounds memory.
@@ -58,7 +58,15 @@ def pdf_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str
         raise SourceError(f"corrupt or unreadable PDF: {detail}") from None
     if not any(page.strip() for page in pages):
         pages = ocr_pdf(data, count, limits)
-    return join_broken_words(join_pages(pages)), title
+    return join_broken_words(join_pages([page.translate(LIGATURES) for page in pages])), title
+
+
+#: Typographic ligatures, one character each in many text layers ("ﬁnancial"): neither the lexical index nor the
+#: embedding model's tokenizer reads "ﬁ" as "fi", so the word matched nothing. Spelled out, as Unicode's
+#: compatibility decomposition (NFKC) spells them; NFKC itself would also rewrite superscripts, fractions and
+#: full-width forms, which the text means as written.
+LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                           "\ufb05": "st", "\ufb06": "st"})
 
 
 _EDGE_LINES = 2  # running heads and page numbers sit in a page's first or last lines
