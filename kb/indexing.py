@@ -22,6 +22,7 @@ from kb.config import Settings
 from kb.embedding import EXPORT_RECIPE, model_identity
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
 from kb.sources import ReadLimits, read_document, scan_sources
+from kb.sources.formats import READER_VERSIONS, reader_of
 from kb.store import Manifest, VectorIndex  # noqa: F401  (VectorIndex: tests patch the FAISS build through here)
 from kb.store.base import StoreBackend, StoreWriter, collect_garbage, open_backend
 from kb.store.database import write_errno
@@ -56,6 +57,13 @@ class _Plan:
     full: bool
     reason: str
     previous_dimension: int | None  # set when unchanged documents are carried over from the live version
+    stale_readers: frozenset[str] = frozenset()  # readers whose version moved since the live version: re-read
+
+
+def stale_readers(recorded: dict[str, int]) -> frozenset[str]:
+    """The readers whose version differs from the one the index recorded; an index from before versions were
+    recorded read everything at version 1."""
+    return frozenset(name for name, version in READER_VERSIONS.items() if recorded.get(name, 1) != version)
 
 
 def embedding_text(title: str, chunk_text: str, embed_title: bool) -> str:
@@ -139,7 +147,7 @@ class Indexer:
             diffs.append("sentence_vectors")  # readable either way, but one index should not mix the two kinds
         if diffs:
             return _Plan(True, f"settings changed: {', '.join(diffs)}", None)
-        return _Plan(False, "incremental", manifest.dimension)
+        return _Plan(False, "incremental", manifest.dimension, stale_readers(manifest.readers))
 
     def _start(self, full: bool) -> tuple[_Plan, StoreWriter | None, dict[str, str]]:
         """The plan, a writer for the next version (incremental when possible) and the hashes it starts from."""
@@ -162,8 +170,10 @@ class Indexer:
 
         report = BuildReport(full=plan.full, errors=list(failures))
         current = {f.source: f for f in files}
-        changed = [f for f in files if stored.get(f.source) != f.sha256]
-        report.unchanged = [f.source for f in files if stored.get(f.source) == f.sha256]
+        kept = {f.source for f in files
+                if stored.get(f.source) == f.sha256 and reader_of(f.path.suffix) not in plan.stale_readers}
+        changed = [f for f in files if f.source not in kept]
+        report.unchanged = [f.source for f in files if f.source in kept]
         report.removed = sorted(s for s in stored if s not in current)
 
         # Read and chunk what changed; a file that fails now is reported, and its old version dropped.
@@ -217,6 +227,7 @@ class Indexer:
                 sentence_vectors=settings.sentence_vectors,
                 store=self.backend.kind,
                 embedding_recipe=EXPORT_RECIPE,
+                readers=dict(READER_VERSIONS),
             ))
         except BaseException as exc:
             if writer is not None:

@@ -200,6 +200,39 @@ def test_a_manifest_from_before_the_recipe_was_recorded_asks_for_a_rebuild():
     assert old.embedding_recipe == 0 and mismatch(old, wanted) == ["embedding_recipe"]
 
 
+def test_a_reader_that_changed_has_only_its_files_read_again(make_kb, monkeypatch):
+    """A new kb whose PDF reader extracts other text from the same bytes: `kb index` re-reads and re-embeds the
+    PDFs, leaves the other documents alone, and the index answers meanwhile (the reader is no build setting)."""
+    import kb.sources.pdf as pdf
+    from kb.sources.formats import READER_VERSIONS
+    from pdf_factory import make_pdf
+
+    kb = make_kb({**DOCS, "delta.pdf": make_pdf(["Delta\nThe delta crew painted the lighthouse blue."])})
+    first, _ = _build(kb)
+    assert kb.backend.live_manifest().readers == READER_VERSIONS
+    monkeypatch.setitem(READER_VERSIONS, "pdf", READER_VERSIONS["pdf"] + 1)
+    monkeypatch.setattr(pdf, "join_broken_words", lambda text: text.replace("blue", "ochre"))
+    assert kb.search("lighthouse", k=1)[0].source == "delta.pdf"  # readable before the rebuild
+    report, counter = _build(kb)
+    assert not report.full and report.updated == ["delta.pdf"] and sorted(report.unchanged) == sorted(DOCS)
+    assert counter.texts and all("ochre" in t or "Delta" in t or "delta" in t for t in counter.texts)
+    assert "ochre" in kb.document_text("delta.pdf")
+    assert kb.backend.live_manifest().readers["pdf"] == READER_VERSIONS["pdf"]
+    again, counter = _build(kb)
+    assert not again.updated and counter.texts == []
+
+
+def test_an_index_from_before_reader_versions_reads_its_pdfs_again():
+    from kb.indexing import stale_readers
+    from kb.sources.formats import READER_VERSIONS
+    from kb.store.manifest import Manifest
+
+    old = Manifest(model="m", dimension=3, chunker={}, embed_title=True)  # the fields such a manifest has
+    assert old.readers == {} and "readers" not in old.build_signature()  # readable as it is
+    assert stale_readers(old.readers) == {"pdf"}  # pdf 2: pages, ligatures and hyphenated words
+    assert stale_readers(dict(READER_VERSIONS)) == frozenset()
+
+
 def test_chunker_change_forces_full_rebuild(make_kb):
     kb = make_kb(DOCS)
     kb.build()

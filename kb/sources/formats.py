@@ -9,4 +9,22 @@ PDF_SUFFIXES = frozenset({".pdf"})
 DOCX_SUFFIXES = frozenset({".docx"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
 
-__all__ = ["DOCX_SUFFIXES", "HTML_SUFFIXES", "PDF_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES"]
+#: Each reader's version, raised when the text it extracts from unchanged bytes changes (pdf 2: pages joined without
+#: their running heads, ligatures spelled out, hyphenated words rejoined). An index records the versions it was read
+#: with (Manifest.readers), and `kb index` re-reads the files of a reader whose version moved, and only those: an
+#: upgrade neither leaves old text behind nor re-embeds a collection that holds no such file.
+READER_VERSIONS: dict[str, int] = {"text": 1, "html": 1, "pdf": 2, "docx": 1}
+
+
+def reader_of(suffix: str) -> str:
+    """The READER_VERSIONS key of a file type ('' for one kb does not read)."""
+    suffix = suffix.lower()
+    for name, suffixes in (("text", TEXT_SUFFIXES), ("html", HTML_SUFFIXES), ("pdf", PDF_SUFFIXES),
+                           ("docx", DOCX_SUFFIXES)):
+        if suffix in suffixes:
+            return name
+    return ""
+
+
+__all__ = ["DOCX_SUFFIXES", "HTML_SUFFIXES", "PDF_SUFFIXES", "READER_VERSIONS", "SUPPORTED_SUFFIXES",
+           "TEXT_SUFFIXES", "reader_of"]

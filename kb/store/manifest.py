@@ -31,6 +31,10 @@ class Manifest:
     # on every CPU) is a setting of the index like the model, so questions are never embedded one way and compared
     # with passages embedded another. 0: an index from before it was recorded.
     embedding_recipe: int = 0
+    # kb.sources.formats.READER_VERSIONS of the text stored: a reader whose version moved has its files read again
+    # by the next `kb index`. Not part of the build signature: the index stays readable meanwhile. {}: an index
+    # from before it was recorded (every reader at version 1).
+    readers: dict[str, int] = field(default_factory=dict)
     # Fingerprints of the other files of the version (size and hashes of both ends), taken when the manifest
     # is written last: a truncated, emptied, replaced or missing file is caught by a few stat/read calls.
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
