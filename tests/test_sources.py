@@ -60,6 +60,11 @@ def test_html_keeps_visible_text_only():
         assert invisible not in doc.text
 
 
+def test_html_soft_hyphens_are_not_text():
+    doc = parse_document(b"<p>The recog&shy;nition of the inde\xc2\xadpendent board.</p>", "p.html", ".html")
+    assert "The recognition of the independent board." in doc.text
+
+
 def test_pdf_text_layer_and_metadata_title():
     doc = parse_document(make_pdf(["The first page says hello.", "Page two."], title="Quarterly"), "r.pdf", ".pdf")
     assert doc.title == "Quarterly"

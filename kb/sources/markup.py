@@ -94,7 +94,9 @@ def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, st
         raise
     except Exception as exc:  # html.parser is lenient; anything it still rejects is reported, not raised raw
         raise SourceError(f"malformed HTML: {exc}") from None
-    raw = "".join(parser.parts)
+    # Soft hyphens (&shy;) are break hints a browser shows only at a line end, and many sites put them in every
+    # long word; kept, "recog\u00adnition" was two words to the lexical index and the model's tokenizer.
+    raw = "".join(parser.parts).replace("\u00ad", "")
     lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in raw.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     page_title = " ".join("".join(parser.title_parts).split())
