@@ -116,3 +116,17 @@ def test_pdf_bomb_in_a_build_is_one_skip_line(tmp_path):
     code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(tmp_path / "index")])
     assert code == 0 and out.startswith(f"added {len(TINY_CORPUS)},")
     assert err.strip() == "skipped bomb.pdf: extracted text over 0.5 MB limit (setting max_text_mb)"
+
+
+def test_a_long_run_of_letters_in_a_pdf_is_read_in_one_pass():
+    """A text layer can hold any run of characters. The line-end rejoining once tried every letter of a run as the
+    start of a hyphenated word (80,000 letters: 34 s, growing with the square); now only word starts. The guard is a
+    hang guard, hundreds of times the expected time, not a speed check (benchmarks measure speed)."""
+    from kb.sources.pdf import join_broken_words
+
+    text = "a" * 2_000_000 + "-\nb " + "x" * 1_000_000
+    result: list[str] = []
+    worker = threading.Thread(target=lambda: result.append(join_broken_words(text)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert result == ["a" * 2_000_000 + "b\n" + "x" * 1_000_000]
