@@ -80,14 +80,17 @@ def join_pages(pages: list[str]) -> str:
     A text layer gives each page on its own, with the page's furniture: "Annual report 2021" on top of every page
     and "Page 7 of 12" under it. Joined as they come, a sentence that runs over a page is cut in two with the
     furniture in between, and kb quotes half of it. A line is furniture when, its numbers aside, it is one of the
-    first or last lines of at least half of the pages (three at least); it is dropped there and nowhere else.
+    first or last lines of at least half of the pages (three at least); it is dropped there and nowhere else, but for
+    the first page's head.
     """
     pages = [page.strip().split("\n") for page in pages if page.strip()]
     top, bottom = _furniture([page[:_EDGE_LINES] for page in pages]), _furniture([page[-_EDGE_LINES:] for page in pages])
     bodies = []
-    for page in pages:
+    for number, page in enumerate(pages):
         edge = min(_EDGE_LINES, len(page))
-        first = next((i for i, line in enumerate(page[:edge]) if _key(line) not in top), edge)
+        # The first page keeps its head: often the document's title, said nowhere else. A foot is dropped there too,
+        # since a sentence can run on past it.
+        first = 0 if number == 0 else next((i for i, line in enumerate(page[:edge]) if _key(line) not in top), edge)
         last = len(page)
         while last > max(first, len(page) - _EDGE_LINES) and _key(page[last - 1]) in bottom:
             last -= 1
