@@ -73,8 +73,9 @@ def hyphenated(text: str, width: int, hyphenator: object, slack: int = 3) -> str
                 continue
             room = width - len(line) - len(gap)
             if room > slack:
-                breaks = [p for p in hyphenator.positions(word) if p + 1 <= room and word[p - 1].isalpha()]  # type: ignore[attr-defined]
-                own = [i + 1 for i, ch in enumerate(word) if ch == "-" and 0 < i and i + 1 <= room and i + 1 < len(word)]
+                positions = hyphenator.positions(word)  # type: ignore[attr-defined]
+                breaks = [p for p in positions if p + 1 <= room and word[p - 1].isalpha()]
+                own = [i + 1 for i, ch in enumerate(word) if ch == "-" and 0 < i < len(word) - 1 and i + 1 <= room]
                 if breaks or own:
                     cut = max(breaks + own)
                     mark = "" if word[cut - 1] == "-" else "-"

@@ -141,7 +141,8 @@ def test_pdf_ligatures_are_spelled_out(monkeypatch):
     from pdf_factory import make_pdf
 
     # The factory's Helvetica cannot draw "ﬁ", so the text layer is given as a typeset PDF's would come.
-    monkeypatch.setattr(pdf, "ocr_pdf", lambda *a: ["The ﬁnancial ofﬁce ﬂew the ﬂag of the ﬀ Co. and the ﬃrm."])
+    layer = ["The ﬁnancial ofﬁce ﬂew the ﬂag of the ﬀ Co. and the ﬃrm."]
+    monkeypatch.setattr(pdf, "ocr_pdf", lambda *a: layer)
     text, _ = pdf.pdf_to_text(make_pdf([""]))
     assert text == "The financial office flew the flag of the ff Co. and the ffirm."
 
@@ -201,7 +202,8 @@ def test_pdf_pages_lose_their_running_heads_and_keep_sentences_whole():
 def test_a_sentence_over_a_pdf_page_break_is_quoted_whole(make_kb):
     from pdf_factory import make_pdf
 
-    kb = make_kb({"report.pdf": make_pdf(REPORT_PAGES), "other.txt": "Pears\n\nThe orchard grows forty varieties of pear."})
+    kb = make_kb({"report.pdf": make_pdf(REPORT_PAGES),
+                  "other.txt": "Pears\n\nThe orchard grows forty varieties of pear."})
     assert kb.build().errors == []
     text = kb.document_text("report.pdf")
     answer = kb.ask("Which part of the northern mole had been lost, and when?")

@@ -11,9 +11,9 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXE
 
 #: Each reader's version, raised when the text it extracts from unchanged bytes changes (pdf 2: pages joined without
 #: their running heads, ligatures spelled out, hyphenated words rejoined; html 2: soft hyphens dropped). An index
-#: records the versions it was read
-#: with (Manifest.readers), and `kb index` re-reads the files of a reader whose version moved, and only those: an
-#: upgrade neither leaves old text behind nor re-embeds a collection that holds no such file.
+#: records the versions it was read with (Manifest.readers), and `kb index` re-reads the files of a reader whose
+#: version moved, and only those: an upgrade neither leaves old text behind nor re-embeds a collection that holds
+#: no such file.
 READER_VERSIONS: dict[str, int] = {"text": 1, "html": 2, "pdf": 2, "docx": 1}
 
 

@@ -84,7 +84,8 @@ def join_pages(pages: list[str]) -> str:
     the first page's head.
     """
     pages = [page.strip().split("\n") for page in pages if page.strip()]
-    top, bottom = _furniture([page[:_EDGE_LINES] for page in pages]), _furniture([page[-_EDGE_LINES:] for page in pages])
+    top = _furniture([page[:_EDGE_LINES] for page in pages])
+    bottom = _furniture([page[-_EDGE_LINES:] for page in pages])
     bodies = []
     for number, page in enumerate(pages):
         edge = min(_EDGE_LINES, len(page))
