@@ -2,10 +2,10 @@
 (each paragraph filled to 72 and to 100 columns, as plain-text mail, Markdown notes and e-books are): how much of
 kb's quality survives line breaks inside sentences. Then filled to 72 columns with words hyphenated across lines, as
 a typeset PDF's text layer gives them ("recog-\nnition"), read as extracted and through the PDF reader's rejoining
-(kb.sources.pdf.join_broken_words); and cut into pages of 45 lines with a running head and a page number on each,
-as extracted (the pages joined by a blank line, as the reader joined them before) and as the reader reads them now
-(kb.sources.pdf.join_pages, then join_broken_words). And with "fi", "fl", "ff", "ffi" and "ffl" as the one-character
-ligatures many text layers give ("ﬁnancial"), as extracted and spelled out as the reader does now.
+(kb.sources.pdf.text_of_pages); and cut into pages of 45 lines with a running head and a page number on each, as
+extracted (the pages joined by a blank line, as the reader joined them before) and as the reader reads them now.
+And with "fi", "fl", "ff", "ffi" and "ffl" as the one-character ligatures many text layers give ("ﬁnancial"), as
+extracted and as the reader reads them now.
 
     .venv/bin/pip install -e '.[bench]'                 # pyphen, for the hyphenated layouts only
     .venv/bin/python benchmarks/wrapped_text.py        # ~6 min on 2 cores
@@ -35,7 +35,7 @@ from kb.evaluation import select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
 from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
-from kb.sources.pdf import LIGATURES, join_broken_words, join_pages  # noqa: E402
+from kb.sources.pdf import LIGATURES, text_of_pages  # noqa: E402
 from kb.text import split_sentences  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev-sample.json"
@@ -151,7 +151,7 @@ def layouts() -> list[tuple[str, object]]:
     """(label, text -> laid-out text); the hyphenated ones only where pyphen is installed (the bench extra)."""
     chosen: list[tuple[str, object]] = [("as laid out", lambda t: t),
                                         ("with ligatures, as extracted", ligated),
-                                        ("with ligatures, as read now", lambda t: ligated(t).translate(LIGATURES)),
+                                        ("with ligatures, as read now", lambda t: text_of_pages([ligated(t)])),
                                         ("wrapped at 100", lambda t: wrapped(t, 100)),
                                         ("wrapped at 72", lambda t: wrapped(t, 72))]
     try:
@@ -161,11 +161,11 @@ def layouts() -> list[tuple[str, object]]:
         return chosen
     dictionary = pyphen.Pyphen(lang="en_US", left=2, right=3)
     chosen.append(("hyphenated at 72, as extracted", lambda t: hyphenated(t, 72, dictionary)))
-    chosen.append(("hyphenated at 72, rejoined", lambda t: join_broken_words(hyphenated(t, 72, dictionary))))
+    chosen.append(("hyphenated at 72, rejoined", lambda t: text_of_pages([hyphenated(t, 72, dictionary)])))
     chosen.append(("in pages, hyphenated at 72, as extracted",
                    lambda t: "\n\n".join(page.strip() for page in paged(hyphenated(t, 72, dictionary)))))
     chosen.append(("in pages, hyphenated at 72, as read now",
-                   lambda t: join_broken_words(join_pages(paged(hyphenated(t, 72, dictionary))))))
+                   lambda t: text_of_pages(paged(hyphenated(t, 72, dictionary)))))
     return chosen
 
 
@@ -185,6 +185,7 @@ def main() -> int:
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         originals = {p.name: p.read_text(encoding="utf-8") for p in corpus.folder.glob("*.txt")}
         starts = {name: {s.start for s in split_sentences(text)} for name, text in originals.items()}
+        words = {name: set(text.split()) for name, text in originals.items()}
         for number, (label, lay_out) in enumerate(layouts()):
             folder = work / f"articles-{number}"
             folder.mkdir()
@@ -203,7 +204,6 @@ def main() -> int:
             # The article's own sentences (a paragraph a line) say where a sentence starts, read back through the map.
             mid = sum(maps[c.source][1][c.start] not in starts[c.source] for c in (a.citations[0] for a in answered))
             lines = [line for text in texts_out.values() for line in text.split("\n") if line]
-            words = {name: set(originals[name].split()) for name in originals}
             off = sum(w not in words[name] for name, text in texts_out.items() for w in text.split())
             m = report.metrics
             lengths = [len(a.answer) for a in answered]

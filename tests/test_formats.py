@@ -42,6 +42,11 @@ def test_one_list_of_readable_types():
 
     assert ".docx" in SUPPORTED_SUFFIXES
     assert kb.watch.SUPPORTED_SUFFIXES is SUPPORTED_SUFFIXES is kb.sources.scan.SUPPORTED_SUFFIXES
+    # Every readable type has a reader with a version the index records (kb.sources.formats.READER_VERSIONS).
+    from kb.sources.formats import READER_VERSIONS, reader_of
+
+    assert {reader_of(suffix.upper()) for suffix in SUPPORTED_SUFFIXES} == set(READER_VERSIONS)
+    assert reader_of(".xlsx") == ""
 
 
 def test_pdf_metadata_title_that_is_a_file_name_is_not_used():

@@ -17,14 +17,14 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXE
 READER_VERSIONS: dict[str, int] = {"text": 1, "html": 2, "pdf": 2, "docx": 1}
 
 
+_READER_OF = {suffix: name for name, suffixes in (("text", TEXT_SUFFIXES), ("html", HTML_SUFFIXES),
+                                                  ("pdf", PDF_SUFFIXES), ("docx", DOCX_SUFFIXES))
+              for suffix in suffixes}
+
+
 def reader_of(suffix: str) -> str:
     """The READER_VERSIONS key of a file type ('' for one kb does not read)."""
-    suffix = suffix.lower()
-    for name, suffixes in (("text", TEXT_SUFFIXES), ("html", HTML_SUFFIXES), ("pdf", PDF_SUFFIXES),
-                           ("docx", DOCX_SUFFIXES)):
-        if suffix in suffixes:
-            return name
-    return ""
+    return _READER_OF.get(suffix.lower(), "")
 
 
 __all__ = ["DOCX_SUFFIXES", "HTML_SUFFIXES", "PDF_SUFFIXES", "READER_VERSIONS", "SUPPORTED_SUFFIXES",

@@ -64,7 +64,7 @@ def ocr_pdf(data: bytes, page_count: int, limits: ReadLimits) -> list[str]:
                     pages.append(budget.take(text))
     finally:
         document.close()
-    if not any(page.strip() for page in pages):
+    if not pages:  # only pages with text were kept
         raise SourceError("PDF has no text layer and OCR found no text in it")
     return pages
 

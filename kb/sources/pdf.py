@@ -14,8 +14,7 @@ from kb.sources.ocr import ocr_pdf
 
 
 def pdf_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str]:
-    """(text, metadata title). Spans index the text this returns: ligatures spelled out (``LIGATURES``), the pages
-    joined (``join_pages``), words broken across lines rejoined (``join_broken_words``).
+    """(text, metadata title). Spans index the text this returns (``text_of_pages``).
 
     Extraction stops at the first page that takes the text past ``max_text_mb``: pages may share one compressed
     content stream, so a 20 KB file can hold tens of MB of text, and only counting as we go bounds memory.
@@ -56,9 +55,16 @@ def pdf_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str
     except Exception as exc:  # a parser of untrusted bytes raises anything (LimitReachedError, IndexError, zlib.error ...)
         detail = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise SourceError(f"corrupt or unreadable PDF: {detail}") from None
-    if not any(page.strip() for page in pages):
+    if not pages:  # only pages with text were kept
         pages = ocr_pdf(data, count, limits)
-    return join_broken_words(join_pages([page.translate(LIGATURES) for page in pages])), title
+    return text_of_pages(pages), title
+
+
+def text_of_pages(pages: list[str]) -> str:
+    """The document a PDF's pages of text make, as kb stores it: ligatures spelled out (``LIGATURES``), the pages
+    joined (``join_pages``), words broken across lines rejoined (``join_broken_words``). The one place that says
+    so: the reader calls it, and so does benchmarks/wrapped_text.py for what the reader makes of a layout."""
+    return join_broken_words(join_pages([page.translate(LIGATURES) for page in pages]))
 
 
 #: Typographic ligatures, one character each in many text layers ("ﬁnancial"): neither the lexical index nor the
@@ -83,11 +89,11 @@ def join_pages(pages: list[str]) -> str:
     first or last lines of at least half of the pages (three at least); it is dropped there and nowhere else, but for
     the first page's head.
     """
-    pages = [page.strip().split("\n") for page in pages if page.strip()]
-    top = _furniture([page[:_EDGE_LINES] for page in pages])
-    bottom = _furniture([page[-_EDGE_LINES:] for page in pages])
+    lines_of = [page.strip().split("\n") for page in pages if page.strip()]
+    top = _furniture([page[:_EDGE_LINES] for page in lines_of])
+    bottom = _furniture([page[-_EDGE_LINES:] for page in lines_of])
     bodies = []
-    for number, page in enumerate(pages):
+    for number, page in enumerate(lines_of):
         edge = min(_EDGE_LINES, len(page))
         # The first page keeps its head: often the document's title, said nowhere else. A foot is dropped there too,
         # since a sentence can run on past it.
@@ -99,7 +105,7 @@ def join_pages(pages: list[str]) -> str:
         if body:
             bodies.append(body)
     if not bodies:  # every line repeats on every page: nothing tells furniture from text, so keep it all
-        return "\n\n".join("\n".join(page) for page in pages)
+        return "\n\n".join("\n".join(page) for page in lines_of)
     text = bodies[0]
     for body in bodies[1:]:
         # The sentence runs on when the page before ends in a lowercase word, a comma, semicolon or hyphen, or the
