@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import select, squad_corpus  # noqa: E402
 from kb.evaluation.datasets import EvalQuestion  # noqa: E402
-from kb.evaluation.report import summarize  # noqa: E402
+from kb.evaluation.report import EvalReport, summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
 from kb.sources.pdf import LIGATURES, text_of_pages  # noqa: E402
+from kb.types import Answer  # noqa: E402
 from kb.text import split_sentences  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev-sample.json"
@@ -175,6 +176,23 @@ def moved(question: EvalQuestion, maps: dict[str, list[int]]) -> EvalQuestion:
     return replace(question, spans=spans)
 
 
+def asked_of(folder: Path, index: Path, questions: list[EvalQuestion]) -> tuple[EvalReport, list[Answer]]:
+    """Index ``folder`` and ask it each question once (k=10): the report and the answers."""
+    kb = KnowledgeBase(folder, index)
+    kb.build()
+    texts = DocumentTexts(kb.document_text)
+    answers = [kb.ask(asked(q), k=10) for q in questions]
+    outcomes = [check_citations(outcome_from_answer(a), texts) for a in answers]
+    return summarize("", questions, outcomes, k=10, by_split=False), answers
+
+
+def quality_cells(report: EvalReport, asked_count: int) -> str:
+    """"| hit@1 | hit@5 | answer accuracy | citation accuracy | abstained", as the tables print them."""
+    m = report.metrics
+    return (f"| {m['hit1']:.3f} | {m['hit5']:.3f} | {m['answer_accuracy']:.3f} | {m['citation_accuracy']:.3f} "
+            f"| {report.counts['abstained'] / asked_count:.3f}")
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="kb-wrapped-"))
     try:
@@ -194,22 +212,15 @@ def main() -> int:
                 (folder / name).write_text(text, encoding="utf-8")
             maps = {name: alignment(originals[name], text) for name, text in texts_out.items()}
             heldout = [moved(q, {n: m[0] for n, m in maps.items()}) for q in select(corpus.questions, "heldout")]
-            kb = KnowledgeBase(folder, work / f"index-{number}")
-            kb.build()
-            texts = DocumentTexts(kb.document_text)
-            answers = [kb.ask(asked(q), k=10) for q in heldout]
-            report = summarize("", heldout, [check_citations(outcome_from_answer(a), texts) for a in answers],
-                               k=10, by_split=False)
+            report, answers = asked_of(folder, work / f"index-{number}", heldout)
             answered = [a for a in answers if not a.abstained and a.citations]
             # The article's own sentences (a paragraph a line) say where a sentence starts, read back through the map.
             mid = sum(maps[c.source][1][c.start] not in starts[c.source] for c in (a.citations[0] for a in answered))
             lines = [line for text in texts_out.values() for line in text.split("\n") if line]
             off = sum(w not in words[name] for name, text in texts_out.items() for w in text.split())
-            m = report.metrics
             lengths = [len(a.answer) for a in answered]
-            print(f"| {label} | {len(heldout)} "
-                  f"| {m['hit1']:.3f} | {m['hit5']:.3f} | {m['answer_accuracy']:.3f} | {m['citation_accuracy']:.3f} "
-                  f"| {report.counts['abstained'] / len(heldout):.3f} | {mid / max(len(answered), 1):.3f} "
+            print(f"| {label} | {len(heldout)} {quality_cells(report, len(heldout))} "
+                  f"| {mid / max(len(answered), 1):.3f} "
                   f"| {statistics.median(lengths) if lengths else 0:.0f} "
                   f"| {sum(line.endswith('-') for line in lines) / len(lines):.3f} | {off} |", flush=True)
     finally:

@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from kb.chunking import Chunker
+from kb.chunking import Chunker, document_sentences
 from kb.config import Settings
 from kb.embedding import EXPORT_RECIPE, model_identity
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
@@ -27,7 +27,7 @@ from kb.store import Manifest, VectorIndex  # noqa: F401  (VectorIndex: tests pa
 from kb.store.base import StoreBackend, StoreWriter, collect_garbage, open_backend
 from kb.store.database import write_errno
 from kb.store.manifest import FORMAT_VERSION, mismatch
-from kb.text import Sentence, split_sentences
+from kb.text import Sentence
 from kb.types import BuildReport, Chunk, SourceDocument, SourceFailure
 
 ProgressFn = Callable[[float, str], None]
@@ -183,7 +183,7 @@ class Indexer:
             try:
                 document = read_document(f, limits, max_bytes)
                 chunks = self.chunker.run(document)
-                sentences = [s for s in split_sentences(document.text) if any(ch.isalnum() for ch in s.text)]
+                sentences = document_sentences(document)
             except SourceError as exc:
                 report.errors.append(SourceFailure(f.source, str(exc)))
                 if f.source in stored:

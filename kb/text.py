@@ -277,11 +277,17 @@ def _line_before(text: str, at: int) -> str:
     return text[text.rfind("\n", 0, at) + 1 : at]
 
 
-def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
-    """Split into sentences with exact spans ``text[start-offset:end-offset] == sentence.text``."""
+def split_sentences(text: str, offset: int = 0, paragraph: bool = False) -> list[Sentence]:
+    """Split into sentences with exact spans ``text[start-offset:end-offset] == sentence.text``.
+
+    ``paragraph``: the text is one paragraph of a structured document (a Markdown paragraph, kb.sources.markdown),
+    wrapped however its lines are filled, even in a file too short for wrap_width to tell. A line filled to near its
+    longest is wrapped; a short one without a sentence mark is a line of its own (a headline in a file saved a
+    paragraph a line with no blank lines between, which CommonMark would run into the next paragraph).
+    """
     sentences: list[Sentence] = []
     begin = 0
-    width = wrap_width(text)
+    width = max(len(line.rstrip()) for line in text.split("\n")) if paragraph else wrap_width(text)
     for m in _END.finditer(text):
         end = m.end()
         piece = text[begin:end]

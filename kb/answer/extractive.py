@@ -208,8 +208,17 @@ class ExtractiveAnswerer:
                         )
                     )
                 markers.append(f"[{cited[key]}]")
-            parts.append(" ".join(statement.text().split()) + " " + "".join(markers))
+            parts.append(_flowed(statement.text()) + " " + "".join(markers))
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
+
+
+def _flowed(text: str) -> str:
+    """A quote as one line of words, but a table (a Markdown table is quoted whole, kb.sources.markdown) a row a
+    line: its rows run together on one line hid which cells belong to which row."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line.startswith("|") and line.endswith("|") for line in lines):
+        return "\n".join(lines)
+    return " ".join(text.split())
 
 
 def _columns(model: LinearModel, names: tuple[str, ...]) -> list[int]:

@@ -3,22 +3,25 @@ here (through ``kb.sources``), so a new reader is offered everywhere at once."""
 
 from __future__ import annotations
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+PLAIN_SUFFIXES = frozenset({".txt"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+TEXT_SUFFIXES = PLAIN_SUFFIXES | MARKDOWN_SUFFIXES  # read as decoded, unchanged
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
 DOCX_SUFFIXES = frozenset({".docx"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
 
 #: Each reader's version, raised when the text it extracts from unchanged bytes changes (pdf 2: pages joined without
-#: their running heads, ligatures spelled out, hyphenated words rejoined; html 2: soft hyphens dropped). An index
-#: records the versions it was read with (Manifest.readers), and `kb index` re-reads the files of a reader whose
-#: version moved, and only those: an upgrade neither leaves old text behind nor re-embeds a collection that holds
-#: no such file.
-READER_VERSIONS: dict[str, int] = {"text": 1, "html": 2, "pdf": 2, "docx": 1}
+#: their running heads, ligatures spelled out, hyphenated words rejoined; html 2: soft hyphens dropped; markdown 2:
+#: sentences found in its blocks, a front-matter title; kb.sources.markdown). An index records the versions it was
+#: read with (Manifest.readers), and `kb index` re-reads the files of a reader whose version moved, and only those:
+#: an upgrade neither leaves old text behind nor re-embeds a collection that holds no such file.
+READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 2, "html": 2, "pdf": 2, "docx": 1}
 
 
-_READER_OF = {suffix: name for name, suffixes in (("text", TEXT_SUFFIXES), ("html", HTML_SUFFIXES),
-                                                  ("pdf", PDF_SUFFIXES), ("docx", DOCX_SUFFIXES))
+_READER_OF = {suffix: name for name, suffixes in (("text", PLAIN_SUFFIXES), ("markdown", MARKDOWN_SUFFIXES),
+                                                  ("html", HTML_SUFFIXES), ("pdf", PDF_SUFFIXES),
+                                                  ("docx", DOCX_SUFFIXES))
               for suffix in suffixes}
 
 
@@ -27,5 +30,5 @@ def reader_of(suffix: str) -> str:
     return _READER_OF.get(suffix.lower(), "")
 
 
-__all__ = ["DOCX_SUFFIXES", "HTML_SUFFIXES", "PDF_SUFFIXES", "READER_VERSIONS", "SUPPORTED_SUFFIXES",
-           "TEXT_SUFFIXES", "reader_of"]
+__all__ = ["DOCX_SUFFIXES", "HTML_SUFFIXES", "MARKDOWN_SUFFIXES", "PDF_SUFFIXES", "PLAIN_SUFFIXES", "READER_VERSIONS",
+           "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES", "reader_of"]

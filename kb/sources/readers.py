@@ -13,8 +13,10 @@ import os
 
 from kb.errors import SourceError
 from kb.sources.dates import find_date
-from kb.sources.formats import DOCX_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES, TEXT_SUFFIXES
+from kb.sources.formats import (DOCX_SUFFIXES, HTML_SUFFIXES, MARKDOWN_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES,
+                                TEXT_SUFFIXES)
 from kb.sources.limits import ReadLimits
+from kb.sources.markdown import markdown_title, without_front_matter
 from kb.sources.markup import html_to_text
 from kb.sources.pdf import pdf_to_text
 from kb.sources.scan import SourceFile, open_checked, read_fd
@@ -47,7 +49,9 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
         raise SourceError("empty file")
     if suffix in TEXT_SUFFIXES:
         text = decode_text(data)  # no expansion: max_file_mb already bounds plain text
-        title = title_from_text(text, strip_markup=suffix in (".md", ".markdown"))
+        markdown = suffix in MARKDOWN_SUFFIXES
+        title = (markdown_title(text) or title_from_text(without_front_matter(text), strip_markup=True) if markdown
+                 else title_from_text(text))
     elif suffix in HTML_SUFFIXES:
         text, title = html_to_text(decode_text(data), limits)
     elif suffix in PDF_SUFFIXES:
