@@ -19,7 +19,6 @@ whose first quote starts with a Markdown mark ("- ", "#", "1.").
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 import tempfile
 from dataclasses import replace
@@ -97,8 +96,8 @@ def lay_out(corpus, layout: str) -> Placed:
 
 
 def main() -> int:
-    work = Path(tempfile.mkdtemp(prefix="kb-markdown-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="kb-markdown-") as temporary:
+        work = Path(temporary)
         corpus = squad_corpus(SQUAD, work / "squad")
         starts = {a.source: {s.start for s in split_sentences(a.text)} for a in corpus.articles}
         print("| layout | files | questions | hit@1 | hit@5 | answer accuracy | citation accuracy | abstained "
@@ -120,8 +119,6 @@ def main() -> int:
             marked = sum(bool(_MARK.match(c.text)) for c in first)
             print(f"| {layout} | {len(placed.files)} | {len(heldout)} {quality_cells(report, len(heldout))} "
                   f"| {mid / max(len(first), 1):.3f} | {marked / max(len(first), 1):.3f} |", flush=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

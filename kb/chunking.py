@@ -7,13 +7,9 @@ a verbatim substring of the document and its span is found by searching forward 
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from kb.sources.formats import reader_of
-from kb.sources.markdown import markdown_blocks
-from kb.text import Sentence, split_sentences, wrap_width
+from kb.text import wrap_width
 from kb.types import Chunk, SourceDocument
 
 #: Bumped whenever the splitting rules change, so old indexes are rebuilt (recorded in the manifest). The
@@ -63,15 +59,3 @@ class Chunker:
             cursor = start + 1
         return chunks
 
-
-def document_sentences(document: SourceDocument) -> list[Sentence]:
-    """The sentences stored beside a document's chunks (each one a citable span). A Markdown file's are found
-    inside its blocks (kb.sources.markdown): a table row or a code block is one, a paragraph is split at its
-    sentence marks only. Sentences without a letter or digit (rules, table borders) are no statements."""
-    if reader_of(PurePosixPath(document.source).suffix) == "markdown":
-        found = [s for b in markdown_blocks(document.text)
-                 for s in (split_sentences(document.text[b.start:b.end], b.start, paragraph=True) if b.prose
-                           else [Sentence(b.start, b.end, document.text[b.start:b.end])])]
-    else:
-        found = split_sentences(document.text)
-    return [s for s in found if any(ch.isalnum() for ch in s.text)]

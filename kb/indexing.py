@@ -17,10 +17,11 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from kb.chunking import Chunker, document_sentences
+from kb.chunking import Chunker
 from kb.config import Settings
 from kb.embedding import EXPORT_RECIPE, model_identity
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
+from kb.sentences import document_sentences
 from kb.sources import ReadLimits, read_document, scan_sources
 from kb.sources.formats import READER_VERSIONS, reader_of
 from kb.store import Manifest, VectorIndex  # noqa: F401  (VectorIndex: tests patch the FAISS build through here)

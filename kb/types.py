@@ -6,7 +6,18 @@ Plain dataclasses so they serialize to the JSON of ``kb ask --json`` with ``data
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Block:
+    """A span of a document's text that is one unit, of one of four kinds (kb.sentences reads them):
+    ``paragraph``, split at its sentence marks (its wrapped line breaks are spaces); ``text``, split as plain text;
+    ``table``, a row a line; ``verbatim``, quoted whole (a stanza of code, a line of front matter)."""
+
+    start: int
+    end: int
+    kind: Literal["paragraph", "text", "table", "verbatim"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,10 @@ class SourceDocument:
     sha256: str
     date: str | None = None  # ISO date stated in the text, when there is one
     size: int = 0
+    # What the reader knows of the text's structure, in order (kb.sentences reads it): a Markdown file's blocks, or
+    # the tables of an HTML or .docx file with the text between them. With blocks, text outside them is markup (a
+    # code fence, a table's border) and is not quoted; without, the text is plain. Read at indexing, not stored.
+    blocks: tuple[Block, ...] = ()
 
 
 @dataclass(frozen=True)

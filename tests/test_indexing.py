@@ -222,16 +222,16 @@ def test_a_reader_that_changed_has_only_its_files_read_again(make_kb, monkeypatc
     assert not again.updated and counter.texts == []
 
 
-def test_an_index_from_before_reader_versions_reads_its_pdf_html_and_markdown_again():
+def test_an_index_from_before_reader_versions_reads_all_but_its_plain_text_again():
     from kb.indexing import stale_readers
     from kb.sources.formats import READER_VERSIONS
     from kb.store.manifest import Manifest
 
     old = Manifest(model="m", dimension=3, chunker={}, embed_title=True)  # the fields such a manifest has
     assert old.readers == {} and "readers" not in old.build_signature()  # readable as it is
-    # pdf 2: pages, ligatures, hyphens; html 2: soft hyphens; markdown 2: its blocks (.md was read by "text" before)
-    assert stale_readers(old.readers) == {"pdf", "html", "markdown"}
-    assert stale_readers({"text": 1, "html": 2, "pdf": 2, "docx": 1}) == {"markdown"}
+    # pdf 2: pages, ligatures, hyphens; html 3, docx 2: tables; markdown 2: its blocks (.md was read by "text" before)
+    assert stale_readers(old.readers) == {"pdf", "html", "docx", "markdown"}
+    assert stale_readers({"text": 1, "html": 2, "pdf": 2, "docx": 1}) == {"html", "docx", "markdown"}
     assert stale_readers(dict(READER_VERSIONS)) == frozenset()
 
 

@@ -3,7 +3,7 @@ quoted whole, list and heading marks are not quoted, front matter names the file
 
 from __future__ import annotations
 
-from kb.chunking import document_sentences
+from kb.sentences import document_sentences
 from kb.sources import parse_document
 from kb.sources.markdown import markdown_blocks
 

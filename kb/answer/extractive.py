@@ -208,17 +208,23 @@ class ExtractiveAnswerer:
                         )
                     )
                 markers.append(f"[{cited[key]}]")
-            parts.append(_flowed(statement.text()) + " " + "".join(markers))
+            parts.append(_flowed(statement.text(), query) + " " + "".join(markers))
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
 
 
-def _flowed(text: str) -> str:
-    """A quote as one line of words, but a table (a Markdown table is quoted whole, kb.sources.markdown) a row a
-    line: its rows run together on one line hid which cells belong to which row."""
+def _flowed(text: str, query: QueryContext) -> str:
+    """A quote as one line of words; a table (quoted whole, kb.sentences) as its header and the row that holds the
+    question's terms best, a row a line, or all of it when no one row does. The citation is the whole table, so the
+    row is checked against the rows around it; run together on one line, rows hid which cells were whose."""
     lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-    if len(lines) > 1 and all(line.startswith("|") and line.endswith("|") for line in lines):
-        return "\n".join(lines)
-    return " ".join(text.split())
+    if len(lines) < 2 or not all("|" in line for line in lines):
+        return " ".join(text.split())
+    rows = [line for line in lines[1:] if any(ch.isalnum() for ch in line)]  # not a Markdown |---| line
+    shares = [query.term_share(row, asked=True) for row in rows]
+    best = max(shares, default=0.0)
+    if best > 0 and shares.count(best) == 1 and len(rows) > 1:
+        return lines[0] + "\n" + rows[shares.index(best)]
+    return "\n".join(lines)
 
 
 def _columns(model: LinearModel, names: tuple[str, ...]) -> list[int]:

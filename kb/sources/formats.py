@@ -11,12 +11,17 @@ PDF_SUFFIXES = frozenset({".pdf"})
 DOCX_SUFFIXES = frozenset({".docx"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
 
-#: Each reader's version, raised when the text it extracts from unchanged bytes changes (pdf 2: pages joined without
-#: their running heads, ligatures spelled out, hyphenated words rejoined; html 2: soft hyphens dropped; markdown 2:
-#: sentences found in its blocks, a front-matter title; kb.sources.markdown). An index records the versions it was
-#: read with (Manifest.readers), and `kb index` re-reads the files of a reader whose version moved, and only those:
-#: an upgrade neither leaves old text behind nor re-embeds a collection that holds no such file.
-READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 2, "html": 2, "pdf": 2, "docx": 1}
+#: A table with a row longer than this (characters) lays out a page rather than data: old sites and some Word
+#: templates put a whole article in a cell beside a sidebar. Its text is read as text, not quoted as a table.
+TABLE_ROW_LIMIT = 300
+
+#: Each reader's version, raised when the text it extracts from unchanged bytes changes. pdf 2: pages joined without
+#: their running heads, ligatures spelled out, hyphenated words rejoined. html 2: soft hyphens dropped; html 3: a
+#: table a row a line, and tables quoted whole (kb.sentences), as docx 2 does. markdown 2: sentences found in its
+#: blocks, a front-matter title (kb.sources.markdown). An index records the versions it was read with
+#: (Manifest.readers), and `kb index` re-reads the files of a reader whose version moved, and only those: an upgrade
+#: neither leaves old text behind nor re-embeds a collection that holds no such file.
+READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 2, "html": 3, "pdf": 2, "docx": 2}
 
 
 _READER_OF = {suffix: name for name, suffixes in (("text", PLAIN_SUFFIXES), ("markdown", MARKDOWN_SUFFIXES),
@@ -31,4 +36,4 @@ def reader_of(suffix: str) -> str:
 
 
 __all__ = ["DOCX_SUFFIXES", "HTML_SUFFIXES", "MARKDOWN_SUFFIXES", "PDF_SUFFIXES", "PLAIN_SUFFIXES", "READER_VERSIONS",
-           "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES", "reader_of"]
+           "SUPPORTED_SUFFIXES", "TABLE_ROW_LIMIT", "TEXT_SUFFIXES", "reader_of"]

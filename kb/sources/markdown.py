@@ -5,18 +5,19 @@ structure was lost: a table was one "sentence" of every row, quoted whole for "W
 close?"; a line break inside a paragraph cut the sentence in two when the next line began with a capital
 ("Receipts over" / "EUR 50 need a scan") in files too short for kb.text.wrap_width to see the wrapping; YAML front
 matter named the file "title: Team handbook". CommonMark says what each line is, so kb asks a CommonMark parser
-(markdown-it-py, already installed with rich) rather than guessing: a paragraph's line breaks are spaces, a table row
-or a code block is a unit of its own, and a list item or a heading is quoted without its marker. The spans stay
-those of the file.
+(markdown-it-py, already installed with rich) rather than guessing: a paragraph's line breaks are spaces, a table
+or a code block is a unit of its own (kb.sentences), and a list item or a heading is quoted without its marker.
+The spans stay those of the file.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+
+from kb.types import Block
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # markdown-it reads \r\n and a lone \r as line ends too
 _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
@@ -30,17 +31,6 @@ _CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
 # Blocks that hold lines of text (a container, a list or a quote, holds blocks): every line of the file is one of
 # theirs, blank, or a line of front matter.
 _LEAVES = frozenset({"paragraph_open", "heading_open", "table_open", "fence", "code_block", "html_block", "hr"})
-TABLE_QUOTE_LIMIT = 1100  # characters: a chunk at the default Settings.chunk_size
-
-
-@dataclass(frozen=True)
-class Block:
-    """A span of the file that is one unit of text: ``prose`` is split into sentences (its line breaks are spaces);
-    anything else (a table row, a code block, a front-matter line) is quoted whole."""
-
-    start: int
-    end: int
-    prose: bool
 
 
 @lru_cache(maxsize=1)
@@ -80,10 +70,9 @@ def markdown_blocks(text: str) -> list[Block]:
     header = front_matter_lines(lines)
     for i in range(1, header - 1):
         if lines[i].strip():
-            blocks.append(Block(*span(i, i + 1), prose=False))
+            blocks.append(Block(*span(i, i + 1), "verbatim"))
     # Front matter becomes blank lines, so the parser's line numbers stay those of the file.
     body = "\n" * header + "\n".join(lines[header:])
-    in_table = (0, 0)  # the lines of a table quoted a row at a time
     read = [False] * header + [True] * (len(lines) - header)  # lines no block holds (so far: front matter aside)
     for token in _parser().parse(body):
         if token.map is None:
@@ -93,7 +82,7 @@ def markdown_blocks(text: str) -> list[Block]:
             read[first:last] = [False] * (last - first)
         if token.type == "paragraph_open":
             start, end = span(first, last)
-            blocks.append(Block(_past_markers(text, start), end, prose=True))
+            blocks.append(Block(_past_markers(text, start), end, "paragraph"))
         elif token.type == "heading_open":
             if token.markup.startswith("#"):
                 start, end = span(first, first + 1)
@@ -103,18 +92,9 @@ def markdown_blocks(text: str) -> list[Block]:
                 end = closing.start() if closing else end
             else:  # setext: the text lines, not the underline
                 start, end = span(first, last - 1)
-            blocks.append(Block(start, end, prose=True))
+            blocks.append(Block(start, end, "paragraph"))
         elif token.type == "table_open":
-            # A table is quoted whole, up to a size: a row alone does not say what its cells are ("| Toronto |
-            # 07:30 | 15:30 | Priya Nair |"), and split into rows, kb answered "Who manages the Toronto office?"
-            # with the header row and a sentence from elsewhere. A table too long to quote is quoted a row at a time.
-            start, end = span(first, last)
-            if end - start <= TABLE_QUOTE_LIMIT:
-                blocks.append(Block(start, end, prose=False))
-            else:
-                in_table = (first, last)
-        elif token.type == "tr_open" and in_table[0] <= first < in_table[1]:
-            blocks.append(Block(*span(first, last), prose=False))
+            blocks.append(Block(*span(first, last), "table"))
         elif token.type in ("fence", "code_block", "html_block"):
             if token.type == "fence":
                 closed = last - first >= 2 and lines[last - 1].strip().startswith(token.markup[:3])
@@ -128,7 +108,7 @@ def markdown_blocks(text: str) -> list[Block]:
             run_end = i
             while run_end + 1 < len(lines) and read[run_end + 1] and lines[run_end + 1].strip():
                 run_end += 1
-            blocks.append(Block(*span(i, run_end + 1), prose=True))
+            blocks.append(Block(*span(i, run_end + 1), "text"))
     blocks.sort(key=lambda b: b.start)
     return [_trimmed(text, b) for b in blocks if text[b.start:b.end].strip()]
 
@@ -136,7 +116,7 @@ def markdown_blocks(text: str) -> list[Block]:
 def _trimmed(text: str, block: Block) -> Block:
     piece = text[block.start:block.end]
     start = block.start + len(piece) - len(piece.lstrip())
-    return Block(start, block.start + len(piece.rstrip()), block.prose)
+    return Block(start, block.start + len(piece.rstrip()), block.kind)
 
 
 def _past_markers(text: str, start: int) -> int:
@@ -156,7 +136,7 @@ def _code_pieces(lines: list[str], first: int, last: int, span) -> list[Block]:
     for i in range(first, min(last, len(lines)) + 1):
         blank = i >= min(last, len(lines)) or not lines[i].strip()
         if blank and begin is not None:
-            pieces.append(Block(*span(begin, i), prose=False))
+            pieces.append(Block(*span(begin, i), "verbatim"))
             begin = None
         elif not blank and begin is None:
             begin = i
@@ -183,4 +163,4 @@ def without_front_matter(text: str) -> str:
     return text[starts[header]:] if header < len(starts) else ""
 
 
-__all__ = ["Block", "front_matter_lines", "markdown_blocks", "markdown_title", "without_front_matter"]
+__all__ = ["front_matter_lines", "markdown_blocks", "markdown_title", "without_front_matter"]

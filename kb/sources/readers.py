@@ -16,13 +16,13 @@ from kb.sources.dates import find_date
 from kb.sources.formats import (DOCX_SUFFIXES, HTML_SUFFIXES, MARKDOWN_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES,
                                 TEXT_SUFFIXES)
 from kb.sources.limits import ReadLimits
-from kb.sources.markdown import markdown_title, without_front_matter
+from kb.sources.markdown import markdown_blocks, markdown_title, without_front_matter
 from kb.sources.markup import html_to_text
 from kb.sources.pdf import pdf_to_text
 from kb.sources.scan import SourceFile, open_checked, read_fd
 from kb.sources.titles import pick_explicit_title, title_from_text
 from kb.sources.word import docx_to_text
-from kb.types import SourceDocument
+from kb.types import Block, SourceDocument
 
 __all__ = ["SUPPORTED_SUFFIXES", "decode_text", "parse_document", "read_document"]
 
@@ -49,16 +49,22 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
         raise SourceError("empty file")
     if suffix in TEXT_SUFFIXES:
         text = decode_text(data)  # no expansion: max_file_mb already bounds plain text
-        markdown = suffix in MARKDOWN_SUFFIXES
-        title = (markdown_title(text) or title_from_text(without_front_matter(text), strip_markup=True) if markdown
-                 else title_from_text(text))
+        blocks: tuple[Block, ...] = ()
+        if suffix in MARKDOWN_SUFFIXES:
+            blocks = tuple(markdown_blocks(text))
+            title = markdown_title(text) or title_from_text(without_front_matter(text), strip_markup=True)
+        else:
+            title = title_from_text(text)
     elif suffix in HTML_SUFFIXES:
-        text, title = html_to_text(decode_text(data), limits)
+        text, title, tables = html_to_text(decode_text(data), limits)
+        blocks = _tables_in_text(tables, len(text))
     elif suffix in PDF_SUFFIXES:
         text, stated = pdf_to_text(data, limits)
+        blocks = ()
         title = pick_explicit_title([stated], text)
     elif suffix in DOCX_SUFFIXES:
-        text, title = docx_to_text(data, limits)
+        text, title, tables = docx_to_text(data, limits)
+        blocks = _tables_in_text(tables, len(text))
     else:
         raise SourceError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
     if not text.strip():
@@ -70,7 +76,22 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
         sha256=hashlib.sha256(data).hexdigest(),
         date=find_date(text),
         size=len(data),
+        blocks=blocks,
     )
+
+
+def _tables_in_text(tables: list[tuple[int, int]], length: int) -> tuple[Block, ...]:
+    """The tables as blocks, with the text between them as plain text; none without a table."""
+    blocks: list[Block] = []
+    at = 0
+    for start, end in tables:
+        if start > at:
+            blocks.append(Block(at, start, "text"))
+        blocks.append(Block(start, end, "table"))
+        at = end
+    if blocks and at < length:
+        blocks.append(Block(at, length, "text"))
+    return tuple(blocks)
 
 
 def decode_text(data: bytes) -> str:

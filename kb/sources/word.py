@@ -21,8 +21,9 @@ _XML_PER_TEXT = 8
 _XML_FLOOR = 64 * 1024 * 1024
 
 
-def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str]:
-    """(text, title); the title is the document's Title property, else its Title/Heading 1 paragraph."""
+def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str, list[tuple[int, int]]]:
+    """(text, title, the spans of its tables); the title is the document's Title property, else its Title/Heading 1
+    paragraph."""
     limits = limits or ReadLimits()
     if data.startswith(_OLE_MAGIC):
         raise SourceError("password-protected or old-format Word file; save it as an unprotected .docx")
@@ -36,7 +37,8 @@ def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, st
         budget = TextBudget(limits)
         blocks: list[str] = []
         headings: list[str] = []
-        _collect(document, blocks, headings, budget)
+        tables: list[int] = []
+        _collect(document, blocks, headings, budget, tables)
         stated = (document.core_properties.title or "").strip()
     except SourceError:
         raise
@@ -44,7 +46,11 @@ def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, st
         detail = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise SourceError(f"corrupt or unreadable .docx: {detail}") from None
     text = "\n\n".join(blocks)
-    return text, pick_explicit_title([stated, *headings[:1]], text)
+    starts = [0]
+    for block in blocks:
+        starts.append(starts[-1] + len(block) + 2)
+    spans = [(starts[i], starts[i] + len(blocks[i])) for i in tables]
+    return text, pick_explicit_title([stated, *headings[:1]], text), spans
 
 
 def _check_zip(data: bytes, limits: ReadLimits) -> None:
@@ -60,13 +66,17 @@ def _check_zip(data: bytes, limits: ReadLimits) -> None:
                               "(setting max_text_mb)")
 
 
-def _collect(container, blocks: list[str], headings: list[str], budget: TextBudget) -> None:
+def _collect(container, blocks: list[str], headings: list[str], budget: TextBudget,
+             tables: list[int] | None = None) -> None:
+    """Append the container's paragraphs and tables to ``blocks``, and the indexes of its tables to ``tables``."""
     from docx.table import Table
 
     for item in container.iter_inner_content():
         if isinstance(item, Table):
             rows = [row for row in (_row_text(row, budget) for row in item.rows) if row]
             if rows:
+                if tables is not None:
+                    tables.append(len(blocks))
                 blocks.append("\n".join(rows))
             continue
         line = item.text.strip()

@@ -1,0 +1,189 @@
+"""Questions whose answer is a cell of a table, asked of the same documents written as Markdown, HTML and Word:
+how often kb quotes the table (or the row) that holds the answer, how often it cites something that does not, and
+how often it abstains.
+
+    .venv/bin/python benchmarks/tables.py        # ~1 min on 2 cores
+
+No question set holds tables (the seeds and SQuAD are prose), so the documents are generated: 24 short documents
+from a seeded generator, each a title, a paragraph, a table of 2-8 rows under a header of four columns (offices,
+products, ships or staff; every name invented and used once), and a closing paragraph. Two questions per row ask
+for one cell by the row's name and the column's meaning ("Who manages the Vellmar office?", "When does the Vellmar
+office close?"). Nothing was fitted to these questions: they measure the readers, not a scorer.
+
+A question is right when the answer and its first quote both hold the row's name and the asked cell, wrong when kb
+answers otherwise, abstained when it says the documents do not cover it. "Table rows in the answer" is the median
+number of table rows a right answer shows (a whole table shows them all). To compare readings, run this script on two trees (docs/quality.md, "Tables").
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import statistics
+import sys
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kb import KnowledgeBase  # noqa: E402
+
+FIRST = ["Ada", "Bruno", "Carla", "Dmitri", "Elif", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kiri", "Lena",
+         "Marek", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Stefan", "Tomoko", "Ulla", "Viktor", "Wanda", "Yusuf"]
+LAST = ["Abend", "Brask", "Corvin", "Dalby", "Ekwall", "Fenner", "Gorski", "Holm", "Iversen", "Jaspers", "Kovac",
+        "Lindqvist", "Moreau", "Nyberg", "Orlov", "Petrak", "Quist", "Rasku", "Sorel", "Tamm", "Ulrich", "Varga"]
+SYLLABLES = ["vel", "mar", "cor", "dan", "ith", "bre", "lun", "sar", "tov", "qui", "nel", "ros", "kab", "ost", "fen",
+             "gal", "hir", "jun", "lor", "pem", "ruv", "sil", "tam", "zor"]
+COUNTRIES = ["Portugal", "Norway", "Canada", "Chile", "Japan", "Kenya", "Poland", "Ireland", "Vietnam", "Peru"]
+TEAMS = ["Payments", "Search", "Billing", "Security", "Mobile", "Data", "Support", "Platform"]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    row_name: str
+    gold: str
+    table_rows: tuple[str, ...] = ()  # the names of every row of its table
+
+
+def _name(rng: random.Random, used: set[str]) -> str:
+    while True:
+        word = "".join(rng.sample(SYLLABLES, 2)).capitalize()
+        if word not in used:
+            used.add(word)
+            return word
+
+
+def _person(rng: random.Random, used: set[str]) -> str:
+    while True:
+        person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        if person not in used:
+            used.add(person)
+            return person
+
+
+def _time(rng: random.Random, low: int, high: int) -> str:
+    return f"{rng.randint(low, high):02d}:{rng.choice(['00', '15', '30', '45'])}"
+
+
+def _row(kind: str, rng: random.Random, used: set[str]) -> tuple[list[str], list[Question]]:
+    name = _name(rng, used)
+    if kind == "offices":
+        cells = [name, _time(rng, 6, 9), _time(rng, 15, 19), _person(rng, used)]
+        asked = [Question(f"Who manages the {name} office?", name, cells[3]),
+                 Question(f"When does the {name} office close?", name, cells[2])]
+    elif kind == "products":
+        cells = [name, f"EUR {rng.randint(12, 990)}", str(rng.randint(1995, 2025)), rng.choice(COUNTRIES)]
+        asked = [Question(f"How much does the {name} cost?", name, cells[1]),
+                 Question(f"When was the {name} launched?", name, cells[2])]
+    elif kind == "ships":
+        cells = [name, str(rng.randint(1950, 2020)), f"{rng.randint(40, 300)} m", _person(rng, used)]
+        asked = [Question(f"Who is the captain of the {name}?", name, cells[3]),
+                 Question(f"How long is the {name}?", name, cells[2])]
+    else:
+        cells = [_person(rng, used), rng.choice(TEAMS), f"Room {rng.randint(100, 499)}", str(rng.randint(2000, 2999))]
+        asked = [Question(f"Which team is {cells[0]} in?", cells[0], cells[1]),
+                 Question(f"What is the phone extension of {cells[0]}?", cells[0], cells[3])]
+    return cells, asked
+
+
+HEADERS = {"offices": ["Office", "Opens", "Closes", "Manager"], "products": ["Product", "Price", "Launched", "Made in"],
+           "ships": ["Ship", "Built", "Length", "Captain"], "staff": ["Name", "Team", "Room", "Phone extension"]}
+OPENING = {"offices": "This page lists the company's offices, their opening hours and who runs each of them.",
+           "products": "The catalogue below gives each product's price, its launch year and where it is made.",
+           "ships": "The fleet register records when each ship was built, its length and its captain.",
+           "staff": "The staff directory gives each employee's team, room and phone extension."}
+CLOSING = "Changes to this page are announced in the weekly newsletter and take effect the following Monday."
+
+
+def documents(count: int = 24, seed: int = 0) -> tuple[list[tuple[str, str, list[str], list[list[str]]]],
+                                                       list[Question]]:
+    """(name, kind, header, rows) per document, and the questions."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    docs, questions = [], []
+    kinds = list(HEADERS)
+    for i in range(count):
+        kind = kinds[i % len(kinds)]
+        rows, asked = [], []
+        for _ in range(rng.randint(2, 8)):
+            cells, row_questions = _row(kind, rng, used)
+            rows.append(cells)
+            asked += row_questions
+        questions += [replace(q, table_rows=tuple(r[0] for r in rows)) for q in asked]
+        docs.append((f"{i:02d}-{kind}", kind, HEADERS[kind], rows))
+    return docs, questions
+
+
+def as_markdown(kind: str, header: list[str], rows: list[list[str]], title: str) -> bytes:
+    lines = [f"# {title}", "", OPENING[kind], "", "| " + " | ".join(header) + " |",
+             "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows] + ["", CLOSING, ""]
+    return "\n".join(lines).encode()
+
+
+def as_html(kind: str, header: list[str], rows: list[list[str]], title: str) -> bytes:
+    head = "".join(f"<th>{c}</th>" for c in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return (f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{OPENING[kind]}</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{CLOSING}</p></body></html>"
+            ).encode()
+
+
+def as_docx(kind: str, header: list[str], rows: list[list[str]], title: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    document.add_paragraph(OPENING[kind])
+    table = document.add_table(rows=len(rows) + 1, cols=len(header))
+    for row, values in zip(table.rows, [header, *rows]):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    document.add_paragraph(CLOSING)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+WRITERS = {"md": as_markdown, "html": as_html, "docx": as_docx}
+TITLES = {"offices": "Offices of the {}", "products": "The {} catalogue", "ships": "The {} fleet register",
+          "staff": "Staff directory of the {} division"}
+
+
+def main() -> int:
+    docs, questions = documents()
+    with tempfile.TemporaryDirectory(prefix="kb-tables-") as temporary:
+        work = Path(temporary)
+        print(f"{len(docs)} documents, {len(questions)} questions")
+        print("| format | right | wrong | abstained | table rows in the answer (median, right answers) |")
+        print("|---|---|---|---|---|")
+        for suffix, write in WRITERS.items():
+            sources = work / suffix / "sources"
+            sources.mkdir(parents=True)
+            for name, kind, header, rows in docs:
+                title = TITLES[kind].format(name.split("-")[0])
+                (sources / f"{name}.{suffix}").write_bytes(write(kind, header, rows, title))
+            kb = KnowledgeBase(sources, work / suffix / "index")
+            kb.build()
+            right = wrong = 0
+            shown = []
+            for q in questions:
+                answer = kb.ask(q.text)
+                if answer.abstained or not answer.citations:
+                    continue
+                quote, said = answer.citations[0].text, answer.answer
+                if all(q.row_name in t and q.gold in t for t in (quote, said)):
+                    right += 1
+                    shown.append(sum(name in said for name in q.table_rows))
+                else:
+                    wrong += 1
+            n = len(questions)
+            print(f"| {suffix} | {right / n:.3f} | {wrong / n:.3f} | {(n - right - wrong) / n:.3f} "
+                  f"| {statistics.median(shown) if shown else 0:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Tables in every format kb reads (kb.sentences): a data table is one quote, read a row a line; a row alone does not
+say what its cells are. A table whose rows state facts in sentences is quoted a row at a time, and a table that lays
+out a page is read as text."""
+
+from __future__ import annotations
+
+import io
+
+from kb.sentences import TABLE_QUOTE_LIMIT, document_sentences
+from kb.sources import parse_document
+from kb.sources.markup import html_to_text
+
+ROWS = [("Office", "Opens", "Closes", "Manager"), ("Lisbon", "08:00", "17:00", "Marta Reis"),
+        ("Oslo", "09:00", "16:00", "Henrik Lund"), ("Toronto", "07:30", "15:30", "Priya Nair")]
+PROSE = ("Escalations go to the duty director, currently Samuel Okafor. The on-call rotation changes every Monday "
+         "at 10:00.")
+TABLE_TEXT = "\n".join(" | ".join(row) for row in ROWS)
+
+
+def handbook_html() -> str:
+    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in ROWS)
+    return f"<html><body><h1>Team handbook</h1><p>{PROSE}</p><table>{cells}</table><p>Ask IT for a laptop.</p>"
+
+
+def handbook_docx() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Team handbook", level=1)
+    document.add_paragraph(PROSE)
+    table = document.add_table(rows=len(ROWS), cols=len(ROWS[0]))
+    for row, values in zip(table.rows, ROWS):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    document.add_paragraph("Ask IT for a laptop.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def sentences(data: bytes, name: str) -> list[str]:
+    document = parse_document(data, name, "." + name.rsplit(".", 1)[1])
+    found = document_sentences(document)
+    assert all(document.text[s.start:s.end] == s.text for s in found)
+    return [s.text for s in found]
+
+
+def test_an_html_table_reads_a_row_a_line_and_is_one_quote():
+    # Before, every cell was a paragraph of its own: "Office", "Opens", ... "Priya Nair".
+    text, _, tables = html_to_text(handbook_html())
+    assert [text[a:b] for a, b in tables] == [TABLE_TEXT]
+    found = sentences(handbook_html().encode(), "handbook.html")
+    assert TABLE_TEXT in found and "Ask IT for a laptop." in found and "Manager" not in found
+
+
+def test_cells_hold_their_blocks_and_tables_and_a_layout_table_stays_text():
+    text, _, tables = html_to_text("<table><caption>Hours</caption><tr><th>Office</th><th>Note</th></tr>"
+                                   "<tr><td><p>Lisbon</p><p>centre</p></td><td><table><tr><td>in</td><td>out</td>"
+                                   "</tr></table></td></tr></table>after")
+    assert text == "Hours\nOffice | Note\nLisbon centre | in out\n\nafter" and tables == [(0, text.index("\n\n"))]
+    article = "A long article sentence in the page's main cell. " * 8
+    text, _, tables = html_to_text(f"<table><tr><td>Home<br>About</td><td>{article}</td></tr></table>")
+    assert tables == [] and text.startswith("Home\nAbout\n\nA long article")  # cells as paragraphs, as before
+
+
+def test_a_docx_table_is_one_quote_and_a_table_of_facts_a_row_each():
+    found = sentences(handbook_docx(), "handbook.docx")
+    assert TABLE_TEXT in found and "Escalations go to the duty director, currently Samuel Okafor." in found
+    from test_formats import make_docx  # a table whose rows are sentences: "North light | The north light was ..."
+
+    found = sentences(make_docx(), "lights.docx")
+    assert "North light | The north light was built in 1874 by the engineer Mara Velt." in found
+
+
+def test_a_long_table_is_quoted_a_row_at_a_time():
+    rows = [" | ".join(ROWS[0])] + [f"Office {i} | 08:00 | 17:00 | Manager {i}" for i in range(60)]
+    assert len("\n".join(rows)) > TABLE_QUOTE_LIMIT
+    html = "<table>" + "".join("<tr><td>" + r.replace(" | ", "</td><td>") + "</td></tr>" for r in rows) + "</table>"
+    assert sentences(html.encode(), "offices.html") == rows
+
+
+def test_asked_of_a_table_kb_quotes_the_table_in_every_format(tmp_path):
+    # Before: HTML answered "Manager [1] Marta Reis [2]", .docx the header row and the duty director's sentence.
+    from kb import KnowledgeBase
+
+    markdown = "# Team handbook\n\n" + PROSE + "\n\n" + "".join(
+        "| " + " | ".join(row) + " |\n" for row in [ROWS[0], ("---",) * 4, *ROWS[1:]])
+    for name, data in (("handbook.html", handbook_html().encode()), ("handbook.docx", handbook_docx()),
+                       ("handbook.md", markdown.encode())):
+        sources = tmp_path / name / "sources"
+        sources.mkdir(parents=True)
+        (sources / name).write_bytes(data)
+        kb = KnowledgeBase(sources, tmp_path / name / "index")
+        kb.build()
+        answer = kb.ask("Who manages the Toronto office?")
+        assert answer.citations and "Priya Nair" in answer.citations[0].text, (name, answer.answer)
+        # Shown as the header and the row that answers, a row a line; the citation is the whole table.
+        rows = [line.replace("[1]", "").strip("| ") for line in answer.answer.splitlines()]
+        assert rows == ["Office | Opens | Closes | Manager", "Toronto | 07:30 | 15:30 | Priya Nair"], rows
+        assert answer.citations[0].text.count("\n") >= 3
+        # No one row holds the question's terms: the whole table is the answer.
+        answer = kb.ask("Who are the office managers?")
+        assert answer.answer.count("\n") >= 3 and "Marta Reis" in answer.answer and "Priya Nair" in answer.answer
