@@ -19,7 +19,7 @@ from typing import Any, Callable, TextIO
 from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.errors import IndexMissingError, KBError
 from kb.logs import add_logging_options, setup_logging
-from kb.text import shown
+from kb.text import shown, table_rows
 
 EXIT_CODES = """exit codes: 0 ok; 1 error; 2 bad usage or configuration; 3 no index (run `kb index`);
 4 damaged index (run `kb index --full`); 5 index built with other settings (run `kb index --full`);
@@ -190,8 +190,9 @@ def _render_passages(passages: list[Any], out: TextIO) -> None:
 def _render_answer(answer: Any, out: TextIO) -> None:
     print(shown(answer.answer, keep_newlines=True), file=out)
     for c in answer.citations:
-        quote = " ".join(c.text.split())
-        print(f"\n[{c.n}] {shown(c.source)} [{c.start}:{c.end}] {shown(c.title)}\n    \"{shown(quote)}\"", file=out)
+        quote = "\n     ".join(table_rows(c.text) or [" ".join(c.text.split())])  # a table a row a line
+        print(f"\n[{c.n}] {shown(c.source)} [{c.start}:{c.end}] {shown(c.title)}", file=out)
+        print(f"    \"{shown(quote, keep_newlines=True)}\"", file=out)
     if answer.citations and answer.shown_confidence is not None:
         print(f"\nconfidence {answer.shown_confidence:.2f} (the learned probability that this answer is right)", file=out)
 

@@ -373,6 +373,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
+def table_rows(text: str) -> list[str] | None:
+    """The lines of a quoted table (kb.sentences quotes one a row a line, cells apart by "|"), spaces tidied; None
+    for any other text, whose line breaks are only where it was wrapped."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return lines if len(lines) > 1 and all("|" in line for line in lines) else None
+
+
 def shown(text: str, keep_newlines: bool = False) -> str:
     """Text from documents and file names, safe to print on a terminal: control characters written as \\xNN.
 

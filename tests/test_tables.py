@@ -101,3 +101,20 @@ def test_asked_of_a_table_kb_quotes_the_table_in_every_format(tmp_path):
         # No one row holds the question's terms: the whole table is the answer.
         answer = kb.ask("Who are the office managers?")
         assert answer.answer.count("\n") >= 3 and "Marta Reis" in answer.answer and "Priya Nair" in answer.answer
+
+
+def test_the_cli_prints_a_cited_table_a_row_a_line(tmp_path):
+    import io as text_io
+
+    from kb.cli import main
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "handbook.html").write_text(handbook_html())
+    where = ["--sources", str(sources), "--index", str(tmp_path / "index")]
+    assert main(["index", *where], text_io.StringIO(), text_io.StringIO()) == 0
+    out = text_io.StringIO()
+    code = main(["ask", *where, "When does the Oslo office close?"], out, text_io.StringIO())
+    printed = out.getvalue()
+    assert code == 0 and printed.startswith("Office | Opens | Closes | Manager\nOslo | 09:00 | 16:00 | Henrik Lund [1]")
+    assert '    "Office | Opens | Closes | Manager\n     Lisbon | 08:00 | 17:00 | Marta Reis\n' in printed

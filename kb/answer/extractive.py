@@ -22,7 +22,7 @@ from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
 from kb.query import REFERRING_WORDS, QueryContext
-from kb.text import Sentence, _match_forms, split_sentences, term_overlap, term_spellings, words
+from kb.text import Sentence, _match_forms, split_sentences, table_rows, term_overlap, term_spellings, words
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -216,8 +216,8 @@ def _flowed(text: str, query: QueryContext) -> str:
     """A quote as one line of words; a table (quoted whole, kb.sentences) as its header and the row that holds the
     question's terms best, a row a line, or all of it when no one row does. The citation is the whole table, so the
     row is checked against the rows around it; run together on one line, rows hid which cells were whose."""
-    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-    if len(lines) < 2 or not all("|" in line for line in lines):
+    lines = table_rows(text)
+    if lines is None:
         return " ".join(text.split())
     rows = [line for line in lines[1:] if any(ch.isalnum() for ch in line)]  # not a Markdown |---| line
     shares = [query.term_share(row, asked=True) for row in rows]
