@@ -17,7 +17,8 @@ import numpy as np
 from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords,
                                 SentenceSource, build_candidates, confidence_row)
 from kb.answer.facts import same_facts
-from kb.answer.grounding import document_words, mentions, missing_names, pool_words, with_acronyms
+from kb.answer.grounding import (document_words, mentions, missing_names, names_share_a_row, pool_words,
+                                 with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
@@ -169,6 +170,9 @@ class ExtractiveAnswerer:
                 continue  # a second statement about someone else: an answer never mixes two subjects
             if query.subject and not _about(candidate, query.subject, strict=bool(chosen), acronyms=acronyms):
                 continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
+            rows = table_rows(candidate.sentence.text)
+            if rows is not None and query.names and not names_share_a_row(query.names, rows[1:]):
+                continue  # the question's names are on different rows: the table says nothing of whom it asks
             chosen.append(candidate)
         if not chosen:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)

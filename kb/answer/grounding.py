@@ -75,6 +75,14 @@ def pool_words(document_words: Callable[[str], frozenset[str]],
     return PoolWords(document_words, defined_acronyms(texts) if acronyms is None else acronyms)
 
 
+def names_share_a_row(names: Iterable[str], rows: list[str]) -> bool:
+    """A table answers about the question's names only if one row holds every name the table holds: "Wanda
+    Lindqvist" is not in a table that lists "Wanda Quist" and "Ada Lindqvist", though it holds both words."""
+    row_words = [document_words(row) for row in rows]
+    held = [name for name in names if any(mentions(w, name) for w in row_words)]
+    return len(held) < 2 or any(all(mentions(w, name) for name in held) for w in row_words)
+
+
 def missing_names(names: Iterable[str], cited_sources: Iterable[str],
                   vocabulary_of: Callable[[str], frozenset[str]]) -> list[str]:
     """Question names that none of the cited documents mentions; empty when the answer is about them."""
