@@ -1,18 +1,20 @@
-"""Questions whose answer is a cell of a table, asked of the same documents written as Markdown, HTML and Word:
-how often kb quotes the table (or the row) that holds the answer, how often it cites something that does not, and
-how often it abstains.
+"""Questions whose answer is a cell of a table, asked of the same documents written as Markdown, HTML and Word, and
+questions whose answer is a definition in an HTML glossary: how often kb quotes the table (or the row, or the
+definition) that holds the answer, how often it cites something that does not, and how often it abstains.
 
     .venv/bin/python benchmarks/tables.py        # ~1 min on 2 cores
 
-No question set holds tables (the seeds and SQuAD are prose), so the documents are generated: 24 short documents
-from a seeded generator, each a title, a paragraph, a table of 2-8 rows under a header of four columns (offices,
-products, ships or staff; every name invented and used once), and a closing paragraph. Two questions per row ask
-for one cell by the row's name and the column's meaning ("Who manages the Vellmar office?", "When does the Vellmar
-office close?"). Nothing was fitted to these questions: they measure the readers, not a scorer.
+No question set holds tables or glossaries (the seeds and SQuAD are prose), so the documents are generated from a
+seeded generator, every name invented and used once. 24 short documents, each a title, a paragraph, a table of 2-8
+rows under a header of four columns (offices, products, ships or staff), and a closing paragraph; two questions per
+row ask for one cell by the row's name and the column's meaning ("Who manages the Vellmar office?", "When does the
+Vellmar office close?"). Then 8 glossaries, HTML definition lists of 4-8 terms, each term asked "What is <term>?"
+and "What is the <term> for?". Nothing was fitted to these questions: they measure the readers, not a scorer.
 
-A question is right when the answer and its first quote both hold the row's name and the asked cell, wrong when kb
-answers otherwise, abstained when it says the documents do not cover it. "Table rows in the answer" is the median
-number of table rows a right answer shows (a whole table shows them all). To compare readings, run this script on two trees (docs/quality.md, "Tables").
+A question is right when the answer and its first quote both hold the row's name (the term) and the asked cell (the
+distinctive part of the definition), wrong when kb answers otherwise, abstained when it says the documents do not
+cover it. "Table rows in the answer" is the median number of table rows a right answer shows (a whole table shows
+them all). To compare readings, run this script on two trees (docs/quality.md, "Tables and glossaries").
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Question:
     text: str
     row_name: str
     gold: str
-    table_rows: tuple[str, ...] = ()  # the names of every row of its table
+    table_rows: tuple[str, ...] = ()  # the names of every row of its table (none in a glossary)
 
 
 def _name(rng: random.Random, used: set[str]) -> str:
@@ -148,41 +150,75 @@ def as_docx(kind: str, header: list[str], rows: list[list[str]], title: str) -> 
 
 
 WRITERS = {"md": as_markdown, "html": as_html, "docx": as_docx}
+
+THINGS = ["report", "fee", "setting", "process", "role", "form", "limit", "badge", "queue", "ledger"]
+DOES = ["records", "blocks", "approves", "schedules", "refunds", "archives", "flags", "merges"]
+OBJECTS = ["late invoices", "duplicate accounts", "expired badges", "weekend shifts", "unused licences",
+           "overdue tickets", "foreign payments", "new suppliers", "lost parcels", "disputed charges"]
+
+
+def glossaries(count: int = 8, seed: int = 1) -> tuple[list[tuple[str, bytes]], list[Question]]:
+    """Glossaries as HTML definition lists (<dl>: a <dt> term, its <dd> definition), 4-8 invented terms each, and
+    two questions per term whose answer is its definition."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    files, questions = [], []
+    for i in range(count):
+        entries = []
+        for _ in range(rng.randint(4, 8)):
+            term, obj = _name(rng, used), rng.choice(OBJECTS)
+            definition = (f"The {rng.choice(THINGS)} that {rng.choice(DOES)} {obj}, reviewed every "
+                          f"{rng.choice(['week', 'month', 'quarter', 'year'])}.")
+            entries.append(f"<dt>{term}</dt><dd>{definition}</dd>")
+            questions += [Question(f"What is {term}?", term, obj), Question(f"What is the {term} for?", term, obj)]
+        files.append((f"glossary-{i:02d}.html", (
+            f"<html><body><h1>Glossary {i}</h1><p>The terms used in the operations handbook, as the teams use "
+            f"them.</p><dl>{''.join(entries)}</dl><p>{CLOSING}</p></body></html>").encode()))
+    return files, questions
 TITLES = {"offices": "Offices of the {}", "products": "The {} catalogue", "ships": "The {} fleet register",
           "staff": "Staff directory of the {} division"}
 
 
 def main() -> int:
     docs, questions = documents()
+    glossary_files, glossary_questions = glossaries()
     with tempfile.TemporaryDirectory(prefix="kb-tables-") as temporary:
         work = Path(temporary)
-        print(f"{len(docs)} documents, {len(questions)} questions")
+        print(f"{len(docs)} documents with a table, {len(questions)} questions; {len(glossary_files)} glossaries, "
+              f"{len(glossary_questions)} questions")
         print("| format | right | wrong | abstained | table rows in the answer (median, right answers) |")
         print("|---|---|---|---|---|")
         for suffix, write in WRITERS.items():
-            sources = work / suffix / "sources"
-            sources.mkdir(parents=True)
-            for name, kind, header, rows in docs:
-                title = TITLES[kind].format(name.split("-")[0])
-                (sources / f"{name}.{suffix}").write_bytes(write(kind, header, rows, title))
-            kb = KnowledgeBase(sources, work / suffix / "index")
-            kb.build()
-            right = wrong = 0
-            shown = []
-            for q in questions:
-                answer = kb.ask(q.text)
-                if answer.abstained or not answer.citations:
-                    continue
-                quote, said = answer.citations[0].text, answer.answer
-                if all(q.row_name in t and q.gold in t for t in (quote, said)):
-                    right += 1
-                    shown.append(sum(name in said for name in q.table_rows))
-                else:
-                    wrong += 1
-            n = len(questions)
-            print(f"| {suffix} | {right / n:.3f} | {wrong / n:.3f} | {(n - right - wrong) / n:.3f} "
-                  f"| {statistics.median(shown) if shown else 0:.0f} |", flush=True)
+            files = [(f"{name}.{suffix}", write(kind, header, rows, TITLES[kind].format(name.split("-")[0])))
+                     for name, kind, header, rows in docs]
+            print(_measured(f"table, {suffix}", work / suffix, files, questions), flush=True)
+        print(_measured("definition list, html", work / "glossaries", glossary_files, glossary_questions), flush=True)
     return 0
+
+
+def _measured(label: str, folder: Path, files: list[tuple[str, bytes]], questions: list[Question]) -> str:
+    """Index the files and ask every question: one row of the table."""
+    sources = folder / "sources"
+    sources.mkdir(parents=True)
+    for name, data in files:
+        (sources / name).write_bytes(data)
+    kb = KnowledgeBase(sources, folder / "index")
+    kb.build()
+    right = wrong = 0
+    shown = []
+    for q in questions:
+        answer = kb.ask(q.text)
+        if answer.abstained or not answer.citations:
+            continue
+        quote, said = answer.citations[0].text, answer.answer
+        if all(q.row_name in t and q.gold in t for t in (quote, said)):
+            right += 1
+            shown.append(sum(name in said for name in q.table_rows))
+        else:
+            wrong += 1
+    n = len(questions)
+    rows = f"{statistics.median(shown):.0f}" if shown and questions[0].table_rows else "-"
+    return f"| {label} | {right / n:.3f} | {wrong / n:.3f} | {(n - right - wrong) / n:.3f} | {rows} |"
 
 
 if __name__ == "__main__":

@@ -65,6 +65,28 @@ def test_html_soft_hyphens_are_not_text():
     assert "The recognition of the independent board." in doc.text
 
 
+GLOSSARY = (b"<h1>Billing glossary</h1><p>The terms used on invoices.</p><dl>\n"
+            b"<dt>Proration</dt>\n<dd>A charge for part of a billing period, computed from the days used.</dd>\n"
+            b"<dt>Dunning</dt><dd>The emails sent to a customer whose card payment failed, three days apart.</dd>\n"
+            b"<dt>How is a refund paid?</dt><dd>To the card that paid.</dd><dd>Or as a credit note.</dd>\n"
+            b"<dt>Grace period</dt></dl><p>More terms are added each quarter.</p>")
+
+
+def test_an_html_definition_reads_on_its_terms_line():
+    text = parse_document(GLOSSARY, "g.html", ".html").text
+    assert "\nProration: A charge for part of a billing period, computed from the days used.\n" in text
+    assert "\nHow is a refund paid? To the card that paid.\n\nOr as a credit note.\n" in text  # no "?:"
+    assert text.endswith("\nGrace period\n\nMore terms are added each quarter.")  # a term with no definition
+
+
+def test_asked_of_a_glossary_kb_answers_with_the_term_and_its_definition(make_kb):
+    # Laid out a term a line, the definition never said "dunning", and kb abstained on every term.
+    kb = make_kb({"glossary.html": GLOSSARY})
+    kb.build()
+    answer = kb.ask("What is dunning?")
+    assert answer.citations and answer.citations[0].text.startswith("Dunning: The emails sent to a customer")
+
+
 def test_pdf_text_layer_and_metadata_title():
     doc = parse_document(make_pdf(["The first page says hello.", "Page two."], title="Quarterly"), "r.pdf", ".pdf")
     assert doc.title == "Quarterly"

@@ -50,11 +50,15 @@ class _VisibleText(HTMLParser):
         self._hidden = 0
         self._in_title = False
         self._in_head = False
+        self._term_open = False  # a <dt> just ended: its <dd> goes on the same line
         self._tables = 0  # depth of <table> nesting
         self._cells = 0  # cells begun in the current row of the outermost table
         self._in_cell = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        term_open, self._term_open = self._term_open, False
+        if term_open and tag != "dd":
+            self.parts.append("\n")  # a term without its definition ends its line
         if tag == "head":
             self._in_head = True
         elif tag not in self.HEAD_CONTENT:
@@ -69,6 +73,12 @@ class _VisibleText(HTMLParser):
             self._hidden += 1
         elif self._tables and not self._hidden and (tag in self.TABLE_PARTS or tag in self.BLOCK):
             self._table_tag(tag, opening=True)
+        elif tag == "dd" and term_open:
+            # A definition list reads "Term: definition", a line each. Laid out as a browser shows it, the term
+            # on a line of its own, "What is dunning?" met a definition that never says "dunning", and kb abstained
+            # on every question of a glossary.
+            said = "".join(self.parts[-3:]).rstrip()
+            self.parts.append(" " if said.endswith((":", "?", ".", "!")) else ": ")
         elif tag in self.BLOCK:
             self.parts.append("\n")
             if tag == "table" and not self._hidden:
@@ -86,6 +96,8 @@ class _VisibleText(HTMLParser):
             self._hidden = max(0, self._hidden - 1)
         elif self._tables and not self._hidden and (tag in self.TABLE_PARTS or tag in self.BLOCK):
             self._table_tag(tag, opening=False)
+        elif tag == "dt" and not self._hidden:
+            self._term_open = True  # the line ends at the next tag unless that is the term's <dd>
         elif tag in self.BLOCK:
             self.parts.append("\n")
         if tag == "h1" and self._h1 is not None:
@@ -111,6 +123,11 @@ class _VisibleText(HTMLParser):
             self._in_cell = True
 
     def handle_data(self, data: str) -> None:
+        if self._term_open and not self._in_title:
+            if not data.strip():
+                return  # the space between </dt> and <dd>
+            self._term_open = False
+            self.parts.append("\n")
         if self._in_title:
             self.title_parts.append(data)
         elif not self._hidden:
