@@ -4,7 +4,7 @@ Plain text is split by kb.text.split_sentences. Where the reader knows more (kb.
 blocks, the tables of HTML and .docx), its blocks decide: a paragraph is split at its sentence marks only, code is
 quoted a stanza at a time, and a table is quoted whole. A row alone does not say what its cells are: read a row or a
 cell at a time, "Who manages the Toronto office?" was answered with the header row and a sentence from elsewhere
-(Markdown), or "Manager [1] Marta Reis [2]" (HTML, whose cells were lines of their own).
+(.docx), or "Manager [1] Marta Reis [2]" (HTML, whose cells were lines of their own).
 """
 
 from __future__ import annotations

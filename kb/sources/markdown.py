@@ -1,13 +1,12 @@
 """Markdown's own structure, for the sentences and the title of a .md file.
 
 A .md file is indexed as written (its spans are checked against the file), but read as plain text its
-structure was lost: a table was one "sentence" of every row, quoted whole for "When does the Oslo office
-close?"; a line break inside a paragraph cut the sentence in two when the next line began with a capital
-("Receipts over" / "EUR 50 need a scan") in files too short for kb.text.wrap_width to see the wrapping; YAML front
-matter named the file "title: Team handbook". CommonMark says what each line is, so kb asks a CommonMark parser
-(markdown-it-py, already installed with rich) rather than guessing: a paragraph's line breaks are spaces, a table
-or a code block is a unit of its own (kb.sentences), and a list item or a heading is quoted without its marker.
-The spans stay those of the file.
+structure was lost: a line break inside a paragraph cut the sentence in two when the next line began with a capital
+("Receipts over" / "EUR 50 need a scan") in files too short for kb.text.wrap_width to see the wrapping; answers
+quoted list numbers and bullets ("2. IT installs ..."); YAML front matter named the file "title: Team handbook".
+CommonMark says what each line is, so kb asks a CommonMark parser (markdown-it-py, already installed with rich)
+rather than guessing: a paragraph's line breaks are spaces, a table or a code block is a unit of its own
+(kb.sentences), and a list item or a heading is quoted without its marker. The spans stay those of the file.
 """
 
 from __future__ import annotations
