@@ -1,6 +1,7 @@
-"""Questions whose answer is a cell of a table, asked of the same documents written as Markdown, HTML and Word, and
-questions whose answer is a definition in an HTML glossary: how often kb quotes the table (or the row, or the
-definition) that holds the answer, how often it cites something that does not, and how often it abstains.
+"""Questions whose answer is a cell of a table, asked of the same documents written as Markdown, HTML and Word;
+questions whose answer is a definition in an HTML glossary; and questions an FAQ page in Markdown answers, asked in
+other words, beside as many it does not answer: how often kb quotes what holds the answer, how often it cites
+something that does not, and how often it abstains.
 
     .venv/bin/python benchmarks/tables.py        # ~1 min on 2 cores
 
@@ -9,12 +10,16 @@ seeded generator, every name invented and used once. 24 short documents, each a 
 rows under a header of four columns (offices, products, ships or staff), and a closing paragraph; two questions per
 row ask for one cell by the row's name and the column's meaning ("Who manages the Vellmar office?", "When does the
 Vellmar office close?"). Then 8 glossaries, HTML definition lists of 4-8 terms, each term asked "What is <term>?"
-and "What is the <term> for?". Nothing was fitted to these questions: they measure the readers, not a scorer.
+and "What is the <term> for?". Then 8 FAQ pages, 4-6 "## question?" headings each over a one-sentence answer
+(five templates: how to change, price, who can see, when deleted, where to find), asked in other words with the
+product's name ("How can I update my password in Velmar?"), and the same questions about things no page covers
+("... my fax number in Velmar?"), which must be abstained on. Nothing was fitted to these questions: they measure
+the readers, not a scorer.
 
 A question is right when the answer and its first quote both hold the row's name (the term) and the asked cell (the
 distinctive part of the definition), wrong when kb answers otherwise, abstained when it says the documents do not
 cover it. "Table rows in the answer" is the median number of table rows a right answer shows (a whole table shows
-them all). To compare readings, run this script on two trees (docs/quality.md, "Tables and glossaries").
+them all). To compare readings, run this script on two trees (docs/quality.md, "Tables, glossaries and FAQs").
 """
 
 from __future__ import annotations
@@ -179,6 +184,57 @@ TITLES = {"offices": "Offices of the {}", "products": "The {} catalogue", "ships
           "staff": "Staff directory of the {} division"}
 
 
+ROLES = ["editor", "admin", "owner", "reviewer", "auditor", "manager"]
+FAQ_OBJECTS = ["password", "email address", "profile photo", "billing address", "phone number", "username",
+               "time zone", "signature", "home page", "notification sound", "backup code", "payment card"]
+ABSENT_OBJECTS = ["fax number", "shipping label", "tax form", "avatar frame", "voice mail", "desk booking"]
+
+
+def _faq_entry(rng: random.Random, used: set[str], obj: str, product: str, n: int) -> tuple[str, str, str, str, str]:
+    """(question as the FAQ asks it, the answer below it, the question asked in other words, the gold, the same
+    question about something the FAQ does not cover)."""
+    kind = rng.randrange(5)
+    section, role, other = _name(rng, used), rng.choice(ROLES), rng.choice(ABSENT_OBJECTS)
+    if kind == 0:
+        return (f"How do I change my {obj}?", f"Go to {section} and edit the {obj} there; changes apply at once.",
+                f"How can I update my {obj}?", section, f"How can I update my {other}?")
+    if kind == 1:
+        return (f"How much does the {product} plan cost?", f"The {product} plan costs EUR {n} a month.",
+                f"What is the price of the {product} plan?", f"EUR {n}", f"What is the price of the {section} plan?")
+    if kind == 2:
+        return (f"Who can see my {obj}?", f"Only an {role} can see it, unless you share it.",
+                f"Who is able to view my {obj}?", role, f"Who is able to view my {other}?")
+    if kind == 3:
+        return (f"When is a deleted {obj} removed for good?", f"It stays in the bin for {n} days, then it is erased.",
+                f"How long until a deleted {obj} is gone for good?", f"{n} days",
+                f"How long until a deleted {other} is gone for good?")
+    return (f"Where do I find my {obj}?", f"Your {obj} is listed under {section} in the app.",
+            f"Where is my {obj} shown?", section, f"Where is my {other} shown?")
+
+
+def _in_product(question: str, product: str) -> str:
+    return question if product in question else question.rstrip("?") + f" in {product}?"
+
+
+def faqs(count: int = 8, seed: int = 2) -> tuple[list[tuple[str, bytes]], list[Question], list[Question]]:
+    """FAQ pages in Markdown (a "## question?" heading over its answer), the questions they answer asked in other
+    words, and as many questions of the same shape about what no page covers."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    files, asked, negatives = [], [], []
+    for i in range(count):
+        product = _name(rng, used)
+        lines = [f"# {product} help", "", f"Answers to the questions {product} users ask most.", ""]
+        for obj in rng.sample(FAQ_OBJECTS, rng.randint(4, 6)):
+            question, answer, reworded, gold, negative = _faq_entry(rng, used, obj, product, rng.randint(3, 99))
+            lines += [f"## {question}", "", answer, ""]
+            # Asked with the product's name, as of a collection of several products' pages.
+            asked.append(Question(_in_product(reworded, product), obj if obj in reworded else product, gold))
+            negatives.append(Question(_in_product(negative, product), "", ""))
+        files.append((f"faq-{i:02d}.md", "\n".join(lines).encode()))
+    return files, asked, negatives
+
+
 def main() -> int:
     docs, questions = documents()
     glossary_files, glossary_questions = glossaries()
@@ -193,11 +249,19 @@ def main() -> int:
                      for name, kind, header, rows in docs]
             print(_measured(f"table, {suffix}", work / suffix, files, questions), flush=True)
         print(_measured("definition list, html", work / "glossaries", glossary_files, glossary_questions), flush=True)
+        faq_files, faq_questions, faq_negatives = faqs()
+        print(f"\n{len(faq_files)} FAQ pages, {len(faq_questions)} questions they answer and {len(faq_negatives)} "
+              "they do not, asked in other words\n")
+        print("| FAQ, md | right | wrong | abstained | negatives answered |")
+        print("|---|---|---|---|---|")
+        print(_measured("questions answered", work / "faqs", faq_files, faq_questions, faq_negatives), flush=True)
     return 0
 
 
-def _measured(label: str, folder: Path, files: list[tuple[str, bytes]], questions: list[Question]) -> str:
-    """Index the files and ask every question: one row of the table."""
+def _measured(label: str, folder: Path, files: list[tuple[str, bytes]], questions: list[Question],
+              negatives: list[Question] | None = None) -> str:
+    """Index the files and ask every question: one row of the table; with ``negatives``, its last column is the share
+    of them answered (each a cited wrong answer) rather than the rows shown."""
     sources = folder / "sources"
     sources.mkdir(parents=True)
     for name, data in files:
@@ -218,6 +282,8 @@ def _measured(label: str, folder: Path, files: list[tuple[str, bytes]], question
             wrong += 1
     n = len(questions)
     rows = f"{statistics.median(shown):.0f}" if shown and questions[0].table_rows else "-"
+    if negatives is not None:
+        rows = f"{sum(not kb.ask(q.text).abstained for q in negatives) / len(negatives):.3f}"
     return f"| {label} | {right / n:.3f} | {wrong / n:.3f} | {(n - right - wrong) / n:.3f} | {rows} |"
 
 

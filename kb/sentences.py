@@ -2,7 +2,9 @@
 
 Plain text is split by kb.text.split_sentences. Where the reader knows more (kb.types.Block: a Markdown file's
 blocks, the tables of HTML and .docx), its blocks decide: a paragraph is split at its sentence marks only, code is
-quoted a stanza at a time, and a table is quoted whole. A row alone does not say what its cells are: read a row or a
+quoted a stanza at a time, a table is quoted whole, and a heading that asks a question is one statement with the
+first sentence below it (an FAQ: apart, the question was never an answer, kb.answer.features.asks, and the answer
+never said what it answered, so kb abstained on "What happens when my trial ends?" asked word for word). A row alone does not say what its cells are: read a row or a
 cell at a time, "Who manages the Toronto office?" was answered with the header row and a sentence from elsewhere
 (.docx), or "Manager [1] Marta Reis [2]" (HTML, whose cells were lines of their own).
 """
@@ -25,13 +27,30 @@ def document_sentences(document: SourceDocument) -> list[Sentence]:
     if not document.blocks:
         found = split_sentences(text)
     else:
-        found = [s for block in document.blocks for s in _sentences_of(text, block)]
+        found = []
+        asked: Sentence | None = None  # a heading's question, waiting for the first sentence below it
+        for block in document.blocks:
+            statements = [s for s in _sentences_of(text, block) if any(ch.isalnum() for ch in s.text)]
+            if asked is not None and statements and not _asks(statements[0]):
+                statements[0] = Sentence(asked.start, statements[0].end, text[asked.start:statements[0].end])
+            elif asked is not None:
+                found.append(asked)
+            asked = None
+            if block.kind == "heading" and len(statements) == 1 and _asks(statements[0]):
+                asked = statements.pop()
+            found += statements
+        if asked is not None:
+            found.append(asked)
     return [s for s in found if any(ch.isalnum() for ch in s.text)]
+
+
+def _asks(sentence: Sentence) -> bool:
+    return sentence.text.rstrip("\"'”’)»").endswith("?")
 
 
 def _sentences_of(text: str, block: Block) -> list[Sentence]:
     piece = text[block.start:block.end]
-    if block.kind == "paragraph":
+    if block.kind in ("paragraph", "heading"):
         return split_sentences(piece, block.start, paragraph=True)
     if block.kind == "table":
         return table_statements(text, block.start, block.end)

@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 @dataclass(frozen=True)
 class Block:
-    """A span of a document's text that is one unit, of one of four kinds (kb.sentences reads them):
-    ``paragraph``, split at its sentence marks (its wrapped line breaks are spaces); ``text``, split as plain text;
-    ``table``, a row a line; ``verbatim``, quoted whole (a stanza of code, a line of front matter)."""
+    """A span of a document's text that is one unit, of one of five kinds (kb.sentences reads them):
+    ``paragraph``, split at its sentence marks (its wrapped line breaks are spaces); ``heading``, the same, and a
+    question there is one statement with the first sentence below it; ``text``, split as plain text; ``table``, a
+    row a line; ``verbatim``, quoted whole (a stanza of code, a line of front matter)."""
 
     start: int
     end: int
-    kind: Literal["paragraph", "text", "table", "verbatim"]
+    kind: Literal["paragraph", "heading", "text", "table", "verbatim"]
 
 
 @dataclass(frozen=True)

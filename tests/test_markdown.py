@@ -144,3 +144,39 @@ def test_asked_of_a_markdown_file_kb_quotes_whole_statements_without_their_marks
     answer = kb.ask("Who manages the Toronto office?")
     assert answer.citations[0].text.startswith("| Office |")
     assert "\n| Toronto | 07:30 | 15:30 | Priya Nair | [1]" in answer.answer
+
+
+FAQ = """# Frequently asked questions
+
+## How do I reset my password?
+
+Open Settings, choose Security and press "Reset password". A link arrives by email within five minutes.
+
+## Who can see my notes?
+
+Only you, unless you share a notebook.
+
+## Is there a desktop app?
+## What happens when my trial ends?
+
+Your notes stay readable, but you cannot create new notebooks until you subscribe.
+"""
+
+
+def test_a_question_heading_and_the_sentence_below_it_are_one_statement():
+    found = sentences_of(FAQ, "faq.md")
+    assert "Who can see my notes?\n\nOnly you, unless you share a notebook." in found
+    assert 'How do I reset my password?\n\nOpen Settings, choose Security and press "Reset password".' in found
+    assert "A link arrives by email within five minutes." in found  # only the first sentence joins its question
+    assert "Is there a desktop app?" in found  # a question answered by another question stays alone
+    assert not any(s.endswith("?") and s.startswith("What happens") for s in found)
+
+
+def test_asked_of_an_faq_kb_answers_with_the_question_and_its_answer(make_kb):
+    # Apart, the question was never an answer and the answer never said what it answered: kb abstained on the
+    # page's own question, word for word.
+    kb = make_kb({"faq.md": FAQ})
+    kb.build()
+    answer = kb.ask("What happens when my trial ends?")
+    assert answer.citations and answer.citations[0].text.endswith("until you subscribe.")
+    assert answer.answer.startswith("What happens when my trial ends? Your notes stay readable")

@@ -91,7 +91,7 @@ def markdown_blocks(text: str) -> list[Block]:
                 end = closing.start() if closing else end
             else:  # setext: the text lines, not the underline
                 start, end = span(first, last - 1)
-            blocks.append(Block(start, end, "paragraph"))
+            blocks.append(Block(start, end, "heading"))
         elif token.type == "table_open":
             blocks.append(Block(*span(first, last), "table"))
         elif token.type in ("fence", "code_block", "html_block"):
