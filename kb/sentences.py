@@ -1,12 +1,16 @@
 """A document's sentences: the statements an answer can quote, stored beside its chunks with exact spans.
 
 Plain text is split by kb.text.split_sentences. Where the reader knows more (kb.types.Block: a Markdown file's
-blocks, the tables of HTML and .docx), its blocks decide: a paragraph is split at its sentence marks only, code is
-quoted a stanza at a time, a table is quoted whole, and a heading that asks a question is one statement with the
-first sentence below it (an FAQ: apart, the question was never an answer, kb.answer.features.asks, and the answer
-never said what it answered, so kb abstained on "What happens when my trial ends?" asked word for word). A row alone does not say what its cells are: read a row or a
-cell at a time, "Who manages the Toronto office?" was answered with the header row and a sentence from elsewhere
-(.docx), or "Manager [1] Marta Reis [2]" (HTML, whose cells were lines of their own).
+blocks, the tables of HTML and .docx), its blocks decide: a paragraph is split at its sentence marks only, and code
+is quoted a stanza at a time.
+
+A table is quoted whole. A row alone does not say what its cells are: read a row or a cell at a time, "Who manages
+the Toronto office?" was answered with the header row and a sentence from elsewhere (.docx), or "Manager [1] Marta
+Reis [2]" (HTML, whose cells were lines of their own).
+
+A heading that asks a question is one statement with the first sentence below it (an FAQ). Apart, the question was
+never an answer (kb.answer.features.asks) and the answer never said what it answered: kb abstained on "What happens
+when my trial ends?", asked word for word of the page that asks it.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ def document_sentences(document: SourceDocument) -> list[Sentence]:
         asked: Sentence | None = None  # a heading's question, waiting for the first sentence below it
         for block in document.blocks:
             statements = [s for s in _sentences_of(text, block) if any(ch.isalnum() for ch in s.text)]
-            if asked is not None and statements and not _asks(statements[0]):
+            if asked is not None and statements and block.kind != "table" and not _asks(statements[0]):
                 statements[0] = Sentence(asked.start, statements[0].end, text[asked.start:statements[0].end])
             elif asked is not None:
                 found.append(asked)
@@ -45,6 +49,7 @@ def document_sentences(document: SourceDocument) -> list[Sentence]:
 
 
 def _asks(sentence: Sentence) -> bool:
+    """A question, read as kb.answer.features.asks reads one (the answer step is downstream of this one)."""
     return sentence.text.rstrip("\"'”’)»").endswith("?")
 
 

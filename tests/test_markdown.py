@@ -180,3 +180,8 @@ def test_asked_of_an_faq_kb_answers_with_the_question_and_its_answer(make_kb):
     answer = kb.ask("What happens when my trial ends?")
     assert answer.citations and answer.citations[0].text.endswith("until you subscribe.")
     assert answer.answer.startswith("What happens when my trial ends? Your notes stay readable")
+
+
+def test_a_question_heading_over_a_table_leaves_the_table_whole():
+    found = sentences_of("## When are the offices open?\n\n| Office | Opens |\n|---|---|\n| Oslo | 09:00 |\n", "hours.md")
+    assert found == ["When are the offices open?", "| Office | Opens |\n|---|---|\n| Oslo | 09:00 |"]
