@@ -9,14 +9,14 @@ the Toronto office?" was answered with the header row and a sentence from elsewh
 Reis [2]" (HTML, whose cells were lines of their own).
 
 A heading that asks a question is one statement with the first sentence below it (an FAQ). Apart, the question was
-never an answer (kb.answer.features.asks) and the answer never said what it answered: kb abstained on "What happens
+never an answer (kb.text.asks) and the answer never said what it answered: kb abstained on "What happens
 when my trial ends?", asked word for word of the page that asks it.
 """
 
 from __future__ import annotations
 
 from kb.sources.formats import TABLE_ROW_LIMIT
-from kb.text import Sentence, split_sentences
+from kb.text import Sentence, asks, split_sentences
 from kb.types import Block, SourceDocument
 
 #: Characters of a table quoted whole: a chunk at the default Settings.chunk_size. A longer table is quoted a row at a
@@ -29,28 +29,26 @@ def document_sentences(document: SourceDocument) -> list[Sentence]:
     statements and are left out."""
     text = document.text
     if not document.blocks:
-        found = split_sentences(text)
-    else:
-        found = []
-        asked: Sentence | None = None  # a heading's question, waiting for the first sentence below it
-        for block in document.blocks:
-            statements = [s for s in _sentences_of(text, block) if any(ch.isalnum() for ch in s.text)]
-            if asked is not None and statements and block.kind != "table" and not _asks(statements[0]):
-                statements[0] = Sentence(asked.start, statements[0].end, text[asked.start:statements[0].end])
-            elif asked is not None:
-                found.append(asked)
-            asked = None
-            if block.kind == "heading" and len(statements) == 1 and _asks(statements[0]):
-                asked = statements.pop()
-            found += statements
-        if asked is not None:
+        return [s for s in split_sentences(text) if _states(s)]
+    found: list[Sentence] = []
+    asked: Sentence | None = None  # a heading's question, waiting for the first sentence below it
+    for block in document.blocks:
+        statements = [s for s in _sentences_of(text, block) if _states(s)]
+        if asked is not None and statements and block.kind != "table" and not asks(statements[0].text):
+            statements[0] = Sentence(asked.start, statements[0].end, text[asked.start:statements[0].end])
+        elif asked is not None:
             found.append(asked)
-    return [s for s in found if any(ch.isalnum() for ch in s.text)]
+        asked = None
+        if block.kind == "heading" and len(statements) == 1 and asks(statements[0].text):
+            asked = statements.pop()
+        found += statements
+    if asked is not None:
+        found.append(asked)
+    return found
 
 
-def _asks(sentence: Sentence) -> bool:
-    """A question, read as kb.answer.features.asks reads one (the answer step is downstream of this one)."""
-    return sentence.text.rstrip("\"'”’)»").endswith("?")
+def _states(sentence: Sentence) -> bool:
+    return any(ch.isalnum() for ch in sentence.text)
 
 
 def _sentences_of(text: str, block: Block) -> list[Sentence]:

@@ -373,6 +373,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
+def asks(text: str) -> bool:
+    """The sentence is a question ("Why did Russia plan to attack Japan?", '... he asked, "Is this true?"'). It
+    states nothing, so it can support no answer; yet, restating the question in the document's own words, it
+    ranked first for that very question and kb quoted it back as the answer at confidence 0.998. Its neighbours
+    still read it (neighbour_overlap, neighbour_cosine), and a Markdown heading that asks is read with the sentence
+    below it (kb.sentences)."""
+    return text.rstrip().rstrip("\"'”’)»").endswith("?")
+
+
 def table_rows(text: str) -> list[str] | None:
     """The lines of a quoted table (kb.sentences quotes one a row a line, cells apart by "|"), spaces tidied; None
     for any other text, whose line breaks are only where it was wrapped."""

@@ -269,7 +269,7 @@ def quotable_neighbours(scored: list[ScoredSentence], depth: int = _CONTEXT_CHEC
                         ) -> list[tuple[ScoredSentence, ScoredSentence]]:
     """(sentence, neighbour) pairs for the ``depth`` best candidates: the sentence before and after each, in the
     same passage, so the quote is one exact span of the document. A title above a sentence is not part of what
-    it says; a question in the document is no candidate at all (kb.answer.features.asks)."""
+    it says; a question in the document is no candidate at all (kb.text.asks)."""
     by_place = {(c.passage.chunk_id, c.index): c for c in scored}
     pairs = []
     for item in scored[:depth]:

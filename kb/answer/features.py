@@ -23,7 +23,7 @@ import numpy as np
 from kb.answer.grounding import mentions
 from kb.answer_types import AnswerType
 from kb.query import REFERRING_WORDS, QueryContext
-from kb.text import (Sentence, _match_forms, content_terms, fold, month_names, named_entities, stem,
+from kb.text import (Sentence, _match_forms, asks, content_terms, fold, month_names, named_entities, stem,
                      term_spellings, words)
 from kb.types import Passage
 from kb.word_vectors import WordVectors
@@ -182,14 +182,6 @@ def is_heading(text: str, own_line: bool = False) -> bool:
         return False
     n = len(text.split())
     return n < 8 or (own_line and n <= 20)
-
-
-def asks(text: str) -> bool:
-    """The sentence is a question ("Why did Russia plan to attack Japan?", '... he asked, "Is this true?"'). It
-    states nothing, so it can support no answer; yet, restating the question in the document's own words, it
-    ranked first for that very question and kb quoted it back as the answer at confidence 0.998. Its neighbours
-    still read it (neighbour_overlap, neighbour_cosine): the answer usually follows it."""
-    return text.rstrip().rstrip("\"'”’)»").endswith("?")
 
 
 def _own_line(passage: Passage, sentence: Sentence) -> bool:

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
+from kb.sources.titles import title_from_text
 from kb.types import Block
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # markdown-it reads \r\n and a lone \r as line ends too
@@ -57,8 +58,7 @@ def front_matter_lines(lines: list[str]) -> int:
 def markdown_blocks(text: str) -> list[Block]:
     """The units of text of a Markdown document, in order, with spans into ``text``."""
     starts = _line_starts(text)
-    lines = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
-    lines = [_LINE_BREAK.sub("", line) for line in lines]
+    lines = _LINE_BREAK.split(text)  # one per start, without its line break
 
     def span(first: int, last: int) -> tuple[int, int]:
         """Characters of lines [first, last), without the final line break."""
@@ -143,23 +143,18 @@ def _code_pieces(lines: list[str], first: int, last: int, span) -> list[Block]:
 
 
 def markdown_title(text: str) -> str:
-    """The title a front-matter header states, else ''."""
-    lines = [_LINE_BREAK.sub("", line) for line in _LINE_BREAK.split(text, maxsplit=_FRONT_MATTER_LINES)]
-    for line in lines[1 : front_matter_lines(lines) - 1]:
+    """The title its front-matter header states, else the title line near the top of the text below the header (its
+    first heading, marks dropped): never the header's own "---" or "title: ..." lines."""
+    lines = _LINE_BREAK.split(text, maxsplit=_FRONT_MATTER_LINES)
+    header = front_matter_lines(lines)
+    for line in lines[1 : header - 1]:
         found = _TITLE_KEY.match(line.strip())
         if found and found.group(2).strip():
             return found.group(2).strip()
-    return ""
+    if header:
+        starts = _line_starts(text)
+        text = text[starts[header]:] if header < len(starts) else ""
+    return title_from_text(text, strip_markup=True)
 
 
-def without_front_matter(text: str) -> str:
-    """The text below a front-matter header (all of it without one), for finding a title in the body."""
-    lines = _LINE_BREAK.split(text, maxsplit=_FRONT_MATTER_LINES)
-    header = front_matter_lines(lines)
-    if not header:
-        return text
-    starts = _line_starts(text)
-    return text[starts[header]:] if header < len(starts) else ""
-
-
-__all__ = ["front_matter_lines", "markdown_blocks", "markdown_title", "without_front_matter"]
+__all__ = ["front_matter_lines", "markdown_blocks", "markdown_title"]

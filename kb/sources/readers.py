@@ -16,7 +16,7 @@ from kb.sources.dates import find_date
 from kb.sources.formats import (DOCX_SUFFIXES, HTML_SUFFIXES, MARKDOWN_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES,
                                 TEXT_SUFFIXES)
 from kb.sources.limits import ReadLimits
-from kb.sources.markdown import markdown_blocks, markdown_title, without_front_matter
+from kb.sources.markdown import markdown_blocks, markdown_title
 from kb.sources.markup import html_to_text
 from kb.sources.pdf import pdf_to_text
 from kb.sources.scan import SourceFile, open_checked, read_fd
@@ -52,7 +52,7 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
         blocks: tuple[Block, ...] = ()
         if suffix in MARKDOWN_SUFFIXES:
             blocks = tuple(markdown_blocks(text))
-            title = markdown_title(text) or title_from_text(without_front_matter(text), strip_markup=True)
+            title = markdown_title(text)
         else:
             title = title_from_text(text)
     elif suffix in HTML_SUFFIXES:
