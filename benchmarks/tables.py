@@ -1,7 +1,7 @@
 """Questions whose answer is a cell of a table, asked of the same documents written as Markdown, HTML and Word;
-questions whose answer is a definition in an HTML glossary; and questions an FAQ page in Markdown answers, asked in
-other words, beside as many it does not answer: how often kb quotes what holds the answer, how often it cites
-something that does not, and how often it abstains.
+questions whose answer is a definition in an HTML glossary; and questions an FAQ page answers, written as Markdown,
+HTML and Word, asked in other words, beside as many it does not answer: how often kb quotes what holds the answer,
+how often it cites something that does not, and how often it abstains.
 
     .venv/bin/python benchmarks/tables.py        # ~1 min on 2 cores
 
@@ -10,7 +10,7 @@ seeded generator, every name invented and used once. 24 short documents, each a 
 rows under a header of four columns (offices, products, ships or staff), and a closing paragraph; two questions per
 row ask for one cell by the row's name and the column's meaning ("Who manages the Vellmar office?", "When does the
 Vellmar office close?"). Then 8 glossaries, HTML definition lists of 4-8 terms, each term asked "What is <term>?"
-and "What is the <term> for?". Then 8 FAQ pages, 4-6 "## question?" headings each over a one-sentence answer
+and "What is the <term> for?". Then 8 FAQ pages, 4-6 question headings each over a one-sentence answer
 (five templates: how to change, price, who can see, when deleted, where to find), asked in other words with the
 product's name ("How can I update my password in Velmar?"), and the same questions about things no page covers
 ("... my fax number in Velmar?"), which must be abstained on. Nothing was fitted to these questions: they measure
@@ -216,23 +216,54 @@ def _in_product(question: str, product: str) -> str:
     return question if product in question else question.rstrip("?") + f" in {product}?"
 
 
-def faqs(count: int = 8, seed: int = 2) -> tuple[list[tuple[str, bytes]], list[Question], list[Question]]:
-    """FAQ pages in Markdown (a "## question?" heading over its answer), the questions they answer asked in other
-    words, and as many questions of the same shape about what no page covers."""
+def faqs(count: int = 8, seed: int = 2) -> tuple[list[tuple[str, list[tuple[str, str]]]], list[Question],
+                                                   list[Question]]:
+    """FAQ pages (a title and its (question, answer) entries, FAQ_WRITERS writes each format), the questions they
+    answer asked in other words, and as many questions of the same shape about what no page covers."""
     rng = random.Random(seed)
     used: set[str] = set()
-    files, asked, negatives = [], [], []
-    for i in range(count):
+    pages, asked, negatives = [], [], []
+    for _ in range(count):
         product = _name(rng, used)
-        lines = [f"# {product} help", "", f"Answers to the questions {product} users ask most.", ""]
+        entries = []
         for obj in rng.sample(FAQ_OBJECTS, rng.randint(4, 6)):
             question, answer, reworded, gold, negative = _faq_entry(rng, used, obj, product, rng.randint(3, 99))
-            lines += [f"## {question}", "", answer, ""]
+            entries.append((question, answer))
             # Asked with the product's name, as of a collection of several products' pages.
             asked.append(Question(_in_product(reworded, product), obj if obj in reworded else product, gold))
             negatives.append(Question(_in_product(negative, product), "", ""))
-        files.append((f"faq-{i:02d}.md", "\n".join(lines).encode()))
-    return files, asked, negatives
+        pages.append((product, entries))
+    return pages, asked, negatives
+
+
+def faq_markdown(product: str, entries: list[tuple[str, str]]) -> bytes:
+    lines = [f"# {product} help", "", f"Answers to the questions {product} users ask most.", ""]
+    for question, answer in entries:
+        lines += [f"## {question}", "", answer, ""]
+    return "\n".join(lines).encode()
+
+
+def faq_html(product: str, entries: list[tuple[str, str]]) -> bytes:
+    body = "".join(f"<h2>{question}</h2><p>{answer}</p>" for question, answer in entries)
+    return (f"<html><head><title>{product} help</title></head><body><h1>{product} help</h1>"
+            f"<p>Answers to the questions {product} users ask most.</p>{body}</body></html>").encode()
+
+
+def faq_docx(product: str, entries: list[tuple[str, str]]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(f"{product} help", level=1)
+    document.add_paragraph(f"Answers to the questions {product} users ask most.")
+    for question, answer in entries:
+        document.add_heading(question, level=2)
+        document.add_paragraph(answer)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+FAQ_WRITERS = {"md": faq_markdown, "html": faq_html, "docx": faq_docx}
 
 
 def main() -> int:
@@ -249,12 +280,15 @@ def main() -> int:
                      for name, kind, header, rows in docs]
             print(_measured(f"table, {suffix}", work / suffix, files, questions), flush=True)
         print(_measured("definition list, html", work / "glossaries", glossary_files, glossary_questions), flush=True)
-        faq_files, faq_questions, faq_negatives = faqs()
-        print(f"\n{len(faq_files)} FAQ pages, {len(faq_questions)} questions they answer and {len(faq_negatives)} "
+        pages, faq_questions, faq_negatives = faqs()
+        print(f"\n{len(pages)} FAQ pages, {len(faq_questions)} questions they answer and {len(faq_negatives)} "
               "they do not, asked in other words\n")
-        print("| FAQ, md | right | wrong | abstained | negatives answered |")
+        print("| FAQ | right | wrong | abstained | negatives answered |")
         print("|---|---|---|---|---|")
-        print(_measured("questions answered", work / "faqs", faq_files, faq_questions, faq_negatives), flush=True)
+        for suffix, write in FAQ_WRITERS.items():
+            files = [(f"faq-{i:02d}.{suffix}", write(product, entries)) for i, (product, entries) in enumerate(pages)]
+            print(_measured(f"FAQ, {suffix}", work / f"faqs-{suffix}", files, faq_questions, faq_negatives),
+                  flush=True)
     return 0
 
 

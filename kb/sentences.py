@@ -1,7 +1,7 @@
 """A document's sentences: the statements an answer can quote, stored beside its chunks with exact spans.
 
 Plain text is split by kb.text.split_sentences. Where the reader knows more (kb.types.Block: a Markdown file's
-blocks, the tables of HTML and .docx), its blocks decide: a paragraph is split at its sentence marks only, and code
+blocks, the tables and question headings of HTML and .docx), its blocks decide: a paragraph is split at its sentence marks only, and code
 is quoted a stanza at a time.
 
 A table is quoted whole. A row alone does not say what its cells are: read a row or a cell at a time, "Who manages

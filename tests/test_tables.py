@@ -47,20 +47,21 @@ def sentences(data: bytes, name: str) -> list[str]:
 
 def test_an_html_table_reads_a_row_a_line_and_is_one_quote():
     # Before, every cell was a paragraph of its own: "Office", "Opens", ... "Priya Nair".
-    text, _, tables = html_to_text(handbook_html())
-    assert [text[a:b] for a, b in tables] == [TABLE_TEXT]
+    text, _, blocks = html_to_text(handbook_html())
+    assert [text[b.start:b.end] for b in blocks if b.kind == "table"] == [TABLE_TEXT]
     found = sentences(handbook_html().encode(), "handbook.html")
     assert TABLE_TEXT in found and "Ask IT for a laptop." in found and "Manager" not in found
 
 
 def test_cells_hold_their_blocks_and_tables_and_a_layout_table_stays_text():
-    text, _, tables = html_to_text("<table><caption>Hours</caption><tr><th>Office</th><th>Note</th></tr>"
+    text, _, blocks = html_to_text("<table><caption>Hours</caption><tr><th>Office</th><th>Note</th></tr>"
                                    "<tr><td><p>Lisbon</p><p>centre</p></td><td><table><tr><td>in</td><td>out</td>"
                                    "</tr></table></td></tr></table>after")
-    assert text == "Hours\nOffice | Note\nLisbon centre | in out\n\nafter" and tables == [(0, text.index("\n\n"))]
+    assert text == "Hours\nOffice | Note\nLisbon centre | in out\n\nafter"
+    assert [(b.start, b.end, b.kind) for b in blocks] == [(0, text.index("\n\n"), "table")]
     article = "A long article sentence in the page's main cell. " * 8
-    text, _, tables = html_to_text(f"<table><tr><td>Home<br>About</td><td>{article}</td></tr></table>")
-    assert tables == [] and text.startswith("Home\nAbout\n\nA long article")  # cells as paragraphs, as before
+    text, _, blocks = html_to_text(f"<table><tr><td>Home<br>About</td><td>{article}</td></tr></table>")
+    assert blocks == [] and text.startswith("Home\nAbout\n\nA long article")  # cells as paragraphs, as before
 
 
 def test_a_docx_table_is_one_quote_and_a_table_of_facts_a_row_each():
@@ -137,3 +138,41 @@ def test_a_name_split_over_two_rows_is_not_answered_from_the_table(tmp_path):
     assert kb.ask("Which team is Wanda Lindqvist in?").abstained
     answer = kb.ask("Which team is Ada Lindqvist in?")
     assert answer.answer.splitlines()[-1].startswith("Ada Lindqvist | Platform")
+
+
+FAQ_ITEMS = (("How do I reset my password?", "Open Settings and press Reset. A link arrives within five minutes."),
+             ("Who can see my notes?", "Only you, unless you share a notebook."),
+             ("Plans and prices", "The team plan costs nine euros a month."))
+
+
+def faq_html() -> str:
+    return "<h1>Help</h1>" + "".join(f"<h2>{q}</h2><p>{a}</p>" for q, a in FAQ_ITEMS)
+
+
+def faq_docx() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Help", level=1)
+    for question, answer in FAQ_ITEMS:
+        document.add_heading(question, level=2)
+        document.add_paragraph(answer)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_html_or_word_faq_heading_is_one_statement_with_the_sentence_below_it():
+    # As in Markdown (tests/test_markdown.py): apart, the question was never an answer and the answer never said
+    # what it answered. A heading that does not ask stays a statement of its own, as before.
+    for data, name in ((faq_html().encode(), "faq.html"), (faq_docx(), "faq.docx")):
+        found = sentences(data, name)
+        assert any(s.startswith("How do I reset my password?") and s.endswith("press Reset.") for s in found), name
+        assert "A link arrives within five minutes." in found, name  # only the first sentence joins its question
+        assert any(s.startswith("Who can see my notes?") and s.endswith("share a notebook.") for s in found), name
+        assert "Plans and prices" in found and "The team plan costs nine euros a month." in found, name
+
+
+def test_a_page_without_question_headings_reads_as_before():
+    text, _, blocks = html_to_text("<h2>Plans and prices</h2><p>The team plan costs nine euros a month.</p>")
+    assert blocks == [] and text == "Plans and prices\n\nThe team plan costs nine euros a month."

@@ -10,6 +10,8 @@ from kb.errors import SourceError
 from kb.sources.formats import TABLE_ROW_LIMIT
 from kb.sources.limits import ReadLimits, TextBudget
 from kb.sources.titles import pick_explicit_title, split_site_suffix
+from kb.text import asks
+from kb.types import Block
 
 # Where a table begins and ends, and where its cells part, in the text being assembled: control characters removed
 # from the page's own text. A table mark takes the line breaks next to it.
@@ -18,6 +20,7 @@ _NO_MARKS = str.maketrans("", "", TABLE_OPEN + TABLE_CLOSE + CELL_MARK + BREAK_M
 _TABLE = re.compile("\x00\n*(.*?)\n*\x01", re.S)
 _CELL_MARK = re.compile(" ?\x02 ?")
 _BREAK_MARK = re.compile(" ?\x03[ \x03]*")
+_HEADS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _FEED_BLOCK = 1 << 16  # characters fed to the parser at a time, so the text budget is checked as it grows
 
 
@@ -47,6 +50,8 @@ class _VisibleText(HTMLParser):
         self.og_title = ""
         self.headings: list[str] = []  # text of each <h1>
         self._h1: list[str] | None = None
+        self.section_heads: list[str] = []  # text of each <h1>-<h6> outside a table, in order
+        self._head: list[str] | None = None
         self._hidden = 0
         self._in_title = False
         self._in_head = False
@@ -86,6 +91,8 @@ class _VisibleText(HTMLParser):
                 self.parts.append("\n" + TABLE_OPEN)
         if tag == "h1" and not self._hidden:
             self._h1 = []
+        if tag in _HEADS and not self._hidden and not self._tables:
+            self._head = []
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "head":
@@ -103,6 +110,9 @@ class _VisibleText(HTMLParser):
         if tag == "h1" and self._h1 is not None:
             self.headings.append(" ".join("".join(self._h1).split()))
             self._h1 = None
+        if tag in _HEADS and self._head is not None:
+            self.section_heads.append(" ".join("".join(self._head).split()))
+            self._head = None
 
     def _table_tag(self, tag: str, opening: bool) -> None:
         """A tag inside a table: rows are lines and cells are " | " apart, in the outermost table only."""
@@ -137,12 +147,14 @@ class _VisibleText(HTMLParser):
             self.parts.append(self.budget.take(data.translate(_NO_MARKS)))
             if self._h1 is not None:
                 self._h1.append(data)
+            if self._head is not None:
+                self._head.append(data)
 
 
-def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, str, list[tuple[int, int]]]:
-    """(visible text, title, the spans of its data tables). The title prefers og:title, then a <title> without a
-    " | Site" suffix, then the first <h1>, then the <title> with its suffix cut, then the headline found in the
-    text."""
+def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, str, list[Block]]:
+    """(visible text, title, its data tables and the headings that ask a question, as blocks). The title prefers
+    og:title, then a <title> without a " | Site" suffix, then the first <h1>, then the <title> with its suffix cut,
+    then the headline found in the text."""
     parser = _VisibleText(TextBudget(limits or ReadLimits()))
     opened = markup.rfind("<!--")
     if opened >= 0 and markup.find("-->", opened + 4) < 0:
@@ -166,7 +178,26 @@ def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, st
     og_title = split_site_suffix(parser.og_title)[0]
     headline, site = split_site_suffix(page_title)
     candidates = [og_title, "" if site else page_title, *parser.headings[:3], headline, parser.og_title, page_title]
-    return text, pick_explicit_title(candidates, text), tables
+    blocks = [Block(start, end, "table") for start, end in tables] + question_headings(text, parser.section_heads)
+    return text, pick_explicit_title(candidates, text), sorted(blocks, key=lambda b: b.start)
+
+
+def question_headings(text: str, heads: list[str]) -> list[Block]:
+    """The lines of ``text`` that are its headings (in their order) and ask a question: an FAQ page's questions,
+    each one statement with the answer below it (kb.sentences). Only these are blocks: around any other heading
+    the text is split as it always was."""
+    found: list[Block] = []
+    wanted = iter(heads)
+    head = next(wanted, None)
+    at = 0
+    for line in text.split("\n"):
+        if head is not None and line.strip() == head:
+            if asks(head):
+                begin = at + len(line) - len(line.lstrip())
+                found.append(Block(begin, begin + len(head), "heading"))
+            head = next(wanted, None)
+        at += len(line) + 1
+    return found
 
 
 def _without_table_marks(marked: str) -> tuple[str, list[tuple[int, int]]]:

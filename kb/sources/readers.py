@@ -56,15 +56,15 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
         else:
             title = title_from_text(text)
     elif suffix in HTML_SUFFIXES:
-        text, title, tables = html_to_text(decode_text(data), limits)
-        blocks = _tables_in_text(tables, len(text))
+        text, title, found = html_to_text(decode_text(data), limits)
+        blocks = _with_text_between(found, len(text))
     elif suffix in PDF_SUFFIXES:
         text, stated = pdf_to_text(data, limits)
         blocks = ()
         title = pick_explicit_title([stated], text)
     elif suffix in DOCX_SUFFIXES:
-        text, title, tables = docx_to_text(data, limits)
-        blocks = _tables_in_text(tables, len(text))
+        text, title, found = docx_to_text(data, limits)
+        blocks = _with_text_between(found, len(text))
     else:
         raise SourceError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
     if not text.strip():
@@ -80,15 +80,16 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
     )
 
 
-def _tables_in_text(tables: list[tuple[int, int]], length: int) -> tuple[Block, ...]:
-    """The tables as blocks, with the text between them as plain text; none without a table."""
+def _with_text_between(found: list[Block], length: int) -> tuple[Block, ...]:
+    """A reader's blocks (tables, question headings; in order), with the text between them as plain text; none
+    without one."""
     blocks: list[Block] = []
     at = 0
-    for start, end in tables:
-        if start > at:
-            blocks.append(Block(at, start, "text"))
-        blocks.append(Block(start, end, "table"))
-        at = end
+    for block in found:
+        if block.start > at:
+            blocks.append(Block(at, block.start, "text"))
+        blocks.append(block)
+        at = block.end
     if blocks and at < length:
         blocks.append(Block(at, length, "text"))
     return tuple(blocks)

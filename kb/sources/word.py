@@ -13,6 +13,8 @@ import zipfile
 from kb.errors import SourceError
 from kb.sources.limits import ReadLimits, TextBudget
 from kb.sources.titles import pick_explicit_title
+from kb.text import asks
+from kb.types import Block
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary .doc, and password-protected .docx (an encrypted OLE container)
 # Uncompressed XML allowed per extracted character: Word's markup around each run of text is bulky, and a
@@ -21,9 +23,9 @@ _XML_PER_TEXT = 8
 _XML_FLOOR = 64 * 1024 * 1024
 
 
-def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str, list[tuple[int, int]]]:
-    """(text, title, the spans of its tables); the title is the document's Title property, else its Title/Heading 1
-    paragraph."""
+def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, str, list[Block]]:
+    """(text, title, its tables and the headings that ask a question, as blocks: kb.sources.markup.question_headings
+    says why); the title is the document's Title property, else its Title/Heading 1 paragraph."""
     limits = limits or ReadLimits()
     if data.startswith(_OLE_MAGIC):
         raise SourceError("password-protected or old-format Word file; save it as an unprotected .docx")
@@ -38,7 +40,8 @@ def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, st
         blocks: list[str] = []
         headings: list[str] = []
         tables: list[int] = []
-        _collect(document, blocks, headings, budget, tables)
+        asked: list[int] = []
+        _collect(document, blocks, headings, budget, tables, asked)
         stated = (document.core_properties.title or "").strip()
     except SourceError:
         raise
@@ -49,8 +52,9 @@ def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, st
     starts = [0]
     for block in blocks:
         starts.append(starts[-1] + len(block) + 2)
-    spans = [(starts[i], starts[i] + len(blocks[i])) for i in tables]
-    return text, pick_explicit_title([stated, *headings[:1]], text), spans
+    found = [Block(starts[i], starts[i] + len(blocks[i]), "table") for i in tables]
+    found += [Block(starts[i], starts[i] + len(blocks[i]), "heading") for i in asked]
+    return text, pick_explicit_title([stated, *headings[:1]], text), sorted(found, key=lambda b: b.start)
 
 
 def _check_zip(data: bytes, limits: ReadLimits) -> None:
@@ -67,8 +71,9 @@ def _check_zip(data: bytes, limits: ReadLimits) -> None:
 
 
 def _collect(container, blocks: list[str], headings: list[str], budget: TextBudget,
-             tables: list[int] | None = None) -> None:
-    """Append the container's paragraphs and tables to ``blocks``, and the indexes of its tables to ``tables``."""
+             tables: list[int] | None = None, asked: list[int] | None = None) -> None:
+    """Append the container's paragraphs and tables to ``blocks``, the indexes of its tables to ``tables`` and those
+    of its headings that ask a question to ``asked``."""
     from docx.table import Table
 
     for item in container.iter_inner_content():
@@ -86,6 +91,8 @@ def _collect(container, blocks: list[str], headings: list[str], budget: TextBudg
         style = (item.style.name if item.style is not None else "") or ""
         if style == "Title" or style.startswith("Heading 1"):
             headings.append(line)
+        if asked is not None and (style == "Title" or style.startswith("Heading")) and asks(blocks[-1]):
+            asked.append(len(blocks) - 1)
 
 
 def _row_text(row, budget: TextBudget) -> str:
