@@ -71,7 +71,7 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type a question asks for, with its detail: the acronym of an expansion question, the unit of a
     date question ("year", "month", "day"; None for "when")."""
     m = _EXPANSION_Q.search(question)
-    if m and m.group(2):
+    if m and m.group(2) and _is_acronym(m.group(2)):
         return AnswerType.EXPANSION, m.group(2)
     if _QUANTITY_Q.search(question):
         return AnswerType.QUANTITY, None
@@ -87,6 +87,12 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     if _PLACE_Q.search(question):
         return AnswerType.PLACE, None
     return None, None
+
+
+def _is_acronym(word: str) -> bool:
+    """Two capitals or more ("FSB", "ATP", "GmbH"): the question matches case-blind, and "What does it mean when
+    ...?" or "What does isobaric mean?" asks for a meaning, not for letters spelled out."""
+    return sum(ch.isupper() for ch in word) >= 2
 
 
 def _new_names(sentence: str, question_words: set[str]) -> list[str]:

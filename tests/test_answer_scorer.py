@@ -213,6 +213,30 @@ def test_full_name_for_who_and_spelled_out_acronym_for_stand_for():
     assert expands["The letter was checked by the FSB."] == 0.0
 
 
+def test_an_acronym_is_asked_to_be_spelled_out_only_when_it_is_one():
+    """The question is matched case-blind, so "it" and "isobaric" once read as acronyms: every sentence then lacked
+    their "expansion", and a question about what something means could not be answered."""
+    assert expected_type("What does FSB stand for?") == (AnswerType.EXPANSION, "FSB")
+    assert expected_type("What does ATP mean?") == (AnswerType.EXPANSION, "ATP")
+    assert expected_type("What does it mean when a harmonic series diverges?")[0] is not AnswerType.EXPANSION
+    assert expected_type("What does isobaric mean?")[0] is not AnswerType.EXPANSION
+
+
+def test_what_an_acronym_stands_for_is_abstained_on_where_nothing_spells_it_out(make_kb):
+    """A sentence that only mentions the acronym cannot say what it stands for, however well it scores."""
+    mentions = ("The FSB agent wrote to the activist in March. The FSB declined to comment on the letter, and the "
+                "agent's name was not given.\n")
+    kb = make_kb({"letter.txt": mentions}, abstain_threshold=0.0)
+    kb.build()
+    answer = kb.ask("What does FSB stand for?")
+    assert answer.abstained and not answer.citations
+    kb = make_kb({"letter.txt": mentions, "agency.txt": "The Federal Security Service (FSB) is Russia's main "
+                                                        "security agency.\n"}, abstain_threshold=0.0)
+    kb.build(full=True)
+    answer = kb.ask("What does FSB stand for?")
+    assert not answer.abstained and "Federal Security Service" in answer.answer
+
+
 def test_novelty_heading_and_length():
     text = "Kuril Islands\n\nThe Kuril Islands were seized by the Soviet Union in 1945."
     f = _features("Who seized the Kuril Islands?", [_passage(text)], ["seized", "kuril", "islands"])
