@@ -48,10 +48,8 @@ class _VisibleText(HTMLParser):
         self.parts: list[str] = []
         self.title_parts: list[str] = []
         self.og_title = ""
-        self.headings: list[str] = []  # text of each <h1>
-        self._h1: list[str] | None = None
-        self.section_heads: list[str] = []  # text of each <h1>-<h6> outside a table, in order
-        self._head: list[str] | None = None
+        self.heads: list[tuple[str, str, bool]] = []  # each <h1>-<h6>: its tag, its text, inside a table or not
+        self._head: tuple[str, bool, list[str]] | None = None
         self._hidden = 0
         self._in_title = False
         self._in_head = False
@@ -89,10 +87,8 @@ class _VisibleText(HTMLParser):
             if tag == "table" and not self._hidden:
                 self._tables, self._cells, self._in_cell = 1, 0, False
                 self.parts.append("\n" + TABLE_OPEN)
-        if tag == "h1" and not self._hidden:
-            self._h1 = []
-        if tag in _HEADS and not self._hidden and not self._tables:
-            self._head = []
+        if tag in _HEADS and not self._hidden:
+            self._head = (tag, bool(self._tables), [])
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "head":
@@ -107,11 +103,9 @@ class _VisibleText(HTMLParser):
             self._term_open = True  # the line ends at the next tag unless that is the term's <dd>
         elif tag in self.BLOCK:
             self.parts.append("\n")
-        if tag == "h1" and self._h1 is not None:
-            self.headings.append(" ".join("".join(self._h1).split()))
-            self._h1 = None
         if tag in _HEADS and self._head is not None:
-            self.section_heads.append(" ".join("".join(self._head).split()))
+            opened, in_table, said = self._head
+            self.heads.append((opened, " ".join("".join(said).split()), in_table))
             self._head = None
 
     def _table_tag(self, tag: str, opening: bool) -> None:
@@ -145,10 +139,8 @@ class _VisibleText(HTMLParser):
                 return
             self._in_head = False  # text outside head elements starts the body, as in a browser
             self.parts.append(self.budget.take(data.translate(_NO_MARKS)))
-            if self._h1 is not None:
-                self._h1.append(data)
             if self._head is not None:
-                self._head.append(data)
+                self._head[2].append(data)
 
 
 def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, str, list[Block]]:
@@ -177,8 +169,10 @@ def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, st
     page_title = " ".join("".join(parser.title_parts).split())
     og_title = split_site_suffix(parser.og_title)[0]
     headline, site = split_site_suffix(page_title)
-    candidates = [og_title, "" if site else page_title, *parser.headings[:3], headline, parser.og_title, page_title]
-    blocks = [Block(start, end, "table") for start, end in tables] + question_headings(text, parser.section_heads)
+    h1s = [said for tag, said, _ in parser.heads if tag == "h1"]
+    candidates = [og_title, "" if site else page_title, *h1s[:3], headline, parser.og_title, page_title]
+    blocks = [Block(start, end, "table") for start, end in tables]
+    blocks += question_headings(text, [said for _, said, in_table in parser.heads if not in_table])
     return text, pick_explicit_title(candidates, text), sorted(blocks, key=lambda b: b.start)
 
 
