@@ -16,7 +16,9 @@ what this reports as the honest number. Kinds of questions, each asked of the in
   and tests/data/seed_unanswerable.jsonl (written by reading the articles), asked of the seeds. The scorers are
   fit on the dev set and the even ids of the other two; the odd ids (held-out half) are only reported;
 - the second seed set (tests/data/seed_heldout.jsonl: 60 answerable, 30 unanswerable, written later the same way):
-  all held out, asked of the seeds, of SQuAD, and of the seeds without their gold sources.
+  all held out, asked of the seeds, of SQuAD, and of the seeds without their gold sources;
+- the third seed set (tests/data/seed_tune.jsonl, the same shape, written to be tuned on): all tune, asked of the
+  seeds.
 
 Printed: a quality table, abstention per kind of negative, the risk-coverage table (share answered and the
 share of answers that are right, per kind, as the abstention threshold moves), the calibration of the confidence
@@ -268,6 +270,10 @@ def main() -> int:
         runs.append(run(full, "seeds on squad (second set)", second_a, must_abstain=True))
         runs.append(run_groups("seeds without their gold sources (second set)",
                                without_their_sources(second_a, work / "left-second"), must_abstain=True))
+        # The third seed set: written to be tuned on (train_scorer.py reads all of it), so a tune row, never held out.
+        third = load_questions(DATA / "seed_tune.jsonl")
+        runs.append(run(seeds, "seed paraphrases, third set (all tune)", [q for q in third if not q.unanswerable]))
+        runs.append(run(seeds, "seed unanswerable, third set (all tune)", [q for q in third if q.unanswerable]))
         # Follow-ups (a pronoun for the first turn's person or organization), half answerable and half asking what
         # the articles never say of them; even ids tune the follow-up weight (train_scorer.py), odd ids only here.
         followups = load_questions(DATA / "seed_followups.jsonl")

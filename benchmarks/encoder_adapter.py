@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import train_scorer as ts  # noqa: E402
 from kb.config import BUNDLED_MODEL  # noqa: E402
 from kb.answer.features import build_candidates  # noqa: E402
-from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
+from kb.evaluation import select, squad_corpus  # noqa: E402
 
 SCALE = 20.0
 #: Candidates a negative group is trained on (its top passages' sentences, in kb's order).
@@ -219,13 +219,11 @@ def sampled_negatives(collected: list[ts.Asked], share: float) -> list[ts.Asked]
 
 
 def seed_near_misses(work: Path) -> list[ts.Asked]:
-    """The tune half's seed questions asked of the seeds without their gold sources (the same story, other
+    """The seed questions training may read asked of the seeds without their gold sources (the same story, other
     documents), the near misses answer_quality.py reports, built by its own helper."""
     from answer_quality import without_their_sources
 
-    questions = [q for q in load_questions(ts.SEED_QA) if not q.unanswerable]
-    questions += [q for q in load_questions(ts.DATA / "seed_paraphrases.jsonl")
-                  if ts.tune_half(q) and not q.unanswerable and not q.history]
+    questions = [q for q in ts.seed_answerable_tune() if not q.history]
     return [a for kb, group in without_their_sources(questions, work)
             for a in ts.ask_all(kb, group, "seed-near-miss", False)]
 
@@ -282,9 +280,7 @@ def main() -> int:
         full = ts.index_of(corpus.folder, work, "all")
         data = ts.ask_all(full, tune, "tune-on-all", True)
         seeds = ts.index_of(ts.SEEDS, work, "seeds")
-        seed_questions = [q for q in load_questions(ts.SEED_QA) if not q.unanswerable]
-        seed_questions += [q for q in load_questions(ts.DATA / "seed_paraphrases.jsonl")
-                           if ts.tune_half(q) and not q.unanswerable and not q.history]
+        seed_questions = [q for q in ts.seed_answerable_tune() if not q.history]
         data += ts.ask_all(seeds, seed_questions, "seed-answerable", True)
     data = [a for a in data if a.labels.any()]
     if args.write:

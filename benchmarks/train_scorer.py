@@ -10,8 +10,9 @@ kb/answer/weights/{sentence,context,confidence}.json.
     .venv/bin/python benchmarks/train_scorer.py --context-only   # refit only the context model (~2 minutes)
 
 Training data comes from the TUNE half of the SQuAD sample only (even articles, kb.evaluation.article_split),
-plus the development seed questions; the held-out half is never read here, so its numbers in docs/quality.md
-are honest. Three models:
+plus the seed questions written to be tuned on (seed_qa.jsonl, the even ids of the halved sets in tests/data and
+all of seed_tune.jsonl: seed_tune_questions()); the held-out half, the odd ids and seed_heldout.jsonl are never
+read here, so their numbers in docs/quality.md are honest (tests/test_seed_data.py). Four models:
 
 - passage (listwise logistic regression over each question's fused pool of 30 passages): which passage is the
   question's gold paragraph. Fit first: the other two see the passages it ranks.
@@ -27,7 +28,7 @@ are honest. Three models:
   negatives of every kind, each asked of an index that cannot answer them: near misses (each tune question asked
   of its own article with its paragraph taken out), each tune article's questions asked of the other tune
   articles (same domain), tune questions asked of the news seeds, the seed questions asked of
-  the tune articles, and the seed set's unanswerable questions. Its follow-up weight is fit afterwards, on the
+  the tune articles, and the seed sets' unanswerable tune questions. Its follow-up weight is fit afterwards, on the
   tune-half follow-ups alone with every other weight held fixed (with_follow_up; --follow-up-only).
 
 The abstention threshold is then read off the tune data: the highest that costs at most --max-loss of answer
@@ -68,6 +69,9 @@ SQUAD = SHARED / "eval" / "squad-dev-sample.json"
 SEED_QA = SHARED / "eval" / "seed_qa.jsonl"
 SEEDS = ROOT / "seeds"
 DATA = ROOT / "tests" / "data"
+#: Seed sets split in halves by id (even ids tune, odd ids are held out), and the set that is all tune.
+HALVED_SEED_SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_followups.jsonl")
+TUNE_SEED_SET = "seed_tune.jsonl"
 K = 10  # passages per question, as `kb eval` asks
 ANSWERABLE_KINDS = ("tune-on-all", "seed-answerable")
 #: The confidence model's L2 penalty. A strong one (1000-10000, --compare-l2) abstains more on same-domain SQuAD
@@ -240,15 +244,12 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     data += ask_all(squad_only, [q for q in seed_questions if not q.unanswerable],
                     "seeds-on-squad", False)
     data += ask_all(seeds, tune[::3], "squad-on-seeds", False)
-    # The seed domain: the development set, and the tune half (even ids) of the fresh paraphrase and unanswerable
-    # sets; their odd ids are only ever reported (benchmarks/answer_quality.py).
-    paraphrases = [q for q in load_questions(DATA / "seed_paraphrases.jsonl") if tune_half(q)]
-    unanswerable = [q for q in load_questions(DATA / "seed_unanswerable.jsonl") if tune_half(q)]
-    followups = [q for q in load_questions(DATA / "seed_followups.jsonl") if tune_half(q)]
-    data += ask_all(seeds, [q for q in seed_questions if q.unanswerable] + unanswerable
-                    + [q for q in followups if q.unanswerable], "seed-unanswerable", False)
+    # The seed domain: the development set and seed_tune_questions(); the held-out ids are only ever reported
+    # (benchmarks/answer_quality.py).
+    data += ask_all(seeds, [q for q in seed_questions if q.unanswerable]
+                    + [q for q in seed_tune_questions() if q.unanswerable], "seed-unanswerable", False)
     data += ask_all(seeds, seed_answerable_tune(), "seed-answerable", True)
-    data += ask_all(squad_only, paraphrases, "seeds-on-squad", False)
+    data += ask_all(squad_only, [q for q in seed_tune_questions() if not q.unanswerable], "seeds-on-squad", False)
     return data
 
 
@@ -298,13 +299,18 @@ def fit_context(data: list[Asked], sentence: LinearModel, l2: float) -> LinearMo
                                       "seed sets' tune halves; benchmarks/train_scorer.py"})
 
 
+def seed_tune_questions() -> list[EvalQuestion]:
+    """The seed questions of tests/data that training may read: the tune halves (even ids) of the halved sets, whose
+    odd ids are only ever reported, and all of seed_tune.jsonl, written to be tuned on. seed_heldout.jsonl is never
+    read here."""
+    halves = [q for name in HALVED_SEED_SETS for q in load_questions(DATA / name) if tune_half(q)]
+    return halves + load_questions(DATA / TUNE_SEED_SET)
+
+
 def seed_answerable_tune() -> list[EvalQuestion]:
-    """The seed questions training may read that the seeds answer: the development set and the tune halves (even
-    ids) of the paraphrase and follow-up sets, whose odd ids are only ever reported."""
+    """The seed questions training may read that the seeds answer: the development set and seed_tune_questions()."""
     dev = load_questions(SEED_QA) if SEED_QA.is_file() else []
-    tune_sets = [q for name in ("seed_paraphrases.jsonl", "seed_followups.jsonl")
-                 for q in load_questions(DATA / name) if tune_half(q)]
-    return [q for q in dev + tune_sets if not q.unanswerable]
+    return [q for q in dev + seed_tune_questions() if not q.unanswerable]
 
 
 def context_data(work: Path) -> list[Asked]:
@@ -349,10 +355,10 @@ def confidence_data(data: list[Asked], sentence: LinearModel,
 
 
 def follow_up_data(work: Path) -> list[Asked]:
-    """The tune-half follow-ups of the seed sets (even ids), asked of the seeds as the chat UI asks them."""
+    """The seed follow-ups training may read (seed_tune_questions() with a conversation), asked of the seeds as the
+    chat UI asks them."""
     seeds = index_of(SEEDS, work, "seeds")
-    questions = [q for name in ("seed_paraphrases.jsonl", "seed_followups.jsonl")
-                 for q in load_questions(DATA / name) if tune_half(q) and q.history]
+    questions = [q for q in seed_tune_questions() if q.history]
     return (ask_all(seeds, [q for q in questions if q.unanswerable], "seed-unanswerable", False)
             + ask_all(seeds, [q for q in questions if not q.unanswerable], "seed-answerable", True))
 

@@ -104,7 +104,7 @@ class Settings:
     # Answering.
     # Probability (kb/answer/weights/confidence.json) below which kb abstains: the highest threshold that costs at
     # most 0.015 of answer accuracy on the tune half, printed by benchmarks/train_scorer.py (docs/quality.md).
-    abstain_threshold: float = 0.16
+    abstain_threshold: float = 0.18
     max_answer_sentences: int = 2
     # A second statement is quoted when its score is within this of the best: on the tune half 0.5 / 1.0 / 1.5 / 2.0
     # gave answer accuracy 0.807 / 0.822 / 0.831 / 0.837 at a median answer of 178 / 189 / 196 / 211 characters.

@@ -10,7 +10,8 @@ import pytest
 from kb.answer import answer_contains
 from paths import ROOT, SEEDS
 
-SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_heldout.jsonl", "seed_followups.jsonl")
+SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_heldout.jsonl", "seed_followups.jsonl",
+        "seed_tune.jsonl")
 
 
 def _rows(name: str) -> list[dict]:
@@ -66,3 +67,24 @@ def test_the_follow_up_set_refers_to_its_first_turn_only_by_a_pronoun_and_halves
     for parity in (0, 1):
         half = [row for row in rows if int(row["id"][1:]) % 2 == parity]
         assert {row["unanswerable"] for row in half} == {True, False}
+
+
+def test_training_reads_the_tune_questions_and_never_a_held_out_one():
+    """benchmarks/train_scorer.py (and encoder_adapter.py, through it) may fit on the even ids of the halved sets
+    and on all of seed_tune.jsonl; every number docs/quality.md calls held out rests on it never reading the odd
+    ids or seed_heldout.jsonl."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import train_scorer
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    read = {q.id for q in train_scorer.seed_tune_questions()}
+    held_out = {row["id"] for row in _rows("seed_heldout.jsonl")}
+    held_out |= {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
+                 if int(row["id"][1:]) % 2 == 1}
+    assert read and not read & held_out
+    assert {row["id"] for row in _rows("seed_tune.jsonl")} <= read
+    assert {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
+            if int(row["id"][1:]) % 2 == 0} <= read
