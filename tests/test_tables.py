@@ -9,6 +9,7 @@ import io
 from kb.sentences import TABLE_QUOTE_LIMIT, document_sentences
 from kb.sources import parse_document
 from kb.sources.markup import html_to_text
+from paths import ROOT
 
 ROWS = [("Office", "Opens", "Closes", "Manager"), ("Lisbon", "08:00", "17:00", "Marta Reis"),
         ("Oslo", "09:00", "16:00", "Henrik Lund"), ("Toronto", "07:30", "15:30", "Priya Nair")]
@@ -140,32 +141,27 @@ def test_a_name_split_over_two_rows_is_not_answered_from_the_table(tmp_path):
     assert answer.answer.splitlines()[-1].startswith("Ada Lindqvist | Platform")
 
 
-FAQ_ITEMS = (("How do I reset my password?", "Open Settings and press Reset. A link arrives within five minutes."),
+FAQ_ITEMS = [("How do I reset my password?", "Open Settings and press Reset. A link arrives within five minutes."),
              ("Who can see my notes?", "Only you, unless you share a notebook."),
-             ("Plans and prices", "The team plan costs nine euros a month."))
+             ("Plans and prices", "The team plan costs nine euros a month.")]
 
 
-def faq_html() -> str:
-    return "<h1>Help</h1>" + "".join(f"<h2>{q}</h2><p>{a}</p>" for q, a in FAQ_ITEMS)
+def faq_pages() -> list[tuple[bytes, str]]:
+    """FAQ_ITEMS as an HTML page and a Word file, written by benchmarks/tables.py's FAQ writers (the pages its FAQ
+    rows measure)."""
+    import importlib.util
+    import sys
 
-
-def faq_docx() -> bytes:
-    import docx
-
-    document = docx.Document()
-    document.add_heading("Help", level=1)
-    for question, answer in FAQ_ITEMS:
-        document.add_heading(question, level=2)
-        document.add_paragraph(answer)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    spec = importlib.util.spec_from_file_location("kb_tables_benchmark", ROOT / "benchmarks" / "tables.py")
+    benchmark = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(benchmark)  # registered first: its dataclasses look their module up
+    return [(benchmark.faq_html("Notely", FAQ_ITEMS), "faq.html"), (benchmark.faq_docx("Notely", FAQ_ITEMS), "faq.docx")]
 
 
 def test_an_html_or_word_faq_heading_is_one_statement_with_the_sentence_below_it():
     # As in Markdown (tests/test_markdown.py): apart, the question was never an answer and the answer never said
     # what it answered. A heading that does not ask stays a statement of its own, as before.
-    for data, name in ((faq_html().encode(), "faq.html"), (faq_docx(), "faq.docx")):
+    for data, name in faq_pages():
         found = sentences(data, name)
         assert any(s.startswith("How do I reset my password?") and s.endswith("press Reset.") for s in found), name
         assert "A link arrives within five minutes." in found, name  # only the first sentence joins its question
