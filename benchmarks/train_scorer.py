@@ -72,6 +72,8 @@ DATA = ROOT / "tests" / "data"
 #: Seed sets split in halves by id (even ids tune, odd ids are held out), and the set that is all tune.
 HALVED_SEED_SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_followups.jsonl")
 TUNE_SEED_SET = "seed_tune.jsonl"
+SEED_DATA = "SQuAD sample tune half + seed_qa.jsonl + the seed sets' tune questions (seed_tune_questions()); " \
+            "benchmarks/train_scorer.py"  # the weights files' meta
 K = 10  # passages per question, as `kb eval` asks
 ANSWERABLE_KINDS = ("tune-on-all", "seed-answerable")
 #: The confidence model's L2 penalty. A strong one (1000-10000, --compare-l2) abstains more on same-domain SQuAD
@@ -262,7 +264,7 @@ def fit_sentence(data: list[Asked], l2: float, seed_weight: float = 1.0) -> Line
     w = np.concatenate([np.full(len(r[1]), seed_weight if r[3] else 1.0) for r in rows])
     return fit_logistic(x, y, SENTENCE_FEATURES, l2=l2, groups=g, weights=w,
                         meta={"fit": "listwise logistic regression", "questions": len(rows), "rows": int(len(y)),
-                              "l2": l2, "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
+                              "l2": l2, "data": SEED_DATA})
 
 
 def never_abstaining(sentence: LinearModel, confidence: LinearModel,
@@ -296,7 +298,7 @@ def fit_context(data: list[Asked], sentence: LinearModel, l2: float) -> LinearMo
     return fit_logistic(x, y, CONTEXT_FEATURES, l2=l2,
                         meta={"fit": "logistic regression", "rows": int(len(y)), "positives": int(y.sum()), "l2": l2,
                               "data": "SQuAD sample tune half (asked of all twelve articles) + seed_qa.jsonl + the "
-                                      "seed sets' tune halves; benchmarks/train_scorer.py"})
+                                      "seed sets' tune questions (seed_tune_questions()); benchmarks/train_scorer.py"})
 
 
 def seed_tune_questions() -> list[EvalQuestion]:
@@ -396,8 +398,8 @@ def with_follow_up(confidence: LinearModel, sentence: LinearModel, data: list[As
     weight = float(minimize_scalar(loss, bounds=(-5.0, 5.0), method="bounded").x) if len(y) else 0.0
     meta = dict(confidence.meta) | {FOLLOW_UP: {"fit": "one coefficient, the rest of the model as offset",
                                                 "rows": int(len(y)), "right": int(y.sum()), "weight": round(weight, 4),
-                                                "data": "tune-half follow-ups of tests/data/seed_paraphrases.jsonl "
-                                                        "and seed_followups.jsonl; benchmarks/train_scorer.py"}}
+                                                "data": "the follow-ups of seed_tune_questions(); "
+                                                        "benchmarks/train_scorer.py"}}
     print(f"follow-up weight {weight:.3f} from {len(y)} tune follow-ups ({int(y.sum())} answered right)")
     return LinearModel(confidence.features + (FOLLOW_UP,), np.r_[confidence.weights, weight], confidence.bias,
                        np.r_[confidence.mean, 0.0], np.r_[confidence.scale, 1.0], meta)
@@ -584,7 +586,7 @@ def main() -> int:
                                   l2=args.confidence_l2,
                                   meta={"fit": "logistic regression", "rows": int(len(y)), "l2": args.confidence_l2,
                                         "positives": int(y.sum()), "kinds": sorted(set(kinds)),
-                                        "data": "SQuAD sample tune half + seed_qa.jsonl; benchmarks/train_scorer.py"})
+                                        "data": SEED_DATA})
         p = confidence.probabilities(x)
         kinds_arr = np.array(kinds)
         threshold = threshold_for(p, y, kinds_arr == "tune-on-all", args.max_loss)
