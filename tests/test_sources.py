@@ -60,6 +60,15 @@ def test_html_keeps_visible_text_only():
         assert invisible not in doc.text
 
 
+def test_html5_block_elements_end_their_lines():
+    # Not known as blocks, a page's menu, main text and sidebar ran together: "HomeBody text.Side".
+    doc = parse_document(b"<nav>Home</nav><main><figure>A chart</figure>Body text.</main><aside>Side</aside>"
+                         b"<address>1 Quay Street</address>", "p.html", ".html")
+    assert doc.text.split() == ["Home", "A", "chart", "Body", "text.", "Side", "1", "Quay", "Street"]
+    assert [line for line in doc.text.splitlines() if line] == ["Home", "A chart", "Body text.", "Side",
+                                                                "1 Quay Street"]
+
+
 def test_html_soft_hyphens_are_not_text():
     doc = parse_document(b"<p>The recog&shy;nition of the inde\xc2\xadpendent board.</p>", "p.html", ".html")
     assert "The recognition of the independent board." in doc.text

@@ -169,6 +169,14 @@ def test_an_html_or_word_faq_heading_is_one_statement_with_the_sentence_below_it
         assert "Plans and prices" in found and "The team plan costs nine euros a month." in found, name
 
 
+def test_a_details_faq_asks_in_its_summary():
+    # <summary> ran into its answer ("Who can see my notes?Only you, ..."), a statement that was neither.
+    page = "".join(f"<details><summary>{q}</summary><p>{a}</p></details>" for q, a in FAQ_ITEMS).encode()
+    found = sentences(page, "faq.html")
+    assert any(s.startswith("Who can see my notes?") and s.endswith("share a notebook.") for s in found)
+    assert "A link arrives within five minutes." in found and "Plans and prices" in found
+
+
 def test_a_page_without_question_headings_reads_as_before():
     text, _, blocks = html_to_text("<h2>Plans and prices</h2><p>The team plan costs nine euros a month.</p>")
     assert blocks == [] and text == "Plans and prices\n\nThe team plan costs nine euros a month."

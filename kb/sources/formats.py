@@ -19,7 +19,8 @@ TABLE_ROW_LIMIT = 300
 #: their running heads, ligatures spelled out, hyphenated words rejoined. html 2: soft hyphens dropped; html 3: a
 #: table a row a line, tables quoted whole (kb.sentences) as docx 2 does, and a definition "Term: definition".
 #: markdown 2: sentences found in its blocks, a question heading with its answer, a front-matter title
-#: (kb.sources.markdown); html 4 and docx 3: a question heading with its answer, as markdown 2. An index records the versions it was read with (Manifest.readers), and `kb index`
+#: (kb.sources.markdown); html 4 and docx 3: a question heading with its answer, as markdown 2 (html: a <summary>
+#: too), and HTML5's block elements (main, nav, aside, details ...) as line breaks. An index records the versions it was read with (Manifest.readers), and `kb index`
 #: re-reads the files of a reader whose version moved, and only those: an upgrade neither leaves old text behind nor
 #: re-embeds a collection that holds no such file.
 READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 2, "html": 4, "pdf": 2, "docx": 3}

@@ -20,7 +20,7 @@ _NO_MARKS = str.maketrans("", "", TABLE_OPEN + TABLE_CLOSE + CELL_MARK + BREAK_M
 _TABLE = re.compile("\x00\n*(.*?)\n*\x01", re.S)
 _CELL_MARK = re.compile(" ?\x02 ?")
 _BREAK_MARK = re.compile(" ?\x03[ \x03]*")
-_HEADS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_HEADS = {"h1", "h2", "h3", "h4", "h5", "h6", "summary"}  # a <details> FAQ asks in its <summary>
 _FEED_BLOCK = 1 << 16  # characters fed to the parser at a time, so the text budget is checked as it grows
 
 
@@ -31,6 +31,10 @@ class _VisibleText(HTMLParser):
         "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
         "section", "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "figcaption", "td", "th",
         "caption",
+        # HTML5's other block elements: without them a page's menu, main text and sidebar ran together ("HomeBody
+        # text.Side"), and an FAQ's <summary> question into its answer ("Who can see my notes?Only you.").
+        "main", "nav", "aside", "figure", "address", "details", "summary", "dialog", "fieldset", "legend", "form",
+        "menu", "hgroup", "search", "center", "dl",
     }
     # A table is laid out as its reader sees it: a row a line, its cells joined by " | " (as .docx tables are,
     # kb.sources.word). A cell a line, "Who manages the Toronto office?" was answered "Manager [1] Marta Reis [2]".
