@@ -248,10 +248,10 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     data += ask_all(seeds, tune[::3], "squad-on-seeds", False)
     # The seed domain: the development set and seed_tune_questions(); the held-out ids are only ever reported
     # (benchmarks/answer_quality.py).
-    data += ask_all(seeds, [q for q in seed_questions if q.unanswerable]
-                    + [q for q in seed_tune_questions() if q.unanswerable], "seed-unanswerable", False)
+    tuned = seed_tune_questions()
+    data += ask_all(seeds, [q for q in seed_questions + tuned if q.unanswerable], "seed-unanswerable", False)
     data += ask_all(seeds, seed_answerable_tune(), "seed-answerable", True)
-    data += ask_all(squad_only, [q for q in seed_tune_questions() if not q.unanswerable], "seeds-on-squad", False)
+    data += ask_all(squad_only, [q for q in tuned if not q.unanswerable], "seeds-on-squad", False)
     return data
 
 

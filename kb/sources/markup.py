@@ -52,7 +52,7 @@ class _VisibleText(HTMLParser):
         self.parts: list[str] = []
         self.title_parts: list[str] = []
         self.og_title = ""
-        self.heads: list[tuple[str, str, bool]] = []  # each <h1>-<h6>: its tag, its text, inside a table or not
+        self.heads: list[tuple[str, str, bool]] = []  # each of _HEADS: its tag, its text, inside a table or not
         self._head: tuple[str, bool, list[str]] | None = None
         self._hidden = 0
         self._in_title = False
@@ -177,7 +177,7 @@ def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, st
     candidates = [og_title, "" if site else page_title, *h1s[:3], headline, parser.og_title, page_title]
     blocks = [Block(start, end, "table") for start, end in tables]
     blocks += question_headings(text, [said for _, said, in_table in parser.heads if not in_table])
-    return text, pick_explicit_title(candidates, text), sorted(blocks, key=lambda b: b.start)
+    return text, pick_explicit_title(candidates, text), blocks
 
 
 def question_headings(text: str, heads: list[str]) -> list[Block]:

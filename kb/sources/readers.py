@@ -81,11 +81,11 @@ def parse_document(data: bytes, source: str, suffix: str, limits: ReadLimits | N
 
 
 def _with_text_between(found: list[Block], length: int) -> tuple[Block, ...]:
-    """A reader's blocks (tables, question headings; in order), with the text between them as plain text; none
-    without one."""
+    """A reader's blocks (tables, question headings; any order), in order, with the text between them as plain
+    text; none without one."""
     blocks: list[Block] = []
     at = 0
-    for block in found:
+    for block in sorted(found, key=lambda b: b.start):
         if block.start > at:
             blocks.append(Block(at, block.start, "text"))
         blocks.append(block)

@@ -54,7 +54,7 @@ def docx_to_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, st
         starts.append(starts[-1] + len(block) + 2)
     found = [Block(starts[i], starts[i] + len(blocks[i]), "table") for i in tables]
     found += [Block(starts[i], starts[i] + len(blocks[i]), "heading") for i in asked]
-    return text, pick_explicit_title([stated, *headings[:1]], text), sorted(found, key=lambda b: b.start)
+    return text, pick_explicit_title([stated, *headings[:1]], text), found
 
 
 def _check_zip(data: bytes, limits: ReadLimits) -> None:
