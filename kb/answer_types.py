@@ -50,7 +50,7 @@ _HAS_QUANTITY = re.compile(
     rf"{_AMOUNT}|\b(hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent|per cent)\b", re.I)
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_YEAR = r"(1\d{3}|20\d{2})"
+_YEAR = r"(1\d{3}|2[01]\d{2})"  # to 2199: "by 2100" is a year
 _HAS_DATE = re.compile(
     rf"\b{_YEAR}s?\b|\b({_MONTHS}|{_WEEKDAYS}|century|centuries|decade|bc|ad|bce)\b", re.I)
 _HAS_UNIT = {

@@ -10,7 +10,7 @@ import pytest
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, CONTEXT_FEATURES,
                                 SENTENCE_FEATURES, build_candidates, confidence_row, question_facts)
-from kb.answer_types import AnswerType, expected_type
+from kb.answer_types import AnswerType, expected_type, supplies
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
 from kb.query import QueryContext
@@ -235,6 +235,32 @@ def test_what_an_acronym_stands_for_is_abstained_on_where_nothing_spells_it_out(
     kb.build(full=True)
     answer = kb.ask("What does FSB stand for?")
     assert not answer.abstained and "Federal Security Service" in answer.answer
+
+
+def test_a_date_question_with_a_unit_is_abstained_on_where_no_statement_gives_one(make_kb):
+    """"In what year ...?" is answered by a year, "On what date ...?" by a day: a sentence about the same event
+    without one is no answer, however well it scores (the model weighs a missing date little, since SQuAD's "when"
+    is often answered "after the war"). "When ...?" asks for no unit and is left to the model."""
+    story = ("The research group was founded by a former analyst who now lives in Washington. The group translates "
+             "the letters of a whistleblower into English and publishes them.\n")
+    kb = make_kb({"group.txt": story}, abstain_threshold=0.0)
+    kb.build()
+    for question in ("In what year was the research group founded?", "On what date was the research group founded?"):
+        answer = kb.ask(question)
+        assert answer.abstained and not answer.citations, question
+    kb = make_kb({"group.txt": story, "history.txt": "The research group was founded in 2019 and moved to Washington "
+                                                     "on March 3, 2021.\n"}, abstain_threshold=0.0)
+    kb.build(full=True)
+    assert "2019" in kb.ask("In what year was the research group founded?").answer
+    assert not kb.ask("When was the research group founded?").abstained
+
+
+def test_a_year_of_the_next_century_is_a_year():
+    """"By what year ...?" of a climate model is answered "by 2100": the year pattern once stopped at 2099."""
+    kind, detail = expected_type("By what year would the forest be lost?")
+    assert (kind, detail) == (AnswerType.DATE, "year")
+    assert supplies("The model shows the forest could be lost by 2100.", kind, {"forest", "lost"}, detail)
+    assert not supplies("The model shows the forest could be lost.", kind, {"forest", "lost"}, detail)
 
 
 def test_novelty_heading_and_length():
