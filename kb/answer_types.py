@@ -89,6 +89,11 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     return None, None
 
 
+def years(text: str) -> frozenset[str]:
+    """The years a text states ("in 2021", "by 2100")."""
+    return frozenset(m.group(0) for m in _HAS_UNIT["year"].finditer(text))
+
+
 def _is_acronym(word: str) -> bool:
     """Two capitals or more ("FSB", "ATP", "GmbH"): the question matches case-blind, and "What does it mean when
     ...?" or "What does isobaric mean?" asks for a meaning, not for letters spelled out."""

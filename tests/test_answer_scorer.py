@@ -255,6 +255,26 @@ def test_a_date_question_with_a_unit_is_abstained_on_where_no_statement_gives_on
     assert not kb.ask("When was the research group founded?").abstained
 
 
+def test_a_statement_about_another_year_does_not_answer_a_question_about_this_one(make_kb):
+    """"What was revenue in 2020?" was answered "Revenue in 2021 was 4.1 million euros." at 0.55, and a question about
+    the Graz plant in 2021 with its 2023 figure at 0.9: a statement of another year, with the question's year
+    nowhere around it, is about something else. The question's year in a neighbour keeps the statement."""
+    kb = make_kb({"fin.txt": "Finance Summary\n\nRevenue in 2021 was 4.1 million euros.\nRevenue in 2023 was 5.6 "
+                             "million euros.\n",
+                  "report.txt": "Safety Report\n\nThe Graz plant recorded 3 incidents in 2023.\nThe Linz plant "
+                                "recorded no incidents at all.\n",
+                  "drought.txt": "Drought Notes\n\nIn 2010 the basin had a severe drought. The affected region "
+                                 "was 1,160,000 square miles, compared to 734,000 square miles in 2005.\n"},
+                 abstain_threshold=0.0)
+    kb.build()
+    for question in ("What was revenue in 2020?", "How many incidents did the Graz plant record in 2021?"):
+        answer = kb.ask(question)
+        assert answer.abstained and not answer.citations, question
+    assert "4.1 million" in kb.ask("What was revenue in 2021?").answer
+    assert "3 incidents" in kb.ask("How many incidents did the Graz plant record in 2023?").answer
+    assert "1,160,000" in kb.ask("How many square miles were affected by the 2010 drought?").answer
+
+
 def test_a_year_of_the_next_century_is_a_year():
     """"By what year ...?" of a climate model is answered "by 2100": the year pattern once stopped at 2099."""
     kind, detail = expected_type("By what year would the forest be lost?")

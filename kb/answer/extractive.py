@@ -181,6 +181,11 @@ class ExtractiveAnswerer:
             chosen.append(candidate)
         if not chosen:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if chosen[0].features.get("other_year"):
+            # "What was revenue in 2020?" is not answered by "Revenue in 2021 was 4.1 million euros.", however well
+            # the rest matches: a statement about another year than the question's, with the question's year nowhere
+            # around it, is about something else (docs/quality.md, "A statement about another year").
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if kind is AnswerType.DATE and query.type_detail and not any(query.supplies(c.text()) for c in chosen):
             # "In what year ...?", "On what date ...?" is answered by a year, a day or a month the question does not
             # state, and nothing else: a sentence about the same event without one is the story, not the date. The

@@ -21,8 +21,8 @@ from typing import Callable
 import numpy as np
 
 from kb.answer.grounding import mentions
-from kb.answer_types import AnswerType
-from kb.query import REFERRING_WORDS, QueryContext
+from kb.answer_types import AnswerType, years
+from kb.query import REFERRING_WORDS, QueryContext, asked_part
 from kb.text import (Sentence, _match_forms, asks, content_terms, fold, month_names, named_entities, stem,
                      term_spellings, words)
 from kb.types import Passage
@@ -211,6 +211,12 @@ def _antecedent_overlap(ctx: QueryContext, texts: list[Sentence], i: int, own: f
     return ctx.term_share(carried + " " + texts[i].text, asked=True) if carried else own
 
 
+def _states_another_year(asked_years: frozenset[str], sentence: str, window: str) -> bool:
+    """The question names a year, and the sentence states another while neither it nor its neighbours state the
+    question's: "Revenue in 2021 was 4.1 million." says nothing of revenue in 2020."""
+    return bool(asked_years) and bool(years(sentence) - asked_years) and not (asked_years & years(window))
+
+
 def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source: SentenceSource,
                      document_words: DocumentWords) -> tuple[list[Candidate], np.ndarray]:
     """Every distinct sentence of the passages with its feature row (columns: SENTENCE_FEATURES)."""
@@ -221,6 +227,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
     terms = ctx.asked_terms  # a follow-up's appended names are whom it is about, not what it asks
     q_stems = {stem(t) for t in terms} | set(terms)
     facts = question_facts(ctx.question)
+    asked_years = years(asked_part(ctx.question))
     doc_cache: dict[str, tuple[float, float]] = {}
     for rank, passage in enumerate(passages, start=1):
         found = sentence_source(passage)
@@ -267,6 +274,8 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "names_in_sentence": (sum(n in forms for n in ctx.names) / len(ctx.names)) if ctx.names else 1.0,
                 "question_facts": _fact_share(facts, window),
                 "antecedent_overlap": _antecedent_overlap(ctx, texts, i, overlaps[i]),
+                # not a model column: kb.answer.extractive's rule reads it (_states_another_year)
+                "other_year": float(_states_another_year(asked_years, sentence.text, window)),
             }
             candidates.append(Candidate(passage, sentence, vector, i, features))
             forms_of.append(forms)
