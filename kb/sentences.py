@@ -15,6 +15,8 @@ when my trial ends?", asked word for word of the page that asks it.
 
 from __future__ import annotations
 
+import re
+
 from kb.sources.formats import TABLE_ROW_LIMIT
 from kb.text import Sentence, asks, split_sentences
 from kb.types import Block, SourceDocument
@@ -51,15 +53,28 @@ def _states(sentence: Sentence) -> bool:
     return any(ch.isalnum() for ch in sentence.text)
 
 
+#: The quote marks that open a line of a quoted paragraph (Markdown's blockquote: "> She signs all").
+_QUOTE_MARKS = re.compile(r"(?:>[ \t]?)+\s*")
+
+
 def _sentences_of(text: str, block: Block) -> list[Sentence]:
     piece = text[block.start:block.end]
     if block.kind in ("paragraph", "heading"):
-        return split_sentences(piece, block.start, paragraph=True)
+        return [_past_quote_marks(s) for s in split_sentences(piece, block.start, paragraph=True)]
     if block.kind == "table":
         return table_statements(text, block.start, block.end)
     if block.kind == "verbatim":
         return [Sentence(block.start, block.end, piece)] if piece.strip() else []
     return split_sentences(piece, block.start)
+
+
+def _past_quote_marks(sentence: Sentence) -> Sentence:
+    """A sentence that begins a later line of a blockquote begins past its quote marks: they are the file's, not the
+    sentence's ("> She signs all release tags." was quoted with its mark)."""
+    m = _QUOTE_MARKS.match(sentence.text)
+    if m is None or m.end() == len(sentence.text):
+        return sentence
+    return Sentence(sentence.start + m.end(), sentence.end, sentence.text[m.end():])
 
 
 def table_statements(text: str, start: int, end: int) -> list[Sentence]:

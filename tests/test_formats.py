@@ -70,6 +70,44 @@ def test_docx_paragraphs_and_tables_in_reading_order():
     assert parse_document(make_docx("Corvel lights survey"), "l.docx", ".docx").title == "Corvel lights survey"
 
 
+def test_docx_text_as_word_shows_it_tracked_insertions_and_content_controls():
+    """python-docx's Paragraph.text reads a paragraph's direct runs only, and iter_inner_content the body's direct
+    paragraphs: a tracked insertion was dropped ("The speed limit on company premises is ." was then quoted at 0.99)
+    and a paragraph in a content control (forms, templates) was never indexed. A tracked deletion stays out."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def element(tag: str, text: str | None = None, text_tag: str = "w:t", **attrs: str):
+        made = OxmlElement(tag)
+        for name, value in attrs.items():
+            made.set(qn(f"w:{name}"), value)
+        if text is not None:
+            run, t = OxmlElement("w:r"), OxmlElement(text_tag)
+            t.text = text
+            run.append(t)
+            made.append(run)
+        return made
+
+    document = docx.Document()
+    limit = document.add_paragraph("The speed limit on company premises is ")
+    limit._p.append(element("w:ins", "15 km/h", id="1", author="a"))
+    limit._p.append(element("w:del", "20 km/h", "w:delText", id="2", author="a"))
+    limit.add_run(".")
+    garage = document.add_paragraph("The parking garage is on Level B2.")
+    control, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    document.element.body.remove(garage._p)
+    content.append(garage._p)
+    control.append(content)
+    document.element.body.insert(len(document.element.body) - 1, control)
+    document.add_paragraph("Visitors sign in at the desk.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = parse_document(buffer.getvalue(), "policy.docx", ".docx").text
+    assert text == ("The speed limit on company premises is 15 km/h.\n\nThe parking garage is on Level B2.\n\n"
+                    "Visitors sign in at the desk.")
+
+
 def test_docx_answer_cites_exact_span_of_a_table_cell(make_kb):
     kb = make_kb({"lights.docx": make_docx(), "other.txt": "Pears\n\nThe orchard grows forty varieties of pear."})
     report = kb.build()

@@ -126,6 +126,20 @@ def test_other_encodings_are_decoded():
     assert parse_document("\ufeffBOM text".encode("utf-8"), "b.txt", ".txt").text == "BOM text"
 
 
+def test_an_html_page_is_decoded_as_its_meta_charset_declares():
+    """A Cyrillic page in windows-1251 was read as cp1252 and indexed as "Íîâûé ìîñò": never answered, no warning."""
+    body = "<h1>Новый мост</h1><p>Мост открыл мэр Ильсур Метшин.</p>"
+    for head, codec in (('<meta charset="windows-1251">', "cp1251"),
+                        ('<meta http-equiv="Content-Type" content="text/html; charset=KOI8-R">', "koi8_r")):
+        page = parse_document(f"<html><head>{head}</head><body>{body}</body></html>".encode(codec), "r.html", ".html")
+        assert "Мост открыл мэр Ильсур Метшин." in page.text and page.title == "Новый мост"
+    # Valid UTF-8 wins over a wrong declaration, and an unknown one is ignored.
+    mislabelled = f'<meta charset="windows-1251">{body}'.encode("utf-8")
+    assert "Мост открыл" in parse_document(mislabelled, "m.html", ".html").text
+    unknown = '<meta charset="no-such-codec"><p>Café crème.</p>'.encode("latin-1")
+    assert "Café crème." in parse_document(unknown, "u.html", ".html").text
+
+
 def test_scan_skips_hidden_temp_and_outside_links(tmp_path):
     root = tmp_path / "src"
     (root / "sub").mkdir(parents=True)

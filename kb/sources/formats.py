@@ -20,10 +20,13 @@ TABLE_ROW_LIMIT = 300
 #: table a row a line, tables quoted whole (kb.sentences) as docx 2 does, and a definition "Term: definition".
 #: markdown 2: sentences found in its blocks, a question heading with its answer, a front-matter title
 #: (kb.sources.markdown); html 4 and docx 3: a question heading with its answer, as markdown 2 (html: a <summary>
-#: too), and HTML5's block elements (main, nav, aside, details ...) as line breaks. An index records the versions it was read with (Manifest.readers), and `kb index`
+#: too), and HTML5's block elements (main, nav, aside, details ...) as line breaks; html 5: the <meta charset> a page
+#: declares (kb.sources.readers.declared_charset); docx 4: the text
+#: of tracked insertions and content controls (kb.sources.word); markdown 3: a blockquote's sentence begins past its
+#: quote marks (kb.sentences). An index records the versions it was read with (Manifest.readers), and `kb index`
 #: re-reads the files of a reader whose version moved, and only those: an upgrade neither leaves old text behind nor
 #: re-embeds a collection that holds no such file.
-READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 2, "html": 4, "pdf": 2, "docx": 3}
+READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 3, "html": 5, "pdf": 2, "docx": 4}
 
 
 _READER_OF = {suffix: name for name, suffixes in (("text", PLAIN_SUFFIXES), ("markdown", MARKDOWN_SUFFIXES),

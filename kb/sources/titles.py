@@ -37,17 +37,21 @@ def shorten(line: str, limit: int = TITLE_LIMIT) -> str:
     return line[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+_MARKDOWN_MARKS = re.compile(r"^(?:#+|(?:>\s*)+(?:[-*+]\s+)?|[-*+]\s+)")
+
+
 def title_from_text(text: str, strip_markup: bool = False) -> str:
     """The first line near the top that is not a dateline, byline, URL, navigation or site banner.
 
-    ``strip_markup`` drops Markdown heading marks ("# Title"). When every line near the top is furniture,
+    ``strip_markup`` drops Markdown heading, quote and list marks ("# Title", "> Quoted", "- Item"). When every line
+    near the top is furniture,
     the first line is the title after all: a document of datelines still needs a name.
     """
     lines: list[str] = []
     for raw in text.splitlines():
         line = " ".join(raw.split())
         if strip_markup:
-            line = line.lstrip("#").strip()
+            line = _MARKDOWN_MARKS.sub("", line).strip()
         if line:
             lines.append(line)
         if len(lines) > _HEAD_LINES:

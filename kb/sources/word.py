@@ -1,6 +1,6 @@
 """Word .docx -> text (python-docx): paragraphs and tables in reading order, as the document shows them.
 
-The body is walked block by block (``iter_inner_content``), so a table sits between the paragraphs around it
+The body is walked block by block (into content controls too), so a table sits between the paragraphs around it
 instead of being appended at the end: a citation of a table cell then points at the right place. A table row
 becomes one line, its cells joined by " | "; a cell merged across columns is written once.
 """
@@ -76,7 +76,7 @@ def _collect(container, blocks: list[str], headings: list[str], budget: TextBudg
     of its headings that ask a question to ``asked``."""
     from docx.table import Table
 
-    for item in container.iter_inner_content():
+    for item in _blocks_of(container):
         if isinstance(item, Table):
             rows = [row for row in (_row_text(row, budget) for row in item.rows) if row]
             if rows:
@@ -84,7 +84,7 @@ def _collect(container, blocks: list[str], headings: list[str], budget: TextBudg
                     tables.append(len(blocks))
                 blocks.append("\n".join(rows))
             continue
-        line = item.text.strip()
+        line = _shown_text(item._p).strip()
         if not line:
             continue
         blocks.append(budget.take(line))
@@ -93,6 +93,60 @@ def _collect(container, blocks: list[str], headings: list[str], budget: TextBudg
             headings.append(line)
         if asked is not None and (style == "Title" or style.startswith("Heading")) and asks(blocks[-1]):
             asked.append(len(blocks) - 1)
+
+
+#: Word elements that wrap paragraphs and tables without being one (a content control, custom XML): their content is
+#: the document's, as Word shows it.
+_WRAPPERS = frozenset({"sdt", "customXml"})
+#: What wraps runs that Word does not show: tracked deletions and moves away, and text boxes (paragraphs of their own).
+_HIDDEN_RUNS = frozenset({"del", "moveFrom", "txbxContent"})
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _blocks_of(container):
+    """The container's paragraphs and tables in document order, those inside a content control (w:sdt) or custom XML
+    too: python-docx's ``iter_inner_content`` yields only its direct children, and a form or template's text sits in
+    content controls ("The parking garage is on Level B2." was never indexed)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    parent = getattr(container, "_body", container)  # a Document's blocks are its body's
+    stack = [iter(parent._element)]
+    while stack:
+        element = next(stack[-1], None)
+        if element is None:
+            stack.pop()
+            continue
+        tag = _local(element.tag) if isinstance(element.tag, str) else ""
+        if tag == "p":
+            yield Paragraph(element, parent)
+        elif tag == "tbl":
+            yield Table(element, parent)
+        elif tag in _WRAPPERS:
+            content = [c for c in element if isinstance(c.tag, str) and _local(c.tag) in ("sdtContent",)]
+            stack.append(iter(content[0] if content else element))
+
+
+def _shown_text(paragraph) -> str:
+    """A paragraph's text as Word shows it: its runs wherever they sit (a tracked insertion, a field, a content
+    control, a smart tag), not only its direct ones, which is all python-docx's ``Paragraph.text`` reads ("The speed
+    limit on company premises is ." was quoted with the inserted "15 km/h" left out); tracked deletions left out."""
+    from docx.oxml.ns import qn
+
+    parts: list[str] = []
+    for run in paragraph.iter(qn("w:r")):
+        node, shown = run.getparent(), True
+        while node is not None and node is not paragraph:
+            if isinstance(node.tag, str) and _local(node.tag) in _HIDDEN_RUNS:
+                shown = False
+                break
+            node = node.getparent()
+        if shown:
+            parts.append(run.text)
+    return "".join(parts)
 
 
 def _row_text(row, budget: TextBudget) -> str:
