@@ -113,6 +113,9 @@ class Settings:
     # gives it at least this probability of holding the answer the sentence lacks (benchmarks/quote_context.py).
     context_threshold: float = 0.1
     duplicate_similarity: float = 0.8  # sentences this similar are one statement with several citations
+    # A statement longer than this (a transcript or a note without punctuation is one "sentence" of thousands of
+    # characters) is quoted and cited as its part that holds the most of the question's terms, about this long.
+    max_quote_chars: int = 600
 
     # Sources.
     max_file_mb: float = 20.0  # size of a file on disk
@@ -161,6 +164,8 @@ class Settings:
             raise ConfigError("chunk_overlap must be at least 0 and smaller than chunk_size")
         if self.batch_size < 0:
             raise ConfigError("batch_size must be 0 (by device) or positive")
+        if self.max_quote_chars < 100:
+            raise ConfigError(f"max_quote_chars must be at least 100, not {self.max_quote_chars}")
         for name in ("top_k", "search_k", "candidates", "max_answer_sentences"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")

@@ -292,6 +292,48 @@ def test_novelty_heading_and_length():
     assert body["log_words"] > heading["log_words"]
 
 
+def test_a_list_item_and_a_labelled_value_are_statements_not_headings():
+    """Notes state their facts without a full stop: an item of a list, or a short label with its value, is no
+    heading. A headline with a colon keeps a long part before it and stays one."""
+    text = ("Office info\n\n- Reception opens at 8 am\nWi-Fi password: tulip-4471\n2. Parking: level B2\n\n"
+            "1. Introduction\n\nRussia Planned To Attack Japan: FSB")
+    f = _features("When does reception open?", [_passage(text)], ["reception", "open"])
+    assert f["Office info"]["heading"] == 1.0 and f["1. Introduction"]["heading"] == 1.0
+    assert f["- Reception opens at 8 am"]["heading"] == 0.0  # plain text keeps the bullet
+    assert f["Wi-Fi password: tulip-4471"]["heading"] == 0.0 and f["2. Parking: level B2"]["heading"] == 0.0
+    assert f["Russia Planned To Attack Japan: FSB"]["heading"] == 1.0
+    from kb.answer.features import _list_item  # a Markdown item is stored without its bullet: the line says it
+    start = text.index("Reception")
+    item = Sentence(start, start + 23, "Reception opens at 8 am")
+    assert text[item.start:item.end] == item.text and _list_item(_passage(text), item)
+    assert not _list_item(_passage(text), Sentence(0, 11, "Office info"))
+
+
+def test_the_values_of_a_fact_sheet_are_answered(make_kb):
+    """Read as headings, none of these lines was ever quoted: "What is the Wi-Fi password?" was abstained on."""
+    kb = make_kb({"office.md": "# Office info\n\n- Wi-Fi password: tulip-4471\n- Parking: level B2, spaces 10 to 40\n",
+                  "support.html": "<ul><li>Support hours: 9am to 5pm</li></ul>"})
+    kb.build()
+    assert "tulip-4471" in kb.ask("What is the Wi-Fi password?").answer
+    assert "9am to 5pm" in kb.ask("What are the support hours?").answer
+
+
+def test_a_statement_without_sentence_marks_is_quoted_as_its_part_about_the_question(make_kb):
+    """A transcript typed without punctuation is one "sentence" of thousands of characters, and was quoted whole (a
+    2,124-character answer). The quote and its citation are now the part around the question's words, with exact
+    spans; "…" in the answer says where it was cut."""
+    filler = " ".join(["we talked about the schedule and the budget"] * 40)
+    text = "call transcript\n\n" + filler + " and the launch date was moved to october ninth " + filler + "\n"
+    kb = make_kb({"call.txt": text}, abstain_threshold=0.0)
+    kb.build()
+    answer = kb.ask("When is the launch date?")
+    assert not answer.abstained and "launch date was moved to october ninth" in answer.answer
+    assert answer.answer.startswith("… ") and " … [1]" in answer.answer and len(answer.answer) < 700
+    (citation,) = answer.citations
+    assert kb.document_text("call.txt")[citation.start:citation.end] == citation.text
+    assert len(citation.text) <= 600 and "october ninth" in citation.text
+
+
 #: A context model that quotes every neighbour it is shown: what the answerer's own rules keep from quoting.
 _ALWAYS_QUOTES = LinearModel.constant(CONTEXT_FEATURES, 50.0)
 
@@ -573,6 +615,19 @@ def test_resolved_subject_is_read_back_from_the_rewritten_question():
     assert {"anna", "berg"} <= set(resolved_subject(query))
     assert resolved_subject("What is the FSB (Federal Security Service)?") == ()  # not a follow-up
     assert resolved_subject("Who verified the letter?") == ()
+
+
+def test_a_question_about_someone_it_does_not_name_without_a_conversation_abstains(make_kb):
+    """"Where is his organization based?" asked first was answered about the one organization head the documents
+    name, cited as if the question had named him. Resolved from a conversation, or with the name, it is answered;
+    "they" is as often generic and is left to the model."""
+    kb = make_kb({"staff.txt": "Staff\n\nIgor Sushko is the executive director of the Wind of Change Research "
+                               "Group, a Washington-based non-profit organization.\n"})
+    kb.build()
+    first = kb.ask("Where is his organization based?")
+    assert first.abstained and not first.citations
+    assert "Washington" in kb.ask("Where is his organization based? (Igor Sushko)").answer
+    assert "Washington" in kb.ask("Where is Igor Sushko's organization based?").answer
 
 
 def test_follow_up_answers_about_the_resolved_person(make_kb):

@@ -86,6 +86,22 @@ def test_list_quote_and_heading_marks_are_not_quoted():
     assert not any(s.startswith(("#", "-", ">", "1.", "=")) for s in found)
 
 
+def test_a_blockquotes_later_sentences_begin_past_their_quote_marks():
+    """Only the first line's marks were skipped: "> She signs all\n> release tags." was a sentence, and the file's
+    title was "> the release manager ..."."""
+    text = "> The release manager is Ingrid Holm.\n> She signs all\n> release tags.\n"
+    assert sentences_of(text, "notes.md") == ["The release manager is Ingrid Holm.", "She signs all\n> release tags."]
+    assert parse_document(text.encode(), "notes.md", ".md").title == "The release manager is Ingrid Holm."
+
+
+def test_a_quoted_answer_reads_without_the_quote_marks_of_its_lines(make_kb):
+    kb = make_kb({"notes.md": "> The release manager is Ingrid Holm.\n> She signs all\n> release tags.\n"})
+    kb.build()
+    answer = kb.ask("Who signs the release tags?")
+    assert answer.answer.startswith("She signs all release tags. [1]")
+    assert answer.citations[0].text == "She signs all\n> release tags."  # the citation is the file's text
+
+
 def test_code_is_quoted_a_stanza_at_a_time_without_its_fences():
     found = sentences_of(HANDBOOK)
     assert "oncall --swap --with colleague@example.com" in found and "oncall --list" in found

@@ -9,6 +9,7 @@ other sources that say the same thing become extra citations of one statement in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,7 +24,8 @@ from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
 from kb.query import REFERRING_WORDS, QueryContext
-from kb.text import Sentence, _match_forms, split_sentences, table_rows, term_overlap, term_spellings, words
+from kb.text import (Sentence, _match_forms, named_entities, split_sentences, table_rows, term_overlap,
+                     term_spellings, words)
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -79,6 +81,7 @@ class ExtractiveAnswerer:
         confidence_model: LinearModel | None = None,
         context_model: LinearModel | None = None,
         context_threshold: float = Settings.context_threshold,
+        max_quote_chars: int = Settings.max_quote_chars,
     ) -> None:
         self.embedder = embedder
         self.abstain_threshold = abstain_threshold
@@ -86,6 +89,7 @@ class ExtractiveAnswerer:
         self.duplicate_similarity = duplicate_similarity
         self.second_sentence_margin = second_sentence_margin
         self.context_threshold = context_threshold
+        self.max_quote_chars = max_quote_chars
         self.sentence_model = sentence_model or load_model("sentence")
         self.confidence_model = confidence_model or load_model("confidence")
         self.context_model = context_model or load_model("context")
@@ -139,6 +143,10 @@ class ExtractiveAnswerer:
             document_words: DocumentWords | None = None) -> Answer:
         question = query.question
         if query.absent_names:  # the index never mentions what the question is about: nothing can answer it
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if not query.subject and _someone_unnamed(question):
+            # "Where is his organization based?" asked first, with no conversation to say whose: any answer would be
+            # about a person kb picked, cited as if the question had named them.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         # Names are looked up as the retrieved pool defines them (PoolWords); without an index, not at all.
         pool = (pool_words(document_words, query.acronyms, (p.text for p in passages))
@@ -219,28 +227,69 @@ class ExtractiveAnswerer:
                     continue
                 sources_done.add(item.passage.source)
                 start, end = item.span() if item is statement else (item.sentence.start, item.sentence.end)
+                text = item.text() if item is statement else item.sentence.text
+                cut_start, cut_end = _quoted_part(text, query, self.max_quote_chars)
+                start, end, text = start + cut_start, start + cut_end, text[cut_start:cut_end]
                 key = (item.passage.source, start, end)
                 if key not in cited:
                     cited[key] = len(citations) + 1
                     citations.append(
                         Citation(
                             n=cited[key], source=item.passage.source, title=item.passage.title, start=start, end=end,
-                            text=item.text() if item is statement else item.sentence.text,
-                            score=item.score, date=item.passage.date,
+                            text=text, score=item.score, date=item.passage.date,
                         )
                     )
                 markers.append(f"[{cited[key]}]")
-            parts.append(_flowed(statement.text(), query) + " " + "".join(markers))
+            quoted = statement.text()
+            cut_start, cut_end = _quoted_part(quoted, query, self.max_quote_chars)
+            shown = _flowed(quoted[cut_start:cut_end], query)
+            shown = ("… " if cut_start else "") + shown + (" …" if cut_end < len(quoted) else "")
+            parts.append(shown + " " + "".join(markers))
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
+
+
+def _quoted_part(text: str, query: QueryContext, limit: int) -> tuple[int, int]:
+    """Where the quote of a statement starts and ends in it: all of it, or for one longer than ``limit`` characters
+    about ``limit`` characters of whole words centred on the run of words (a third as long) that holds the most of the
+    question's terms, the first such run on a tie: the answer is most often just after the words the question
+    repeats. A text without sentence marks (a transcript, a note typed without punctuation) is one statement of
+    thousands of characters, and was quoted whole: a 2,124-character answer. A table is quoted whole (kb.sentences
+    caps it)."""
+    if len(text) <= limit or table_rows(text) is not None:
+        return 0, len(text)
+    spans = [m.span() for m in _WORD_SPAN.finditer(text)]
+    if not spans:
+        return 0, len(text)
+    width = limit // 3
+    best, best_share, j = (spans[0][0], spans[0][1]), -1.0, 0
+    for i in range(0, len(spans), 5):  # a window starts every fifth word
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= width:
+            j += 1
+        share = query.term_share(text[spans[i][0]:spans[j][1]], asked=True)
+        if share > best_share:
+            best, best_share = (spans[i][0], spans[j][1]), share
+        if spans[j][1] == spans[-1][1]:
+            break
+    centre = (best[0] + best[1]) // 2
+    low = min(max(centre - limit // 2, 0), max(len(text) - limit, 0))
+    inside = [(a, b) for a, b in spans if a >= low and b <= low + limit]
+    return (inside[0][0], inside[-1][1]) if inside else best
+
+
+_WORD_SPAN = re.compile(r"\S+")
+_QUOTED_LINE = re.compile(r"\n[ \t]*(?:>[ \t]?)+")
 
 
 def _flowed(text: str, query: QueryContext) -> str:
     """A quote as one line of words; a table (quoted whole, kb.sentences) as its header and the row that holds the
     question's terms best, a row a line, or all of it when no one row does. The citation is the whole table, so the
-    row is checked against the rows around it; run together on one line, rows hid which cells were whose."""
+    row is checked against the rows around it; run together on one line, rows hid which cells were whose. The quote
+    marks that open a quoted paragraph's later lines (a Markdown blockquote, an e-mail reply) are the file's, not
+    the words': "> She signs all > release tags." read as it was typed."""
     lines = table_rows(text)
     if lines is None:
-        return " ".join(text.split())
+        return " ".join(_QUOTED_LINE.sub("\n", text).split())
     rows = [line for line in lines[1:] if any(ch.isalnum() for ch in line)]  # not a Markdown |---| line
     shares = [query.term_share(row, asked=True) for row in rows]
     best = max(shares, default=0.0)
@@ -349,6 +398,16 @@ def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> 
         return passages
     first = scored[0].passage.chunk_id  # scored is best first
     return sorted(passages, key=lambda p: p.chunk_id != first)  # stable: the rest keep their order
+
+
+_PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+
+
+def _someone_unnamed(question: str) -> bool:
+    """The question refers to a person ("he", "his", "her") and names no one it could mean: a follow-up asked without
+    the conversation it follows. "They" and "it" are left alone: they are as often generic ("What do they call the
+    islands?")."""
+    return bool(_PERSON_PRONOUN.search(question)) and not named_entities(question)
 
 
 def _about(item: ScoredSentence, subject: tuple[str, ...], strict: bool,

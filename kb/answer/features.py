@@ -175,22 +175,53 @@ def _full_name(text: str, question_words: frozenset[str]) -> bool:
     return False
 
 
-def is_heading(text: str, own_line: bool = False) -> bool:
+def is_heading(text: str, own_line: bool = False, list_item: bool = False) -> bool:
     """A title or a section heading: no sentence end, and short, or a line of its own (a news headline runs to
-    a dozen words: "Russia Planned To Attack Japan in 2021: Leaked FSB Letters")."""
-    if text.rstrip("\"'”’)»").endswith((".", "!", "?", ":")):
+    a dozen words: "Russia Planned To Attack Japan in 2021: Leaked FSB Letters"). Not an item of a list, nor a
+    short label with what it labels ("Wi-Fi password: tulip-4471", "Reported by: Zaini Majeed"): the lines of notes,
+    READMEs and fact sheets state their facts without a full stop, and read as headings none of them was ever
+    quoted ("What is the Wi-Fi password?" was abstained on with the answer in the index)."""
+    if text.rstrip("\"'”’)»").endswith((".", "!", "?", ":")) or list_item or _BULLET.match(text):
+        return False
+    if _labelled(_NUMBERED.sub("", text)):
         return False
     n = len(text.split())
     return n < 8 or (own_line and n <= 20)
 
 
-def _own_line(passage: Passage, sentence: Sentence) -> bool:
-    """The sentence is all of its line in the passage: only whitespace between it and the line breaks around it."""
+def _labelled(text: str) -> bool:
+    """A label of one to four words, a colon, and a value: "Parking: level B2". A headline's words before its colon
+    run longer ("Russia Planned To Attack Japan in 2021: Leaked FSB Letters")."""
+    label, colon, value = text.partition(": ")
+    return bool(colon) and bool(value.strip()) and 1 <= len(label.split()) <= 4 and label[:1].isalpha()
+
+
+#: What opens a list item's line: a bullet ("- ", "* ", "• "). A number ("1. ", "2) ") opens a numbered section's
+#: heading as often ("1. Introduction"), so it makes no list item; its label and value still make a statement.
+_LIST_MARKER = re.compile(r"^\s*[-*•+–]\s+$")
+_BULLET = re.compile(r"^[-*•+–]\s+\S")
+_NUMBERED = re.compile(r"^\d{1,3}[.)]\s+")
+
+
+def _line_around(passage: Passage, sentence: Sentence) -> tuple[str, str]:
+    """The text of the sentence's line in the passage before it and after it."""
     text = passage.text
     start = min(max(sentence.start - passage.start, 0), len(text))
     end = min(max(sentence.end - passage.start, start), len(text))
     before, after = text[max(0, text.rfind("\n", 0, start) + 1):start], text[end:]
-    return not before.strip() and not after[: (after.find("\n") + 1) or len(after)].strip()
+    return before, after[: (after.find("\n") + 1) or len(after)]
+
+
+def _own_line(passage: Passage, sentence: Sentence) -> bool:
+    """The sentence is all of its line in the passage: only whitespace between it and the line breaks around it."""
+    before, after = _line_around(passage, sentence)
+    return not before.strip() and not after.strip()
+
+
+def _list_item(passage: Passage, sentence: Sentence) -> bool:
+    """The sentence is an item of a list: only a list marker before it on its line (in the file; a Markdown item is
+    quoted without its marker, kb.sources.markdown)."""
+    return bool(_LIST_MARKER.match(_line_around(passage, sentence)[0]))
 
 
 @lru_cache(maxsize=100_000)
@@ -247,7 +278,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             content, log_words, forms = _sentence_facts(sentence.text)
             if key in seen or not content or asks(sentence.text):
                 continue
-            heading = float(is_heading(sentence.text, _own_line(passage, sentence)))
+            heading = float(is_heading(sentence.text, _own_line(passage, sentence), _list_item(passage, sentence)))
             seen.add(key)
             nb = [j for j in (i - 1, i + 1) if 0 <= j < len(found)]
             kind = ctx.answer_type
