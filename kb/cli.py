@@ -211,8 +211,19 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kb.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase(settings=settings_from(args))
+
+    def asked(question: str) -> tuple[Any, list[str]]:
+        answer = kb.ask(question, k=args.k, mode=args.mode)
+        changed = kb.changed_since_indexed(c.source for c in answer.citations)
+        for source in changed:
+            # The answer quotes the index, which this file's text may no longer hold: say so, and how to fix it.
+            print(f"warning: {shown(source)} changed since it was indexed; the answer quotes the indexed text "
+                  f"(run `{index_command(args)}`)", file=err)
+        return answer, changed
+
     return _for_each_question(
-        args, out, lambda q: kb.ask(q, k=args.k, mode=args.mode), lambda q, answer: answer.to_json(), _render_answer
+        args, out, asked, lambda q, found: {**found[0].to_json(), "changed_since_indexed": found[1]},
+        lambda found, stream: _render_answer(found[0], stream),
     )
 
 

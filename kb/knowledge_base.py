@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from kb.answer.extractive import ExtractiveAnswerer
 from kb.answer.grounding import document_words
@@ -24,6 +24,7 @@ from kb.query import QueryContext, Retrieval, asked_question
 from kb.store import DocumentRow
 from kb.store.base import Store, StoreBackend, open_backend
 from kb.store.manifest import require_compatible
+from kb.sources.scan import changed_since
 from kb.types import Answer, BuildReport, Passage
 
 MAX_QUESTION_CHARS = 2000
@@ -98,7 +99,8 @@ class KnowledgeBase:
     def answerer(self) -> ExtractiveAnswerer:
         s = self.settings
         return ExtractiveAnswerer(self.embedder, s.abstain_threshold, s.max_answer_sentences, s.duplicate_similarity,
-                                  s.second_sentence_margin, context_threshold=s.context_threshold)
+                                  s.second_sentence_margin, context_threshold=s.context_threshold,
+                                  max_quote_chars=s.max_quote_chars)
 
     # -- index ------------------------------------------------------------------------------------
     def build(self, full: bool = False, progress_bar: bool = False, on_progress: ProgressFn | None = None,
@@ -135,6 +137,17 @@ class KnowledgeBase:
 
     def document_text(self, source: str) -> str | None:
         return self._current().snapshot.document_text(source)
+
+    def changed_since_indexed(self, sources: Iterable[str]) -> list[str]:
+        """Which of these indexed documents (an answer's cited sources) the sources folder no longer holds as they
+        were indexed: an answer quotes the indexed text, which an edited file may no longer say, until `kb index`
+        runs. Empty when the index keeps no sources folder to compare with."""
+        wanted = set(sources)
+        folder = self.settings.sources
+        if not wanted or not Path(folder).is_dir():
+            return []
+        rows = [(r.source, r.size, r.sha256) for r in self.documents() if r.source in wanted]
+        return changed_since(Path(folder), sorted(rows))
 
     def chunk_count(self) -> int:
         return self._current().snapshot.count_chunks()

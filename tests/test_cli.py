@@ -28,7 +28,9 @@ def test_ask_json_shape(seed_kb):
     code, out, _ = run(["ask", "--json", *_where(seed_kb), "Who analyzed the letter published by Osechkin?"])
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"question", "answer", "abstained", "citations", "passages", "confidence", "ms"}
+    assert set(data) == {"question", "answer", "abstained", "citations", "passages", "confidence", "ms",
+                         "changed_since_indexed"}
+    assert data["changed_since_indexed"] == []
     assert data["question"] == "Who analyzed the letter published by Osechkin?" and data["abstained"] is False
     # the calibrated probability the answer was given on: at least the threshold it had to clear
     assert seed_kb.settings.abstain_threshold <= data["confidence"] <= 1
@@ -136,6 +138,26 @@ def test_emptying_the_sources_folder_warns_that_the_index_is_now_empty(make_kb):
     code, out, err = run(["index", *_where(kb)])
     assert code == 0 and out.startswith("added 0, updated 0, removed 1, unchanged 0")
     assert err.count("\n") == 1 and "warning: every document was removed" in err
+
+
+def test_an_answer_from_a_file_changed_since_indexing_says_so(make_kb):
+    """The answer quotes the index, and an edited file may no longer say what it quotes: "The shop opens at 8 am."
+    was cited from a file that now says 10 am, without a word. The file's size, then its hash, are checked."""
+    kb = make_kb({"shop.txt": "Shop Notes\n\nThe shop opens at 8 am.\n"})
+    assert run(["index", *_where(kb)])[0] == 0
+    asked = ["ask", *_where(kb), "When does the shop open?"]
+    code, out, err = run(asked)
+    assert code == 0 and "8 am" in out and "warning" not in err
+    (kb.settings.sources / "shop.txt").write_text("Shop Notes\n\nThe shop opens at 9 am.\n")  # the same size
+    code, out, err = run(asked)
+    assert code == 0 and "8 am" in out
+    assert err.strip() == (f"warning: shop.txt changed since it was indexed; the answer quotes the indexed text (run "
+                           f"`kb index --sources {kb.settings.sources} --index {kb.settings.index}`)")
+    (kb.settings.sources / "shop.txt").unlink()
+    code, out, err = run(["ask", "--json", *_where(kb), "When does the shop open?"])
+    assert json.loads(out)["changed_since_indexed"] == ["shop.txt"] and "shop.txt changed" in err
+    assert run(["index", *_where(kb)])[0] == 0  # indexed again: nothing left to warn of
+    assert "warning" not in run(asked)[2]
 
 
 def test_unreadable_sources_folder(tmp_path):

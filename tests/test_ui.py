@@ -21,7 +21,7 @@ from kb.store.database import DocumentRow
 from kb.types import BuildReport, SourceFailure
 from kb.answer import ABSTAIN_TEXT
 from ui.render import (NOT_COVERED, Span, answer_html, document_html, documents_html, linkify, question_html,
-                       relative_time, sources_html)
+                       relative_time, sources_html, spans_in)
 from ui.uploads import (ALLOWED_SUFFIXES, TRASH, delete_source, discard_upload, restore_source, safe_name,
                         save_upload)
 
@@ -154,6 +154,22 @@ def test_document_view_focuses_the_chosen_citation():
     html = document_html("T", "t.txt", text, [Span(0, 15, 1), Span(16, 39, 2)], focus=2)
     assert html.count('id="kb-focus"') == 1
     assert re.search(r'<mark class="kb-mark" data-n="2" id="kb-focus">&lt;i&gt;Second', html)
+
+
+def test_a_document_changed_since_the_answer_marks_only_the_passages_it_still_holds():
+    """The answer's spans are the old index's: applied to the re-indexed text they marked "Kestrel project overview,
+    revised edition. The" as the passage quoted for the budget. A passage still there is marked where it now is;
+    one the text no longer holds is not marked, and the overlay says so."""
+    old = "The Kestrel project budget is 9 million euros. The board met in Lisbon."
+    cited = [(0, 46, 1, "The Kestrel project budget is 9 million euros."), (47, 71, 2, "The board met in Lisbon.")]
+    assert spans_in(old, cited) == ([Span(0, 46, 1), Span(47, 71, 2)], [])
+    new = "Kestrel project overview, revised edition. The board met in Lisbon. The budget was cut to 2 million euros."
+    spans, gone = spans_in(new, cited)
+    assert gone == [1] and spans == [Span(43, 67, 2)] and new[43:67] == "The board met in Lisbon."
+    html = document_html("Kestrel", "x.txt", new, spans, focus=None,
+                         notice="x.txt changed since this answer: it no longer holds the passage quoted as [1].")
+    assert 'class="kb-doc-notice"' in html and "no longer holds the passage quoted as [1]" in html
+    assert 'data-n="1"' not in html and 'id="kb-focus"' not in html
 
 
 # -- uploads ----------------------------------------------------------------------------------------

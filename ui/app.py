@@ -29,7 +29,6 @@ from kb.knowledge_base import clean_question  # noqa: E402
 from kb.types import Answer, BuildReport  # noqa: E402
 from ui.render import (  # noqa: E402
     CARET,
-    Span,
     answer_html,
     document_error_html,
     document_html,
@@ -40,6 +39,7 @@ from ui.render import (  # noqa: E402
     notice_html,
     question_html,
     sources_html,
+    spans_in,
     status_html,
 )
 from ui.security import guard_middleware  # noqa: E402
@@ -268,8 +268,15 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             return document_error_html(friendly(exc))
         if text is None:
             return document_error_html(f"{cited.source} is no longer in the index.")
-        spans = [Span(c.start, c.end, c.n) for c in answer.citations if c.source == cited.source]
-        return document_html(cited.title, cited.source, text, spans, focus=n)
+        spans, gone = spans_in(text, [(c.start, c.end, c.n, c.text) for c in answer.citations
+                                      if c.source == cited.source])
+        notice = ""
+        if gone:
+            marks = ", ".join(f"[{g}]" for g in gone)
+            notice = (f"{cited.source} changed since this answer: it no longer holds the passage{'s' * (len(gone) > 1)} "
+                      f"quoted as {marks}. Ask again for an answer from the document as it is now.")
+        return document_html(cited.title, cited.source, text, spans, focus=n if n not in gone else None,
+                             notice=notice)
 
     def on_doc_select(evt: gr.EventData) -> Any:
         return "" if event_data(evt).get("close") else gr.skip()
@@ -470,8 +477,11 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         sources.select(on_sources_select, [answers_state, show_scores], [sources, shown, doc_view],
                        api_visibility="private", show_progress="hidden")
         doc_view.select(on_doc_select, None, doc_view, api_visibility="private", show_progress="hidden")
-        clear.click(new_conversation, None, [chatbot, turns_state, answers_state, shown, sources, doc_view,
-                                             *follow_buttons], api_visibility="private")
+        conversation = [chatbot, turns_state, answers_state, shown, sources, doc_view, *follow_buttons]
+        clear.click(new_conversation, None, conversation, api_visibility="private")
+        # The chat's own clear (trash) button empties what is shown; the conversation behind it goes too, or the next
+        # "his" was resolved against the turns the user had just cleared.
+        chatbot.clear(new_conversation, None, conversation, api_visibility="private")
         notice.click(lambda: "", None, notice, api_visibility="private", show_progress="hidden")
         gr.api(api_ask, api_name="ask", concurrency_limit=4, concurrency_id="api")
 

@@ -227,15 +227,38 @@ def sources_html(answer: Answer | None, show_scores: bool = True, answer_id: int
     return f'<div class="kb-cards" data-answer="{answer_id}">{"".join(cards)}</div>'
 
 
-def document_html(title: str, source: str, text: str, spans: Sequence[Span], focus: int | None) -> str:
-    """The whole document in a closable overlay, cited spans marked; the focused one has id kb-focus."""
+def document_html(title: str, source: str, text: str, spans: Sequence[Span], focus: int | None,
+                  notice: str = "") -> str:
+    """The whole document in a closable overlay, cited spans marked; the focused one has id kb-focus. ``notice``: a
+    line under the head (the document changed since the answer)."""
+    note = f'<div class="kb-doc-notice">{icon("warn")} {esc(notice)}</div>' if notice else ""
     return (
         f'<div class="kb-doc-overlay"><div class="kb-doc" role="dialog" aria-modal="true" '
         f'aria-label="{esc(title or source)}"><div class="kb-doc-head"><div class="kb-doc-names">'
         f'<span class="kb-title">{esc(title or source)}</span><span class="kb-file">{esc(source)}</span></div>'
         f'<button class="kb-doc-close" type="button" title="Close (Esc)">{icon("close")} Close</button></div>'
-        f'<div class="kb-doc-text">{_highlight(text, 0, spans, focus)}</div></div></div>'
+        f'{note}<div class="kb-doc-text">{_highlight(text, 0, spans, focus)}</div></div></div>'
     )
+
+
+def spans_in(text: str, cited: Sequence[tuple[int, int, int, str]]) -> tuple[list[Span], list[int]]:
+    """The cited passages ((start, end, n, quoted text)) as spans of the document's text as it is now, and the numbers
+    of those it no longer holds. An answer's spans are those of the index it was given from: after the document
+    changed and was re-indexed, its old spans marked other words ("Kestrel project overview, revised edition. The"
+    as [1] for a budget the new text cuts). A passage still there, moved, is marked where it now stands (its first
+    place); one the text no longer holds is not marked at all."""
+    spans: list[Span] = []
+    gone: list[int] = []
+    for start, end, n, quoted in cited:
+        if text[start:end] == quoted:
+            spans.append(Span(start, end, n))
+            continue
+        moved = text.find(quoted) if quoted else -1
+        if moved >= 0:
+            spans.append(Span(moved, moved + len(quoted), n))
+        else:
+            gone.append(n)
+    return spans, gone
 
 
 def document_error_html(message: str) -> str:

@@ -110,6 +110,8 @@ mark#kb-focus { background: #fde047; outline: 2px solid #eab308; }
   border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 4px 12px;
   background: var(--background-fill-primary); color: var(--body-text-color); }
 .kb-doc-close:hover { background: #eef2ff; }
+.kb-doc-notice { padding: 8px 16px; font-size: .85rem; background: #fef3c7; color: #78350f;
+  border-bottom: 1px solid var(--border-color-primary); }
 .kb-doc-text { padding: 12px 16px; white-space: pre-wrap; font-size: .9rem; line-height: 1.6; overflow-y: auto;
   overflow-wrap: anywhere; }
 #kb-docview { padding: 0 !important; min-height: 0 !important; border: none !important; }

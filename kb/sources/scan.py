@@ -229,6 +229,33 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not _is_utf8(name) else name
 
 
+def changed_since(folder: Path, indexed: list[tuple[str, int, str]]) -> list[str]:
+    """Of the indexed files ((source, size, sha256) as the index recorded them), those the sources folder no longer
+    holds as indexed: edited, replaced, removed, or now a link. The size is compared first and the SHA-256 only of
+    a file of the same size; meant for the few files an answer cites, not for a whole collection (that is `kb
+    index`'s scan)."""
+    changed: list[str] = []
+    root = folder.resolve()
+    for source, size, sha256 in indexed:
+        path = root / source
+        try:
+            if root not in path.parents or not stat.S_ISREG(os.lstat(path).st_mode) or os.lstat(path).st_size != size:
+                changed.append(source)
+                continue
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        except OSError:
+            changed.append(source)
+            continue
+        try:
+            if _hash_fd(fd) != sha256:
+                changed.append(source)
+        except OSError:
+            changed.append(source)
+        finally:
+            os.close(fd)
+    return changed
+
+
 def _hash_fd(fd: int) -> str:
     h = hashlib.sha256()
     for block in iter(lambda: os.read(fd, 1 << 20), b""):

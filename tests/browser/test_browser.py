@@ -156,6 +156,19 @@ def test_one_reference_line_per_cited_document_and_follow_up_chip_after_an_answe
     follow.wait_for(state="hidden")
 
 
+def test_the_chats_own_clear_button_starts_a_new_conversation(page):
+    """Its trash button emptied the chat only: the sources stayed, the follow-up chip too, and the next "his" was
+    resolved against the turns the user had just cleared."""
+    follow = page.locator("#kb-examples button:has-text('Where is his organization based?')")
+    ask(page, "Who translated the letters?")
+    follow.wait_for(state="visible")
+    assert page.locator("#kb-sources .kb-card").count() >= 1
+    page.locator("#kb-chat button[aria-label='Clear'], #kb-chat button[title='Clear']").first.click()
+    follow.wait_for(state="hidden")
+    page.wait_for_function("() => !document.querySelector('#kb-sources .kb-card')")
+    assert page.locator(BOT).count() == 0
+
+
 def test_full_document_opens_in_a_view_that_closes(page):
     row = gold("Who analyzed the letter published by Osechkin?")
     answer = ask(page, "Who analyzed the letter published by Osechkin?")
