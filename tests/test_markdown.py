@@ -102,6 +102,18 @@ def test_a_quoted_answer_reads_without_the_quote_marks_of_its_lines(make_kb):
     assert answer.citations[0].text == "She signs all\n> release tags."  # the citation is the file's text
 
 
+def test_an_answer_from_markdown_reads_without_its_inline_marks(make_kb):
+    """"The **Gull observatory** was built by [Maria Lopez](https://...)" was the answer as typed; the citation keeps
+    the file's text, marks and all. A plain text file's asterisks are its own."""
+    line = "The **Gull observatory** was built by [Maria Lopez](https://example.com/maria_lopez) in `1998`."
+    kb = make_kb({"gull.md": f"# Gull\n\n{line}\n", "plain.txt": "Notes\n\nThe **Heron hide** was built by Ana Ruiz.\n"})
+    kb.build()
+    answer = kb.ask("Who built the Gull observatory?")
+    assert answer.answer.startswith("The Gull observatory was built by Maria Lopez in 1998. [1]")
+    assert answer.citations[0].text == line
+    assert "**Heron hide**" in kb.ask("Who built the Heron hide?").answer
+
+
 def test_code_is_quoted_a_stanza_at_a_time_without_its_fences():
     found = sentences_of(HANDBOOK)
     assert "oncall --swap --with colleague@example.com" in found and "oncall --list" in found

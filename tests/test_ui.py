@@ -289,6 +289,23 @@ def test_service_reports_failed_files_and_the_status_is_not_green(make_kb):
     assert [f.source for f in service.failures()] == ["bad.pdf"]
 
 
+def test_a_document_whose_file_is_already_gone_can_still_be_removed_from_the_index(make_kb):
+    """Removed from the folder outside the UI (no watcher), it was refused ("'hidden.md' is not a file in the sources
+    folder") and stayed citable; now there is nothing to move, and the rebuild drops it."""
+    from ui.service import KBService
+    from kb.errors import UsageError
+
+    kb = make_kb({"a.txt": "Herons\n\nThe heron nests by the mill pond.", "b.txt": "Owls\n\nThe owl sleeps by day."})
+    service = KBService(kb)
+    service.rebuild()
+    (kb.settings.sources / "b.txt").unlink()
+    assert service.delete("b.txt") is None
+    service.rebuild()
+    assert [d.source for d in kb.documents()] == ["a.txt"]
+    with pytest.raises(UsageError):  # a name the index never held is still refused
+        service.delete("never.txt")
+
+
 def test_upload_widget_accepts_what_the_indexer_reads():
     from kb.sources import SUPPORTED_SUFFIXES
 

@@ -350,6 +350,10 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             built = build_message(rebuild(False, progress, f"deleted {source}"), f"deleted {source}")
         except Exception as exc:
             built = message_html("error", friendly(exc))
+        if trashed is None:  # its file was already gone: only the index held it, and nothing can be undone
+            note = message_html("info", f"Removed {source} from the index.", ["Its file had already been removed "
+                                                                               "from the sources folder."])
+            return {**result, build_out: note + built, docs_table: docs_now(), status: status_now()}
         note = message_html("info", f"Deleted {source}.", ["Moved to the trash folder; press Undo to bring it back."])
         return {**result, build_out: note + built, undo_state: [source, str(trashed)],
                 undo_row: gr.update(visible=True), docs_table: docs_now(), status: status_now()}

@@ -149,8 +149,14 @@ class KBService:
                 renamed.append(f"{name} was saved as {target}: {why}")
         return saved, errors, renamed
 
-    def delete(self, source: str) -> Path:
-        """Move a document (or a file that failed to index) to the trash; returns its path there, for undo."""
+    def delete(self, source: str) -> Path | None:
+        """Move a document (or a file that failed to index) to the trash; returns its path there, for undo. A document
+        the index still holds whose file is already gone from the folder (removed outside the UI, no watcher) has
+        nothing to move: None, and the rebuild that follows drops it. It was refused ("'x.md' is not a file in the
+        sources folder"), and its passages stayed citable."""
+        if not (self.sources / source).exists() and not (self.sources / source).is_symlink() and \
+                any(row.source == source for row in self.kb.documents()):
+            return None
         return uploads.delete_source(source, self.sources)
 
     def restore(self, trashed: Path, source: str) -> Path:

@@ -23,6 +23,7 @@ from kb.answer.grounding import (document_words, mentions, missing_names, names_
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType
 from kb.config import Settings
+from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, named_entities, split_sentences, table_rows, term_overlap,
                      term_spellings, words)
@@ -243,6 +244,8 @@ class ExtractiveAnswerer:
             quoted = statement.text()
             cut_start, cut_end = _quoted_part(quoted, query, self.max_quote_chars)
             shown = _flowed(quoted[cut_start:cut_end], query)
+            if statement.passage.source.lower().endswith(tuple(MARKDOWN_SUFFIXES)):
+                shown = _without_inline_marks(shown)
             shown = ("… " if cut_start else "") + shown + (" …" if cut_end < len(quoted) else "")
             parts.append(shown + " " + "".join(markers))
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
@@ -279,6 +282,20 @@ def _quoted_part(text: str, query: QueryContext, limit: int) -> tuple[int, int]:
 
 _WORD_SPAN = re.compile(r"\S+")
 _QUOTED_LINE = re.compile(r"\n[ \t]*(?:>[ \t]?)+")
+
+
+#: Markdown's inline marks as an answer shows them: strong emphasis, code, a link (its text kept, the citation keeps
+#: the address). Single "*" and "_" are left: they are as often a product or a snake_case name.
+_INLINE_MARKS = ((re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"\1"), (re.compile(r"__(?=\S)(.+?)(?<=\S)__"), r"\1"),
+                 (re.compile(r"`([^`\n]+)`"), r"\1"), (re.compile(r"!?\[([^\]\n]+)\]\([^)\s]+(?:\s+\"[^\"]*\")?\)"), r"\1"))
+
+
+def _without_inline_marks(text: str) -> str:
+    """A quote from a Markdown file as it reads: "The **Gull observatory** was built by [Maria Lopez](https://...)"
+    -> "The Gull observatory was built by Maria Lopez". The citation is the file's text, marks and all."""
+    for pattern, kept in _INLINE_MARKS:
+        text = pattern.sub(kept, text)
+    return text
 
 
 def _flowed(text: str, query: QueryContext) -> str:
