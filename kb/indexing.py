@@ -165,7 +165,7 @@ class Indexer:
     def _run_locked(self, full: bool, progress_bar: bool, on_progress: ProgressFn) -> BuildReport:
         settings = self.settings
         max_bytes = int(settings.max_file_mb * 1024 * 1024)
-        files, failures = scan_sources(settings.sources, max_bytes)
+        files, failures = scan_sources(settings.sources, max_bytes, settings.index)
         limits = ReadLimits.from_settings(settings)
         plan, writer, stored = self._start(full)
 

@@ -160,6 +160,17 @@ def test_an_answer_from_a_file_changed_since_indexing_says_so(make_kb):
     assert "warning" not in run(asked)[2]
 
 
+def test_an_index_folder_inside_the_sources_folder_is_passed_over(tmp_path):
+    """Each run listed every index file as skipped ("unsupported file type .sqlite"), and --strict then exited 7."""
+    sources = tmp_path / "notes"
+    sources.mkdir()
+    (sources / "a.txt").write_text("Apples\n\nApples are red.\n")
+    where = ["--sources", str(sources), "--index", str(sources / "index")]
+    assert run(["index", *where])[0] == 0
+    code, out, err = run(["index", "--strict", *where])
+    assert code == 0 and out.startswith("added 0, updated 0, removed 0, unchanged 1") and "skipped" not in err
+
+
 def test_unreadable_sources_folder(tmp_path):
     got, _, err = run(["index", "--sources", str(tmp_path / "missing"), "--index", str(tmp_path / "idx")])
     assert got == 2 and "does not exist" in err

@@ -49,11 +49,13 @@ def is_ignored_name(name: str) -> bool:
     )
 
 
-def scan_sources(root: Path, max_bytes: int) -> tuple[list[SourceFile], list[SourceFailure]]:
+def scan_sources(root: Path, max_bytes: int, index: Path | None = None) -> tuple[list[SourceFile], list[SourceFailure]]:
     """List the files to index, sorted by id, with the reasons others were skipped.
 
     Symlinks are followed only when they resolve inside ``root``, so a link cannot pull in files
-    the user did not put in the folder.
+    the user did not put in the folder. ``index``: the index folder, passed over where it lies inside ``root`` (an
+    `--index` inside `--sources` gave a "skipped ... unsupported file type" line per index file on every run, and
+    `kb index --strict` then failed).
     """
     if not root.exists():
         raise UsageError(f"sources folder {root} does not exist")
@@ -62,6 +64,7 @@ def scan_sources(root: Path, max_bytes: int) -> tuple[list[SourceFile], list[Sou
     if not os.access(root, os.R_OK | os.X_OK):
         raise UsageError(f"sources folder {root} is not readable")
     real_root = root.resolve()
+    real_index = index.resolve() if index is not None else None
     found: list[SourceFile] = []
     failures: list[SourceFailure] = []
     # fwalk (not walk): it descends through directory fds and checks each one is the directory it listed, so a
@@ -70,6 +73,8 @@ def scan_sources(root: Path, max_bytes: int) -> tuple[list[SourceFile], list[Sou
     for dirpath, dirnames, filenames, dir_fd in os.fwalk(real_root, follow_symlinks=False):
         kept = []
         for name in sorted(d for d in dirnames if not is_ignored_name(d)):
+            if real_index is not None and Path(dirpath) / name == real_index:
+                continue  # kb's own index folder
             # fwalk does not descend into linked folders; say so when one leads outside the sources folder.
             link = Path(dirpath) / name
             if link.is_symlink():
