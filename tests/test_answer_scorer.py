@@ -312,10 +312,13 @@ def test_a_list_item_and_a_labelled_value_are_statements_not_headings():
 def test_the_values_of_a_fact_sheet_are_answered(make_kb):
     """Read as headings, none of these lines was ever quoted: "What is the Wi-Fi password?" was abstained on."""
     kb = make_kb({"office.md": "# Office info\n\n- Wi-Fi password: tulip-4471\n- Parking: level B2, spaces 10 to 40\n",
-                  "support.html": "<ul><li>Support hours: 9am to 5pm</li></ul>"})
+                  "support.html": "<ul><li>Support hours: 9am to 5pm</li></ul>",
+                  "server.md": "Term | Value\n--- | ---\nMax upload size | 2 GB\nDefault port | 8443\n"})
     kb.build()
     assert "tulip-4471" in kb.ask("What is the Wi-Fi password?").answer
     assert "9am to 5pm" in kb.ask("What are the support hours?").answer
+    # A table small enough to be as short as a heading is still a table: quoted, its header and the row asked about.
+    assert kb.ask("What is the default port?").answer.startswith("Term | Value\nDefault port | 8443 [1]")
 
 
 def test_a_statement_without_sentence_marks_is_quoted_as_its_part_about_the_question(make_kb):

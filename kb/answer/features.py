@@ -24,7 +24,7 @@ from kb.answer.grounding import mentions
 from kb.answer_types import AnswerType, years
 from kb.query import REFERRING_WORDS, QueryContext, asked_part
 from kb.text import (Sentence, _match_forms, asks, content_terms, fold, month_names, named_entities, stem,
-                     term_spellings, words)
+                     table_rows, term_spellings, words)
 from kb.types import Passage
 from kb.word_vectors import WordVectors
 
@@ -182,6 +182,8 @@ def is_heading(text: str, own_line: bool = False, list_item: bool = False) -> bo
     READMEs and fact sheets state their facts without a full stop, and read as headings none of them was ever
     quoted ("What is the Wi-Fi password?" was abstained on with the answer in the index)."""
     if text.rstrip("\"'”’)»").endswith((".", "!", "?", ":")) or list_item or _BULLET.match(text):
+        return False
+    if table_rows(text) is not None:  # a table quoted whole: a small one is as short as a heading, and was never quoted
         return False
     if _labelled(_NUMBERED.sub("", text)):
         return False
