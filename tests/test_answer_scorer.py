@@ -302,11 +302,27 @@ def test_a_list_item_and_a_labelled_value_are_statements_not_headings():
     assert f["- Reception opens at 8 am"]["heading"] == 0.0  # plain text keeps the bullet
     assert f["Wi-Fi password: tulip-4471"]["heading"] == 0.0 and f["2. Parking: level B2"]["heading"] == 0.0
     assert f["Russia Planned To Attack Japan: FSB"]["heading"] == 1.0
+    title = "Incident Report: Water Main Break at Route 9 and Miller Road"  # a long value: a title, not a label's value
+    g = _features("What caused the main break?", [_passage(f"{title}\n\nThe pipe was corroded.")], ["caused", "break"])
+    assert g[title]["heading"] == 1.0
     from kb.answer.features import _list_item  # a Markdown item is stored without its bullet: the line says it
     start = text.index("Reception")
     item = Sentence(start, start + 23, "Reception opens at 8 am")
     assert text[item.start:item.end] == item.text and _list_item(_passage(text), item)
     assert not _list_item(_passage(text), Sentence(0, 11, "Office info"))
+
+
+def test_a_markdown_heading_is_a_heading_whatever_its_words(make_kb):
+    """"## Cost: $186,000 in repairs" reads like a label and its value, but the file marks it a heading; and "What
+    caused the Route 9 main break?" was answered with the report's title, a label-like line."""
+    report = ("# Incident Report: Water Main Break at Route 9 and Miller Road\n\n## Summary\n\nAt 4:38 a.m. on "
+              "October 17, 2023, a 16-inch transmission main failed at Route 9 and Miller Road.\n\n## Cause\n\nThe "
+              "pipe was installed in 1978. Inspection of the failed section found external corrosion caused by "
+              "corrosive soil.\n")
+    kb = make_kb({"incident.md": report}, abstain_threshold=0.0)
+    kb.build()
+    answer = kb.ask("What caused the Route 9 main break?")
+    assert "Incident Report" not in answer.answer
 
 
 def test_the_values_of_a_fact_sheet_are_answered(make_kb):

@@ -175,12 +175,15 @@ def _full_name(text: str, question_words: frozenset[str]) -> bool:
     return False
 
 
-def is_heading(text: str, own_line: bool = False, list_item: bool = False) -> bool:
+def is_heading(text: str, own_line: bool = False, list_item: bool = False, marked: bool = False) -> bool:
     """A title or a section heading: no sentence end, and short, or a line of its own (a news headline runs to
     a dozen words: "Russia Planned To Attack Japan in 2021: Leaked FSB Letters"). Not an item of a list, nor a
     short label with what it labels ("Wi-Fi password: tulip-4471", "Reported by: Zaini Majeed"): the lines of notes,
     READMEs and fact sheets state their facts without a full stop, and read as headings none of them was ever
-    quoted ("What is the Wi-Fi password?" was abstained on with the answer in the index)."""
+    quoted ("What is the Wi-Fi password?" was abstained on with the answer in the index). ``marked``: the file marks
+    the line as a heading (Markdown's "# ", which the stored sentence leaves out), whatever its words."""
+    if marked:
+        return True
     if text.rstrip("\"'”’)»").endswith((".", "!", "?", ":")) or list_item or _BULLET.match(text):
         return False
     if table_rows(text) is not None:  # a table quoted whole: a small one is as short as a heading, and was never quoted
@@ -192,10 +195,12 @@ def is_heading(text: str, own_line: bool = False, list_item: bool = False) -> bo
 
 
 def _labelled(text: str) -> bool:
-    """A label of one to four words, a colon, and a value: "Parking: level B2". A headline's words before its colon
-    run longer ("Russia Planned To Attack Japan in 2021: Leaked FSB Letters")."""
+    """A label of one to four words, a colon, and a short value (six words at most): "Parking: level B2". A title
+    runs longer on one side of its colon or the other ("Russia Planned To Attack Japan in 2021: Leaked FSB Letters",
+    "Incident Report: Water Main Break at Route 9 and Miller Road")."""
     label, colon, value = text.partition(": ")
-    return bool(colon) and bool(value.strip()) and 1 <= len(label.split()) <= 4 and label[:1].isalpha()
+    return (bool(colon) and 1 <= len(value.split()) <= 6 and 1 <= len(label.split()) <= 4
+            and label[:1].isalpha())
 
 
 #: What opens a list item's line: a bullet ("- ", "* ", "• "). A number ("1. ", "2) ") opens a numbered section's
@@ -218,6 +223,16 @@ def _own_line(passage: Passage, sentence: Sentence) -> bool:
     """The sentence is all of its line in the passage: only whitespace between it and the line breaks around it."""
     before, after = _line_around(passage, sentence)
     return not before.strip() and not after.strip()
+
+
+def _marked_heading(passage: Passage, sentence: Sentence) -> bool:
+    """The whole of a Markdown heading's line: only its marks before the sentence ("## Cause"), nothing after it. A
+    question heading's statement runs on to the answer below it (kb.sentences) and is no heading."""
+    before, after = _line_around(passage, sentence)
+    return bool(_HEADING_MARKS.match(before)) and not after.strip() and "\n" not in sentence.text
+
+
+_HEADING_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+$")
 
 
 def _list_item(passage: Passage, sentence: Sentence) -> bool:
@@ -280,7 +295,8 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             content, log_words, forms = _sentence_facts(sentence.text)
             if key in seen or not content or asks(sentence.text):
                 continue
-            heading = float(is_heading(sentence.text, _own_line(passage, sentence), _list_item(passage, sentence)))
+            heading = float(is_heading(sentence.text, _own_line(passage, sentence), _list_item(passage, sentence),
+                                       _marked_heading(passage, sentence)))
             seen.add(key)
             nb = [j for j in (i - 1, i + 1) if 0 <= j < len(found)]
             kind = ctx.answer_type
