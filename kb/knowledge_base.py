@@ -138,11 +138,11 @@ class KnowledgeBase:
     def document_text(self, source: str) -> str | None:
         return self._current().snapshot.document_text(source)
 
-    def changed_since_indexed(self, sources: Iterable[str]) -> list[str]:
+    def changed_since_indexed(self, sources: str | Iterable[str]) -> list[str]:
         """Which of these indexed documents (an answer's cited sources) the sources folder no longer holds as they
         were indexed: an answer quotes the indexed text, which an edited file may no longer say, until `kb index`
         runs. Empty when the index keeps no sources folder to compare with."""
-        wanted = set(sources)
+        wanted = {sources} if isinstance(sources, str) else set(sources)  # one name, or several
         folder = self.settings.sources
         if not wanted or not Path(folder).is_dir():
             return []

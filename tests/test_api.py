@@ -59,6 +59,8 @@ def test_ask_returns_dataclasses_matching_cli_json(seed_kb):
     assert code == 0
     cli, api = json.loads(out.getvalue()), answer.to_json()
     cli.pop("ms"), api.pop("ms")
+    # The CLI adds what it checks on disk after answering (KnowledgeBase.changed_since_indexed); the rest is to_json.
+    assert cli.pop("changed_since_indexed") == seed_kb.changed_since_indexed(c.source for c in answer.citations) == []
     assert cli == api
     # Every JSON key is a dataclass field of the same name (the dataclass may carry extra internals).
     assert set(api) <= {f.name for f in dataclasses.fields(Answer)}
