@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     from kb.embedding import resolve_model_path
 
     timings: dict[str, float] = {}
-    corpus = squad_corpus(args.squad, args.corpus)
+    corpus = squad_corpus(args.squad, args.corpus, own=args.corpus == parser.get_default("corpus"))
     questions = select(corpus.questions, "all", args.limit, args.seed)
     print(f"{len(questions)} SQuAD questions over {len(corpus.articles)} articles "
           f"(tune {sum(q.split == 'tune' for q in questions)}, heldout {sum(q.split == 'heldout' for q in questions)})",

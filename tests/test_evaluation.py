@@ -194,7 +194,7 @@ def write_squad(path: Path) -> dict:
 def test_squad_corpus_spans_are_the_paragraphs(tmp_path):
     data = write_squad(tmp_path / "squad.json")
     corpus = squad_corpus(tmp_path / "squad.json", tmp_path / "corpus")
-    assert sorted(corpus.written) == sorted(p.name for p in (tmp_path / "corpus").iterdir())
+    assert sorted(corpus.written) == sorted(p.name for p in (tmp_path / "corpus").iterdir() if p.name != ".kb-squad")
     assert len(corpus.written) == 3
     for article, raw in zip(corpus.articles, data["data"]):
         text = (tmp_path / "corpus" / article.source).read_text(encoding="utf-8")
@@ -260,6 +260,16 @@ def test_jsonl_loading_and_errors(tmp_path):
         load_jsonl(bad)
     with pytest.raises(UsageError, match="no such"):
         load_questions(tmp_path / "missing.jsonl")
+    # A field of the wrong type was read a character at a time, or "false" as true: silently wrong metrics.
+    for line, message in (('{"q": "Who?", "answers": "Barack Obama"}', '"answers" must be a list'),
+                          ('{"q": "Who?", "sources": "004"}', '"sources" must be a list'),
+                          ('{"q": "Who?", "answers": ["A"], "unanswerable": "false"}', '"unanswerable" must be true')):
+        bad.write_text(line + "\n", encoding="utf-8")
+        with pytest.raises(UsageError, match=message):
+            load_jsonl(bad)
+    bom = tmp_path / "bom.jsonl"  # as some editors save it
+    bom.write_text('\ufeff{"q": "Who?", "answers": ["A"]}\n', encoding="utf-8")
+    assert load_jsonl(bom)[0].question == "Who?"
 
 
 # -- kb eval end to end -------------------------------------------------------------------------------------------
@@ -318,7 +328,7 @@ def test_kb_eval_squad_file_builds_its_corpus_and_finds_gold_paragraphs(tmp_path
     code, out, err = run_cli(str(tmp_path / "squad.json"), "--json", "--sources", str(corpus), "--index", str(index))
     assert code == 0, err
     data = json.loads(out)
-    assert sorted(p.name for p in corpus.iterdir()) == ["00_Lighthouse_keeping.txt", "01_Beekeeping.txt",
+    assert sorted(p.name for p in corpus.iterdir()) == [".kb-squad", "00_Lighthouse_keeping.txt", "01_Beekeeping.txt",
                                                          "02_Glassblowing.txt"]
     assert data["counts"]["questions"] == 4
     assert data["metrics"]["hit10"] == 1.0  # every chunk is in the top 10 of a 3-file index: spans must line up
@@ -334,6 +344,29 @@ def test_kb_eval_squad_file_builds_its_corpus_and_finds_gold_paragraphs(tmp_path
     assert data["metrics"]["hit1"] is None
     assert data["metrics"]["abstain_recall"] == pytest.approx(data["counts"]["abstained"] / 3, abs=1e-4)
     assert_consistent(data)
+
+
+def test_kb_eval_of_a_squad_file_never_writes_into_a_users_folder_or_index(tmp_path, make_kb):
+    """`kb eval squad.json --sources mydocs` overwrote a user's file named like an article and added the others beside
+    it; `--index myindex` replaced the user's index with the articles. Both are refused; kb's own folders are reused."""
+    squad = tmp_path / "squad.json"
+    write_squad(squad)
+    mine = tmp_path / "mydocs"
+    mine.mkdir()
+    (mine / "00_Lighthouse_keeping.txt").write_text("My notes: the meeting is on Friday.\n")
+    code, out, err = run_cli(str(squad), "--sources", str(mine), "--index", str(tmp_path / "new-index"))
+    assert code == 2 and "holds other files" in err
+    assert (mine / "00_Lighthouse_keeping.txt").read_text() == "My notes: the meeting is on Friday.\n"
+    assert sorted(p.name for p in mine.iterdir()) == ["00_Lighthouse_keeping.txt"]
+    kb = make_kb({"a.txt": "Apples\n\nApples are red.\n"})
+    kb.build()
+    code, out, err = run_cli(str(squad), "--index", str(kb.settings.index))
+    assert code == 2 and "is an index of other documents" in err
+    assert [d.source for d in kb.documents()] == ["a.txt"]
+    corpus, index = tmp_path / "squad-corpus", tmp_path / "squad-index"  # new folders: kb's own, then reused
+    for _ in range(2):
+        code, out, err = run_cli(str(squad), "--json", "--sources", str(corpus), "--index", str(index))
+        assert code == 0, err
 
 
 def test_kb_eval_table_and_bad_input(tmp_path, seed_kb):

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kb.cli import settings_from
     from kb.errors import UsageError
     from kb.evaluation import evaluate, format_table, load_questions, select, split_columns, squad_corpus
-    from kb.evaluation.datasets import is_squad
+    from kb.evaluation.datasets import SQUAD_MARK, is_squad, owns
     from kb.knowledge_base import KnowledgeBase
     from kb.store.layout import CURRENT
 
@@ -61,7 +61,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if is_squad(path) and not args.unanswerable:
         sources = Path(sources) if sources else SQUAD_CORPUS
         index = Path(index) if index else SQUAD_INDEX
-        corpus = squad_corpus(path, sources)
+        if args.index and not owns(index):
+            # Its build would replace the documents of an index the user built of their own folder.
+            raise UsageError(f"{index} is an index of other documents: kb eval builds a SQuAD file's own index; "
+                             "give a new --index folder, or leave --index out")
+        corpus = squad_corpus(path, sources, own=not args.sources)
         questions = corpus.questions
         build = args.build or bool(corpus.written) or not (index / CURRENT).is_file()
     else:
@@ -72,6 +76,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if build:
         report = kb.build(progress_bar=not args.json and err.isatty())
         print(f"kb eval: index {settings.index}: {report.summary()}", file=err)
+    if is_squad(path) and not args.unanswerable:  # kb's own from now on (a first build makes the folder whole)
+        (Path(index) / SQUAD_MARK).write_text("an index kb eval built of a SQuAD file's articles\n", encoding="utf-8")
     chosen = select(questions, args.split, args.limit, args.seed)
     if not chosen:
         raise UsageError(f"no questions in split {args.split!r}")

@@ -92,10 +92,20 @@ def is_squad(path: str | Path) -> bool:
     return b'"data"' in head or b'"version"' in head
 
 
+def _listed(row: dict[str, Any], key: str) -> list[Any]:
+    """A list field of a question line. A string there was read a character at a time: "answers": "Barack Obama"
+    became the gold answers "B", "a", "r" ..., and "sources": "004" the prefixes "0", "0", "4", which every file
+    matches (hit@1 and citation accuracy inflated, silently)."""
+    value = row.get(key) or []
+    if not isinstance(value, list):
+        raise ValueError(f'"{key}" must be a list, not {json.dumps(value)}')
+    return value
+
+
 def load_jsonl(path: str | Path) -> list[EvalQuestion]:
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM, as some editors save, is no question
     except FileNotFoundError:
         raise UsageError(f"{path}: no such question file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -109,9 +119,11 @@ def load_jsonl(path: str | Path) -> list[EvalQuestion]:
             text = row["q"] if "q" in row else row["question"]
             if not isinstance(text, str) or not text.strip():
                 raise ValueError("empty question")
-            answers = tuple(str(a) for a in row.get("answers") or [])
-            sources = tuple(str(s) for s in row.get("sources") or [])
-            unanswerable = bool(row.get("unanswerable", False))
+            answers = tuple(str(a) for a in _listed(row, "answers"))
+            sources = tuple(str(s) for s in _listed(row, "sources"))
+            unanswerable = row.get("unanswerable", False)
+            if not isinstance(unanswerable, bool):  # "false" is a string, and bool("false") is True
+                raise ValueError(f'"unanswerable" must be true or false, not {json.dumps(unanswerable)}')
             history = tuple((str(q), str(a)) for q, a in row.get("history") or [])
             kind = str(row.get("kind", ""))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
@@ -192,12 +204,30 @@ def load_questions(path: str | Path) -> list[EvalQuestion]:
     return load_jsonl(path)
 
 
-def squad_corpus(path: str | Path, out_dir: str | Path) -> SquadCorpus:
-    """Write one .txt per article into out_dir; unchanged files are left alone so index updates stay incremental."""
+#: The file that marks a folder as one kb wrote a SQuAD file's articles into (squad_corpus), and an index as one
+#: `kb eval` built of them: the only folders it writes over.
+SQUAD_MARK = ".kb-squad"
+
+
+def owns(folder: Path) -> bool:
+    """The folder is new, empty, or one kb marked as its own SQuAD corpus or index (SQUAD_MARK)."""
+    return not folder.exists() or (folder / SQUAD_MARK).is_file() or (folder.is_dir() and not any(folder.iterdir()))
+
+
+def squad_corpus(path: str | Path, out_dir: str | Path, own: bool = False) -> SquadCorpus:
+    """Write one .txt per article into out_dir; unchanged files are left alone so index updates stay incremental.
+
+    Only into a folder of its own (``owns``): `kb eval squad.json --sources mydocs` once overwrote a user's file
+    that had an article's name, and added the other articles beside the user's documents. ``own``: the folder is
+    kb's whatever it holds (`kb eval`'s own cache)."""
     articles, questions = load_squad(path)
     folder = Path(out_dir)
+    if not own and not owns(folder):
+        raise UsageError(f"{folder} holds other files: kb eval writes a SQuAD file's articles into a folder of its "
+                         "own; give a new or empty --sources folder, or leave --sources out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        (folder / SQUAD_MARK).write_text("articles written by kb eval from a SQuAD file\n", encoding="utf-8")
         written = []
         for article in articles:
             target = folder / article.source
