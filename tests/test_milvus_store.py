@@ -21,7 +21,7 @@ from store_checks import check_version
 
 from kb import KnowledgeBase
 from kb.config import load_settings
-from kb.errors import ConfigError, IndexBusyError, IndexMismatchError, IndexMissingError
+from kb.errors import ConfigError, IndexBusyError, IndexMismatchError, IndexMissingError, UsageError
 
 DOCS = {
     "lighthouse.txt": (
@@ -281,6 +281,24 @@ def test_index_setting_names_the_index_inside_milvus(tmp_path):
     assert len(first.documents()) == len(DOCS)
     assert collection_prefix("index") == "kb_index" == collection_prefix("./index")
     assert len(collection_prefix("/a/" + "very-long-folder-name/" * 9 + "index")) <= 60
+
+
+def test_two_index_names_stored_under_one_milvus_name_are_kept_apart(tmp_path):
+    """"index-a" and "index_a" share the collections kb_..._index_a: a build of the second removed the first's
+    documents. The second is refused, the first keeps its documents and answers."""
+    write_files(tmp_path / "a", {"lighthouse.txt": DOCS["lighthouse.txt"]})
+    write_files(tmp_path / "b", {"ferry.txt": "Tessaly ferry\n\nThe Tessaly ferry has a blue hull."})
+    store = f"milvus:{tmp_path / 'kb-milvus.db'}"
+    first = KnowledgeBase(tmp_path / "a", tmp_path / "index-a", store=store)
+    first.build()
+    second = KnowledgeBase(tmp_path / "b", tmp_path / "index_a", store=store)
+    assert second.backend.prefix == first.backend.prefix
+    with pytest.raises(UsageError, match="letters and digits differ"):
+        second.build()
+    with pytest.raises(UsageError, match="letters and digits differ"):
+        second.ask("What colour is the ferry's hull?")
+    assert [d.source for d in first.documents()] == ["lighthouse.txt"]
+    first.build()  # its own name: built again as before
 
 
 def test_store_setting_is_validated():

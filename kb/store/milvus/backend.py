@@ -125,6 +125,7 @@ class MilvusBackend(StoreBackend):
         if missing or not self.client.has_collection(self.meta):
             raise IndexCorruptError(f"{self.uri_for_messages}: collections of {version} are missing "
                                     f"({', '.join(missing) or self.meta}): run `kb index --full`")
+        self._refuse_a_shared_name()
         for kind in KINDS:
             self.load(self.name(kind, version))
         return MilvusStore(self.client, version, self.read_manifest(version),
@@ -139,7 +140,29 @@ class MilvusBackend(StoreBackend):
             raise IndexCorruptError(f"{self.uri_for_messages}: {self.meta} is missing: run `kb index --full`")
         return self.read_manifest(version)
 
+    def _claimed_by(self) -> str | None:
+        """The ``index`` setting that first wrote these collections (the ``name`` row of the meta), if another than
+        this one's. ``collection_prefix`` keeps a name's letters and digits only, so "proj-a" and "proj_a" share
+        ``kb_proj_a``: a build of one removed the other's documents ("removed 5")."""
+        if not self.client.has_collection(self.meta):
+            return None
+        self.load(self.meta)
+        rows = self.client.query(self.meta, filter=f"key == {quote('name')}", output_fields=["value"])
+        claimed = rows[0]["value"] if rows else None
+        return claimed if claimed is not None and claimed != self._own_name else None
+
+    @property
+    def _own_name(self) -> str:
+        return os.path.normpath(str(self.settings.index))
+
+    def _refuse_a_shared_name(self) -> None:
+        other = self._claimed_by()
+        if other is not None:
+            raise UsageError(f"{self.uri_for_messages}: index {self._own_name!r} is stored as {self.prefix}, which holds "
+                             f"index {other!r}: give --index a name whose letters and digits differ")
+
     def writer(self, full: bool, dimension: int) -> MilvusWriter:
+        self._refuse_a_shared_name()
         previous = None
         if not full:
             version = self.live_version()
@@ -211,7 +234,8 @@ class MilvusBackend(StoreBackend):
         from dataclasses import asdict
 
         self._ensure_meta()
-        self.client.upsert(self.meta, [{"key": f"manifest:{version}", "value": json.dumps(asdict(manifest)), "_v": DUMMY}])
+        self.client.upsert(self.meta, [{"key": f"manifest:{version}", "value": json.dumps(asdict(manifest)), "_v": DUMMY},
+                                       {"key": "name", "value": self._own_name, "_v": DUMMY}])
         self.client.flush(self.meta)
 
     def point_live(self, version: str) -> None:
