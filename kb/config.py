@@ -225,6 +225,8 @@ def _coerce(name: str, value: Any) -> Any:
             raise ValueError(value)
         if kind is int and (isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())):
             raise ValueError(value)  # int(3.7) == 3 and int(True) == 1 would hide a typo
+        if kind is float and isinstance(value, bool):
+            raise ValueError(value)  # abstain_threshold = true read as 1.0: every question abstained on
         coerced = kind(value)
         if kind is float and not math.isfinite(coerced):
             raise ValueError(value)  # nan and inf pass float() but no limit or weight means them

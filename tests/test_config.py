@@ -89,6 +89,8 @@ def test_unrelated_kb_env_vars_are_ignored(sources):
         ("max_file_mb = nan\n", {}, "kb.toml: setting 'max_file_mb' expects a finite number"),
         ("", {"KB_MAX_TEXT_MB": "inf"}, "KB_MAX_TEXT_MB"),
         ("fuzzy_cutoff = 5.0\n", {}, "fuzzy_cutoff must be between 0 and 1"),
+        # a TOML boolean for a number: true read as 1.0 made kb abstain on every question
+        ("abstain_threshold = true\n", {}, "kb.toml: setting 'abstain_threshold' expects a finite number"),
         ("", {"KB_ABSTAIN_THRESHOLD": "-1"}, "abstain_threshold must be between 0 and 1"),
         ("", {"KB_DEVICE": "tpu"}, "device must be auto, cpu, cuda"),
         ("", {"KB_CONFIG": "/nonexistent/kb.toml"}, "KB_CONFIG names /nonexistent/kb.toml, which is not a file"),

@@ -7,6 +7,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda, RunnableParallel, RunnablePassthrough
 
+from kb.errors import UsageError
 from kb.integrations.langchain_retriever import KnowledgeBaseRetriever, format_docs
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
@@ -60,6 +61,8 @@ def test_lcel_chain_builds_a_cited_context(seed_kb):
 def test_k_per_call_overrides_the_constructor(seed_kb):
     retriever = seed_kb.as_retriever(k=4)
     assert len(retriever.invoke(QUESTION, k=1)) == 1 and len(retriever.invoke(QUESTION)) == 4
+    with pytest.raises(UsageError):  # k=0 is an error, as from kb.search, not the constructor's k
+        retriever.invoke(QUESTION, k=0)
     lexical = retriever.invoke(QUESTION, k=2, mode="lexical")
     assert [d.metadata["chunk_id"] for d in lexical] == [p.chunk_id for p in seed_kb.search(QUESTION, k=2, mode="lexical")]
 

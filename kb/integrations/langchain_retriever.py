@@ -51,7 +51,8 @@ class KnowledgeBaseRetriever(BaseRetriever):
     ) -> list[Document]:
         # Keyword arguments to invoke() reach this method only because its signature names them
         # (BaseRetriever checks for parameters beyond query and run_manager).
-        passages = self.knowledge_base.search(query, k=k or self.k, mode=mode or self.mode)
+        # k=0 is an error the search reports, not a request for the default (`k or self.k` returned self.k documents)
+        passages = self.knowledge_base.search(query, k=self.k if k is None else k, mode=mode or self.mode)
         return [passage_to_document(p, rank) for rank, p in enumerate(passages, start=1)]
 
 
