@@ -335,6 +335,29 @@ def test_another_process_reads_the_same_server_and_answers_the_same(tmp_path):
         [(c.source, c.start, c.end) for c in mine.citations]
 
 
+def test_a_damaged_milvus_lite_file_is_reported_as_damaged_not_busy(tmp_path):
+    """A file of junk, or a database truncated mid-way, was "open in another process" (exit 6): no waiting mends it."""
+    write_files(tmp_path / "sources", DOCS)
+    (tmp_path / "junk.db").write_bytes(bytes(range(256)) * 20)
+    done = _cli(["ask", "Who built the Brannock lighthouse?", "--sources", str(tmp_path / "sources"),
+                 "--index", str(tmp_path / "index")], {"KB_STORE": f"milvus:{tmp_path / 'junk.db'}"})
+    assert done.returncode == 4, done.stderr
+    assert "is damaged (not a milvus-lite database file)" in done.stderr.splitlines()[-1]
+
+
+def test_kb_eval_of_a_squad_file_builds_its_index_in_the_store_it_asks(tmp_path):
+    """After a FAISS run had built the SQuAD index folder, the same eval with a Milvus store said "no index": it
+    looked for the FAISS folder's CURRENT file, not for an index in the store asked of."""
+    from test_evaluation import write_squad
+
+    write_squad(tmp_path / "squad.json")
+    where = ["--json", "--sources", str(tmp_path / "corpus"), "--index", str(tmp_path / "squad-index")]
+    assert _cli(["eval", str(tmp_path / "squad.json"), *where], {}).returncode == 0
+    done = _cli(["eval", str(tmp_path / "squad.json"), *where], {"KB_STORE": f"milvus:{tmp_path / 'sq.db'}"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["counts"]["questions"] == 4
+
+
 def test_milvus_lite_file_open_in_another_process_is_one_line(tmp_path):
     kb = _milvus_kb(tmp_path)
     kb.build()  # this process now serves the file

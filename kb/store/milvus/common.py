@@ -6,15 +6,17 @@ import hashlib
 import logging
 import os
 import re
+import sqlite3
 import threading
 import warnings
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Iterator
 
 from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
-from kb.errors import IndexBusyError, KBError, UsageError
+from kb.errors import IndexBusyError, IndexCorruptError, KBError, UsageError
 from kb.text import fts_tokens
 
 KINDS = ("chunks", "sentences", "documents", "terms")
@@ -134,11 +136,37 @@ def _start_lite(uri: str, private: bool) -> str:
             os.umask(umask)
         lite_log.setLevel(level)
     if target is None:
+        damage = _damaged(path)
+        if damage:
+            raise IndexCorruptError(f"the milvus-lite database {uri} is damaged ({damage}); `kb index --full` cannot "
+                                    "repair it: move it away, then run `kb index` to build it anew")
         raise IndexBusyError(
             f"the milvus-lite database {uri} is open in another process, or milvus-lite could not start there "
             "(milvus-lite serves one process; share an index between processes with a Milvus server, docs/milvus.md)"
         )
     return target
+
+
+def _damaged(path: Path) -> str | None:
+    """Why a milvus-lite file that would not start is no database (it is SQLite inside), or None: one that is fine
+    is most likely open in another process. Both were reported as busy (exit 6), which no waiting mends."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}"
+    if not head:
+        return None
+    if head != b"SQLite format 3\x00":
+        return "not a milvus-lite database file"
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
+            result = db.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if result and result[0] == "ok" else f"integrity check: {result[0] if result else 'no result'}"
 
 
 def lite_server_uri(path: str | Path) -> str:
