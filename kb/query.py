@@ -544,6 +544,20 @@ def asked_part(query: str) -> str:
     return query if m is None else m.group("question")
 
 
+_MONTH_NAMES = frozenset("january february march april may june july august september october november december "
+                         "jan feb mar apr jun jul aug sep sept oct nov dec".split())
+
+
+def _numbered(name: str, text: str) -> str:
+    """A name with the number that follows it in the text ("Well 4", "Route 9", "Apollo 11"): the name's words alone
+    ("Well") left the follow-up "Which plant treats its water?" about every well, and it was answered about another.
+    A month's number is a date, not part of a name ("October 17")."""
+    if name.split()[-1].lower() in _MONTH_NAMES:
+        return name
+    m = re.search(rf"(?<![\w-]){re.escape(name)}\s+(\d{{1,4}}[A-Za-z]?)(?![\w,.]\d)", text)
+    return f"{name} {m.group(1)}" if m else name
+
+
 def contextualize(question: str, history: Iterable[Any] | None) -> str:
     """The retrieval query for ``question`` given the earlier turns (oldest first).
 
@@ -556,7 +570,8 @@ def contextualize(question: str, history: Iterable[Any] | None) -> str:
         return question
     last_question, last_answer = pairs[-1]
     first_sentence = re.split(r"(?<=[.!?])\s+", _CITATION.sub("", last_answer).strip(), maxsplit=1)[0]
-    candidates = named_entities(first_sentence) + named_entities(last_question) + named_entities(last_answer)
+    candidates = [_numbered(name, text) for text in (first_sentence, last_question, last_answer)
+                  for name in named_entities(text)]
     # Multi-word names ("Igor Sushko") identify better than lone capitalized words ("March", "Russian").
     candidates.sort(key=lambda name: " " not in name)
     lowered = question.lower()

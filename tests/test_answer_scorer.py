@@ -275,6 +275,21 @@ def test_a_statement_about_another_year_does_not_answer_a_question_about_this_on
     assert "1,160,000" in kb.ask("How many square miles were affected by the 2010 drought?").answer
 
 
+def test_a_document_that_never_states_the_year_asked_about_does_not_answer_it(make_kb):
+    """"How long was Route 9 closed during the 2021 main break?" of a report on the 2023 break was answered "31 hours"
+    at 0.88, and "fiscal year 2024" with the 2022 budget. A document states a year as such, by its decade ("the
+    1980s") or run into a label ("FY2023")."""
+    kb = make_kb({"incident.txt": "Route 9 main break\n\nOn October 17, 2023, a transmission main failed at Route 9. "
+                                  "Route 9 was closed to traffic for 31 hours.\n",
+                  "history.txt": "Rail history\n\nIn the 1980s the line carried coal. Ridership grew by a third.\n",
+                  "plan.txt": "Capital plan\n\nThe FY2023 plan funds 118 positions.\n"}, abstain_threshold=0.0)
+    kb.build()
+    assert kb.ask("How long was Route 9 closed during the 2021 main break?").abstained
+    assert "31 hours" in kb.ask("How long was Route 9 closed during the 2023 main break?").answer
+    assert "coal" in kb.ask("What did the line carry in 1985?").answer
+    assert "118" in kb.ask("How many positions does the 2023 plan fund?").answer
+
+
 def test_a_year_of_the_next_century_is_a_year():
     """"By what year ...?" of a climate model is answered "by 2100": the year pattern once stopped at 2099."""
     kind, detail = expected_type("By what year would the forest be lost?")

@@ -324,6 +324,9 @@ def test_contextualize_appends_names_only_for_follow_ups():
     assert contextualize("Where is his organization based?", []) == "Where is his organization based?"
     assert is_follow_up("And what about Japan?") and not is_follow_up("Who won?")
     assert "The" not in named_entities("The FSB said so. Japan agreed.")
+    # A name's number is part of it: "(Well)" alone left the follow-up about every well.
+    well = [("Which well had the violation?", "Four nitrate samples from Well 4 were analyzed late. [1]")]
+    assert contextualize("Which plant treats its water?", well).startswith("Which plant treats its water? (Well 4")
 
 
 def test_follow_up_question_is_resolved_from_the_conversation(seed_kb):
