@@ -356,6 +356,10 @@ def test_kb_eval_of_a_squad_file_builds_its_index_in_the_store_it_asks(tmp_path)
     done = _cli(["eval", str(tmp_path / "squad.json"), *where], {"KB_STORE": f"milvus:{tmp_path / 'sq.db'}"})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["counts"]["questions"] == 4
+    # A Milvus store writes no index folder: a first eval with a new --index name has none to mark
+    fresh = ["--json", "--sources", str(tmp_path / "corpus"), "--index", str(tmp_path / "fresh-index")]
+    done = _cli(["eval", str(tmp_path / "squad.json"), *fresh], {"KB_STORE": f"milvus:{tmp_path / 'sq2.db'}"})
+    assert done.returncode == 0, done.stderr
 
 
 def test_milvus_lite_file_open_in_another_process_is_one_line(tmp_path):

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if build:
         report = kb.build(progress_bar=not args.json and err.isatty())
         print(f"kb eval: index {settings.index}: {report.summary()}", file=err)
-    if is_squad(path) and not args.unanswerable:  # kb's own from now on (a first build makes the folder whole)
+    if is_squad(path) and not args.unanswerable and Path(index).is_dir():
+        # kb's own from now on (a first build makes the folder whole; a Milvus store writes none)
         (Path(index) / SQUAD_MARK).write_text("an index kb eval built of a SQuAD file's articles\n", encoding="utf-8")
     chosen = select(questions, args.split, args.limit, args.seed)
     if not chosen:

@@ -164,6 +164,8 @@ def _damaged(path: Path) -> str | None:
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
             result = db.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.OperationalError as exc:  # locked or busy: in use elsewhere, which says nothing of damage
+        return None if any(word in str(exc) for word in ("locked", "busy")) else str(exc)
     except sqlite3.DatabaseError as exc:
         return str(exc)
     return None if result and result[0] == "ok" else f"integrity check: {result[0] if result else 'no result'}"
