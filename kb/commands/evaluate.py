@@ -57,29 +57,30 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not path.is_file():
         raise UsageError(f"{path}: no such question file")
     sources, index = args.sources, args.index
-    if is_squad(path) and not args.unanswerable:
+    squad = is_squad(path) and not args.unanswerable
+    if squad:
         sources = Path(sources) if sources else SQUAD_CORPUS
         index = Path(index) if index else SQUAD_INDEX
-        if args.index and not owns(index):
-            # Its build would replace the documents of an index the user built of their own folder.
+    settings = settings_from(argparse.Namespace(**{**vars(args), "sources": sources, "index": index}))
+    kb = KnowledgeBase(settings=settings)
+    if squad:
+        if args.index and not (owns(index) and ((index / SQUAD_MARK).is_file() or kb.backend.live_version() is None)):
+            # Its build would replace the documents of an index the user built of their own folder (in the folder,
+            # or in Milvus under the folder's name, which writes no folder).
             raise UsageError(f"{index} is an index of other documents: kb eval builds a SQuAD file's own index; "
                              "give a new --index folder, or leave --index out")
         corpus = squad_corpus(path, sources, own=not args.sources)
         questions = corpus.questions
-        build = args.build or bool(corpus.written)
+        # ... and build it when the articles changed or the store asked of has none (a Milvus store after a FAISS run)
+        build = args.build or bool(corpus.written) or kb.backend.live_version() is None
     else:
         questions = load_questions(path)
         build = args.build
-    settings = settings_from(argparse.Namespace(**{**vars(args), "sources": sources, "index": index}))
-    kb = KnowledgeBase(settings=settings)
-    if is_squad(path) and not args.unanswerable and not build:
-        # Missing in the store asked of (a Milvus store after a FAISS run has no index yet): build it.
-        build = kb.backend.live_version() is None
     if build:
         report = kb.build(progress_bar=not args.json and err.isatty())
         print(f"kb eval: index {settings.index}: {report.summary()}", file=err)
-    if is_squad(path) and not args.unanswerable and Path(index).is_dir():
-        # kb's own from now on (a first build makes the folder whole; a Milvus store writes none)
+    if squad:  # kb's own from now on: the mark is a file in the index folder, made for it on a Milvus store
+        Path(index).mkdir(parents=True, exist_ok=True)
         (Path(index) / SQUAD_MARK).write_text("an index kb eval built of a SQuAD file's articles\n", encoding="utf-8")
     chosen = select(questions, args.split, args.limit, args.seed)
     if not chosen:
