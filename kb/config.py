@@ -259,6 +259,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if "kb" in data and len(data) > 1:
+        # Read before as the [kb] table alone: "top_k = 2" above it was silently not applied.
+        others = ", ".join(sorted(k for k in data if k != "kb"))
+        raise ConfigError(f"{path}: settings both in a [kb] table and outside it ({others}); put them in one place")
     return data.get("kb", data)
 
 

@@ -91,6 +91,8 @@ def test_unrelated_kb_env_vars_are_ignored(sources):
         ("fuzzy_cutoff = 5.0\n", {}, "fuzzy_cutoff must be between 0 and 1"),
         # a TOML boolean for a number: true read as 1.0 made kb abstain on every question
         ("abstain_threshold = true\n", {}, "kb.toml: setting 'abstain_threshold' expects a finite number"),
+        # read as the [kb] table alone, top_k = 2 was silently not applied
+        ("top_k = 2\n[kb]\nsearch_k = 30\n", {}, "settings both in a [kb] table and outside it (top_k)"),
         ("", {"KB_ABSTAIN_THRESHOLD": "-1"}, "abstain_threshold must be between 0 and 1"),
         ("", {"KB_DEVICE": "tpu"}, "device must be auto, cpu, cuda"),
         ("", {"KB_CONFIG": "/nonexistent/kb.toml"}, "KB_CONFIG names /nonexistent/kb.toml, which is not a file"),

@@ -320,6 +320,12 @@ def test_kb_eval_details_carry_the_confidence_each_answer_was_given_on(seed_kb):
     assert all(r["confidence"] >= threshold for r in results if not r["abstained"])
     assert all(r["confidence"] < threshold for r in results if r["abstained"])
     assert {r["abstained"] for r in results} == {True, False}  # both sides of the threshold are checked
+    # and what each answer cited, to read a wrong citation without asking again; an abstention cites nothing
+    assert all(r["citations"] for r in results if not r["abstained"])
+    assert all(not r["citations"] for r in results if r["abstained"])
+    for r in results:
+        for c in r["citations"]:
+            assert seed_kb.document_text(c["source"])[c["start"]:c["end"]] == c["text"]
 
 
 def test_kb_eval_squad_file_builds_its_corpus_and_finds_gold_paragraphs(tmp_path, seed_kb):

@@ -49,10 +49,14 @@ class QuestionResult:
     ms: float
     error: str | None = None
     confidence: float | None = None  # the system's probability that its answer is right, where it gives one
+    # What the answer cited, (source, start, end, text): without it a wrong citation could not be read from
+    # `kb eval --json --details` without asking again.
+    citations: tuple[tuple[str, int, int, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__, ms=round(self.ms, 3),
-                    confidence=None if self.confidence is None else round(self.confidence, 4))
+                    confidence=None if self.confidence is None else round(self.confidence, 4),
+                    citations=[{"source": s, "start": a, "end": b, "text": t} for s, a, b, t in self.citations])
 
 
 @dataclass
@@ -100,6 +104,7 @@ def summarize(name: str, questions: Sequence[EvalQuestion], outcomes: Sequence[O
         results.append(QuestionResult(
             q.id, q.question, q.split, q.unanswerable, rank, answer_correct(q, o), o.abstained,
             (not q.unanswerable and not o.abstained and citation_gold(q, o)), o.answer, o.ms, o.error, o.confidence,
+            tuple((c.source, c.start, c.end, c.text) for c in o.citations),
         ))
         citations += len(o.citations)
         valid += o.valid_citations if o.valid_citations is not None else 0
