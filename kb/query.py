@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.answer_types import AnswerType, supplies
-from kb.text import STOPWORDS, WeightedTerms, content_terms, fold, named_entities, share_in, weighted_terms
+from kb.answer_types import AnswerType, supplies, years
+from kb.text import (MONTHS, STOPWORDS, WeightedTerms, content_terms, fold, named_entities, share_in,
+                     weighted_terms)
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -79,6 +80,12 @@ class QueryContext:
             return self.terms
         own = set(content_terms(asked_part(self.question)))
         return {t: spellings for t, spellings in self.terms.items() if t in own} or self.terms
+
+    @cached_property
+    def asked_years(self) -> frozenset[str]:
+        """The years the question names (a follow-up's appended names left out): a statement about another year, or
+        a document that never states one of them, does not answer it (kb.answer)."""
+        return years(asked_part(self.question))
 
     def term_share(self, text: str, asked: bool = False) -> float:
         """IDF-weighted share of the question's terms in the text (kb.text.term_overlap): of all its terms, or with
@@ -544,15 +551,11 @@ def asked_part(query: str) -> str:
     return query if m is None else m.group("question")
 
 
-_MONTH_NAMES = frozenset("january february march april may june july august september october november december "
-                         "jan feb mar apr jun jul aug sep sept oct nov dec".split())
-
-
 def _numbered(name: str, text: str) -> str:
     """A name with the number that follows it in the text ("Well 4", "Route 9", "Apollo 11"): the name's words alone
     ("Well") left the follow-up "Which plant treats its water?" about every well, and it was answered about another.
     A month's number is a date, not part of a name ("October 17")."""
-    if name.split()[-1].lower() in _MONTH_NAMES:
+    if name.split()[-1].lower() in MONTHS:
         return name
     m = re.search(rf"(?<![\w-]){re.escape(name)}\s+(\d{{1,4}}[A-Za-z]?)(?![\w,.]\d)", text)
     return f"{name} {m.group(1)}" if m else name

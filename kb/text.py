@@ -149,6 +149,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+#: Month names and their abbreviations, folded, with the month's number.
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
+    "nov": 11, "dec": 12,
+}
 _MONTH = re.compile(r"(?<!^)\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 
 

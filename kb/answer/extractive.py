@@ -21,10 +21,10 @@ from kb.answer.facts import same_facts
 from kb.answer.grounding import (document_words, mentions, missing_names, names_share_a_row, pool_words,
                                  with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import AnswerType, years
+from kb.answer_types import AnswerType
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
-from kb.query import REFERRING_WORDS, QueryContext, asked_part
+from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, named_entities, split_sentences, table_rows, term_overlap,
                      term_spellings, words)
 from kb.types import Answer, Citation, Passage
@@ -190,9 +190,8 @@ class ExtractiveAnswerer:
             chosen.append(candidate)
         if not chosen:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        asked_years = years(asked_part(question))
-        if asked_years and pool is not None and not any(_states_year(pool(chosen[0].passage.source), year)
-                                                        for year in asked_years):
+        if query.asked_years and pool is not None and not any(_states_year(pool(chosen[0].passage.source), year)
+                                                              for year in query.asked_years):
             # "How long was Route 9 closed during the 2021 main break?" of a report on the 2023 one, "What is the
             # budget for fiscal year 2024?" of the 2022 budget: a document that never states the year asked about
             # says nothing of it (its decade counts: "the 1980s" states 1985). One SQuAD tune answer of 51 that
@@ -231,13 +230,15 @@ class ExtractiveAnswerer:
             ]
             markers = []
             sources_done: set[str] = set()
+            quoted = statement.text()
+            cut = _quoted_part(quoted, query, self.max_quote_chars)  # the statement's, for its citation and the answer
             for item in support:
                 if item.passage.source in sources_done:
                     continue
                 sources_done.add(item.passage.source)
                 start, end = item.span() if item is statement else (item.sentence.start, item.sentence.end)
-                text = item.text() if item is statement else item.sentence.text
-                cut_start, cut_end = _quoted_part(text, query, self.max_quote_chars)
+                text = quoted if item is statement else item.sentence.text
+                cut_start, cut_end = cut if item is statement else _quoted_part(text, query, self.max_quote_chars)
                 start, end, text = start + cut_start, start + cut_end, text[cut_start:cut_end]
                 key = (item.passage.source, start, end)
                 if key not in cited:
@@ -249,8 +250,7 @@ class ExtractiveAnswerer:
                         )
                     )
                 markers.append(f"[{cited[key]}]")
-            quoted = statement.text()
-            cut_start, cut_end = _quoted_part(quoted, query, self.max_quote_chars)
+            cut_start, cut_end = cut
             shown = _flowed(quoted[cut_start:cut_end], query)
             if statement.passage.source.lower().endswith(tuple(MARKDOWN_SUFFIXES)):
                 shown = _without_inline_marks(shown)

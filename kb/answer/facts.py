@@ -27,14 +27,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from kb.answer.grounding import document_words, mentions
-from kb.text import NAME_LINKS, STOPWORDS, fold, one_edit, stem
+from kb.text import MONTHS, NAME_LINKS, STOPWORDS, fold, one_edit, stem
 
-MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
-    "nov": 11, "dec": 12,
-}
 _FULL_MONTHS = frozenset(list(MONTHS)[:12])
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}

@@ -22,7 +22,7 @@ import numpy as np
 
 from kb.answer.grounding import mentions
 from kb.answer_types import AnswerType, years
-from kb.query import REFERRING_WORDS, QueryContext, asked_part
+from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, asks, content_terms, fold, month_names, named_entities, stem,
                      table_rows, term_spellings, words)
 from kb.types import Passage
@@ -205,8 +205,9 @@ def _labelled(text: str) -> bool:
 
 #: What opens a list item's line: a bullet ("- ", "* ", "• "). A number ("1. ", "2) ") opens a numbered section's
 #: heading as often ("1. Introduction"), so it makes no list item; its label and value still make a statement.
-_LIST_MARKER = re.compile(r"^\s*[-*•+–]\s+$")
-_BULLET = re.compile(r"^[-*•+–]\s+\S")
+_BULLET_MARK = r"[-*•+–]"
+_LIST_MARKER = re.compile(rf"^\s*{_BULLET_MARK}\s+$")  # all the line before the sentence (a Markdown item's)
+_BULLET = re.compile(rf"^{_BULLET_MARK}\s+\S")  # opening the sentence itself (a plain text file's)
 _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+")
 
 
@@ -275,7 +276,6 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
     terms = ctx.asked_terms  # a follow-up's appended names are whom it is about, not what it asks
     q_stems = {stem(t) for t in terms} | set(terms)
     facts = question_facts(ctx.question)
-    asked_years = years(asked_part(ctx.question))
     doc_cache: dict[str, tuple[float, float]] = {}
     for rank, passage in enumerate(passages, start=1):
         found = sentence_source(passage)
@@ -324,7 +324,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "question_facts": _fact_share(facts, window),
                 "antecedent_overlap": _antecedent_overlap(ctx, texts, i, overlaps[i]),
                 # not a model column: kb.answer.extractive's rule reads it (_states_another_year)
-                "other_year": float(_states_another_year(asked_years, sentence.text, window)),
+                "other_year": float(_states_another_year(ctx.asked_years, sentence.text, window)),
             }
             candidates.append(Candidate(passage, sentence, vector, i, features))
             forms_of.append(forms)

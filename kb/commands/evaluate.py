@@ -64,7 +64,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = settings_from(argparse.Namespace(**{**vars(args), "sources": sources, "index": index}))
     kb = KnowledgeBase(settings=settings)
     if squad:
-        if args.index and not (owns(index) and ((index / SQUAD_MARK).is_file() or kb.backend.live_version() is None)):
+        empty = kb.backend.live_version() is None  # no index in the store asked of, under this --index
+        if args.index and not (owns(index) and ((index / SQUAD_MARK).is_file() or empty)):
             # Its build would replace the documents of an index the user built of their own folder (in the folder,
             # or in Milvus under the folder's name, which writes no folder).
             raise UsageError(f"{index} is an index of other documents: kb eval builds a SQuAD file's own index; "
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         corpus = squad_corpus(path, sources, own=not args.sources)
         questions = corpus.questions
         # ... and build it when the articles changed or the store asked of has none (a Milvus store after a FAISS run)
-        build = args.build or bool(corpus.written) or kb.backend.live_version() is None
+        build = args.build or bool(corpus.written) or empty
     else:
         questions = load_questions(path)
         build = args.build

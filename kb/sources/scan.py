@@ -244,8 +244,11 @@ def changed_since(folder: Path, indexed: list[tuple[str, int, str]]) -> list[str
     for source, size, sha256 in indexed:
         path = root / source
         try:
-            if ".." in Path(source).parts or root not in path.parents or not stat.S_ISREG(os.lstat(path).st_mode) \
-                    or os.lstat(path).st_size != size:
+            if ".." in Path(source).parts or root not in path.parents:
+                changed.append(source)
+                continue
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != size:
                 changed.append(source)
                 continue
             fd = os.open(path, os.O_RDONLY | _NOFOLLOW)

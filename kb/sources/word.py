@@ -126,7 +126,7 @@ def _blocks_of(container):
         elif tag == "tbl":
             yield Table(element, parent)
         elif tag in _WRAPPERS:
-            content = [c for c in element if isinstance(c.tag, str) and _local(c.tag) in ("sdtContent",)]
+            content = [c for c in element if isinstance(c.tag, str) and _local(c.tag) == "sdtContent"]
             stack.append(iter(content[0] if content else element))
 
 
