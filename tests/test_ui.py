@@ -202,15 +202,37 @@ def test_save_upload_writes_only_inside_the_sources_folder(tmp_path):
     upload = tmp_path / "upload.bin"
     upload.write_text("hello world", encoding="utf-8")
     before = _all_files(tmp_path)
-    first = save_upload(upload, "../../x.txt", sources, max_bytes=1000)
-    second = save_upload(upload, "/abs/path/x.txt", sources, max_bytes=1000)
-    assert first == sources / "x.txt" and second == sources / "x-1.txt"  # never overwrites
+    first = save_upload(upload, "../../x.txt", sources, max_bytes=1000).path
+    (sources / "y.txt").mkdir()  # a folder holds the name: never replaced, the upload goes beside it
+    second = save_upload(upload, "/abs/path/y.txt", sources, max_bytes=1000).path
+    assert first == sources / "x.txt" and second == sources / "y-1.txt"
     assert _all_files(tmp_path) - before == {first, second}
     with pytest.raises(UsageError, match="limit"):
         save_upload(upload, "big.txt", sources, max_bytes=5)
     with pytest.raises(UsageError, match="not accepted"):
         save_upload(upload, "../evil.sh", sources, max_bytes=1000)
     assert _all_files(tmp_path) - before == {first, second}
+
+
+def test_an_upload_named_like_a_document_replaces_it_and_the_earlier_version_is_recoverable(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "budget.txt").write_text("Revenue was 4.1 million.", encoding="utf-8")
+    newer, same = tmp_path / "newer.txt", tmp_path / "same.txt"
+    newer.write_text("Revenue was 4.6 million.", encoding="utf-8")
+    same.write_text("Revenue was 4.6 million.", encoding="utf-8")
+    saved = save_upload(newer, "budget.txt", sources, max_bytes=1000)
+    # One version under the name, so the superseded figure can no longer be cited beside the current one.
+    assert saved.path == sources / "budget.txt" and fingerprint(sources).keys() == {"budget.txt"}
+    assert saved.path.read_text(encoding="utf-8") == "Revenue was 4.6 million."
+    assert saved.replaced.parent == (sources / TRASH).resolve()
+    assert saved.replaced.read_text(encoding="utf-8") == "Revenue was 4.1 million."
+    again = save_upload(same, "budget.txt", sources, max_bytes=1000)  # the same bytes: nothing written or trashed
+    assert again.unchanged and again.replaced is None and len(list((sources / TRASH).iterdir())) == 1
+    # Undo: the earlier version takes its name back, the newer one goes to the trash in turn.
+    assert restore_source(saved.replaced, "budget.txt", sources, replace=True) == (sources / "budget.txt").resolve()
+    assert (sources / "budget.txt").read_text(encoding="utf-8") == "Revenue was 4.1 million."
+    assert sorted(p.read_text(encoding="utf-8") for p in (sources / TRASH).iterdir()) == ["Revenue was 4.6 million."]
 
 
 def test_delete_moves_into_trash_and_refuses_paths_outside(tmp_path):
@@ -261,17 +283,21 @@ def test_discard_upload_removes_only_a_file_in_the_sources_folder(tmp_path):
     assert (tmp_path / "keep.pdf").exists()
 
 
-def test_an_upload_saved_under_another_name_says_so(make_kb, tmp_path):
+def test_an_upload_saved_under_another_name_or_unchanged_says_so(make_kb, tmp_path):
     from ui.service import KBService
 
     kb = make_kb({"mole.txt": "Moles\n\nMoles dig tunnels."})
     upload = tmp_path / "upload.txt"
     upload.write_text("Moles again\n\nMoles eat worms.", encoding="utf-8")
-    saved, errors, renamed = KBService(kb).save_uploads([(str(upload), "mole.txt"), (str(upload), "my notes?.txt")])
-    assert errors == [] and saved == ["mole-1.txt", "my notes.txt"]
-    assert renamed == ["mole.txt was saved as mole-1.txt: a file of that name is already there",
-                       "my notes?.txt was saved as my notes.txt: its name held characters a file name should not"]
-    assert (kb.settings.sources / "mole.txt").read_text(encoding="utf-8") == "Moles\n\nMoles dig tunnels."
+    same = tmp_path / "same.txt"
+    same.write_text("Moles\n\nMoles dig tunnels.", encoding="utf-8")
+    out = KBService(kb).save_uploads([(str(same), "mole.txt"), (str(upload), "my notes?.txt")])
+    assert out.errors == [] and out.saved == ["my notes.txt"] and out.replaced == []
+    assert out.notes == ["mole.txt is already there with the same content: nothing changed",
+                         "my notes?.txt was saved as my notes.txt: its name held characters a file name should not"]
+    out = KBService(kb).save_uploads([(str(upload), "mole.txt")])
+    assert out.saved == ["mole.txt"] and out.notes == [] and [name for name, _ in out.replaced] == ["mole.txt"]
+    assert (kb.settings.sources / "mole.txt").read_text(encoding="utf-8") == "Moles again\n\nMoles eat worms."
 
 
 def test_service_reports_failed_files_and_the_status_is_not_green(make_kb):

@@ -306,26 +306,43 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             message = message_html("error", friendly(exc))
         return message, docs_now(), status_now()
 
-    def on_upload(files: list | None, progress: gr.Progress = gr.Progress()) -> tuple:
+    def on_upload(files: list | None, progress: gr.Progress = gr.Progress()) -> dict:
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
-        saved, errors, renamed = service.save_uploads([(p, Path(p).name) for p in paths])
-        parts = [message_html("error", e) for e in errors] + [message_html("info", note) for note in renamed]
-        if saved:
-            reason = f"uploaded {', '.join(saved)}"
+        out = service.save_uploads([(p, Path(p).name) for p in paths])
+        parts = [message_html("error", e) for e in out.errors] + [message_html("info", note) for note in out.notes]
+        replaced = dict(out.replaced)
+        result: dict[Any, Any] = {upload: None}  # the widget empties for the next upload
+        if out.saved:
+            reason = f"uploaded {', '.join(out.saved)}"
             try:
                 report = rebuild(False, progress, reason)
             except Exception as exc:
-                for name in saved:  # not indexed: not kept either
-                    service.discard(name)
-                parts.append(message_html("error", f"{friendly(exc)} ({', '.join(saved)} not added)"))
+                discarded = list(out.saved)  # not indexed: not kept either
+                parts.append(message_html("error", f"{friendly(exc)} ({', '.join(out.saved)} not added)"))
             else:
                 # An upload the indexer could not read is removed again: the user still has the file, and the
                 # sources folder should only hold what is searchable.
-                discarded = [f.source for f in report.errors if f.source in saved]
-                for name in discarded:
-                    service.discard(name)
+                discarded = [f.source for f in report.errors if f.source in out.saved]
                 parts.insert(0, build_message(report, reason, discarded))
-        return ("".join(parts) or message_html("info", "Nothing uploaded."), docs_now(), status_now(), None)
+            restored = []
+            for name in discarded:
+                service.discard(name)
+                if name in replaced:  # the version it was to replace comes back: an upload that fails loses nothing
+                    service.restore(replaced.pop(name), name)
+                    restored.append(name)
+            if restored:
+                parts.append(message_html("info", f"The earlier {', '.join(restored)} is kept."))
+                try:
+                    rebuild(False, progress, f"restored {', '.join(restored)}")
+                except Exception as exc:
+                    parts.append(message_html("error", friendly(exc)))
+            if replaced:
+                parts.append(message_html("info", f"Replaced {', '.join(replaced)}.", [
+                    "The earlier version moved to the trash folder (.kb-trash); press Undo to bring it back."]))
+                result |= {undo_state: ["replace", [[name, str(path)] for name, path in replaced.items()]],
+                           undo_row: gr.update(visible=True), undo_btn: gr.update(value="Undo replace")}
+        return {**result, build_out: "".join(parts) or message_html("info", "Nothing uploaded."),
+                docs_table: docs_now(), status: status_now()}
 
     def on_ask_delete(evt: gr.EventData) -> tuple:
         source = event_data(evt).get("source")
@@ -355,25 +372,32 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                                                                                "from the sources folder."])
             return {**result, build_out: note + built, docs_table: docs_now(), status: status_now()}
         note = message_html("info", f"Deleted {source}.", ["Moved to the trash folder; press Undo to bring it back."])
-        return {**result, build_out: note + built, undo_state: [source, str(trashed)],
-                undo_row: gr.update(visible=True), docs_table: docs_now(), status: status_now()}
+        return {**result, build_out: note + built, undo_state: ["delete", [[source, str(trashed)]]],
+                undo_row: gr.update(visible=True), undo_btn: gr.update(value="Undo delete"), docs_table: docs_now(),
+                status: status_now()}
 
     def on_undo(undo: list | None, progress: gr.Progress = gr.Progress()) -> dict:
+        """Undo the last delete (the file comes back) or replacing upload (the earlier version takes its name
+        back; the newer one goes to the trash in turn)."""
         result: dict[Any, Any] = {undo_state: None, undo_row: gr.update(visible=False)}
         if not undo:
             return result
-        source, trashed = undo
+        action, items = undo
+        names = []
+        for source, trashed in items:
+            try:
+                restored = service.restore(Path(trashed), source, replace=action == "replace")
+            except Exception as exc:
+                return {**result, build_out: message_html("error", friendly(exc)), docs_table: docs_now()}
+            names.append(restored.relative_to(service.sources.resolve()).as_posix())
+        done = f"restored {', '.join(names)}"
         try:
-            restored = service.restore(Path(trashed), source)
-        except Exception as exc:
-            return {**result, build_out: message_html("error", friendly(exc))}
-        name = restored.relative_to(service.sources.resolve()).as_posix()
-        try:
-            built = build_message(rebuild(False, progress, f"restored {name}"), f"restored {name}")
+            built = build_message(rebuild(False, progress, done), done)
         except Exception as exc:
             built = message_html("error", friendly(exc))
-        return {**result, build_out: message_html("info", f"Restored {name}.") + built, docs_table: docs_now(),
-                status: status_now()}
+        what = "the earlier version of " if action == "replace" else ""
+        return {**result, build_out: message_html("info", f"Restored {what}{', '.join(names)}.") + built,
+                docs_table: docs_now(), status: status_now()}
 
     def tick(seen: int, last_docs: str) -> tuple:
         builds = service.state.builds
@@ -397,7 +421,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         seen_builds = gr.State(0)
         seen_docs = gr.State("")
         pending_delete = gr.State(None)
-        undo_state = gr.State(None)  # [source, path in the trash] of the last delete
+        undo_state = gr.State(None)  # ["delete" or "replace", [[source, path in the trash], ...]] of the last one
         with gr.Row(elem_id="kb-header", equal_height=True):
             gr.HTML('<div class="kb-brand"><span class="kb-logo">kb</span><div><div class="kb-name">'
                     'Ask your documents</div><div class="kb-tagline">Answers quoted from your files, every '
@@ -494,13 +518,14 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         build_kw: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "build",
                                     "show_progress_on": build_out}
         rebuild_btn.click(on_rebuild, [full], [build_out, docs_table, status], **build_kw)
-        upload.upload(on_upload, [upload], [build_out, docs_table, status, upload], **build_kw)
+        upload.upload(on_upload, [upload], [build_out, docs_table, status, upload, undo_state, undo_row, undo_btn],
+                      **build_kw)
         docs_table.select(on_ask_delete, None, [pending_delete, confirm_text, confirm_row],
                           api_visibility="private", show_progress="hidden")
         cancel_btn.click(on_cancel, None, [pending_delete, confirm_text, confirm_row], api_visibility="private")
         confirm_btn.click(on_confirm, [pending_delete],
-                          [pending_delete, confirm_text, confirm_row, build_out, undo_state, undo_row, docs_table,
-                           status], **build_kw)
+                          [pending_delete, confirm_text, confirm_row, build_out, undo_state, undo_row, undo_btn,
+                           docs_table, status], **build_kw)
         undo_btn.click(on_undo, [undo_state], [build_out, undo_state, undo_row, docs_table, status], **build_kw)
         timer.tick(tick, [seen_builds, seen_docs], [status, docs_table, notice, seen_builds, seen_docs, rebuild_btn],
                    show_progress="hidden", api_visibility="private", queue=False)

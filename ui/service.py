@@ -35,6 +35,17 @@ class BuildState:
     builds: int = 0
 
 
+@dataclass
+class UploadOutcome:
+    """What an upload did: the files to index, one-line errors, notes for the user (a file saved under another
+    name, one already there unchanged), and each earlier version replaced with where it went in the trash."""
+
+    saved: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    replaced: list[tuple[str, Path]] = field(default_factory=list)
+
+
 class KBService:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -132,22 +143,28 @@ class KBService:
         """Files the last build could not index that are still in the sources folder (a removed one is gone)."""
         return [f for f in self.state.failures if (self.sources / f.source).is_file()]
 
-    def save_uploads(self, files: list[tuple[str, str]]) -> tuple[list[str], list[str], list[str]]:
-        """(temp path, original name) pairs -> (saved names, one-line errors, notes on files saved under another
-        name: a name already taken, or characters a file name should not hold)."""
-        saved, errors, renamed = [], [], []
+    def save_uploads(self, files: list[tuple[str, str]]) -> UploadOutcome:
+        """(temp path, original name) pairs, saved into the sources folder: a file named like a document already
+        there is its new version (ui.uploads)."""
+        out = UploadOutcome()
         for path, name in files:
             try:
-                target = uploads.save_upload(path, name, self.sources, self.max_bytes).name
+                result = uploads.save_upload(path, name, self.sources, self.max_bytes)
             except KBError as exc:
-                errors.append(str(exc))
+                out.errors.append(str(exc))
                 continue
-            saved.append(target)
-            if target != name:
+            target = result.path.name
+            if result.unchanged:
+                out.notes.append(f"{target} is already there with the same content: nothing changed")
+                continue
+            out.saved.append(target)
+            if result.replaced is not None:
+                out.replaced.append((target, result.replaced))
+            elif target != name:
                 why = ("a file of that name is already there" if uploads.safe_name(name) != target
                        else "its name held characters a file name should not")
-                renamed.append(f"{name} was saved as {target}: {why}")
-        return saved, errors, renamed
+                out.notes.append(f"{name} was saved as {target}: {why}")
+        return out
 
     def delete(self, source: str) -> Path | None:
         """Move a document (or a file that failed to index) to the trash; returns its path there, for undo. A document
@@ -159,8 +176,8 @@ class KBService:
             return None
         return uploads.delete_source(source, self.sources)
 
-    def restore(self, trashed: Path, source: str) -> Path:
-        return uploads.restore_source(trashed, source, self.sources)
+    def restore(self, trashed: Path, source: str, replace: bool = False) -> Path:
+        return uploads.restore_source(trashed, source, self.sources, replace=replace)
 
     def discard(self, source: str) -> None:
         uploads.discard_upload(source, self.sources)
@@ -193,4 +210,4 @@ class KBService:
         return text, "ok", None
 
 
-__all__ = ["KBService", "BuildState"]
+__all__ = ["KBService", "BuildState", "UploadOutcome"]

@@ -2,8 +2,13 @@
 
 An upload's name comes from the browser and is untrusted: ``../../x``, ``/etc/passwd``, ``C:\\x``, control
 characters, hidden names. Only the last path component survives, reduced to a safe character set; the file is
-written to a hidden temporary name (ignored by the indexer) and renamed into place, never over an existing file,
-and the final path is checked to be directly inside the sources folder.
+written to a hidden temporary name (ignored by the indexer) and renamed into place, and the final path is checked
+to be directly inside the sources folder.
+
+An upload named like a document already there is its new version: the earlier file moves to the trash (recoverable,
+as a delete is) and the new one takes its name in one rename, so the folder never lacks the document. Keeping both,
+as "report-1.pdf", left the superseded figures citable beside the current ones, and a cited stale figure is a
+wrong answer that looks right. The same bytes uploaded again change nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 import shutil
 import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import UsageError
@@ -48,8 +54,18 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().parent == folder.resolve()
 
 
-def save_upload(data_path: str | Path, original_name: str, sources: Path, max_bytes: int) -> Path:
-    """Copy an uploaded temp file into ``sources`` under a sanitized, unused name; returns the new path."""
+@dataclass(frozen=True)
+class SavedUpload:
+    """Where an upload went, and what it did to a document of the same name."""
+
+    path: Path
+    replaced: Path | None = None  # the earlier version, now in the trash
+    unchanged: bool = False  # the same bytes were already there: nothing written
+
+
+def save_upload(data_path: str | Path, original_name: str, sources: Path, max_bytes: int) -> SavedUpload:
+    """Copy an uploaded temp file into ``sources`` under its sanitized name, as the new version of a file of that
+    name (see the module's docstring); a name held by anything but a regular file gets a free ``name-1.ext``."""
     name = safe_name(original_name)
     src = Path(data_path)
     try:
@@ -63,19 +79,58 @@ def save_upload(data_path: str | Path, original_name: str, sources: Path, max_by
     sources.mkdir(parents=True, exist_ok=True)
     stem, suffix = os.path.splitext(name)
     target = sources / name
-    counter = 1
-    while target.exists():
-        target = sources / f"{stem}-{counter}{suffix}"
-        counter += 1
     if not _inside(target, sources):
         raise UsageError(f"{original_name!r} would be written outside the sources folder")
+    if _regular_file(target) and _same_bytes(src, target):
+        return SavedUpload(target, unchanged=True)
     tmp = sources / f".upload-{os.getpid()}-{time.monotonic_ns()}{suffix}.part"
     try:
         shutil.copyfile(src, tmp)
-        # link+unlink instead of rename: fails rather than overwriting a file that appeared meanwhile.
-        os.link(tmp, target)
+        if _regular_file(target):
+            # The earlier version is linked into the trash first, then the new one renamed over it: at every
+            # moment the name holds one whole version, and the earlier one is recoverable.
+            trashed = _trash_path(sources.resolve(), target.name)
+            os.link(target, trashed)
+            os.replace(tmp, target)
+            return SavedUpload(target, replaced=trashed)
+        counter = 1
+        while True:  # a folder, link or other non-file holds the name: never replaced, the upload goes beside it
+            try:
+                # link+unlink instead of rename: fails rather than overwriting a file that appeared meanwhile.
+                os.link(tmp, target)
+                return SavedUpload(target)
+            except FileExistsError:
+                target = sources / f"{stem}-{counter}{suffix}"
+                counter += 1
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _regular_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            x, y = fa.read(block), fb.read(block)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
+def _trash_path(root: Path, name: str) -> Path:
+    """A free name in the trash for a file called ``name``, stamped with the time it was put there."""
+    trash = root / TRASH
+    trash.mkdir(exist_ok=True)
+    target = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+    counter = 1
+    while target.exists():
+        target = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{counter}-{name}"
+        counter += 1
     return target
 
 
@@ -92,24 +147,18 @@ def _source_path(source: str, sources: Path) -> Path:
 
 def delete_source(source: str, sources: Path) -> Path:
     """Move a document out of the index's view into ``sources/.kb-trash``; returns where it went."""
-    root = sources.resolve()
     path = _source_path(source, sources)
-    trash = root / TRASH
-    trash.mkdir(exist_ok=True)
-    target = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name}"
-    counter = 1
-    while target.exists():
-        target = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{counter}-{path.name}"
-        counter += 1
+    target = _trash_path(sources.resolve(), path.name)
     os.replace(path, target)
     return target
 
 
-def restore_source(trashed: Path, source: str, sources: Path) -> Path:
+def restore_source(trashed: Path, source: str, sources: Path, replace: bool = False) -> Path:
     """Undo a delete: move ``trashed`` (a file in the trash) back to ``source``, or beside it if that name is taken.
 
     Never overwrites: a file added under the same name since the delete is kept, the restored one becomes
-    ``name-1.ext``.
+    ``name-1.ext``. With ``replace`` (undoing an upload that replaced it), the file now at ``source`` moves to the
+    trash first and the earlier version takes its name back.
     """
     root = sources.resolve()
     trashed = Path(trashed).resolve()
@@ -119,6 +168,10 @@ def restore_source(trashed: Path, source: str, sources: Path) -> Path:
     if not target.is_relative_to(root) or any(p.startswith(".") for p in target.relative_to(root).parts):
         raise UsageError(f"{source!r} cannot be restored inside the sources folder")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if replace and _regular_file(target):
+        os.link(target, _trash_path(root, target.name))  # the version being undone stays recoverable too
+        os.replace(trashed, target)
+        return target
     stem, suffix = os.path.splitext(target.name)
     counter = 1
     while True:
@@ -137,5 +190,5 @@ def discard_upload(source: str, sources: Path) -> None:
     _source_path(source, sources).unlink(missing_ok=True)
 
 
-__all__ = ["ALLOWED_SUFFIXES", "TRASH", "safe_name", "save_upload", "delete_source", "restore_source",
+__all__ = ["ALLOWED_SUFFIXES", "TRASH", "SavedUpload", "safe_name", "save_upload", "delete_source", "restore_source",
            "discard_upload"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -274,6 +275,46 @@ def test_upload_delete_with_confirmation_then_undo(page, server, tmp_path):
     page.locator("#kb-undo").wait_for(state="hidden")
     page.get_by_role("tab", name="Ask").click()
     assert "Rottnest" in ask(page, "Where does the quokka Brindlewick live?")
+
+
+def test_an_upload_named_like_a_document_replaces_it_with_undo_and_a_failed_one_keeps_it(page, server, tmp_path):
+    sources = server["sources"]
+    older, newer, broken = tmp_path / "v1", tmp_path / "v2", tmp_path / "v3"
+    for path, text in ((older, "The heron Tallowmere nests by the mill pond."),
+                       (newer, "The heron Tallowmere nests by the old weir.")):
+        path.mkdir()
+        (path / "heron notes.txt").write_text(f"Heron register\n\n{text}\n", encoding="utf-8")
+    broken.mkdir()
+    (broken / "heron notes.txt").write_bytes(b"\x00\x01binary\x00" * 200)
+
+    def upload(folder: Path, expect: str) -> str:
+        documents_tab(page)
+        page.locator("#kb-upload input[type=file]").set_input_files(str(folder / "heron notes.txt"))
+        page.wait_for_function(f"() => /{expect}/.test(document.querySelector('#kb-build-summary').innerText)")
+        return page.locator("#kb-build-summary").inner_text()
+
+    def answer() -> str:
+        page.get_by_role("tab", name="Ask").click()
+        return ask(page, "Where does the heron Tallowmere nest?")
+
+    upload(older, "Index updated")
+    assert "mill pond" in answer()
+    summary = upload(newer, "Replaced heron notes")
+    assert "press Undo" in summary and page.locator("#kb-undo").inner_text() == "Undo replace"
+    assert sorted(p.name for p in sources.glob("heron*")) == ["heron notes.txt"]  # one version, not heron notes-1
+    assert page.locator("#kb-docs").inner_text().count("heron notes.txt") == 1
+    said = answer()
+    assert "old weir" in said and "mill pond" not in said  # the superseded sentence is no longer citable
+    documents_tab(page)
+    page.click("#kb-undo")
+    page.wait_for_function("() => /Restored the earlier version/.test("
+                           "document.querySelector('#kb-build-summary').innerText)")
+    assert "mill pond" in (sources / "heron notes.txt").read_text(encoding="utf-8")
+    assert "mill pond" in answer()
+    summary = upload(broken, "earlier heron notes.txt is kept")  # unreadable: the version it would replace stays
+    assert "mill pond" in (sources / "heron notes.txt").read_text(encoding="utf-8")
+    assert "Replaced" not in summary
+    assert "mill pond" in answer()
 
 
 def test_failed_upload_is_reported_as_failed_and_not_kept(page, server, tmp_path):
