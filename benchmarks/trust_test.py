@@ -1,6 +1,7 @@
 """Can a cited answer be trusted on documents kb was never built around? The trust test's corpus and questions.
 
     .venv/bin/python benchmarks/trust_test.py [--verbose]     # ~30 s
+    .venv/bin/python benchmarks/trust_test.py --corpus DIR --questions FILE.jsonl   # another corpus, same table
 
 tests/data/trust_utility/ is 13 Markdown documents of a fictional municipal water utility that a helper session
 wrote on 2026-12-06 (two years' budgets, two sets of minutes, two offices, a staff list, an incident report, a press
@@ -37,11 +38,13 @@ QUESTIONS = ROOT / "tests" / "data" / "trust_utility_questions.jsonl"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--verbose", action="store_true", help="every question with kb's answer")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="documents folder (default: the utility's)")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS, help="JSONL questions, as in tests/data")
     args = parser.parse_args()
-    kb = KnowledgeBase(CORPUS, Path(tempfile.mkdtemp(prefix="kb-trust-")) / "index")
+    kb = KnowledgeBase(args.corpus, Path(tempfile.mkdtemp(prefix="kb-trust-")) / "index")
     kb.build()
     counts: dict[str, list[int]] = {}
-    for q in load_questions(QUESTIONS):
+    for q in load_questions(args.questions):
         asked = q.question
         if q.history:  # as the chat asks it: the first question answered, its answer's names appended
             first = q.history[0][0]
@@ -59,9 +62,10 @@ def main() -> int:
             print(f"{q.id} [{verdict} {answer.confidence:.2f}] {asked}\n    -> {' '.join(answer.answer.split())[:200]}")
     print("| questions | n | right | cited but wrong | abstained |")
     print("|---|---|---|---|---|")
-    names = {"answerable": "answerable", "near-miss": "not answerable (must abstain)", "followup": "follow-ups"}
+    names = {"answerable": "answerable", "near-miss": "not answerable (must abstain)",
+             "unanswerable": "not answerable (must abstain)", "followup": "follow-ups"}
     for kind, (n, right, wrong, abstained) in counts.items():
-        shown = "" if kind == "near-miss" else str(right)
+        shown = "" if kind in ("near-miss", "unanswerable") else str(right)
         print(f"| {names.get(kind, kind)} | {n} | {shown} | {wrong} | {abstained} |")
     return 0
 

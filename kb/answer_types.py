@@ -94,6 +94,56 @@ def years(text: str) -> frozenset[str]:
     return frozenset(m.group(0) for m in _HAS_UNIT["year"].finditer(text))
 
 
+#: A number as a text writes it ("4.2", "10,000", "28th"), not inside a word ("v1"; "6-carbon" counts: the hyphen
+#: ends it), a time ("9:30") or a longer number. A comma joins only groups of three digits: "1,3 and 7" is a list.
+_NUMBER_TOKEN = re.compile(r"(?<![\w.:])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)*(?:st|nd|rd|th)?(?![\w:]|\.\d|,\d{3})")
+_SPELLED = dict(zip((str(n) for n in range(1, 13)),
+                    "one two three four five six seven eight nine ten eleven twelve".split()))
+_SPELLED_ORDINAL = dict(zip((str(n) for n in range(1, 13)),
+                            "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()))
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The numbers a text states, each as one token without thousands separators or ordinal ending ("10,000" ->
+    "10000", "28th" -> "28"), so a version ("4.2") stays whole where the word split makes it "4" and "2"."""
+    found = set()
+    for m in _NUMBER_TOKEN.finditer(text):
+        found.add(re.sub(r"(st|nd|rd|th)$", "", m.group(0)).replace(",", ""))
+    return frozenset(found)
+
+
+def asked_numbers(question: str) -> frozenset[str]:
+    """The numbers a question names other than years (those have their own checks: kb.answer.extractive)."""
+    return numbers(question) - years(question)
+
+
+def states_number(vocabulary: frozenset[str], number: str) -> bool:
+    """The number among a document's words (kb.answer.grounding.document_words keeps numbers whole), or spelled
+    out ("six" for 6, "third" for 3rd)."""
+    return number in vocabulary or _SPELLED.get(number, "") in vocabulary or _SPELLED_ORDINAL.get(number, "") in vocabulary
+
+
+#: Contact details a question can ask for, each with what states one: "What is Wen Jie Thornbury's email address?"
+#: is answered by an address and nothing else, however well a sentence naming her matches. Extension first: "phone
+#: extension" asks for the short number.
+CONTACT_DETAILS = (
+    ("extension", re.compile(r"\bextension\b", re.I), re.compile(r"(?<!\d)(?<!\d )\d{2,5}(?!\d)(?! \d)")),
+    ("email", re.compile(r"\be-?mail address(es)?\b|\w['’]s e-?mail\s*\??\s*$", re.I),
+     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
+    ("phone", re.compile(r"\b(phone|telephone|mobile|cell|fax) (number|no)\b|\bnumber to (call|ring|dial)\b", re.I),
+     re.compile(r"\+?\d[\d ()./-]{5,}\d")),
+)
+
+
+def asked_contact(question: str) -> str | None:
+    """Which contact detail the question asks for ("email", "phone", "extension"), if any."""
+    return next((kind for kind, asks, _ in CONTACT_DETAILS if asks.search(question)), None)
+
+
+def states_contact(text: str, kind: str) -> bool:
+    return any(states.search(text) is not None for k, _, states in CONTACT_DETAILS if k == kind)
+
+
 def _is_acronym(word: str) -> bool:
     """Two capitals or more ("FSB", "ATP", "GmbH"): the question matches case-blind, and "What does it mean when
     ...?" or "What does isobaric mean?" asks for a meaning, not for letters spelled out."""

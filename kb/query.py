@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.answer_types import AnswerType, supplies, years
+from kb.answer_types import AnswerType, asked_contact, asked_numbers, supplies, years
 from kb.text import (MONTHS, STOPWORDS, WeightedTerms, content_terms, fold, named_entities, share_in,
                      weighted_terms)
 from kb.types import Passage
@@ -86,6 +86,17 @@ class QueryContext:
         """The years the question names (a follow-up's appended names left out): a statement about another year, or
         a document that never states one of them, does not answer it (kb.answer)."""
         return years(asked_part(self.question))
+
+    @cached_property
+    def asked_numbers(self) -> frozenset[str]:
+        """The other numbers the question names ("When was Ferrypoint 3.0 released?"), the same way: a document
+        that never states one of them is about something else (kb.answer)."""
+        return asked_numbers(asked_part(self.question))
+
+    @cached_property
+    def asked_contact(self) -> str | None:
+        """The contact detail the question asks for ("email", "phone", "extension"; kb.answer_types)."""
+        return asked_contact(asked_part(self.question))
 
     def term_share(self, text: str, asked: bool = False) -> float:
         """IDF-weighted share of the question's terms in the text (kb.text.term_overlap): of all its terms, or with

@@ -290,6 +290,42 @@ def test_a_document_that_never_states_the_year_asked_about_does_not_answer_it(ma
     assert "118" in kb.ask("How many positions does the 2023 plan fund?").answer
 
 
+def test_a_document_that_never_states_the_number_asked_about_does_not_answer_it(make_kb):
+    """"When was Ferrypoint 3.0 released?" was answered with the 4.0 release notes' date at 0.58: a version, figure or
+    count the question names that the cited document never states means the document is about something else. A
+    number counts as written with separators or an ordinal ending, or spelled out."""
+    kb = make_kb({"notes-4.0.md": "# Ferrypoint 4.0 release notes\n\nRelease date: 12 September 2023\n\nFerrypoint "
+                                  "4.0 adds route optimisation for teams of 10,000 drivers.\n",
+                  "bio.txt": "Plant notes\n\nUnstable six-carbon molecules become three-carbon sugars.\n"},
+                 abstain_threshold=0.0)
+    kb.build()
+    for question in ("When was Ferrypoint 3.0 released?", "On what date was Ferrypoint 4.2 released?"):
+        answer = kb.ask(question)
+        assert answer.abstained and not answer.citations, question
+    assert "12 September 2023" in kb.ask("When was Ferrypoint 4.0 released?").answer
+    assert "route optimisation" in kb.ask("What does Ferrypoint 4.0 add for teams of 10000 drivers?").answer
+    assert "three-carbon" in kb.ask("What do unstable 6-carbon molecules become?").answer
+
+
+def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
+    """"What is Wen Jie Thornbury's email address?" was answered "Payroll and expenses: Wen Jie Thornbury" at 0.82,
+    and "What extension do I dial to reach the QA lead?" with how to dial an extension: an email address, a phone
+    number or an extension asked for is answered by one, or kb abstains."""
+    kb = make_kb({"contacts.md": "# Contacts\n\n- Payroll and expenses: Wen Jie Thornbury\n- QA lead: Omar Haddad\n\n"
+                                 "Desk phones use four-digit dialling: dial the switchboard and then the extension.\n",
+                  "desk.md": "# Service desk\n\nThe service desk manager is Ines Barros, extension 4410, "
+                             "ines.barros@example.com.\n\nThe night line is (555) 230-4999.\n"},
+                 abstain_threshold=0.0)
+    kb.build()
+    for question in ("What is Wen Jie Thornbury's email address?", "What extension do I dial to reach the QA lead?",
+                     "What is Omar Haddad's phone number?"):
+        answer = kb.ask(question)
+        assert answer.abstained and not answer.citations, question
+    assert "ines.barros@example.com" in kb.ask("What is Ines Barros's email address?").answer
+    assert "4410" in kb.ask("What is the service desk manager's extension?").answer
+    assert "230-4999" in kb.ask("What is the night line's phone number?").answer
+
+
 def test_a_year_of_the_next_century_is_a_year():
     """"By what year ...?" of a climate model is answered "by 2100": the year pattern once stopped at 2099."""
     kind, detail = expected_type("By what year would the forest be lost?")

@@ -21,7 +21,7 @@ from kb.answer.facts import same_facts
 from kb.answer.grounding import (document_words, mentions, missing_names, names_share_a_row, pool_words,
                                  with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import AnswerType
+from kb.answer_types import AnswerType, states_contact, states_number
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext
@@ -196,6 +196,17 @@ class ExtractiveAnswerer:
             # budget for fiscal year 2024?" of the 2022 budget: a document that never states the year asked about
             # says nothing of it (its decade counts: "the 1980s" states 1985). One SQuAD tune answer of 51 that
             # name a year was cited from a document without it, and that one by its decade.
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if query.asked_numbers and pool is not None and not all(
+                states_number(pool(chosen[0].passage.source), n) for n in query.asked_numbers):
+            # "When was Ferrypoint 3.0 released?" of the 4.0 release notes, the same as a year: a document that never
+            # states a number the question names (a version, a figure, a count) is about something else. On the
+            # tune questions it cost no right answer (docs/quality.md, "A number the cited document never states").
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if query.asked_contact and not any(states_contact(c.text(), query.asked_contact) for c in chosen):
+            # "What is Wen Jie Thornbury's email address?" is answered by an address, a phone number by digits: a
+            # sentence that names her without one is no answer, however well it matches (docs/quality.md, "A contact
+            # detail asked for").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if chosen[0].features.get("other_year"):
             # "What was revenue in 2020?" is not answered by "Revenue in 2021 was 4.1 million euros.", however well

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
+from kb.answer_types import numbers
 from kb.text import defined_acronyms, stem, words
 
 
 def document_words(text: str) -> frozenset[str]:
     """A document's folded words with possessives cut ("Bertrand's" -> "bertrand") and their light stems: what
-    names and question terms are looked up in."""
+    names and question terms are looked up in. Its numbers too, whole ("4.2", "10000"; kb.answer_types.numbers):
+    a question's version or figure is looked up as written."""
     found = frozenset(w.removesuffix("'s").rstrip("'") for w in words(text))
-    return found | frozenset(stem(w) for w in found)
+    return found | frozenset(stem(w) for w in found) | numbers(text)
 
 
 def mentions(vocabulary: frozenset[str], name: str) -> bool:
