@@ -242,6 +242,30 @@ def test_pdf_pages_lose_their_running_heads_and_keep_sentences_whole():
     assert join_pages(["Head\nFoot"] * 3) == "\n\n".join(["Head\nFoot"] * 3)  # all furniture: nothing is dropped
 
 
+EXPEDITION_PAGES = [f"Expedition log\nDay {n}: the expedition reached camp {n} at an altitude of {3200 + 200 * n} meters.\n"
+                    f"The weather held and the porters rested.\nTotal distance covered on day {n}: {8 + n} km.\n"
+                    f"Page {n} of 4" for n in range(1, 5)]
+
+
+def test_a_pdf_sentence_that_changes_only_in_its_numbers_is_text_not_a_running_head(make_kb):
+    """Every page of an expedition log opens "Day N: ... reached camp N at an altitude of X meters." and ends with
+    the day's distance: lines that, their numbers aside, stand at the same edge of every page. Taken for running
+    heads, all but the first day's were dropped, and "What altitude did the expedition reach on day 2?" was answered
+    with day 1's 3,400 meters at 0.93. A sentence is text; "Page N of 4" is still furniture."""
+    from kb.sources.pdf import join_pages
+    from pdf_factory import make_pdf
+
+    joined = join_pages(EXPEDITION_PAGES)
+    for n in range(1, 5):
+        assert f"reached camp {n} at an altitude of {3200 + 200 * n} meters." in joined
+        assert f"Total distance covered on day {n}: {8 + n} km." in joined
+    assert "Page" not in joined and joined.count("Expedition log") == 1
+    kb = make_kb({"log.pdf": make_pdf(EXPEDITION_PAGES)})
+    assert kb.build().errors == []
+    answer = kb.ask("What altitude did the expedition reach on day 2?")
+    assert "3600 meters" in answer.answer and "3400" not in answer.answer
+
+
 def test_a_sentence_over_a_pdf_page_break_is_quoted_whole(make_kb):
     from pdf_factory import make_pdf
 

@@ -231,7 +231,8 @@ def test_an_index_from_before_reader_versions_reads_all_but_its_plain_text_again
     assert old.readers == {} and "readers" not in old.build_signature()  # readable as it is
     # pdf 2: pages, ligatures, hyphens; html 3, docx 2: tables; markdown 2: its blocks (.md was read by "text" before)
     assert stale_readers(old.readers) == {"pdf", "html", "docx", "markdown"}
-    assert stale_readers({"text": 1, "html": 2, "pdf": 2, "docx": 1}) == {"html", "docx", "markdown"}
+    assert stale_readers({"text": 1, "html": 2, "pdf": 2, "docx": 1}) == {"pdf", "html", "docx", "markdown"}
+    assert stale_readers({**READER_VERSIONS, "pdf": READER_VERSIONS["pdf"] - 1}) == {"pdf"}
     assert stale_readers(dict(READER_VERSIONS)) == frozenset()
 
 

@@ -23,10 +23,11 @@ TABLE_ROW_LIMIT = 300
 #: too), and HTML5's block elements (main, nav, aside, details ...) as line breaks; html 5: the <meta charset> a page
 #: declares (kb.sources.readers.declared_charset); docx 4: the text
 #: of tracked insertions and content controls (kb.sources.word); markdown 3: a blockquote's sentence begins past its
-#: quote marks (kb.sentences). An index records the versions it was read with (Manifest.readers), and `kb index`
+#: quote marks (kb.sentences); pdf 3: a sentence at a page's edge that changes only in its numbers is text, not a
+#: running head (kb.sources.pdf.join_pages). An index records the versions it was read with (Manifest.readers), and `kb index`
 #: re-reads the files of a reader whose version moved, and only those: an upgrade neither leaves old text behind nor
 #: re-embeds a collection that holds no such file.
-READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 3, "html": 5, "pdf": 2, "docx": 4}
+READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 3, "html": 5, "pdf": 3, "docx": 4}
 
 
 _READER_OF = {suffix: name for name, suffixes in (("text", PLAIN_SUFFIXES), ("markdown", MARKDOWN_SUFFIXES),

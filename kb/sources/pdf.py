@@ -7,6 +7,7 @@ import logging
 import re
 import warnings
 from collections import Counter
+from typing import Callable
 
 from kb.errors import SourceError
 from kb.sources.limits import ReadLimits, TextBudget
@@ -85,9 +86,12 @@ def join_pages(pages: list[str]) -> str:
 
     A text layer gives each page on its own, with the page's furniture: "Annual report 2021" on top of every page
     and "Page 7 of 12" under it. Joined as they come, a sentence that runs over a page is cut in two with the
-    furniture in between, and kb quotes half of it. A line is furniture when, its numbers aside, it is one of the
-    first or last lines of at least half of the pages (three at least); it is dropped there and nowhere else, but for
-    the first page's head.
+    furniture in between, and kb quotes half of it. A line is furniture when it is one of the first or last lines of
+    at least half of the pages (three at least): as written, or, when it reads like furniture (short, not a
+    sentence), with only its numbers changing ("Page 7 of 12"). A sentence that changes only in its numbers ("Day 2:
+    the expedition reached camp 2 at 3,600 meters.") is text: taking it for furniture dropped every day's line but
+    the first, and kb answered day 2's question with day 1's altitude. Furniture is dropped there and nowhere else,
+    but for the first page's head.
     """
     lines_of = [page.strip().split("\n") for page in pages if page.strip()]
     top = _furniture([page[:_EDGE_LINES] for page in lines_of])
@@ -97,9 +101,9 @@ def join_pages(pages: list[str]) -> str:
         edge = min(_EDGE_LINES, len(page))
         # The first page keeps its head: often the document's title, said nowhere else. A foot is dropped there too,
         # since a sentence can run on past it.
-        first = 0 if number == 0 else next((i for i, line in enumerate(page[:edge]) if _key(line) not in top), edge)
+        first = 0 if number == 0 else next((i for i, line in enumerate(page[:edge]) if not top(line)), edge)
         last = len(page)
-        while last > max(first, len(page) - _EDGE_LINES) and _key(page[last - 1]) in bottom:
+        while last > max(first, len(page) - _EDGE_LINES) and bottom(page[last - 1]):
             last -= 1
         body = "\n".join(page[first:last]).strip()
         if body:
@@ -116,16 +120,36 @@ def join_pages(pages: list[str]) -> str:
     return text
 
 
+_FURNITURE_WORDS = 8  # a running head or foot is a few words: "Annual Harbor Survey 2023 · page 7 of 12"
+
+
 def _key(line: str) -> str:
-    return " ".join(_DIGITS.sub("#", line).lower().split())
+    return " ".join(line.lower().split())
 
 
-def _furniture(edges: list[list[str]]) -> set[str]:
-    """The lines, numbers aside, that stand in this edge of at least half of the pages (three pages at least)."""
+def _shape(line: str) -> str:
+    return _DIGITS.sub("#", _key(line))
+
+
+def _reads_as_furniture(line: str) -> bool:
+    """Short and not a sentence: a page number, a title with it, a date line. A line ending in a full stop, question
+    or exclamation mark says something, whatever its numbers."""
+    stripped = line.strip()
+    return len(stripped.split()) <= _FURNITURE_WORDS and not stripped.endswith((".", "?", "!", ":", ";"))
+
+
+def _furniture(edges: list[list[str]]) -> Callable[[str], bool]:
+    """Is a line furniture of this edge: in at least half of the pages' edges (three pages at least), as written, or
+    with only its numbers changing where it reads as furniture?"""
     if len(edges) < 3:
-        return set()
-    counts = Counter(key for lines in edges for key in {_key(line) for line in lines} if key)
-    return {key for key, n in counts.items() if n >= max(3, len(edges) / 2)}
+        return lambda line: False
+    enough = max(3, len(edges) / 2)
+    exact = Counter(key for lines in edges for key in {_key(line) for line in lines} if key)
+    shapes = Counter(key for lines in edges for key in {_shape(line) for line in lines if _reads_as_furniture(line)}
+                     if key)
+    same = {key for key, n in exact.items() if n >= enough}
+    numbered = {key for key, n in shapes.items() if n >= enough}
+    return lambda line: _key(line) in same or (_reads_as_furniture(line) and _shape(line) in numbered)
 
 
 # A word broken at a line end by typesetting: "recog-\nnition". A letter or digit before the hyphen and letters after
