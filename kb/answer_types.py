@@ -94,27 +94,30 @@ def years(text: str) -> frozenset[str]:
     return frozenset(m.group(0) for m in _HAS_UNIT["year"].finditer(text))
 
 
-#: A number as a text writes it ("4.2", "10,000", "28th"), not inside a word ("v1"; "6-carbon" counts: the hyphen
-#: ends it), a time ("9:30") or a longer number. A comma joins only groups of three digits: "1,3 and 7" is a list.
-_NUMBER_TOKEN = re.compile(r"(?<![\w.:])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)*(?:st|nd|rd|th)?(?![\w:]|\.\d|,\d{3})")
+#: A number as a text writes it ("4.2", "10,000", "28th", also in "v4.2" or "5km"), not part of a time ("9:30"). A
+#: comma joins only groups of three digits: "1,3 and 7" is a list.
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)*"
+_NUMBER_TOKEN = re.compile(rf"(?<![\d.:]){_NUMBER}(?:st|nd|rd|th)?(?![\d:]|\.\d|,\d{{3}})")
+#: ... and one a question states as a word of its own: after a space, a bracket, a quote or a currency sign, before a
+#: space or punctuation. "6-carbon", "COVID-19" and markup pasted with a question ("window.x=5") name no figure the
+#: cited document must state.
+_ASKED_NUMBER = re.compile(rf"(?<![^\s(\[\"'“‘£$€#]){_NUMBER}(?:st|nd|rd|th)?(?![^\s,.;:!?)\]\"'”’%])")
 _SPELLED = dict(zip((str(n) for n in range(1, 13)),
                     "one two three four five six seven eight nine ten eleven twelve".split()))
 _SPELLED_ORDINAL = dict(zip((str(n) for n in range(1, 13)),
                             "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()))
 
 
-def numbers(text: str) -> frozenset[str]:
+def numbers(text: str, pattern: re.Pattern[str] = _NUMBER_TOKEN) -> frozenset[str]:
     """The numbers a text states, each as one token without thousands separators or ordinal ending ("10,000" ->
     "10000", "28th" -> "28"), so a version ("4.2") stays whole where the word split makes it "4" and "2"."""
-    found = set()
-    for m in _NUMBER_TOKEN.finditer(text):
-        found.add(re.sub(r"(st|nd|rd|th)$", "", m.group(0)).replace(",", ""))
-    return frozenset(found)
+    return frozenset(re.sub(r"(st|nd|rd|th)$", "", m.group(0)).replace(",", "") for m in pattern.finditer(text))
 
 
 def asked_numbers(question: str) -> frozenset[str]:
-    """The numbers a question names other than years (those have their own checks: kb.answer.extractive)."""
-    return numbers(question) - years(question)
+    """The numbers a question names as words of their own, other than years (those have their own checks:
+    kb.answer.extractive)."""
+    return numbers(question, _ASKED_NUMBER) - years(question)
 
 
 def states_number(vocabulary: frozenset[str], number: str) -> bool:

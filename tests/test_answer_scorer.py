@@ -305,6 +305,11 @@ def test_a_document_that_never_states_the_number_asked_about_does_not_answer_it(
     assert "12 September 2023" in kb.ask("When was Ferrypoint 4.0 released?").answer
     assert "route optimisation" in kb.ask("What does Ferrypoint 4.0 add for teams of 10000 drivers?").answer
     assert "three-carbon" in kb.ask("What do unstable 6-carbon molecules become?").answer
+    # Only a number standing as a word of the question counts; a document's counts however it is written.
+    from kb.answer_types import asked_numbers, numbers
+    assert asked_numbers('Where is it? <img src=x onerror="window.x=5">') == frozenset()
+    assert asked_numbers("Is 1,3 or 10,000 the 3rd figure for version 4.2 in 2023?") == {"1", "3", "10000", "4.2"}
+    assert {"4.2", "5", "28", "10000"} <= numbers("Ferrypoint v4.2 covers 5km on the 28th for 10,000 drivers.")
 
 
 def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):

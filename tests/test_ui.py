@@ -140,6 +140,22 @@ def test_build_message_never_puts_a_failed_file_under_the_success_mark():
     assert "a.txt" in ok_part and "x.pdf" not in ok_part and "x.pdf: corrupt PDF" in warn_part
 
 
+def test_build_message_says_when_nothing_changed_and_reports_only_an_uploads_own_failures():
+    """A rebuild that changed nothing read "Index updated: added 0, updated 0, removed 0" under a green check; an
+    upload's result listed files that had failed before and were no part of it; the status bar named every file of
+    a 15-file upload."""
+    from ui.app import build_message, files_named
+
+    same = build_message(BuildReport(unchanged=["a.txt", "b.txt"], chunks=7), "rebuild")
+    assert "Index up to date (rebuild): nothing changed" in same and "2 documents, 7 passages" in same
+    assert "Index updated" not in same
+    upload = build_message(BuildReport(added=["new.txt"], errors=[SourceFailure("old.pdf", "corrupt PDF")]),
+                           "uploaded new.txt", only=["new.txt"])
+    assert "new.txt" in upload and "old.pdf" not in upload and "kb-msg-warn" not in upload
+    assert files_named(["a.txt", "b.txt"]) == "a.txt, b.txt"
+    assert files_named([f"minutes-{n}.txt" for n in range(15)]) == "15 files"
+
+
 def test_abstained_answer_says_the_documents_do_not_cover_it():
     empty = Answer("q", "No passage answers this.", True)
     assert NOT_COVERED in answer_html(empty.answer, True)
@@ -259,9 +275,14 @@ def test_undo_restores_from_the_trash_without_overwriting(tmp_path):
     assert (sources / "sub" / "a.txt").read_text() == "original" and not moved.exists()
     moved = delete_source("sub/a.txt", sources)
     (sources / "sub" / "a.txt").write_text("newer", encoding="utf-8")  # same name added meanwhile: kept
-    restored = restore_source(moved, "sub/a.txt", sources)
-    assert restored.name == "a-1.txt" and restored.read_text() == "original"
+    # Restored beside it as a-1.txt, the older version was cited as if current: refused, and it stays in the trash.
+    with pytest.raises(UsageError, match="a newer sub/a.txt was added since"):
+        restore_source(moved, "sub/a.txt", sources)
+    assert moved.read_text() == "original" and sorted(p.name for p in (sources / "sub").iterdir()) == ["a.txt"]
     assert (sources / "sub" / "a.txt").read_text() == "newer"
+    (sources / "sub" / "a.txt").unlink()
+    restored = restore_source(moved, "sub/a.txt", sources)
+    assert restored.read_text() == "original"
     outside = tmp_path / "outside.txt"
     outside.write_text("x", encoding="utf-8")
     with pytest.raises(UsageError):
@@ -298,6 +319,35 @@ def test_an_upload_saved_under_another_name_or_unchanged_says_so(make_kb, tmp_pa
     out = KBService(kb).save_uploads([(str(upload), "mole.txt")])
     assert out.saved == ["mole.txt"] and out.notes == [] and [name for name, _ in out.replaced] == ["mole.txt"]
     assert (kb.settings.sources / "mole.txt").read_text(encoding="utf-8") == "Moles again\n\nMoles eat worms."
+    upper = tmp_path / "Doc.TXT"
+    upper.write_text("Voles\n\nVoles eat grass.", encoding="utf-8")
+    out = KBService(kb).save_uploads([(str(upper), "Doc.TXT")])
+    assert out.saved == ["Doc.txt"] and out.notes == []  # a suffix's case is no news
+
+
+def test_an_unreadable_new_version_or_a_second_file_of_one_name_replaces_nothing(make_kb, tmp_path):
+    """A new version the indexer cannot read used to replace the document, be indexed (so the document left the
+    index: "removed 1" under a green check), then be swapped back; two files of one name in one upload made Undo
+    restore the first of them, never indexed, instead of the document. Both are refused up front."""
+    from ui.service import KBService
+
+    kb = make_kb({"notes.txt": "Budget\n\nRevenue was 4.2 million euros."})
+    blank, v2, v3 = tmp_path / "blank.txt", tmp_path / "v2.txt", tmp_path / "v3.txt"
+    blank.write_text("   \n\n  ", encoding="utf-8")
+    v2.write_text("Budget\n\nRevenue was 6.8 million euros.", encoding="utf-8")
+    v3.write_text("Budget\n\nRevenue was 9.9 million euros.", encoding="utf-8")
+    service = KBService(kb)
+    out = service.save_uploads([(str(blank), "notes.txt")])
+    assert out.saved == [] and out.replaced == []
+    assert out.errors == ["notes.txt was not replaced: no text to index (empty or whitespace only); the earlier "
+                          "version is kept"]
+    assert (kb.settings.sources / "notes.txt").read_text(encoding="utf-8").endswith("4.2 million euros.")
+    assert not (kb.settings.sources / TRASH).exists()
+    out = service.save_uploads([(str(v2), "notes.txt"), (str(v3), "notes.txt")])
+    assert out.saved == ["notes.txt"] and len(out.replaced) == 1
+    assert out.errors == ["notes.txt: another file of this name is in the same upload; it was not added"]
+    assert out.replaced[0][1].read_text(encoding="utf-8").endswith("4.2 million euros.")  # what Undo brings back
+    assert (kb.settings.sources / "notes.txt").read_text(encoding="utf-8").endswith("6.8 million euros.")
 
 
 def test_service_reports_failed_files_and_the_status_is_not_green(make_kb):

@@ -151,19 +151,31 @@ def event_data(evt: gr.EventData) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def build_message(report: BuildReport, reason: str, discarded: Sequence[str] = ()) -> str:
-    """The result of a rebuild: what changed under a green check, files that failed apart, never under it."""
+def build_message(report: BuildReport, reason: str, discarded: Sequence[str] = (),
+                  only: Sequence[str] | None = None) -> str:
+    """The result of a rebuild: what changed under a green check, files that failed apart, never under it. ``only``:
+    the files this build was for (an upload's); other files that still fail are listed in the documents table, not
+    reported as this upload's."""
     parts = []
     lines = [f"{name}: {', '.join(items)}" for name, items in
              (("added", report.added), ("updated", report.updated), ("removed", report.removed)) if items]
-    if lines or not report.errors:
+    errors = [f for f in report.errors if only is None or f.source in only]
+    if lines:
         parts.append(message_html("ok", f"Index updated ({reason}): {report.summary()}", lines))
-    if report.errors:
+    elif not errors:
+        parts.append(message_html("ok", f"Index up to date ({reason}): nothing changed",
+                                  [f"{len(report.unchanged)} documents, {report.chunks} passages"]))
+    if errors:
         failed = [f"{f.source} was not added: {f.error}" if f.source in discarded else f"{f.source}: {f.error}"
-                  for f in report.errors]
+                  for f in errors]
         count = len(failed)
         parts.append(message_html("warn", f"{count} file{'s' if count > 1 else ''} could not be indexed", failed))
     return "".join(parts)
+
+
+def files_named(names: Sequence[str]) -> str:
+    """A build's reason names at most three files: it is shown in the status bar, which must stay one line."""
+    return ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
 
 
 def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) -> gr.Blocks:
@@ -214,7 +226,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                 raise RuntimeError("no answer was produced")
         except Exception as exc:  # shown in the chat, never as a traceback
             chat[-1] = {"role": "assistant", "content": note_html(friendly(exc), "warn")}
-            yield {chatbot: chat}
+            yield {chatbot: chat, box: question}  # back in the box, to send again ("ask again in a moment")
             return
         words = answer.answer.split(" ")
         step = max(1, len(words) // STREAM_STEPS)
@@ -313,7 +325,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         replaced = dict(out.replaced)
         result: dict[Any, Any] = {upload: None}  # the widget empties for the next upload
         if out.saved:
-            reason = f"uploaded {', '.join(out.saved)}"
+            reason = f"uploaded {files_named(out.saved)}"
             try:
                 report = rebuild(False, progress, reason)
             except Exception as exc:
@@ -323,7 +335,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                 # An upload the indexer could not read is removed again: the user still has the file, and the
                 # sources folder should only hold what is searchable.
                 discarded = [f.source for f in report.errors if f.source in out.saved]
-                parts.insert(0, build_message(report, reason, discarded))
+                parts.insert(0, build_message(report, reason, discarded, only=out.saved))
             restored = []
             for name in discarded:
                 service.discard(name)
@@ -331,7 +343,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                     service.restore(replaced.pop(name), name)
                     restored.append(name)
             if restored:
-                parts.append(message_html("info", f"The earlier {', '.join(restored)} is kept."))
+                parts.append(message_html("info", f"The earlier version of {', '.join(restored)} is kept."))
                 try:
                     rebuild(False, progress, f"restored {', '.join(restored)}")
                 except Exception as exc:
@@ -348,8 +360,12 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         source = event_data(evt).get("source")
         if not isinstance(source, str) or not source:
             return gr.skip(), gr.skip(), gr.skip()
-        prompt = message_html("warn", f"Delete {source}?",
-                              ["It leaves the index and moves to the trash folder (.kb-trash); you can undo this."])
+        if any(f.source == source for f in service.failures()):  # never indexed: it only leaves the folder
+            prompt = message_html("warn", f"Remove {source}?", [
+                "It was not indexed; it moves to the trash folder (.kb-trash); you can undo this."])
+        else:
+            prompt = message_html("warn", f"Delete {source}?",
+                                  ["It leaves the index and moves to the trash folder (.kb-trash); you can undo this."])
         return source, prompt, gr.update(visible=True)
 
     def on_cancel() -> tuple:
@@ -443,7 +459,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                         )
                         with gr.Row(elem_id="kb-ask-row", equal_height=True):
                             box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=6,
-                                             elem_id="kb-question", autofocus=True, max_lines=4, min_width=160)
+                                             elem_id="kb-question", max_lines=4, min_width=160)
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="kb-ask")
                         with gr.Row(elem_id="kb-examples"):
                             example_buttons = [
@@ -520,8 +536,13 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         rebuild_btn.click(on_rebuild, [full], [build_out, docs_table, status], **build_kw)
         upload.upload(on_upload, [upload], [build_out, docs_table, status, upload, undo_state, undo_row, undo_btn],
                       **build_kw)
+        # The confirmation sits below the documents table; with a long list, or on a phone, it was off screen and the
+        # bin button seemed to do nothing: it is brought into view, its Cancel focused.
         docs_table.select(on_ask_delete, None, [pending_delete, confirm_text, confirm_row],
-                          api_visibility="private", show_progress="hidden")
+                          api_visibility="private", show_progress="hidden").then(
+            None, None, None, api_visibility="private",
+            js="() => { setTimeout(() => { const row = document.querySelector('#kb-confirm'); if (row) { "
+               "row.scrollIntoView({block: 'center'}); document.querySelector('#kb-cancel-delete')?.focus(); } }, 50); }")
         cancel_btn.click(on_cancel, None, [pending_delete, confirm_text, confirm_row], api_visibility="private")
         confirm_btn.click(on_confirm, [pending_delete],
                           [pending_delete, confirm_text, confirm_row, build_out, undo_state, undo_row, undo_btn,
@@ -531,6 +552,12 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                    show_progress="hidden", api_visibility="private", queue=False)
         demo.load(lambda: (status_now(), docs_now(), service.state.builds), None,
                   [status, docs_table, seen_builds], api_visibility="private")
+        # The question box takes the focus without scrolling to it: autofocus scrolled a phone's page 556 px down on
+        # load, past the header, the status bar and the tabs. On a phone it is not focused (the keyboard would cover
+        # the page).
+        demo.load(None, None, None, api_visibility="private",
+                  js="() => { if (window.innerWidth > 640) { document.querySelector('#kb-question textarea')"
+                     "?.focus({preventScroll: true}); } }")
     return demo
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from kb.errors import IndexBusyError, IndexMissingError, KBError
+from kb.errors import IndexBusyError, IndexMissingError, KBError, UsageError
 from kb.knowledge_base import KnowledgeBase
+from kb.sources import ReadLimits, parse_document
 from kb.store.database import DocumentRow
 from kb.types import Answer, BuildReport, SourceFailure
 from ui import uploads
@@ -145,11 +146,19 @@ class KBService:
 
     def save_uploads(self, files: list[tuple[str, str]]) -> UploadOutcome:
         """(temp path, original name) pairs, saved into the sources folder: a file named like a document already
-        there is its new version (ui.uploads)."""
+        there is its new version (ui.uploads), if the indexer can read it."""
         out = UploadOutcome()
+        limits = ReadLimits.from_settings(self.kb.settings)
+
+        def readable(path: Path, name: str) -> None:
+            parse_document(path.read_bytes(), name, Path(name).suffix.lower(), limits)
+
         for path, name in files:
             try:
-                result = uploads.save_upload(path, name, self.sources, self.max_bytes)
+                if uploads.safe_name(name) in out.saved:
+                    # Which of two files of one name is the document? Neither is guessed: the first is kept.
+                    raise UsageError(f"{name}: another file of this name is in the same upload; it was not added")
+                result = uploads.save_upload(path, name, self.sources, self.max_bytes, readable)
             except KBError as exc:
                 out.errors.append(str(exc))
                 continue
@@ -160,7 +169,7 @@ class KBService:
             out.saved.append(target)
             if result.replaced is not None:
                 out.replaced.append((target, result.replaced))
-            elif target != name:
+            elif target.lower() != name.lower():  # a suffix's case is no news: "Doc.TXT" is saved as "Doc.txt"
                 why = ("a file of that name is already there" if uploads.safe_name(name) != target
                        else "its name held characters a file name should not")
                 out.notes.append(f"{name} was saved as {target}: {why}")

@@ -172,7 +172,10 @@ mark#kb-focus { background: #fde047; outline: 2px solid #eab308; }
 #kb-notice .kb-msg { cursor: pointer; position: relative; padding-right: 110px; }
 #kb-notice .kb-msg::after { content: "click to dismiss"; position: absolute; top: 9px; right: 12px;
   font-size: .75rem; color: var(--body-text-color-subdued); }
-#kb-confirm { align-items: center; }
+#kb-confirm { align-items: center; flex-wrap: wrap; }
+/* the question takes the row's width on a phone, its buttons go below it (side by side, the text was one
+   letter wide and the row 1,000 px tall) */
+#kb-confirm > #kb-confirm-text { flex: 1 1 260px; min-width: min(260px, 100%); }
 @media (max-width: 640px) { #kb-header { flex-direction: column; align-items: stretch; } }
 #kb-build-summary { min-height: 24px; }
 """ + _icon_rules()

@@ -20,8 +20,9 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from kb.errors import UsageError
+from kb.errors import KBError, UsageError
 from kb.sources import SUPPORTED_SUFFIXES
 
 # The indexer's list, read, never copied: a type the indexer learns (.docx) is accepted by the upload widget too.
@@ -63,9 +64,14 @@ class SavedUpload:
     unchanged: bool = False  # the same bytes were already there: nothing written
 
 
-def save_upload(data_path: str | Path, original_name: str, sources: Path, max_bytes: int) -> SavedUpload:
+def save_upload(data_path: str | Path, original_name: str, sources: Path, max_bytes: int,
+                readable: Callable[[Path, str], None] | None = None) -> SavedUpload:
     """Copy an uploaded temp file into ``sources`` under its sanitized name, as the new version of a file of that
-    name (see the module's docstring); a name held by anything but a regular file gets a free ``name-1.ext``."""
+    name (see the module's docstring); a name held by anything but a regular file gets a free ``name-1.ext``.
+
+    ``readable(path, name)`` raises KBError when the indexer could not read the file: it is asked before a new version
+    replaces a document, so an unreadable one is refused with the earlier version untouched (indexed, then found
+    unreadable, the document was gone from the index until the earlier version was put back)."""
     name = safe_name(original_name)
     src = Path(data_path)
     try:
@@ -87,6 +93,11 @@ def save_upload(data_path: str | Path, original_name: str, sources: Path, max_by
     try:
         shutil.copyfile(src, tmp)
         if _regular_file(target):
+            if readable is not None:
+                try:
+                    readable(tmp, name)
+                except KBError as exc:
+                    raise UsageError(f"{name} was not replaced: {exc}; the earlier version is kept") from None
             # The earlier version is linked into the trash first, then the new one renamed over it: at every
             # moment the name holds one whole version, and the earlier one is recoverable.
             trashed = _trash_path(sources.resolve(), target.name)
@@ -139,9 +150,9 @@ def _source_path(source: str, sources: Path) -> Path:
     root = sources.resolve()
     path = (sources / source).resolve()
     if not path.is_relative_to(root) or path == root or not path.is_file():
-        raise UsageError(f"{source!r} is not a file in the sources folder")
+        raise UsageError(f"{source or '(no name)'} is not a file in the sources folder")
     if any(part.startswith(".") for part in path.relative_to(root).parts):
-        raise UsageError(f"{source!r} is not an indexed document")
+        raise UsageError(f"{source} is not an indexed document")
     return path
 
 
@@ -154,33 +165,30 @@ def delete_source(source: str, sources: Path) -> Path:
 
 
 def restore_source(trashed: Path, source: str, sources: Path, replace: bool = False) -> Path:
-    """Undo a delete: move ``trashed`` (a file in the trash) back to ``source``, or beside it if that name is taken.
+    """Undo a delete: move ``trashed`` (a file in the trash) back to ``source``.
 
-    Never overwrites: a file added under the same name since the delete is kept, the restored one becomes
-    ``name-1.ext``. With ``replace`` (undoing an upload that replaced it), the file now at ``source`` moves to the
-    trash first and the earlier version takes its name back.
+    Never beside a file added under that name since: two versions of one document would both be cited, the older
+    as if it were current (it was restored as ``name-1.ext``, and answered beside the newer). That is refused, and
+    the deleted version stays in the trash. With ``replace`` (undoing an upload that replaced it), the file now at
+    ``source`` moves to the trash and the earlier version takes its name back.
     """
     root = sources.resolve()
     trashed = Path(trashed).resolve()
     if trashed.parent != root / TRASH or not trashed.is_file():
-        raise UsageError(f"{source!r} is no longer in {TRASH}; nothing to restore")
+        raise UsageError(f"{source} is no longer in {TRASH}; nothing to restore")
     target = (root / source).resolve()
     if not target.is_relative_to(root) or any(p.startswith(".") for p in target.relative_to(root).parts):
-        raise UsageError(f"{source!r} cannot be restored inside the sources folder")
+        raise UsageError(f"{source} cannot be restored inside the sources folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     if replace and _regular_file(target):
         os.link(target, _trash_path(root, target.name))  # the version being undone stays recoverable too
         os.replace(trashed, target)
         return target
-    stem, suffix = os.path.splitext(target.name)
-    counter = 1
-    while True:
-        try:
-            os.link(trashed, target)  # fails rather than overwriting
-            break
-        except FileExistsError:
-            target = target.with_name(f"{stem}-{counter}{suffix}")
-            counter += 1
+    try:
+        os.link(trashed, target)  # fails rather than overwriting
+    except FileExistsError:
+        raise UsageError(f"a newer {source} was added since; the deleted one stays in the trash folder ({TRASH})") \
+            from None
     trashed.unlink()
     return target
 

@@ -237,6 +237,27 @@ def delete_row(page, name: str) -> None:
     assert name in page.locator("#kb-confirm").inner_text()
 
 
+def test_on_a_phone_the_page_opens_at_its_header_and_a_delete_confirmation_comes_into_view(browser, server):
+    """On a phone, autofocus on the question box scrolled the page 556 px down on load, past the header and the tabs;
+    and the delete confirmation, below the whole documents list, showed at y=2164 of 844, so the bin button seemed
+    to do nothing."""
+    context, page = sized_page(browser, server, (390, 844))
+    try:
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.scrollY") == 0
+        assert page.get_by_role("tab", name="Documents").is_visible()
+        documents_tab(page)
+        page.locator("#kb-docs button.kb-del").first.click()
+        page.locator("#kb-confirm").wait_for(state="visible")
+        page.wait_for_function("() => { const r = document.querySelector('#kb-confirm').getBoundingClientRect(); "
+                               "return r.top >= 0 && r.bottom <= window.innerHeight; }")
+        page.wait_for_function("() => document.activeElement?.id === 'kb-cancel-delete'")
+        page.keyboard.press("Enter")  # Cancel: nothing deleted
+        page.locator("#kb-confirm").wait_for(state="hidden")
+    finally:
+        context.close()
+
+
 def test_upload_delete_with_confirmation_then_undo(page, server, tmp_path):
     fact = tmp_path / "quokka facts.txt"
     fact.write_text("Quokka register\n\nThe quokka named Brindlewick has lived on Rottnest Island since 2019.\n",
@@ -277,7 +298,7 @@ def test_upload_delete_with_confirmation_then_undo(page, server, tmp_path):
     assert "Rottnest" in ask(page, "Where does the quokka Brindlewick live?")
 
 
-def test_an_upload_named_like_a_document_replaces_it_with_undo_and_a_failed_one_keeps_it(page, server, tmp_path):
+def test_an_upload_named_like_a_document_replaces_it_with_undo_and_an_unreadable_one_does_not(page, server, tmp_path):
     sources = server["sources"]
     older, newer, broken = tmp_path / "v1", tmp_path / "v2", tmp_path / "v3"
     for path, text in ((older, "The heron Tallowmere nests by the mill pond."),
@@ -311,9 +332,10 @@ def test_an_upload_named_like_a_document_replaces_it_with_undo_and_a_failed_one_
                            "document.querySelector('#kb-build-summary').innerText)")
     assert "mill pond" in (sources / "heron notes.txt").read_text(encoding="utf-8")
     assert "mill pond" in answer()
-    summary = upload(broken, "earlier heron notes.txt is kept")  # unreadable: the version it would replace stays
+    summary = upload(broken, "not replaced")  # unreadable: refused, the version it would replace stays indexed
+    assert "the earlier version is kept" in summary and "binary content" in summary
     assert "mill pond" in (sources / "heron notes.txt").read_text(encoding="utf-8")
-    assert "Replaced" not in summary
+    assert "Replaced" not in summary and "removed" not in summary
     assert "mill pond" in answer()
 
 
