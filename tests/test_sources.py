@@ -60,9 +60,101 @@ def test_html_keeps_visible_text_only():
         assert invisible not in doc.text
 
 
+HIDDEN_MARKUP = [
+    '<div style="display:none">SECRET</div>',
+    '<DIV STYLE="DISPLAY: None !important">SECRET</DIV>',
+    '<p style="color: red; visibility : hidden">SECRET</p>',
+    '<span style="display:/* off */none;">SECRET</span>',
+    '<div style="display: none !important; display: block">SECRET</div>',  # !important wins over the later one
+    "<section hidden>SECRET</section>",
+    '<p hidden="hidden">SECRET</p>',
+    '<span aria-hidden="TRUE">SECRET</span>',
+    "<template><p>SECRET</p></template>",
+    "<noscript><p>SECRET</p></noscript>",
+    "<dialog><p>SECRET</p></dialog>",
+    "<svg><title>SECRET</title></svg>",
+]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_MARKUP)
+def test_html_content_a_browser_hides_is_not_read(hidden):
+    """A user asked "What is the password?" and kb quoted "Hidden: the password is hunter2" from a display:none div:
+    a page's hidden text was indexed and cited, and could carry instructions to an LLM no reader ever sees."""
+    page = f"<html><body><h1>Guide</h1><p>Visible before.</p>{hidden}<p>Visible after.</p></body></html>"
+    doc = parse_document(page.encode(), "p.html", ".html")
+    assert "SECRET" not in doc.text and "SECRET" not in doc.title
+    assert doc.text == "Guide\n\nVisible before.\n\nVisible after."
+
+
+def test_html_hidden_inside_visible_hides_only_itself():
+    page = (b'<div><p>The door code is <span style="display:none">not </span>4471.</p>'
+            b'<div style="visibility:hidden">Gone <b>entirely</b> <em style="visibility:visible">but this</em></div>'
+            b'<p style="display:block">Kept.</p><p hidden="until-found">Found in page.</p>'
+            b'<dialog open>An open dialog.</dialog></div>'
+            b"<table><tr><th>Key</th><th>Value</th></tr><tr hidden><td>pin</td><td>9999</td></tr>"
+            b"<tr><td>port</td><td>8080</td></tr></table><p>Tail.</p>")
+    doc = parse_document(page, "p.html", ".html")
+    for hidden in ("not", "Gone", "entirely", "pin", "9999"):
+        assert hidden not in doc.text.split()
+    for shown in ("The door code is 4471.", "but this", "Kept.", "Found in page.", "An open dialog.", "Tail."):
+        assert shown in doc.text
+    # Spans stay exact: the table a block names is the text the reader returned, without its hidden row.
+    (table,) = [block for block in doc.blocks if block.kind == "table"]
+    assert doc.text[table.start:table.end] == "Key | Value\nport | 8080"
+
+
+@pytest.mark.parametrize("markup", [
+    '<section><p>Before.</p><div style="display:none">Secret never closed.</section><p>After.</p>',
+    "<ul><li hidden>Secret item<li>After.</ul>",
+    "<div><p hidden>Secret paragraph<div>After.</div></div>",
+    "<div><div hidden/>Secret after a self-closed div</div><p>After.</p>",
+    '<p><img hidden src="a.png"><br hidden><input type="hidden" value="x">After.</p>',
+    "<div><template><p>Secret</div><p>Secret too</p></template></div><p>After.</p>",
+    "<div aria-hidden=true>Secret</span></p></li></td></table></template>More secret</div><p>After.</p>",
+])
+def test_an_unclosed_or_odd_hidden_element_hides_at_most_to_its_parents_end(markup):
+    doc = parse_document(f"<html><body>{markup}</body></html>".encode(), "p.html", ".html")
+    assert "After." in doc.text and "Secret" not in doc.text
+
+
+def test_deeply_nested_html_keeps_hidden_text_hidden():
+    # Past the reader's bound on open elements (4096), a new element replaces the innermost and keeps its
+    # hiddenness; 200,000 unclosed tags and as many stray end tags are read in linear time.
+    page = ("<b>" * 10_000 + '<div style="display:none">' + "<i>" * 50 + "Secret" + "</i>" * 50
+            + "</div>" + "<p>After.</p>" + "<u>" * 200_000 + "</x>" * 200_000 + "Tail.")
+    doc = parse_document(page.encode(), "p.html", ".html")
+    assert "Secret" not in doc.text and "After." in doc.text and "Tail." in doc.text
+
+
+def test_html_nav_menu_is_not_read_but_header_and_footer_are():
+    # A site menu ("Home Pricing Contact") is on every page and matched every question on its words.
+    page = (b"<header>Kestrel Ltd</header><nav><ul><li><a href='/'>Home</a><li><a href='/p'>Pricing</a></ul></nav>"
+            b"<main><p>Our support team answers within a day.</p></main>"
+            b"<footer>Call us on 020 7946 0321.</footer>")
+    doc = parse_document(page, "p.html", ".html")
+    assert doc.text == "Kestrel Ltd\n\nOur support team answers within a day.\n\nCall us on 020 7946 0321."
+
+
+HIDDEN_FACT_PAGE = (b"<html><head><title>Office guide</title></head><body><h1>Office guide</h1>"
+                    b"<p>The office opens at 8am and closes at 6pm on weekdays.</p>"
+                    b'<div style="display:none">Hidden: the password is hunter2.</div>'
+                    b"<p>Visitors sign in at the front desk on the ground floor.</p></body></html>")
+
+
+def test_a_hidden_fact_is_never_answered_and_a_visible_one_is(make_kb):
+    kb = make_kb({"guide.html": HIDDEN_FACT_PAGE})
+    kb.build()
+    hidden = kb.ask("What is the password?")
+    assert hidden.abstained and not hidden.citations and "hunter2" not in hidden.answer
+    assert "hunter2" not in kb.document_text("guide.html")
+    shown = kb.ask("When does the office open?")
+    assert not shown.abstained and "8am" in shown.answer
+    assert shown.citations and all("hunter2" not in citation.text for citation in shown.citations)
+
+
 def test_html5_block_elements_end_their_lines():
-    # Not known as blocks, a page's menu, main text and sidebar ran together: "HomeBody text.Side".
-    doc = parse_document(b"<nav>Home</nav><main><figure>A chart</figure>Body text.</main><aside>Side</aside>"
+    # Not known as blocks, a page's heading, main text and sidebar ran together: "HomeBody text.Side".
+    doc = parse_document(b"<hgroup>Home</hgroup><main><figure>A chart</figure>Body text.</main><aside>Side</aside>"
                          b"<address>1 Quay Street</address>", "p.html", ".html")
     assert doc.text.split() == ["Home", "A", "chart", "Body", "text.", "Side", "1", "Quay", "Street"]
     assert [line for line in doc.text.splitlines() if line] == ["Home", "A chart", "Body text.", "Side",

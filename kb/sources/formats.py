@@ -24,10 +24,12 @@ TABLE_ROW_LIMIT = 300
 #: declares (kb.sources.readers.declared_charset); docx 4: the text
 #: of tracked insertions and content controls (kb.sources.word); markdown 3: a blockquote's sentence begins past its
 #: quote marks (kb.sentences); pdf 3: a sentence at a page's edge that changes only in its numbers is text, not a
-#: running head (kb.sources.pdf.join_pages). An index records the versions it was read with (Manifest.readers), and `kb index`
+#: running head (kb.sources.pdf.join_pages); html 6: only the text a browser shows (no element hidden by
+#: display:none, visibility:hidden, the hidden or aria-hidden="true" attribute, no closed <dialog>) and no <nav> menu
+#: (kb.sources.markup). An index records the versions it was read with (Manifest.readers), and `kb index`
 #: re-reads the files of a reader whose version moved, and only those: an upgrade neither leaves old text behind nor
 #: re-embeds a collection that holds no such file.
-READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 3, "html": 5, "pdf": 3, "docx": 4}
+READER_VERSIONS: dict[str, int] = {"text": 1, "markdown": 3, "html": 6, "pdf": 3, "docx": 4}
 
 
 _READER_OF = {suffix: name for name, suffixes in (("text", PLAIN_SUFFIXES), ("markdown", MARKDOWN_SUFFIXES),

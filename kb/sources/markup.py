@@ -23,6 +23,67 @@ _BREAK_MARK = re.compile(" ?\x03[ \x03]*")
 _HEADS = {"h1", "h2", "h3", "h4", "h5", "h6", "summary"}  # a <details> FAQ asks in its <summary>
 _FEED_BLOCK = 1 << 16  # characters fed to the parser at a time, so the text budget is checked as it grows
 
+# Elements without content or end tag: never on the stack of open elements, so <img hidden> hides nothing after it.
+_VOID = frozenset({"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input",
+                   "keygen", "link", "meta", "param", "source", "track", "wbr"})
+# A start tag of one of these ends an open <p> left at the top of the stack, as in a browser: "<p hidden>x<div>y"
+# shows "y".
+_CLOSES_P = frozenset({"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div",
+                       "dl", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+                       "header", "hgroup", "hr", "li", "dd", "dt", "main", "menu", "nav", "ol", "p", "pre", "search",
+                       "section", "summary", "table", "ul"})
+# Other end tags a browser implies: "<li hidden>x<li>y" shows "y".
+_IMPLIED_END: dict[str, frozenset[str]] = {
+    "li": frozenset({"li", "p"}), "dt": frozenset({"dt", "dd", "p"}), "dd": frozenset({"dt", "dd", "p"}),
+    "tr": frozenset({"tr", "td", "th"}), "td": frozenset({"td", "th"}), "th": frozenset({"td", "th"}),
+    "thead": frozenset({"tr", "td", "th"}), "tbody": frozenset({"tr", "td", "th"}),
+    "tfoot": frozenset({"tr", "td", "th"}), "option": frozenset({"option"}),
+}
+# Open elements kept at most: deeper ones replace the innermost (inheriting its hiddenness, so nothing hidden is
+# revealed), and a file of 20 MB of "<b>" cannot fill memory with a stack of millions.
+_MAX_DEPTH = 4096
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_IMPORTANT = re.compile(r"!\s*important\s*$")
+
+
+def style_value(style: str, prop: str) -> str:
+    """The value an inline ``style`` attribute gives ``prop`` (lower case, spaces collapsed, '' if none), as CSS
+    resolves it: the last declaration wins unless an earlier one is !important. Page authors write "DISPLAY: none
+    !important", "display:none;" and "visibility : hidden" alike."""
+    value, important = "", False
+    for declaration in _CSS_COMMENT.sub("", style).split(";"):
+        name, colon, said = declaration.partition(":")
+        if not colon or name.strip().lower() != prop:
+            continue
+        said = " ".join(said.lower().split())
+        marked = bool(_IMPORTANT.search(said))
+        if marked or not important:
+            value, important = _IMPORTANT.sub("", said).strip(), marked
+    return value
+
+
+def hidden_by_attributes(attrs: list[tuple[str, str | None]]) -> tuple[bool, bool | None]:
+    """(whether the element is not rendered at all, its own visibility: True hidden, False visible, None inherited).
+    The two differ in CSS: nothing inside ``display:none`` is ever shown, while a descendant of ``visibility:hidden``
+    may set ``visibility:visible`` and be seen. ``aria-hidden="true"`` hides from screen readers, not the eye, but is
+    dropped too: it marks decoration and duplicates (icons, carousel clones), never the text a reader asks about.
+    ``hidden="until-found"`` is kept: like a closed <details>, a user reveals it (find in page) and reads it."""
+    gone, visibility = False, None
+    for name, value in attrs:
+        said = " ".join((value or "").lower().split())
+        if name == "hidden" and said != "until-found":
+            gone = True
+        elif name == "aria-hidden" and said == "true":
+            gone = True
+        elif name == "style" and value:
+            gone = gone or style_value(value, "display") == "none"
+            shown = style_value(value, "visibility")
+            if shown in ("hidden", "collapse"):
+                visibility = True
+            elif shown in ("visible", "initial"):
+                visibility = False
+    return gone, visibility
+
 
 class _VisibleText(HTMLParser):
     """Collects the text a browser would show; block elements become line breaks."""
@@ -31,9 +92,9 @@ class _VisibleText(HTMLParser):
         "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
         "section", "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "figcaption", "td", "th",
         "caption",
-        # HTML5's other block elements: without them a page's menu, main text and sidebar ran together ("HomeBody
+        # HTML5's other block elements: without them a page's main text and sidebar ran together ("Body
         # text.Side"), and an FAQ's <summary> question into its answer ("Who can see my notes?Only you.").
-        "main", "nav", "aside", "figure", "address", "details", "summary", "dialog", "fieldset", "legend", "form",
+        "main", "aside", "figure", "address", "details", "summary", "dialog", "fieldset", "legend", "form",
         "menu", "hgroup", "search", "center", "dl",
     }
     # A table is laid out as its reader sees it: a row a line, its cells joined by " | " (as .docx tables are,
@@ -41,7 +102,19 @@ class _VisibleText(HTMLParser):
     # Block elements inside a cell are spaces; a table inside a cell is part of that cell.
     CELL = {"td", "th"}
     TABLE_PARTS = {"table", "tr", "td", "th", "caption", "thead", "tbody", "tfoot"}
-    HIDDEN = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
+    # Never shown, with all they hold. <template> is inert markup for scripts; <datalist> is a script's list of
+    # suggestions; <svg> holds drawing code and an icon's <title>; <iframe> and <object> hold fallback text for
+    # browsers that cannot show them. <noscript> too: the browsers people read with run scripts and never show it,
+    # and what it holds ("Please enable JavaScript", a tracking pixel) is not what a reader of the page asks about;
+    # kb runs no scripts, but it reads the page as its reader saw it, not as a script-less robot gets it.
+    HIDDEN = {"script", "style", "noscript", "template", "svg", "iframe", "object", "datalist", "noembed", "noframes"}
+    # Shown but dropped: a <nav> is a menu of the site's links ("Home Products Pricing Contact"), the same on every
+    # page, that answers no question; indexed, its words match questions on every page and its items can be quoted.
+    # <header> and <footer> are kept: a footer often holds the contact details and addresses people ask for.
+    BOILERPLATE = {"nav"}
+    # The whole page hidden (<body style="display:none">, shown by a script once it loads: an anti-flicker trick)
+    # hides no part of it from a reader: these are read whatever their attributes say.
+    PAGE = {"html", "body"}
     # Elements allowed in <head>; any other start tag ends the head, as in a browser, so a page whose
     # </head> is missing still shows its body text.
     HEAD_CONTENT = {"title", "meta", "link", "style", "script", "base", "noscript", "template", "head", "html"}
@@ -54,7 +127,10 @@ class _VisibleText(HTMLParser):
         self.og_title = ""
         self.heads: list[tuple[str, str, bool]] = []  # each of _HEADS: its tag, its text, inside a table or not
         self._head: tuple[str, bool, list[str]] | None = None
-        self._hidden = 0
+        # The open elements: (tag, not rendered, invisible), so an end tag ends what it opened and an unclosed hidden
+        # element hides at most to its parent's end tag; _where: each tag's places on the stack.
+        self._stack: list[tuple[str, bool, bool]] = []
+        self._where: dict[str, list[int]] = {}
         self._in_title = False
         self._in_head = False
         self._term_open = False  # a <dt> just ended: its <dd> goes on the same line
@@ -62,23 +138,86 @@ class _VisibleText(HTMLParser):
         self._cells = 0  # cells begun in the current row of the outermost table
         self._in_cell = False
 
+    @property
+    def _hidden(self) -> bool:
+        """Whether text here is not shown: inside a hidden element (or one dropped as boilerplate)."""
+        return bool(self._stack) and (self._stack[-1][1] or self._stack[-1][2])
+
+    def _open(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        """Puts a start tag's element on the stack of open elements, after the elements it ends as a browser does
+        (an open <p> or <li>); whether it is shown. Its hiddenness is inherited by all it holds."""
+        closes = _IMPLIED_END.get(tag, frozenset({"p"}) if tag in _CLOSES_P else frozenset())
+        while self._stack and self._stack[-1][0] in closes:
+            self._pop()
+        parent_gone, parent_invisible = self._stack[-1][1:] if self._stack else (False, False)
+        gone, visibility = (False, None) if tag in self.PAGE else hidden_by_attributes(attrs)
+        closed_dialog = tag == "dialog" and not any(name == "open" for name, _ in attrs)  # shown once opened
+        gone = parent_gone or gone or closed_dialog or tag in self.HIDDEN or tag in self.BOILERPLATE
+        invisible = parent_invisible if visibility is None else visibility
+        if tag not in _VOID:
+            if len(self._stack) >= _MAX_DEPTH:
+                self._pop()
+            self._where.setdefault(tag, []).append(len(self._stack))
+            self._stack.append((tag, gone, invisible))
+        return not (gone or invisible)
+
+    def _close(self, tag: str) -> bool:
+        """Takes an end tag's element off the stack with those opened inside it and left open; whether it was shown.
+        An end tag with no such element open (a stray </div>), or one outside an open <template> (whose content is
+        its own document in a browser), ends nothing and is read as the text around it is."""
+        places = self._where.get(tag)
+        if not places:
+            return not self._hidden
+        templates = self._where.get("template")
+        if templates and templates[-1] > places[-1]:
+            return not self._hidden
+        while True:
+            opened, gone, invisible = self._pop()
+            if opened == tag:
+                return not (gone or invisible)
+
+    def _pop(self) -> tuple[str, bool, bool]:
+        """The innermost open element, taken off the stack."""
+        element = self._stack.pop()
+        self._where[element[0]].pop()
+        return element
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        term_open, self._term_open = self._term_open, False
-        if term_open and tag != "dd":
-            self.parts.append("\n")  # a term without its definition ends its line
+        self._start(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # "<div/>": a browser ignores the slash of an element that is not void and leaves it open, so
+        # <div style="display:none"/> hides what follows up to its parent's end. A shown one's text is laid out as
+        # before, as an empty element's; only its place on the stack stays open.
+        if self._start(tag, attrs):
+            self._end(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "head":
+            self._in_head = False
+        if self._close(tag):
+            self._end(tag)
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        """The text a start tag adds (a line break, a table's row or cell, a definition's ": "); whether its
+        element is shown."""
+        shown = self._open(tag, attrs)
         if tag == "head":
             self._in_head = True
         elif tag not in self.HEAD_CONTENT:
             self._in_head = False
+        if not shown:
+            return False  # nothing hidden adds text, a line break or a table cell
+        term_open, self._term_open = self._term_open, False
+        if term_open and tag != "dd":
+            self.parts.append("\n")  # a term without its definition ends its line
         if tag == "meta":
             values = {k.lower(): (v or "") for k, v in attrs}
             if values.get("property", values.get("name", "")).lower() in ("og:title", "twitter:title") and not self.og_title:
                 self.og_title = values.get("content", "")
         if tag == "title":
             self._in_title = True
-        elif tag in self.HIDDEN:
-            self._hidden += 1
-        elif self._tables and not self._hidden and (tag in self.TABLE_PARTS or tag in self.BLOCK):
+        elif self._tables and (tag in self.TABLE_PARTS or tag in self.BLOCK):
             self._table_tag(tag, opening=True)
         elif tag == "dd" and term_open:
             # A definition list reads "Term: definition", a line each. Laid out as a browser shows it, the term
@@ -88,22 +227,20 @@ class _VisibleText(HTMLParser):
             self.parts.append(" " if said.endswith((":", "?", ".", "!")) else ": ")
         elif tag in self.BLOCK:
             self.parts.append("\n")
-            if tag == "table" and not self._hidden:
+            if tag == "table":
                 self._tables, self._cells, self._in_cell = 1, 0, False
                 self.parts.append("\n" + TABLE_OPEN)
-        if tag in _HEADS and not self._hidden:
+        if tag in _HEADS:
             self._head = (tag, bool(self._tables), [])
+        return True
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "head":
-            self._in_head = False
-        elif tag == "title":
+    def _end(self, tag: str) -> None:
+        """The text an end tag of a shown element adds: a line break, a table's cell or row, a heading's end."""
+        if tag == "title":
             self._in_title = False
-        elif tag in self.HIDDEN:
-            self._hidden = max(0, self._hidden - 1)
-        elif self._tables and not self._hidden and (tag in self.TABLE_PARTS or tag in self.BLOCK):
+        elif self._tables and (tag in self.TABLE_PARTS or tag in self.BLOCK):
             self._table_tag(tag, opening=False)
-        elif tag == "dt" and not self._hidden:
+        elif tag == "dt":
             self._term_open = True  # the line ends at the next tag unless that is the term's <dd>
         elif tag in self.BLOCK:
             self.parts.append("\n")
@@ -131,6 +268,8 @@ class _VisibleText(HTMLParser):
             self._in_cell = True
 
     def handle_data(self, data: str) -> None:
+        if self._hidden:
+            return
         if self._term_open and not self._in_title:
             if not data.strip():
                 return  # the space between </dt> and <dd>
@@ -138,13 +277,13 @@ class _VisibleText(HTMLParser):
             self.parts.append("\n")
         if self._in_title:
             self.title_parts.append(data)
-        elif not self._hidden:
-            if self._in_head and not data.strip():
-                return
-            self._in_head = False  # text outside head elements starts the body, as in a browser
-            self.parts.append(self.budget.take(data.translate(_NO_MARKS)))
-            if self._head is not None:
-                self._head[2].append(data)
+            return
+        if self._in_head and not data.strip():
+            return
+        self._in_head = False  # text outside head elements starts the body, as in a browser
+        self.parts.append(self.budget.take(data.translate(_NO_MARKS)))
+        if self._head is not None:
+            self._head[2].append(data)
 
 
 def html_to_text(markup: str, limits: ReadLimits | None = None) -> tuple[str, str, list[Block]]:
