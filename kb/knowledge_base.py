@@ -76,7 +76,9 @@ class KnowledgeBase:
         if settings is not None:
             changes = {k: v for k, v in {"sources": sources, "index": index, **overrides}.items() if v is not None}
             base = base.replace(**changes).validate()
-        self.settings = base
+        # Folders as they were meant when the object was made: a script that changes its working directory later
+        # (os.chdir) found "no index in idx", and its changed-file check silently compared nothing.
+        self.settings = base.replace(sources=Path(base.sources).absolute(), index=Path(base.index).absolute())
         self._live: _Live | None = None
         self._lock = threading.Lock()
         self._backend: StoreBackend | None = None

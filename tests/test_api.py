@@ -91,3 +91,22 @@ def test_public_names_are_importable():
 
     for name in kb.__all__:
         assert getattr(kb, name) is not None
+
+
+def test_a_knowledge_base_made_with_relative_folders_keeps_them_after_a_chdir(tmp_path, monkeypatch):
+    """A script made KnowledgeBase("src", "idx") and changed its working directory: ask() raised "no index in idx",
+    and changed_since_indexed() compared nothing and said nothing had changed."""
+    from kb import KnowledgeBase
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "shop.txt").write_text("Shop Notes\n\nThe shop opens at 8 am.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    kb = KnowledgeBase("src", "idx")
+    kb.build()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert "8 am" in kb.ask("When does the shop open?").answer
+    (tmp_path / "src" / "shop.txt").write_text("Shop Notes\n\nThe shop opens at 9 am.\n", encoding="utf-8")
+    assert kb.changed_since_indexed("shop.txt") == ["shop.txt"]
+    assert not (elsewhere / "idx").exists()

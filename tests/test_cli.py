@@ -250,3 +250,14 @@ def test_failed_first_build_leaves_no_index_folder(tmp_path, monkeypatch):
     monkeypatch.undo()
     code, out, _ = run(["search", "--json", "--sources", str(sources), "--index", str(index), "apples"])
     assert code == 0 and json.loads(out)["passages"][0]["source"] == "a.txt"
+
+
+def test_an_answer_from_a_linked_file_warns_only_when_the_file_changed(make_kb):
+    """A symlink inside the sources folder is indexed as its target's text, and every answer citing it warned
+    "link.txt changed since it was indexed", even right after `kb index`."""
+    kb = make_kb({"docs/fact.txt": "Fact Sheet\n\nThe ferry leaves at 7 am.\n"})
+    (kb.settings.sources / "link.txt").symlink_to(kb.settings.sources / "docs" / "fact.txt")
+    assert run(["index", *_where(kb)])[0] == 0
+    assert kb.changed_since_indexed(["link.txt", "docs/fact.txt"]) == []
+    (kb.settings.sources / "docs" / "fact.txt").write_text("Fact Sheet\n\nThe ferry leaves at 9 am.\n")
+    assert kb.changed_since_indexed(["link.txt", "docs/fact.txt"]) == ["docs/fact.txt", "link.txt"]

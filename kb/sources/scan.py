@@ -236,7 +236,7 @@ def _printable(name: str) -> str:
 
 def changed_since(folder: Path, indexed: list[tuple[str, int, str]]) -> list[str]:
     """Of the indexed files ((source, size, sha256) as the index recorded them), those the sources folder no longer
-    holds as indexed: edited, replaced, removed, or now a link. The size is compared first and the SHA-256 only of
+    holds as indexed: edited, replaced, removed, or now a link the scan would not follow. The size is compared first and the SHA-256 only of
     a file of the same size; meant for the few files an answer cites, not for a whole collection (that is `kb
     index`'s scan)."""
     changed: list[str] = []
@@ -248,6 +248,14 @@ def changed_since(folder: Path, indexed: list[tuple[str, int, str]]) -> list[str
                 changed.append(source)
                 continue
             info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                # A link the scan follows (to a file inside the folder) was indexed as its target's text: compare
+                # that. Read as changed, every answer citing it warned, even right after `kb index`.
+                if _link_problem(path, root) is not None:
+                    changed.append(source)
+                    continue
+                path = path.resolve(strict=True)
+                info = os.stat(path)
             if not stat.S_ISREG(info.st_mode) or info.st_size != size:
                 changed.append(source)
                 continue
