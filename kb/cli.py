@@ -113,6 +113,12 @@ def cmd_index(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     created = not os.path.lexists(settings.index)
     try:
         first = kb.backend.live_version() is None  # not `created`: a Milvus store has no index folder
+        before = None if first else kb.indexed_from()
+        if before is not None and before != Path(settings.sources).absolute():
+            # Another folder makes it an index of other documents: said before the build, which removes the first
+            # folder's documents that the second does not hold (a slip of --sources emptied an index silently).
+            print(f"kb index: warning: {shown(str(settings.index))} was built from {shown(str(before))}; it now "
+                  f"indexes {shown(str(Path(settings.sources).absolute()))} instead", file=err)
         report = kb.build(full=args.full, progress_bar=not args.json and not args.quiet and err.isatty(),
                           lock_wait=args.wait)
         for failure in report.errors:
@@ -139,10 +145,11 @@ def _remove_new_index(index: Path) -> None:
         shutil.rmtree(index, ignore_errors=True)
 
 
-def index_command(args: argparse.Namespace) -> str:
-    """`kb index` with the --sources/--index this command was given, quoted for the shell, to paste as is."""
+def index_command(args: argparse.Namespace, sources: Path | None = None) -> str:
+    """`kb index` with the --sources/--index this command was given (or ``sources``, the folder the index was built
+    from), quoted for the shell, to paste as is."""
     words = ["kb", "index"]
-    for flag, value in (("--sources", getattr(args, "sources", None)), ("--index", getattr(args, "index", None))):
+    for flag, value in (("--sources", sources or getattr(args, "sources", None)), ("--index", getattr(args, "index", None))):
         if value is not None:
             words += [flag, shlex.quote(str(value))]
     return " ".join(words)
@@ -216,9 +223,10 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         answer = kb.ask(question, k=args.k, mode=args.mode)
         changed = kb.changed_since_indexed(c.source for c in answer.citations)
         for source in changed:
-            # The answer quotes the index, which this file's text may no longer hold: say so, and how to fix it.
+            # The answer quotes the index, which this file's text may no longer hold: say so, and how to fix it (with
+            # the folder the index was built from, which the files were compared in).
             print(f"warning: {shown(source)} changed since it was indexed; the answer quotes the indexed text "
-                  f"(run `{index_command(args)}`)", file=err)
+                  f"(run `{index_command(args, kb.indexed_from())}`)", file=err)
         return answer, changed
 
     return _for_each_question(

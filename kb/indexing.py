@@ -13,6 +13,7 @@ import errno
 import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Protocol
 
 import numpy as np
@@ -229,6 +230,7 @@ class Indexer:
                 store=self.backend.kind,
                 embedding_recipe=EXPORT_RECIPE,
                 readers=dict(READER_VERSIONS),
+                sources=str(Path(settings.sources).absolute()),
             ))
         except BaseException as exc:
             if writer is not None:

@@ -17,7 +17,7 @@ from kb.answer.extractive import ExtractiveAnswerer
 from kb.answer.grounding import document_words
 from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.embedding import Embedder, embedder_for
-from kb.errors import IndexMismatchError, UsageError
+from kb.errors import IndexMismatchError, KBError, UsageError
 from kb.indexing import Indexer, ProgressFn
 from kb.retrieval import Retriever
 from kb.query import QueryContext, Retrieval, asked_question
@@ -145,11 +145,21 @@ class KnowledgeBase:
         were indexed: an answer quotes the indexed text, which an edited file may no longer say, until `kb index`
         runs. Empty when the index keeps no sources folder to compare with."""
         wanted = {sources} if isinstance(sources, str) else set(sources)  # one name, or several
-        folder = self.settings.sources
+        folder = self.indexed_from() or self.settings.sources
         if not wanted or not Path(folder).is_dir():
             return []
         rows = [(r.source, r.size, r.sha256) for r in self.documents() if r.source in wanted]
         return changed_since(Path(folder), sorted(rows))
+
+    def indexed_from(self) -> Path | None:
+        """The sources folder the live index was built from, or None (no index, or one from before it was
+        recorded). `kb ask` run where ./seeds is another folder compared every cited file with it and warned that
+        each had changed."""
+        try:
+            recorded = self._current().snapshot.manifest.sources
+        except KBError:
+            return None
+        return Path(recorded) if recorded else None
 
     def chunk_count(self) -> int:
         return self._current().snapshot.count_chunks()

@@ -261,3 +261,24 @@ def test_an_answer_from_a_linked_file_warns_only_when_the_file_changed(make_kb):
     assert kb.changed_since_indexed(["link.txt", "docs/fact.txt"]) == []
     (kb.settings.sources / "docs" / "fact.txt").write_text("Fact Sheet\n\nThe ferry leaves at 9 am.\n")
     assert kb.changed_since_indexed(["link.txt", "docs/fact.txt"]) == ["docs/fact.txt", "link.txt"]
+
+
+def test_the_index_remembers_its_sources_folder(tmp_path):
+    """`kb ask --index idx` run where the default ./seeds is another folder compared every cited file with that
+    folder and warned that each had changed, advising a `kb index` that would rebuild the index from it; and
+    `kb index` with another --sources emptied the index of the first folder's documents without a word."""
+    first, other = tmp_path / "notes", tmp_path / "elsewhere"
+    for folder, hour in ((first, 8), (other, 10)):
+        folder.mkdir()
+        (folder / "shop.txt").write_text(f"Shop Notes\n\nThe shop opens at {hour} am.\n")
+    index = tmp_path / "idx"
+    assert run(["index", "--sources", str(first), "--index", str(index)])[0] == 0
+    code, out, err = run(["ask", "--sources", str(other), "--index", str(index), "When does the shop open?"])
+    assert code == 0 and "8 am" in out and "warning" not in err  # compared with the folder it was built from
+    (first / "shop.txt").write_text("Shop Notes\n\nThe shop opens at 9 am.\n")
+    code, out, err = run(["ask", "--sources", str(other), "--index", str(index), "When does the shop open?"])
+    assert f"shop.txt changed since it was indexed" in err and f"--sources {first}" in err
+    code, out, err = run(["index", "--sources", str(other), "--index", str(index)])
+    assert code == 0 and f"warning: {index} was built from {first}; it now indexes {other} instead" in err
+    code, out, err = run(["index", "--sources", str(other), "--index", str(index)])
+    assert code == 0 and "warning" not in err

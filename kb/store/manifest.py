@@ -38,6 +38,9 @@ class Manifest:
     # Fingerprints of the other files of the version (size and hashes of both ends), taken when the manifest
     # is written last: a truncated, emptied, replaced or missing file is caught by a few stat/read calls.
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The sources folder the index was built from (absolute): what "changed since it was indexed" compares with,
+    # whatever folder the command that asks names. "": an index from before it was recorded.
+    sources: str = ""
 
     def build_signature(self) -> dict[str, Any]:
         """What must match between an index and the settings reading it (counts and dates need not)."""
