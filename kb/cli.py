@@ -114,17 +114,18 @@ def cmd_index(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         first = kb.backend.live_version() is None  # not `created`: a Milvus store has no index folder
         before = None if first else kb.indexed_from()
-        if before is not None and before != Path(settings.sources).absolute():
-            # Another folder makes it an index of other documents: said before the build, which removes the first
-            # folder's documents that the second does not hold (a slip of --sources emptied an index silently).
-            print(f"kb index: warning: {shown(str(settings.index))} was built from {shown(str(before))}; it now "
-                  f"indexes {shown(str(Path(settings.sources).absolute()))} instead", file=err)
         report = kb.build(full=args.full, progress_bar=not args.json and not args.quiet and err.isatty(),
                           lock_wait=args.wait)
         for failure in report.errors:
             print(f"skipped {shown(failure.source)}: {shown(failure.error)}", file=err)
         if first and not (report.added or report.updated or report.unchanged):
             raise KBError(f"nothing to index: no readable documents in {settings.sources}")
+        now = Path(settings.sources).absolute()
+        if before is not None and before != now and report.removed:
+            # Another folder made it an index of other documents, and the first folder's documents left it: said,
+            # since a slip of --sources emptied an index silently. A project moved with its index removes nothing.
+            print(f"kb index: warning: {shown(str(settings.index))} was built from {shown(str(before))}; it now "
+                  f"indexes {shown(str(now))} instead ({len(report.removed)} of its documents removed)", file=err)
         if report.removed and not (report.added or report.updated or report.unchanged):
             # An unmounted or emptied folder looks like every document deleted: say so, the user may not mean it.
             print(f"kb index: warning: every document was removed: {shown(str(settings.sources))} holds no "

@@ -145,7 +145,8 @@ class KnowledgeBase:
         were indexed: an answer quotes the indexed text, which an edited file may no longer say, until `kb index`
         runs. Empty when the index keeps no sources folder to compare with."""
         wanted = {sources} if isinstance(sources, str) else set(sources)  # one name, or several
-        folder = self.indexed_from() or self.settings.sources
+        recorded = self.indexed_from()
+        folder = recorded if recorded is not None and recorded.is_dir() else self.settings.sources  # moved: here
         if not wanted or not Path(folder).is_dir():
             return []
         rows = [(r.source, r.size, r.sha256) for r in self.documents() if r.source in wanted]

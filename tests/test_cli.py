@@ -271,6 +271,7 @@ def test_the_index_remembers_its_sources_folder(tmp_path):
     for folder, hour in ((first, 8), (other, 10)):
         folder.mkdir()
         (folder / "shop.txt").write_text(f"Shop Notes\n\nThe shop opens at {hour} am.\n")
+    (first / "cafe.txt").write_text("Cafe Notes\n\nThe cafe opens at noon.\n")
     index = tmp_path / "idx"
     assert run(["index", "--sources", str(first), "--index", str(index)])[0] == 0
     code, out, err = run(["ask", "--sources", str(other), "--index", str(index), "When does the shop open?"])
@@ -279,6 +280,11 @@ def test_the_index_remembers_its_sources_folder(tmp_path):
     code, out, err = run(["ask", "--sources", str(other), "--index", str(index), "When does the shop open?"])
     assert f"shop.txt changed since it was indexed" in err and f"--sources {first}" in err
     code, out, err = run(["index", "--sources", str(other), "--index", str(index)])
-    assert code == 0 and f"warning: {index} was built from {first}; it now indexes {other} instead" in err
+    assert code == 0 and (f"warning: {index} was built from {first}; it now indexes {other} instead (1 of its "
+                          "documents removed)") in err
     code, out, err = run(["index", "--sources", str(other), "--index", str(index)])
+    assert code == 0 and "warning" not in err
+    moved = tmp_path / "moved"  # a project moved with its index: nothing removed, nothing to warn of
+    other.rename(moved)
+    code, out, err = run(["index", "--sources", str(moved), "--index", str(index)])
     assert code == 0 and "warning" not in err
