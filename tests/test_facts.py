@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.answer.facts import (
-    contradiction, facts, polarity_differs, same_facts, spelled_out, unstated,
+    contradiction, facts, misplaced_names, polarity_differs, same_facts, spelled_out, unstated,
 )
 from kb.generation.verify import CitationVerifier, PassageEvidence
 from kb.types import Passage
@@ -185,3 +185,40 @@ def test_acronyms_spelled_out_count_as_names_stated():
     assert not spelled_out("EU", "every user")  # two letters need capitals
     assert not spelled_out("FSB", "the Federal Security Service")
     assert unstated("It is part of EU law.", "It is a principle of European Union law.") is None
+
+
+# -- directions and names in their place ---------------------------------------------------------------------------
+def test_a_reversed_direction_is_another_fact():
+    sentence = "Igor Sushko has been translating the correspondence from Russian to English since March 4."
+    assert "from English to Russian" in unstated("Sushko translates the letters from English to Russian.", sentence)
+    assert unstated("Sushko translates the letters from Russian into English.", sentence) is None
+    rose = "Prices rose from $1.4 million to $1.5 million."
+    assert not same_facts(rose, "Prices rose from $1.5 million to $1.4 million.")
+    assert same_facts(rose, "Prices went from $1.4 million to $1.5 million.")
+    # Not pairs: the same word at both ends, or a "to" too far from "from".
+    assert facts("They met from time to time.").directions == ()
+    assert facts("Letters from an analyst of the security service in Moscow were sent to Osechkin.").directions == ()
+    # A passage that states both directions backs either.
+    assert unstated("Flights run from Velmora to Ostmark.", "Flights run from Ostmark to Velmora and from Velmora to "
+                    "Ostmark.") is None
+
+
+LETTER_SENTENCES = [
+    "Igor Sushko, the executive director of the Wind of Change Research Group, has been translating the "
+    "correspondence from Russian to English.",
+    "He has shared all the emails with Newsweek.",
+    "One letter, published by Osechkin, was analyzed by Christo Grozev, an expert on the FSB.",
+]
+
+
+@pytest.mark.parametrize("claim, rests_on, reason", [
+    ("Christo Grozev translates the correspondence.", 0, "where the passage's sentence names Igor Sushko"),
+    ("Sushko analyzed one letter.", 2, "where the passage's sentence names Osechkin, Christo Grozev"),
+    ("Sushko shared all the emails with Newsweek.", 1, None),  # "He ..." after Sushko's sentence
+    ("He shared all the emails with Grozev.", 1, "names grozev"),  # Newsweek's place: "He" is no name to lend
+    ("Grozev translates the correspondence from Russian to English.", 0, "names grozev"),
+])
+def test_names_must_be_where_the_claim_puts_them(claim, rests_on, reason):
+    resting = [(LETTER_SENTENCES[rests_on], LETTER_SENTENCES[rests_on - 1] if rests_on else "")]
+    found = misplaced_names(claim, resting, LETTER_SENTENCES, known_names={"sushko", "grozev", "osechkin"})
+    assert found is None if reason is None else reason in found

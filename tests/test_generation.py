@@ -343,3 +343,75 @@ def test_serve_llm_flag_reaches_the_chat_service(base_kb, fake, monkeypatch):
     *_, answer = list(service.ask_stream(QUESTION))
     assert answer.answer.startswith(TRUE_HARBOR) and answer.citations
     assert fake.requests and fake.requests[-1]["model"] == "tiny"
+
+
+# -- names in their role, directions ------------------------------------------------------------------------------
+LETTERS = {
+    "letters.txt": (
+        "FSB whistleblower letters\n\n"
+        "Vladimir Osechkin, a human rights activist in exile in France, publishes letters from an analyst of the "
+        "Federal Security Service (FSB). "
+        "Igor Sushko, the executive director of the Wind of Change Research Group, has been translating the "
+        "correspondence from Russian to English since it began on March 4. "
+        "He has shared all the emails in full with Newsweek. "
+        "One letter, published by Osechkin, was analyzed by Christo Grozev, an expert on the FSB. "
+        "He showed it to two FSB contacts.\n"
+    ),
+}
+LETTERS_QUESTION = "Who translates the whistleblower's correspondence?"
+
+
+@pytest.fixture(scope="module")
+def letters_kb(tmp_path_factory) -> KnowledgeBase:
+    root = tmp_path_factory.mktemp("letterskb")
+    (root / "sources").mkdir()
+    for name, text in LETTERS.items():
+        (root / "sources" / name).write_text(text, encoding="utf-8")
+    kb = KnowledgeBase(root / "sources", root / "index")
+    kb.build()
+    return kb
+
+
+
+
+@pytest.mark.parametrize("wrong, reason", [
+    # The passage names Grozev, but as the one who analyzed a letter: Sushko translates.
+    ("Christo Grozev translates the correspondence from Russian to English", "names"),
+    ("Grozev's team has been translating the correspondence from Russian to English", "names"),
+    # Right person, direction reversed.
+    ("Igor Sushko translates the correspondence from English to Russian", "from English to Russian"),
+])
+def test_claim_naming_the_wrong_person_or_reversing_a_direction_is_dropped(letters_kb, fake, wrong, reason):
+    fake.reply = lambda passages, question: f"{wrong} [{number_of(passages, 'Sushko')}]."
+    kb = with_llm(letters_kb, fake.url)
+    passages = kb.search(LETTERS_QUESTION, k=5)
+    extractive = kb.extractive_answer(kb.retrieve(LETTERS_QUESTION))
+    generation = GenerativeAnswerer(ChatClient(fake.url), kb.embedder).run(
+        LETTERS_QUESTION, passages, lambda: extractive)
+
+    [claim] = generation.claims
+    assert not claim.kept and reason in claim.reason
+    # Nothing survived: kb answers as it does for any unsupported reply, with the extractive answer.
+    assert not generation.generated and generation.fallback_reason == "no sentence had a verified citation"
+    assert generation.answer is extractive
+    answer = kb.ask(LETTERS_QUESTION)
+    assert "Grozev translates" not in answer.answer and "English to Russian" not in answer.answer
+    assert same_answer(answer, letters_kb.ask(LETTERS_QUESTION))
+
+
+@pytest.mark.parametrize("right", [
+    "Sushko has been translating the correspondence from Russian into English",  # surname only, "into"
+    "Igor Sushko's job is translating the correspondence from Russian to English",  # possessive
+    "Sushko shared all the emails with Newsweek",  # "He has shared ...": the name is in the sentence before
+    "Grozev showed the letter to two FSB contacts",  # "He" after "..., published by Osechkin, ... Christo Grozev"
+    "Grozev, an FSB expert, analyzed one of the letters",
+    "Christo Grozev is an expert on the Federal Security Service",  # the acronym the passage defines
+])
+def test_claim_naming_the_right_person_is_kept(letters_kb, fake, right):
+    fake.reply = lambda passages, question: f"{right} [{number_of(passages, 'Sushko')}]."
+    kb = with_llm(letters_kb, fake.url)
+    passages = kb.search(LETTERS_QUESTION, k=5)
+    generation = GenerativeAnswerer(ChatClient(fake.url), kb.embedder).run(LETTERS_QUESTION, passages, lambda: None)
+    [claim] = generation.claims
+    assert claim.kept, claim.reason
+    assert generation.generated and generation.answer.answer == f"{right}. [1]"

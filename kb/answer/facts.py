@@ -10,7 +10,11 @@ kb also compares what can be compared exactly:
 * numbers, normalised: "$1.3 million" == "1,300,000" == "1.30 million"; "forty percent" == "40%";
 * dates: years, months, days of a month, weekdays, quarters ("Q3" == "third quarter"), halves, decades;
 * names: capitalised words that do not start a sentence (folded: "Grozév" == "grozev"); a sentence's first word
-  cannot be told from an ordinary word by its capital, so it counts only where the caller knows it as a name;
+  cannot be told from an ordinary word by its capital, so it counts only where the caller knows it as a name. A
+  model's sentence must also state a name where its passage does (``misplaced_names``): a passage that names two
+  people says what each of them did;
+* directions: "from Russian to English" is an ordered pair, and its reverse is another fact ("between A and B" is
+  not ordered and is not compared);
 * negation: cues (not, no, never, n't, without, none, neither, nor, fails to, denied...). Two sources' sentences
   must agree on the parity of their cues ("did not deny" reads as positive); a model's sentence is held to the
   word each negation is about (``polarity_differs``), so that it may restate a sentence in other words.
@@ -24,10 +28,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from kb.answer.grounding import document_words, mentions
-from kb.text import MONTHS, NAME_LINKS, STOPWORDS, fold, one_edit, stem
+from kb.answer.grounding import document_words, mentions, with_acronyms
+from kb.text import (
+    MONTHS, NAME_LINKS, STOPWORDS, content_terms, defined_acronyms, fold, named_entities, one_edit, stem,
+    words,
+)
 
 _FULL_MONTHS = frozenset(list(MONTHS)[:12])
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -73,6 +80,15 @@ _OPENERS = "\"'“‘«([{—–-*•"
 
 
 @dataclass(frozen=True)
+class Direction:
+    """An ordered pair a text states: "from Russian to English" -> ({"russian"}, {"english"}), as stems."""
+
+    source: frozenset[str]
+    target: frozenset[str]
+    said: str  # "from Russian to English", for messages
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a text states that can be compared exactly."""
 
@@ -82,6 +98,7 @@ class Facts:
     initials: frozenset[str]  # folded capitalised first words of sentences: names only where known as names
     negated: bool
     surface: tuple[tuple[str, str], ...]  # (fact, the text that stated it), for messages
+    directions: tuple[Direction, ...] = ()  # its "from A to B" pairs
 
     def said(self, fact: str) -> str:
         """The words that stated a fact: "March 2023" rather than "month:3"."""
@@ -246,7 +263,7 @@ def facts(text: str) -> Facts:
     return Facts(
         numbers=frozenset(reader.numbers), dates=frozenset(reader.dates), names=frozenset(names),
         initials=frozenset(initials), negated=term_polarity(text).cues % 2 == 1,
-        surface=tuple(reader.surface),
+        surface=tuple(reader.surface), directions=_directions(text),
     )
 
 
@@ -278,6 +295,67 @@ def spelled_out(acronym: str, text: str) -> bool:
     return False
 
 
+# "from Russian to English", "from $1.4 million to $1.5 million": a number keeps its decimals.
+_DIRECTION_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]")
+_DIRECTION_SPAN = 6  # words from "from" to "to" at most: a longer run is rarely one end of a pair
+_DIRECTION_END = 4  # content words of the "to" end at most
+
+
+def _in_direction(token: str) -> bool:
+    """Can the token be part of an end of a pair? Words, numbers and the signs around numbers ("$1.4", "40%")."""
+    return token[0].isalnum() or token in "$€£¥%"
+
+
+def _direction_term(token: str) -> str:
+    token = fold(token).removesuffix("'s")
+    return token.replace(",", "") if token[0].isdigit() else stem(token)
+
+
+@lru_cache(maxsize=50_000)
+def _directions(text: str) -> tuple[Direction, ...]:
+    """The "from A to B" (or "into B") pairs of a text. An end is its content words; the "to" end stops at its
+    first small word or punctuation after a content word ("from Russian to English since it began": English).
+    Words both ends share are left out ("from $1.4 million to $1.5 million": 1.4 and 1.5); a pair with an end
+    left empty ("from time to time") is no pair."""
+    tokens = _DIRECTION_TOKEN.findall(text)
+    found: list[Direction] = []
+    for i, token in enumerate(tokens):
+        if fold(token) != "from":
+            continue
+        j = i + 1
+        while j < len(tokens) and j - i <= _DIRECTION_SPAN and _in_direction(tokens[j]) \
+                and fold(tokens[j]) not in ("to", "into"):
+            j += 1
+        if j >= len(tokens) or j - i > _DIRECTION_SPAN or fold(tokens[j]) not in ("to", "into"):
+            continue
+        source_words = [t for t in tokens[i + 1 : j] if t[0].isalnum() and fold(t) not in STOPWORDS]
+        target_words: list[str] = []
+        for t in tokens[j + 1 :]:
+            small = fold(t) in STOPWORDS or fold(t) in _SCOPE_ENDS
+            if not _in_direction(t) or (target_words and small) or len(target_words) == _DIRECTION_END:
+                break
+            if not small and t[0].isalnum():
+                target_words.append(t)
+        source = frozenset(_direction_term(t) for t in source_words)
+        target = frozenset(_direction_term(t) for t in target_words)
+        if source - target and target - source:
+            said = f"from {' '.join(source_words)} {fold(tokens[j])} {' '.join(target_words)}"
+            found.append(Direction(source - target, target - source, said))
+    return tuple(found)
+
+
+def _reversal(claim: Facts, other: Facts) -> tuple[Direction, Direction] | None:
+    """A pair of the claim that the other text states only the other way round ("from English to Russian"
+    against "from Russian to English"), with the other text's pair."""
+    for mine in claim.directions:
+        if any(mine.source & d.source and mine.target & d.target for d in other.directions):
+            continue
+        back = next((d for d in other.directions if mine.source & d.target and mine.target & d.source), None)
+        if back is not None:
+            return mine, back
+    return None
+
+
 def _unmatched_names(names: frozenset[str], other_text: str, other_names: frozenset[str]) -> list[str]:
     vocabulary = document_words(other_text)
     return [
@@ -296,33 +374,139 @@ def same_facts(a: str, b: str) -> bool:
     Union"/"the USSR", one adds "of Japan"), so a name counts as stated when the other text has the word anywhere
     (or a one-letter variant of a long name), and up to a third of a sentence's names may be unmatched. A
     sentence with one or two names must match them all: the template "the Northern region sold" never merges
-    with "the Southern region sold".
+    with "the Southern region sold". A "from A to B" that the other sentence states reversed is another fact.
     """
     fa, fb = facts(a), facts(b)
     if fa.numbers != fb.numbers or fa.dates != fb.dates or fa.negated != fb.negated:
+        return False
+    if _reversal(fa, fb) or _reversal(fb, fa):
         return False
     all_a, all_b = fa.names | fa.initials, fb.names | fb.initials
     return (3 * len(_unmatched_names(fa.names, b, all_b)) <= len(fa.names)
             and 3 * len(_unmatched_names(fb.names, a, all_a)) <= len(fb.names))
 
 
+def _claim_names(claim: Facts, known: frozenset[str]) -> set[str]:
+    """The claim's names: its capitalised words, and a capitalised first word where it is known as a name."""
+    return set(claim.names) | {w for w in claim.initials if w in known}
+
+
+def _states_name(name: str, said: str, text: str, vocabulary: frozenset[str]) -> bool:
+    """Does the text (its words: ``vocabulary``) state the name ("Grozev's" states grozev), or write out the
+    acronym the name is (``said``: "EU" in "European Union law")?"""
+    return mentions(vocabulary, name) or spelled_out(said, text)
+
+
 def unstated(claim: str, passage: str, known_names: Iterable[str] = ()) -> str | None:
-    """The claim's numbers, dates or names that the passage does not state, as a reason; None when all are there.
+    """The claim's numbers, dates, directions or names that the passage does not state, as a reason; None when
+    all are there.
 
     A name that starts the claim counts only when ``known_names`` (names seen in the other passages) holds it:
-    a swapped name at the start of a sentence looks like any capitalised first word.
+    a swapped name at the start of a sentence looks like any capitalised first word. A "from A to B" that the
+    passage states only as "from B to A" is not stated.
     """
     fc, fp = facts(claim), facts(passage)
     for kind, stated in (("number", fc.numbers - fp.numbers), ("date", fc.dates - fp.dates)):
         if stated:
             return f"states {kind} {', '.join(sorted(fc.said(f) for f in stated))}, which the passage does not"
-    known = set(known_names)
-    names = set(fc.names) | {w for w in fc.initials if w in known}
+    reversal = _reversal(fc, fp)
+    if reversal:
+        return f"states {reversal[0].said}, where the passage says {reversal[1].said}"
     vocabulary = document_words(passage)
-    missing = [name for name in sorted(names)
-               if not mentions(vocabulary, name) and not spelled_out(fc.said(f"name:{name}"), passage)]
+    missing = [name for name in sorted(_claim_names(fc, frozenset(known_names)))
+               if not _states_name(name, fc.said(f"name:{name}"), passage, vocabulary)]
     if missing:
         return f"names {', '.join(missing)}, which the passage does not"
+    return None
+
+
+#: A sentence that starts with one of these is about someone or something the sentence before it names.
+_REFERS_BACK = frozenset("he she they it his her its their".split())
+
+
+def _name_units(text: str, known: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
+    """The names of a text as written (kb.text.named_entities), each with its words that are names here
+    ("Igor Sushko" -> {"sushko"} where "Igor" only starts sentences); a run with no such word ("Cargo") is none."""
+    found = facts(text)
+    named = found.names | (found.initials & known)
+    units = []
+    for entity in named_entities(text):
+        parts = frozenset(fold(t).removesuffix("'s").rstrip("'") for t in _NAME_WORD.findall(entity)) & named
+        if parts:
+            units.append((entity, parts))
+    return units
+
+
+def _subject(text: str, known: frozenset[str]) -> frozenset[str]:
+    """The name words a sentence begins with, after small words ("The Port of Velmora's ..." -> port, velmora);
+    none when it begins otherwise ("He shared ... with Newsweek")."""
+    units = _name_units(text, known)
+    if not units:
+        return frozenset()
+    entity, parts = units[0]
+    return parts if all(w in STOPWORDS for w in words(text[: text.find(entity)])) else frozenset()
+
+
+def misplaced_names(claim: str, resting: Sequence[tuple[str, str]], passage: Sequence[str],
+                    known_names: Iterable[str] = ()) -> str | None:
+    """A reason when the claim puts a name where its passage does not; None when each name is where it says.
+
+    ``unstated`` only asks whether a passage mentions a name anywhere, and a passage that names two people
+    ("Igor Sushko has been translating the correspondence ... One letter was analyzed by Christo Grozev")
+    mentions both: "Christo Grozev translates the correspondence" passed it. So each name of the claim must be
+    stated by the sentences the claim rests on (``resting``: its best-matching passage sentences, each with the
+    sentence before it). Where such a sentence starts with "He", "It", "Their"..., the claim's first name, which
+    a model puts in the pronoun's place ("Grozev said ..." for "He said ..."), may be one the sentence before it
+    states. A name they leave out may come from elsewhere in the passage (``passage``: its sentences and title),
+    as a restated subject does ("Velmora's renovation was paid for by Ostmark" on "The renovation was paid for by
+    ... Ostmark"), but only
+
+    * when the sentences it rests on name no one the claim leaves out: that one is who the passage says it was;
+    * and from a sentence that states the name with a word of what the claim says about it, and names no one the
+      claim leaves out.
+
+    A name is stated as ``unstated`` reads it (possessives; "Grozev" for "Christo Grozev"; acronyms written out)
+    and through the acronyms the passage defines ("FSB" states the Federal Security Service). The question is no
+    help: it may itself presuppose the wrong name, and a model restating it is the failure this catches.
+    """
+    known = frozenset(known_names)
+    fc = facts(claim)
+    names = _claim_names(fc, known)
+    if not names:
+        return None
+    acronyms = defined_acronyms(passage)
+
+    def vocabulary(text: str) -> frozenset[str]:
+        return with_acronyms(document_words(text), acronyms)
+
+    def states(text: str, name: str) -> bool:
+        return _states_name(name, fc.said(f"name:{name}"), text, vocabulary(text))
+
+    # The claim's own capitalised words: "the islands" does not mention the Kuril Islands.
+    capitalised = names | fc.initials
+    claim_names = with_acronyms(frozenset(capitalised | {stem(n) for n in capitalised}), acronyms)
+
+    def left_out(text: str) -> list[str]:
+        """The names of the text that the claim does not mention, as written."""
+        return [entity for entity, parts in _name_units(text, known)
+                if not any(mentions(claim_names, p) for p in parts) and not spelled_out(entity, claim)]
+
+    here = "\n".join(sentence for sentence, _ in resting)
+    # Who "He ..." is: the sentences before, for the claim's subject only.
+    before = "\n".join(b for sentence, b in resting if words(sentence)[:1] and words(sentence)[0] in _REFERS_BACK)
+    subject = _subject(claim, known)
+    missing = [name for name in sorted(names)
+               if not states(here, name) and not (name in subject and before and states(before, name))]
+    if not missing:
+        return None
+    instead = list(dict.fromkeys(entity for sentence, _ in resting for entity in left_out(sentence)))
+    if instead:
+        return f"names {', '.join(missing)} where the passage's sentence names {', '.join(instead)}"
+    said_about = {stem(t) for t in content_terms(claim) if t not in names} - {stem(n) for n in names}
+    for name in missing:
+        if not any(states(text, name) and not left_out(text) and said_about & {stem(t) for t in content_terms(text)}
+                   for text in passage):
+            return f"names {name}, which the passage does not state with what the claim says about it"
     return None
 
 
@@ -457,6 +641,6 @@ def names_of(texts: Iterable[str]) -> frozenset[str]:
 
 
 __all__ = [
-    "Facts", "Polarity", "contradiction", "contradicts", "facts", "names_of", "polarity_differs",
-    "same_facts", "spelled_out", "term_polarity", "unstated",
+    "Direction", "Facts", "Polarity", "contradiction", "contradicts", "facts", "misplaced_names", "names_of",
+    "polarity_differs", "same_facts", "spelled_out", "term_polarity", "unstated",
 ]

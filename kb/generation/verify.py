@@ -11,7 +11,11 @@ sentences without citations. Each sentence of a reply is checked on its own:
 * similarity is not enough: a sentence that changes a figure, a date or a name, or adds or drops a "not", stays
   as similar to its passage as a faithful one. So the sentence's numbers, dates and names must all be stated in
   the passages that support it, and what it negates must be negated in each supporting passage's best-matching
-  sentence, and the other way round (kb.answer.facts); a passage that fails is not a support.
+  sentence, and the other way round (kb.answer.facts); a passage that fails is not a support;
+* a passage that names two people says what each did: the sentence's names must be stated where it puts them,
+  in the passage sentences it rests on, not just somewhere in the passage ("Christo Grozev translates the
+  correspondence" on "Igor Sushko ... has been translating the correspondence"), and a "from A to B" the passage
+  states only as "from B to A" is not supported (``misplaced_names``, ``unstated``).
 
 The thresholds (settings ``citation_support`` and ``citation_lexical``, kb/config.py) were calibrated with ``python -m
 kb.generation.calibrate`` on SQuAD statements against their own paragraph (supported) and the most similar other
@@ -32,7 +36,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from kb.answer.facts import names_of, polarity_differs, unstated
+from kb.answer.facts import misplaced_names, names_of, polarity_differs, unstated
 from kb.config import Settings
 from kb.text import Sentence, content_terms, split_sentences, stem, words
 from kb.types import Passage
@@ -160,6 +164,17 @@ class PassageEvidence:
         passage = self.passages[n - 1]
         return f"{passage.title}\n{passage.text}" if passage.title else passage.text
 
+    def resting(self, support: Support) -> tuple[str, str]:
+        """The sentence a claim rests on in its passage, with the one before it (a "He ..." sentence's subject)."""
+        group = self.sentences[support.n - 1]
+        i = next((i for i, s in enumerate(group) if s == support.sentence), 0)
+        return support.sentence.text, group[i - 1].text if i > 0 else ""
+
+    def passage_sentences(self, n: int) -> list[str]:
+        """Passage ``n``'s title and sentences: where a name the claim's own sentence leaves out may come from."""
+        passage = self.passages[n - 1]
+        return ([passage.title] if passage.title else []) + [s.text for s in self.sentences[n - 1]]
+
     def claim_vector(self, text: str) -> np.ndarray | None:
         return None if self.embedder is None else self.embedder.embed([text])[0]
 
@@ -200,11 +215,14 @@ class CitationVerifier:
                 similar.append(Support(n, evidence.passages[n - 1], sentence, score))
             else:
                 problems.append(f"[{n}] does not support it (support {score:.2f} < {threshold:.2f})")
-        # Facts: together, the similar passages must state every number, date and name of the sentence (one
-        # sentence may draw on two passages); each must share its polarity.
+        # Facts: together, the similar passages must state every number, date, direction and name of the sentence
+        # (one sentence may draw on two passages), each name where the sentence puts it; each must share its
+        # polarity.
         if similar:
             stated = "\n".join(evidence.fact_text(s.n) for s in similar)
-            problem = unstated(text, stated, evidence.names)
+            problem = unstated(text, stated, evidence.names) or misplaced_names(
+                text, [evidence.resting(s) for s in similar],
+                [t for s in similar for t in evidence.passage_sentences(s.n)], evidence.names)
             if problem:
                 problems.append(f"{''.join(f'[{s.n}]' for s in similar)} {problem}")
                 similar = []
