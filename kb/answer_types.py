@@ -127,13 +127,21 @@ def states_number(vocabulary: frozenset[str], number: str) -> bool:
 
 
 #: Contact details a question can ask for, each with what states one: "What is Wen Jie Thornbury's email address?"
-#: is answered by an address and nothing else, however well a sentence naming her matches. Extension first: "phone
-#: extension" asks for the short number.
+#: is answered by an address and nothing else, however well a sentence naming her matches. Only a question that asks
+#: what the detail is ("What is ...", "Which ..." with the detail as what it asks for): "How can I update my phone
+#: number?" or "What happens if I change my email address?" asks for steps, and an FAQ's answer holds no number.
+#: Extension first: "phone extension" asks for the short number.
+_NOT_THE_THING = (r"(?!(?:happens?|happened|if|when|where|how|do|does|did|should|can|could|would|will|to|i|we|you|they|"
+                  r"he|she|it|of|for|with|about|after|before|change|changed|update|updated|find|reset|use|used)\b)")
+_ASKS_WHAT = rf"^\s*(?:what|which)(?:['’]s|\s+is|\s+are|\s+was|\s+were)?(?:\s+{_NOT_THE_THING}[\w.'’-]+){{0,4}}?\s+"
 CONTACT_DETAILS = (
-    ("extension", re.compile(r"\bextension\b", re.I), re.compile(r"(?<!\d)(?<!\d )\d{2,5}(?!\d)(?! \d)")),
-    ("email", re.compile(r"\be-?mail address(es)?\b|\w['’]s e-?mail\s*\??\s*$", re.I),
+    ("extension", re.compile(_ASKS_WHAT + r"(?:phone\s+)?extension\b", re.I),
+     re.compile(r"(?<!\d)(?<!\d )\d{2,5}(?!\d)(?! \d)")),
+    ("email", re.compile(_ASKS_WHAT + r"(?:e-?mail\s+address(?:es)?\b|e-?mail\s*(?:\?|$|for\b|of\b|to\s+(?:reach|"
+                                      r"contact)\b))", re.I),
      re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
-    ("phone", re.compile(r"\b(phone|telephone|mobile|cell|fax) (number|no)\b|\bnumber to (call|ring|dial)\b", re.I),
+    ("phone", re.compile(_ASKS_WHAT + r"(?:(?:phone|telephone|mobile|cell|fax|contact|office|desk)\s+(?:number|no)\b|"
+                                      r"number\s+(?:do\s+i\s+|should\s+i\s+|to\s+)(?:call|ring|dial)\b)", re.I),
      re.compile(r"\+?\d[\d ()./-]{5,}\d")),
 )
 

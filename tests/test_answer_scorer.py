@@ -329,6 +329,14 @@ def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
     assert "ines.barros@example.com" in kb.ask("What is Ines Barros's email address?").answer
     assert "4410" in kb.ask("What is the service desk manager's extension?").answer
     assert "230-4999" in kb.ask("What is the night line's phone number?").answer
+    # Only a question asking what the detail is: an FAQ's "How can I update my phone number?" asks for steps (the
+    # rule's first form read every question naming a phone number or an email address, and an FAQ benchmark's
+    # right answers fell from 0.98 to 0.74).
+    from kb.answer_types import asked_contact
+    for steps in ("How can I update my phone number?", "Where do I find my email address?",
+                  "What happens if I change my email address?", "Who can see my phone number?",
+                  "What did the whistleblower's email say?"):
+        assert asked_contact(steps) is None, steps
 
 
 def test_a_year_of_the_next_century_is_a_year():
