@@ -61,3 +61,13 @@ def copy_of(kb, folder: Path):
     else:
         copy.build()
     return copy
+
+
+def built_kb(root: Path, files: dict[str, str | bytes]):
+    """A KnowledgeBase over ``root``/sources holding ``files``, its index built under ``root``/index."""
+    from kb import KnowledgeBase
+
+    write_files(root / "sources", files)
+    kb = KnowledgeBase(root / "sources", root / "index")
+    kb.build()
+    return kb

@@ -18,6 +18,19 @@ from kb.text import Sentence, split_sentences, words
 from kb.types import Passage
 
 
+def assert_abstains(kb, *questions: str) -> None:
+    """Each question abstained on, citing nothing."""
+    for question in questions:
+        answer = kb.ask(question)
+        assert answer.abstained and not answer.citations, question
+
+
+def assert_answers(kb, *expected: tuple[str, str]) -> None:
+    """Each (question, text) answered with the text in the answer."""
+    for question, text in expected:
+        assert text in kb.ask(question).answer, question
+
+
 def _passage(text: str, source: str = "a.txt", chunk_id: int = 1, dense: float = 0.5) -> Passage:
     return Passage(chunk_id=chunk_id, source=source, title="", start=0, end=len(text), text=text, score=0.0,
                    dense_score=dense)
@@ -245,9 +258,7 @@ def test_a_date_question_with_a_unit_is_abstained_on_where_no_statement_gives_on
              "the letters of a whistleblower into English and publishes them.\n")
     kb = make_kb({"group.txt": story}, abstain_threshold=0.0)
     kb.build()
-    for question in ("In what year was the research group founded?", "On what date was the research group founded?"):
-        answer = kb.ask(question)
-        assert answer.abstained and not answer.citations, question
+    assert_abstains(kb, "In what year was the research group founded?", "On what date was the research group founded?")
     kb = make_kb({"group.txt": story, "history.txt": "The research group was founded in 2019 and moved to Washington "
                                                      "on March 3, 2021.\n"}, abstain_threshold=0.0)
     kb.build(full=True)
@@ -267,12 +278,10 @@ def test_a_statement_about_another_year_does_not_answer_a_question_about_this_on
                                  "was 1,160,000 square miles, compared to 734,000 square miles in 2005.\n"},
                  abstain_threshold=0.0)
     kb.build()
-    for question in ("What was revenue in 2020?", "How many incidents did the Graz plant record in 2021?"):
-        answer = kb.ask(question)
-        assert answer.abstained and not answer.citations, question
-    assert "4.1 million" in kb.ask("What was revenue in 2021?").answer
-    assert "3 incidents" in kb.ask("How many incidents did the Graz plant record in 2023?").answer
-    assert "1,160,000" in kb.ask("How many square miles were affected by the 2010 drought?").answer
+    assert_abstains(kb, "What was revenue in 2020?", "How many incidents did the Graz plant record in 2021?")
+    assert_answers(kb, ("What was revenue in 2021?", "4.1 million"),
+                   ("How many incidents did the Graz plant record in 2023?", "3 incidents"),
+                   ("How many square miles were affected by the 2010 drought?", "1,160,000"))
 
 
 def test_a_document_that_never_states_the_year_asked_about_does_not_answer_it(make_kb):
@@ -299,12 +308,10 @@ def test_a_document_that_never_states_the_number_asked_about_does_not_answer_it(
                   "bio.txt": "Plant notes\n\nUnstable six-carbon molecules become three-carbon sugars.\n"},
                  abstain_threshold=0.0)
     kb.build()
-    for question in ("When was Ferrypoint 3.0 released?", "On what date was Ferrypoint 4.2 released?"):
-        answer = kb.ask(question)
-        assert answer.abstained and not answer.citations, question
-    assert "12 September 2023" in kb.ask("When was Ferrypoint 4.0 released?").answer
-    assert "route optimisation" in kb.ask("What does Ferrypoint 4.0 add for teams of 10000 drivers?").answer
-    assert "three-carbon" in kb.ask("What do unstable 6-carbon molecules become?").answer
+    assert_abstains(kb, "When was Ferrypoint 3.0 released?", "On what date was Ferrypoint 4.2 released?")
+    assert_answers(kb, ("When was Ferrypoint 4.0 released?", "12 September 2023"),
+                   ("What does Ferrypoint 4.0 add for teams of 10000 drivers?", "route optimisation"),
+                   ("What do unstable 6-carbon molecules become?", "three-carbon"))
     # Only a number standing as a word of the question counts; a document's counts however it is written.
     from kb.answer_types import asked_numbers, numbers
     assert asked_numbers('Where is it? <img src=x onerror="window.x=5">') == frozenset()
@@ -322,10 +329,8 @@ def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
                              "ines.barros@example.com.\n\nThe night line is (555) 230-4999.\n"},
                  abstain_threshold=0.0)
     kb.build()
-    for question in ("What is Wen Jie Thornbury's email address?", "What extension do I dial to reach the QA lead?",
-                     "What is Omar Haddad's phone number?"):
-        answer = kb.ask(question)
-        assert answer.abstained and not answer.citations, question
+    assert_abstains(kb, "What is Wen Jie Thornbury's email address?", "What extension do I dial to reach the QA lead?",
+                     "What is Omar Haddad's phone number?")
     assert "ines.barros@example.com" in kb.ask("What is Ines Barros's email address?").answer
     assert "4410" in kb.ask("What is the service desk manager's extension?").answer
     assert "230-4999" in kb.ask("What is the night line's phone number?").answer

@@ -21,6 +21,7 @@ import pytest
 from kb import KnowledgeBase
 from kb.generation import ChatClient, GenerativeAnswerer, LLMError, chat_url, split_claims
 from kb.types import Answer
+from paths import built_kb
 
 DOCS = {
     "harbor.txt": (
@@ -363,13 +364,7 @@ LETTERS_QUESTION = "Who translates the whistleblower's correspondence?"
 
 @pytest.fixture(scope="module")
 def letters_kb(tmp_path_factory) -> KnowledgeBase:
-    root = tmp_path_factory.mktemp("letterskb")
-    (root / "sources").mkdir()
-    for name, text in LETTERS.items():
-        (root / "sources" / name).write_text(text, encoding="utf-8")
-    kb = KnowledgeBase(root / "sources", root / "index")
-    kb.build()
-    return kb
+    return built_kb(tmp_path_factory.mktemp("letterskb"), LETTERS)
 
 
 

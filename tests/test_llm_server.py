@@ -24,6 +24,7 @@ from kb.generation import ChatClient, GenerativeAnswerer
 from kb.generation.verify import CitationVerifier, split_claims
 from kb.types import Answer
 
+from paths import built_kb
 from test_generation import DOCS, QUESTION, same_answer
 
 pytestmark = pytest.mark.slow
@@ -67,13 +68,7 @@ def llm_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def docs_kb(tmp_path_factory) -> KnowledgeBase:
-    root = tmp_path_factory.mktemp("llmkb")
-    (root / "sources").mkdir()
-    for name, text in DOCS.items():
-        (root / "sources" / name).write_text(text, encoding="utf-8")
-    kb = KnowledgeBase(root / "sources", root / "index")
-    kb.build()
-    return kb
+    return built_kb(tmp_path_factory.mktemp("llmkb"), DOCS)
 
 
 def check_mechanics(kb: KnowledgeBase, generation, passages) -> None:
