@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 from functools import lru_cache
+from typing import Callable
 
 from kb.text import CARDINAL_WORDS, STOPWORDS, fold, named_entities
 
@@ -161,10 +162,23 @@ def _is_acronym(word: str) -> bool:
     return sum(ch.isupper() for ch in word) >= 2
 
 
-def _new_names(sentence: str, question_words: set[str]) -> list[str]:
-    """Capitalized words of the sentence (not its first word) that the question does not already contain."""
-    return [w for entity in named_entities(sentence) for w in entity.split()
+def _new_names(sentence: str, question_words: set[str], opening_name: Callable[[str], bool] | None = None,
+               ) -> list[str]:
+    """Capitalized words of the sentence that the question does not already contain. With ``opening_name``, a
+    one-word name that opens the sentence counts only if it says so: a capital there may only start the sentence
+    ("Responsible for daily laboratory testing ...")."""
+    entities = named_entities(sentence)
+    if opening_name is not None and entities and " " not in entities[0]:
+        first = sentence.lstrip(" \t\"'“”‘’(*_[`#>-•").split(maxsplit=1)[:1]
+        if first and first[0].startswith(entities[0]) and not opening_name(entities[0]):
+            entities = entities[1:]
+    return [w for entity in entities for w in entity.split()
             if w[:1].isupper() and fold(w) not in question_words and fold(w) not in STOPWORDS]
+
+
+def names_someone(sentence: str, question_words: set[str], opening_name: Callable[[str], bool] | None = None) -> bool:
+    """Does the sentence name someone the question does not (``opening_name`` as in _new_names)?"""
+    return bool(_new_names(sentence, question_words, opening_name))
 
 
 def expands(sentence: str, acronym: str) -> bool:

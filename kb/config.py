@@ -202,6 +202,10 @@ class Settings:
         for name in ("dense_weight", "lexical_weight", "second_sentence_margin", "llm_temperature"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        if self.llm_url and not self.llm_url.strip().lower().startswith(("http://", "https://")):
+            # Checked here, not only when the first question is sent: `--llm not-a-url` fell back to the extractive
+            # answer on every question with exit 0, as if the model had been asked.
+            raise ConfigError(f"llm_url must start with http:// or https://, not {self.llm_url!r}")
         if not _DEVICE.fullmatch(self.device):
             raise ConfigError(f"device must be auto, cpu, cuda, cuda:N or mps, not {self.device!r}")
         return self

@@ -837,3 +837,25 @@ def test_ask_lists_the_passage_holding_the_answer_first_and_the_rest_in_retrieva
     result = ExtractiveAnswerer(None, abstain_threshold=0.0).run(ctx, passages, sentences)  # type: ignore[arg-type]
     assert not result.abstained and result.citations[0].source == "lighthouse.txt"
     assert [p.source for p in result.passages] == ["lighthouse.txt", "fees.txt", "pier.txt", "boats.txt"]
+
+
+def test_a_who_answered_by_a_list_items_later_sentence_quotes_the_name_that_opens_the_item(make_kb):
+    """A staff directory's "- **Daniel Cho**, Water Quality Supervisor. Responsible for daily laboratory testing at the
+    South Plant." answered "Who does the daily lab testing at the South Plant?" with its second sentence alone, at
+    0.97: no one named. The item's first sentence, which names him, is quoted with it. Not for a sentence that names
+    someone itself, nor across items."""
+    kb = make_kb({"staff.md": "# Staff directory\n\n## Water quality\n\n"
+                              "- **Priya Natarajan**, Water Quality Manager, North Plant. Responsible for regulatory "
+                              "sampling and the annual water quality report. Extension 4210.\n"
+                              "- **Daniel Cho**, Water Quality Supervisor, South Plant. Responsible for daily "
+                              "laboratory testing at the South Plant. Extension 4240.\n"
+                              "- **Samuel Adeyemi**, Chief Engineer. Works with Lena Kowalczyk on the lead service "
+                              "line inventory. Extension 4310.\n"}, abstain_threshold=0.0)
+    kb.build()
+    answer = kb.ask("Who does the daily lab testing at the South Plant?")
+    assert "Daniel Cho" in answer.answer and "Responsible for daily laboratory testing" in answer.answer
+    assert "Priya" not in answer.answer
+    cited = answer.citations[0]
+    assert kb.document_text("staff.md")[cited.start:cited.end] == cited.text  # one exact span: the item's two sentences
+    said = kb.ask("Who works on the lead service line inventory?").answer
+    assert "Lena Kowalczyk" in said and "Chief Engineer" not in said  # it names someone: quoted alone

@@ -95,6 +95,8 @@ def test_unrelated_kb_env_vars_are_ignored(sources):
         ("top_k = 2\n[kb]\nsearch_k = 30\n", {}, "settings both in a [kb] table and outside it (top_k)"),
         ("", {"KB_ABSTAIN_THRESHOLD": "-1"}, "abstain_threshold must be between 0 and 1"),
         ("", {"KB_DEVICE": "tpu"}, "device must be auto, cpu, cuda"),
+        # `--llm not-a-url` fell back to the extractive answer on every question, exit 0, as if a model had been asked
+        ("", {"KB_LLM_URL": "not-a-url"}, "llm_url must start with http:// or https://, not 'not-a-url'"),
         ("", {"KB_CONFIG": "/nonexistent/kb.toml"}, "KB_CONFIG names /nonexistent/kb.toml, which is not a file"),
     ],
 )

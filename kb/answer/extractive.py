@@ -16,12 +16,12 @@ from typing import Protocol
 import numpy as np
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords,
-                                SentenceSource, build_candidates, confidence_row)
+                                SentenceSource, build_candidates, confidence_row, list_item)
 from kb.answer.facts import same_facts
 from kb.answer.grounding import (document_words, mentions, missing_names, names_share_a_row, pool_words,
                                  with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import AnswerType, states_contact, states_number
+from kb.answer_types import AnswerType, names_someone, states_contact, states_number
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext
@@ -222,6 +222,8 @@ class ExtractiveAnswerer:
             # (docs/quality.md, "A date question answered without its date").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
 
+        if kind is AnswerType.PERSON:
+            _name_the_item(chosen, scored, query)
         citations: list[Citation] = []
         cited: dict[tuple[str, int, int], int] = {}
         parts: list[str] = []
@@ -421,6 +423,29 @@ def _attach_context(scored: list[ScoredSentence], query: QueryContext, model: Li
             best[id(item)] = (neighbour, float(p))
     for item, _ in pairs:
         item.context = best.get(id(item), (None, 0.0))[0]
+
+
+def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], query: QueryContext) -> None:
+    """A "who" answered by a list item's later sentence names no one: "- **Daniel Cho**, Water Quality Supervisor.
+    Responsible for daily laboratory testing at the South Plant." answers "Who does the daily lab testing?" with its
+    first sentence. The item's sentence before it, on the same line, is quoted with it when that one names someone
+    and the statement does not (a capital opening a sentence is a name only when it is no common word). The context
+    model does not: the naming sentence shares none of the question's words, and SQuAD, which it is fit on, has no
+    lists (docs/quality.md, "A list item's subject")."""
+    vectors = query.word_vectors
+    opening = (lambda word: not vectors.knows(word.lower())) if vectors is not None else None
+    by_place = {(c.passage.chunk_id, c.index): c for c in scored}
+    for statement in chosen:
+        lead = by_place.get((statement.passage.chunk_id, statement.index - 1))
+        if statement.context is not None or lead is None or not list_item(statement.passage, lead.sentence):
+            continue
+        between = statement.passage.text[lead.sentence.end - statement.passage.start:
+                                         statement.sentence.start - statement.passage.start]
+        if "\n" in between or lead.sentence.start < statement.passage.start:
+            continue  # not the same item
+        if (not names_someone(statement.sentence.text, query.question_words, opening)
+                and names_someone(lead.sentence.text, query.question_words, opening)):
+            statement.context = lead
 
 
 def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> list[Passage]:

@@ -236,7 +236,7 @@ def _marked_heading(passage: Passage, sentence: Sentence) -> bool:
 _HEADING_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+$")
 
 
-def _list_item(passage: Passage, sentence: Sentence) -> bool:
+def list_item(passage: Passage, sentence: Sentence) -> bool:
     """The sentence is an item of a list: only a list marker before it on its line (in the file; a Markdown item is
     quoted without its marker, kb.sources.markdown)."""
     return bool(_LIST_MARKER.match(_line_around(passage, sentence)[0]))
@@ -295,7 +295,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             content, log_words, forms = _sentence_facts(sentence.text)
             if key in seen or not content or asks(sentence.text):
                 continue
-            heading = float(is_heading(sentence.text, _own_line(passage, sentence), _list_item(passage, sentence),
+            heading = float(is_heading(sentence.text, _own_line(passage, sentence), list_item(passage, sentence),
                                        _marked_heading(passage, sentence)))
             seen.add(key)
             nb = [j for j in (i - 1, i + 1) if 0 <= j < len(found)]
@@ -411,4 +411,4 @@ def confidence_row(ctx: QueryContext, candidates: list[Candidate], logits: np.nd
 
 
 __all__ = ["CONFIDENCE_FEATURES", "Candidate", "SENTENCE_FEATURES", "build_candidates", "confidence_row",
-           "is_heading", "question_facts"]
+           "is_heading", "list_item", "question_facts"]
