@@ -374,11 +374,11 @@ def test_a_list_item_and_a_labelled_value_are_statements_not_headings():
     title = "Incident Report: Water Main Break at Route 9 and Miller Road"  # a long value: a title, not a label's value
     g = _features("What caused the main break?", [_passage(f"{title}\n\nThe pipe was corroded.")], ["caused", "break"])
     assert g[title]["heading"] == 1.0
-    from kb.answer.features import _list_item  # a Markdown item is stored without its bullet: the line says it
+    from kb.answer.features import list_item  # a Markdown item is stored without its bullet: the line says it
     start = text.index("Reception")
     item = Sentence(start, start + 23, "Reception opens at 8 am")
-    assert text[item.start:item.end] == item.text and _list_item(_passage(text), item)
-    assert not _list_item(_passage(text), Sentence(0, 11, "Office info"))
+    assert text[item.start:item.end] == item.text and list_item(_passage(text), item)
+    assert not list_item(_passage(text), Sentence(0, 11, "Office info"))
 
 
 def test_a_markdown_heading_is_a_heading_whatever_its_words(make_kb):
