@@ -388,3 +388,18 @@ def test_kb_eval_table_and_bad_input(tmp_path, seed_kb):
     (tmp_path / "broken.json").write_text('{"data": [{"title": "x"}]}', encoding="utf-8")
     code, out, err = run_cli(str(tmp_path / "broken.json"), "--sources", str(tmp_path / "c"), "--index", str(tmp_path / "i"))
     assert code == 2 and "not SQuAD v1.1" in err and err.count("\n") == 1
+
+
+def test_kb_eval_warns_of_gold_sources_that_name_no_indexed_document(tmp_path, seed_kb):
+    """A gold source that names no indexed file (a typo, a file left out) made its questions misses without a word."""
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "x1", "q": "Who verified the letter?", "answers": ["Grozev"],
+                                     "sources": ["000", "999_missing.txt"], "unanswerable": False}) + "\n" +
+                         json.dumps({"id": "x2", "q": "What does FSB stand for?", "answers": ["Federal Security"],
+                                     "sources": ["001"], "unanswerable": False}) + "\n", encoding="utf-8")
+    where = ["--sources", str(seed_kb.settings.sources), "--index", str(seed_kb.settings.index)]
+    code, out, err = run_cli(str(questions), *where)
+    assert code == 0 and err.strip() == ("kb eval: warning: gold sources that name no indexed document: "
+                                         "'999_missing.txt'; nothing kb cites can match them")
+    questions.write_text(questions.read_text(encoding="utf-8").replace(', "999_missing.txt"', ""), encoding="utf-8")
+    assert "warning" not in run_cli(str(questions), *where)[2]
