@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import math
+
 import numpy as np
+
+from kb.errors import IndexCorruptError
 
 if TYPE_CHECKING:
     from kb.store.base import Store
+
+#: The largest cosine a damaged vector file is not suspected of: unit vectors give at most 1, a compressed index
+#: (scalar or product quantization) a little over it. Bytes overwritten inside the vectors file pass the file's
+#: fingerprint (its size and both ends) and gave similarities of 1e37, ranked first.
+_MAX_COSINE = 1.5
 
 
 class DenseRetriever:
@@ -16,4 +25,9 @@ class DenseRetriever:
 
     def run(self, query_vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """(chunk id, cosine) best first."""
-        return self.store.dense_search(query_vector, limit)
+        hits = self.store.dense_search(query_vector, limit)
+        wrong = next((score for _, score in hits if not math.isfinite(score) or abs(score) > _MAX_COSINE), None)
+        if wrong is not None:
+            raise IndexCorruptError(f"the index's vectors are damaged (a similarity of {wrong:.3g}, where at most 1 "
+                                    "is possible): run `kb index --full`")
+        return hits

@@ -156,3 +156,24 @@ def _assert_healthy(sources, index, rebuild: bool = True) -> None:
     for question, source in TINY_QUESTIONS.items():
         answer = kb.ask(question)
         assert not answer.abstained and answer.citations[0].source == source
+
+
+def test_bytes_overwritten_inside_a_large_vectors_file_are_one_clear_error(tmp_path):
+    """The vectors file's fingerprint is its size and both ends: 2,000 bytes overwritten in the middle passed it, and
+    `kb search --mode dense` ranked a passage first with a similarity of 7e37."""
+    from paths import SEEDS
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    shutil.copytree(SEEDS, sources)
+    args = ["--sources", str(sources), "--index", str(index)]
+    assert run_cli(["index", *args])[0] == 0
+    vectors = _target(index, VECTORS)
+    data = bytearray(vectors.read_bytes())
+    assert len(data) > 3 * 4096 + 2000  # the middle is outside both fingerprinted ends
+    middle = len(data) // 2
+    data[middle:middle + 2000] = bytes([0x7F]) * 2000
+    vectors.write_bytes(bytes(data))
+    code, out, err = run_cli(["search", "--mode", "dense", *args, "Who verified the letter?"])
+    assert code == 4 and one_line(err) and "vectors are damaged" in err and "kb index --full" in err and not out
+    assert run_cli(["index", *args, "--full"])[0] == 0
+    assert run_cli(["search", "--mode", "dense", *args, "Who verified the letter?"])[0] == 0
