@@ -62,12 +62,15 @@ UPLOAD_CACHE_S = 600  # uploads are copied into the sources folder at once; thei
 # is on show scrolls to it and highlights it at once; a link of an earlier answer asks the server for that
 # answer's cards (select {show, answer}), and `watch` scrolls to the focused card when they arrive.
 SOURCES_JS = """
-const focusCard = (card) => {
+const focusCard = (card, keyboard) => {
   element.querySelectorAll('.kb-card-focus').forEach((c) => {
     if (c !== card) { c.classList.remove('kb-card-focus'); }
   });
   card.classList.add('kb-card-focus');
   card.scrollIntoView({block: 'center', behavior: 'smooth'});
+  // A link followed from the keyboard takes the focus to its card, so Tab goes on to "Open full document"; a
+  // mouse click leaves the focus where it was.
+  if (keyboard) { card.setAttribute('tabindex', '-1'); card.focus({preventScroll: true}); }
 };
 element.addEventListener('click', (event) => {
   const button = event.target.closest('button.kb-open');
@@ -82,10 +85,18 @@ window.kbCiteClick = (event) => {
   event.preventDefault();
   event.stopPropagation();
   const card = element.querySelector('#kb-card-' + m[1] + '-' + m[2]);
-  if (card) { focusCard(card); } else { trigger('select', {show: Number(m[2]), answer: Number(m[1])}); }
+  const keyboard = event.detail === 0;  // Enter on a link clicks it with no pointer
+  if (card) { focusCard(card, keyboard); } else {
+    window.kbCardKeyboard = keyboard;
+    trigger('select', {show: Number(m[2]), answer: Number(m[1])});
+  }
 };
 document.addEventListener('click', window.kbCiteClick, true);
-watch('value', () => { const card = element.querySelector('.kb-card-focus'); if (card) { focusCard(card); } });
+watch('value', () => {
+  const card = element.querySelector('.kb-card-focus');
+  if (card) { focusCard(card, window.kbCardKeyboard === true); }
+  window.kbCardKeyboard = false;
+});
 """
 # The document overlay: Close, Esc or a click beside it hide it at once and tell the server (select {close});
 # a new document scrolls its focused citation into view.
@@ -432,6 +443,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
     # -- layout -----------------------------------------------------------------------------------
     with gr.Blocks(title="kb · ask your documents", analytics_enabled=False) as demo:
         turns_state = gr.State([])
+        draft = gr.State("")  # what the box held when an example was clicked
         answers_state = gr.State([])  # every answer of this conversation, for its [n] links and cards
         shown = gr.State(None)  # which answer the sources panel shows
         seen_builds = gr.State(0)
@@ -514,9 +526,13 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         common: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 4, "concurrency_id": "ask"}
         send.click(respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
         box.submit(respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
+        # An example is asked through the box; a draft the user was typing there goes back once it is answered
+        # (it was overwritten and lost).
         for button in [*example_buttons, *follow_buttons]:
-            button.click(lambda q: q, button, box, api_visibility="private", queue=False).then(
-                respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
+            button.click(lambda q, typed: (q, typed), [button, box], [box, draft], api_visibility="private",
+                         queue=False).then(
+                respond, ask_inputs, ask_outputs, show_progress="hidden", **common).then(
+                lambda typed: typed, draft, box, api_visibility="private", queue=False)
         show_scores.change(rerender_sources, [answers_state, shown, show_scores], sources, api_visibility="private")
         sources.select(on_sources_select, [answers_state, show_scores], [sources, shown, doc_view],
                        api_visibility="private", show_progress="hidden")

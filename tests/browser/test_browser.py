@@ -136,6 +136,31 @@ def test_citation_of_an_earlier_answer_shows_that_answers_sources(page):
     assert page.locator("#kb-sources .kb-file").all_inner_texts() == first_files
 
 
+def test_an_example_asked_leaves_a_draft_in_the_box(page):
+    """Clicking an example question overwrote what the user was typing, and it was lost."""
+    page.fill("#kb-question textarea", "How many emails were there")
+    page.locator("#kb-examples button:has-text('Who translated the letters?')").click()
+    page.wait_for_function("() => document.querySelectorAll('#kb-chat .kb-answer').length >= 1")
+    page.wait_for_function("() => document.querySelector('#kb-question textarea').value === 'How many emails were there'")
+    assert "Who translated the letters?" in page.locator("#kb-chat").inner_text()
+
+
+def test_a_citation_followed_from_the_keyboard_takes_the_focus_to_its_card(page):
+    """Enter on an [n] link highlighted its card but left the focus in the chat: a keyboard user could not step into
+    the card ("Open full document"). A mouse click still leaves the focus where it was."""
+    ask(page, "Who analyzed the letter published by Osechkin?")
+    link = page.locator(BOT).last.locator(".kb-answer a.kb-cite").first
+    card_id = link.get_attribute("href").lstrip("#")
+    link.click()
+    page.wait_for_selector(f"#{card_id}.kb-card-focus")
+    assert page.evaluate("document.activeElement?.id") != card_id
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.activeElement?.id === '{card_id}'")
+    page.keyboard.press("Tab")  # on to the card's own button
+    assert page.evaluate("document.activeElement?.closest('.kb-card')?.id") == card_id
+
+
 def test_one_reference_line_per_cited_document_and_follow_up_chip_after_an_answer(page):
     follow = page.locator("#kb-examples button:has-text('Where is his organization based?')")
     assert page.locator("#kb-examples button:has-text('Who translated the letters?')").is_visible()
