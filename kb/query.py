@@ -401,7 +401,9 @@ def plain_marks(question: str) -> str:
 
 #: What a question pasted from a list, a document or a chat carries before it: a number ("1.", "2)", "(3)"), a
 #: bullet or a quote mark of a reply ("-", "*", "•", ">"), a "Q:" label.
-_LIST_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[.)]\s+|[-*•>]+\s+|q\d{0,3}\s*:\s*|q\d{1,3}[.)]\s+)", re.IGNORECASE)
+# A bullet typed without its space ("-What is FSB?") counts before a capital: a dash before a number is a minus.
+_LIST_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[.)]\s+|[-*•>]+\s+|[-•>]+(?=(?-i:[A-Z]))|q\d{0,3}\s*:\s*|q\d{1,3}[.)]\s+)",
+                          re.IGNORECASE)
 #: What can wrap a whole question: quotes, backticks, markdown emphasis (the longer marks first).
 _WRAPS = (("**", "**"), ("__", "__"), ('"', '"'), ("“", "”"), ("„", "“"), ("«", "»"), ("‘", "’"), ("'", "'"),
           ("`", "`"), ("*", "*"), ("_", "_"))

@@ -273,6 +273,8 @@ def test_a_follow_up_about_a_spelled_out_name_is_answered_where_its_acronym_is_u
     ("1. Who verified the letter?", "Who verified the letter?"),
     ("(2) Who verified the letter?", "Who verified the letter?"),
     ("- > Q: Who verified the letter?", "Who verified the letter?"),
+    ("-What is FSB?", "What is FSB?"),  # a bullet without its space was read as part of the question
+    ("-5 degrees is how cold?", "-5 degrees is how cold?"),  # a minus
     ("Q1: who verified the letter", "who verified the letter?"),
     ("**Who verified the letter?**", "Who verified the letter?"),
     ("`“Who verified the letter?”`", "Who verified the letter?"),
