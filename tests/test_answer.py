@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kb.answer import ABSTAIN_TEXT, answer_contains
@@ -432,3 +434,14 @@ def test_a_number_word_in_a_name_is_not_a_name_the_index_must_mention(make_kb):
     assert not answer.abstained and "disbanded" in answer.answer
     # A name the index never mentions still decides before any model, number words or not.
     assert kb.retrieve("What did the Third Reich's navy do in the Second World War?").query.absent_names == ("reich",)
+
+
+def test_citation_markers_of_a_statement_are_in_number_order(seed_kb):
+    """"What does FSB stand for?" read "... reported in a report. [2][1]": the statement's own passage was numbered
+    after another article that states it too."""
+    answer = seed_kb.ask("What does FSB stand for?")
+    groups = re.findall(r"((?:\[\d+\])+)", answer.answer)
+    assert groups and any(len(g) > 3 for g in groups)  # a statement cited twice: the order is tested
+    for group in groups:
+        numbers = [int(n) for n in re.findall(r"\d+", group)]
+        assert numbers == sorted(numbers), answer.answer

@@ -241,7 +241,7 @@ class ExtractiveAnswerer:
                     or (kind is AnswerType.EXPANSION and other.supplies_type and statement.supplies_type)
                 )
             ]
-            markers = []
+            markers: list[int] = []
             sources_done: set[str] = set()
             quoted = statement.text()
             cut = _quoted_part(quoted, query, self.max_quote_chars)  # the statement's, for its citation and the answer
@@ -262,13 +262,15 @@ class ExtractiveAnswerer:
                             text=text, score=item.score, date=item.passage.date,
                         )
                     )
-                markers.append(f"[{cited[key]}]")
+                markers.append(cited[key])
             cut_start, cut_end = cut
             shown = _flowed(quoted[cut_start:cut_end], query)
             if statement.passage.source.lower().endswith(tuple(MARKDOWN_SUFFIXES)):
                 shown = _without_inline_marks(shown)
             shown = ("… " if cut_start else "") + shown + (" …" if cut_end < len(quoted) else "")
-            parts.append(shown + " " + "".join(markers))
+            # In number order: a statement whose own passage is cited after another document that states it too
+            # read "[2][1]" ("What does FSB stand for?").
+            parts.append(shown + " " + "".join(f"[{n}]" for n in sorted(markers)))
         return Answer(question, " ".join(parts), False, citations, passages, confidence=confidence)
 
 
