@@ -121,6 +121,12 @@ def asked_numbers(question: str) -> frozenset[str]:
     return numbers(question, _ASKED_NUMBER) - years(question)
 
 
+def states_year(vocabulary: frozenset[str], year: str) -> bool:
+    """The document's words state the year: as such, by its decade ("1980s"), or run into a label ("FY2023")."""
+    return year in vocabulary or f"{year[:3]}0s" in vocabulary or any(
+        w.endswith(year) and w[: -len(year)].isalpha() for w in vocabulary)
+
+
 def states_number(vocabulary: frozenset[str], number: str) -> bool:
     """The number among a document's words (kb.answer.grounding.document_words keeps numbers whole), or spelled
     out ("six" for 6, "third" for 3rd)."""
@@ -135,25 +141,25 @@ def states_number(vocabulary: frozenset[str], number: str) -> bool:
 _NOT_THE_THING = (r"(?!(?:happens?|happened|if|when|where|how|do|does|did|should|can|could|would|will|to|i|we|you|they|"
                   r"he|she|it|of|for|with|about|after|before|change|changed|update|updated|find|reset|use|used)\b)")
 _ASKS_WHAT = rf"^\s*(?:what|which)(?:['’]s|\s+is|\s+are|\s+was|\s+were)?(?:\s+{_NOT_THE_THING}[\w.'’-]+){{0,4}}?\s+"
-CONTACT_DETAILS = (
-    ("extension", re.compile(_ASKS_WHAT + r"(?:phone\s+)?extension\b", re.I),
-     re.compile(r"(?<!\d)(?<!\d )\d{2,5}(?!\d)(?! \d)")),
-    ("email", re.compile(_ASKS_WHAT + r"(?:e-?mail\s+address(?:es)?\b|e-?mail\s*(?:\?|$|for\b|of\b|to\s+(?:reach|"
+CONTACT_DETAILS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {  # kind: (the question asks, a text states)
+    "extension": (re.compile(_ASKS_WHAT + r"(?:phone\s+)?extension\b", re.I),
+                  re.compile(r"(?<!\d)(?<!\d )\d{2,5}(?!\d)(?! \d)")),
+    "email": (re.compile(_ASKS_WHAT + r"(?:e-?mail\s+address(?:es)?\b|e-?mail\s*(?:\?|$|for\b|of\b|to\s+(?:reach|"
                                       r"contact)\b))", re.I),
-     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
-    ("phone", re.compile(_ASKS_WHAT + r"(?:(?:phone|telephone|mobile|cell|fax|contact|office|desk)\s+(?:number|no)\b|"
+              re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
+    "phone": (re.compile(_ASKS_WHAT + r"(?:(?:phone|telephone|mobile|cell|fax|contact|office|desk)\s+(?:number|no)\b|"
                                       r"number\s+(?:do\s+i\s+|should\s+i\s+|to\s+)(?:call|ring|dial)\b)", re.I),
-     re.compile(r"\+?\d[\d ()./-]{5,}\d")),
-)
+              re.compile(r"\+?\d[\d ()./-]{5,}\d")),
+}
 
 
 def asked_contact(question: str) -> str | None:
     """Which contact detail the question asks for ("email", "phone", "extension"), if any."""
-    return next((kind for kind, asks, _ in CONTACT_DETAILS if asks.search(question)), None)
+    return next((kind for kind, (asks, _) in CONTACT_DETAILS.items() if asks.search(question)), None)
 
 
 def states_contact(text: str, kind: str) -> bool:
-    return any(states.search(text) is not None for k, _, states in CONTACT_DETAILS if k == kind)
+    return CONTACT_DETAILS[kind][1].search(text) is not None
 
 
 def _is_acronym(word: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from kb.answer.facts import same_facts
 from kb.answer.grounding import (document_words, mentions, missing_names, names_share_a_row, pool_words,
                                  with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import AnswerType, names_someone, states_contact, states_number
+from kb.answer_types import AnswerType, names_someone, states_contact, states_number, states_year
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext
@@ -190,7 +190,7 @@ class ExtractiveAnswerer:
             chosen.append(candidate)
         if not chosen:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if query.asked_years and pool is not None and not any(_states_year(pool(chosen[0].passage.source), year)
+        if query.asked_years and pool is not None and not any(states_year(pool(chosen[0].passage.source), year)
                                                               for year in query.asked_years):
             # "How long was Route 9 closed during the 2021 main break?" of a report on the 2023 one, "What is the
             # budget for fiscal year 2024?" of the 2022 budget: a document that never states the year asked about
@@ -377,18 +377,29 @@ def quotable_neighbours(scored: list[ScoredSentence], depth: int = _CONTEXT_CHEC
     """(sentence, neighbour) pairs for the ``depth`` best candidates: the sentence before and after each, in the
     same passage, so the quote is one exact span of the document. A title above a sentence is not part of what
     it says; a question in the document is no candidate at all (kb.text.asks)."""
-    by_place = {(c.passage.chunk_id, c.index): c for c in scored}
+    neighbour = _neighbours(scored)
     pairs = []
     for item in scored[:depth]:
-        for j in (item.index - 1, item.index + 1):
-            neighbour = by_place.get((item.passage.chunk_id, j))
-            if neighbour is None or neighbour.features.get("heading"):
-                continue
-            if (min(item.sentence.start, neighbour.sentence.start) < item.passage.start
-                    or max(item.sentence.end, neighbour.sentence.end) > item.passage.end):
-                continue
-            pairs.append((item, neighbour))
+        for step in (-1, 1):
+            found = neighbour(item, step)
+            if found is not None and not found.features.get("heading"):
+                pairs.append((item, found))
     return pairs
+
+
+def _neighbours(scored: list[ScoredSentence]) -> Callable[[ScoredSentence, int], ScoredSentence | None]:
+    """The candidate ``step`` sentences before or after one, in the same passage and inside its span (so the two
+    quoted together are one exact span of the document), or None."""
+    by_place = {(c.passage.chunk_id, c.index): c for c in scored}
+
+    def neighbour(item: ScoredSentence, step: int) -> ScoredSentence | None:
+        found = by_place.get((item.passage.chunk_id, item.index + step))
+        if found is None or (min(item.sentence.start, found.sentence.start) < item.passage.start
+                             or max(item.sentence.end, found.sentence.end) > item.passage.end):
+            return None
+        return found
+
+    return neighbour
 
 
 def context_row(query: QueryContext, item: ScoredSentence, neighbour: ScoredSentence) -> list[float]:
@@ -436,14 +447,14 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
     lists (docs/quality.md, "A list item's subject")."""
     vectors = query.word_vectors
     opening = (lambda word: not vectors.knows(word.lower())) if vectors is not None else None
-    by_place = {(c.passage.chunk_id, c.index): c for c in scored}
+    neighbour = _neighbours(scored)
     for statement in chosen:
-        lead = by_place.get((statement.passage.chunk_id, statement.index - 1))
+        lead = neighbour(statement, -1)
         if statement.context is not None or lead is None or not list_item(statement.passage, lead.sentence):
             continue
         between = statement.passage.text[lead.sentence.end - statement.passage.start:
                                          statement.sentence.start - statement.passage.start]
-        if "\n" in between or lead.sentence.start < statement.passage.start:
+        if "\n" in between:
             continue  # not the same item
         if (not names_someone(statement.sentence.text, query.question_words, opening)
                 and names_someone(lead.sentence.text, query.question_words, opening)):
@@ -461,12 +472,6 @@ def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> 
         return passages
     first = scored[0].passage.chunk_id  # scored is best first
     return sorted(passages, key=lambda p: p.chunk_id != first)  # stable: the rest keep their order
-
-
-def _states_year(vocabulary: frozenset[str], year: str) -> bool:
-    """The document's words state the year: as such, by its decade ("1980s"), or run into a label ("FY2023")."""
-    return year in vocabulary or f"{year[:3]}0s" in vocabulary or any(
-        w.endswith(year) and w[: -len(year)].isalpha() for w in vocabulary)
 
 
 _PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)

@@ -18,14 +18,6 @@ SQUAD_CORPUS = CACHE / "squad-corpus"
 SQUAD_INDEX = CACHE / "squad-index"
 
 
-def unindexed_sources(questions: list, indexed: list[str]) -> list[str]:
-    """The gold sources of JSONL questions (file names or their prefixes, kb.evaluation.metrics.is_gold) that name
-    no indexed document."""
-    names = [(source, source.rsplit("/", 1)[-1]) for source in indexed]
-    wanted = sorted({p for q in questions if not q.spans for p in q.sources})
-    return [p for p in wanted if not any(full.startswith(p) or name.startswith(p) for full, name in names)]
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     from kb.cli import add_common_options
     from kb.config import SEARCH_MODES
@@ -54,6 +46,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kb.cli import settings_from
     from kb.errors import UsageError
     from kb.evaluation import evaluate, format_table, load_questions, select, split_columns, squad_corpus
+    from kb.evaluation.metrics import unindexed_sources
     from kb.evaluation.datasets import SQUAD_MARK, is_squad, owns
     from kb.knowledge_base import KnowledgeBase
 

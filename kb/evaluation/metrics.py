@@ -48,8 +48,19 @@ def is_gold(question: EvalQuestion, span: Span) -> bool:
         return False
     if question.spans:
         return any(g.source == span.source and overlaps(span.start, span.end, g.start, g.end) for g in question.spans)
-    name = span.source.rsplit("/", 1)[-1]
-    return any(span.source.startswith(p) or name.startswith(p) for p in question.sources)
+    return any(names_source(p, span.source) for p in question.sources)
+
+
+def names_source(gold: str, source: str) -> bool:
+    """Does a JSONL question's gold source (a file name or its prefix: "000") name this indexed document, by its
+    path or its file name?"""
+    return source.startswith(gold) or source.rsplit("/", 1)[-1].startswith(gold)
+
+
+def unindexed_sources(questions: Sequence[EvalQuestion], indexed: Sequence[str]) -> list[str]:
+    """The gold sources of JSONL questions that name no indexed document: nothing kb cites can match them."""
+    wanted = sorted({p for q in questions if not q.spans for p in q.sources})
+    return [p for p in wanted if not any(names_source(p, source) for source in indexed)]
 
 
 def first_gold_rank(question: EvalQuestion, ranked: Sequence[Span], k: int = 10) -> int | None:
@@ -180,5 +191,6 @@ def grouped_interval(values: Sequence[float], groups: Sequence[str], level: floa
 
 __all__ = [
     "CalibrationBin", "Outcome", "Span", "abstain_precision_recall", "answer_correct", "calibration", "citation_gold",
-    "citation_is_valid", "first_gold_rank", "grouped_interval", "hit_at", "is_gold", "mrr_at", "overlaps", "percentile",
+    "citation_is_valid", "first_gold_rank", "grouped_interval", "hit_at", "is_gold", "mrr_at", "names_source",
+    "overlaps", "percentile", "unindexed_sources",
 ]
