@@ -203,15 +203,21 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
 
     # -- asking -----------------------------------------------------------------------------------
     def respond(question: str, chat: list, turns: list, answers: list, k: float, mode: str,
-                show_scores: bool) -> Iterator[dict]:
+                show_scores: bool, evt: gr.EventData) -> Iterator[dict]:
         chat = list(chat or [])
         turns = list(turns or [])
         answers = list(answers or [])
+        # An example button asks its own words and leaves the box alone: a draft the user was typing there stays.
+        example = getattr(evt, "target", None)
+        typed = not any(example is b for b in ask_buttons)
+        if not typed:
+            question = str(getattr(example, "value", "") or "")
+        box_now: dict[Any, Any] = {box: ""} if typed else {}
         q = " ".join((question or "").split())
         if not q:
             chat.append({"role": "assistant", "content": note_html(
                 "Type a question first, for example “Who analyzed the letter published by Osechkin?”", "edit")})
-            yield {chatbot: chat, box: ""}
+            yield {chatbot: chat, **box_now}
             return
         try:
             clean_question(q)
@@ -221,7 +227,10 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             return
         chat.append({"role": "user", "content": question_html(q)})
         chat.append({"role": "assistant", "content": note_html("Searching your documents…", "search")})
-        yield {chatbot: chat, box: ""}
+        # The example and follow-up buttons rest while this answer is composed: each runs its own event, which
+        # would answer beside this one on the same conversation. A question typed meanwhile waits instead (the
+        # ask event's trigger mode, below).
+        yield {chatbot: chat, **box_now, **{b: gr.update(interactive=False) for b in ask_buttons}}
         query = contextualize(q, turns)
         answer: Answer | None = None
         streamed = False
@@ -237,7 +246,9 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                 raise RuntimeError("no answer was produced")
         except Exception as exc:  # shown in the chat, never as a traceback
             chat[-1] = {"role": "assistant", "content": note_html(friendly(exc), "warn")}
-            yield {chatbot: chat, box: question}  # back in the box, to send again ("ask again in a moment")
+            # a typed question goes back in the box, to send again ("ask again in a moment")
+            yield {chatbot: chat, **({box: question} if typed else {}),
+                   **{b: gr.update(interactive=True) for b in ask_buttons}}
             return
         words = answer.answer.split(" ")
         step = max(1, len(words) // STREAM_STEPS)
@@ -255,11 +266,12 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         answers.append(answer)
         yield {chatbot: chat, sources: sources_html(answer, show_scores, answer_id), turns_state: turns,
                answers_state: answers, shown: answer_id, doc_view: "",
-               **{b: gr.update(visible=not answer.abstained) for b in follow_buttons}}
+               **{b: gr.update(interactive=True) for b in example_buttons},
+               **{b: gr.update(visible=not answer.abstained, interactive=True) for b in follow_buttons}}
 
     def rerender_sources(answers: list, index: int | None, show_scores: bool) -> str:
         answer = answers[index] if answers and index is not None and 0 <= index < len(answers) else None
-        return sources_html(answer, show_scores, index or 0)
+        return sources_html(answer, show_scores, index or 0, earlier=answer is not None and index != len(answers) - 1)
 
     def on_sources_select(answers: list, show_scores: bool, evt: gr.EventData) -> dict:
         data = event_data(evt)
@@ -273,7 +285,8 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                 n = int(data["show"])
             except (TypeError, ValueError):
                 return {}
-            return {sources: sources_html(answer, show_scores, index, focus=n), shown: index}
+            return {sources: sources_html(answer, show_scores, index, focus=n, earlier=index != len(answers) - 1),
+                    shown: index}
         if "open" in data:
             try:
                 return {doc_view: open_document(answer, int(data["open"]))}
@@ -443,7 +456,6 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
     # -- layout -----------------------------------------------------------------------------------
     with gr.Blocks(title="kb · ask your documents", analytics_enabled=False) as demo:
         turns_state = gr.State([])
-        draft = gr.State("")  # what the box held when an example was clicked
         answers_state = gr.State([])  # every answer of this conversation, for its [n] links and cards
         shown = gr.State(None)  # which answer the sources panel shows
         seen_builds = gr.State(0)
@@ -522,17 +534,16 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
 
         # -- events -------------------------------------------------------------------------------
         ask_inputs = [box, chatbot, turns_state, answers_state, k, mode, show_scores]
-        ask_outputs = [chatbot, sources, turns_state, answers_state, shown, box, doc_view, *follow_buttons]
+        ask_buttons = [*example_buttons, *follow_buttons]
+        ask_outputs = [chatbot, sources, turns_state, answers_state, shown, box, doc_view, *ask_buttons]
         common: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 4, "concurrency_id": "ask"}
-        send.click(respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
-        box.submit(respond, ask_inputs, ask_outputs, show_progress="hidden", **common)
-        # An example is asked through the box; a draft the user was typing there goes back once it is answered
-        # (it was overwritten and lost).
-        for button in [*example_buttons, *follow_buttons]:
-            button.click(lambda q, typed: (q, typed), [button, box], [box, draft], api_visibility="private",
-                         queue=False).then(
-                respond, ask_inputs, ask_outputs, show_progress="hidden", **common).then(
-                lambda typed: typed, draft, box, api_visibility="private", queue=False)
+        # One event for Enter, the send button and the example buttons, so that they share one pending state. A
+        # question sent while the last is being answered is asked once that answer is done ("always_last": the box's
+        # text as it is then), where the default ("once") ignored it and left it in the box; "multiple" would answer
+        # both at once, each on the conversation as it was. The example buttons rest meanwhile (respond): a deferred
+        # event is run again without knowing which button started it.
+        gr.on([send.click, box.submit, *(b.click for b in ask_buttons)], respond, ask_inputs, ask_outputs,
+              show_progress="hidden", trigger_mode="always_last", **common)
         show_scores.change(rerender_sources, [answers_state, shown, show_scores], sources, api_visibility="private")
         sources.select(on_sources_select, [answers_state, show_scores], [sources, shown, doc_view],
                        api_visibility="private", show_progress="hidden")

@@ -185,8 +185,10 @@ def _meta(source: str, date: str | None, score: float | None, show_scores: bool)
 
 
 def sources_html(answer: Answer | None, show_scores: bool = True, answer_id: int = 0,
-                 focus: int | None = None) -> str:
-    """The sources panel: one card per citation with the cited sentence highlighted in its passage.
+                 focus: int | None = None, earlier: bool = False) -> str:
+    """The sources panel: one card per citation with the cited sentence highlighted in its passage, under the
+    question they answer. A citation of an earlier answer brings that answer's cards back (``earlier``): the line
+    says so, or they read as the sources of the answer just given.
 
     Card ids ``kb-card-<answer>-<n>`` match the citation links of that answer; ``focus`` marks one card to be
     scrolled into view and highlighted when the panel appears.
@@ -224,7 +226,9 @@ def sources_html(answer: Answer | None, show_scores: bool = True, answer_id: int
             f'{icon("open")} Open full document</button>'
             f"</div>"
         )
-    return f'<div class="kb-cards" data-answer="{answer_id}">{"".join(cards)}</div>'
+    label = (f'<div class="kb-cards-for">{"Sources of an earlier answer" if earlier else "Sources"}, for '
+             f'“{esc(answer.question)}”</div>')
+    return f'<div class="kb-cards" data-answer="{answer_id}">{label}{"".join(cards)}</div>'
 
 
 def document_html(title: str, source: str, text: str, spans: Sequence[Span], focus: int | None,

@@ -90,6 +90,8 @@ a.kb-link { color: #4338ca; text-decoration: underline; overflow-wrap: anywhere;
   border-radius: 50%; background: #4f46e5; color: white; font-size: .8rem; font-weight: 700; }
 .kb-title { font-weight: 650; line-height: 1.35; overflow-wrap: anywhere; }
 .kb-meta { margin: 4px 0 8px 34px; font-size: .8rem; color: var(--body-text-color-subdued); }
+.kb-cards-for { margin: 0 0 8px; font-size: .85rem; color: var(--body-text-color-subdued);
+  overflow-wrap: anywhere; }
 .kb-date, .kb-score { font-size: .95em; }
 .kb-passage { margin-left: 34px; font-size: .9rem; line-height: 1.55; color: var(--body-text-color);
   white-space: pre-wrap; max-height: 220px; overflow-y: auto; overflow-wrap: anywhere; }

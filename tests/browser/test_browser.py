@@ -127,13 +127,21 @@ def test_citation_link_brings_its_source_card_into_view_highlighted(browser, ser
 
 
 def test_citation_of_an_earlier_answer_shows_that_answers_sources(page):
+    """... under a line that says whose they are: they had read as the sources of the answer just given."""
     ask(page, "Who analyzed the letter published by Osechkin?")
     first_files = page.locator("#kb-sources .kb-file").all_inner_texts()
+    assert page.locator("#kb-sources .kb-cards-for").inner_text() == (
+        "Sources, for “Who analyzed the letter published by Osechkin?”")
     ask(page, "Where is the snarkleberry parade held?")
     assert "hostile.txt" in page.locator("#kb-sources").inner_text()
     page.locator(BOT).nth(0).locator(".kb-answer a.kb-cite").first.click()
     page.wait_for_selector("#kb-sources #kb-card-0-1.kb-card-focus, #kb-sources .kb-card-focus[id^='kb-card-0-']")
     assert page.locator("#kb-sources .kb-file").all_inner_texts() == first_files
+    assert page.locator("#kb-sources .kb-cards-for").inner_text() == (
+        "Sources of an earlier answer, for “Who analyzed the letter published by Osechkin?”")
+    page.locator(BOT).nth(1).locator(".kb-answer a.kb-cite").first.click()
+    page.wait_for_selector("#kb-sources .kb-card-focus[id^='kb-card-1-']")
+    assert page.locator("#kb-sources .kb-cards-for").inner_text().startswith("Sources, for “Where is the snarkl")
 
 
 def test_an_example_asked_leaves_a_draft_in_the_box(page):
@@ -143,6 +151,31 @@ def test_an_example_asked_leaves_a_draft_in_the_box(page):
     page.wait_for_function("() => document.querySelectorAll('#kb-chat .kb-answer').length >= 1")
     page.wait_for_function("() => document.querySelector('#kb-question textarea').value === 'How many emails were there'")
     assert "Who translated the letters?" in page.locator("#kb-chat").inner_text()
+
+
+PENDING_JS = """(selector) => { const bots = document.querySelectorAll(selector); const last = bots[bots.length - 1];
+  return !!last && (!!last.querySelector('.kb-caret') || last.innerText.includes('Searching your documents')); }"""
+
+
+def test_a_question_sent_while_the_last_is_answered_is_asked_next(page):
+    """Enter pressed while an answer was being composed did nothing: the question stayed in the box, unsent. It is
+    asked once that answer is done, after it in the conversation; the example buttons rest meanwhile (a click on
+    one would have answered beside the first, on the same conversation)."""
+    page.fill("#kb-question textarea", "Who translated the letters?")
+    page.click("#kb-ask")
+    page.wait_for_function("(s) => document.querySelector('#kb-question textarea').value === '' && "
+                           "document.querySelectorAll(s).length >= 1", arg=BOT)
+    page.fill("#kb-question textarea", "When was the letter published?")
+    page.press("#kb-question textarea", "Enter")
+    if not page.evaluate(PENDING_JS, BOT):
+        pytest.skip("the first answer was done before the second question was sent")
+    assert page.locator("#kb-examples button.kb-example:visible").first.is_disabled()
+    page.wait_for_function(f"(s) => document.querySelectorAll(s).length >= 2 && !({PENDING_JS})(s)", arg=BOT)
+    questions = page.locator("#kb-chat .kb-question").all_inner_texts()
+    assert questions == ["Who translated the letters?", "When was the letter published?"], questions
+    assert page.locator(BOT).count() == 2
+    assert page.input_value("#kb-question textarea") == ""
+    assert page.locator("#kb-examples button.kb-example:visible").first.is_enabled()
 
 
 def test_a_citation_followed_from_the_keyboard_takes_the_focus_to_its_card(page):
