@@ -85,7 +85,8 @@ class Manifest:
             raise IndexCorruptError(f"{folder / 'manifest.json'} is damaged (bad files entry): run `kb index --full`")
         for name, expected in self.files.items():
             try:
-                found = fingerprint(folder / name)
+                # an index written before whole-file sums is checked as it was fingerprinted
+                found = fingerprint(folder / name, whole=isinstance(expected, dict) and "sum" in expected)
             except FileNotFoundError:
                 raise IndexCorruptError(f"{folder / name} is missing: run `kb index --full`") from None
             except OSError as exc:
@@ -99,16 +100,36 @@ class Manifest:
 
 
 _END_BYTES = 4096
+#: Files up to this size are summed whole at every open. FAISS reads the vectors file whole at open anyway, and
+#: SHA-256 runs at ~1.8 GB/s here (~35 ms for 64 MiB): bytes overwritten in the middle of a file, which leave
+#: similarities that look plausible, were invisible to the ends alone. A larger file is summed over its ends and
+#: evenly spaced blocks, so an open stays cheap on a gigabyte index.
+WHOLE_SUM_MAX = 256 << 20
+_SAMPLED_BLOCKS = 64
 
 
-def fingerprint(path: Path) -> dict[str, Any]:
-    """Size plus SHA-256 of the first and last 4 KiB: cheap on a gigabyte file, and catches the usual damage."""
+def fingerprint(path: Path, whole: bool = True) -> dict[str, Any]:
+    """Size plus SHA-256 of the first and last 4 KiB, and (``whole``) a SHA-256 of the whole file, or of
+    evenly spaced blocks over WHOLE_SUM_MAX. ``whole=False`` gives the fingerprint of indexes written before."""
     with path.open("rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         head = fh.read(_END_BYTES)
         fh.seek(max(0, size - _END_BYTES))
         tail = fh.read(_END_BYTES)
-    return {"size": size, "head": hashlib.sha256(head).hexdigest()[:16], "tail": hashlib.sha256(tail).hexdigest()[:16]}
+        found: dict[str, Any] = {"size": size, "head": hashlib.sha256(head).hexdigest()[:16],
+                                 "tail": hashlib.sha256(tail).hexdigest()[:16]}
+        if whole:
+            digest = hashlib.sha256()
+            if size <= WHOLE_SUM_MAX:
+                fh.seek(0)
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+            else:
+                for i in range(_SAMPLED_BLOCKS):
+                    fh.seek(size * i // _SAMPLED_BLOCKS)
+                    digest.update(fh.read(_END_BYTES))
+            found["sum"] = digest.hexdigest()[:32]
+    return found
 
 
 def mismatch(stored: Manifest, wanted: dict[str, Any]) -> list[str]:

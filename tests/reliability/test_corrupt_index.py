@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -158,22 +159,70 @@ def _assert_healthy(sources, index, rebuild: bool = True) -> None:
         assert not answer.abstained and answer.citations[0].source == source
 
 
-def test_bytes_overwritten_inside_a_large_vectors_file_are_one_clear_error(tmp_path):
-    """The vectors file's fingerprint is its size and both ends: 2,000 bytes overwritten in the middle passed it, and
-    `kb search --mode dense` ranked a passage first with a similarity of 7e37."""
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory):
+    """The seeds indexed once: their vectors file is larger than both fingerprinted ends together."""
     from paths import SEEDS
 
-    sources, index = tmp_path / "sources", tmp_path / "index"
-    shutil.copytree(SEEDS, sources)
-    args = ["--sources", str(sources), "--index", str(index)]
-    assert run_cli(["index", *args])[0] == 0
-    vectors = _target(index, VECTORS)
-    data = bytearray(vectors.read_bytes())
+    base = tmp_path_factory.mktemp("seeds-index")
+    shutil.copytree(SEEDS, base / "sources")
+    code, _, err = run_cli(["index", "--sources", str(base / "sources"), "--index", str(base / "index")])
+    assert code == 0, err
+    return base
+
+
+def _middle_damaged(seeds_index, tmp_path, name: str, damage) -> list[str]:
+    sources, index = _copy(seeds_index, tmp_path)
+    target = _target(index, name)
+    data = bytearray(target.read_bytes())
     assert len(data) > 3 * 4096 + 2000  # the middle is outside both fingerprinted ends
-    middle = len(data) // 2
-    data[middle:middle + 2000] = bytes([0x7F]) * 2000
-    vectors.write_bytes(bytes(data))
+    damage(data, len(data) // 2)
+    target.write_bytes(bytes(data))
+    return ["--sources", str(sources), "--index", str(index)]
+
+
+def test_bytes_overwritten_inside_a_large_vectors_file_are_one_clear_error(seeds_index, tmp_path):
+    """The vectors file's fingerprint was its size and both ends: 2,000 bytes overwritten in the middle passed it,
+    and `kb search --mode dense` ranked a passage first with a similarity of 7e37. Files are now summed whole at
+    open; an index written before the sums (no "sum" in its manifest) still has the similarity check."""
+    def overwrite(data, middle):
+        data[middle:middle + 2000] = bytes([0x7F]) * 2000
+
+    args = _middle_damaged(seeds_index, tmp_path, VECTORS, overwrite)
+    code, out, err = run_cli(["search", "--mode", "dense", *args, "Who verified the letter?"])
+    assert code == 4 and one_line(err) and "overwritten after it was written" in err and "kb index --full" in err
+    assert not out
+    import json
+
+    index = Path(args[-1])
+    manifest = _target(index, MANIFEST)
+    meta = json.loads(manifest.read_text())
+    for entry in meta["files"].values():
+        del entry["sum"]  # as written before whole-file sums
+    manifest.write_text(json.dumps(meta))
     code, out, err = run_cli(["search", "--mode", "dense", *args, "Who verified the letter?"])
     assert code == 4 and one_line(err) and "vectors are damaged" in err and "kb index --full" in err and not out
     assert run_cli(["index", *args, "--full"])[0] == 0
     assert run_cli(["search", "--mode", "dense", *args, "Who verified the letter?"])[0] == 0
+
+
+@pytest.mark.parametrize("name", [VECTORS, DATABASE])
+def test_plausible_damage_in_the_middle_of_a_file_is_caught_at_open(seeds_index, tmp_path, name):
+    """Damage that leaves a file well formed: two vectors' bytes swapped (every similarity stays that of a unit
+    vector, so the similarity check cannot see it: the wrong passages are ranked), or one lowercase letter changed in
+    the middle of the database (in a passage's text, a citation would quote words the document does not say)."""
+    def swap(data, middle):
+        if name == VECTORS:
+            row = 384 * 4
+            a, b = middle - middle % 4, middle - middle % 4 + 3 * row
+            data[a:a + row], data[b:b + row] = data[b:b + row], data[a:a + row]
+        else:
+            at = next(i for i in range(middle, len(data)) if 97 <= data[i] <= 122)  # a lowercase letter
+            data[at] = data[at] + 1 if data[at] < 122 else 97
+
+    args = _middle_damaged(seeds_index, tmp_path, name, swap)
+    code, out, err = run_cli(["ask", *args, "Who verified the letter?"])
+    assert code == 4 and one_line(err) and f"{name} was overwritten after it was written" in err, err
+    assert "kb index --full" in err and not out
+    assert run_cli(["index", *args])[0] == 0  # a plain build sees the damage too, and rebuilds in full
+    assert run_cli(["ask", *args, "Who verified the letter?"])[0] == 0
