@@ -231,7 +231,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return answer, changed
 
     return _for_each_question(
-        args, out, asked, lambda q, found: {**found[0].to_json(), "changed_since_indexed": found[1]},
+        args, out, asked, lambda q, found: kb.answer_json(*found),
         lambda found, stream: _render_answer(found[0], stream),
     )
 

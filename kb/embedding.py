@@ -138,7 +138,8 @@ class _TorchEncoder:
             self._model = SentenceTransformer(path, device=device, local_files_only=True)
         except Exception as exc:  # sentence-transformers raises many types for a bad name or path
             hint = "" if Path(path).exists() else " (no such local path, and downloads are off)"
-            raise ConfigError(f"cannot load embedding model {model!r}{hint}: {exc}") from None
+            reason = " ".join(str(exc).split())  # one line: Hugging Face's messages hold line breaks
+            raise ConfigError(f"cannot load embedding model {model!r}{hint}: {reason}") from None
         self.dimension = int(self._model.get_embedding_dimension())
 
     def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
@@ -482,6 +483,12 @@ class Embedder:
         self.batch_size = batch_size or default_batch_size(self.device, self.backend)
         cache = Path(model_cache).expanduser() if str(model_cache) else default_cache_dir()
         path = resolve_model_path(model, cache)
+        if backend == "auto" and self.backend != "torch" and not (Path(path) / "tokenizer.json").is_file():
+            # ONNX export needs a local folder with tokenizer.json; a model given by its name (in the Hugging Face
+            # cache) or a folder without one is still a sentence-transformers model: "auto" loads it with torch
+            # (it refused it, "use backend = torch", where README promised any model by name or path)
+            self.backend = "torch"
+            self.batch_size = batch_size or default_batch_size(self.device, self.backend)
         if self.backend == "torch":
             self._encoder: _TorchEncoder | _OnnxEncoder = _TorchEncoder(path, model, self.device)
         else:

@@ -10,6 +10,7 @@ point leaves the previous version live.
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from kb.store.database import write_errno
 from kb.store.manifest import FORMAT_VERSION, mismatch
 from kb.text import Sentence
 from kb.types import BuildReport, Chunk, SourceDocument, SourceFailure
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], None]
 
@@ -132,6 +135,12 @@ class Indexer:
         with self.backend.lock(wait=lock_wait):
             report = self._run_locked(full, progress_bar, on_progress or (lambda f, m: None))
         report.seconds = time.perf_counter() - started
+        log.info("index built", extra={
+            "full": report.full, "added": len(report.added), "updated": len(report.updated),
+            "removed": len(report.removed), "unchanged": len(report.unchanged), "errors": len(report.errors),
+            "chunks": report.chunks, "seconds": round(report.seconds, 3)})
+        for failure in report.errors:
+            log.debug("not indexed", extra={"source": failure.source, "reason": failure.error})
         return report
 
     # -- steps -------------------------------------------------------------------------------------
@@ -169,6 +178,8 @@ class Indexer:
         files, failures = scan_sources(settings.sources, max_bytes, settings.index)
         limits = ReadLimits.from_settings(settings)
         plan, writer, stored = self._start(full)
+        log.debug("build plan", extra={"full": plan.full, "why": plan.reason, "files": len(files),
+                                       "sources": str(settings.sources)})
 
         report = BuildReport(full=plan.full, errors=list(failures))
         current = {f.source: f for f in files}

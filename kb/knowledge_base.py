@@ -6,6 +6,7 @@ next question opens it, while questions already running finish on the version th
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -26,6 +27,8 @@ from kb.store.base import Store, StoreBackend, open_backend
 from kb.store.manifest import require_compatible
 from kb.sources.scan import changed_since
 from kb.types import Answer, BuildReport, Passage
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -152,6 +155,13 @@ class KnowledgeBase:
         rows = [(r.source, r.size, r.sha256) for r in self.documents() if r.source in wanted]
         return changed_since(Path(folder), sorted(rows))
 
+    def answer_json(self, answer: Answer, changed: list[str] | None = None) -> dict[str, Any]:
+        """An answer as `kb ask --json` and the server's /ask print it: Answer.to_json() and which cited files changed
+        since they were indexed (``changed``, when the caller has already asked)."""
+        if changed is None:
+            changed = self.changed_since_indexed(c.source for c in answer.citations)
+        return {**answer.to_json(), "changed_since_indexed": changed}
+
     def indexed_from(self) -> Path | None:
         """The sources folder the live index was built from, or None (no index, or one from before it was
         recorded). `kb ask` run where ./seeds is another folder compared every cited file with it and warned that
@@ -216,6 +226,9 @@ class KnowledgeBase:
         else:
             answer = self.extractive_answer(retrieval)
         answer.ms = (time.perf_counter() - retrieval.started) * 1000
+        log.info("answered", extra={"ms": round(answer.ms, 1), "abstained": answer.abstained,
+                                    "confidence": None if answer.confidence is None else round(answer.confidence, 3),
+                                    "citations": len(answer.citations), "passages": len(answer.passages)})
         return answer
 
     def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:

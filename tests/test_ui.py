@@ -464,22 +464,33 @@ def api_server(seed_kb, tmp_path_factory):
     kb = copy_of(seed_kb, tmp_path_factory.mktemp("ui-api"))
     port = free_port()
     demo = launch(KBService(kb), port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/", demo
+    yield f"http://127.0.0.1:{port}/", kb
     demo.close()
 
 
-def test_ask_endpoint_returns_the_answer_json(api_server, seed_kb):
+def test_ask_endpoint_returns_the_answer_json(api_server, seed_kb, capfd):
     from gradio_client import Client
 
-    url, _ = api_server
+    url, served = api_server
     client = Client(url, verbose=False)
     assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     result = client.predict("Who analyzed the letter published by Osechkin?", api_name="/ask")
     expected = seed_kb.ask("Who analyzed the letter published by Osechkin?").to_json()
-    assert set(result) == set(expected)
+    # the JSON of `kb ask --json`: it had no changed_since_indexed
+    assert set(result) == set(expected) | {"changed_since_indexed"} and result["changed_since_indexed"] == []
     assert result["answer"] == expected["answer"] and result["citations"] == expected["citations"]
+    capfd.readouterr()
     with pytest.raises(Exception, match="empty"):
         client.predict("   ", api_name="/ask")
+    assert "Traceback" not in capfd.readouterr().err  # a refused question is the caller's, not a server fault
+    cited = served.indexed_from() / result["citations"][0]["source"]  # the folder it compares with
+    text = cited.read_bytes()
+    try:
+        cited.write_bytes(text + b"\nA sentence added after indexing.\n")
+        again = client.predict("Who analyzed the letter published by Osechkin?", api_name="/ask")
+        assert again["changed_since_indexed"] == [result["citations"][0]["source"]]
+    finally:
+        cited.write_bytes(text)
 
 
 def test_auth_protects_the_server(seed_kb, tmp_path):

@@ -324,9 +324,11 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
     def api_ask(question: str) -> dict:
         """Answer one question from the documents: the JSON of `kb ask --json`."""
         try:
-            return service.ask(question).to_json()
+            return service.kb.answer_json(service.ask(question))
         except KBError as exc:
-            raise gr.Error(friendly(exc)) from None
+            # the caller gets the one-line reason; a question refused (empty, too long) is not a server fault,
+            # and Gradio printed a 25-line traceback for each on the server's stderr
+            raise gr.Error(friendly(exc), print_exception=False) from None
 
     # -- index management -------------------------------------------------------------------------
     def rebuild(full: bool, progress: gr.Progress, reason: str) -> BuildReport:
