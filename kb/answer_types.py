@@ -90,6 +90,11 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     return None, None
 
 
+def states_date(text: str) -> bool:
+    """The text names a date of any unit (a year, a month, a weekday, a century), whoever else states it too."""
+    return _HAS_DATE.search(text) is not None
+
+
 def years(text: str) -> frozenset[str]:
     """The years a text states ("in 2021", "by 2100")."""
     return frozenset(m.group(0) for m in _HAS_UNIT["year"].finditer(text))

@@ -266,6 +266,18 @@ def test_a_date_question_with_a_unit_is_abstained_on_where_no_statement_gives_on
     assert not kb.ask("When was the research group founded?").abstained
 
 
+def test_a_when_question_is_not_answered_with_the_date_it_states_itself(make_kb):
+    """"When is the engineering leads meeting after the one on 28 May 2024?" of notes whose last line is "Next
+    meeting: Tue 28 May 2024." was answered with that line at 0.89: its only date is the question's own. A
+    statement with a date the question does not state still answers."""
+    notes = ("Engineering leads meeting, 14 May 2024\n\nAttendees: the platform, mobile and data leads.\n\n"
+             "The code freeze for 4.3 moves to 17 June.\n\nNext meeting: Tue 28 May 2024.\n")
+    kb = make_kb({"notes.md": notes}, abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "When is the engineering leads meeting after the one on 28 May 2024?")
+    assert_answers(kb, ("When is the code freeze for 4.3 after the leads meeting of 14 May 2024?", "17 June"))
+
+
 def test_a_statement_about_another_year_does_not_answer_a_question_about_this_one(make_kb):
     """"What was revenue in 2020?" was answered "Revenue in 2021 was 4.1 million euros." at 0.55, and a question about
     the Graz plant in 2021 with its 2023 figure at 0.9: a statement of another year, with the question's year

@@ -21,7 +21,7 @@ from kb.answer.facts import same_facts
 from kb.answer.grounding import (document_words, mentions, missing_names, names_share_a_row, pool_words,
                                  with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import AnswerType, names_someone, states_contact, states_number, states_year
+from kb.answer_types import AnswerType, names_someone, states_contact, states_date, states_number, states_year
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext
@@ -213,13 +213,17 @@ class ExtractiveAnswerer:
             # the rest matches: a statement about another year than the question's, with the question's year nowhere
             # around it, is about something else (docs/quality.md, "A statement about another year").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if kind is AnswerType.DATE and query.type_detail and not any(query.supplies(c.text()) for c in chosen):
+        if kind is AnswerType.DATE and (query.type_detail or any(states_date(c.text()) for c in chosen)) and not any(
+                query.supplies(c.text()) for c in chosen):
             # "In what year ...?", "On what date ...?" is answered by a year, a day or a month the question does not
             # state, and nothing else: a sentence about the same event without one is the story, not the date. The
             # model weighs a missing date little (SQuAD's "when" is often answered "after the war"), so with a unit
             # asked for this is a rule, keyed on the kind of question: on the tune questions, answered at the
             # threshold, no right answer lacked the unit and three seed questions with no answer did
-            # (docs/quality.md, "A date question answered without its date").
+            # (docs/quality.md, "A date question answered without its date"). A "when" whose statements state dates,
+            # but only the question's own, echoes it ("When is the meeting after the one on 28 May 2024?" ->
+            # "Next meeting: Tue 28 May 2024."): no tune SQuAD or seed answer had that form (docs/quality.md, "A date
+            # question answered with its own date").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
 
         if kind is AnswerType.PERSON:
