@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -44,13 +45,20 @@ def test_kb_index_wait_waits_for_the_lock(tiny):
     sources, index = tiny
     (sources / "new.txt").write_text("A new document about the Tessaly ferry timetable.", encoding="utf-8")
     with index_lock(index):
-        proc = _kb(["index", "--sources", str(sources), "--index", str(index), "--wait", "120"])
+        proc = _kb(["--log-format", "json", "-v", "index", "--sources", str(sources), "--index", str(index),
+                    "--wait", "120", "--json"])
         time.sleep(2.0)  # it starts and blocks on the lock meanwhile
         assert proc.poll() is None, proc.communicate()
+    released = time.monotonic()
     out, err = proc.communicate(timeout=300)
+    after_release = time.monotonic() - released
     assert proc.returncode == 0, err
-    assert "added 1" in out
+    report = json.loads(out)
+    assert report["added"] == ["new.txt"]
     assert state_of(check_index(index)) == corpus_state(sources)
+    # the build's seconds are its own: they had counted the wait behind the lock too, which the log reports apart
+    built = next(json.loads(line) for line in err.splitlines() if '"index built"' in line)
+    assert built["waited"] >= 1.5 and report["seconds"] <= after_release
 
 
 def test_threads_in_one_process_are_serialized(tiny):
