@@ -226,8 +226,7 @@ def sources_html(answer: Answer | None, show_scores: bool = True, answer_id: int
             f'{icon("open")} Open full document</button>'
             f"</div>"
         )
-    label = (f'<div class="kb-cards-for">{"Sources of an earlier answer" if earlier else "Sources"}, for '
-             f'“{esc(answer.question)}”</div>')
+    label = f'<div class="kb-cards-for">{"Earlier answer" if earlier else "For"}: “{esc(answer.question)}”</div>'
     return f'<div class="kb-cards" data-answer="{answer_id}">{label}{"".join(cards)}</div>'
 
 

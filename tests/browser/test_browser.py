@@ -131,17 +131,17 @@ def test_citation_of_an_earlier_answer_shows_that_answers_sources(page):
     ask(page, "Who analyzed the letter published by Osechkin?")
     first_files = page.locator("#kb-sources .kb-file").all_inner_texts()
     assert page.locator("#kb-sources .kb-cards-for").inner_text() == (
-        "Sources, for “Who analyzed the letter published by Osechkin?”")
+        "For: “Who analyzed the letter published by Osechkin?”")
     ask(page, "Where is the snarkleberry parade held?")
     assert "hostile.txt" in page.locator("#kb-sources").inner_text()
     page.locator(BOT).nth(0).locator(".kb-answer a.kb-cite").first.click()
     page.wait_for_selector("#kb-sources #kb-card-0-1.kb-card-focus, #kb-sources .kb-card-focus[id^='kb-card-0-']")
     assert page.locator("#kb-sources .kb-file").all_inner_texts() == first_files
     assert page.locator("#kb-sources .kb-cards-for").inner_text() == (
-        "Sources of an earlier answer, for “Who analyzed the letter published by Osechkin?”")
+        "Earlier answer: “Who analyzed the letter published by Osechkin?”")
     page.locator(BOT).nth(1).locator(".kb-answer a.kb-cite").first.click()
     page.wait_for_selector("#kb-sources .kb-card-focus[id^='kb-card-1-']")
-    assert page.locator("#kb-sources .kb-cards-for").inner_text().startswith("Sources, for “Where is the snarkl")
+    assert page.locator("#kb-sources .kb-cards-for").inner_text().startswith("For: “Where is the snarkl")
 
 
 def test_an_example_asked_leaves_a_draft_in_the_box(page):
