@@ -12,9 +12,12 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from kb.config import SEARCH_MODES, Settings, load_settings
 from kb.errors import IndexMissingError, KBError
@@ -156,10 +159,12 @@ def index_command(args: argparse.Namespace, sources: Path | None = None) -> str:
     return " ".join(words)
 
 
-def _questions(args: argparse.Namespace) -> tuple[list[str], bool]:
+def _questions(args: argparse.Namespace) -> tuple[Iterable[str], bool]:
+    """The argument, or stdin's lines as they come: a script that writes a question and waits for its answer line
+    gets it (the whole of stdin was read first, so such a script waited forever)."""
     if args.question is not None:
         return [args.question], False
-    return [line.rstrip("\n") for line in sys.stdin if line.strip()], True
+    return (line.rstrip("\n") for line in sys.stdin if line.strip()), True
 
 
 def _for_each_question(
@@ -258,7 +263,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         print(f"kb {args.command}: error: give a question, or pipe questions one per line on stdin", file=err)
         return 2
     try:
-        return handler(args, out, err)
+        with _terminated_cleanly(args.command in BUILDING_COMMANDS):
+            return handler(args, out, err)
     except KBError as exc:
         message = str(exc)
         if isinstance(exc, IndexMissingError):
@@ -272,9 +278,37 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except KeyboardInterrupt:
         print(f"kb {args.command}: interrupted", file=err)
         return 130
+    except Terminated:
+        print(f"kb {args.command}: terminated", file=err)
+        return 143
     except BrokenPipeError:  # `kb search ... | head`: the reader left; not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+#: Commands that write an index: SIGTERM (`timeout`, systemd, docker stop) unwinds them like Ctrl-C, so the half-written
+#: version is removed at once. By default SIGTERM ended the process where it stood and left its build folder.
+BUILDING_COMMANDS = ("index", "eval")
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process stands so that the build's cleanup runs (like KeyboardInterrupt)."""
+
+
+@contextmanager
+def _terminated_cleanly(active: bool) -> Iterator[None]:
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interactive(stream: TextIO | None) -> bool:

@@ -95,6 +95,31 @@ def test_stdin_questions_give_json_lines(seed_kb, monkeypatch):
     assert lines[0]["abstained"] is False and lines[1]["abstained"] is True and lines[1]["citations"] == []
 
 
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_piped_questions_are_answered_as_they_come(seed_kb, command):
+    """A script that writes one question and waits for its answer line got nothing: kb read the whole of stdin
+    before it answered, so the script and kb waited on each other."""
+    import select
+    import subprocess
+
+    from paths import ROOT
+
+    proc = subprocess.Popen([sys.executable, "-m", "kb.cli", command, *_where(seed_kb)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, bufsize=1)
+    try:
+        for question in ["Who is Igor Sushko?", "What does FSB stand for?"]:
+            proc.stdin.write(question + "\n")
+            proc.stdin.flush()
+            # stdin stays open: the answer must come before it is closed
+            assert select.select([proc.stdout], [], [], 30)[0], "no answer while stdin was open"
+            line = proc.stdout.readline()
+            assert json.loads(line)["question"] == question
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+
+
 def test_index_json_report(make_kb):
     kb = make_kb({"a.txt": "A\n\nApples are red.", "bad.txt": ""})
     code, out, err = run(["index", "--json", *_where(kb)])

@@ -170,8 +170,10 @@ def test_model_mismatch_is_refused_with_a_fix(make_kb, tmp_path):
     from kb import KnowledgeBase
 
     other = KnowledgeBase(kb.settings.sources, kb.settings.index, model="some/other-model")
-    with pytest.raises(IndexMismatchError, match="kb index --full"):
+    with pytest.raises(IndexMismatchError, match="kb index --full") as refused:
         other.search("zebra")
+    # the other way out, for a model asked for by a slip: the index's own model reads it
+    assert f"or leave the model setting at {kb.settings.model!r} to read it" in str(refused.value)
 
 
 def test_an_index_from_an_older_embedding_recipe_is_refused_then_rebuilt(make_kb, monkeypatch):

@@ -256,6 +256,7 @@ def test_index_built_with_other_settings_or_store_says_so(tmp_path):
         empty.ask("anything")
     message = str(missing.value)
     assert "\n" not in message and "kb index" in message and "store faiss" in message
+    assert not (tmp_path / "empty.db").exists()  # asking only reads: it had created the milvus-lite file
 
 
 def test_missing_index_names_the_first_build_under_way(tmp_path):
@@ -382,3 +383,29 @@ def test_bad_milvus_lite_file_names_are_one_line(tmp_path, name, reason):
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and reason in done.stderr, done.stderr
     assert not (tmp_path / name).exists()
+
+
+def test_milvus_lite_logs_go_to_a_kept_folder_not_tmp(tmp_path, monkeypatch):
+    """milvus-lite's glog wrote two files to /tmp at every start (thousands after a test run); they go to kb's cache
+    folder, which keeps the newest LITE_LOGS_KEPT."""
+    from kb.embedding import default_cache_dir
+    from kb.store.milvus import common
+
+    models = default_cache_dir()  # the session's exported model, not a new export under the moved cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("GLOG_log_dir", raising=False)
+    folder = common.lite_log_dir()
+    folder.mkdir(parents=True)
+    for n in range(common.LITE_LOGS_KEPT + 5):
+        old = folder / f"milvus.host.user.log.INFO.old-{n:02d}"
+        old.write_text("old")
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    kb = KnowledgeBase(tmp_path / "sources", tmp_path / "index", store=f"milvus:{tmp_path / 'logs.db'}",
+                       model_cache=str(models))
+    write_files(tmp_path / "sources", {"ferry.txt": "The Tessaly ferry has a blue hull."})
+    kb.build()
+    assert os.environ["GLOG_log_dir"] == str(folder)
+    names = {p.name for p in folder.iterdir()}
+    assert not {f"milvus.host.user.log.INFO.old-{n:02d}" for n in range(5)} & names  # the oldest went
+    fresh = [n for n in names if ".old-" not in n and ".log." in n]
+    assert fresh and len(names) <= common.LITE_LOGS_KEPT + len(fresh) + 2  # this start's files, and the kept

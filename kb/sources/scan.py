@@ -77,7 +77,15 @@ def scan_sources(root: Path, max_bytes: int, index: Path | None = None) -> tuple
                 continue  # kb's own index folder
             # fwalk does not descend into linked folders; say so when one leads outside the sources folder.
             link = Path(dirpath) / name
-            if link.is_symlink():
+            try:
+                linked = link.is_symlink()
+            except OSError as exc:
+                # A folder whose path is over the system's limit (ENAMETOOLONG, 4,096 bytes on Linux): one line,
+                # and the rest is indexed. It had ended the whole build with a traceback.
+                failures.append(SourceFailure(_printable(link.relative_to(real_root).as_posix()),
+                                              f"folder not read: {exc.strerror or exc}"))
+                continue
+            if linked:
                 if problem := _link_problem(link, real_root):
                     failures.append(SourceFailure(_printable(link.relative_to(real_root).as_posix()), problem))
                 continue
@@ -93,7 +101,10 @@ def scan_sources(root: Path, max_bytes: int, index: Path | None = None) -> tuple
                 failures.append(SourceFailure(_printable(source), "file name is not valid UTF-8; rename the file"))
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                problem = _link_problem(path, real_root) if path.is_symlink() else None
+                try:
+                    problem = _link_problem(path, real_root) if path.is_symlink() else None
+                except OSError:  # a path over the system's limit: its type is what is said of it
+                    problem = None
                 failures.append(SourceFailure(source, problem or f"unsupported file type {path.suffix or '(none)'}"))
                 continue
             try:

@@ -16,6 +16,7 @@ An index holds the full text of every document, so by default ("private") its fo
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError, UsageError
+from kb.errors import IndexBusyError, IndexCorruptError, IndexMissingError, IndexWriteError, KBError, UsageError
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -83,8 +84,21 @@ def make_index_dir(index_dir: Path, private: bool = True) -> None:
             os.chmod(index_dir, DIR_MODE)
 
 
+def remove_abandoned_builds(index_dir: Path) -> None:
+    """Remove what builds killed mid-way left (SIGKILL, a power cut): their ``.build-*`` folders and CURRENT's temp
+    files. Only called while holding the build lock, so no other build is writing."""
+    for stale in index_dir.glob(".build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in index_dir.glob(f".{CURRENT}.*"):
+        stale.unlink(missing_ok=True)
+
+
 def new_build_dir(index_dir: Path, private: bool = True) -> Path:
+    """A folder for the next version. Called under the build lock: a killed build's leftovers go first, or on a
+    nearly full disk every later build, --full too, failed for the space they held (they were removed only after
+    a build that succeeded)."""
     make_index_dir(index_dir, private)
+    remove_abandoned_builds(index_dir)
     folder = index_dir / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
     if private:
@@ -154,10 +168,7 @@ def collect_garbage(index_dir: Path, keep: int = 2) -> None:
     for old in versions[:-keep] if keep else versions:
         if live is None or old.name != live.name:
             shutil.rmtree(old, ignore_errors=True)
-    for stale in index_dir.glob(".build-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    for stale in index_dir.glob(f".{CURRENT}.*"):
-        stale.unlink(missing_ok=True)
+    remove_abandoned_builds(index_dir)
 
 
 @contextmanager
@@ -166,9 +177,19 @@ def build_lock(index_dir: Path, wait: float = 0.0, private: bool = True) -> Iter
     try:
         make_index_dir(index_dir, private)
     except OSError as exc:
-        raise UsageError(f"cannot write the index folder {index_dir}: {exc.strerror or exc}") from None
+        raise _write_error(f"cannot write the index folder {index_dir}", exc) from None
     with file_lock(index_dir / LOCK, f"index {index_dir}", wait, private):
         yield
+
+
+#: Errors of a place that cannot be written as it stands (no permission, a read-only or full filesystem): exit 8,
+#: as for the rest of a build that cannot be written. Anything else (the path is a file) is a usage error, exit 2.
+_CANNOT_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+def _write_error(what: str, exc: OSError) -> KBError:
+    message = f"{what}: {exc.strerror or exc}"
+    return IndexWriteError(message) if exc.errno in _CANNOT_WRITE else UsageError(message)
 
 
 @contextmanager
@@ -182,7 +203,7 @@ def file_lock(path: Path, what: str, wait: float = 0.0, private: bool = True) ->
         fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE if private else 0o666)
         fh = os.fdopen(fd, "a+")
     except OSError as exc:
-        raise UsageError(f"cannot write the lock file {path}: {exc.strerror or exc}") from None
+        raise _write_error(f"cannot write the lock file {path}", exc) from None
     deadline = time.monotonic() + wait
     try:
         while True:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,4 +146,7 @@ def require_compatible(stored: Manifest, wanted: dict[str, Any]) -> None:
         # "kb wants": the settings, or this version of kb itself (embedding_recipe)
         details = "; ".join(f"{k}: index has {have.get(k)!r}, kb wants {wanted[k]!r}" for k in diffs)
         how = "by an older kb" if diffs == ["embedding_recipe"] else "with other settings"
-        raise IndexMismatchError(f"the index was built {how} ({details}): run `kb index --full` to rebuild it")
+        # Another model asked for may be a slip (`--model` with a typo): the index can still be read with its own.
+        model = re.sub(r"@[0-9a-f]{6,}$", "", str(have.get("model")))  # the adapter's digest is no part of the name
+        keep = f" (or leave the model setting at {model!r} to read it)" if diffs == ["model"] else ""
+        raise IndexMismatchError(f"the index was built {how} ({details}): run `kb index --full` to rebuild it{keep}")

@@ -280,3 +280,28 @@ def test_many_pdfs_good_blank_and_fuzzed(make_kb):
     assert set(files) == indexed | set(reported) and not indexed & set(reported)
     assert all(one_line(r) and ("PDF" in r or "text" in r) for r in reported.values()), reported
     check_index(kb.settings.index)
+
+
+def test_a_folder_deeper_than_the_path_limit_is_one_line_and_the_rest_is_indexed(tmp_path):
+    """A folder whose path is over Linux's 4,096 bytes (made through directory fds; no program reaches it by path)
+    ended `kb index` with an ENAMETOOLONG traceback: no index, and `--json` printed nothing."""
+    sources = tmp_path / "sources"
+    write_files(sources, {"ferry.txt": "The Tessaly ferry sails every hour from the north pier."})
+    fd = os.open(sources, os.O_RDONLY)
+    try:
+        for _ in range(45):  # 45 x 100 bytes
+            os.mkdir("d" * 99, dir_fd=fd)
+            inner = os.open("d" * 99, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        note = os.open("note.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(note, b"The Tessaly lighthouse has a red lamp.")
+        os.close(note)
+    finally:
+        os.close(fd)
+    code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(tmp_path / "index"), "--json"])
+    assert code == 0 and "Traceback" not in err, err
+    report = json.loads(out)
+    assert report["added"] == ["ferry.txt"]
+    (deep,) = report["errors"]
+    assert deep["source"].startswith("d" * 99 + "/") and "name too long" in deep["error"], deep

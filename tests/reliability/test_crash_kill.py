@@ -137,3 +137,38 @@ def test_sigkill_during_rebuild_leaves_old_or_new_index(tmp_path):
     assert outcomes["killed, old index live"] and outcomes["killed, new index live"], outcomes
     print(f"\nSIGKILL trials: {dict(outcomes)}; kills by last step reported: {dict(phases)}; "
           f"worker start {started:.1f} s, trials {time.monotonic() - t0:.1f} s")
+
+
+@pytest.mark.faiss_only  # looks for the build folder in the index folder
+def test_sigterm_during_a_build_unwinds_it_and_the_old_index_stays(tmp_path):
+    """SIGTERM (`timeout`, systemd, docker stop) ended `kb index` where it stood: exit 143 and its half-written build
+    folder left in the index folder, holding disk space until a build succeeded. It now unwinds like Ctrl-C."""
+    import os
+    import signal
+
+    from reliability_support import ROOT, env_without_kb, run_cli
+
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    write_files(sources, TINY_CORPUS)
+    assert run_cli(["index", "--sources", str(sources), "--index", str(index)])[0] == 0
+    live = (index / CURRENT).read_text()
+    before = state_of(check_index(index))
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    for n in range(40):  # enough text that the build is still writing when it is told to stop
+        source = seeds[n % len(seeds)]
+        (sources / f"copy-{n:02d}.txt").write_text(f"Copy {n}.\n\n" + source.read_text(encoding="utf-8"),
+                                                    encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "kb.cli", "index", "--sources", str(sources), "--index",
+                             str(index)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env_without_kb())
+    deadline = time.monotonic() + 120
+    while not list(index.glob(".build-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.skip("the build finished before it could be stopped")
+    os.kill(proc.pid, signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "kb index: terminated" in err, (proc.returncode, err[-2000:])
+    assert "Traceback" not in err
+    assert not list(index.glob(".build-*"))
+    assert (index / CURRENT).read_text() == live and state_of(check_index(index)) == before

@@ -161,3 +161,61 @@ def test_real_full_filesystem(pristine, small_tmpfs, tmp_path):
     code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])
     assert code == 0, err
     check_index(index)
+
+
+def _killed_build_leftover(index: Path, size: int = 0) -> Path:
+    """What a build killed mid-way (SIGKILL, a power cut) leaves: its build folder, with part of a database."""
+    leftover = index / ".build-99999-deadbeef"
+    leftover.mkdir()
+    with open(leftover / "kb.sqlite", "wb", buffering=0) as fh:
+        try:
+            fh.write(b"\0" * size if size else b"partial")
+        except OSError as exc:  # filled what space there was: that is the point
+            assert exc.errno == errno.ENOSPC
+    return leftover
+
+
+def test_a_killed_builds_leftover_goes_before_the_next_build_writes(pristine, tmp_path, monkeypatch):
+    """A killed build's folder was removed only after a build that succeeded: on a nearly full disk the space it
+    held made every later build fail, --full too. It goes before the next build writes, whether that one succeeds
+    or not."""
+    shutil.copytree(pristine / "sources", tmp_path / "sources")
+    shutil.copytree(pristine / "index", tmp_path / "index")
+    sources, index = tmp_path / "sources", tmp_path / "index"
+    leftover = _killed_build_leftover(index)
+    write_files(sources, {"glacier.txt": TINY_CORPUS["glacier.txt"] + " A second survey is planned for 2031."})
+    with monkeypatch.context() as patch:
+        _inject("sqlite-rows", patch)
+        code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])
+    assert code == 8 and DISK_FULL in err, (code, out, err)
+    assert not leftover.exists() and not list(index.glob(".build-*"))
+
+
+def test_a_killed_builds_leftover_on_a_full_filesystem(pristine, small_tmpfs, tmp_path):
+    """The same on a real 2 MB filesystem that the leftover fills: the next build succeeds."""
+    sources, index = tmp_path / "sources", small_tmpfs / "index"
+    shutil.copytree(pristine / "sources", sources)
+    shutil.copytree(pristine / "index", index)
+    _killed_build_leftover(index, size=4 << 20)
+    write_files(sources, {"orchard.md": TINY_CORPUS["orchard.md"] + " Pear cider is pressed in October."})
+    code, out, err = run_cli(["index", "--sources", str(sources), "--index", str(index)])
+    assert code == 0, err
+    assert not list(index.glob(".build-*"))
+    check_index(index)
+
+
+def test_an_index_on_a_read_only_filesystem_is_exit_8(pristine, tmp_path):
+    """Like the rest of a build that cannot be written (exit 8: disk full, no permission): it was exit 2, "bad usage
+    or configuration", when the lock file or a new index folder could not be created."""
+    mount_point = tmp_path / "ro"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount_point)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here ({result.stderr.strip() or result.returncode})")
+    try:
+        for index in (mount_point / "index", mount_point):  # a new index folder; an existing empty one
+            code, out, err = run_cli(["index", "--sources", str(pristine / "sources"), "--index", str(index)])
+            assert code == 8 and one_line(err) and "Read-only file system" in err, (code, err)
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)

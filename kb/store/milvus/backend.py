@@ -67,6 +67,8 @@ class MilvusBackend(StoreBackend):
     # -- versions ------------------------------------------------------------------------------------
     def live_version(self) -> str | None:
         """The newest version named by a ``live:`` row of ``<prefix>_meta`` (see ``point_live``)."""
+        if self.lite and self._client is None and not Path(self.uri).expanduser().exists():
+            return None  # no database yet: connecting would create the file, and `kb ask` only reads
         try:
             if self.meta not in self._loaded:  # asked on every question: one round trip once the meta is loaded
                 if not self.client.has_collection(self.meta):

@@ -127,6 +127,7 @@ def _start_lite(uri: str, private: bool) -> str:
     # The umask is the process's: for the half second milvus-lite takes to start, other threads' new files are
     # private too, which errs on the safe side. (The child keeps 077 for everything it writes later.)
     umask = os.umask(0o077) if private else None
+    _keep_lite_logs_in_a_folder()
     try:
         target = server_manager_instance.start_and_get_uri(str(path))
     except RuntimeError as exc:
@@ -145,6 +146,32 @@ def _start_lite(uri: str, private: bool) -> str:
             "(milvus-lite serves one process; share an index between processes with a Milvus server, docs/milvus.md)"
         )
     return target
+
+
+#: milvus-lite's own log files (glog: two per start, "milvus.<host>.<user>.log.INFO.<time>.<pid>") go to a folder of
+#: kb's instead of /tmp, where they piled up by the thousand, and only the newest are kept. GLOG_log_dir set by the
+#: user wins.
+LITE_LOGS_KEPT = 40
+
+
+def lite_log_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kb" / "milvus-lite-logs"
+
+
+def _keep_lite_logs_in_a_folder() -> None:
+    if "GLOG_log_dir" in os.environ:
+        return
+    folder = lite_log_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        logs = sorted((p for p in folder.iterdir() if p.is_file() or p.is_symlink()),
+                      key=lambda p: p.lstat().st_mtime, reverse=True)
+        for old in logs[LITE_LOGS_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return  # an unwritable cache: milvus-lite logs where it always did
+    os.environ["GLOG_log_dir"] = str(folder)  # the child inherits the environment
 
 
 def _damaged(path: Path) -> str | None:
