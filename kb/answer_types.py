@@ -91,8 +91,9 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
 
 
 def states_date(text: str) -> bool:
-    """The text names a date of any unit (a year, a month, a weekday, a century), whoever else states it too."""
-    return _HAS_DATE.search(text) is not None
+    """The text names a calendar date (a year, a month, a day or weekday), whoever else states it too. Not a bare
+    "century" or "decade": "the 19th century" answers "In what century ...?" with a word the question has."""
+    return any(pattern.search(text) for pattern in _HAS_UNIT.values())
 
 
 def years(text: str) -> frozenset[str]:
