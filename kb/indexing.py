@@ -136,10 +136,10 @@ class Indexer:
             started = time.perf_counter()  # the build's own time: `--wait` behind another build is not part of it
             report = self._run_locked(full, progress_bar, on_progress or (lambda f, m: None))
         report.seconds = time.perf_counter() - started
-        log.info("index built", extra={"waited": round(started - asked, 3),
+        log.info("index built", extra={
             "full": report.full, "added": len(report.added), "updated": len(report.updated),
             "removed": len(report.removed), "unchanged": len(report.unchanged), "errors": len(report.errors),
-            "chunks": report.chunks, "seconds": round(report.seconds, 3)})
+            "chunks": report.chunks, "seconds": round(report.seconds, 3), "waited": round(started - asked, 3)})
         for failure in report.errors:
             log.debug("not indexed", extra={"source": failure.source, "reason": failure.error})
         return report
