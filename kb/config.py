@@ -301,6 +301,7 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
             f"config file ({user_path or '~/.config/kb/kb.toml'}); remove {'them' if len(refused) > 1 else 'it'}"
         )
     merged: dict[str, Any] = {}
+    where: dict[str, str] = {}  # the file or variable each setting was last taken from ("" for a flag)
     origins = (lambda k: str(user_path), lambda k: str(toml_path), lambda k: f"environment variable KB_{k.upper()}",
                lambda k: "")
     for layer, origin in zip((from_user, from_file, from_env, flags), origins):
@@ -309,7 +310,16 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
                 merged[key] = _coerce(key, value)
             except ConfigError as exc:  # say where the bad value came from
                 raise ConfigError(f"{origin(key)}: {exc}" if origin(key) else str(exc)) from None
-    return Settings(**merged).validate()
+            where[key] = origin(key)
+    try:
+        return Settings(**merged).validate()
+    except ConfigError as exc:
+        # A range check ("top_k must be at least 1") names the setting, not where it was set: a file, a variable
+        # and a flag can each hold it, and the user has to know which one to change.
+        said = [f"{key} from {where[key]}" for key in where if where[key] and re.search(rf"\b{key}\b", str(exc))]
+        if not said:
+            raise
+        raise ConfigError(f"{exc} ({'; '.join(said)})") from None
 
 
 __all__ = ["BUNDLED_MODEL", "QUESTION_MODEL", "INDEX_MODES", "SEARCH_MODES", "TRUSTED_ONLY", "Settings",

@@ -83,8 +83,11 @@ def test_unrelated_kb_env_vars_are_ignored(sources):
         ("top_k = [\n", {}, "kb.toml"),
         ("", {"KB_TOP_K": "three"}, "KB_TOP_K"),
         ("", {"KB_MODE": "telepathy"}, "mode must be one of"),
-        ("chunk_size = 500\nchunk_overlap = 600\n", {}, "chunk_overlap"),
+        # a range check says where the setting was set: a file, a variable and a flag can each hold it
+        ("chunk_size = 500\nchunk_overlap = 600\n", {}, "chunk_overlap must be at least 0 and smaller than "
+                                                        "chunk_size (chunk_size from {toml}; chunk_overlap from {toml})"),
         ("", {"KB_LLM_TIMEOUT": "0"}, "llm_timeout"),
+        ("", {"KB_TOP_K": "0"}, "top_k must be at least 1 (top_k from environment variable KB_TOP_K)"),
         # nan and inf pass float() but would crash the size checks and difflib much later, with a traceback
         ("max_file_mb = nan\n", {}, "kb.toml: setting 'max_file_mb' expects a finite number"),
         ("", {"KB_MAX_TEXT_MB": "inf"}, "KB_MAX_TEXT_MB"),
@@ -105,6 +108,7 @@ def test_bad_settings_are_one_clear_error(sources, toml, env, message):
         write_toml(sources, toml)
     with pytest.raises(ConfigError) as info:
         load_settings({"sources": sources}, env=env)
+    message = message.format(toml=sources / "kb.toml")
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
