@@ -14,7 +14,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -124,18 +126,24 @@ def test_sqlite_damage_is_still_reported_as_damage(pristine, tmp_path):
         IndexDatabase.create(tmp_path / "new.sqlite", copy_from=bad)
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    mount_point = tmp_path / "small"
+@contextmanager
+def _tmpfs(mount_point: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted there for the test (skips where mounting is not allowed)."""
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({result.stderr.strip() or result.returncode})")
+        pytest.skip(f"cannot mount a tmpfs ({options}) here ({result.stderr.strip() or result.returncode})")
     try:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    with _tmpfs(tmp_path / "small", "size=2m,mode=0700") as mount_point:
+        yield mount_point
 
 
 def test_real_full_filesystem(pristine, small_tmpfs, tmp_path):
@@ -207,15 +215,7 @@ def test_a_killed_builds_leftover_on_a_full_filesystem(pristine, small_tmpfs, tm
 def test_an_index_on_a_read_only_filesystem_is_exit_8(pristine, tmp_path):
     """Like the rest of a build that cannot be written (exit 8: disk full, no permission): it was exit 2, "bad usage
     or configuration", when the lock file or a new index folder could not be created."""
-    mount_point = tmp_path / "ro"
-    mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount_point)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here ({result.stderr.strip() or result.returncode})")
-    try:
+    with _tmpfs(tmp_path / "ro", "ro,size=1m") as mount_point:
         for index in (mount_point / "index", mount_point):  # a new index folder; an existing empty one
             code, out, err = run_cli(["index", "--sources", str(pristine / "sources"), "--index", str(index)])
             assert code == 8 and one_line(err) and "Read-only file system" in err, (code, err)
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
