@@ -63,6 +63,7 @@ class _Plan:
     reason: str
     previous_dimension: int | None  # set when unchanged documents are carried over from the live version
     stale_readers: frozenset[str] = frozenset()  # readers whose version moved since the live version: re-read
+    live_chunks: int = 0  # the live version's, for a build that finds nothing changed (its manifest is read once)
 
 
 def stale_readers(recorded: dict[str, int]) -> frozenset[str]:
@@ -159,7 +160,7 @@ class Indexer:
             diffs.append("sentence_vectors")  # readable either way, but one index should not mix the two kinds
         if diffs:
             return _Plan(True, f"settings changed: {', '.join(diffs)}", None)
-        return _Plan(False, "incremental", manifest.dimension, stale_readers(manifest.readers))
+        return _Plan(False, "incremental", manifest.dimension, stale_readers(manifest.readers), manifest.chunks)
 
     def _start(self, full: bool) -> tuple[_Plan, StoreWriter | None, dict[str, str]]:
         """The plan, a writer for the next version (incremental when possible) and the hashes it starts from."""
@@ -211,7 +212,7 @@ class Indexer:
         if not plan.full and not documents and not report.removed:
             if writer is not None:
                 writer.abort()
-            report.chunks = self._live_chunk_count()
+            report.chunks = plan.live_chunks
             on_progress(1.0, "nothing changed")
             return report
 
@@ -371,10 +372,3 @@ class Indexer:
         if plan.previous_dimension is not None:
             return plan.previous_dimension
         return self.embedder.dimension
-
-    def _live_chunk_count(self) -> int:
-        try:
-            manifest = self.backend.live_manifest()
-        except IndexCorruptError:
-            return 0
-        return 0 if manifest is None else manifest.chunks

@@ -76,7 +76,7 @@ def test_first_build_then_noop(make_kb):
     version = kb.backend.live_version()
     again, counter2 = _build(kb)
     assert again.unchanged == sorted(DOCS) and not again.added and not again.updated and not again.removed
-    assert counter2.texts == [] and again.embedded_chunks == 0
+    assert counter2.texts == [] and again.embedded_chunks == 0 and again.chunks == report.chunks
     assert kb.backend.live_version() == version  # nothing written
     assert again.chunks == report.chunks
 
