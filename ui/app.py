@@ -269,9 +269,13 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                **{b: gr.update(interactive=True) for b in example_buttons},
                **{b: gr.update(visible=not answer.abstained, interactive=True) for b in follow_buttons}}
 
-    def rerender_sources(answers: list, index: int | None, show_scores: bool) -> str:
-        answer = answers[index] if answers and index is not None and 0 <= index < len(answers) else None
-        return sources_html(answer, show_scores, index or 0, earlier=answer is not None and index != len(answers) - 1)
+    def cards(answers: list, index: int | None, show_scores: bool, focus: int | None = None) -> str:
+        """The Sources panel for the conversation's answer ``index`` (none: the empty panel), labelled as an
+        earlier answer's unless it is the last."""
+        answers = answers or []
+        answer = answers[index] if index is not None and -len(answers) <= index < len(answers) else None
+        return sources_html(answer, show_scores, index or 0, focus=focus,
+                            earlier=answer is not None and index != len(answers) - 1)
 
     def on_sources_select(answers: list, show_scores: bool, evt: gr.EventData) -> dict:
         data = event_data(evt)
@@ -285,8 +289,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                 n = int(data["show"])
             except (TypeError, ValueError):
                 return {}
-            return {sources: sources_html(answer, show_scores, index, focus=n, earlier=index != len(answers) - 1),
-                    shown: index}
+            return {sources: cards(answers, index, show_scores, focus=n), shown: index}
         if "open" in data:
             try:
                 return {doc_view: open_document(answer, int(data["open"]))}
@@ -546,7 +549,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         # event is run again without knowing which button started it.
         gr.on([send.click, box.submit, *(b.click for b in ask_buttons)], respond, ask_inputs, ask_outputs,
               show_progress="hidden", trigger_mode="always_last", **common)
-        show_scores.change(rerender_sources, [answers_state, shown, show_scores], sources, api_visibility="private")
+        show_scores.change(cards, [answers_state, shown, show_scores], sources, api_visibility="private")
         sources.select(on_sources_select, [answers_state, show_scores], [sources, shown, doc_view],
                        api_visibility="private", show_progress="hidden")
         doc_view.select(on_doc_select, None, doc_view, api_visibility="private", show_progress="hidden")
