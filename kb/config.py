@@ -244,6 +244,12 @@ def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _coerce(k, v) for k, v in values.items()}
 
 
+def kb_cache_dir() -> Path:
+    """kb's own cache folder, ``$XDG_CACHE_HOME/kb`` or ``~/.cache/kb``: the adapted model and ONNX exports
+    (``models``, unless ``model_cache`` says otherwise), milvus-lite's logs (``milvus-lite-logs``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "kb"
+
+
 def user_config_path(env: dict[str, str]) -> Path | None:
     """The user's own settings file: ``$KB_CONFIG``, else ``$XDG_CONFIG_HOME/kb/kb.toml``, else ``~/.config/kb``.
 
@@ -323,4 +329,4 @@ def load_settings(overrides: dict[str, Any] | None = None, env: dict[str, str] |
 
 
 __all__ = ["BUNDLED_MODEL", "QUESTION_MODEL", "INDEX_MODES", "SEARCH_MODES", "TRUSTED_ONLY", "Settings",
-           "load_settings", "user_config_path"]
+           "kb_cache_dir", "load_settings", "user_config_path"]

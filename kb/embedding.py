@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.config import BUNDLED_MODEL, QUESTION_MODEL, Settings
+from kb.config import BUNDLED_MODEL, QUESTION_MODEL, Settings, kb_cache_dir
 from kb.errors import ConfigError
 
 # Must be set before transformers / huggingface_hub are imported anywhere.
@@ -116,8 +116,7 @@ def resolve_backend(backend: str, device: str) -> str:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kb" / "models"
+    return kb_cache_dir() / "models"
 
 
 def _quiet_transformers() -> None:
@@ -480,7 +479,6 @@ class Embedder:
         self.model_name = model
         self.device = resolve_device(device)
         self.backend = resolve_backend(backend, self.device)
-        self.batch_size = batch_size or default_batch_size(self.device, self.backend)
         cache = Path(model_cache).expanduser() if str(model_cache) else default_cache_dir()
         path = resolve_model_path(model, cache)
         if backend == "auto" and self.backend != "torch" and not (Path(path) / "tokenizer.json").is_file():
@@ -488,7 +486,7 @@ class Embedder:
             # cache) or a folder without one is still a sentence-transformers model: "auto" loads it with torch
             # (it refused it, "use backend = torch", where README promised any model by name or path)
             self.backend = "torch"
-            self.batch_size = batch_size or default_batch_size(self.device, self.backend)
+        self.batch_size = batch_size or default_batch_size(self.device, self.backend)
         if self.backend == "torch":
             self._encoder: _TorchEncoder | _OnnxEncoder = _TorchEncoder(path, model, self.device)
         else:

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
     from kb.store.base import Store
 
 #: The largest cosine a damaged vector file is not suspected of: unit vectors give at most 1, a compressed index
-#: (scalar or product quantization) a little over it. Bytes overwritten inside the vectors file pass the file's
-#: fingerprint (its size and both ends) and gave similarities of 1e37, ranked first.
+#: (scalar or product quantization) a little over it. Bytes overwritten inside the vectors file passed the file's
+#: fingerprint (its size and both ends) and gave similarities of 1e37, ranked first. The manifest now sums files up to
+#: kb.store.manifest.WHOLE_SUM_MAX whole; this still guards a larger file between its sampled blocks, and an index
+#: written before the sums.
 _MAX_COSINE = 1.5
 
 

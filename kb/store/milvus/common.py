@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
+from kb.config import kb_cache_dir
 from kb.errors import IndexBusyError, IndexCorruptError, KBError, UsageError
 from kb.text import fts_tokens
 
@@ -155,8 +156,7 @@ LITE_LOGS_KEPT = 40
 
 
 def lite_log_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kb" / "milvus-lite-logs"
+    return kb_cache_dir() / "milvus-lite-logs"
 
 
 def _keep_lite_logs_in_a_folder() -> None:
