@@ -6,6 +6,9 @@ Sections (all by default; pick with --only):
              (RecursiveCharacterTextSplitter(1000, 200) + langchain_community FAISS.from_documents, same model,
              torch fp32), both as fresh processes: wall time and peak RSS
   rebuild    `kb index` after nothing changed / one document edited / one deleted (process wall time)
+  growth     peak RSS of a full `kb index` as the corpus grows: the SQuAD sample copied --copies times, each
+             copy's sentences marked so no text repeats (a build holds one group of documents at a time, so the
+             peak should not grow with the corpus)
   query      warm p50/p95 of kb.search and kb.ask vs the tutorial's similarity_search, same questions
   scale      retrieval latency, memory and recall@10 vs exact at synthetic sizes (--sizes)
   serve      `kb serve` peak RSS and time from launch to the first answer over its API
@@ -29,6 +32,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -43,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "eval"
 PYTHON = sys.executable
-SECTIONS = ("embedding", "build", "rebuild", "query", "scale", "serve")
+SECTIONS = ("embedding", "build", "rebuild", "growth", "query", "scale", "serve")
 
 Row = tuple[str, str, str, str]  # (what, kb, peer, note)
 
@@ -133,6 +137,32 @@ def bench_embedding(args: argparse.Namespace) -> list[Row]:
         label = f"embedding {backend}{dtype} ({device})"
         rows.append((label, f"{rate:.1f} chunks/s", "", f"{rate / base:.2f}x torch cpu; {len(chunks)} chunks, "
                                                          f"mean {tokens:.0f} tokens"))
+    if args.batch_sizes and onnx_available():
+        rows += int8_batch_sizes(args, chunks)
+    return rows
+
+
+def int8_batch_sizes(args: argparse.Namespace, chunks: list[str]) -> list[Row]:
+    """int8 throughput per batch size, and how far a batch mate moves a vector (activations are quantized with
+    one scale per batch, so only a batch of one gives each text the vector it gets alone)."""
+    from kb.config import BUNDLED_MODEL
+    from kb.embedding import Embedder
+
+    rows: list[Row] = []
+    alone = None
+    for size in sorted(args.batch_sizes):
+        embedder = Embedder(args.model or BUNDLED_MODEL, device="cpu", backend="onnx-int8", batch_size=size,
+                            model_cache=args.model_cache)
+        embedder.embed(chunks[:128])
+        rates = []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            vectors = embedder.embed(chunks)
+            rates.append(len(chunks) / (time.perf_counter() - started))
+        alone = vectors if alone is None else alone
+        moved = float(abs(vectors - alone).max()) if size != min(args.batch_sizes) else 0.0
+        rows.append((f"embedding onnx-int8 (cpu), batch {size}", " / ".join(f"{r:.1f}" for r in rates) + " chunks/s",
+                     "", f"{args.repeats} runs; largest component moved vs batch {min(args.batch_sizes)}: {moved:.4f}"))
     return rows
 
 
@@ -222,6 +252,36 @@ def bench_rebuild(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) ->
     run(f"rebuild, one document edited ({files[0].name[:24]})")
     files[1].unlink()
     run("rebuild, one document deleted")
+    (folder / "moved").mkdir()
+    files[2].rename(folder / "moved" / files[2].name)
+    run("rebuild, one document moved to a subfolder")
+    return rows
+
+
+def bench_growth(args: argparse.Namespace, tmp: Path) -> list[Row]:
+    folder, _ = squad_folder(tmp)
+    articles = sorted(folder.glob("*.txt"))
+    rows: list[Row] = []
+    peaks: list[tuple[float, float]] = []
+    for copies in args.copies:
+        corpus = tmp / f"growth-{copies}"
+        corpus.mkdir()
+        for n in range(copies):  # each sentence marked with its copy number: every copy is new text to embed
+            for article in articles:
+                text = re.sub(r"\.(\s)", rf" [{n}].\1", article.read_text(encoding="utf-8"))
+                (corpus / f"{n:02d}_{article.name}").write_text(text, encoding="utf-8")
+        megabytes = sum(f.stat().st_size for f in corpus.iterdir()) / 1e6
+        seconds, rss, out = timed_process(kb_cli("index", "--full", "-q", "--sources", str(corpus),
+                                                 "--index", str(tmp / f"growth-index-{copies}")))
+        chunks = re.search(r"(\d+) chunks", out)  # the summary line (--json would list every file)
+        peaks.append((megabytes, rss))
+        rows.append((f"full build peak RSS, {copies} cop{'y' if copies == 1 else 'ies'} of the SQuAD sample",
+                     f"{rss:.0f} MiB", "", f"{megabytes:.2f} MB of text, {chunks.group(1) if chunks else '?'} chunks, "
+                     f"{seconds:.1f} s"))
+    if len(peaks) > 1:
+        (mb0, rss0), (mb1, rss1) = peaks[0], peaks[-1]
+        rows.append(("peak RSS growth per MB of text", f"{(rss1 - rss0) / (mb1 - mb0):.1f} MiB", "",
+                     f"between {mb0:.2f} and {mb1:.2f} MB"))
     return rows
 
 
@@ -512,6 +572,9 @@ def main() -> int:
     parser.add_argument("--fts-max", type=int, default=100_000,
                         help="largest synthetic size that also gets SQLite/FTS5 text (hybrid rows); above it FAISS only")
     parser.add_argument("--queries", type=int, default=200, help="questions timed in `query`")
+    parser.add_argument("--batch-sizes", default="", help="`embedding`: also int8 at these batch sizes, e.g. 1,2,4")
+    parser.add_argument("--repeats", type=int, default=2, help="timed passes per batch size (--batch-sizes)")
+    parser.add_argument("--copies", default="1,3", help="corpus sizes for `growth`, in copies of the SQuAD sample")
     parser.add_argument("--torch-build", action="store_true", help="also time a full kb build with backend=torch")
     parser.add_argument("--model", default="", help="embedding model path (default: the bundled MiniLM)")
     parser.add_argument("--model-cache", default="", help="ONNX cache folder (default: kb's)")
@@ -519,6 +582,8 @@ def main() -> int:
     args = parser.parse_args()
     globals()["SHARED"] = Path(args.shared)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.copies = [int(c) for c in args.copies.split(",") if c]
+    args.batch_sizes = [int(b) for b in args.batch_sizes.split(",") if b]
     args.embed_chunks = 128 if args.quick else 512
     args.scale_queries = 50 if args.quick else 200
     if args.quick:
@@ -546,6 +611,7 @@ def main() -> int:
                 "embedding": lambda: bench_embedding(args),
                 "build": lambda: bench_build(args, tmp, state),
                 "rebuild": lambda: bench_rebuild(args, tmp, state),
+                "growth": lambda: bench_growth(args, tmp),
                 "query": lambda: bench_query(args, tmp, state),
                 "scale": lambda: bench_scale(args, tmp),
                 "serve": lambda: bench_serve(args, tmp, state),

@@ -64,7 +64,7 @@ class Settings:
     # question adapter folded in (kb.model_adapter); BUNDLED_MODEL names it plain.
     model: str = QUESTION_MODEL
     device: str = "auto"  # "auto" picks cuda when present, else cpu
-    batch_size: int = 0  # 0 = by device and backend: 2 (int8 ONNX) or 8 (torch) on a CPU, 64 on a GPU (kb.embedding)
+    batch_size: int = 0  # 0 = by device and backend: 1 (int8 ONNX) or 8 (torch) on a CPU, 64 on a GPU (kb.embedding)
     # "auto" = int8 ONNX on a CPU, torch on a GPU; "torch" | "onnx" | "onnx-int8" force one (kb.embedding).
     backend: str = "auto"
     model_cache: str = ""  # where the adapted model and ONNX exports are cached; "" = ~/.cache/kb/models

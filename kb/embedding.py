@@ -463,12 +463,18 @@ def _quantize(fp32: Path, out: Path) -> None:
 
 
 def default_batch_size(device: str, backend: str = "onnx-int8") -> int:
-    """Small batches on a CPU, big ones on a GPU. Measured on 2 cores with ~200-token chunks: int8 ONNX with its
-    two batch workers ran ~70 chunks/s at batch 2, ~65 at 4, ~61 at 8 and ~56 at 16 (a small batch's
-    activations stay in the core's cache; length-sorted batches pad little either way); torch fp32 wants 8."""
+    """Small batches on a CPU, big ones on a GPU; torch fp32 wants 8 on a CPU.
+
+    int8 ONNX takes one text a batch. Its activations are quantized with one scale per batch, so a text's vector
+    depended on its batch mates (components moved by up to 0.05): a document carried over by an incremental
+    build did not match a --full rebuild's, nor the question session's vector for the same text. Alone, a vector
+    is a function of its text, and kb.indexing reuses it for text that did not change. It is also the fastest: on
+    2 cores with two batch workers, ~200-token chunks ran 122-129 a second at batch 1, 113 at 2 and 106-108 at 4
+    (`bench.py --only embedding --batch-sizes 1,2,4`, 2026-12-06; a small batch's activations stay in the core's
+    cache)."""
     if device.startswith("cuda"):
         return 64
-    return 8 if backend == "torch" else 2
+    return 8 if backend == "torch" else 1
 
 
 class Embedder:

@@ -24,7 +24,7 @@ from kb.config import Settings
 from kb.embedding import EXPORT_RECIPE, model_identity
 from kb.errors import IndexCorruptError, IndexWriteError, KBError, SourceError
 from kb.sentences import document_sentences
-from kb.sources import ReadLimits, read_document, scan_sources
+from kb.sources import ReadLimits, SourceFile, read_document, scan_sources
 from kb.sources.formats import READER_VERSIONS, reader_of
 from kb.store import Manifest, VectorIndex  # noqa: F401  (VectorIndex: tests patch the FAISS build through here)
 from kb.store.base import StoreBackend, StoreWriter, collect_garbage, open_backend
@@ -96,10 +96,52 @@ def write_failure(exc: BaseException, where: str, had_index: bool) -> IndexWrite
     return IndexWriteError(f"cannot write the new index in {where} ({reason}; {still})")
 
 
+class _Progress:
+    """A build's progress by bytes of the changed files: read and skipped, or embedded and written."""
+
+    def __init__(self, total_bytes: int, files: int, bar: bool, on_progress: ProgressFn) -> None:
+        self.total = max(total_bytes, 1)
+        self.files = files
+        self.done_bytes = 0
+        self.done_files = 0
+        self.on_progress = on_progress
+        self.bar = None
+        if bar:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, desc="embedding", unit="B", unit_scale=True, leave=False)
+
+    def _show(self, now: float) -> None:
+        if self.bar is not None:
+            self.bar.update(now - self.bar.n)
+        self.on_progress(0.05 + 0.9 * now / self.total,
+                         f"{self.done_files}/{self.files} changed file(s) read and embedded")
+
+    def embedded(self, share: float, group_bytes: int) -> None:
+        """A share of the group being embedded is done."""
+        self._show(self.done_bytes + share * group_bytes)
+
+    def written(self, group_bytes: int, files: int) -> None:
+        self.done_bytes += group_bytes
+        self.done_files += files
+        self._show(self.done_bytes)
+
+    def skipped(self, size: int) -> None:
+        self.written(size, 1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 class Indexer:
     """Builds or updates the index for ``settings.sources`` in ``settings.index``."""
 
     EMBED_BATCH = 256  # texts per progress step; the model batches internally with settings.batch_size
+    # Chunks and sentences read, embedded and written together. A build's memory grows with this, not with the
+    # corpus: ~1.5 KB of float32 vector per text plus the group's documents (4,096 texts: ~30 MB in all).
+    GROUP_TEXTS = 4096
 
     def __init__(self, settings: Settings, embedder_factory: Callable[[], EmbedderLike],
                  backend: StoreBackend | None = None) -> None:
@@ -191,50 +233,49 @@ class Indexer:
         report.unchanged = [f.source for f in files if f.source in kept]
         report.removed = sorted(s for s in stored if s not in current)
 
-        # Read and chunk what changed; a file that fails now is reported, and its old version dropped.
+        gone = {stored[source]: source for source in report.removed}
+        renamed_from = {f.source: gone[f.sha256] for f in changed if f.source not in stored and f.sha256 in gone}
+
         on_progress(0.0, f"reading {len(changed)} changed file(s)")
-        documents: list[_Prepared] = []
-        for f in changed:
-            try:
-                document = read_document(f, limits, max_bytes)
-                chunks = self.chunker.run(document)
-                sentences = document_sentences(document)
-            except SourceError as exc:
-                report.errors.append(SourceFailure(f.source, str(exc)))
-                if f.source in stored:
-                    report.removed.append(f.source)
-                continue
-            documents.append(_Prepared(document, chunks, sentences))
-            (report.updated if f.source in stored else report.added).append(f.source)
-        report.removed.sort()
-        report.errors.sort(key=lambda e: e.source)
-
-        if not plan.full and not documents and not report.removed:
-            if writer is not None:
-                writer.abort()
-            report.chunks = plan.live_chunks
-            on_progress(1.0, "nothing changed")
-            return report
-
+        progress = _Progress(sum(f.size for f in changed), len(changed), progress_bar, on_progress)
+        group: list[_Prepared] = []
+        group_bytes = group_texts = 0
         try:
-            vectors = self._embed(documents, progress_bar, on_progress)
-            dimension = self._dimension(plan, vectors)
-            if writer is None:
-                writer = self.backend.writer(True, dimension)
-            for source in report.removed + report.updated:
+            # Changed files are read, embedded and written a group at a time (GROUP_TEXTS), so a build holds one
+            # group's documents and vectors, not the corpus's: memory stays flat however many files change.
+            for f in changed:
+                prepared = self._read(f, limits, max_bytes, stored, report)
+                if prepared is None:
+                    progress.skipped(f.size)
+                    continue
+                group.append(prepared)
+                group_bytes += f.size
+                group_texts += len(prepared.chunks) + len(prepared.sentences)
+                if group_texts >= self.GROUP_TEXTS:
+                    writer = self._write_group(group, group_bytes, plan, writer, stored, renamed_from, progress, report)
+                    group, group_bytes, group_texts = [], 0, 0
+            if group:
+                writer = self._write_group(group, group_bytes, plan, writer, stored, renamed_from, progress, report)
+                group = []
+            progress.close()
+            report.removed.sort()
+            report.errors.sort(key=lambda e: e.source)
+
+            if not plan.full and not report.added and not report.updated and not report.removed:
+                if writer is not None:
+                    writer.abort()
+                report.chunks = plan.live_chunks
+                on_progress(1.0, "nothing changed")
+                return report
+
+            if writer is None:  # a full build that found nothing to read: an empty index
+                writer = self.backend.writer(True, plan.previous_dimension or self.embedder.dimension)
+            for source in report.removed:
                 writer.remove_document(source)
-            offset = 0
-            for item in documents:
-                n_chunks, n_sentences = len(item.chunks), len(item.sentences)
-                writer.add_document(
-                    item.document, item.chunks, vectors[offset : offset + n_chunks],
-                    item.sentences, vectors[offset + n_chunks : offset + n_chunks + n_sentences],
-                )
-                offset += n_chunks + n_sentences
             on_progress(0.95, "writing vector index")
             version, chunk_count = writer.publish(Manifest(
                 model=model_identity(settings.model),
-                dimension=dimension,
+                dimension=writer.dimension,
                 chunker=self.chunker.signature,
                 embed_title=settings.embed_title,
                 documents=len(report.added) + len(report.updated) + len(report.unchanged),
@@ -246,6 +287,7 @@ class Indexer:
                 sources=str(Path(settings.sources).absolute()),
             ))
         except BaseException as exc:
+            progress.close()
             if writer is not None:
                 writer.abort()  # closes the new database and removes the half-written version
             failure = write_failure(exc, self.backend.describe(), self._has_live_index())
@@ -254,10 +296,68 @@ class Indexer:
             raise
         collect_garbage(self.backend)
         report.chunks = chunk_count
-        report.embedded_chunks = sum(len(item.chunks) for item in documents)
         report.version = version
         on_progress(1.0, report.summary())
         return report
+
+    def _read(self, f: SourceFile, limits: ReadLimits, max_bytes: int, stored: dict[str, str],
+              report: BuildReport) -> _Prepared | None:
+        """One changed file read and split, or None when it cannot be: it is reported, and its old version goes."""
+        try:
+            document = read_document(f, limits, max_bytes)
+            prepared = _Prepared(document, self.chunker.run(document), document_sentences(document))
+        except SourceError as exc:
+            report.errors.append(SourceFailure(f.source, str(exc)))
+            if f.source in stored:
+                report.removed.append(f.source)
+            return None
+        (report.updated if f.source in stored else report.added).append(f.source)
+        return prepared
+
+    def _write_group(self, group: list[_Prepared], group_bytes: int, plan: _Plan, writer: StoreWriter | None,
+                     stored: dict[str, str], renamed_from: dict[str, str], progress: "_Progress",
+                     report: BuildReport) -> StoreWriter:
+        """Embeds a group of documents and adds them to the next version; returns the writer (made on the first
+        group of a full build, whose dimension only the vectors tell)."""
+        known = self._known_vectors(group, writer, stored, renamed_from)
+        vectors, reused = self._embed(group, lambda done, total: progress.embedded(done / total, group_bytes), known)
+        if writer is None:
+            writer = self.backend.writer(True, self._dimension(plan, vectors))
+        offset = 0
+        for item in group:
+            if item.document.source in stored:
+                writer.remove_document(item.document.source)
+            n_chunks, n_sentences = len(item.chunks), len(item.sentences)
+            writer.add_document(
+                item.document, item.chunks, vectors[offset : offset + n_chunks],
+                item.sentences, vectors[offset + n_chunks : offset + n_chunks + n_sentences],
+            )
+            offset += n_chunks + n_sentences
+        report.embedded_chunks += sum(len(item.chunks) for item in group) - reused
+        progress.written(group_bytes, len(group))
+        return writer
+
+    def _known_vectors(self, group: list[_Prepared], writer: StoreWriter | None, stored: dict[str, str],
+                       renamed_from: dict[str, str]) -> dict[str, np.ndarray]:
+        """Text -> vector from the previous version of the group's edited documents, and of the files renamed
+        or moved to them unchanged, so only text that changed is embedded again.
+
+        Exact because a vector is a function of the text the model reads (one text a batch on a CPU,
+        ``kb.embedding.default_batch_size``) and an incremental build keeps the model and its recipe. A --full
+        build reuses nothing: rebuilding from scratch is what it is for. With contextual sentence vectors a
+        sentence's vector comes from its chunk's pass, so nothing is reused there either.
+        """
+        if writer is None or self.settings.sentence_vectors == "contextual":
+            return {}
+        sources = sorted({old for item in group
+                          if (old := item.document.source if item.document.source in stored
+                              else renamed_from.get(item.document.source))})
+        if not sources:
+            return {}
+        chunks, sentences = writer.reusable_vectors(sources)
+        known = {text: vector for text, vector in sentences}
+        known.update((embedding_text(title, text, self.settings.embed_title), vector) for title, text, vector in chunks)
+        return known
 
     def _has_live_index(self) -> bool:
         """Whether a version was live when a build failed, for its message; a store that cannot say is
@@ -267,32 +367,25 @@ class Indexer:
         except Exception:  # noqa: BLE001  (a Milvus server gone away: the message must still be written)
             return True
 
-    def _embed(self, documents: list[_Prepared], progress_bar: bool, on_progress: ProgressFn) -> np.ndarray:
-        """Per document its chunk vectors (retrieval) then its sentence vectors (rescoring, answering).
+    def _embed(self, documents: list[_Prepared], advance: Callable[[int, int], None],
+               known: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, int]:
+        """Per document its chunk vectors (retrieval) then its sentence vectors (rescoring, answering), and how
+        many chunk vectors came from ``known`` (text -> vector) instead of the model; ``advance(done, total)``
+        after each batch of model passes.
 
-        With ``sentence_vectors = "contextual"`` a sentence's vector is pooled from the forward pass of a chunk
-        that holds it whole; only sentences no chunk holds whole (or cut off at the model's token limit) are
-        embedded on their own. With ``"separate"`` every sentence is.
+        With ``sentence_vectors = "separate"`` (the default) every chunk and sentence is embedded on its own
+        text, once per distinct text. With ``"contextual"`` a sentence's vector is pooled from the forward pass
+        of a chunk that holds it whole; only sentences no chunk holds whole (or cut off at the model's token
+        limit) are embedded on their own.
         """
         contextual = self.settings.sentence_vectors == "contextual"
         chunk_texts, chunk_spans, homes = self._texts_and_homes(documents, contextual)
+        if not contextual:
+            return self._embed_each_text(documents, chunk_texts, known or {}, advance)
         total = len(chunk_texts) + sum(home is None for home in homes)
         if not total:
-            return np.zeros((0, 0), dtype=np.float32)
-
-        bar = None
-        if progress_bar:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, desc="embedding", unit="text", leave=False)
+            return np.zeros((0, 0), dtype=np.float32), 0
         done = 0
-
-        def advance(count: int) -> None:
-            nonlocal done
-            done += count
-            if bar is not None:
-                bar.update(count)
-            on_progress(0.05 + 0.9 * done / total, f"embedded {done}/{total} chunks and sentences")
 
         chunk_vectors: list[np.ndarray] = []
         pooled: list[np.ndarray] = []
@@ -304,7 +397,8 @@ class Indexer:
             else:
                 vectors = self.embedder.embed(texts)
             chunk_vectors.append(vectors)
-            advance(len(texts))
+            done += len(texts)
+            advance(done, total)
         dimension = chunk_vectors[0].shape[1] if chunk_vectors else 0
 
         sentence_vectors: list[np.ndarray | None] = []
@@ -319,9 +413,8 @@ class Indexer:
             dimension = dimension or vectors.shape[1]
             for i, vector in zip(picked, vectors):
                 sentence_vectors[i] = vector
-            advance(len(picked) - sum(homes[i] is not None for i in picked))  # pooled ones were counted as done
-        if bar is not None:
-            bar.close()
+            done += len(picked) - sum(homes[i] is not None for i in picked)  # pooled ones were counted as done
+            advance(done, total)
 
         chunks_all = np.concatenate(chunk_vectors) if chunk_vectors else np.zeros((0, dimension), np.float32)
         parts: list[np.ndarray] = []
@@ -333,7 +426,30 @@ class Indexer:
             if count:
                 parts.append(np.stack(sentence_vectors[sentence_at : sentence_at + count]))  # type: ignore[arg-type]
             sentence_at += count
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        return np.concatenate(parts).astype(np.float32, copy=False), 0
+
+    def _embed_each_text(self, documents: list[_Prepared], chunk_texts: list[str], known: dict[str, np.ndarray],
+                         advance: Callable[[int, int], None]) -> tuple[np.ndarray, int]:
+        """The separate mode of ``_embed``: a text already known, or met earlier in the group (a byline, a
+        boilerplate line), is not embedded again."""
+        sentence_texts = [s.text for item in documents for s in item.sentences]
+        wanted = list(dict.fromkeys(t for t in chunk_texts + sentence_texts if t not in known))
+        vectors = dict(known)
+        for begin in range(0, len(wanted), self.EMBED_BATCH):
+            texts = wanted[begin : begin + self.EMBED_BATCH]
+            vectors.update(zip(texts, self.embedder.embed(texts)))
+            advance(begin + len(texts), len(wanted))
+        if not chunk_texts and not sentence_texts:
+            return np.zeros((0, 0), dtype=np.float32), 0
+        ordered: list[str] = []
+        chunk_at = sentence_at = 0
+        for item in documents:  # per document its chunks, then its sentences
+            ordered += chunk_texts[chunk_at : chunk_at + len(item.chunks)]
+            ordered += sentence_texts[sentence_at : sentence_at + len(item.sentences)]
+            chunk_at += len(item.chunks)
+            sentence_at += len(item.sentences)
+        reused = sum(text in known for text in chunk_texts)
+        return np.stack([vectors[text] for text in ordered]).astype(np.float32, copy=False), reused
 
     def _texts_and_homes(self, documents: list[_Prepared], contextual: bool) -> tuple[
             list[str], list[list[tuple[int, int]]], list[tuple[int, int] | None]]:

@@ -121,6 +121,110 @@ def test_add_document(make_kb):
     assert kb.search("Who painted the lighthouse?", k=1)[0].source == "delta.txt"
 
 
+class RecordingEmbedder(CountingEmbedder):
+    """Counts texts, and notes each model call in a shared log of build events."""
+
+    def __init__(self, inner, events: list[str]):
+        super().__init__(inner)
+        self.events = events
+
+    def embed(self, texts, progress=False):
+        self.events.append(f"embed {len(texts)}")
+        return super().embed(texts, progress)
+
+    def embed_spans(self, texts, spans):
+        self.events.append(f"embed {len(texts)}")
+        return super().embed_spans(texts, spans)
+
+
+def _grouped_build(kb, monkeypatch, group_texts: int, full: bool = False) -> tuple[object, list[str]]:
+    """A build with groups of ``group_texts`` texts, and the order in which it read files and called the model."""
+    import kb.indexing as indexing
+
+    events: list[str] = []
+    real_read = indexing.read_document
+
+    def read(f, *args, **kwargs):
+        events.append(f"read {f.source}")
+        return real_read(f, *args, **kwargs)
+
+    monkeypatch.setattr(indexing, "read_document", read)
+    monkeypatch.setattr(indexing.Indexer, "GROUP_TEXTS", group_texts, raising=False)
+    embedder = RecordingEmbedder(kb.embedder, events)
+    report = Indexer(kb.settings, lambda: embedder).run(full=full)
+    monkeypatch.undo()
+    return report, events
+
+
+def test_a_build_embeds_and_writes_a_group_before_reading_the_next(make_kb, monkeypatch):
+    """Memory is bounded by a group, not the corpus: the model runs on the first files before the last is read,
+    and the index is the same as a build in one group."""
+    many = {f"note{n:02d}.txt": f"Note {n}\n\nObservers at station {n} counted {100 + n} herons. The count "
+            f"took {n + 2} days." for n in range(12)}
+    kb = make_kb(many)
+    report, events = _grouped_build(kb, monkeypatch, group_texts=8)
+    reads = [i for i, e in enumerate(events) if e.startswith("read")]
+    embeds = [i for i, e in enumerate(events) if e.startswith("embed")]
+    assert len(reads) == 12 and embeds[0] < reads[-1]
+    assert sum(1 for i in embeds if i < reads[-1]) >= 3  # a model call per group, not one at the end
+    assert sorted(report.added) == sorted(many)
+    grouped = _consistent(kb)
+    assert kb.search("How many herons were counted at station 7?", k=1)[0].source == "note07.txt"
+
+    whole, events = _grouped_build(kb, monkeypatch, group_texts=10**6, full=True)
+    assert whole.embedded_chunks == report.embedded_chunks == report.chunks
+    assert len(_consistent(kb)) == len(grouped)
+    assert all(e.startswith("read") for e in events[:12])  # one group: every file read before the model runs
+
+
+def test_a_grouped_incremental_build_updates_adds_and_removes(make_kb, monkeypatch):
+    kb = make_kb(DOCS)
+    _build(kb)
+    (kb.settings.sources / "beta.md").write_text("# Beta notes\n\nBeta observers counted 977 pelicans at the lake.")
+    (kb.settings.sources / "delta.txt").write_text("Delta\n\nThe delta crew painted the lighthouse blue.")
+    (kb.settings.sources / "gamma.html").unlink()
+    report, events = _grouped_build(kb, monkeypatch, group_texts=1)
+    assert report.updated == ["beta.md"] and report.added == ["delta.txt"] and report.removed == ["gamma.html"]
+    assert [e for e in events if e.startswith("read")] == ["read beta.md", "read delta.txt"]
+    assert events.index("read delta.txt") > next(i for i, e in enumerate(events) if e.startswith("embed"))
+    _consistent(kb)
+    assert kb.search("How many pelicans were counted?", k=1)[0].source == "beta.md"
+    assert kb.search("Who painted the lighthouse?", k=1)[0].source == "delta.txt"
+    assert all("flamingos" not in p.text for p in kb.search("flamingos", k=10, mode="lexical"))
+    assert all(p.source != "gamma.html" for p in kb.search("copper bridge engineers", k=10))
+
+
+def test_a_build_that_fails_after_writing_a_group_leaves_the_old_index(make_kb, monkeypatch):
+    """The first group is already in the new version's database when the second fails: nothing of it shows."""
+    kb = make_kb(DOCS)
+    kb.build()
+    old_version = kb.version
+    (kb.settings.sources / "alpha.txt").write_text("Alpha\n\nCompletely new alpha text about submarines.")
+    (kb.settings.sources / "beta.md").write_text("# Beta notes\n\nBeta observers counted 977 pelicans.")
+    import kb.indexing as indexing
+
+    written = []
+    real_embed = kb.embedder.embed
+
+    def embed_then_fail(texts, progress=False):
+        if any("977 pelicans" in t for t in texts):  # alpha's group was embedded and written; beta's fails
+            raise RuntimeError("model crashed")
+        written.extend(texts)
+        return real_embed(texts)
+
+    monkeypatch.setattr(indexing.Indexer, "GROUP_TEXTS", 1, raising=False)
+    monkeypatch.setattr(kb.embedder, "embed", embed_then_fail)
+    with pytest.raises(RuntimeError, match="model crashed"):
+        kb.build()
+    monkeypatch.undo()
+    assert any("submarines" in t for t in written)
+    assert kb.backend.live_version() == old_version
+    assert not list(kb.settings.index.glob(".build-*"))
+    assert kb.search("zebra migration", k=1)[0].source == "alpha.txt"
+    assert kb.search("submarines", mode="lexical") == []
+    assert sorted(kb.build().updated) == ["alpha.txt", "beta.md"]
+
+
 @pytest.mark.faiss_only  # Milvus keeps its versions as collections, not folders
 def test_old_versions_are_collected_but_a_users_folder_named_like_one_is_kept(make_kb):
     kb = make_kb(DOCS)
@@ -328,6 +432,75 @@ def _stored_sentences(kb) -> list[tuple[str, np.ndarray]]:
             for doc in snap.documents()
             for _, _, text, vector in snap.sentences_overlapping(doc.source, 0, 10**9)
         ]
+
+
+def _vectors_by_text(kb) -> dict[tuple[str, str], np.ndarray]:
+    """Every stored chunk and sentence vector, keyed by (source, text)."""
+    with _snapshot(kb) as snap:
+        ids = sorted(chunk_ids(snap))
+        rows, vectors = snap.chunks(ids), snap.chunk_vectors(ids)
+        found = {(rows[i].source, rows[i].text): np.asarray(vectors[i], np.float32) for i in ids}
+        for doc in snap.documents():
+            for _, _, text, vector in snap.sentences_overlapping(doc.source, 0, 10**9):
+                found[(doc.source, text)] = np.asarray(vector, np.float32)
+    return found
+
+
+def test_a_texts_vector_is_the_same_in_an_incremental_build_as_in_a_full_one(make_kb):
+    """A vector depends on its text alone, not on the texts embedded beside it: the documents an incremental
+    build carries over match a --full rebuild's to the bit, so rankings do not depend on the build's history.
+    (With int8 activations quantized per batch, a batch mate moved them in the last digits.)"""
+    kb = make_kb(DOCS)
+    kb.build()
+    (kb.settings.sources / "beta.md").write_text("# Beta\n\nBeta saw 9 owls.")  # now the shortest: batches change
+    alpha = kb.settings.sources / "alpha.txt"
+    alpha.write_text(alpha.read_text().replace("three weeks", "four weeks"))  # one sentence of two changes
+    kb.build()
+    incremental = _vectors_by_text(kb)
+    kb.build(full=True)
+    full = _vectors_by_text(kb)
+    assert set(incremental) == set(full) and len(full) >= 8
+    differing = [key for key in full if not np.array_equal(incremental[key], full[key])]
+    assert differing == []
+
+
+def test_an_edit_embeds_only_the_text_that_changed(make_kb):
+    kb = make_kb(DOCS)
+    _build(kb)
+    alpha = kb.settings.sources / "alpha.txt"
+    alpha.write_text(alpha.read_text().replace("three weeks", "four weeks"))
+    report, counter = _build(kb)
+    assert report.updated == ["alpha.txt"]
+    # The changed sentence and the chunk holding it; the unchanged first sentence keeps its vector.
+    sentence, chunk = sorted(counter.texts, key=len)
+    assert sentence == "It took four weeks." and chunk.endswith(alpha.read_text()) and len(counter.texts) == 2
+    assert kb.search("How long did it take?", k=1)[0].text.endswith("four weeks.")
+
+
+def test_a_renamed_or_moved_file_is_not_embedded_again(make_kb):
+    kb = make_kb(DOCS)
+    _build(kb)
+    before = {key[1]: vector for key, vector in _vectors_by_text(kb).items() if key[0] == "alpha.txt"}
+    (kb.settings.sources / "archive").mkdir()
+    (kb.settings.sources / "alpha.txt").rename(kb.settings.sources / "archive" / "alpha.txt")
+    report, counter = _build(kb)
+    assert report.added == ["archive/alpha.txt"] and report.removed == ["alpha.txt"]
+    assert counter.texts == [] and report.embedded_chunks == 0
+    after = {key[1]: vector for key, vector in _vectors_by_text(kb).items() if key[0] == "archive/alpha.txt"}
+    assert set(after) == set(before) and all(np.array_equal(after[t], before[t]) for t in before)
+    hit = kb.search("Who verified the zebra migration data?", k=1)[0]
+    assert hit.source == "archive/alpha.txt" and kb.document_text(hit.source)[hit.start : hit.end] == hit.text
+
+
+def test_a_text_met_twice_in_a_build_is_embedded_once(make_kb):
+    line = "Subscribe to our newsletter for weekly updates."
+    kb = make_kb({"one.txt": f"One\n\nThe first crew mapped the reef. {line}",
+                  "two.txt": f"Two\n\nThe second crew counted turtles. {line}"})
+    report, counter = _build(kb)
+    assert counter.texts.count(line) == 1 and len(counter.texts) == len(set(counter.texts))
+    assert sorted(report.added) == ["one.txt", "two.txt"]
+    stored = {(source, text) for source, text in _vectors_by_text(kb)}
+    assert ("one.txt", line) in stored and ("two.txt", line) in stored
 
 
 @pytest.mark.faiss_only  # reads the SQLite database; the Milvus reader batches its own (kb/store/milvus/reader.py)

@@ -107,9 +107,18 @@ class Store(ABC):
 class StoreWriter(ABC):
     """Builds the next version; nothing it writes is visible to readers before ``publish``."""
 
+    dimension: int  # the width of the vectors the version is written with
+
     @abstractmethod
     def stored_hashes(self) -> dict[str, str]:
         """Source -> sha256 of what the version being built starts from (empty for a full build)."""
+
+    def reusable_vectors(self, sources: list[str]) -> tuple[list[tuple[str, str, np.ndarray]],
+                                                             list[tuple[str, np.ndarray]]]:
+        """The vectors these documents have in the version the build starts from: (title, chunk text, vector) and
+        (sentence text, vector). A changed or renamed document's text that did not change is not embedded again.
+        A backend that cannot say returns none: everything is embedded."""
+        return [], []
 
     @abstractmethod
     def remove_document(self, source: str) -> None: ...

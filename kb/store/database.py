@@ -186,6 +186,28 @@ class IndexDatabase:
                 ],
             )
 
+    def vectors_of(self, sources: list[str], dimension: int) -> tuple[list[tuple[str, str, np.ndarray]],
+                                                                       list[tuple[str, np.ndarray]]]:
+        """Per document of ``sources`` its (title, chunk text, vector) and (sentence text, vector) rows; a
+        sentence's text is its span of the document, what was embedded."""
+        chunks: list[tuple[str, str, np.ndarray]] = []
+        sentences: list[tuple[str, np.ndarray]] = []
+        width = dimension * 4
+        for source in sources:
+            row = self._conn.execute("SELECT id, title, text FROM documents WHERE source = ?", (source,)).fetchone()
+            if row is None:
+                continue
+            doc_id, title, text = row
+            chunks += [(title, chunk_text, np.frombuffer(blob, np.float32))
+                       for chunk_text, blob in self._conn.execute(
+                           "SELECT text, vector FROM chunks WHERE doc_id = ?", (doc_id,))
+                       if len(blob) == width]
+            sentences += [(text[start:end], np.frombuffer(blob, np.float32))
+                          for start, end, blob in self._conn.execute(
+                              "SELECT start, end, vector FROM sentences WHERE doc_id = ?", (doc_id,))
+                          if len(blob) == width]
+        return chunks, sentences
+
     def commit(self) -> None:
         self._conn.commit()
 

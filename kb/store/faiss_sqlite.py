@@ -85,6 +85,16 @@ class FaissSqliteWriter(StoreWriter):
         finally:
             old_db.close()
 
+    def reusable_vectors(self, sources: list[str]) -> tuple[list[tuple[str, str, np.ndarray]],
+                                                             list[tuple[str, np.ndarray]]]:
+        if self.previous is None or not sources:
+            return [], []
+        old_db = IndexDatabase.open_readonly(self.previous / DATABASE)
+        try:
+            return old_db.vectors_of(sources, self.dimension)
+        finally:
+            old_db.close()
+
     def _database(self) -> IndexDatabase:
         if self.db is None:
             self.build_dir = new_build_dir(self.settings.index, self.private)

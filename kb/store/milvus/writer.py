@@ -77,6 +77,25 @@ class MilvusWriter(StoreWriter):
         rows.clear()
 
     # -- changes -------------------------------------------------------------------------------------
+    @wrap("read of the previous vectors")
+    def reusable_vectors(self, sources: list[str]) -> tuple[list[tuple[str, str, np.ndarray]],
+                                                             list[tuple[str, np.ndarray]]]:
+        # Only rows whose text is whole: a text cut to fit a VARCHAR is not what was embedded.
+        wanted = [s for s in sources if expressible(s)]
+        if self.previous is None or not wanted:
+            return [], []
+        old = self.previous[0]
+        where = f"source in [{', '.join(quote(s) for s in wanted)}]"
+        chunks = [(row["title"], row["text"], np.asarray(row["vector"], np.float32))
+                  for row in iterate(self.client, self.backend.name("chunks", old), where,
+                                     ["title", "text", "start", "stop", "vector"])
+                  if len(row["text"]) == row["stop"] - row["start"] and len(row["title"].encode()) < 4090]
+        sentences = [(row["text"], np.asarray(row["vector"], np.float32))
+                     for row in iterate(self.client, self.backend.name("sentences", old), where,
+                                        ["text", "start", "stop", "vector"])
+                     if row["text"] and len(row["text"]) == row["stop"] - row["start"]]
+        return chunks, sentences
+
     def remove_document(self, source: str) -> None:
         self.removed.add(source)
 
