@@ -477,6 +477,27 @@ def test_an_edit_embeds_only_the_text_that_changed(make_kb):
     assert kb.search("How long did it take?", k=1)[0].text.endswith("four weeks.")
 
 
+def test_edits_to_many_files_embed_only_their_new_sentences(make_kb, monkeypatch):
+    """The previous vectors are looked up for every edited file of a group (Milvus: a filter per few sources)."""
+    import kb.store.milvus.writer as milvus_writer
+
+    monkeypatch.setattr(milvus_writer, "FILTER_SOURCES", 1)
+    kb = make_kb(DOCS)
+    _build(kb)
+    added = {"alpha.txt": "The report was filed in May.", "beta.md": "Nobody counted the herons.",
+             "gamma.html": "The bridge reopened in June."}
+    for name, sentence in added.items():
+        path = kb.settings.sources / name
+        text = path.read_text()
+        path.write_text(text.replace("</p>", f" {sentence}</p>") if name.endswith(".html") else f"{text} {sentence}")
+    report, counter = _build(kb)
+    assert sorted(report.updated) == sorted(DOCS)
+    sentences = [t for t in counter.texts if t in added.values()]
+    assert sorted(sentences) == sorted(added.values())
+    assert len(counter.texts) == len(added) + report.embedded_chunks  # the new sentences and the chunks holding them
+    assert report.embedded_chunks == 3
+
+
 def test_a_renamed_or_moved_file_is_not_embedded_again(make_kb):
     kb = make_kb(DOCS)
     _build(kb)

@@ -21,6 +21,9 @@ from kb.types import Chunk, SourceDocument
 if TYPE_CHECKING:
     from kb.store.milvus.backend import MilvusBackend
 
+FILTER_SOURCES = 100  # sources named in one filter: a few KB of expression, however many files a group holds
+
+
 class MilvusWriter(StoreWriter):
     """Writes the next version's collections; ``publish`` makes them live (one meta row)."""
 
@@ -85,15 +88,18 @@ class MilvusWriter(StoreWriter):
         if self.previous is None or not wanted:
             return [], []
         old = self.previous[0]
-        where = f"source in [{', '.join(quote(s) for s in wanted)}]"
-        chunks = [(row["title"], row["text"], np.asarray(row["vector"], np.float32))
-                  for row in iterate(self.client, self.backend.name("chunks", old), where,
-                                     ["title", "text", "start", "stop", "vector"])
-                  if len(row["text"]) == row["stop"] - row["start"] and len(row["title"].encode()) < 4090]
-        sentences = [(row["text"], np.asarray(row["vector"], np.float32))
-                     for row in iterate(self.client, self.backend.name("sentences", old), where,
-                                        ["text", "start", "stop", "vector"])
-                     if row["text"] and len(row["text"]) == row["stop"] - row["start"]]
+        chunks: list[tuple[str, str, np.ndarray]] = []
+        sentences: list[tuple[str, np.ndarray]] = []
+        for begin in range(0, len(wanted), FILTER_SOURCES):
+            where = f"source in [{', '.join(quote(s) for s in wanted[begin : begin + FILTER_SOURCES])}]"
+            chunks += [(row["title"], row["text"], np.asarray(row["vector"], np.float32))
+                       for row in iterate(self.client, self.backend.name("chunks", old), where,
+                                          ["title", "text", "start", "stop", "vector"])
+                       if len(row["text"]) == row["stop"] - row["start"] and len(row["title"].encode()) < 4090]
+            sentences += [(row["text"], np.asarray(row["vector"], np.float32))
+                          for row in iterate(self.client, self.backend.name("sentences", old), where,
+                                             ["text", "start", "stop", "vector"])
+                          if row["text"] and len(row["text"]) == row["stop"] - row["start"]]
         return chunks, sentences
 
     def remove_document(self, source: str) -> None:
