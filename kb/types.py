@@ -75,6 +75,12 @@ class Passage:
             "date": self.date,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Passage":
+        """The passage ``to_json`` wrote, for showing again; its chunk id and ranks are not in the JSON."""
+        return cls(0, str(data["source"]), str(data["title"]), int(data["start"]), int(data["end"]), str(data["text"]),
+                   float(data["score"]), _optional_str(data.get("date")))
+
 
 @dataclass
 class Citation:
@@ -91,6 +97,15 @@ class Citation:
         data = asdict(self)
         data["score"] = round(float(self.score), 6)
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Citation":
+        return cls(int(data["n"]), str(data["source"]), str(data["title"]), int(data["start"]), int(data["end"]),
+                   str(data["text"]), float(data["score"]), _optional_str(data.get("date")))
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def shown_probability(probability: float) -> float:
@@ -127,6 +142,15 @@ class Answer:
             "confidence": None if self.confidence is None else round(float(self.confidence), 3),
             "ms": round(self.ms, 3),
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Answer":
+        """The answer ``to_json`` wrote (the chat keeps a conversation that way); KeyError, TypeError or
+        ValueError for anything else."""
+        confidence = data.get("confidence")
+        return cls(str(data["question"]), str(data["answer"]), bool(data["abstained"]),
+                   [Citation.from_json(c) for c in data["citations"]], [Passage.from_json(p) for p in data["passages"]],
+                   float(data.get("ms") or 0.0), None if confidence is None else float(confidence))
 
 
 @dataclass

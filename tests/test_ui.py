@@ -67,6 +67,36 @@ def test_a_cited_answer_shows_its_confidence_and_an_abstention_none():
     assert ">Confidence 99%<" in answer_html("One [1].", False, cites, confidence=0.9996)  # never "100%"
 
 
+def test_a_kept_conversation_is_data_with_only_the_cited_passages_and_comes_back_for_its_user_alone():
+    from ui.app import CONVERSATION_KEEP, kept_conversation, restored_conversation
+
+    answer = hostile_answer()
+    answer.passages.append(Passage(2, "other.txt", "Other", 0, 9, "Uncited.", 0.1))
+    abstained = Answer("Who?", ABSTAIN_TEXT, True, [], [Passage(3, "x.txt", "X", 0, 4, "None", 0.2)])
+    turns = [["first question", answer.answer], ["Who?", ""]]
+    kept = kept_conversation(turns, [answer, abstained], "ada")
+    assert [p["source"] for p in kept["turns"][0]["answer"]["passages"]] == ["evil<b>.txt"]
+    assert kept["turns"][1]["answer"]["passages"] == []
+    back = restored_conversation(kept, "ada")
+    assert [q for q, _ in back] == ["first question", "Who?"]
+    assert back[0][1].to_json()["citations"] == answer.to_json()["citations"]
+    assert sources_html(back[0][1], True, 0) == sources_html(answer, True, 0)
+    assert restored_conversation(kept, "grace") == [] and restored_conversation(kept, None) == []
+    for broken in (None, [], {"version": 2, "turns": []}, {"version": 1, "user": "ada", "turns": [{"q": "x"}]},
+                   {"version": 1, "user": "ada", "turns": "nonsense"}):
+        assert restored_conversation(broken, "ada") == []
+    many = kept_conversation([[f"q{i}", ""] for i in range(30)], [abstained] * 30, None)
+    assert [t["q"] for t in many["turns"]] == [f"q{i}" for i in range(30 - CONVERSATION_KEEP, 30)]
+
+
+def test_each_index_keeps_its_own_conversation(tmp_path):
+    from ui.app import conversation_storage
+
+    assert conversation_storage("faiss", tmp_path / "a") != conversation_storage("faiss", tmp_path / "b")
+    assert conversation_storage("faiss", tmp_path / "a") != conversation_storage("milvus:kb.db", tmp_path / "a")
+    assert conversation_storage("faiss", tmp_path / "a") == conversation_storage("faiss", tmp_path / "a")
+
+
 def _citation(n: int, source: str, title: str) -> Citation:
     return Citation(n, source, title, 0, 5, "text.", 0.5)
 

@@ -10,6 +10,7 @@ failed, upload, delete with confirmation and undo, and "Rebuild index". A named 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -37,6 +38,7 @@ from ui.render import (  # noqa: E402
     message_html,
     note_html,
     notice_html,
+    passage_for,
     question_html,
     sources_html,
     spans_in,
@@ -57,6 +59,7 @@ STREAM_STEPS = 14
 STREAM_DELAY = 0.025
 WATCH_PREFIX = "watch:"  # kb serve --watch rebuilds with reason "watch: <changes>"
 UPLOAD_CACHE_S = 600  # uploads are copied into the sources folder at once; their temp copies go after this
+CONVERSATION_KEEP = 20  # answers the browser keeps for a reload or a server restart (a few KB each)
 
 # The sources panel: "Open full document" buttons, and the [n] links of answers in the chat. A link whose card
 # is on show scrolls to it and highlights it at once; a link of an earlier answer asks the server for that
@@ -189,6 +192,40 @@ def files_named(names: Sequence[str]) -> str:
     return ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
 
 
+def conversation_storage(store: str, index: Path) -> tuple[str, str]:
+    """The localStorage key and Gradio's obfuscation key for the conversation kept for this index.
+
+    Per index (its store and folder), so two servers on one address never mix their conversations. Not a secret:
+    Gradio sends it to the page. What is kept is what the page already shows, visible to anyone using the same
+    browser profile, like its history; "New conversation" erases it.
+    """
+    digest = hashlib.sha256(f"{store}\n{Path(index).absolute()}".encode("utf-8")).hexdigest()
+    return f"kb-conversation-{digest[:12]}", digest[12:44]
+
+
+def kept_conversation(turns: list, answers: list, user: str | None) -> dict:
+    """The last CONVERSATION_KEEP questions and answers as data (never HTML: the page re-renders them), with
+    only the passages a citation quotes."""
+    kept = []
+    for (question, _), answer in list(zip(turns, answers))[-CONVERSATION_KEEP:]:
+        data = answer.to_json()
+        cited = [passage_for(c, answer.passages) for c in answer.citations]
+        data["passages"] = [p.to_json() for p in answer.passages if any(p is q for q in cited)]
+        kept.append({"q": question, "answer": data})
+    return {"version": 1, "user": user or "", "turns": kept}
+
+
+def restored_conversation(kept: Any, user: str | None) -> list[tuple[str, Answer]]:
+    """The (question, answer) pairs ``kept_conversation`` wrote for this user; none for anything else (nothing
+    kept, another signed-in user's, an older format)."""
+    try:
+        if not isinstance(kept, dict) or kept.get("version") != 1 or kept.get("user", "") != (user or ""):
+            return []
+        return [(str(turn["q"]), Answer.from_json(turn["answer"])) for turn in kept["turns"]][-CONVERSATION_KEEP:]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []
+
+
 def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) -> gr.Blocks:
     settings = service.kb.settings
     starters = [q for q in examples if not is_follow_up(q)]
@@ -202,8 +239,14 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         return documents_html(service.documents(), service.failures(), datetime.now(timezone.utc))
 
     # -- asking -----------------------------------------------------------------------------------
+    def answer_message(question: str, query: str, answer: Answer, answer_id: int) -> str:
+        content = answer_html(answer.answer, answer.abstained, answer.citations, answer_id, answer.confidence)
+        if query != question:
+            content += f'<div class="kb-query">searched for: {esc(query)}</div>'
+        return content
+
     def respond(question: str, chat: list, turns: list, answers: list, k: float, mode: str,
-                show_scores: bool, evt: gr.EventData) -> Iterator[dict]:
+                show_scores: bool, evt: gr.EventData, request: gr.Request) -> Iterator[dict]:
         chat = list(chat or [])
         turns = list(turns or [])
         answers = list(answers or [])
@@ -258,14 +301,12 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             yield {chatbot: chat}
             time.sleep(STREAM_DELAY)
         answer_id = len(answers)
-        content = answer_html(answer.answer, answer.abstained, answer.citations, answer_id, answer.confidence)
-        if query != q:
-            content += f'<div class="kb-query">searched for: {esc(query)}</div>'
-        chat[-1] = {"role": "assistant", "content": content}
+        chat[-1] = {"role": "assistant", "content": answer_message(q, query, answer, answer_id)}
         turns.append([q, "" if answer.abstained else answer.answer])
         answers.append(answer)
         yield {chatbot: chat, sources: sources_html(answer, show_scores, answer_id), turns_state: turns,
                answers_state: answers, shown: answer_id, doc_view: "",
+               kept: kept_conversation(turns, answers, getattr(request, "username", None)),
                **{b: gr.update(interactive=True) for b in example_buttons},
                **{b: gr.update(visible=not answer.abstained, interactive=True) for b in follow_buttons}}
 
@@ -322,7 +363,28 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
 
     def new_conversation() -> dict:
         return {chatbot: [], turns_state: [], answers_state: [], shown: None, sources: sources_html(None),
-                doc_view: "", **{b: gr.update(visible=False) for b in follow_buttons}}
+                doc_view: "", kept: {}, **{b: gr.update(visible=False) for b in follow_buttons}}
+
+    def restore(stored: Any, show_scores: bool, request: gr.Request) -> dict:
+        """The conversation as it was before a reload or a server restart: the chat re-rendered from its answers
+        (so its [n] links and Sources panel work), and the turns a follow-up's "he" is resolved against."""
+        pairs = restored_conversation(stored, getattr(request, "username", None))
+        if not pairs:
+            return {}
+        chat: list[dict] = []
+        for answer_id, (question, answer) in enumerate(pairs):
+            try:
+                asked = clean_question(question)
+            except KBError:
+                asked = question
+            chat += [{"role": "user", "content": question_html(question)},
+                     {"role": "assistant", "content": answer_message(asked, answer.question, answer, answer_id)}]
+        last = pairs[-1][1]
+        answers = [answer for _, answer in pairs]
+        return {chatbot: chat, turns_state: [[q, "" if a.abstained else a.answer] for q, a in pairs],
+                answers_state: answers, shown: len(answers) - 1,
+                sources: sources_html(last, show_scores, len(answers) - 1),
+                **{b: gr.update(visible=not last.abstained) for b in follow_buttons}}
 
     def api_ask(question: str) -> dict:
         """Answer one question from the documents: the JSON of `kb ask --json`."""
@@ -467,6 +529,8 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         seen_docs = gr.State("")
         pending_delete = gr.State(None)
         undo_state = gr.State(None)  # ["delete" or "replace", [[source, path in the trash], ...]] of the last one
+        storage_key, storage_secret = conversation_storage(settings.store, settings.index)
+        kept = gr.BrowserState({}, storage_key=storage_key, secret=storage_secret)  # kept_conversation's
         with gr.Row(elem_id="kb-header", equal_height=True):
             gr.HTML('<div class="kb-brand"><span class="kb-logo">kb</span><div><div class="kb-name">'
                     'Ask your documents</div><div class="kb-tagline">Answers quoted from your files, every '
@@ -540,7 +604,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         # -- events -------------------------------------------------------------------------------
         ask_inputs = [box, chatbot, turns_state, answers_state, k, mode, show_scores]
         ask_buttons = [*example_buttons, *follow_buttons]
-        ask_outputs = [chatbot, sources, turns_state, answers_state, shown, box, doc_view, *ask_buttons]
+        ask_outputs = [chatbot, sources, turns_state, answers_state, shown, box, doc_view, kept, *ask_buttons]
         common: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 4, "concurrency_id": "ask"}
         # One event for Enter, the send button and the example buttons, so that they share one pending state. A
         # question sent while the last is being answered is asked once that answer is done ("always_last": the box's
@@ -553,7 +617,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
         sources.select(on_sources_select, [answers_state, show_scores], [sources, shown, doc_view],
                        api_visibility="private", show_progress="hidden")
         doc_view.select(on_doc_select, None, doc_view, api_visibility="private", show_progress="hidden")
-        conversation = [chatbot, turns_state, answers_state, shown, sources, doc_view, *follow_buttons]
+        conversation = [chatbot, turns_state, answers_state, shown, sources, doc_view, kept, *follow_buttons]
         clear.click(new_conversation, None, conversation, api_visibility="private")
         # The chat's own clear (trash) button empties what is shown; the conversation behind it goes too, or the next
         # "his" was resolved against the turns the user had just cleared.
@@ -584,6 +648,9 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                    show_progress="hidden", api_visibility="private", queue=False)
         demo.load(lambda: (status_now(), docs_now(), service.state.builds), None,
                   [status, docs_table, seen_builds], api_visibility="private")
+        # A reload, or a restart of the server, keeps the conversation (the browser holds it: kept_conversation).
+        demo.load(restore, [kept, show_scores], [chatbot, turns_state, answers_state, shown, sources, *follow_buttons],
+                  api_visibility="private", show_progress="hidden")
         # The question box takes the focus without scrolling to it: autofocus scrolled a phone's page 556 px down on
         # load, past the header, the status bar and the tabs. On a phone it is not focused (the keyboard would cover
         # the page).

@@ -29,9 +29,9 @@ needs_chromium = [
 
 
 @contextlib.contextmanager
-def kb_server(sources: Path, index: Path, log_path: Path, *extra: str) -> Iterator[str]:
-    """Run `kb serve` on a free localhost port until the block ends; yields its URL."""
-    port = free_port()
+def kb_server(sources: Path, index: Path, log_path: Path, *extra: str, port: int | None = None) -> Iterator[str]:
+    """Run `kb serve` on a free localhost port (or ``port``) until the block ends; yields its URL."""
+    port = port or free_port()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kb.cli", "serve", "--sources", str(sources), "--index", str(index),

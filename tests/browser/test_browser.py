@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from browser.serving import BOT, ask, chromium, kb_server, needs_chromium, open_app
+from net import free_port
 from paths import seed_questions
 
 pytestmark = needs_chromium
@@ -226,6 +227,62 @@ def test_the_chats_own_clear_button_starts_a_new_conversation(page):
     follow.wait_for(state="hidden")
     page.wait_for_function("() => !document.querySelector('#kb-sources .kb-card')")
     assert page.locator(BOT).count() == 0
+
+
+def _loaded(page) -> None:
+    page.wait_for_selector("#kb-question textarea")
+    page.wait_for_function("() => { const s = document.querySelector('#kb-status'); "
+                           "return s && /documents/.test(s.innerText); }")
+
+
+def test_a_reload_or_a_server_restart_keeps_the_conversation_until_a_new_one(browser, server, tmp_path):
+    """A reload, or `kb serve` started again, lost the whole conversation: the chat, its sources and who "his"
+    meant."""
+    context, page = open_app(browser, server["url"])
+    try:
+        first = ask(page, "Who translated the letters?")
+        second = ask(page, "Who analyzed the letter published by Osechkin?")
+        page.reload()
+        _loaded(page)
+        page.wait_for_function("(s) => document.querySelectorAll(s).length === 2", arg=BOT)
+        assert [page.locator(BOT).nth(i).inner_text() for i in range(2)] == [first, second]
+        assert page.locator("#kb-sources .kb-cards-for").inner_text() == (
+            "For: “Who analyzed the letter published by Osechkin?”")
+        page.locator("#kb-examples button:has-text('Where is his organization based?')").wait_for(state="visible")
+        page.locator(BOT).nth(0).locator(".kb-answer a.kb-cite").first.click()  # an earlier answer's cards
+        page.wait_for_selector("#kb-sources .kb-card-focus[id^='kb-card-0-']")
+        ask(page, "Where is his organization based?")  # "his": resolved against the turns kept
+        assert page.locator(BOT).last.locator(".kb-query").inner_text().startswith("searched for: ")
+        page.locator("#kb-clear").click()
+        page.wait_for_function("(s) => document.querySelectorAll(s).length === 0", arg=BOT)
+        page.reload()
+        _loaded(page)
+        page.wait_for_timeout(1500)
+        assert page.locator(BOT).count() == 0 and page.locator("#kb-sources .kb-card").count() == 0
+    finally:
+        context.close()
+
+    # Another server over the same index, on the same address (a restart), shows the conversation kept before.
+    base = tmp_path / "restart"
+    sources, index = base / "sources", base / "index"
+    shutil.copytree(server["sources"], sources)
+    shutil.copytree(server["base"] / "index", index)
+    port = free_port()
+    context = browser.new_context()
+    try:
+        with kb_server(sources, index, base / "first.log", port=port) as url:
+            page = context.new_page()
+            page.set_default_timeout(90_000)
+            page.goto(url)
+            _loaded(page)
+            answer = ask(page, "Who translated the letters?")
+        with kb_server(sources, index, base / "second.log", port=port) as url:
+            page.goto(url)
+            _loaded(page)
+            page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=BOT)
+            assert page.locator(BOT).first.inner_text() == answer
+    finally:
+        context.close()
 
 
 def test_full_document_opens_in_a_view_that_closes(page):
