@@ -63,10 +63,15 @@ def open_app(browser, url: str, width: int = 1360, height: int = 900):
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
+    wait_loaded(page)
+    return context, page
+
+
+def wait_loaded(page) -> None:
+    """Until the app is on the page and its startup build is done (after a goto or a reload)."""
     page.wait_for_selector("#kb-question textarea")
     page.wait_for_function("() => { const s = document.querySelector('#kb-status'); "
                            "return s && /documents/.test(s.innerText) && !/Building/.test(s.innerText); }")
-    return context, page
 
 
 BOT = "#kb-chat [data-testid='bot']"

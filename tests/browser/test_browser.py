@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.serving import BOT, ask, chromium, kb_server, needs_chromium, open_app
+from browser.serving import BOT, ask, chromium, kb_server, needs_chromium, open_app, wait_loaded
 from net import free_port
 from paths import seed_questions
 
@@ -229,12 +229,6 @@ def test_the_chats_own_clear_button_starts_a_new_conversation(page):
     assert page.locator(BOT).count() == 0
 
 
-def _loaded(page) -> None:
-    page.wait_for_selector("#kb-question textarea")
-    page.wait_for_function("() => { const s = document.querySelector('#kb-status'); "
-                           "return s && /documents/.test(s.innerText); }")
-
-
 def test_a_reload_or_a_server_restart_keeps_the_conversation_until_a_new_one(browser, server, tmp_path):
     """A reload, or `kb serve` started again, lost the whole conversation: the chat, its sources and who "his"
     meant."""
@@ -243,7 +237,7 @@ def test_a_reload_or_a_server_restart_keeps_the_conversation_until_a_new_one(bro
         first = ask(page, "Who translated the letters?")
         second = ask(page, "Who analyzed the letter published by Osechkin?")
         page.reload()
-        _loaded(page)
+        wait_loaded(page)
         page.wait_for_function("(s) => document.querySelectorAll(s).length === 2", arg=BOT)
         assert [page.locator(BOT).nth(i).inner_text() for i in range(2)] == [first, second]
         assert page.locator("#kb-sources .kb-cards-for").inner_text() == (
@@ -256,7 +250,7 @@ def test_a_reload_or_a_server_restart_keeps_the_conversation_until_a_new_one(bro
         page.locator("#kb-clear").click()
         page.wait_for_function("(s) => document.querySelectorAll(s).length === 0", arg=BOT)
         page.reload()
-        _loaded(page)
+        wait_loaded(page)
         page.wait_for_timeout(1500)
         assert page.locator(BOT).count() == 0 and page.locator("#kb-sources .kb-card").count() == 0
     finally:
@@ -274,11 +268,11 @@ def test_a_reload_or_a_server_restart_keeps_the_conversation_until_a_new_one(bro
             page = context.new_page()
             page.set_default_timeout(90_000)
             page.goto(url)
-            _loaded(page)
+            wait_loaded(page)
             answer = ask(page, "Who translated the letters?")
         with kb_server(sources, index, base / "second.log", port=port) as url:
             page.goto(url)
-            _loaded(page)
+            wait_loaded(page)
             page.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=BOT)
             assert page.locator(BOT).first.inner_text() == answer
     finally:
