@@ -103,7 +103,6 @@ class _Progress:
         self.total = max(total_bytes, 1)
         self.files = files
         self.done_bytes = 0
-        self.done_files = 0
         self.on_progress = on_progress
         self.bar = None
         if bar:
@@ -114,20 +113,17 @@ class _Progress:
     def _show(self, now: float) -> None:
         if self.bar is not None:
             self.bar.update(now - self.bar.n)
-        self.on_progress(0.05 + 0.9 * now / self.total,
-                         f"{self.done_files}/{self.files} changed file(s) read and embedded")
+        share = min(now / self.total, 1.0)
+        self.on_progress(round(0.05 + 0.9 * share, 4), f"embedding {self.files} changed file(s): {share:.0%}")
 
     def embedded(self, share: float, group_bytes: int) -> None:
         """A share of the group being embedded is done."""
         self._show(self.done_bytes + share * group_bytes)
 
-    def written(self, group_bytes: int, files: int) -> None:
-        self.done_bytes += group_bytes
-        self.done_files += files
+    def written(self, size: int) -> None:
+        """A group was embedded and written, or a file skipped."""
+        self.done_bytes += size
         self._show(self.done_bytes)
-
-    def skipped(self, size: int) -> None:
-        self.written(size, 1)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -246,7 +242,7 @@ class Indexer:
             for f in changed:
                 prepared = self._read(f, limits, max_bytes, stored, report)
                 if prepared is None:
-                    progress.skipped(f.size)
+                    progress.written(f.size)
                     continue
                 group.append(prepared)
                 group_bytes += f.size
@@ -334,7 +330,7 @@ class Indexer:
             )
             offset += n_chunks + n_sentences
         report.embedded_chunks += sum(len(item.chunks) for item in group) - reused
-        progress.written(group_bytes, len(group))
+        progress.written(group_bytes)
         return writer
 
     def _known_vectors(self, group: list[_Prepared], writer: StoreWriter | None, stored: dict[str, str],

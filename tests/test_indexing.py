@@ -151,8 +151,10 @@ def _grouped_build(kb, monkeypatch, group_texts: int, full: bool = False) -> tup
     monkeypatch.setattr(indexing, "read_document", read)
     monkeypatch.setattr(indexing.Indexer, "GROUP_TEXTS", group_texts, raising=False)
     embedder = RecordingEmbedder(kb.embedder, events)
-    report = Indexer(kb.settings, lambda: embedder).run(full=full)
+    shown: list[float] = []
+    report = Indexer(kb.settings, lambda: embedder).run(full=full, on_progress=lambda f, m: shown.append(f))
     monkeypatch.undo()
+    assert shown == sorted(shown) and shown[-1] == 1.0  # the progress bar only moves forward, group after group
     return report, events
 
 
