@@ -248,11 +248,10 @@ class Indexer:
                 group_bytes += f.size
                 group_texts += len(prepared.chunks) + len(prepared.sentences)
                 if group_texts >= self.GROUP_TEXTS:
-                    writer = self._write_group(group, group_bytes, plan, writer, stored, renamed_from, progress, report)
+                    writer = self._write_group(group, group_bytes, writer, stored, renamed_from, progress, report)
                     group, group_bytes, group_texts = [], 0, 0
             if group:
-                writer = self._write_group(group, group_bytes, plan, writer, stored, renamed_from, progress, report)
-                group = []
+                writer = self._write_group(group, group_bytes, writer, stored, renamed_from, progress, report)
             progress.close()
             report.removed.sort()
             report.errors.sort(key=lambda e: e.source)
@@ -265,7 +264,7 @@ class Indexer:
                 return report
 
             if writer is None:  # a full build that found nothing to read: an empty index
-                writer = self.backend.writer(True, plan.previous_dimension or self.embedder.dimension)
+                writer = self.backend.writer(True, self._full_build_dimension())
             for source in report.removed:
                 writer.remove_document(source)
             on_progress(0.95, "writing vector index")
@@ -310,7 +309,7 @@ class Indexer:
         (report.updated if f.source in stored else report.added).append(f.source)
         return prepared
 
-    def _write_group(self, group: list[_Prepared], group_bytes: int, plan: _Plan, writer: StoreWriter | None,
+    def _write_group(self, group: list[_Prepared], group_bytes: int, writer: StoreWriter | None,
                      stored: dict[str, str], renamed_from: dict[str, str], progress: "_Progress",
                      report: BuildReport) -> StoreWriter:
         """Embeds a group of documents and adds them to the next version; returns the writer (made on the first
@@ -318,7 +317,7 @@ class Indexer:
         known = self._known_vectors(group, writer, stored, renamed_from)
         vectors, reused = self._embed(group, lambda done, total: progress.embedded(done / total, group_bytes), known)
         if writer is None:
-            writer = self.backend.writer(True, self._dimension(plan, vectors))
+            writer = self.backend.writer(True, self._full_build_dimension(vectors))
         offset = 0
         for item in group:
             if item.document.source in stored:
@@ -438,12 +437,10 @@ class Indexer:
         if not chunk_texts and not sentence_texts:
             return np.zeros((0, 0), dtype=np.float32), 0
         ordered: list[str] = []
-        chunk_at = sentence_at = 0
+        chunk_at = 0
         for item in documents:  # per document its chunks, then its sentences
-            ordered += chunk_texts[chunk_at : chunk_at + len(item.chunks)]
-            ordered += sentence_texts[sentence_at : sentence_at + len(item.sentences)]
+            ordered += chunk_texts[chunk_at : chunk_at + len(item.chunks)] + [s.text for s in item.sentences]
             chunk_at += len(item.chunks)
-            sentence_at += len(item.sentences)
         reused = sum(text in known for text in chunk_texts)
         return np.stack([vectors[text] for text in ordered]).astype(np.float32, copy=False), reused
 
@@ -478,9 +475,7 @@ class Indexer:
                 homes.append((base + position, len(spans) - 1))
         return chunk_texts, chunk_spans, homes
 
-    def _dimension(self, plan: _Plan, vectors: np.ndarray) -> int:
-        if vectors.size:
-            return int(vectors.shape[1])
-        if plan.previous_dimension is not None:
-            return plan.previous_dimension
-        return self.embedder.dimension
+    def _full_build_dimension(self, vectors: np.ndarray | None = None) -> int:
+        """The vector width a full build writes (an incremental one keeps its live version's): its first group's,
+        or the model's when there is nothing to embed."""
+        return int(vectors.shape[1]) if vectors is not None and vectors.size else self.embedder.dimension

@@ -215,6 +215,12 @@ def kept_conversation(turns: list, answers: list, user: str | None) -> dict:
     return {"version": 1, "user": user or "", "turns": kept}
 
 
+def turn(question: str, answer: Answer) -> list[str]:
+    """What a follow-up is resolved against (kb.query.contextualize): the question, and the answer unless kb
+    abstained."""
+    return [question, "" if answer.abstained else answer.answer]
+
+
 def restored_conversation(kept: Any, user: str | None) -> list[tuple[str, Answer]]:
     """The (question, answer) pairs ``kept_conversation`` wrote for this user; none for anything else (nothing
     kept, another signed-in user's, an older format)."""
@@ -302,7 +308,7 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
             time.sleep(STREAM_DELAY)
         answer_id = len(answers)
         chat[-1] = {"role": "assistant", "content": answer_message(q, query, answer, answer_id)}
-        turns.append([q, "" if answer.abstained else answer.answer])
+        turns.append(turn(q, answer))
         answers.append(answer)
         yield {chatbot: chat, sources: sources_html(answer, show_scores, answer_id), turns_state: turns,
                answers_state: answers, shown: answer_id, doc_view: "",
@@ -379,12 +385,10 @@ def build_app(service: KBService, examples: Sequence[str] = DEFAULT_EXAMPLES) ->
                 asked = question
             chat += [{"role": "user", "content": question_html(question)},
                      {"role": "assistant", "content": answer_message(asked, answer.question, answer, answer_id)}]
-        last = pairs[-1][1]
         answers = [answer for _, answer in pairs]
-        return {chatbot: chat, turns_state: [[q, "" if a.abstained else a.answer] for q, a in pairs],
-                answers_state: answers, shown: len(answers) - 1,
-                sources: sources_html(last, show_scores, len(answers) - 1),
-                **{b: gr.update(visible=not last.abstained) for b in follow_buttons}}
+        return {chatbot: chat, turns_state: [turn(q, a) for q, a in pairs], answers_state: answers,
+                shown: len(answers) - 1, sources: cards(answers, len(answers) - 1, show_scores),
+                **{b: gr.update(visible=not answers[-1].abstained) for b in follow_buttons}}
 
     def api_ask(question: str) -> dict:
         """Answer one question from the documents: the JSON of `kb ask --json`."""

@@ -22,8 +22,8 @@ from kb.store.base import StoreBackend
 from kb.store.layout import CURRENT, file_lock, first_build_under_way
 from kb.store.manifest import Manifest
 from kb.store.milvus.common import (
-    DUMMY, KINDS, LEASE_SECONDS, MAX_TERM_BYTES, MAX_VARCHAR, client_for, collection_prefix, is_lite, milvus_error,
-    quote, wrap,
+    DUMMY, KINDS, LEASE_SECONDS, MAX_TERM_BYTES, MAX_VARCHAR, TITLE_BYTES, client_for, collection_prefix, is_lite,
+    milvus_error, quote, wrap,
 )
 from kb.store.milvus.reader import MilvusStore
 from kb.store.milvus.writer import MilvusWriter
@@ -206,7 +206,7 @@ class MilvusBackend(StoreBackend):
             schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("source", DataType.VARCHAR, max_length=4096)
         if kind != "sentences":
-            schema.add_field("title", DataType.VARCHAR, max_length=4096)
+            schema.add_field("title", DataType.VARCHAR, max_length=TITLE_BYTES)
             schema.add_field("date", DataType.VARCHAR, max_length=64)
         if kind == "documents":
             for field in ("part", "size", "chunks"):

@@ -24,6 +24,7 @@ KINDS = ("chunks", "sentences", "documents", "terms")
 
 MAX_VARCHAR = 65_535  # bytes, Milvus' limit for one VARCHAR value
 TEXT_PART = 16_000  # characters of document text per row: at most 4 bytes each, so always under MAX_VARCHAR
+TITLE_BYTES = 4096  # a title is cut to fit this VARCHAR (``fit``)
 MAX_TERM_BYTES = 256  # longer "terms" (a run of letters with no space) stay searchable but out of the vocabulary
 INSERT_BATCH = 1000
 LEASE_SECONDS = 30.0  # a server build's lock record expires this long after its last renewal

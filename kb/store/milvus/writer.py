@@ -12,8 +12,8 @@ from kb.errors import IndexCorruptError
 from kb.store.base import StoreWriter
 from kb.store.manifest import Manifest
 from kb.store.milvus.common import (
-    DUMMY, INSERT_BATCH, KINDS, MAX_TERM_BYTES, MAX_VARCHAR, TEXT_PART, analyzed, expressible, fit, iterate,
-    milvus_error, quote, wrap,
+    DUMMY, INSERT_BATCH, KINDS, MAX_TERM_BYTES, MAX_VARCHAR, TEXT_PART, TITLE_BYTES, analyzed, expressible, fit,
+    iterate, milvus_error, quote, wrap,
 )
 from kb.text import Sentence
 from kb.types import Chunk, SourceDocument
@@ -83,7 +83,8 @@ class MilvusWriter(StoreWriter):
     @wrap("read of the previous vectors")
     def reusable_vectors(self, sources: list[str]) -> tuple[list[tuple[str, str, np.ndarray]],
                                                              list[tuple[str, np.ndarray]]]:
-        # Only rows whose text is whole: a text cut to fit a VARCHAR is not what was embedded.
+        # Only rows whose text is whole: a text cut to fit a VARCHAR is not what was embedded. A cut title keeps at
+        # least TITLE_BYTES - 3 bytes (``fit`` drops the part of a character it splits); one well under that is whole.
         wanted = [s for s in sources if expressible(s)]
         if self.previous is None or not wanted:
             return [], []
@@ -95,7 +96,8 @@ class MilvusWriter(StoreWriter):
             chunks += [(row["title"], row["text"], np.asarray(row["vector"], np.float32))
                        for row in iterate(self.client, self.backend.name("chunks", old), where,
                                           ["title", "text", "start", "stop", "vector"])
-                       if len(row["text"]) == row["stop"] - row["start"] and len(row["title"].encode()) < 4090]
+                       if len(row["text"]) == row["stop"] - row["start"]
+                       and len(row["title"].encode()) < TITLE_BYTES - 6]
             sentences += [(row["text"], np.asarray(row["vector"], np.float32))
                           for row in iterate(self.client, self.backend.name("sentences", old), where,
                                              ["text", "start", "stop", "vector"])
@@ -110,7 +112,7 @@ class MilvusWriter(StoreWriter):
                      sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
         self._create()
         self.removed.add(document.source)  # an updated document's old rows are not carried over
-        source, title, date = document.source, fit(document.title, 4096), document.date or ""
+        source, title, date = document.source, fit(document.title, TITLE_BYTES), document.date or ""
         rows = []
         for chunk, vector in zip(chunks, vectors, strict=True):
             terms = analyzed(f"{document.title}\n{chunk.text}")
