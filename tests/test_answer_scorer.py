@@ -266,6 +266,28 @@ def test_a_date_question_with_a_unit_is_abstained_on_where_no_statement_gives_on
     assert not kb.ask("When was the research group founded?").abstained
 
 
+
+def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb):
+    """"How much does a water softener cost?" of a utility's notes was answered "Many customers choose not to use a
+    water softener." (a tune trust corpus): a price is answered by a sum of money, a price list's number, or
+    "free". A share ("How much of ...") or a change ("How much did prices rise?") is no price."""
+    notes = ("Water hardness\n\nOur water is moderately hard. Many customers choose not to use a water softener.\n\n"
+             "Repairs\n\nThe Route 9 main broke in March. Direct repair costs were $186,000, including overtime. "
+             "After 8 weeks of work the road reopened.\n\nFees\n\n| Service | Price |\n|---|---|\n"
+             "| Meter test | 45.00 |\n\nLeak checks cost nothing for residents.\n")
+    kb = make_kb({"notes.md": notes}, abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "How much does a water softener cost?")
+    assert_answers(kb, ("How much did the repairs cost?", "$186,000"), ("How much does a meter test cost?", "45.00"),
+                   ("How much do residents pay for a leak check?", "nothing"))
+    assert expected_type("What is the annual fee?") == (AnswerType.QUANTITY, "money")
+    assert expected_type("How much of the budget went to repairs?") == (AnswerType.QUANTITY, None)
+    assert expected_type("How much did prices rise?") == (AnswerType.QUANTITY, None)
+    money = [supplies(t, AnswerType.QUANTITY, set(), "money") for t in (
+        "Francovich could claim 6 million Lira.", "It costs 300 JPY.", "The fee is 40 per month.", "Entry is free.",
+        "After 8 weeks you shadow a full on-call week.", "The birth rate was 12 per 1,000.")]
+    assert money == [True, True, True, True, False, False]
+
 def test_a_when_question_is_not_answered_with_the_date_it_states_itself(make_kb):
     """"When is the engineering leads meeting after the one on 28 May 2024?" of notes whose last line is "Next
     meeting: Tue 28 May 2024." was answered with that line at 0.89: its only date is the question's own. A

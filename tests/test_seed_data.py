@@ -88,3 +88,17 @@ def test_training_reads_the_tune_questions_and_never_a_held_out_one():
     assert {row["id"] for row in _rows("seed_tune.jsonl")} <= read
     assert {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
             if int(row["id"][1:]) % 2 == 0} <= read
+
+
+def test_the_news_corpus_states_every_gold_string_of_its_questions():
+    """tests/data/trust_news (benchmarks/trust_test.py, held out): the same check, sources named by their prefix."""
+    folder = ROOT / "tests" / "data" / "trust_news"
+    rows = _rows("trust_news_questions.jsonl")
+    assert len(rows) == 60 and len({row["id"] for row in rows}) == 60
+    for row in rows:
+        if row["unanswerable"]:
+            assert row["answers"] == [] and row["sources"] == [], row["id"]
+            continue
+        texts = [next(folder.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8") for prefix in row["sources"]]
+        for gold in row["answers"]:
+            assert any(answer_contains(text, gold) for text in texts), (row["id"], gold)

@@ -25,6 +25,7 @@ from kb.query import QueryContext, headline_names, resolved_subject, respellings
 from kb.text import NUMBER_WORDS, Sentence, defined_acronyms, fold, named_entities, words
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
+from kb.place_names import other_names
 from kb.types import Passage
 from kb.word_vectors import WordVectors, word_vectors_for
 
@@ -70,7 +71,8 @@ class Retriever:
 
         "What is the population of Hokkaido?" asked of documents that never mention Hokkaido cannot be
         answered from them, however close the other words come (absent). A known name must be mentioned by a
-        document the answer cites (kb.answer.grounding).
+        document the answer cites (kb.answer.grounding). A place's other names that the index has ("japan" for
+        "tokyo") are added to its spellings in ``terms``, and a name known only by them is a known name.
         """
         first = question.split()[0] if question.split() else ""
         # The question's first word is capitalized whatever it is ("Near which city ...", "Since what year ...").
@@ -84,10 +86,14 @@ class Retriever:
             if aliases is None or aliases[0] != name:
                 continue
             frequency = self.lexical.document_frequency(name)
-            if aliases == [name] and frequency == 0:
+            # The other names of a place that the index has (kb.place_names: "Tokyo" is found where the documents
+            # say "Japan") become spellings of it: for the term shares and this check, not for BM25 (lexical.py).
+            places = [p for p in other_names(name) if p not in aliases and self.lexical.document_frequency(p) > 0]
+            if aliases == [name] and frequency == 0 and not places:
                 absent.append(name)
-            elif frequency > 0 and len(name) >= 3:
+            elif (frequency > 0 or places) and len(name) >= 3:
                 present.append(name)
+            aliases.extend(sorted(places))
         return tuple(sorted(absent)), tuple(sorted(present))
 
     def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
