@@ -8,7 +8,7 @@ Sections (all by default; pick with --only):
   rebuild    `kb index` after nothing changed / one document edited / one deleted (process wall time)
   growth     peak RSS of a full `kb index` as the corpus grows: the SQuAD sample copied --copies times, each
              copy's sentences marked so no text repeats (a build holds one group of documents at a time, so the
-             peak should not grow with the corpus)
+             peak should not grow with the corpus); --one-file writes the copies as one document
   query      warm p50/p95 of kb.search and kb.ask vs the tutorial's similarity_search, same questions
   scale      retrieval latency, memory and recall@10 vs exact at synthetic sizes (--sizes)
   serve      `kb serve` peak RSS and time from launch to the first answer over its API
@@ -266,16 +266,21 @@ def bench_growth(args: argparse.Namespace, tmp: Path) -> list[Row]:
     for copies in args.copies:
         corpus = tmp / f"growth-{copies}"
         corpus.mkdir()
+        texts = {}
         for n in range(copies):  # each sentence marked with its copy number: every copy is new text to embed
             for article in articles:
-                text = re.sub(r"\.(\s)", rf" [{n}].\1", article.read_text(encoding="utf-8"))
-                (corpus / f"{n:02d}_{article.name}").write_text(text, encoding="utf-8")
+                texts[f"{n:02d}_{article.name}"] = re.sub(r"\.(\s)", rf" [{n}].\1", article.read_text(encoding="utf-8"))
+        if args.one_file:  # one document of them all: a build's groups cannot split it
+            texts = {"all.txt": "\n\n".join(texts.values())}
+        for name, text in texts.items():
+            (corpus / name).write_text(text, encoding="utf-8")
         megabytes = sum(f.stat().st_size for f in corpus.iterdir()) / 1e6
         seconds, rss, out = timed_process(kb_cli("index", "--full", "-q", "--sources", str(corpus),
                                                  "--index", str(tmp / f"growth-index-{copies}")))
         chunks = re.search(r"(\d+) chunks", out)  # the summary line (--json would list every file)
         peaks.append((megabytes, rss))
-        rows.append((f"full build peak RSS, {copies} cop{'y' if copies == 1 else 'ies'} of the SQuAD sample",
+        rows.append((f"full build peak RSS, {copies} cop{'y' if copies == 1 else 'ies'} of the SQuAD sample"
+                     + (" in one file" if args.one_file else ""),
                      f"{rss:.0f} MiB", "", f"{megabytes:.2f} MB of text, {chunks.group(1) if chunks else '?'} chunks, "
                      f"{seconds:.1f} s"))
     if len(peaks) > 1:
@@ -575,6 +580,7 @@ def main() -> int:
     parser.add_argument("--batch-sizes", default="", help="`embedding`: also int8 at these batch sizes, e.g. 1,2,4")
     parser.add_argument("--repeats", type=int, default=2, help="timed passes per batch size (--batch-sizes)")
     parser.add_argument("--copies", default="1,3", help="corpus sizes for `growth`, in copies of the SQuAD sample")
+    parser.add_argument("--one-file", action="store_true", help="`growth`: the copies as one document")
     parser.add_argument("--torch-build", action="store_true", help="also time a full kb build with backend=torch")
     parser.add_argument("--model", default="", help="embedding model path (default: the bundled MiniLM)")
     parser.add_argument("--model-cache", default="", help="ONNX cache folder (default: kb's)")

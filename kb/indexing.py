@@ -244,9 +244,16 @@ class Indexer:
                 if prepared is None:
                     progress.written(f.size)
                     continue
+                texts = len(prepared.chunks) + len(prepared.sentences)
+                if texts > self.GROUP_TEXTS and self.settings.sentence_vectors != "contextual":
+                    if group:
+                        writer = self._write_group(group, group_bytes, writer, stored, renamed_from, progress, report)
+                        group, group_bytes, group_texts = [], 0, 0
+                    writer = self._write_large(prepared, f.size, writer, stored, renamed_from, progress, report)
+                    continue
                 group.append(prepared)
                 group_bytes += f.size
-                group_texts += len(prepared.chunks) + len(prepared.sentences)
+                group_texts += texts
                 if group_texts >= self.GROUP_TEXTS:
                     writer = self._write_group(group, group_bytes, writer, stored, renamed_from, progress, report)
                     group, group_bytes, group_texts = [], 0, 0
@@ -330,6 +337,44 @@ class Indexer:
             offset += n_chunks + n_sentences
         report.embedded_chunks += sum(len(item.chunks) for item in group) - reused
         progress.written(group_bytes)
+        return writer
+
+    def _write_large(self, item: _Prepared, size: int, writer: StoreWriter | None, stored: dict[str, str],
+                     renamed_from: dict[str, str], progress: "_Progress", report: BuildReport) -> StoreWriter:
+        """A document with more texts than a group holds, embedded and written a slice of its sentences at a time
+        (StoreWriter.add_sentences): one 4 MB file had held every vector of its 40,000 chunks and sentences at
+        once (docs/performance.md, "One large file"). Its chunks go in the first slice. Not with contextual
+        sentence vectors, which are pooled from the chunks' passes: such a document stays one group."""
+        known = self._known_vectors([item], writer, stored, renamed_from)
+        title, embed_title = item.document.title, self.settings.embed_title
+        chunk_texts = [embedding_text(title, chunk.text, embed_title) for chunk in item.chunks]
+        slices = [item.sentences[i : i + self.GROUP_TEXTS] for i in range(0, len(item.sentences), self.GROUP_TEXTS)]
+        total, done = len(chunk_texts) + len(item.sentences), 0
+        reused = 0
+        for n, part in enumerate(slices or [[]]):
+            width = (len(chunk_texts) if n == 0 else 0) + len(part)
+
+            def advance(finished: int, of: int, before: int = done, width: int = width) -> None:
+                progress.embedded((before + width * finished / max(of, 1)) / total, size)
+
+            if n == 0:
+                vectors, reused = self._embed_each_text([_Prepared(item.document, item.chunks, part)], chunk_texts,
+                                                        known, advance)
+                if writer is None:
+                    writer = self.backend.writer(True, self._full_build_dimension(vectors))
+                if item.document.source in stored:
+                    writer.remove_document(item.document.source)
+                chunks = len(item.chunks)
+                writer.add_document(item.document, item.chunks, vectors[:chunks], part, vectors[chunks:])
+            else:
+                vectors, _ = self._embed_each_text([_Prepared(item.document, [], part)], [], known, advance)
+                assert writer is not None
+                writer.add_sentences(item.document, part, vectors)
+            done += width
+            del vectors
+        assert writer is not None
+        report.embedded_chunks += len(item.chunks) - reused
+        progress.written(size)
         return writer
 
     def _known_vectors(self, group: list[_Prepared], writer: StoreWriter | None, stored: dict[str, str],
@@ -426,23 +471,38 @@ class Indexer:
     def _embed_each_text(self, documents: list[_Prepared], chunk_texts: list[str], known: dict[str, np.ndarray],
                          advance: Callable[[int, int], None]) -> tuple[np.ndarray, int]:
         """The separate mode of ``_embed``: a text already known, or met earlier in the group (a byline, a
-        boilerplate line), is not embedded again."""
+        boilerplate line), is not embedded again. Each vector goes straight into its rows of the one array
+        returned: a group is at most one large document's texts, and keeping them in a dict as well as in that
+        array held every vector of a 4 MB file twice (docs/performance.md, "One large file")."""
         sentence_texts = [s.text for item in documents for s in item.sentences]
-        wanted = list(dict.fromkeys(t for t in chunk_texts + sentence_texts if t not in known))
-        vectors = dict(known)
-        for begin in range(0, len(wanted), self.EMBED_BATCH):
-            texts = wanted[begin : begin + self.EMBED_BATCH]
-            vectors.update(zip(texts, self.embedder.embed(texts)))
-            advance(begin + len(texts), len(wanted))
         if not chunk_texts and not sentence_texts:
             return np.zeros((0, 0), dtype=np.float32), 0
-        ordered: list[str] = []
-        chunk_at = 0
+        rows_of: dict[str, list[int]] = {}
+        row = chunk_at = 0
         for item in documents:  # per document its chunks, then its sentences
-            ordered += chunk_texts[chunk_at : chunk_at + len(item.chunks)] + [s.text for s in item.sentences]
+            for text in chunk_texts[chunk_at : chunk_at + len(item.chunks)] + [s.text for s in item.sentences]:
+                rows_of.setdefault(text, []).append(row)
+                row += 1
             chunk_at += len(item.chunks)
-        reused = sum(text in known for text in chunk_texts)
-        return np.stack([vectors[text] for text in ordered]).astype(np.float32, copy=False), reused
+        out: np.ndarray | None = None
+
+        def put(text: str, vector: np.ndarray) -> None:
+            nonlocal out
+            if out is None:
+                out = np.empty((row, len(vector)), dtype=np.float32)
+            out[rows_of[text]] = vector
+
+        for text, vector in known.items():
+            if text in rows_of:
+                put(text, vector)
+        wanted = list(dict.fromkeys(t for t in chunk_texts + sentence_texts if t not in known))
+        for begin in range(0, len(wanted), self.EMBED_BATCH):
+            texts = wanted[begin : begin + self.EMBED_BATCH]
+            for text, vector in zip(texts, self.embedder.embed(texts)):
+                put(text, vector)
+            advance(begin + len(texts), len(wanted))
+        assert out is not None
+        return out, sum(text in known for text in chunk_texts)
 
     def _texts_and_homes(self, documents: list[_Prepared], contextual: bool) -> tuple[
             list[str], list[list[tuple[int, int]]], list[tuple[int, int] | None]]:

@@ -179,6 +179,33 @@ def test_a_build_embeds_and_writes_a_group_before_reading_the_next(make_kb, monk
     assert all(e.startswith("read") for e in events[:12])  # one group: every file read before the model runs
 
 
+
+def test_a_document_larger_than_a_group_is_written_a_slice_of_its_sentences_at_a_time(make_kb, monkeypatch):
+    """One large file had its every vector held at once; now its sentences are embedded and written a group's worth
+    at a time (StoreWriter.add_sentences). The index is the one a single group writes, to the bit, and an edit
+    still embeds only what changed."""
+    counts = " ".join(f"Observers at station {n} counted {100 + n} herons." for n in range(40))
+    kb = make_kb({"big.txt": f"Herons\n\n{counts}", "small.txt": "Owls\n\nA short note about owls."})
+    report, events = _grouped_build(kb, monkeypatch, group_texts=8)
+    assert sum(e.startswith("embed") for e in events) >= 5  # a model call per slice
+    sliced, sentences = _vectors_by_text(kb), len(_stored_sentences(kb))
+    assert sentences >= 41 and kb.search("How many herons were counted at station 33?", k=1)[0].source == "big.txt"
+
+    whole, events = _grouped_build(kb, monkeypatch, group_texts=10**6, full=True)
+    assert sum(e.startswith("embed") for e in events) == 1 and whole.embedded_chunks == report.embedded_chunks
+    assert len(_stored_sentences(kb)) == sentences
+    one_group = _vectors_by_text(kb)
+    assert set(one_group) == set(sliced) and all(np.array_equal(one_group[k], sliced[k]) for k in sliced)
+
+    big = kb.settings.sources / "big.txt"
+    big.write_text(big.read_text().replace("counted 133 herons", "counted 134 herons"))
+    embedder = CountingEmbedder(kb.embedder)
+    monkeypatch.setattr(Indexer, "GROUP_TEXTS", 8, raising=False)
+    edited = Indexer(kb.settings, lambda: embedder).run()
+    monkeypatch.undo()
+    assert edited.updated == ["big.txt"]
+    assert "Observers at station 33 counted 134 herons." in embedder.texts and len(embedder.texts) <= 4
+
 def test_a_grouped_incremental_build_updates_adds_and_removes(make_kb, monkeypatch):
     kb = make_kb(DOCS)
     _build(kb)

@@ -128,6 +128,11 @@ class StoreWriter(ABC):
                      sentences: list[Sentence], sentence_vectors: np.ndarray) -> None: ...
 
     @abstractmethod
+    def add_sentences(self, document: SourceDocument, sentences: list[Sentence], vectors: np.ndarray) -> None:
+        """More sentences of a document this build added with ``add_document``: a document too large for one
+        group of texts is written a slice of its sentences at a time, so a build never holds all their vectors."""
+
+    @abstractmethod
     def publish(self, manifest: Manifest) -> tuple[str, int]:
         """Make the build the live version in one atomic step; (version name, chunk count).
 

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -178,13 +178,22 @@ class IndexDatabase:
                 "INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, f"{document.title}\n{chunk.text}")
             )
         if sentences:
-            self._conn.executemany(
-                "INSERT INTO sentences(doc_id, start, end, vector) VALUES (?,?,?,?)",
-                [
-                    (doc_id, s.start, s.end, np.asarray(v, np.float32).tobytes())
-                    for s, v in zip(sentences, sentence_vectors, strict=True)
-                ],
-            )
+            self._insert_sentences(doc_id, sentences, sentence_vectors)
+
+    def add_sentences(self, source: str, sentences: list[Sentence], vectors: np.ndarray) -> None:
+        """More sentences of a document already added (kb.store.base.StoreWriter.add_sentences)."""
+        row = self._conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
+        if row is None:
+            raise KeyError(source)
+        self._insert_sentences(row[0], sentences, vectors)
+
+    def _insert_sentences(self, doc_id: int, sentences: Sequence[Sentence], vectors: np.ndarray | None) -> None:
+        # Rows made as they are written: a list would hold a large document's vectors once more.
+        self._conn.executemany(
+            "INSERT INTO sentences(doc_id, start, end, vector) VALUES (?,?,?,?)",
+            ((doc_id, s.start, s.end, np.asarray(v, np.float32).tobytes())
+             for s, v in zip(sentences, vectors if vectors is not None else (), strict=True)),
+        )
 
     def vectors_of(self, sources: list[str], dimension: int) -> tuple[list[tuple[str, str, np.ndarray]],
                                                                        list[tuple[str, np.ndarray]]]:

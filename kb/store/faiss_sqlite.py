@@ -109,6 +109,9 @@ class FaissSqliteWriter(StoreWriter):
                      sentences: list[Sentence], sentence_vectors: np.ndarray) -> None:
         self._database().add_document(document, chunks, vectors, sentences, sentence_vectors)
 
+    def add_sentences(self, document: SourceDocument, sentences: list[Sentence], vectors: np.ndarray) -> None:
+        self._database().add_sentences(document.source, sentences, vectors)
+
     def publish(self, manifest: Manifest) -> tuple[str, int]:
         db = self._database()
         assert self.build_dir is not None

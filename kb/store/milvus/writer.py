@@ -123,14 +123,7 @@ class MilvusWriter(StoreWriter):
                          "terms": fit(" ".join(terms)), "vector": np.asarray(vector, np.float32).tolist()})
             self.next_chunk += 1
         self._queue("chunks", rows)
-        rows = []
-        for sentence, vector in zip(sentences, sentence_vectors, strict=True):
-            text = document.text[sentence.start : sentence.end]
-            rows.append({"id": self.next_sentence, "source": source, "start": sentence.start, "stop": sentence.end,
-                         "text": text if len(text.encode()) <= MAX_VARCHAR else "",
-                         "vector": np.asarray(vector, np.float32).tolist()})
-            self.next_sentence += 1
-        self._queue("sentences", rows)
+        self.add_sentences(document, sentences, sentence_vectors)
         now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         parts = [document.text[i : i + TEXT_PART] for i in range(0, len(document.text), TEXT_PART)] or [""]
         self._queue("documents", [
@@ -139,6 +132,17 @@ class MilvusWriter(StoreWriter):
              "text": part, "_v": DUMMY}
             for number, part in enumerate(parts)
         ])
+
+    @wrap("index write")
+    def add_sentences(self, document: SourceDocument, sentences: list[Sentence], vectors: np.ndarray) -> None:
+        rows = []
+        for sentence, vector in zip(sentences, vectors, strict=True):
+            text = document.text[sentence.start : sentence.end]
+            rows.append({"id": self.next_sentence, "source": document.source, "start": sentence.start,
+                         "stop": sentence.end, "text": text if len(text.encode()) <= MAX_VARCHAR else "",
+                         "vector": np.asarray(vector, np.float32).tolist()})
+            self.next_sentence += 1
+        self._queue("sentences", rows)
 
     def _carry_over(self) -> None:
         """Copy the unchanged documents' rows of the live version, and their terms' document frequencies."""
