@@ -21,9 +21,12 @@ at a time ("South Korea", "Washington D.C." are left out).
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from kb.text import fold
+
+log = logging.getLogger(__name__)
 
 #: Countries smaller than this are left out (see the module docstring).
 MIN_POPULATION = 1_000_000
@@ -39,8 +42,13 @@ def _one_word(name: object) -> str | None:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, frozenset[str]]:
-    """Folded word -> the other names it is found as."""
-    from countryinfo import all_countries  # ~10 ms once; most questions name no country
+    """Folded word -> the other names it is found as. Empty, with one warning, where the countryinfo package is
+    not installed (a virtual environment made before kb depended on it): every name is then read as written."""
+    try:
+        from countryinfo import all_countries  # ~10 ms once; most questions name no country
+    except ImportError:
+        log.warning("countryinfo is not installed: a capital is not read as its country (pip install -e .)")
+        return {}
 
     links: dict[str, set[str]] = {}
 

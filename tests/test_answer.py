@@ -484,3 +484,21 @@ def test_citation_markers_of_a_statement_are_in_number_order(seed_kb):
     for group in groups:
         numbers = [int(n) for n in re.findall(r"\d+", group)]
         assert numbers == sorted(numbers), answer.answer
+
+
+def test_without_the_country_data_a_place_is_read_as_written(monkeypatch, caplog):
+    """A virtual environment made before kb depended on countryinfo still answers: names are read as written, and
+    the log says what is missing."""
+    import sys
+
+    from kb import place_names
+
+    place_names._table.cache_clear()
+    monkeypatch.setitem(sys.modules, "countryinfo", None)  # import fails as if not installed
+    try:
+        assert place_names.other_names("tokyo") == set()
+        assert "countryinfo is not installed" in caplog.text
+    finally:
+        place_names._table.cache_clear()
+    monkeypatch.undo()
+    assert place_names.other_names("tokyo") == {"japan"}
