@@ -44,25 +44,46 @@ _PLACE_Q = re.compile(r"^\s*where\b|\b(which|what) (country|city|town|region|sta
 _EXPANSION_Q = re.compile(r"\bwhat (does|do|is) (?:the )?([A-Z][A-Za-z]{1,7}|[A-Z]{2,8}) (stand for|mean|short for)\b|\b(?:acronym|abbreviation)\b", re.I)
 
 # What a price, a cost, a fee or a sum paid is asked for with: "How much did the repair cost?", "How much does the
-# federation pay each year?", "What is the annual fee?". Not "How much of the budget ...?" (a share) nor "How much did
-# prices rise?" (a change, often in percent): a money word must come with a verb or noun of paying.
+# federation pay each year?", "What is the annual fee?", "How much money ...?". "How much" must be the sum itself
+# (an auxiliary right after it): "How much time do they spend", "How much oil does Russia sell" ask for other
+# amounts. Not "How much did nurses' pay increase?" (a change), "What is the rent increase cap?", "the cost of
+# living index": a hunt found each of these answered right before and abstained on by a looser pattern.
+_AUX = r"(?:do|does|did|will|would|is|was|are|were|has|have|had|can|could|should)"
 _MONEY_Q = re.compile(
-    r"\bhow much\b(?! of\b)(?=.*\b(cost|costs|costing|pay|pays|paid|paying|spend|spends|spent|spending|worth|sell|sells|"
-    r"sold|charge|charges|charged|fee|fees|fine|fined|earn|earns|earned|invest|invested|funding|salary|wage|wages|"
-    r"money|owe|owes|owed|bid|rent|afford)\b)|"
-    r"\bwhat (?:is|was|are|were|will be)? ?the (?:\w+ )?(cost|price|fee|fine|salary|wage|rent|budget|revenue)\b", re.I)
-# An amount of money in a sentence: a currency's sign or name, with a number; or nothing to pay.
-_CURRENCY = re.compile(
-    r"[$€£¥₹₽₩₺₪¢]|\b(?i:dollars?|euros?|pounds?|sterling|yen|yuan|renminbi|rubles?|roubles?|rupees?|francs?|marks?|"
-    r"pesos?|won|kron[aeo]r?|krone|lira|lire|shekels?|dinars?|dirhams?|riyals?|rials?|rand|zlotys?|forints?|baht|"
-    r"ringgit|cents?|pence|penny|pennies|guineas?|shillings?|livres?|ducats?|florins?|guilders?)\b|"
-    r"\b(USD|EUR|GBP|JPY|CNY|RMB|RUB|INR|CHF|CAD|AUD|NZD|HKD|SGD|SEK|NOK|DKK|PLN|KRW|BRL|MXN|ZAR|TRY)\b")
-# A number said to be a price, where the currency goes without saying ("Price | 52.00", "a fee of 40 per month").
-_PRICE_WORD = re.compile(r"\b(price|prices|priced|cost|costs|fee|fees|fare|fares|charge|charges|tariff|tariffs)\b", re.I)
-_NO_CHARGE = re.compile(r"\b(free|no (extra )?(charge|cost|fee)|at no cost|costs? nothing|pay nothing)\b", re.I)
+    rf"\bhow much money\b|\bfor how much\b|"
+    rf"\bhow much {_AUX}\b[^?]*?\b(?:cost|costs|costing|worth)\b(?! of living)|"
+    rf"\bhow much {_AUX}\b[^?]*?\b(?:pay|pays|paid|charge|charges|charged|spend|spends|spent|earn|earns|earned|owe|"
+    rf"owes|owed|bid|invest|invested)\b(?!\s+(?:increases?|rises?|grows?|falls?|drops?|changes?|went|go|goes)\b)|"
+    rf"\bhow much\b[^?]*?\b(?:sell|sells|sold|selling) for\b|"
+    rf"\bwhat (?:is|was|are|were|will be)(?: the)? (?:\w+ )?(?:cost|price|fee|fare|fine|rent|salary|wage|budget|revenue)"
+    rf"(?=\s+(?:of|for|to|per|on|at|in)\b|\s*\?|\s*$)(?! of living)", re.I)
 _NUMBER_WORDS = "|".join(sorted(CARDINAL_WORDS | {"million", "billion", "dozen", "half", "third", "quarter"}))
 # A year is a date, not a count: "in 2021" does not answer "how many helicopters".
 _AMOUNT = r"(?<![\d.,])(?!(?:1[5-9]|20)\d\d(?![\d.,]\d))\d"
+# A sum of money: a currency sign or code next to digits, or a number (digits or words, with a magnitude) right
+# before a currency's name ("6 million Lira", "five euros", "75 bitcoin"). A currency's name alone is no sum: "Mark
+# Hansen, 54", "won 31 fights", "Papua New Guinea has 10 million people".
+_CURRENCY_NAMES = (
+    "dollars?|euros?|pounds?|sterling|yen|yuan|renminbi|rubles?|roubles?|rupees?|francs?|marks?|pesos?|won|"
+    "kron[aeo]r?|krone|lira|lire|shekels?|dinars?|dirhams?|riyals?|rials?|rand|zlotys?|forints?|baht|ringgit|"
+    "cents?|pence|penny|pennies|guineas?|shillings?|livres?|ducats?|florins?|guilders?|bitcoins?|naira|cedis?|"
+    "rupiah|dong|hryvnias?|leva|lev|lei|leu|kuna|tenge|taka|kwacha|birr")
+_CURRENCY_CODES = ("USD|EUR|GBP|JPY|CNY|RMB|RUB|INR|CHF|CAD|AUD|NZD|HKD|SGD|SEK|NOK|DKK|PLN|KRW|BRL|MXN|ZAR|TRY|AED|"
+                   "SAR|QAR|KWD|EGP|NGN|KES|IDR|THB|VND|PHP|PKR|BDT|UAH|CZK|HUF|RON|BGN|ILS|ARS|CLP|COP|PEN|TWD|MYR|"
+                   "BTC|ETH")
+_MAGNITUDE = r"(?:\s*(?i:hundred|thousand|million|billion|trillion|mn|bn|m|k))?"
+_SUM = re.compile(
+    rf"[$€£¥₹₽₩₺₪]\s?\d|\d\s?[€£¥₹₽₩₺₪¢]|"
+    rf"(?:\d[\d,.]*|\b(?i:{_NUMBER_WORDS}|a|an)){_MAGNITUDE}[\s-]+(?:(?i:US|U\.S\.|Hong Kong|Canadian|Australian|"
+    rf"New Zealand|Singapore|Taiwan)\s+)?\b(?i:{_CURRENCY_NAMES})\b|"
+    rf"\b(?:{_CURRENCY_CODES})\s?\d|\d[\d,.]*{_MAGNITUDE}\s?(?:{_CURRENCY_CODES})\b")
+# A number said to be a price, where the currency goes without saying ("Price | 52.00", "a fee of 40 per month").
+_PRICE_WORD = re.compile(r"\b(price|prices|priced|cost|costs|fee|fees|fare|fares|tariff|tariffs)\b", re.I)
+# Nothing to pay ("Entry is free", "free of charge", "at no cost"), not any "free" ("a free kick", "free trade").
+_NO_CHARGE = re.compile(
+    r"\b(free of (charge|cost)|for free|(is|are|was|were|be|been|stays?|remains?|enters?|entry|admission) free\b|"
+    r"free (entry|admission|access|of cost)|at no (extra |additional )?(charge|cost)|no (extra |additional )?"
+    r"(charge|cost|fee)s?\b|costs? nothing|pay nothing|without charge|complimentary)", re.I)
 _HAS_NUMBER = re.compile(rf"{_AMOUNT}|\b({_NUMBER_WORDS})\b", re.I)
 _HAS_QUANTITY = re.compile(
     rf"{_AMOUNT}|\b(hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|percent|per cent)\b", re.I)
@@ -263,8 +284,9 @@ def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: 
         for stated in _stated_numbers(frozenset(question_words)):
             amounts = stated.sub(" ", amounts)
         if detail == "money":  # "How much did the repair cost?": a sum of money, or nothing to pay
-            money = _CURRENCY.search(amounts) or _PRICE_WORD.search(amounts)
-            return bool(_NO_CHARGE.search(sentence)) or bool(money and _HAS_QUANTITY.search(amounts))
+            if _NO_CHARGE.search(sentence) or _SUM.search(sentence):
+                return True
+            return bool(_PRICE_WORD.search(amounts) and (_HAS_QUANTITY.search(amounts) or _HAS_NUMBER.search(amounts)))
         return bool((_HAS_NUMBER if kind is AnswerType.NUMBER else _HAS_QUANTITY).search(amounts))
     if kind is AnswerType.DATE:
         return _new_date(sentence, _HAS_UNIT.get(detail or "", _HAS_DATE), question_words)

@@ -22,6 +22,7 @@ at a time ("South Korea", "Washington D.C." are left out).
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 from kb.text import fold
@@ -73,3 +74,25 @@ def _table() -> dict[str, frozenset[str]]:
 def other_names(name: str) -> frozenset[str]:
     """The folded words that a question's (folded) place name is found as: empty for anything else."""
     return _table().get(name, frozenset())
+
+
+#: A place named after one of these is the place itself: "the population of Tokyo", "the unemployment rate in
+#: Paris", "How many people live in Berlin?" ask about the city, and a figure for Japan, France or Germany does not
+#: answer them. A hunt found each answered with the country's figure at 0.4-0.99 before this.
+_LOCATIVE = ("in", "of", "at", "near", "from", "to", "into", "around", "outside", "across", "within", "throughout",
+             "inside", "through", "between", "via", "across")
+
+
+def standing_for(question: str, name: str) -> frozenset[str]:
+    """The other names of a (folded) place name as this question uses it: none where it is named as a place
+    ("in Tokyo", "the population of Paris", "the city of Sofia"), its country's other names where it stands for a
+    government or a people ("Tokyo's top diplomat", "the insistence of Tokyo's minister", "When did Moscow take
+    the islands?")."""
+    others = other_names(name)
+    if not others:
+        return others
+    folded = fold(question)
+    before = rf"\b(?:{'|'.join(_LOCATIVE)})\s+(?:the\s+(?:\w+\s+){{0,2}}of\s+)?"
+    if re.search(before + rf"{re.escape(name)}\b(?!['’]s\b)", folded):  # "of Tokyo's foreign minister" stands
+        return frozenset()
+    return others

@@ -43,6 +43,9 @@ class QueryContext:
     question_words: frozenset[str] = frozenset()
     absent_names: tuple[str, ...] = ()  # names of the question found nowhere in the index: nothing can answer it
     names: tuple[str, ...] = ()  # names of the question the index has: a cited document must mention each
+    # A name that stands for a country here, with the other names of it the index has ("tokyo" -> {"japan"};
+    # kb.place_names): a document that says one of them mentions the name. Not a place asked about as a place.
+    places: dict[str, frozenset[str]] = field(default_factory=dict)
     idf: dict[str, float] | None = None  # term -> inverse document frequency: weights terms in rescoring and answering
     chunks: int = 0  # passages in the index the question is asked of
     subject: tuple[str, ...] = ()  # a follow-up's resolved names ("his" -> Christo Grozev): the answer must be about them

@@ -464,6 +464,27 @@ def test_a_capital_is_found_where_the_documents_name_its_country(make_kb):
     assert unsaid.abstained and not unsaid.citations
 
 
+
+def test_a_place_asked_about_as_a_place_is_not_its_country(make_kb):
+    """A user-style hunt found "What is the population of Tokyo?" answered with Japan's at 0.96, and "How many
+    people did police in Poland arrest?" with Budapest's arrests: "Poland" stood for "polish", whose prefix matched
+    "police". A place after "in", "of" ... is the place itself, and another name of it must be written out."""
+    kb = make_kb({
+        "japan.txt": "Japan\n\nJapan has a population of 124 million, and its government plans to buy 400 missiles.",
+        "budapest.txt": "Budapest\n\nPolice in Budapest arrested 14 people during protests over the new labour policy.",
+        "eu.txt": "Enlargement\n\nPoland joined the EU in 2004, and Warsaw hosted the signing ceremony.",
+    })
+    kb.build()
+    for question in ("What is the population of Tokyo?", "How many people did police in Poland arrest?"):
+        answer = kb.ask(question)
+        assert answer.abstained and not answer.citations, question
+    assert "400" in kb.ask("How many missiles does Tokyo plan to buy?").answer  # Tokyo for Japan's government
+    from kb.place_names import standing_for
+
+    assert standing_for("What is the population of Tokyo?", "tokyo") == set()
+    assert standing_for("How many people live in the city of Paris?", "paris") == set()
+    assert standing_for("What did Tokyo's top diplomat say?", "tokyo") == {"japan"}
+
 def test_a_countrys_other_names_are_its_capital_and_its_peoples_name():
     from kb.place_names import other_names
 

@@ -280,13 +280,22 @@ def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb
     assert_abstains(kb, "How much does a water softener cost?")
     assert_answers(kb, ("How much did the repairs cost?", "$186,000"), ("How much does a meter test cost?", "45.00"),
                    ("How much do residents pay for a leak check?", "nothing"))
-    assert expected_type("What is the annual fee?") == (AnswerType.QUANTITY, "money")
-    assert expected_type("How much of the budget went to repairs?") == (AnswerType.QUANTITY, None)
-    assert expected_type("How much did prices rise?") == (AnswerType.QUANTITY, None)
+    for question in ("What is the annual fee?", "What was the capital budget for fiscal year 2021?",
+                     "How much is an engineer paid for the week?", "For how much was the stake sold?"):
+        assert expected_type(question) == (AnswerType.QUANTITY, "money"), question
+    # Other amounts, found answered right before a looser pattern abstained on them (a user-style hunt): a share,
+    # a change, a noun after "how much", a deficit or a growth rate.
+    for question in ("How much of the budget went to repairs?", "How much did prices rise?",
+                     "How much did nurses' pay increase?", "How much time do employees spend in meetings?",
+                     "How much oil does Russia sell to India?", "What is the rent increase cap?",
+                     "What is the budget deficit of France?", "What is the cost of living index?"):
+        assert expected_type(question)[1] is None, question
     money = [supplies(t, AnswerType.QUANTITY, set(), "money") for t in (
         "Francovich could claim 6 million Lira.", "It costs 300 JPY.", "The fee is 40 per month.", "Entry is free.",
-        "After 8 weeks you shadow a full on-call week.", "The birth rate was 12 per 1,000.")]
-    assert money == [True, True, True, True, False, False]
+        "A day ticket costs five euros.", "The notebook costs $1999.", "They paid 75 bitcoin.",
+        "After 8 weeks you shadow a full on-call week.", "The birth rate was 12 per 1,000.",
+        "Chief executive Mark Hansen, 54, said so.", "Price scored from a free kick.", "Police filed charges against 12 men.")]
+    assert money == [True] * 7 + [False] * 5
 
 def test_a_when_question_is_not_answered_with_the_date_it_states_itself(make_kb):
     """"When is the engineering leads meeting after the one on 28 May 2024?" of notes whose last line is "Next

@@ -158,7 +158,8 @@ class ExtractiveAnswerer:
         if not scored or confidence < self.abstain_threshold:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=confidence)
         top = scored[0]
-        if query.names and pool is not None and missing_names(query.names, [top.passage.source], pool):
+        if query.names and pool is not None and missing_names(query.names, [top.passage.source], pool,
+                                                              query.places):
             # The best sentence comes from a document that never mentions a name the question is about.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         kind = query.answer_type
@@ -180,12 +181,12 @@ class ExtractiveAnswerer:
                 # Cosine alone cannot tell: templated sentences sit near duplicate_similarity on either side.
                 continue
             if chosen and query.names and pool is not None and missing_names(
-                    query.names, [candidate.passage.source], pool):
+                    query.names, [candidate.passage.source], pool, query.places):
                 continue  # a second statement about someone else: an answer never mixes two subjects
             if query.subject and not _about(candidate, query.subject, strict=bool(chosen), acronyms=acronyms):
                 continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
             rows = table_rows(candidate.sentence.text)
-            if rows is not None and query.names and not names_share_a_row(query.names, rows[1:]):
+            if rows is not None and query.names and not names_share_a_row(query.names, rows[1:], query.places):
                 continue  # the question's names are on different rows: the table says nothing of whom it asks
             chosen.append(candidate)
         if not chosen:

@@ -22,7 +22,6 @@ import numpy as np
 
 from kb.answer.grounding import mentions_name
 from kb.answer_types import AnswerType, years
-from kb.place_names import other_names
 from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, asks, content_terms, fold, month_names, named_entities, stem,
                      table_rows, term_spellings, words)
@@ -164,11 +163,11 @@ _ORGANIZATION_WORDS = frozenset(
     "times union university".split())
 
 
-def _names_in(forms: frozenset[str], names: tuple[str, ...]) -> float:
-    """Share of the question's names the sentence states, a country by its capital or people too (kb.place_names)."""
-    if not names:
+def _names_in(forms: frozenset[str], ctx: QueryContext) -> float:
+    """Share of the question's names the sentence states, a place by the names it stands for too (ctx.places)."""
+    if not ctx.names:
         return 1.0
-    return sum(n in forms or not forms.isdisjoint(other_names(n)) for n in names) / len(names)
+    return sum(n in forms or not forms.isdisjoint(ctx.places.get(n, ())) for n in ctx.names) / len(ctx.names)
 
 
 def _full_name(text: str, question_words: frozenset[str]) -> bool:
@@ -292,7 +291,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
         if passage.source not in doc_cache:
             vocab = document_words(passage.source)
             names = ctx.names
-            share = sum(mentions_name(vocab, n) for n in names) / len(names) if names else 1.0
+            share = sum(mentions_name(vocab, n, ctx.places) for n in names) / len(names) if names else 1.0
             doc_cache[passage.source] = (_document_overlap(ctx, vocab), share)
         doc_overlap, doc_names = doc_cache[passage.source]
         p_overlap = ctx.term_share(passage.text, asked=True)
@@ -328,7 +327,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "heading": heading,
                 "log_words": log_words,
                 "names_in_document": doc_names,
-                "names_in_sentence": _names_in(forms, ctx.names),
+                "names_in_sentence": _names_in(forms, ctx),
                 "question_facts": _fact_share(facts, window),
                 "antecedent_overlap": _antecedent_overlap(ctx, texts, i, overlaps[i]),
                 # not a model column: kb.answer.extractive's rule reads it (_states_another_year)

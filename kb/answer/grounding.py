@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Callable, Iterable, Mapping
 
 from kb.answer_types import numbers
-from kb.place_names import other_names
 from kb.text import defined_acronyms, stem, words
 
 
@@ -35,10 +34,11 @@ def mentions(vocabulary: frozenset[str], name: str) -> bool:
     return any(word.startswith(prefix) and abs(len(word) - len(name)) <= 3 for word in vocabulary)
 
 
-def mentions_name(vocabulary: frozenset[str], name: str) -> bool:
-    """A question's name in a document: as ``mentions`` finds it, or by another name of the place: a capital by its
-    country, a country by its capital or its people's name (kb.place_names: "Tokyo" in a report on "Japan")."""
-    return mentions(vocabulary, name) or any(mentions(vocabulary, other) for other in other_names(name))
+def mentions_name(vocabulary: frozenset[str], name: str, places: Mapping[str, frozenset[str]] | None = None) -> bool:
+    """A question's name in a document: as ``mentions`` finds it, or, where the question's place stands for its
+    country (``places``, QueryContext.places), by another name of it, as written: "Tokyo" in a report that says
+    "Japan". Not by ``mentions``' looser prefix: "Poland" is no "police", "Accra" no "accrued"."""
+    return mentions(vocabulary, name) or not vocabulary.isdisjoint((places or {}).get(name, ()))
 
 
 def with_acronyms(vocabulary: frozenset[str], acronyms: dict[str, tuple[frozenset[str], ...]]) -> frozenset[str]:
@@ -84,16 +84,18 @@ def pool_words(document_words: Callable[[str], frozenset[str]],
     return PoolWords(document_words, defined_acronyms(texts) if acronyms is None else acronyms)
 
 
-def names_share_a_row(names: Iterable[str], rows: list[str]) -> bool:
+def names_share_a_row(names: Iterable[str], rows: list[str],
+                      places: Mapping[str, frozenset[str]] | None = None) -> bool:
     """A table answers about the question's names only if one row holds every name the table holds: "Wanda
     Lindqvist" is not in a table that lists "Wanda Quist" and "Ada Lindqvist", though it holds both words."""
     row_words = [document_words(row) for row in rows]
-    held = [name for name in names if any(mentions_name(w, name) for w in row_words)]
-    return len(held) < 2 or any(all(mentions_name(w, name) for name in held) for w in row_words)
+    held = [name for name in names if any(mentions_name(w, name, places) for w in row_words)]
+    return len(held) < 2 or any(all(mentions_name(w, name, places) for name in held) for w in row_words)
 
 
-def missing_names(names: Iterable[str], cited_sources: Iterable[str],
-                  vocabulary_of: Callable[[str], frozenset[str]]) -> list[str]:
-    """Question names that none of the cited documents mentions; empty when the answer is about them."""
+def missing_names(names: Iterable[str], cited_sources: Iterable[str], vocabulary_of: Callable[[str], frozenset[str]],
+                  places: Mapping[str, frozenset[str]] | None = None) -> list[str]:
+    """Question names that none of the cited documents mentions (a place by its ``places`` too); empty when the
+    answer is about them."""
     vocabularies = [vocabulary_of(source) for source in set(cited_sources)]
-    return [name for name in names if not any(mentions_name(v, name) for v in vocabularies)]
+    return [name for name in names if not any(mentions_name(v, name, places) for v in vocabularies)]

@@ -25,7 +25,7 @@ from kb.query import QueryContext, headline_names, resolved_subject, respellings
 from kb.text import NUMBER_WORDS, Sentence, defined_acronyms, fold, named_entities, words
 
 from kb.linear_model import RETRIEVAL_WEIGHTS, load_model
-from kb.place_names import other_names
+from kb.place_names import standing_for
 from kb.types import Passage
 from kb.word_vectors import WordVectors, word_vectors_for
 
@@ -49,9 +49,10 @@ class Retriever:
         kind, detail = expected_type(question)
         terms = self.lexical.query_terms(question)
         vectors = word_vectors_for(self.settings.model)
-        absent, present = self._names(question, terms, vectors)
+        absent, present, places = self._names(question, terms, vectors)
         return QueryContext(question, query_vector, terms, kind, detail, frozenset(words(question)),
-                            absent_names=absent, names=present, idf=self._idf(terms), chunks=self.lexical.chunk_count(),
+                            absent_names=absent, names=present, places=places, idf=self._idf(terms),
+                            chunks=self.lexical.chunk_count(),
                             subject=resolved_subject(question), word_vectors=vectors,
                             respelled=respellings(question, terms, vectors,
                                                   lambda w: self.lexical.document_frequency(w) > 0))
@@ -64,15 +65,16 @@ class Retriever:
             for term, aliases in terms.items()
         }
 
-    def _names(self, question: str, terms: dict[str, list[str]],
-               vectors: WordVectors | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _names(self, question: str, terms: dict[str, list[str]], vectors: WordVectors | None
+               ) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, frozenset[str]]]:
         """Names in the question (kb.text.named_entities, word by word): those no indexed chunk contains in any
         spelling, and those the index has as written (three letters or more; misspelled ones are left out).
 
         "What is the population of Hokkaido?" asked of documents that never mention Hokkaido cannot be
         answered from them, however close the other words come (absent). A known name must be mentioned by a
-        document the answer cites (kb.answer.grounding). A place's other names that the index has ("japan" for
-        "tokyo") are added to its spellings in ``terms``, and a name known only by them is a known name.
+        document the answer cites (kb.answer.grounding). A place that stands for its country in the question
+        (kb.place_names.standing_for) has the other names of it that the index has ("japan" for "tokyo") added to
+        its spellings in ``terms`` and returned as its places; a name known only by them is a known name.
         """
         first = question.split()[0] if question.split() else ""
         # The question's first word is capitalized whatever it is ("Near which city ...", "Since what year ...").
@@ -80,7 +82,7 @@ class Retriever:
                  for w in entity.split() if w[:1].isupper() and w.strip(_PUNCT)} - NUMBER_WORDS
         if vectors is not None:  # "Who Verified the Letter?": capitals that say nothing of which words are names
             names = headline_names(question, names, vectors.knows)
-        absent, present = [], []
+        absent, present, standing = [], [], {}
         for name in names:
             aliases = terms.get(name)
             if aliases is None or aliases[0] != name:
@@ -88,13 +90,16 @@ class Retriever:
             frequency = self.lexical.document_frequency(name)
             # The other names of a place that the index has (kb.place_names: "Tokyo" is found where the documents
             # say "Japan") become spellings of it: for the term shares and this check, not for BM25 (lexical.py).
-            places = [p for p in other_names(name) if p not in aliases and self.lexical.document_frequency(p) > 0]
+            places = sorted(p for p in standing_for(question, name)
+                            if p not in aliases and self.lexical.document_frequency(p) > 0)
             if aliases == [name] and frequency == 0 and not places:
                 absent.append(name)
             elif (frequency > 0 or places) and len(name) >= 3:
                 present.append(name)
-            aliases.extend(sorted(places))
-        return tuple(sorted(absent)), tuple(sorted(present))
+            if places:
+                aliases.extend(places)
+                standing[name] = frozenset(places)
+        return tuple(sorted(absent)), tuple(sorted(present)), standing
 
     def sentences(self, passage: Passage) -> list[tuple[Sentence, np.ndarray]]:
         """The passage's sentences with the vectors stored at index time (cached on the passage)."""
