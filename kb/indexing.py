@@ -323,6 +323,16 @@ class Indexer:
         group of a full build, whose dimension only the vectors tell)."""
         known = self._known_vectors(group, writer, stored, renamed_from)
         vectors, reused = self._embed(group, lambda done, total: progress.embedded(done / total, group_bytes), known)
+        writer = self._add(group, vectors, writer, stored)
+        report.embedded_chunks += sum(len(item.chunks) for item in group) - reused
+        progress.written(group_bytes)
+        return writer
+
+    def _add(self, group: list[_Prepared], vectors: np.ndarray, writer: StoreWriter | None,
+             stored: dict[str, str]) -> StoreWriter:
+        """Adds embedded documents (per document its chunk vectors, then its sentence vectors) to the next version,
+        in place of their old versions; the writer is made on a full build's first group, whose dimension only the
+        vectors tell."""
         if writer is None:
             writer = self.backend.writer(True, self._full_build_dimension(vectors))
         offset = 0
@@ -335,8 +345,6 @@ class Indexer:
                 item.sentences, vectors[offset + n_chunks : offset + n_chunks + n_sentences],
             )
             offset += n_chunks + n_sentences
-        report.embedded_chunks += sum(len(item.chunks) for item in group) - reused
-        progress.written(group_bytes)
         return writer
 
     def _write_large(self, item: _Prepared, size: int, writer: StoreWriter | None, stored: dict[str, str],
@@ -349,30 +357,23 @@ class Indexer:
         title, embed_title = item.document.title, self.settings.embed_title
         chunk_texts = [embedding_text(title, chunk.text, embed_title) for chunk in item.chunks]
         slices = [item.sentences[i : i + self.GROUP_TEXTS] for i in range(0, len(item.sentences), self.GROUP_TEXTS)]
-        total, done = len(chunk_texts) + len(item.sentences), 0
-        reused = 0
-        for n, part in enumerate(slices or [[]]):
-            width = (len(chunk_texts) if n == 0 else 0) + len(part)
+        total = len(chunk_texts) + len(item.sentences)
+        first, *rest = slices or [[]]
 
-            def advance(finished: int, of: int, before: int = done, width: int = width) -> None:
-                progress.embedded((before + width * finished / max(of, 1)) / total, size)
+        def advance_from(before: int, width: int) -> Callable[[int, int], None]:
+            return lambda finished, of: progress.embedded((before + width * finished / max(of, 1)) / total, size)
 
-            if n == 0:
-                vectors, reused = self._embed_each_text([_Prepared(item.document, item.chunks, part)], chunk_texts,
-                                                        known, advance)
-                if writer is None:
-                    writer = self.backend.writer(True, self._full_build_dimension(vectors))
-                if item.document.source in stored:
-                    writer.remove_document(item.document.source)
-                chunks = len(item.chunks)
-                writer.add_document(item.document, item.chunks, vectors[:chunks], part, vectors[chunks:])
-            else:
-                vectors, _ = self._embed_each_text([_Prepared(item.document, [], part)], [], known, advance)
-                assert writer is not None
-                writer.add_sentences(item.document, part, vectors)
-            done += width
+        head = _Prepared(item.document, item.chunks, first)
+        done = len(chunk_texts) + len(first)
+        vectors, reused = self._embed_each_text([head], chunk_texts, known, advance_from(0, done))
+        writer = self._add([head], vectors, writer, stored)
+        del vectors  # each slice's vectors go before the next slice is embedded
+        for part in rest:
+            vectors, _ = self._embed_each_text([_Prepared(item.document, [], part)], [], known,
+                                               advance_from(done, len(part)))
+            writer.add_sentences(item.document, part, vectors)
             del vectors
-        assert writer is not None
+            done += len(part)
         report.embedded_chunks += len(item.chunks) - reused
         progress.written(size)
         return writer
@@ -492,8 +493,9 @@ class Indexer:
                 out = np.empty((row, len(vector)), dtype=np.float32)
             out[rows_of[text]] = vector
 
-        for text, vector in known.items():
-            if text in rows_of:
+        for text in rows_of:  # per text of the group, not per known one: a large file's slices share one table
+            vector = known.get(text)
+            if vector is not None:
                 put(text, vector)
         wanted = list(dict.fromkeys(t for t in chunk_texts + sentence_texts if t not in known))
         for begin in range(0, len(wanted), self.EMBED_BATCH):

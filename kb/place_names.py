@@ -80,7 +80,7 @@ def other_names(name: str) -> frozenset[str]:
 #: Paris", "How many people live in Berlin?" ask about the city, and a figure for Japan, France or Germany does not
 #: answer them. A hunt found each answered with the country's figure at 0.4-0.99 before this.
 _LOCATIVE = ("in", "of", "at", "near", "from", "to", "into", "around", "outside", "across", "within", "throughout",
-             "inside", "through", "between", "via", "across")
+             "inside", "through", "between", "via")
 
 
 def standing_for(question: str, name: str) -> frozenset[str]:

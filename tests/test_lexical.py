@@ -119,5 +119,6 @@ def test_a_places_other_names_are_not_searched_for(tmp_path):
         db.add_document(document, [Chunk(document.source, 0, 0, len(text), text)], np.zeros((1, 8), np.float32))
     lexical = LexicalRetriever(db, 0.8)
     terms = {"tokyo": ["tokyo", "japan"], "osekin": ["osekin", "osechkin"], "islands": ["islands"]}
-    assert lexical.alternatives(terms) == ["tokyo", "osekin", "osechkin", "islands"]
-    assert [cid for cid, _ in lexical.run("", 10, terms)] == [2]  # nothing found through "japan"
+    places = {"tokyo": frozenset({"japan"})}  # what the question's analysis found Tokyo stands for
+    assert lexical.alternatives(terms, places) == ["tokyo", "osekin", "osechkin", "islands"]
+    assert [cid for cid, _ in lexical.run("", 10, terms, places)] == [2]  # nothing found through "japan"

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import difflib
 import threading
-from typing import Iterable, Protocol
+from typing import Iterable, Mapping, Protocol
 
-from kb.place_names import other_names
 from kb.store.database import fts_terms
 from kb.text import content_terms
 
@@ -121,13 +120,15 @@ class LexicalRetriever:
             kept = [term for term in kept if term in rarest]
         return {term: terms[term] for term in kept}
 
-    def alternatives(self, terms: dict[str, list[str]]) -> list[str]:
-        """The spellings to OR in the store's BM25 search, each once."""
-        # A country's capital or people's name counts for it in the term shares and the names check, but is no
-        # spelling to search for: OR-ing "japan" into a question about Tokyo put the gold passage lower for 2 of
-        # the 34 seed tune paraphrases (docs/quality.md, "A capital for its country"); the dense side has it.
+    def alternatives(self, terms: dict[str, list[str]],
+                     places: Mapping[str, frozenset[str]] | None = None) -> list[str]:
+        """The spellings to OR in the store's BM25 search, each once. The other names a question's place stands for
+        (``places``, QueryContext.places) count for it in the term shares and the names check, but are no spelling
+        to search for: OR-ing "japan" into a question about Tokyo put the gold passage lower for 2 of the 34 seed
+        tune paraphrases (docs/quality.md, "A capital for its country"); the dense side has it."""
+        places = places or {}
         return list(dict.fromkeys(alias for term, aliases in self.match_terms(terms).items() for alias in aliases
-                                  if alias not in other_names(term)))
+                                  if alias not in places.get(term, ())))
 
     def match_query(self, terms: dict[str, list[str]]) -> str | None:
         alternatives = self.alternatives(terms)
@@ -135,9 +136,10 @@ class LexicalRetriever:
             return None
         return " OR ".join(_quote(t) for t in alternatives)
 
-    def run(self, question: str, limit: int, terms: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
+    def run(self, question: str, limit: int, terms: dict[str, list[str]] | None = None,
+            places: Mapping[str, frozenset[str]] | None = None) -> list[tuple[int, float]]:
         """(chunk id, BM25 score, higher is better) best first."""
-        alternatives = self.alternatives(terms if terms is not None else self.query_terms(question))
+        alternatives = self.alternatives(terms if terms is not None else self.query_terms(question), places)
         if not alternatives:
             return []
         return self.database.lexical_search(alternatives, limit)

@@ -89,7 +89,8 @@ class Retriever:
                 continue
             frequency = self.lexical.document_frequency(name)
             # The other names of a place that the index has (kb.place_names: "Tokyo" is found where the documents
-            # say "Japan") become spellings of it: for the term shares and this check, not for BM25 (lexical.py).
+            # say "Japan") become spellings of it: for the term shares and this check, not for BM25
+            # (LexicalRetriever.alternatives).
             places = sorted(p for p in standing_for(question, name)
                             if p not in aliases and self.lexical.document_frequency(p) > 0)
             if aliases == [name] and frequency == 0 and not places:
@@ -120,12 +121,12 @@ class Retriever:
         hybrid = mode == "hybrid" and use_dense  # fused by the store, then a deeper pool reordered by the passage model
         if hybrid:  # in Milvus: by Milvus' own RRF ranker
             ranked, dense_hits, lexical_hits = self.snapshot.hybrid_search(
-                ctx.vector, self.lexical.alternatives(ctx.terms), depth,
+                ctx.vector, self.lexical.alternatives(ctx.terms, ctx.places), depth,
                 (self.settings.dense_weight, self.settings.lexical_weight), self.settings.rrf_k,
             )
         else:
             dense_hits = self.dense.run(ctx.vector, depth) if use_dense else []
-            lexical_hits = self.lexical.run(question, depth, ctx.terms) if mode != "dense" else []
+            lexical_hits = self.lexical.run(question, depth, ctx.terms, ctx.places) if mode != "dense" else []
         if mode == "dense":
             ranked = dense_hits
         elif mode == "lexical":
