@@ -855,7 +855,9 @@ def probe_answered(work: Path) -> None:
     articles = sorted(corpus.folder.glob("*.txt"))
     tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
     threshold = ts.Settings().abstain_threshold
-    rows: list[tuple[str, int, str, bool | None, bool | None]] = []  # outcome, least mentions, kind, supplied, counted
+    # outcome, least mentions, kind, supplied, counted, whether the quote holds a term of the question's besides its
+    # names (None for a question whose terms are all names)
+    rows: list[tuple[str, int, str, bool | None, bool | None, bool | None]] = []
 
     def measure(kb: KnowledgeBase, q, negative: bool) -> None:  # type: ignore[no-untyped-def]
         r = kb.retrieve(asked(q), k=ts.K)
@@ -868,7 +870,7 @@ def probe_answered(work: Path) -> None:
         supplied = None if kind is None else any(r.query.supplies(c.text) for c in a.citations)
         outcome = "negative" if negative else ("right" if holds_answer(q, a.answer) else "wrong")
         counted = _number_before(a.answer, _counted_words(q.question), r.query.question_words)
-        rows.append((outcome, least, kind.value if kind else "-", supplied, counted))
+        rows.append((outcome, least, kind.value if kind else "-", supplied, counted, _asks_beyond_names(r.query, a)))
 
     full = ts.index_of(corpus.folder, work, "all")
     for q in tune:
@@ -922,7 +924,21 @@ def _number_before(text: str, counted: list[str], question_words: frozenset[str]
                for i, tok in enumerate(tokens) for counted_word in counted)
 
 
-def kinds_table(rows: list[tuple[str, int, str, bool | None, bool | None]], threshold: float, title: str) -> None:
+def _asks_beyond_names(query, answer) -> bool | None:  # type: ignore[no-untyped-def]
+    """Does the quote hold one of the question's asked terms that is not one of its names ("services", "provide" in
+    "What services does the Ridgefield County Water District provide?")? None when every term is a name."""
+    from kb.text import _match_forms, term_spellings
+
+    names = {stem(n) for n in query.names} | set(query.names)
+    rest = [spellings for term, spellings in query.asked_terms.items() if term not in names]
+    if not rest:
+        return None
+    forms = _match_forms(" ".join(c.text for c in answer.citations))
+    return any(not forms.isdisjoint(term_spellings(spellings)) for spellings in rest)
+
+
+def kinds_table(rows: list[tuple[str, int, str, bool | None, bool | None, bool | None]], threshold: float,
+                title: str) -> None:
     """probe_answered's tables for one group of rows: mentions of the least-mentioned name, and the kind asked."""
     outcomes = ("right", "wrong", "negative")
     print(f"\n{title}")
@@ -943,6 +959,10 @@ def kinds_table(rows: list[tuple[str, int, str, bool | None, bool | None]], thre
     print("|---|---|---|---|")
     for label, counted in (("yes", True), ("no", False)):
         print(f"| {label} | " + " | ".join(str(sum(r[0] == o and r[4] is counted for r in rows)) for o in outcomes) + " |")
+    print("\n| the quote holds a question term besides its names | right | wrong | negative |")
+    print("|---|---|---|---|")
+    for label, held in (("yes", True), ("no", False), ("every term a name", None)):
+        print(f"| {label} | " + " | ".join(str(sum(r[0] == o and r[5] is held for r in rows)) for o in outcomes) + " |")
 
 
 def main() -> int:

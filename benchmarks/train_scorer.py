@@ -69,13 +69,19 @@ SQUAD = SHARED / "eval" / "squad-dev-sample.json"
 SEED_QA = SHARED / "eval" / "seed_qa.jsonl"
 SEEDS = ROOT / "seeds"
 DATA = ROOT / "tests" / "data"
+#: The trust corpora training may read with --trust (benchmarks/trust_test.py; tests/data/README.md): an
+#: organisation's own files, each with questions in other words than its documents' and near misses that share their
+#: words. Measured and not kept (docs/quality.md, "Tried and not kept"). vet and news are held out: never read here
+#: (tests/test_seed_data.py).
+TRUST_TUNE_CORPORA = ("utility", "software", "university")
+DATA = ROOT / "tests" / "data"
 #: Seed sets split in halves by id (even ids tune, odd ids are held out), and the set that is all tune.
 HALVED_SEED_SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_followups.jsonl")
 TUNE_SEED_SET = "seed_tune.jsonl"
 SEED_DATA = "SQuAD sample tune half + seed_qa.jsonl + the seed sets' tune questions (seed_tune_questions()); " \
             "benchmarks/train_scorer.py"  # the weights files' meta
 K = 10  # passages per question, as `kb eval` asks
-ANSWERABLE_KINDS = ("tune-on-all", "seed-answerable")
+ANSWERABLE_KINDS = ("tune-on-all", "seed-answerable", "trust-answerable")
 #: The confidence model's L2 penalty. A strong one (1000-10000, --compare-l2) abstains more on same-domain SQuAD
 #: negatives two-fold, but right seed answers drop from 35 to 30-31 of 45: it shrinks what the few seed rows teach
 #: (retrained at 2000: 20 instead of 22 held-out paraphrases; docs/quality.md). So the fit stays almost unpenalized.
@@ -222,9 +228,10 @@ def near_misses(corpus: SquadCorpus, articles: list[Path], questions: list[EvalQ
                [q for q in questions if q.spans and (q.spans[0].source, q.spans[0].start, q.spans[0].end) in removed])
 
 
-def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Asked]:
+def collect(work: Path, l2: float = 1.0, refit_passage: bool = True, trust: bool = False) -> list[Asked]:
     """Every tune question and negative asked of its index; with ``refit_passage`` the passage model is fit first
-    and written (the candidates come from the passages it ranks), otherwise the committed one is used."""
+    and written (the candidates come from the passages it ranks), otherwise the committed one is used; with
+    ``trust`` the questions of TRUST_TUNE_CORPORA too."""
     corpus = squad_corpus(SQUAD, work / "squad")
     tune = select(corpus.questions, "tune")
     articles = sorted(corpus.folder.glob("*.txt"))
@@ -258,6 +265,14 @@ def collect(work: Path, l2: float = 1.0, refit_passage: bool = True) -> list[Ask
     data += ask_all(seeds, [q for q in seed_questions + tuned if q.unanswerable], "seed-unanswerable", False)
     data += ask_all(seeds, seed_answerable_tune(), "seed-answerable", True)
     data += ask_all(squad_only, [q for q in tuned if not q.unanswerable], "seeds-on-squad", False)
+    if trust:
+        # An organisation's own files: notes, lists, minutes and fact sheets, which SQuAD's prose does not show, and
+        # near misses written to share their words (each question once, follow-ups left out).
+        for name in TRUST_TUNE_CORPORA:
+            kb = index_of(DATA / f"trust_{name}", work, f"trust-{name}")
+            plain = [q for q in load_questions(DATA / f"trust_{name}_questions.jsonl") if not q.history]
+            data += ask_all(kb, [q for q in plain if not q.unanswerable], "trust-answerable", True)
+            data += ask_all(kb, [q for q in plain if q.unanswerable], "trust-unanswerable", False)
     return data
 
 
@@ -549,6 +564,8 @@ def main() -> int:
     parser.add_argument("--seed-weight", type=float, nargs="+", default=[SENTENCE_SEED_WEIGHT],
                         help="how much each seed-domain question counts in the sentence model's fit against one SQuAD "
                              f"question (default {SENTENCE_SEED_WEIGHT:g}; several values with --sentence-twofold)")
+    parser.add_argument("--trust", action="store_true",
+                        help="fit on the questions of the trust corpora training may read too (TRUST_TUNE_CORPORA)")
     parser.add_argument("--kinds-at", type=float, nargs="*", default=[],
                         help="also print the per-kind tune table at these thresholds (say, the one in use)")
     args = parser.parse_args()
@@ -570,7 +587,7 @@ def main() -> int:
             return 0
         print("collecting candidates (tune half only)", flush=True)
         compare = args.compare_interactions or args.compare_l2 or args.compare_seed_weight or args.sentence_twofold
-        data = collect(work, args.l2, refit_passage=not (compare or args.keep_passage))
+        data = collect(work, args.l2, refit_passage=not (compare or args.keep_passage), trust=args.trust)
         if args.sentence_twofold:
             sentence_twofold(data, args.l2, tuple(args.seed_weight))
             return 0

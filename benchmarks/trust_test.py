@@ -1,6 +1,6 @@
-"""Can a cited answer be trusted on documents kb was never built around? Four small corpora with their questions.
+"""Can a cited answer be trusted on documents kb was never built around? Five small corpora with their questions.
 
-    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all four, ~2 min
+    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all five, ~3 min
     .venv/bin/python benchmarks/trust_test.py --corpus vet            # one of them
     .venv/bin/python benchmarks/trust_test.py --corpus DIR --questions FILE.jsonl   # any other, same table
 
@@ -19,6 +19,10 @@ question as the chat asks it (the first answer's names appended). The fourth is 
 - news (tests/data/trust_news/, 2026-12-06): 8 news articles in the seeds' domain without the seeds' story, 40
   answerable questions and 20 that sit next to what the articles state (no follow-ups). Held out: nothing was made
   or tuned from it.
+- university (tests/data/trust_university/, 2026-12-06): 8 Markdown files of a university department (course
+  catalogues, a staff directory, policies, news) with look-alike facts on purpose (two Okafors, two Marshes, graduate
+  and undergraduate deadlines), 37 answerable questions and 31 that look answerable, written before kb was run. Not
+  held out: the twenty-third stop's rule on statements about another person was made from its failures.
 
 An answer counts as right when it holds one of the question's expected strings, whole-word (the evaluation's
 answer_correct), which is stricter than a reader on wording and looser on a right string quoted for the wrong reason.
@@ -42,7 +46,8 @@ from kb.query import contextualize  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CORPORA = {name: (DATA / f"trust_{name}", DATA / f"trust_{name}_questions.jsonl", held_out)
-           for name, held_out in (("utility", False), ("software", False), ("vet", True), ("news", True))}
+           for name, held_out in (("utility", False), ("software", False), ("vet", True), ("news", True),
+                                  ("university", False))}
 NAMES = {"answerable": "answerable", "near-miss": "not answerable (must abstain)",
          "unanswerable": "not answerable (must abstain)", "followup": "follow-ups"}
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from kb.answer_types import AnswerType, asked_contact, asked_numbers, supplies, years
-from kb.text import (MONTHS, STOPWORDS, WeightedTerms, content_terms, fold, named_entities, share_in,
-                     weighted_terms)
+from kb.text import (MONTHS, STOPWORDS, Person, WeightedTerms, content_terms, fold, named_entities, people_named,
+                     share_in, weighted_terms)
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -95,6 +95,12 @@ class QueryContext:
         """The other numbers the question names ("When was Ferrypoint 3.0 released?"), the same way: a document
         that never states one of them is about something else (kb.answer)."""
         return asked_numbers(asked_part(self.question))
+
+    @cached_property
+    def asked_people(self) -> tuple[Person, ...]:
+        """The people the question names by a given name and surname or with a title, a follow-up's resolved ones
+        too ("Daniel Okafor", "Dr. Carvalho"): a statement about another person is no answer about them (kb.answer)."""
+        return people_named(self.question)
 
     @cached_property
     def asked_contact(self) -> str | None:

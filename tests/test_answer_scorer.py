@@ -905,3 +905,108 @@ def test_a_who_answered_by_a_list_items_later_sentence_quotes_the_name_that_open
     assert kb.document_text("staff.md")[cited.start:cited.end] == cited.text  # one exact span: the item's two sentences
     said = kb.ask("Who works on the lead service line inventory?").answer
     assert "Lena Kowalczyk" in said and "Chief Engineer" not in said  # it names someone: quoted alone
+
+
+def test_a_statement_about_another_person_is_no_answer_about_the_one_asked(make_kb):
+    """A staff page names both Okafors, so the per-document names check passes for either: "Professor Okafor joined
+    ... promoted to full professor in 2020." answered "When was Daniel Okafor promoted ...?" at 0.97, about Miriam
+    Okafor named the sentence before; "Office hours: Fridays ..." answered Dr. Carvalho's office hours from Dr. Raman's
+    entry, and "Extension 6140." (Ms. Delgado's) was quoted for Harold Marsh (a user-style hunt). A text refers to
+    whom it last named; the one asked about is still answered."""
+    news = ("# Staff news\n\nProfessor Miriam Okafor has won the 2025 Tessier Medal for her work on barrier islands. "
+            "Professor Okafor joined the department in 2011 and was promoted to full professor in 2020.\n\n"
+            "Daniel Okafor, the department's laboratory manager, has received the 2025 Staff Excellence Award. Daniel "
+            "Okafor has worked at the university since 2016 and previously spent eight years as a technician.\n")
+    directory = ("# Staff directory\n\n**Dr. Priya Raman**, Associate Professor. Research: ocean acidification. "
+                 "Office: Castellan Hall 309. Office hours: Fridays 09:30-11:00.\n\n**Dr. Ines Carvalho**, Assistant "
+                 "Professor. Research: coastal hydrodynamics. Office: Castellan Hall 316.\n\n**Ms. Aisha Delgado**, "
+                 "Department Administrator. Handles room bookings. Extension 6140.\n\n**Dr. Harold Marsh**, Professor "
+                 "Emeritus. He keeps a shared office in Castellan Hall 410A and may be reached by email.\n")
+    kb = make_kb({"news.md": news, "directory.md": directory})
+    kb.build()
+    assert_abstains(kb, "When was Daniel Okafor promoted to full professor?", "What are Dr. Carvalho's office hours?",
+                    "What is Harold Marsh's phone extension?")
+    assert_answers(kb, ("When was Miriam Okafor promoted to full professor?", "2020"),
+                   ("What are Dr. Raman's office hours?", "Fridays"),
+                   ("Since when has Daniel Okafor worked at the university?", "2016"))
+
+    # A table is read by its rows: one naming another Sorel does not stop the table that names her from answering.
+    rows = ["| Name | Team | Room |", "|---|---|---|"]
+    first = rows + ["| Marek Sorel | Support | Room 495 |", "| Tomoko Ekwall | Mobile | Room 298 |"]
+    second = rows + ["| Tomoko Sorel | Search | Room 300 |", "| Hugo Orlov | Data | Room 426 |"]
+    tables = make_kb({"a.md": "# Staff of division 7\n\n" + "\n".join(first) + "\n",
+                      "b.md": "# Staff of division 8\n\n" + "\n".join(second) + "\n"})
+    tables.build()
+    assert_answers(tables, ("Which team is Tomoko Sorel in?", "Search"))
+
+
+def test_a_follow_up_is_not_answered_with_a_line_of_another_persons_entry(make_kb):
+    """The utility's staff directory (tests/data/trust_utility): "When did he join the utility?" after "Who is the
+    Chief Engineer?" (Samuel Adeyemi) quoted "Joined the utility in 2016 ...", a line of Dr. Miriam Okafor's entry,
+    at 0.80 (a user-style hunt)."""
+    from kb.query import contextualize
+    from paths import ROOT
+
+    folder = ROOT / "tests" / "data" / "trust_utility"
+    kb = make_kb({f.name: f.read_text(encoding="utf-8") for f in folder.iterdir() if f.is_file()})
+    kb.build()
+    first = kb.ask("Who is the Chief Engineer?")
+    assert "Samuel Adeyemi" in first.answer
+    answer = kb.ask(contextualize("When did he join the utility?", [("Who is the Chief Engineer?", first.answer)]))
+    assert not any("Joined the utility in 2016" in c.text for c in answer.citations), answer.answer
+
+
+def test_people_are_read_by_title_or_by_given_name_and_surname():
+    from kb.answer.grounding import a_persons_name, about_someone_else
+    from kb.text import Person, people_named
+
+    assert people_named("What is Harold Marsh's phone extension?") == (Person("Harold", "Marsh"),)
+    assert people_named("When did Dr. Helen Marsh retire? Ask Professor Okafor.") == (
+        Person("Helen", "Marsh", True), Person(None, "Okafor", True))
+    # A question word, a month, a place word or an office before a capital: no given name.
+    assert people_named("When Okafor left, in March Madness, for Mount Kenya, Senator Adeyemi said") == ()
+    assert people_named("Sean O'Brien and Daniel James Okafor met Anna van der Berg.") == (
+        Person("Sean", "O'Brien"), Person("Daniel", "Okafor", middle="James"), Person("Anna", "Berg"))
+    daniel = Person("Daniel", "Okafor")
+    unknown = {"okafor", "carvalho", "raman", "hopkins", "okonkwo", "adeyemi", "rosenfield"}.isdisjoint  # not words of the vocabulary
+
+    def other(person: Person, sentence: str, before: str) -> bool:
+        known = lambda word: unknown({word})  # noqa: E731
+        return a_persons_name(person, before + sentence, known) and about_someone_else(person, sentence, before)
+
+    # The surname alone is whom the text last named by it, with a title or opening a sentence.
+    assert other(daniel, "Professor Okafor was promoted in 2020.", "Miriam Okafor won a medal. ")
+    assert not other(daniel, "Okafor was hired in 2016.", "Miriam Okafor won. Daniel Okafor manages it. ")
+    assert not other(Person("Miriam", "Okafor"), "Professor Okafor was promoted.", "Professor Miriam Okafor won. ")
+    # Another given name opening a sentence is another person; inside a sentence it may be anything.
+    assert other(daniel, "Miriam Okafor was promoted in 2020.", "")
+    assert not other(Person("Daniel", "Okonkwo"), "Daniel and Miriam Okonkwo founded the clinic in 2004.", "")
+    assert not other(Person("Emily", "Hopkins"), "She trained at Johns Hopkins in Baltimore.", "Emily Hopkins. ")
+    # A word before the given name is read as one ("Sociologist Jake Rosenfield"): either of the two agrees.
+    assert not other(Person("Jake", "Rosenfield"), "Sociologist Jake Rosenfield asserts it.", "")
+    assert other(daniel, "Miriam Grace Okafor was promoted in 2020.", "")
+    # A line naming no one is about whom its record (paragraph, list item) names first.
+    assert other(Person(None, "Carvalho", True), "Office hours: Fridays.", "Dr. Ines Carvalho.\n\nDr. Priya Raman. ")
+    assert not other(Person(None, "Carvalho", True), "Office hours: Fridays.",
+                     "Dr. Ines Carvalho. Shares an office with Dr. Priya Raman. ")
+    assert other(Person("Samuel", "Adeyemi"), "Joined the utility in 2016.",
+                 "- **Samuel Adeyemi**, Chief Engineer.\n- **Dr. Miriam Okafor**, General Manager. ")
+    assert not other(daniel, "He was promoted to reader in 2016.", "He studied under Professor Jane Whitfield. ")
+    # Only a person's name: "Scottish Parliament" has the shape of one, and "Scotland Parliament" is no other person;
+    # a surname that is a word counts where a title says it is a name ("Dr. Harold Marsh").
+    assert not other(Person("Scottish", "Parliament"), "Powers of the Scotland Parliament are reserved.", "")
+    assert other(Person("Helen", "Marsh"), "Extension 6140.", "Dr. Helen Marsh.\n\nDr. Harold Marsh, emeritus. ")
+    assert not other(Person("Helen", "Marsh"), "Extension 6140.", "Helen Marsh.\n\nHarold Marsh, emeritus. ")
+    # A name the passage also writes as a word decides nothing: "Bird" of "Bird Clinic" among birds.
+    assert not other(Person("Harnell", "Bird", True), "We refer birds elsewhere.", "Dr. Priya Raman. ")
+
+
+def test_a_title_answers_who_only_with_a_persons_name(make_kb):
+    """"Engineering Leads Sync - Tue 14 May 2024" was quoted at 0.94 for "Who sent apologies for the engineering leads
+    sync on 14 May 2024?": a title's capitals are its own words, not a person the question asks for."""
+    notes = ("# Engineering Leads Sync - Tue 14 May 2024\n\nAttendees: Priya Castellanos (chair), Tobias Venn, Aoife "
+             "Brennick.\n\nApologies: Jonah Mbeki-Price.\n\nThe team agreed to move the release review to Thursday.\n")
+    kb = make_kb({"notes.md": notes})
+    kb.build()
+    answer = kb.ask("Who sent apologies for the engineering leads sync on 14 May 2024?")
+    assert not any(c.text.startswith("Engineering Leads Sync") for c in answer.citations), answer.answer

@@ -88,17 +88,24 @@ def test_training_reads_the_tune_questions_and_never_a_held_out_one():
     assert {row["id"] for row in _rows("seed_tune.jsonl")} <= read
     assert {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
             if int(row["id"][1:]) % 2 == 0} <= read
+    # The trust corpora: --trust may read those made from hunts, never the held-out vet and news.
+    assert set(train_scorer.TRUST_TUNE_CORPORA) == {"utility", "software", "university"}
 
 
-def test_the_news_corpus_states_every_gold_string_of_its_questions():
-    """tests/data/trust_news (benchmarks/trust_test.py, held out): the same check, sources named by their prefix."""
-    folder = ROOT / "tests" / "data" / "trust_news"
-    rows = _rows("trust_news_questions.jsonl")
-    assert len(rows) == 60 and len({row["id"] for row in rows}) == 60
+@pytest.mark.parametrize("corpus,count,source", [
+    ("trust_news", 60, lambda folder, name: next(folder.glob(f"{name}_*.txt"))),  # sources named by their prefix
+    ("trust_university", 68, lambda folder, name: folder / name),  # by their file name
+])
+def test_a_trust_corpus_states_every_gold_string_of_its_questions(corpus, count, source):
+    """tests/data/trust_news (held out) and trust_university (a hunt's corpus), asked by benchmarks/trust_test.py:
+    the same check as the seed sets'."""
+    folder = ROOT / "tests" / "data" / corpus
+    rows = _rows(f"{corpus}_questions.jsonl")
+    assert len(rows) == count and len({row["id"] for row in rows}) == count
     for row in rows:
         if row["unanswerable"]:
             assert row["answers"] == [] and row["sources"] == [], row["id"]
             continue
-        texts = [next(folder.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8") for prefix in row["sources"]]
+        texts = [source(folder, name).read_text(encoding="utf-8") for name in row["sources"]]
         for gold in row["answers"]:
             assert any(answer_contains(text, gold) for text in texts), (row["id"], gold)

@@ -18,15 +18,15 @@ import numpy as np
 from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords,
                                 SentenceSource, build_candidates, confidence_row, list_item)
 from kb.answer.facts import same_facts
-from kb.answer.grounding import (document_words, mentions, missing_names, names_share_a_row, pool_words,
-                                 with_acronyms)
+from kb.answer.grounding import (a_persons_name, about_someone_else, document_words, mentions, missing_names,
+                                 names_share_a_row, pool_words, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType, names_someone, states_contact, states_date, states_number, states_year
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext
-from kb.text import (Sentence, _match_forms, named_entities, split_sentences, table_rows, term_overlap,
-                     term_spellings, words)
+from kb.text import (Sentence, _match_forms, fold, named_entities, person_mentions, split_sentences, table_rows,
+                     term_overlap, term_spellings, words)
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
         # A title restates a topic, so it answers only as the kind of answer asked for (a company's name in a site
         # banner for "Which company ...?"): "Explain the Kuril Islands dispute" was answered with the seeds' two
         # headings on it at confidence 0.94. Rare in the question sets (docs/quality.md, "Headings").
-        scored = [c for c in scored if not (c.features.get("heading") and c.supplies_type is not True)]
+        scored = [c for c in scored if not (c.features.get("heading") and not _heading_answers(c, query))]
         _attach_context(scored, query, self.context_model, self.context_threshold)
         return scored
 
@@ -188,6 +188,15 @@ class ExtractiveAnswerer:
             rows = table_rows(candidate.sentence.text)
             if rows is not None and query.names and not names_share_a_row(query.names, rows[1:], query.places):
                 continue  # the question's names are on different rows: the table says nothing of whom it asks
+            if rows is None and query.asked_people and _about_others(candidate, query):
+                if not chosen:
+                    # The best statement is about another person than the question names ("Professor Okafor ..."
+                    # after "Miriam Okafor", for Daniel Okafor): its confidence was the model's for that statement.
+                    # A table is read by its rows, above.
+                    return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+                continue
+            if candidate.context is not None and query.asked_people and _about_others(candidate.context, query):
+                candidate.context = None  # "Extension 6140." ends the entry before "Dr. Harold Marsh, ..."
             chosen.append(candidate)
         if not chosen:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
@@ -504,6 +513,42 @@ def _about(item: ScoredSentence, subject: tuple[str, ...], strict: bool,
     names it too ("the FSB" for "it" resolved to the Federal Security Service)."""
     vocabulary = with_acronyms(document_words(item.text() if strict else item.passage.text), acronyms or {})
     return any(mentions(vocabulary, name) for name in subject)
+
+
+#: A headline whose subject is a name: capitalized words, then the rest in lower case ("Vestas to supply Harwick wind
+#: farm turbines", "BAE Systems wins ..."); a title in title case ("Engineering Leads Sync") has no such subject.
+_HEADLINE_SUBJECT = re.compile(r"[\s#*_>-]*((?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’&.-]*\s+)+)(?=[a-zß-öø-ÿ])")
+
+
+def _heading_answers(item: ScoredSentence, query: QueryContext) -> bool:
+    """A heading holds the kind of answer asked for. For "who", a person it names (kb.text.person_mentions) that the
+    question does not, or the name a headline is about ("Vestas to supply ..."): a title's own capitals are no name
+    ("Engineering Leads Sync - Tue 14 May 2024" was quoted at 0.94 for "Who sent apologies for the engineering leads
+    sync on 14 May 2024?"). A headline's subject is a name when it is no word of the embedding model's vocabulary
+    or is written in capitals ("Vestas", "BAE"; "Replaces the 2023 fee schedule" names no one)."""
+    if item.supplies_type is not True:
+        return False
+    if query.answer_type is not AnswerType.PERSON:
+        return True
+    text = item.sentence.text
+    if any(not query.question_words.issuperset(fold(part) for part in filter(None, (p.given, p.surname)))
+           for _, p in person_mentions(text)):
+        return True
+    subject = _HEADLINE_SUBJECT.match(text)
+    if subject is None:
+        return False
+    known = query.word_vectors.knows if query.word_vectors is not None else (lambda word: False)
+    words_of_subject = [w.strip(".,:;'’") for w in subject.group(1).split()]
+    return any(w and not any(ch.isdigit() for ch in w) and fold(w) not in query.question_words
+               and (len(w) > 1 and w.isupper() or not known(fold(w))) for w in words_of_subject)
+
+
+def _about_others(item: ScoredSentence, query: QueryContext) -> bool:
+    """The statement is about someone other than each person the question names (kb.answer.grounding)."""
+    before = item.passage.text[: max(0, item.sentence.start - item.passage.start)]
+    known = query.word_vectors.knows if query.word_vectors is not None else None
+    people = [person for person in query.asked_people if a_persons_name(person, item.passage.text, known)]
+    return bool(people) and all(about_someone_else(person, item.sentence.text, before) for person in people)
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:

@@ -11,10 +11,11 @@ answered 159 of 1,423 and 113 of 1,123 times; with it 118 and 102 (benchmarks/an
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable, Mapping
 
 from kb.answer_types import numbers
-from kb.text import defined_acronyms, stem, words
+from kb.text import Person, defined_acronyms, fold, person_mentions, stem, words
 
 
 def document_words(text: str) -> frozenset[str]:
@@ -99,3 +100,71 @@ def missing_names(names: Iterable[str], cited_sources: Iterable[str], vocabulary
     answer is about them."""
     vocabularies = [vocabulary_of(source) for source in set(cited_sources)]
     return [name for name in names if not any(mentions_name(v, name, places) for v in vocabularies)]
+
+
+def a_persons_name(person: Person, text: str, known_word: Callable[[str], bool] | None = None) -> bool:
+    """Is the name a person's? Named with a title in the question or in ``text`` (the passage), or with a surname the
+    embedding model's vocabulary does not hold as a word (``known_word``): "Scottish Parliament" and "Associate
+    Administrator" have the shape of "Daniel Okafor", and "the Scotland Parliament" is no other person. Where it is
+    not known to be a person's, about_someone_else is not asked."""
+    return (person.titled or any(p.titled and p.surname == person.surname for _, p in person_mentions(text))
+            or (known_word is not None and not known_word(fold(person.surname))))
+
+
+#: Where a sentence or a line starts: a person named there is what it is about ("Miriam Okafor won ..."), unlike one
+#: named inside it ("at Johns Hopkins", "Daniel and Miriam Okonkwo", "whose father Emeka Okafor").
+_OPENS = re.compile(r"(?:^|[.!?:;]\s+|\n)[\s*_#>•-]*(?:\d+[.)]\s+)?$")
+#: Where a record starts: a blank line, or a list item's or heading's line ("- **Dr. Miriam Okafor**, General Manager.").
+_RECORD_START = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)]|#)\s)")
+_REFERS_BACK = re.compile(r"[\s*_#>•-]*(?:he|she|his|her|they|their)\b", re.I)
+
+
+def _decisive(text: str, at: int, person: Person) -> bool:
+    """A mention that says whom a text is about: named with a title, or opening a sentence or a line."""
+    return person.titled or _OPENS.search(text, 0, at) is not None
+
+
+def about_someone_else(person: Person, sentence: str, before: str) -> bool:
+    """Is the statement about another person than the one the question names? The names check above is made per
+    document, and a staff page names both Okafors: "Professor Okafor joined the department in 2011 and was promoted to
+    full professor in 2020." answered "When was Daniel Okafor promoted to full professor?" at 0.97, about Miriam
+    Okafor, named in the sentence before; "Office hours: Fridays 09:30-11:00." answered Dr. Carvalho's office hours
+    from Dr. Priya Raman's entry (a user-style hunt, docs/reliability.md). ``before``: the passage's text before the
+    statement.
+
+    - A statement that names the person is about them, whoever else it names.
+    - One that names the surname with another given name, with a title or opening a sentence ("Miriam Okafor won"),
+      is about that person; named inside a sentence ("at Johns Hopkins", "Daniel and Miriam Okonkwo") it says
+      nothing.
+    - One that names the surname alone ("Professor Okafor") is about whoever ``before`` last named by that surname,
+      the same way.
+    - One that names neither is about whom its record is about: the person its paragraph or list item names first,
+      with a title or opening a sentence ("**Dr. Priya Raman**, Associate Professor. ... Office hours: Fridays.").
+      A record that opens with "he" or "she" is about someone named before it, and says nothing here; so does one
+      that names no one.
+
+    For a person's name (a_persons_name). A surname or given name the passage also writes in lowercase is a word,
+    not a person's name ("Bird" among "birds"): nothing is decided then."""
+    passage = before + sentence
+    if any(re.search(rf"\b{re.escape(name.lower())}(?:e?s)?\b", passage)
+           for name in (person.given, person.surname) if name):
+        return False
+    in_sentence = [(at, p) for at, p in person_mentions(sentence) if p.surname == person.surname]
+    if any((p.given is not None or person.given is None) and p.same_given(person) for _, p in in_sentence):
+        return False
+    if person.given and any(p.given and _decisive(sentence, at, p) for at, p in in_sentence):
+        return True  # another given name: the ones that agree returned above
+    if re.search(rf"\b{re.escape(person.surname)}\b", sentence):
+        named = [p for at, p in person_mentions(before)
+                 if p.surname == person.surname and p.given and _decisive(before, at, p)]
+        return bool(person.given and named and not named[-1].same_given(person))
+    if person.given and re.search(rf"\b{re.escape(person.given)}\b", sentence):
+        return False
+    starts = [m.end() for m in _RECORD_START.finditer(before)]
+    record = before[starts[-1] if starts else 0:]
+    if _REFERS_BACK.match(record):
+        return False
+    first = next((p for at, p in person_mentions(record) if _decisive(record, at, p)), None)
+    if first is None:
+        return False
+    return first.surname != person.surname or not first.same_given(person)
