@@ -171,6 +171,8 @@ class Indexer:
         lock_wait: float = 0.0,
     ) -> BuildReport:
         asked = time.perf_counter()
+        if lock_wait > 0:  # with -v, says where a build that waits behind another is (and a test when to release)
+            log.info("taking the index lock", extra={"wait": lock_wait})
         with self.backend.lock(wait=lock_wait):
             started = time.perf_counter()  # the build's own time: `--wait` behind another build is not part of it
             report = self._run_locked(full, progress_bar, on_progress or (lambda f, m: None))

@@ -47,14 +47,28 @@ def test_kb_index_wait_waits_for_the_lock(tiny):
     with index_lock(index):
         proc = _kb(["--log-format", "json", "-v", "index", "--sources", str(sources), "--index", str(index),
                     "--wait", "120", "--json"])
-        # Held for 2 s from when the build opens the lock file, not from its start: on a loaded machine its imports
-        # alone took longer than a fixed 2 s, and it then found the lock free (waited 0).
-        _wait_until_it_opens(proc, index / ".lock")
+        # Held for 2 s from when the build asks for the lock (its log says so), not from its start: on a loaded
+        # machine its imports alone took longer than a fixed 2 s, and it then found the lock free (waited 0).
+        lines: list[str] = []
+        asking = threading.Event()
+
+        def read_stderr() -> None:
+            for line in proc.stderr:
+                lines.append(line)
+                if '"taking the index lock"' in line:
+                    asking.set()
+
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        asking.wait(timeout=120)
         time.sleep(2.0)
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, "".join(lines)
     released = time.monotonic()
-    out, err = proc.communicate(timeout=300)
+    proc.wait(timeout=300)
     after_release = time.monotonic() - released
+    out = proc.stdout.read()
+    reader.join(timeout=30)
+    err = "".join(lines)
     assert proc.returncode == 0, err
     report = json.loads(out)
     assert report["added"] == ["new.txt"]
@@ -75,20 +89,6 @@ def test_threads_in_one_process_are_serialized(tiny):
         thread.start()
         thread.join(timeout=120)
     assert len(errors) == 1 and isinstance(errors[0], IndexBusyError)
-
-
-def _wait_until_it_opens(proc: subprocess.Popen, path, limit: float = 120.0) -> None:
-    """Until the process holds ``path`` open (Linux: its /proc fd links), or ``limit`` seconds."""
-    from pathlib import Path
-
-    fds, deadline = Path(f"/proc/{proc.pid}/fd"), time.monotonic() + limit
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if any(str(fd.readlink()) == str(path) for fd in fds.iterdir()):
-                return
-        except OSError:  # a descriptor closed while it was read
-            pass
-        time.sleep(0.05)
 
 
 def _catch(fn):
