@@ -37,17 +37,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import load_questions  # noqa: E402
 from kb.evaluation.metrics import answer_correct  # noqa: E402
 from kb.evaluation.runner import outcome_from_answer  # noqa: E402
 from kb.query import contextualize  # noqa: E402
+from train_scorer import DATA, TRUST_TUNE_CORPORA  # noqa: E402  (held out: every corpus training may not read)
 
-DATA = ROOT / "tests" / "data"
-CORPORA = {name: (DATA / f"trust_{name}", DATA / f"trust_{name}_questions.jsonl", held_out)
-           for name, held_out in (("utility", False), ("software", False), ("vet", True), ("news", True),
-                                  ("university", False))}
+CORPORA = {name: (DATA / f"trust_{name}", DATA / f"trust_{name}_questions.jsonl", name not in TRUST_TUNE_CORPORA)
+           for name in ("utility", "software", "vet", "news", "university")}
 NAMES = {"answerable": "answerable", "near-miss": "not answerable (must abstain)",
          "unanswerable": "not answerable (must abstain)", "followup": "follow-ups"}
 

@@ -45,90 +45,6 @@ _ENTITY = re.compile(
 _CITATION_MARK = re.compile(r"\[\d+\]")
 
 
-#: Titles a person's name follows ("Dr. Helen Marsh", "Professor Okafor"): personal honorifics only, so the name
-#: after one is a person's and not a street's or a company's.
-PERSON_TITLES = ("Mr", "Mrs", "Ms", "Mx", "Miss", "Dr", "Prof", "Professor", "Sir", "Dame")
-_TITLE = rf"(?:{'|'.join(PERSON_TITLES)})\.?"
-_UPPER, _LOWER = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿā-ž"  # Latin letters with their accents ("Émile", "Łukasz")
-_NAME_PART = rf"[{_UPPER}](?:[{_LOWER}]|['’][{_UPPER}])[\w’'-]*"  # "Okafor", "O'Brien", "Vasquez-Reid"
-_PARTICLES = r"(?:(?:de|da|di|du|del|della|van|von|der|den|la|le|ter|bin|ibn|al)\s)*"  # "de la Cruz", "van der Berg"
-#: A person as a text names them: a title with up to two names ("Dr. Carvalho", "Dr. Helen Marsh"), or a given name,
-#: perhaps a middle name or initial, and a surname ("Daniel Okafor", "Daniel James Okafor"), not two words of a
-#: longer name ("Harnell Bird Clinic"): one space joins the words of a name, more set a column apart ("Douglas
-#: Fairbairn      Practice Manager" in a staff list).
-_PERSON = re.compile(
-    rf"\b(?P<title>{_TITLE} )?(?:(?P<given>{_NAME_PART}) (?:(?!{_TITLE} )(?P<middle>[A-Z]\.|{_NAME_PART}) )?)?"
-    rf"{_PARTICLES}"
-    rf"(?P<surname>{_NAME_PART})(?! [A-Z&])(?![\w-])")
-
-_AFTER_NAME = re.compile(rf"[{_UPPER}][\w’'-]* $")
-#: The first word of a name that is a place's or an office's, not a given name ("Mount Kilimanjaro", "Fort Collins",
-#: "Senator Adeyemi"), and a question's opening verb ("Describe Okafor's previous job").
-_NO_GIVEN = frozenset("""mount mt lake port fort cape saint st san santa sao new north south east west upper lower
-    great little old royal national general president senator judge justice governor mayor minister chancellor
-    secretary ambassador captain colonel major lieutenant sergeant officer inspector detective agent father brother
-    sister reverend rev bishop king queen prince princess lord lady chief director chair chairman dean coach
-    ask describe explain list name tell give show summarize summarise compare define identify find contact yesterday
-    today previously meanwhile later earlier""".split())
-
-
-@dataclass(frozen=True)
-class Person:
-    """A person a text names: a surname, with the given name where the text gives one, and whether a title says it
-    is a person's name ("Dr. Carvalho"; "Scottish Parliament" has the shape of "Daniel Okafor" too)."""
-
-    given: str | None
-    surname: str
-    titled: bool = False
-    middle: str | None = None  # or a word before the given name: "Sociologist Jake Rosenfield" reads as Sociologist
-
-    def same_given(self, other: "Person") -> bool:
-        """The two given names agree, accents aside ("José" and "Jose"), the one of either among the other's two
-        names ("Daniel James Okafor" is Daniel Okafor, "Economist Simon Kuznets" Simon Kuznets); a missing one agrees
-        with any."""
-        if self.given is None or other.given is None:
-            return True
-        mine = {fold(n) for n in (self.given, self.middle) if n}
-        theirs = {fold(n) for n in (other.given, other.middle) if n}
-        return fold(self.given) in theirs or fold(other.given) in mine
-
-
-@lru_cache(maxsize=4096)
-def person_mentions(text: str) -> tuple[tuple[int, Person], ...]:
-    """Where a text names people, in order: (offset of the name, title included, person). A title with up to two
-    names ("Dr. Carvalho", "Dr. Helen Marsh"), or a given name and a surname ("Daniel Okafor"). Two capitalized
-    words with no title are taken for a person only when the first is no function word, month, place word or
-    office ("When Okafor", "March Madness", "Mount Kilimanjaro", "Senator Adeyemi" name no one by a given name)
-    and they do not end a longer name ("Harnell Bird Clinic"). Cached: the answerer asks it of the same passages for
-    each statement it weighs."""
-    found: list[tuple[int, Person]] = []
-    for m in _PERSON.finditer(text):
-        titled = m.group("title") is not None
-        if not titled and _AFTER_NAME.search(text, 0, m.start()):
-            continue
-        given, surname = m.group("given"), m.group("surname").removesuffix("'s").removesuffix("’s")
-        if given is not None and not titled and fold(given) in _no_given_name():
-            continue
-        if (given is None and not titled) or fold(surname) in _no_given_name():
-            continue
-        middle = m.group("middle") if given is not None else None
-        found.append((m.start(), Person(given, surname, titled, middle)))
-    return tuple(found)
-
-
-@lru_cache(maxsize=1)
-def _no_given_name() -> frozenset[str]:
-    """Capitalized words that are no given name before a surname, nor a surname: function words, months, titles,
-    places' and offices' words ("When Okafor", "March Madness", "Mount Kilimanjaro"). A function: the months are
-    defined further down."""
-    return STOPWORDS | frozenset(MONTHS) | _NO_GIVEN | {fold(title) for title in PERSON_TITLES}
-
-
-def people_named(text: str) -> tuple[Person, ...]:
-    """The people a text names (person_mentions), each once."""
-    return tuple(dict.fromkeys(person for _, person in person_mentions(text)))
-
-
 def named_entities(text: str) -> list[str]:
     return list(_named_entities(text))
 
@@ -247,6 +163,85 @@ def month_names(text: str) -> list[str]:
     """Month names written as such: capitalized and not the text's first word ("revenue in May 2023", not "May I
     ask" or "they may"), folded."""
     return [m.lower() for m in _MONTH.findall(text.strip())]
+
+
+#: Titles a person's name follows ("Dr. Helen Marsh", "Professor Okafor"): personal honorifics only, so the name
+#: after one is a person's and not a street's or a company's.
+PERSON_TITLES = ("Mr", "Mrs", "Ms", "Mx", "Miss", "Dr", "Prof", "Professor", "Sir", "Dame")
+_TITLE = rf"(?:{'|'.join(PERSON_TITLES)})\.?"
+_UPPER, _LOWER = "A-ZÀ-ÖØ-ÞĀ-Ž", "a-zß-öø-ÿā-ž"  # Latin letters with their accents ("Émile", "Łukasz")
+_NAME_PART = rf"[{_UPPER}](?:[{_LOWER}]|['’][{_UPPER}])[\w’'-]*"  # "Okafor", "O'Brien", "Vasquez-Reid"
+_PARTICLES = r"(?:(?:de|da|di|du|del|della|van|von|der|den|la|le|ter|bin|ibn|al)\s)*"  # "de la Cruz", "van der Berg"
+#: A person as a text names them: a title with up to two names ("Dr. Carvalho", "Dr. Helen Marsh"), or a given name,
+#: perhaps a middle name or initial, and a surname ("Daniel Okafor", "Daniel James Okafor"), not two words of a
+#: longer name ("Harnell Bird Clinic"): one space joins the words of a name, more set a column apart ("Douglas
+#: Fairbairn      Practice Manager" in a staff list).
+_PERSON = re.compile(
+    rf"\b(?P<title>{_TITLE} )?(?:(?P<given>{_NAME_PART}) (?:(?!{_TITLE} )(?P<middle>[A-Z]\.|{_NAME_PART}) )?)?"
+    rf"{_PARTICLES}"
+    rf"(?P<surname>{_NAME_PART})(?! [A-Z&])(?![\w-])")
+
+_AFTER_NAME = re.compile(rf"[{_UPPER}][\w’'-]* $")
+#: The first word of a name that is a place's or an office's, not a given name ("Mount Kilimanjaro", "Fort Collins",
+#: "Senator Adeyemi"), and a question's opening verb ("Describe Okafor's previous job").
+_NO_GIVEN = frozenset("""mount mt lake port fort cape saint st san santa sao new north south east west upper lower
+    great little old royal national general president senator judge justice governor mayor minister chancellor
+    secretary ambassador captain colonel major lieutenant sergeant officer inspector detective agent father brother
+    sister reverend rev bishop king queen prince princess lord lady chief director chair chairman dean coach
+    ask describe explain list name tell give show summarize summarise compare define identify find contact yesterday
+    today previously meanwhile later earlier""".split())
+#: Capitalized words that are no given name before a surname, nor a surname: function words, months, titles, and
+#: the words above ("When Okafor", "March Madness", "Mount Kilimanjaro").
+_NOT_A_NAME = STOPWORDS | frozenset(MONTHS) | _NO_GIVEN | {title.lower() for title in PERSON_TITLES}
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person a text names: a surname, with the given name where the text gives one, and whether a title says it
+    is a person's name ("Dr. Carvalho"; "Scottish Parliament" has the shape of "Daniel Okafor" too)."""
+
+    given: str | None
+    surname: str
+    titled: bool = False
+    middle: str | None = None  # or a word before the given name: "Sociologist Jake Rosenfield" reads as Sociologist
+
+    def same_given(self, other: "Person") -> bool:
+        """The two given names agree, accents aside ("José" and "Jose"), the one of either among the other's two
+        names ("Daniel James Okafor" is Daniel Okafor, "Economist Simon Kuznets" Simon Kuznets); a missing one agrees
+        with any."""
+        if self.given is None or other.given is None:
+            return True
+        mine = {fold(n) for n in (self.given, self.middle) if n}
+        theirs = {fold(n) for n in (other.given, other.middle) if n}
+        return fold(self.given) in theirs or fold(other.given) in mine
+
+
+@lru_cache(maxsize=4096)
+def person_mentions(text: str) -> tuple[tuple[int, Person], ...]:
+    """Where a text names people, in order: (offset of the name, title included, person). A title with up to two
+    names ("Dr. Carvalho", "Dr. Helen Marsh"), or a given name and a surname ("Daniel Okafor"). Two capitalized
+    words with no title are taken for a person only when the first is no function word, month, place word or
+    office ("When Okafor", "March Madness", "Mount Kilimanjaro", "Senator Adeyemi" name no one by a given name)
+    and they do not end a longer name ("Harnell Bird Clinic"). Cached: the answerer asks it of the same passages for
+    each statement it weighs."""
+    found: list[tuple[int, Person]] = []
+    for m in _PERSON.finditer(text):
+        titled = m.group("title") is not None
+        if not titled and _AFTER_NAME.search(text, 0, m.start()):
+            continue
+        given, surname = m.group("given"), m.group("surname").removesuffix("'s").removesuffix("’s")
+        if given is not None and not titled and fold(given) in _NOT_A_NAME:
+            continue
+        if (given is None and not titled) or fold(surname) in _NOT_A_NAME:
+            continue
+        middle = m.group("middle") if given is not None else None
+        found.append((m.start(), Person(given, surname, titled, middle)))
+    return tuple(found)
+
+
+def people_named(text: str) -> tuple[Person, ...]:
+    """The people a text names (person_mentions), each once."""
+    return tuple(dict.fromkeys(person for _, person in person_mentions(text)))
 
 
 def content_terms(text: str) -> list[str]:
