@@ -16,6 +16,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py local-idf  # term share weighted by rarity among the candidates
     .venv/bin/python benchmarks/scorer_probes.py residual   # what the question asks beyond its best-matching sentence
     .venv/bin/python benchmarks/scorer_probes.py answered   # the answers given at the threshold: names, kinds, counts
+    .venv/bin/python benchmarks/scorer_probes.py slots      # qualifiers the quote lacks, "which X" left unnamed
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -965,11 +966,128 @@ def kinds_table(rows: list[tuple[str, int, str, bool | None, bool | None, bool |
         print(f"| {label} | " + " | ".join(str(sum(r[0] == o and r[5] is held for r in rows)) for o in outcomes) + " |")
 
 
+# Words that open a qualifier of what is asked ("... during the customer load test on 2 May"): a question's phrase
+# from one of them to the next.
+_QUALIFIERS = frozenset("during before after since until in on at for with from by under over between among "
+                        "without within than".split())
+_SLOT = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?P<noun>[a-z]+)\b(?=\s+(?:did|do|does|was|were|is|are|has|have|had|"
+                   r"will|would|can|could)\b)|\bname of the (?P<named>[a-z]+)\b", re.I)
+
+
+def _qualifier_phrases(question: str) -> list[list[str]]:
+    """The stems of the content words of each qualifying phrase of the question (none for its main clause)."""
+    phrases: list[list[str]] = []
+    current: list[str] | None = None
+    for w in words(question):
+        if w in _QUALIFIERS:
+            current = []
+            phrases.append(current)
+        elif current is not None and w not in STOPWORDS and len(w) > 1:
+            current.append(stem(w))
+    return [p for p in phrases if p]
+
+
+def _uncovered(phrases: list[list[str]], text: str) -> int:
+    held = {stem(w) for w in words(text)}
+    return sum(not any(t in held for t in p) for p in phrases)
+
+
+def _slot(question: str, quote: str) -> tuple[bool | None, bool]:
+    """For a "which X ..." / "the name of the X" question: (whether the quote says X, whether it holds a name or
+    number the question does not: a capitalized word inside a sentence or a digit). (None, False) otherwise."""
+    m = _SLOT.search(question)
+    if m is None:
+        return None, False
+    noun = (m.group("noun") or m.group("named")).lower()
+    if noun in STOPWORDS:
+        return None, False
+    said = stem(noun) in {stem(w) for w in words(quote)}
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+    new = False
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", quote):
+        tokens = re.findall(r"[\w'’-]+", sentence)
+        for i, tok in enumerate(tokens):
+            if tok.lower() in asked:
+                continue
+            if (i > 0 and tok[:1].isupper()) or any(ch.isdigit() for ch in tok):
+                new = True
+    return said, new
+
+
+def probe_slots(work: Path) -> None:
+    """Two near-miss signals, on the answers given at the threshold (tune data only: SQuAD tune questions and their
+    same-domain and near-miss negatives, the seed tune questions, the trust corpora training may read):
+    a qualifying phrase of the question ("during the customer load test on 2 May") none of whose words the quote, or
+    the passage it comes from, holds; and a "which X" question whose quote says X but names nothing new ("during a
+    customer's load test" for "Which customer ...")."""
+    from kb import KnowledgeBase
+    from kb.evaluation.runner import asked
+
+    corpus = squad_corpus(ts.SQUAD, work / "squad")
+    tune = select(corpus.questions, "tune")
+    articles = sorted(corpus.folder.glob("*.txt"))
+    tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
+    threshold = ts.Settings().abstain_threshold
+    rows: list[tuple[str, str, int, int, int, bool | None, bool]] = []
+
+    def measure(kb: KnowledgeBase, q, negative: bool | None, group: str) -> None:  # type: ignore[no-untyped-def]
+        """``negative`` None: right when the answer holds a gold string (a near miss answered elsewhere), else
+        negative."""
+        r = kb.retrieve(asked(q), k=ts.K)
+        a = kb.extractive_answer(r)
+        if a.abstained or not a.citations or a.confidence < threshold:
+            return
+        quote = " ".join(c.text for c in a.citations)
+        around = " ".join(p.text for c in a.citations for p in r.passages
+                          if p.source == c.source and p.start <= c.start < p.end) or quote
+        phrases = _qualifier_phrases(q.question)
+        right = holds_answer(q, a.answer)
+        outcome = "negative" if negative or (negative is None and not right) else ("right" if right else "wrong")
+        said, new = _slot(q.question, quote)
+        rows.append((group, outcome, len(phrases), _uncovered(phrases, quote), _uncovered(phrases, around), said, new))
+
+    full = ts.index_of(corpus.folder, work, "all")
+    for q in tune:
+        measure(full, q, False, "squad")
+    for kb, questions in ts.same_domain(tune_articles, tune, work):
+        for q in questions:
+            measure(kb, q, True, "squad")
+    for kb, questions in ts.near_misses(corpus, tune_articles, tune, work):
+        for q in questions:
+            measure(kb, q, None, "near-miss")
+    seeds = ts.index_of(ts.SEEDS, work, "seeds")
+    dev = load_questions(ts.SEED_QA) if ts.SEED_QA.is_file() else []
+    for q in dev + ts.seed_tune_questions():
+        if not q.history:
+            measure(seeds, q, q.unanswerable, "seed")
+    for name in ts.TRUST_TUNE_CORPORA:
+        kb = ts.index_of(ts.DATA / f"trust_{name}", work, f"trust-{name}")
+        for q in load_questions(ts.DATA / f"trust_{name}_questions.jsonl"):
+            if not q.history:
+                measure(kb, q, q.unanswerable, "trust")
+    outcomes = ("right", "wrong", "negative")
+    for group in ("squad", "near-miss", "seed", "trust"):
+        mine = [r for r in rows if r[0] == group]
+        print(f"\n{group}: answers at threshold {threshold}: " + ", ".join(
+            f"{o} {sum(r[1] == o for r in mine)}" for o in outcomes))
+        print("| signal | right | wrong | negative |\n|---|---|---|---|")
+        signals = {
+            "has a qualifying phrase": lambda r: r[2] > 0,
+            "a qualifying phrase the quote lacks": lambda r: r[3] > 0,
+            "a qualifying phrase the passage lacks": lambda r: r[4] > 0,
+            "\"which X\": quote says X": lambda r: r[5] is True,
+            "\"which X\": quote says X, nothing new named": lambda r: r[5] is True and not r[6],
+            "\"which X\": quote lacks X, nothing new named": lambda r: r[5] is False and not r[6],
+        }
+        for label, test in signals.items():
+            print(f"| {label} | " + " | ".join(str(sum(r[1] == o and test(r) for r in mine)) for o in outcomes) + " |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner", "confidence",
                                           "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf",
-                                          "residual", "answered"))
+                                          "residual", "answered", "slots"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
@@ -977,7 +1095,7 @@ def main() -> int:
          "confidence": probe_confidence, "rerank": probe_rerank,
          "joint": probe_joint, "proximity": probe_proximity,
          "sentence-miss": probe_sentence_miss, "e5": probe_e5,
-         "local-idf": probe_local_idf, "residual": probe_residual, "answered": probe_answered}[args.probe](Path(tmp))
+         "local-idf": probe_local_idf, "residual": probe_residual, "answered": probe_answered, "slots": probe_slots}[args.probe](Path(tmp))
     return 0
 
 

@@ -1,6 +1,6 @@
-"""Can a cited answer be trusted on documents kb was never built around? Five small corpora with their questions.
+"""Can a cited answer be trusted on documents kb was never built around? Eight small corpora with their questions.
 
-    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all five, ~3 min
+    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all eight, ~4 min
     .venv/bin/python benchmarks/trust_test.py --corpus vet            # one of them
     .venv/bin/python benchmarks/trust_test.py --corpus DIR --questions FILE.jsonl   # any other, same table
 
@@ -23,6 +23,15 @@ question as the chat asks it (the first answer's names appended). The fourth is 
   catalogues, a staff directory, policies, news) with look-alike facts on purpose (two Okafors, two Marshes, graduate
   and undergraduate deadlines), 37 answerable questions and 31 that look answerable, written before kb was run. Not
   held out: the twenty-third stop's rule on statements about another person was made from its failures.
+- staff (tests/data/trust_staff/, 2026-12-06): 12 short files of three organisations (staff lists in Markdown and a
+  table, bylines, an email signature, a press release's media contact, an org chart, minutes) whose lines name a
+  person and a post, with 204 questions written before kb was run: 109 answerable, 64 not, 31 follow-ups. Not held
+  out: the twenty-fourth stop's rule on such lines was made from it (a hunt on a first form of the rule).
+- siblings (tests/data/trust_siblings/, 2026-12-06): 13 files of four organisations describing look-alikes (plans,
+  plants, clinics, routes, versions, models, rooms, teams), 155 questions. Not held out: the twenty-fourth stop's rule
+  on statements about a look-alike was made from it.
+- lookalikes (tests/data/trust_lookalikes/, 2026-12-06): 15 files of three more such organisations, 125 questions,
+  written after that rule without reading kb's code. Held out but for one question (tests/data/README.md).
 
 An answer counts as right when it holds one of the question's expected strings, whole-word (the evaluation's
 answer_correct), which is stricter than a reader on wording and looser on a right string quoted for the wrong reason.
@@ -47,7 +56,7 @@ from kb.query import contextualize  # noqa: E402
 from train_scorer import DATA, TRUST_TUNE_CORPORA  # noqa: E402  (held out: every corpus training may not read)
 
 CORPORA = {name: (DATA / f"trust_{name}", DATA / f"trust_{name}_questions.jsonl", name not in TRUST_TUNE_CORPORA)
-           for name in ("utility", "software", "vet", "news", "university")}
+           for name in ("utility", "software", "vet", "news", "university", "staff", "siblings", "lookalikes")}
 NAMES = {"answerable": "answerable", "near-miss": "not answerable (must abstain)",
          "unanswerable": "not answerable (must abstain)", "followup": "follow-ups"}
 

@@ -956,6 +956,111 @@ def test_a_follow_up_is_not_answered_with_a_line_of_another_persons_entry(make_k
     assert not any("Joined the utility in 2016" in c.text for c in answer.citations), answer.answer
 
 
+def test_a_line_that_only_names_someone_answers_only_for_a_person_or_a_post(make_kb):
+    """The utility's staff list (tests/data/trust_utility): "When did Tomas Reyes join the utility?" quoted "Tomas
+    Reyes, Deputy General Manager for Operations." at 0.67, and a follow-up about him the same line: its only match is
+    the name, and it holds no date. It still answers who holds a post, and what someone's post is."""
+    from kb.query import contextualize
+    from paths import ROOT
+
+    folder = ROOT / "tests" / "data" / "trust_utility"
+    kb = make_kb({f.name: f.read_text(encoding="utf-8") for f in folder.iterdir() if f.is_file()})
+    kb.build()
+    assert_abstains(kb, "When did Tomas Reyes join the utility?", "Who is Tomas Reyes's boss?")
+    first = kb.ask("Who is the Deputy General Manager for Operations?")
+    assert "Tomas Reyes" in first.answer
+    follow_up = kb.ask(contextualize("When did he join the utility?",
+                                     [("Who is the Deputy General Manager for Operations?", first.answer)]))
+    assert follow_up.abstained or "Tomas Reyes, Deputy General Manager for Operations." not in follow_up.answer
+    assert_answers(kb, ("What is Tomas Reyes's job title?", "Deputy General Manager for Operations"),
+                   ("Which department is Tomas Reyes in?", "Operations"), ("Who is the Chief Engineer?", "Samuel Adeyemi"))
+
+
+def test_a_name_line_is_a_name_and_a_post_only():
+    from kb.answer.grounding import a_name_line, answered_by_name_line
+    from kb.answer_types import AnswerType
+    from kb.text import Person
+
+    reyes = Person("Tomas", "Reyes")
+    post = "Tomas Reyes, Deputy General Manager for Operations."
+    assert a_name_line(post) == reyes
+    for line, person in (("- **Dr. Helen Marsh**, Associate Professor", Person("Helen", "Marsh", True)),
+                         ("Jane Doe, PhD, Chief Scientist", Person("Jane", "Doe")),
+                         ("By Oliver Grant, Contributing Editor", Person("Oliver", "Grant")),
+                         ("Media contact: Ana Ruiz - Communications Director", Person("Ana", "Ruiz")),
+                         ("- **Linda Osei**, water quality analyst", Person("Linda", "Osei")),
+                         ("- Chief Executive Officer: Laura Chen", Person("Laura", "Chen"))):
+        assert a_name_line(line) == person, line
+    for statement in ("Kofi Adebayo-Marsh reports to Helen.", "In 2020, Okafor was promoted.", "Paris, France.",
+                      "Tomas Reyes, who joined in 2016, leads Operations.", "The European Union, Council of Ministers.",
+                      "Daniel Okafor, the lab manager, has received the award.", "Ana Ruiz, Director, 555-0100"):
+        assert a_name_line(statement) is None, statement
+
+    def answers(question: str, kind: AnswerType | None = None, supplied: bool = False, named: bool = True) -> bool:
+        return answered_by_name_line(question, kind, supplied, post, reyes, named)
+
+    # Who he is, what he does, which unit his post names; who holds a post the question does not name him for.
+    assert answers("Who is Tomas Reyes?", AnswerType.PERSON) and answers("Who is he?", AnswerType.PERSON)
+    assert answers("Who are Tomas Reyes and Priya Nair?", AnswerType.PERSON)
+    assert answers("What is Tomas Reyes responsible for?") and answers("Tell me about Tomas Reyes.")
+    assert answers("Which department is Tomas Reyes in?", AnswerType.ORGANIZATION)
+    assert answers("Who runs operations?", AnswerType.PERSON, named=False)
+    # No date, number or place it does not state, no other person, no company its post does not name, no reason.
+    assert not answers("When did Tomas Reyes join the utility?", AnswerType.DATE)
+    assert not answers("How long has Tomas Reyes worked here?", AnswerType.QUANTITY)
+    assert not answers("Who is Tomas Reyes's boss?", AnswerType.PERSON)
+    assert not answers("Who is his manager?", AnswerType.PERSON)
+    assert not answered_by_name_line("Which company does Kenji Watanabe work for?", AnswerType.ORGANIZATION, False,
+                                     "Kenji Watanabe, Senior Account Manager", Person("Kenji", "Watanabe"), True)
+    assert not answers("Why did Tomas Reyes leave?") and not answers("How did Tomas Reyes get the job?")
+
+
+def test_a_statement_about_a_look_alike_is_no_answer_about_the_one_asked(make_kb):
+    """One document covers every plan, plant or route, so the names check passes for any of them: "Do Business
+    customers get a dedicated account manager?" was answered at 0.96 with the Enterprise plan's "A dedicated account
+    manager is assigned to each Enterprise customer.", and "How many users does the Basic plan support?" with the
+    Business section's "It supports up to 250 users." (a hunt, tests/data/trust_siblings). What is said of the asked
+    one, of all of them, or in a comparison that names it, still answers."""
+    from paths import ROOT
+
+    folder = ROOT / "tests" / "data" / "trust_siblings"
+    kb = make_kb({name: (folder / name).read_text(encoding="utf-8") for name in ("plans.md", "faq.md", "plants.md")})
+    kb.build()
+    assert_abstains(kb, "Do Business customers get a dedicated account manager?",
+                    "How long are audit logs retained on the Basic plan?", "When was the North Plant certified to ISO 14001?")
+    assert_answers(kb, ("How many users does the Business plan support?", "250 users"),
+                   ("Do Enterprise customers get a dedicated account manager?", "dedicated account manager"),
+                   ("How long are audit logs retained on the Enterprise plan?", "seven years"),
+                   ("Does the Enterprise plan include single sign-on?", "single sign-on"),
+                   ("How many shifts does the South Plant run?", "two shifts"))
+    assert "250" not in kb.ask("How many users does the Basic plan support?").answer
+
+
+def test_look_alikes_are_read_from_the_question_and_the_pool():
+    from kb.answer.grounding import about_a_sibling, sibling_families
+
+    pool = ("Skylark is offered in three plans: Basic, Business and Enterprise.\n\n## Business plan\n\nThe Business "
+            "plan costs 29 dollars. Business customers get 100 GB. It supports up to 250 users.\n\n## Enterprise plan"
+            "\n\nEnterprise customers get unlimited storage. A manager is assigned to each Enterprise customer. The "
+            "Enterprise plan is priced by quote.\n\nRoute 12 serves the airport. Route 14 and Route 21 do not.")
+    (plan,) = sibling_families("Do Business customers get a manager?", pool)
+    assert (plan.asked, plan.siblings) == ("business", frozenset({"enterprise"}))
+    (route,) = sibling_families("Does Route 14 serve the airport?", pool)
+    assert route.siblings == frozenset({"12", "21"}) and route.numeric
+    # A name's later word, a year, a look-alike the question names too, one the pool writes once: no family.
+    assert sibling_families("What does the Canal Street office do in 2023?", pool + " Main Office.") == ()
+    assert sibling_families("Is the Business plan cheaper than the Enterprise plan?", pool) == ()
+    rivers = "The Amazon Basin is vast; the Amazon Basin floods. Water flows west across the Amazonas Basin."
+    assert sibling_families("Where does the Amazon Basin drain?", rivers) == ()
+    before = pool[: pool.index("It supports")]
+    assert about_a_sibling((plan,), "A manager is assigned to each Enterprise customer.", "")
+    assert not about_a_sibling((plan,), "Unlike the Business plan, the Enterprise plan is priced by quote.", "")
+    (basic,) = sibling_families("How many users does the Basic plan support?", pool + " The Business plan is popular.")
+    assert about_a_sibling((basic,), "It supports up to 250 users.", before)  # the Business plan's section
+    assert not about_a_sibling((plan,), "It supports up to 250 users.", before)
+    assert not about_a_sibling((route,), "All routes accept contactless payment.", "")
+
+
 def test_people_are_read_by_title_or_by_given_name_and_surname():
     from kb.answer.grounding import a_persons_name, about_someone_else
     from kb.text import Person, people_named

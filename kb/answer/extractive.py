@@ -18,13 +18,14 @@ import numpy as np
 from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords,
                                 SentenceSource, build_candidates, confidence_row, list_item)
 from kb.answer.facts import same_facts
-from kb.answer.grounding import (a_persons_name, about_someone_else, document_words, mentions, missing_names,
-                                 names_share_a_row, pool_words, with_acronyms)
+from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
+                                 answered_by_name_line, document_words, mentions, missing_names, names_share_a_row,
+                                 pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType, names_someone, states_contact, states_date, states_number, states_year
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
-from kb.query import REFERRING_WORDS, QueryContext
+from kb.query import REFERRING_WORDS, QueryContext, asked_part
 from kb.text import (Sentence, _match_forms, fold, named_entities, person_mentions, split_sentences, table_rows,
                      term_overlap, term_spellings, words)
 from kb.types import Answer, Citation, Passage
@@ -169,6 +170,8 @@ class ExtractiveAnswerer:
             # spell it out, the model (which sees a handful of such questions) quoted one at 0.19.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         acronyms = pool.acronyms if pool is not None else None
+        families = sibling_families(asked_part(question), "\n\n".join(p.text for p in passages))
+        replaced = False  # the best statement was about a look-alike, or a line that only names someone
         chosen: list[ScoredSentence] = []
         for candidate in scored:
             if len(chosen) == self.max_sentences or candidate.score < top.score - self.second_sentence_margin:
@@ -197,8 +200,25 @@ class ExtractiveAnswerer:
                 continue
             if candidate.context is not None and query.asked_people and _about_others(candidate.context, query):
                 candidate.context = None  # "Extension 6140." ends the entry before "Dr. Harold Marsh, ..."
+            if families and _about_a_sibling(candidate, families):
+                # "The South Plant was certified to ISO 14001 in 2021." for "When was the North Plant certified ...?":
+                # one document covers both plants, so the names check passes (docs/quality.md, "A statement about a
+                # look-alike"). Left out, first or not: a statement close enough to the best to be quoted beside it
+                # may still answer, though the confidence was the look-alike's; so in its place only one that holds
+                # the kind of answer asked for ("It runs two shifts" for "How many shifts ...?"), below.
+                replaced = replaced or not chosen
+                continue
+            if candidate.context is not None and families and _about_a_sibling(candidate.context, families):
+                candidate.context = None
+            if not _name_line_answers(candidate, query):
+                # "Tomas Reyes, Deputy General Manager for Operations." for "When did Tomas Reyes join the utility?": a
+                # staff list's line matches the name and says nothing else (docs/quality.md, "A line that only names
+                # someone"). Replaced as a look-alike's statement is ("Reported by: ..." before "Updated November
+                # 25th, 2022" for the date of a report).
+                replaced = replaced or not chosen
+                continue
             chosen.append(candidate)
-        if not chosen:
+        if not chosen or (replaced and (kind is None or not any(query.supplies(c.text()) for c in chosen))):
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if query.asked_years and pool is not None and not any(states_year(pool(chosen[0].passage.source), year)
                                                               for year in query.asked_years):
@@ -549,6 +569,26 @@ def _about_others(item: ScoredSentence, query: QueryContext) -> bool:
     known = query.word_vectors.knows if query.word_vectors is not None else None
     people = [person for person in query.asked_people if a_persons_name(person, item.passage.text, known)]
     return bool(people) and all(about_someone_else(person, item.sentence.text, before) for person in people)
+
+
+def _about_a_sibling(item: ScoredSentence, families: tuple[Family, ...]) -> bool:
+    """The statement is about a look-alike of what the question names (kb.answer.grounding.about_a_sibling)."""
+    start = item.span()[0]
+    return about_a_sibling(families, item.text(), item.passage.text[: max(0, start - item.passage.start)])
+
+
+def _name_line_answers(item: ScoredSentence, query: QueryContext) -> bool:
+    """A statement that only names a person and their post (with what is quoted beside it) answers only what a name
+    and a post can (kb.answer.grounding.answered_by_name_line); any other statement passes."""
+    text = item.text()
+    person = a_name_line(text)
+    if person is None:
+        return True
+    said = {w.removesuffix("'s").removesuffix("’s") for w in query.question_words}
+    named = fold(person.surname) in said or any(
+        p.surname == person.surname and p.same_given(person) for p in query.asked_people)
+    supplied = query.answer_type is not None and bool(query.supplies(text))
+    return answered_by_name_line(asked_part(query.question), query.answer_type, supplied, text, person, named)
 
 
 def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:

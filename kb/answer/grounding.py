@@ -12,10 +12,12 @@ answered 159 of 1,423 and 113 of 1,123 times; with it 118 and 102 (benchmarks/an
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from kb.answer_types import numbers
-from kb.text import Person, defined_acronyms, fold, person_mentions, stem, words
+from kb.answer_types import AnswerType, numbers
+from kb.text import _UPPER, MONTHS, PERSON_TITLES, STOPWORDS, Person, defined_acronyms, fold, person_mentions, stem, words
 
 
 def document_words(text: str) -> frozenset[str]:
@@ -168,3 +170,236 @@ def about_someone_else(person: Person, sentence: str, before: str) -> bool:
     if first is None:
         return False
     return first.surname != person.surname or not first.same_given(person)
+
+
+#: A word of a post: capitalized ("Deputy", "PhD", "(Operations)"), a connector, or a lower-case word that is no
+#: function word ("water quality analyst"; "who joined in 2016" is a clause, not a post).
+_POST_WORD = rf"(?:[{_UPPER}(][\w’'&.()/-]*|[a-z][\w’'&-]*|&)"
+_POST = rf"{_POST_WORD}(?:\s+{_POST_WORD}){{0,7}}"
+_POST_CONNECTORS = frozenset("of for and the in at on to by".split())
+#: A line that only names a person and their post: "Tomas Reyes, Deputy General Manager for Operations.", "Jane Doe,
+#: PhD, Chief Scientist", "By Oliver Grant, Contributing Editor", "Media contact: Ana Ruiz, Communications Director",
+#: "- **Linda Osei** - water quality analyst" (a staff list's entry, a byline, a signature), or the post first ("Chief
+#: Executive Officer: Laura Chen"): nothing done, dated or counted.
+_LABEL = r"^[\s#*_>|•-]*(?:By\s+|[\w’' ]{1,30}:\s+)?"
+_SEPARATOR = r"\s*(?:,|—|–|\s-)\s*"
+_NAME_LINE = re.compile(rf"{_LABEL}(?P<name>[^,:;\n—–]+?){_SEPARATOR}(?P<post>{_POST}(?:{_SEPARATOR}{_POST})*)\s*\.?\s*$")
+_POST_FIRST = re.compile(rf"^[\s#*_>|•-]*(?P<post>{_POST}):\s+(?P<name>[^,:;\n—–]+?)\s*\.?\s*$")
+#: "Who is Tomas Reyes?", "Who are Tomas Reyes and Priya Nair?", "Who is he?": who someone is, by name alone ("Who is
+#: his manager?" asks for another person).
+_ASKS_WHO = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<name>[^?]+?)\s*\??\s*$", re.I)
+_NAMED_ALONE = frozenset(fold(t) for t in PERSON_TITLES) | {"he", "she", "they", "him", "her", "them", "and"}
+_WHY_OR_HOW = re.compile(r"^\s*(?:why|how)\b", re.I)
+
+
+def a_name_line(text: str) -> Person | None:
+    """The person a statement names when it is only their name and post (_NAME_LINE, _POST_FIRST), else None."""
+    for pattern in (_NAME_LINE, _POST_FIRST):
+        m = pattern.match(text)
+        if m is None or any(w in STOPWORDS and w not in _POST_CONNECTORS for w in words(m.group("post"))):
+            continue
+        name = m.group("name").strip().strip("*_").strip()
+        found = [p for at, p in person_mentions(name) if at == 0]
+        # The name part is the person's name and nothing more ("Tomas Reyes", "Dr. Miriam Okafor").
+        if found and name.split()[-1] == found[0].surname:
+            return found[0]
+    return None
+
+
+def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool, post: str, person: Person,
+                          named: bool) -> bool:
+    """Can a line that only names ``person`` and their ``post`` answer the question? It gives a name and a post, so
+    it answers who someone is ("Who is Tomas Reyes?", "Tell me about Priya Nair", "What does he do?", "Which
+    department is she in?"), and who holds a post when the question does not name them (``named``: "Who is the Chief
+    Engineer?"), but no date, number, amount or place it does not state (``supplied``: "When did Tomas Reyes join the
+    utility?"), no other person ("Who is Tomas Reyes's boss?", "Who hired him?"), no company its post does not
+    name, and no reason or manner ("Why ...?", "How ...?")."""
+    who = _ASKS_WHO.match(question)
+    if who is not None:
+        rest = words(who.group("name"))
+        own = {fold(part) for part in (person.given, person.middle, person.surname) if part}
+        if all(w in own or w in _NAMED_ALONE for w in rest) or all(
+                w[:1].isupper() or fold(w) in _NAMED_ALONE for w in who.group("name").split()):
+            return True
+    if kind is AnswerType.PERSON:
+        return not named
+    if kind is AnswerType.ORGANIZATION:
+        return supplied or re.search(rf"\b(?:of|for|at)\s+[{_UPPER}]", post) is not None  # "... for Operations"
+    if kind is not None:
+        return supplied
+    return not _WHY_OR_HOW.match(question)
+
+
+#: A word as a name or a number is written: "Business", "X300", "4.2", "B202".
+_TOKEN = re.compile(r"[^\W_]+(?:[.’'][^\W_]+)*")
+_CODE = re.compile(r"^([a-z]+)(\d+)$")  # "x300", "b202": a model's or a room's code
+#: "All Greenvale clinics", "both plants": all of a kind; "each Enterprise customer" is every customer of one plan.
+_EVERY = frozenset({"all", "both"})
+_CONTRAST = frozenset({"unlike", "than", "whereas"})
+_MARKUP = " \t#*_>|•-[]()\"“”‘’"  # what may stand before a sentence's first word
+_CONNECTORS = frozenset({"of", "de", "du", "des", "la", "le", "van", "von", "der"})
+_YEAR_OR_ORDINAL = re.compile(r"^(?:1\d{3}|2[01]\d{2}|\d+(?:st|nd|rd|th))$")
+
+
+@dataclass(frozen=True)
+class Family:
+    """A name the question asks about and the names the documents give things of the same kind, read from the
+    question's own phrase: "the South Plant" -> North (the pool says "North Plant"), "Route 12" -> 14, 21, "the
+    X200" -> x300, "Business customers" -> enterprise (the pool says "Enterprise customer")."""
+
+    asked: str  # folded
+    siblings: frozenset[str]  # folded
+    numeric: bool  # a number or a code: siblings are matched as written
+
+
+def _singular(word: str) -> str:
+    """A folded word without a plural's "s" ("customers" -> "customer", "Plants" -> "plant"): how a kind and a name
+    are compared, cheaply, over every word of the retrieved passages."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _name_like(token: str, first: bool) -> bool:
+    """A capitalized word that is no function word and not only the text's first word, or a number or code."""
+    if any(ch.isdigit() for ch in token):
+        return True
+    return not first and token[:1].isupper() and fold(token) not in STOPWORDS
+
+
+def _pool_words(pool: str) -> tuple[list[str], list[bool]]:
+    """The pool's words as written, and whether each may be a name: not a sentence's first word ("Every plan ...")
+    unless written so inside a sentence too, and not on a line written all in capitals or title case ("Skylark
+    Subscription Plans")."""
+    tokens: list[str] = []
+    naming: list[bool] = []
+    for line in pool.splitlines():
+        found = list(_TOKEN.finditer(line))
+        titled = not any(m.group(0)[:1].islower() and fold(m.group(0)) not in STOPWORDS for m in found)
+        for m in found:
+            lead = line[: m.start()].rstrip(_MARKUP)
+            tokens.append(m.group(0).removesuffix("'s").removesuffix("’s"))
+            naming.append(not titled and bool(lead) and lead[-1] not in ".!?:")
+    # A sentence's first word is a name where the pool also writes it so inside a sentence ("Enterprise customers
+    # receive ..." beside "each Enterprise customer").
+    named = {t for t, n in zip(tokens, naming) if n and t[:1].isupper()}
+    return tokens, [n or t in named for t, n in zip(tokens, naming)]
+
+
+def _later_word(tokens: list[str], i: int) -> bool:
+    """A name's later word: after a capitalized word ("Street" of "Canal Street", "Health" of "Greenvale Health") or
+    after one and a connector ("Change" of "Wind of Change")."""
+    return i > 0 and (_name_like(tokens[i - 1], False) or (
+        i > 1 and fold(tokens[i - 1]) in _CONNECTORS and _name_like(tokens[i - 2], False)))
+
+
+def _countable(token: str) -> bool:
+    """A number or code that names one of several things ("12" of "Route 12", "4.2", "B202"), not a year, a day or an
+    ordinal: those are dates, which kb.answer's year rules weigh."""
+    folded = fold(token)
+    return any(ch.isdigit() for ch in folded) and not _YEAR_OR_ORDINAL.match(folded)
+
+
+def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
+    """The question's names that have look-alikes in the retrieved passages (Family). A name's kind is the word after
+    it in the question ("Plant", "customers", "team") or, for a number or code, the word before it ("Route",
+    "version", "Room"), and a code's shape ("X200", "X300"): the pool's other names written the same way are its
+    siblings. Only names inside a sentence, numbers and codes take part ("graduate", "business days", a title's
+    words, a year do not), and a word's look-alike only when the pool writes it so at least twice and at least a
+    third as often as the asked one: the seeds' "FSB agent" is no sibling of "the Wind of Change agent", nor
+    SQuAD's one "Amazonas Basin" of the "Amazon Basin" an article is about."""
+    asked = [t.removesuffix("'s").removesuffix("’s") for t in _TOKEN.findall(question)]
+    names = [i for i, token in enumerate(asked) if len(token) > 1 and (
+        _countable(token) or (_name_like(token, i == 0) and not _later_word(asked, i)))]
+    if not names:
+        return ()
+    tokens, naming = _pool_words(pool)
+    folded = [fold(t) for t in tokens]
+    singular = [_singular(f) for f in folded]
+    families: list[Family] = []
+    own_names = {fold(t) for t in asked}  # a look-alike the question names too is asked about as well
+    for i in names:
+        token = asked[i]
+        numeric = _countable(token)
+        name = fold(token)
+        siblings: set[str] = set()
+        after = fold(asked[i + 1]) if i + 1 < len(asked) else None
+        before = fold(asked[i - 1]) if i > 0 else None
+        if not numeric and after is not None and after not in STOPWORDS and not any(ch.isdigit() for ch in after):
+            kind = _singular(after)
+            written: Counter[str] = Counter()
+            for j in range(len(tokens) - 1):
+                if (singular[j + 1] == kind and len(tokens[j]) > 1 and naming[j] and _name_like(tokens[j], False)
+                        and not _later_word(tokens, j)
+                        and not _EVERY.intersection(folded[max(0, j - 2):j])):  # "All Greenvale clinics": not one
+                    written[folded[j]] += 1
+            own = written.pop(name, 0)
+            siblings.update(w for w, n in written.items() if n >= 2 and 3 * n >= own)
+        if numeric and before is not None and before not in STOPWORDS and before not in MONTHS:
+            siblings.update(folded[j] for j in range(1, len(tokens))
+                            if folded[j - 1] == before and folded[j] != name and _countable(tokens[j]))
+        code = _CODE.match(name)
+        if code is not None:
+            shape = re.compile(rf"^{code.group(1)}\d{{{len(code.group(2))}}}$")
+            siblings.update(t for t in folded if shape.match(t) and t != name)
+        siblings -= own_names
+        if siblings:
+            families.append(Family(name, frozenset(siblings), numeric))
+    return tuple(families)
+
+
+def _mentions(family: Family, text: str) -> tuple[bool, bool]:
+    """(the text names the asked one, the text names a sibling). The asked one in any case or form ("business",
+    "Plants"); a sibling as written, capitalized or a number: "two business days" names no Business plan."""
+    tokens = _TOKEN.findall(text)
+    forms = {fold(t) for t in tokens} | {_singular(fold(t)) for t in tokens if not any(ch.isdigit() for ch in t)}
+    asked = family.asked in forms or (not family.numeric and _singular(family.asked) in forms)
+    # "All Greenvale clinics ...", "both plants": what is said of all of them is said of the asked one too; "Unlike
+    # the Red Line, it runs every 10 minutes": a look-alike set against the statement's subject is not its subject.
+    sibling = any(fold(t) in family.siblings and (family.numeric or t[:1].isupper())
+                  and not (_EVERY | _CONTRAST).intersection(fold(w) for w in tokens[max(0, i - 3):i])
+                  for i, t in enumerate(tokens))
+    return asked, sibling
+
+
+def _heading_before(before: str) -> str:
+    """The nearest line above that stands alone as a heading: a Markdown heading, or a short line of its own with no
+    sentence ending ("Model X300" of an HTML page, "Business plan")."""
+    for block in reversed(before.split("\n\n")[:-1]):
+        line = block.strip()
+        if not line or "\n" in line and not line.startswith("#"):
+            continue
+        if line.startswith("#") or (len(line.split()) <= 8 and line[-1] not in ".!?:;,"):
+            return line.splitlines()[-1]
+    return ""
+
+
+def _first_named(family: Family, text: str) -> str | None:
+    """Which the text names first: "asked", "sibling" or None."""
+    for t in _TOKEN.findall(text):
+        asked, sibling = _mentions(family, t)
+        if asked or sibling:
+            return "asked" if asked else "sibling"
+    return None
+
+
+def about_a_sibling(families: Iterable[Family], statement: str, before: str) -> bool:
+    """Is the statement about a look-alike of a name the question asks about (sibling_families), not about it? One
+    that names a sibling and not the asked one is ("The South Plant was certified ..." for the North Plant). One that
+    names neither is about what its heading names ("It supports up to 250 users." in the Business plan's section,
+    asked of the Basic plan: "MGS 215 ... Prerequisite: MGS 210 ... Course fee: CAD 140." is MGS 215's fee), or
+    without a heading about look-alikes when its paragraph names only them. A statement that names the asked one is
+    about it, whatever else it names ("Unlike the Business plan, the Enterprise plan ...")."""
+    paragraph = before.rsplit("\n\n", 1)[-1]
+    heading = _heading_before(before)
+    for family in families:
+        asked, sibling = _mentions(family, statement)
+        if asked:
+            continue
+        if sibling:
+            return True
+        named = _first_named(family, heading)
+        if named is None:  # no heading says: the paragraph, when it names only look-alikes
+            asked, sibling = _mentions(family, paragraph)
+            named = "sibling" if sibling and not asked else None
+        if named == "sibling":
+            return True
+    return False
