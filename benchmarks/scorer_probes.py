@@ -928,8 +928,6 @@ def _number_before(text: str, counted: list[str], question_words: frozenset[str]
 def _asks_beyond_names(query, answer) -> bool | None:  # type: ignore[no-untyped-def]
     """Does the quote hold one of the question's asked terms that is not one of its names ("services", "provide" in
     "What services does the Ridgefield County Water District provide?")? None when every term is a name."""
-    from kb.text import _match_forms, term_spellings
-
     names = {stem(n) for n in query.names} | set(query.names)
     rest = [spellings for term, spellings in query.asked_terms.items() if term not in names]
     if not rest:

@@ -145,6 +145,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
 
 
+def without_possessive(word: str) -> str:
+    """A word without its possessive "'s", straight or curly ("Reyes's", "Okafor’s"): the name it belongs to."""
+    return word.removesuffix("'s").removesuffix("’s")
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
@@ -229,7 +234,7 @@ def person_mentions(text: str) -> tuple[tuple[int, Person], ...]:
         titled = m.group("title") is not None
         if not titled and _AFTER_NAME.search(text, 0, m.start()):
             continue
-        given, surname = m.group("given"), m.group("surname").removesuffix("'s").removesuffix("’s")
+        given, surname = m.group("given"), without_possessive(m.group("surname"))
         if given is not None and not titled and fold(given) in _NOT_A_NAME:
             continue
         if (given is None and not titled) or fold(surname) in _NOT_A_NAME:

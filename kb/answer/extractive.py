@@ -27,7 +27,7 @@ from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part
 from kb.text import (Sentence, _match_forms, fold, named_entities, person_mentions, split_sentences, table_rows,
-                     term_overlap, term_spellings, words)
+                     term_overlap, term_spellings, without_possessive, words)
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -584,7 +584,7 @@ def _name_line_answers(item: ScoredSentence, query: QueryContext) -> bool:
     person = a_name_line(text)
     if person is None:
         return True
-    said = {w.removesuffix("'s").removesuffix("’s") for w in query.question_words}
+    said = {without_possessive(w) for w in query.question_words}
     named = fold(person.surname) in said or any(
         p.surname == person.surname and p.same_given(person) for p in query.asked_people)
     supplied = query.answer_type is not None and bool(query.supplies(text))

@@ -16,8 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from kb.answer_types import AnswerType, numbers
-from kb.text import _UPPER, MONTHS, PERSON_TITLES, STOPWORDS, Person, defined_acronyms, fold, person_mentions, stem, words
+from kb.answer_types import AnswerType, numbers, years
+from kb.text import (_UPPER, MONTHS, PERSON_TITLES, STOPWORDS, Person, defined_acronyms, fold, person_mentions, stem,
+                     without_possessive, words)
 
 
 def document_words(text: str) -> frozenset[str]:
@@ -238,7 +239,7 @@ _EVERY = frozenset({"all", "both"})
 _CONTRAST = frozenset({"unlike", "than", "whereas"})
 _MARKUP = " \t#*_>|•-[]()\"“”‘’"  # what may stand before a sentence's first word
 _CONNECTORS = frozenset({"of", "de", "du", "des", "la", "le", "van", "von", "der"})
-_YEAR_OR_ORDINAL = re.compile(r"^(?:1\d{3}|2[01]\d{2}|\d+(?:st|nd|rd|th))$")
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ def _pool_words(pool: str) -> tuple[list[str], list[bool]]:
         titled = not any(m.group(0)[:1].islower() and fold(m.group(0)) not in STOPWORDS for m in found)
         for m in found:
             lead = line[: m.start()].rstrip(_MARKUP)
-            tokens.append(m.group(0).removesuffix("'s").removesuffix("’s"))
+            tokens.append(without_possessive(m.group(0)))
             naming.append(not titled and bool(lead) and lead[-1] not in ".!?:")
     # A sentence's first word is a name where the pool also writes it so inside a sentence ("Enterprise customers
     # receive ..." beside "each Enterprise customer").
@@ -293,9 +294,9 @@ def _later_word(tokens: list[str], i: int) -> bool:
 
 def _countable(token: str) -> bool:
     """A number or code that names one of several things ("12" of "Route 12", "4.2", "B202"), not a year, a day or an
-    ordinal: those are dates, which kb.answer's year rules weigh."""
+    ordinal: those are dates, which kb.answer's year rules weigh (a year as kb.answer_types.years reads one)."""
     folded = fold(token)
-    return any(ch.isdigit() for ch in folded) and not _YEAR_OR_ORDINAL.match(folded)
+    return any(ch.isdigit() for ch in folded) and folded not in years(folded) and not _ORDINAL.match(folded)
 
 
 def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
@@ -306,7 +307,7 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
     words, a year do not), and a word's look-alike only when the pool writes it so at least twice and at least a
     third as often as the asked one: the seeds' "FSB agent" is no sibling of "the Wind of Change agent", nor
     SQuAD's one "Amazonas Basin" of the "Amazon Basin" an article is about."""
-    asked = [t.removesuffix("'s").removesuffix("’s") for t in _TOKEN.findall(question)]
+    asked = [without_possessive(t) for t in _TOKEN.findall(question)]
     names = [i for i, token in enumerate(asked) if len(token) > 1 and (
         _countable(token) or (_name_like(token, i == 0) and not _later_word(asked, i)))]
     if not names:
@@ -388,14 +389,16 @@ def about_a_sibling(families: Iterable[Family], statement: str, before: str) -> 
     asked of the Basic plan: "MGS 215 ... Prerequisite: MGS 210 ... Course fee: CAD 140." is MGS 215's fee), or
     without a heading about look-alikes when its paragraph names only them. A statement that names the asked one is
     about it, whatever else it names ("Unlike the Business plan, the Enterprise plan ...")."""
-    paragraph = before.rsplit("\n\n", 1)[-1]
-    heading = _heading_before(before)
+    scope: tuple[str, str] | None = None  # (heading, paragraph), read only for a statement that names neither
     for family in families:
         asked, sibling = _mentions(family, statement)
         if asked:
             continue
         if sibling:
             return True
+        if scope is None:
+            scope = (_heading_before(before), before.rsplit("\n\n", 1)[-1])
+        heading, paragraph = scope
         named = _first_named(family, heading)
         if named is None:  # no heading says: the paragraph, when it names only look-alikes
             asked, sibling = _mentions(family, paragraph)
