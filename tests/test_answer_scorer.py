@@ -940,6 +940,27 @@ def test_a_statement_about_another_person_is_no_answer_about_the_one_asked(make_
     assert_answers(tables, ("Which team is Tomoko Sorel in?", "Search"))
 
 
+def test_a_statement_that_opens_with_another_person_is_no_answer_about_the_one_asked(make_kb):
+    """A team page (tests/data/trust_staff): "When did Grace Lin join Brightpath?" was answered at 0.77 with "Mei
+    Tanaka joined Brightpath in 2019 from a payments start-up.", a paragraph of its own about another person, and
+    "When did Linda Osei join the utility?" with "Dr. Okafor joined the utility in 2009 ...". "Lin" and "Souza" are
+    words of the embedding model's vocabulary, so their names count as people's by the page's own lines ("Grace Lin,
+    Lead Designer."). What is said of the person who opens the statement still answers."""
+    from kb.answer.grounding import about_someone_else
+    from kb.text import Person
+    from paths import ROOT
+
+    folder = ROOT / "tests" / "data" / "trust_staff"
+    kb = make_kb({f.name: f.read_text(encoding="utf-8") for f in folder.iterdir() if f.is_file()})
+    kb.build()
+    assert_abstains(kb, "When did Grace Lin join Brightpath?", "When did Rafael Souza join Brightpath?",
+                    "When did Linda Osei join the utility?")
+    assert_answers(kb, ("When did Mei Tanaka join Brightpath?", "2019"), ("When did Dr. Okafor join the utility?", "2009"))
+    # A statement that refers to someone inside it is about them too: it decides nothing.
+    assert not about_someone_else(Person("Mary", "Smith"), "John Brown married her in 1850.", "")
+    assert about_someone_else(Person("Mary", "Smith"), "John Brown married in 1850.", "")
+
+
 def test_a_follow_up_is_not_answered_with_a_line_of_another_persons_entry(make_kb):
     """The utility's staff directory (tests/data/trust_utility): "When did he join the utility?" after "Who is the
     Chief Engineer?" (Samuel Adeyemi) quoted "Joined the utility in 2016 ...", a line of Dr. Miriam Okafor's entry,
@@ -1013,6 +1034,25 @@ def test_a_name_line_is_a_name_and_a_post_only():
     assert not answered_by_name_line("Which company does Kenji Watanabe work for?", AnswerType.ORGANIZATION, False,
                                      "Kenji Watanabe, Senior Account Manager", Person("Kenji", "Watanabe"), True)
     assert not answers("Why did Tomas Reyes leave?") and not answers("How did Tomas Reyes get the job?")
+    # The post it gives is the one held now, and the one asked: not an earlier one, not another of a similar name.
+    assert not answers("What position did Tomas Reyes hold before?") and not answers("What was his previous job?")
+    assert not answers("What did he do last year?")
+    assert answers("Who is the Deputy General Manager for Operations?", AnswerType.PERSON, named=False)
+    assert not answers("Who is the Deputy Chief Engineer?", AnswerType.PERSON, named=False)
+    chen = Person("Laura", "Chen")
+    for question, holds in (("Who is the Chief Operating Officer?", False), ("Who is the Chief Executive Officer?", True),
+                            ("Who is the CEO?", True), ("Who is the company's chief executive officer?", True),
+                            ("Who is the chief executive officer of the company?", True)):
+        assert answered_by_name_line(question, AnswerType.PERSON, True, "Chief Executive Officer: Laura Chen", chen,
+                                     False) is holds, question
+    # A post says which department or team (supplied by its capitals), not which company or paper.
+    kenji = "Kenji Watanabe, Senior Account Manager"
+    assert not answered_by_name_line("Which company does Kenji Watanabe work for?", AnswerType.ORGANIZATION, True,
+                                     kenji, Person("Kenji", "Watanabe"), True)
+    assert answered_by_name_line("Which team is Kenji Watanabe on?", AnswerType.ORGANIZATION, True, kenji,
+                                 Person("Kenji", "Watanabe"), True)
+    assert answered_by_name_line("Which company does Marcus Bell work for?", AnswerType.ORGANIZATION, True,
+                                 "Marcus Bell, Procurement Manager, Harbor Health", Person("Marcus", "Bell"), True)
 
 
 def test_a_statement_about_a_look_alike_is_no_answer_about_the_one_asked(make_kb):

@@ -111,7 +111,15 @@ def a_persons_name(person: Person, text: str, known_word: Callable[[str], bool] 
     Administrator" have the shape of "Daniel Okafor", and "the Scotland Parliament" is no other person. Where it is
     not known to be a person's, about_someone_else is not asked."""
     return (person.titled or any(p.titled and p.surname == person.surname for _, p in person_mentions(text))
-            or (known_word is not None and not known_word(fold(person.surname))))
+            or (known_word is not None and not known_word(fold(person.surname)))
+            or any(_named_by_line(person, line) for line in text.splitlines() if person.surname in line))
+
+
+def _named_by_line(person: Person, line: str) -> bool:
+    """A line that only names the person and a post ("Grace Lin, Lead Designer.") says the name is a person's, as a
+    title does: "Lin" and "Souza" are words of the embedding model's vocabulary."""
+    named = a_name_line(line)
+    return named is not None and named.surname == person.surname and named.same_given(person)
 
 
 #: Where a sentence or a line starts: a person named there is what it is about ("Miriam Okafor won ..."), unlike one
@@ -120,6 +128,12 @@ _OPENS = re.compile(r"(?:^|[.!?:;]\s+|\n)[\s*_#>•-]*(?:\d+[.)]\s+)?$")
 #: Where a record starts: a blank line, or a list item's or heading's line ("- **Dr. Miriam Okafor**, General Manager.").
 _RECORD_START = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)]|#)\s)")
 _REFERS_BACK = re.compile(r"[\s*_#>•-]*(?:he|she|his|her|they|their)\b", re.I)
+_THIRD_PERSON = re.compile(r"\b(?:he|she|him|his|her|hers|himself|herself)\b", re.I)
+
+
+def _opening(text: str) -> int:
+    """Where a line's first word starts, past list and emphasis marks."""
+    return len(text) - len(text.lstrip(" \t\n*_#>•-"))
 
 
 def _decisive(text: str, at: int, person: Person) -> bool:
@@ -144,7 +158,8 @@ def about_someone_else(person: Person, sentence: str, before: str) -> bool:
     - One that names neither is about whom its record is about: the person its paragraph or list item names first,
       with a title or opening a sentence ("**Dr. Priya Raman**, Associate Professor. ... Office hours: Fridays.").
       A record that opens with "he" or "she" is about someone named before it, and says nothing here; so does one
-      that names no one.
+      that names no one. A statement that opens its record is about whom it opens with ("Mei Tanaka joined
+      Brightpath in 2019." for Grace Lin), unless it refers to a third person in it ("John Brown married her").
 
     For a person's name (a_persons_name). A surname or given name the passage also writes in lowercase is a word,
     not a person's name ("Bird" among "birds"): nothing is decided then."""
@@ -165,9 +180,13 @@ def about_someone_else(person: Person, sentence: str, before: str) -> bool:
         return False
     starts = [m.end() for m in _RECORD_START.finditer(before)]
     record = before[starts[-1] if starts else 0:]
-    if _REFERS_BACK.match(record):
+    if _REFERS_BACK.match(record or sentence):
         return False
     first = next((p for at, p in person_mentions(record) if _decisive(record, at, p)), None)
+    if first is None and not _THIRD_PERSON.search(sentence):
+        # The statement opens its record: it is about whom it opens with ("Mei Tanaka joined Brightpath in 2019." for
+        # Grace Lin), unless it refers to someone else in it ("John Brown married her in 1850.").
+        first = next((p for at, p in person_mentions(sentence) if at == _opening(sentence) and (p.given or p.titled)), None)
     if first is None:
         return False
     return first.surname != person.surname or not first.same_given(person)
@@ -191,6 +210,10 @@ _POST_FIRST = re.compile(rf"^[\s#*_>|•-]*(?P<post>{_POST}):\s+(?P<name>[^,:;\n
 _ASKS_WHO = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<name>[^?]+?)\s*\??\s*$", re.I)
 _NAMED_ALONE = frozenset(fold(t) for t in PERSON_TITLES) | {"he", "she", "they", "him", "her", "them", "and"}
 _WHY_OR_HOW = re.compile(r"^\s*(?:why|how)\b", re.I)
+#: A part of an organisation, which a post names: "Which department is Ana Ruiz in?"
+_WITHIN = re.compile(r"\b(?:department|team|group|division|unit|office|section|desk)s?\b", re.I)
+#: A question about an earlier time than the line's: "before", "previous job", "last year", "used to".
+_EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
 
 
 def a_name_line(text: str) -> Person | None:
@@ -212,9 +235,12 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     """Can a line that only names ``person`` and their ``post`` answer the question? It gives a name and a post, so
     it answers who someone is ("Who is Tomas Reyes?", "Tell me about Priya Nair", "What does he do?", "Which
     department is she in?"), and who holds a post when the question does not name them (``named``: "Who is the Chief
-    Engineer?"), but no date, number, amount or place it does not state (``supplied``: "When did Tomas Reyes join the
+    Engineer?", when the line's post is the one asked: not "Chief Executive Officer: ..." for the Chief Operating
+    Officer), but no date, number, amount or place it does not state (``supplied``: "When did Tomas Reyes join the
     utility?"), no other person ("Who is Tomas Reyes's boss?", "Who hired him?"), no company its post does not
-    name, and no reason or manner ("Why ...?", "How ...?")."""
+    name, no earlier post ("What did he do before?"), and no reason or manner ("Why ...?", "How ...?")."""
+    if _EARLIER.search(question):
+        return False  # "What position did Tomas Reyes hold before?": the line gives the post held now
     who = _ASKS_WHO.match(question)
     if who is not None:
         rest = words(who.group("name"))
@@ -223,12 +249,37 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
                 w[:1].isupper() or fold(w) in _NAMED_ALONE for w in who.group("name").split()):
             return True
     if kind is AnswerType.PERSON:
-        return not named
+        return not named and _holds_the_post(question, post)
     if kind is AnswerType.ORGANIZATION:
-        return supplied or re.search(rf"\b(?:of|for|at)\s+[{_UPPER}]", post) is not None  # "... for Operations"
+        # "... for Operations", "Marcus Bell, Procurement Manager, Harbor Health". A post says which department or
+        # team ("Communications Director"), not for which company or paper ("Kenji Watanabe, Senior Account Manager").
+        return (re.search(rf"\b(?:of|for|at)\s+[{_UPPER}]", post) is not None
+                or len(re.split(_SEPARATOR, post.strip().rstrip("."))) >= 3
+                or (supplied and _WITHIN.search(question) is not None))
     if kind is not None:
         return supplied
     return not _WHY_OR_HOW.match(question)
+
+
+#: "Who is the Chief Operating Officer?": the post a who-question names, up to what it belongs to ("... of the utility",
+#: "... at Brightpath", "... for Harbor Health"; "Head of Marketing" is a post).
+_ASKS_WHO_HOLDS = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was)\s+(?:the|our|their|its)\s+(?P<post>.+?)"
+                             r"(?:\s+(?:(?:at|in|for|on)\s|of\s+(?:the|this|our|their|its)\b).*)?\s*\??\s*$", re.I)
+
+
+def _holds_the_post(question: str, line: str) -> bool:
+    """A line answers "Who is the <post>?" only with that post: "Chief Executive Officer: Laura Chen" does not say
+    who the Chief Operating Officer is, nor "Priya Nair, Head of Customer Service" who heads marketing. Each word of
+    the post asked is in the line (by stem), or is the initials of its capitalized words ("CEO"); an owner before
+    the post ("the company's") is no part of it."""
+    m = _ASKS_WHO_HOLDS.match(question)
+    if m is None:
+        return True
+    held = {stem(w) for w in words(line)}
+    initials = "".join(w[0] for w in re.findall(rf"[{_UPPER}][\w’'-]*", line)).lower()
+    asked = [w for w in re.findall(r"[\w’'.-]+", m.group("post")) if not w.endswith(("'s", "’s"))]
+    return all(stem(fold(w)) in held or (len(w) > 1 and w.isupper() and w.lower() in initials)
+               for w in asked if fold(w) not in STOPWORDS)
 
 
 #: A word as a name or a number is written: "Business", "X300", "4.2", "B202".
