@@ -71,9 +71,9 @@ SEEDS = ROOT / "seeds"
 DATA = ROOT / "tests" / "data"
 #: The trust corpora training may read with --trust (benchmarks/trust_test.py; tests/data/README.md): an
 #: organisation's own files, each with questions in other words than its documents' and near misses that share their
-#: words. Measured and not kept (docs/quality.md, "Tried and not kept"). vet and news are held out: never read here
-#: (tests/test_seed_data.py).
-TRUST_TUNE_CORPORA = ("utility", "software", "university", "staff", "siblings")
+#: words. Measured and not kept (docs/quality.md, "Tried and not kept"). vet, news, lookalikes and people_heldout
+#: are held out: never read here (tests/test_seed_data.py).
+TRUST_TUNE_CORPORA = ("utility", "software", "university", "staff", "siblings", "people")
 #: Seed sets split in halves by id (even ids tune, odd ids are held out), and the set that is all tune.
 HALVED_SEED_SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_followups.jsonl")
 TUNE_SEED_SET = "seed_tune.jsonl"

@@ -56,7 +56,9 @@ from kb.query import contextualize  # noqa: E402
 from train_scorer import DATA, TRUST_TUNE_CORPORA  # noqa: E402  (held out: every corpus training may not read)
 
 CORPORA = {name: (DATA / f"trust_{name}", DATA / f"trust_{name}_questions.jsonl", name not in TRUST_TUNE_CORPORA)
-           for name in ("utility", "software", "vet", "news", "university", "staff", "siblings", "lookalikes")}
+           for name in ("utility", "software", "vet", "news", "university", "staff", "siblings", "lookalikes", "people")}
+# One folder, two halves: the museum's questions were read (tune), the biotech's and the law firm's never were.
+CORPORA["people_heldout"] = (DATA / "trust_people", DATA / "trust_people_heldout_questions.jsonl", True)
 NAMES = {"answerable": "answerable", "near-miss": "not answerable (must abstain)",
          "unanswerable": "not answerable (must abstain)", "followup": "follow-ups"}
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from kb.answer_types import AnswerType, asked_contact, asked_numbers, supplies, years
 from kb.text import (MONTHS, STOPWORDS, Person, WeightedTerms, content_terms, fold, named_entities, people_named,
-                     share_in, weighted_terms)
+                     person_mentions, share_in, stem, weighted_terms)
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -583,6 +583,37 @@ def _numbered(name: str, text: str) -> str:
     return f"{name} {m.group(1)}" if m else name
 
 
+_ONE_PERSON = re.compile(r"\b(?:he|him|his|she|her|hers)\b", re.I)
+#: A person listed with a post: "Marcus Adeyemi (Deputy Director for Operations)", "Tomas Reyes, Deputy ...".
+_LISTED = re.compile(r"[^,(]+?\s*[,(]")
+
+
+def _others_than_asked(answer: str, asked: str) -> set[str]:
+    """The people an answer names beside the one it gives for what was asked: "In attendance: Dr Eleanor Brandt
+    (Director), Marcus Adeyemi (Deputy Director for Operations), ..." answers "Who is the Deputy Director for
+    Operations?" with Marcus Adeyemi, the person whose part of the answer (up to the next person) holds the most of
+    the question's words; "he" after it is not Dr Brandt. Only people listed so count: opening the answer or after a
+    list's comma, colon or dash, with a post after them, and no word of the question's for a name ("Marcus Bell, Customer
+    Service Supervisor, ..." for "Who supervises customer service?" lists one person). The names of the other parts are returned (their people and
+    posts). Empty when the answer names fewer than two people, or no one person's parts hold more than the others'."""
+    asked_terms = {stem(w) for w in content_terms(asked)}
+    mentioned = person_mentions(answer)
+    people = [(at, person) for at, person in mentioned if _LISTED.match(answer[at:])
+              and (at == 0 or answer[:at].rstrip().endswith((",", ":", ";", "-")))
+              and not asked_terms & {stem(fold(w)) for w in (person.given, person.surname) if w}]
+    if len(people) < 2:
+        return set()
+    ends = [min([other for other, _ in mentioned if other > at] + [len(answer)]) for at, _ in people]
+    shares = [len(asked_terms & {stem(w) for w in content_terms(answer[at:end])}) for (at, _), end in zip(people, ends)]
+    best = max(shares)
+    winners = {person for (_, person), share in zip(people, shares) if share == best}
+    if best == 0 or len(winners) > 1:
+        return set()
+    parts = [answer[at:end] for (at, _), end in zip(people, ends)]
+    kept = {name for part, share in zip(parts, shares) if share == best for name in named_entities(part)}
+    return {name for part, share in zip(parts, shares) if share < best for name in named_entities(part)} - kept
+
+
 def contextualize(question: str, history: Iterable[Any] | None) -> str:
     """The retrieval query for ``question`` given the earlier turns (oldest first).
 
@@ -597,6 +628,8 @@ def contextualize(question: str, history: Iterable[Any] | None) -> str:
     first_sentence = re.split(r"(?<=[.!?])\s+", _CITATION.sub("", last_answer).strip(), maxsplit=1)[0]
     candidates = [_numbered(name, text) for text in (first_sentence, last_question, last_answer)
                   for name in named_entities(text)]
+    others = _others_than_asked(first_sentence, last_question) if _ONE_PERSON.search(question) else set()
+    candidates = [name for name in candidates if name not in others]
     # Multi-word names ("Igor Sushko") identify better than lone capitalized words ("March", "Russian").
     candidates.sort(key=lambda name: " " not in name)
     lowered = question.lower()

@@ -961,6 +961,37 @@ def test_a_statement_that_opens_with_another_person_is_no_answer_about_the_one_a
     assert about_someone_else(Person("Mary", "Smith"), "John Brown married in 1850.", "")
 
 
+def test_who_is_answered_with_the_name_a_pronoun_stands_for(make_kb):
+    """A team page (tests/data/trust_people): "Who is curating Threads of the Valley?" was answered "He is curating
+    the 2024 exhibition Threads of the Valley." at 0.85, the name two sentences before. The sentence that names a
+    person is quoted with it, within the paragraph; a museum's name is no person."""
+    page = ("# Our team\n\n**Tomasz Wierzbicki, Curator of Textiles.**\nTomasz Wierzbicki joined in 2022. Before that "
+            "he was a research assistant at the Halden Lace Museum. He is curating the 2024 exhibition Threads of the "
+            "Valley.\n\n**Ruth Okafor, Head of Collections.**\nRuth Okafor joined the museum in 2011. She oversees the "
+            "stores and the loans programme.\n")
+    kb = make_kb({"team.md": page})
+    kb.build()
+    answer = kb.ask("Who is curating Threads of the Valley?")
+    assert "Wierzbicki" in answer.answer and not answer.abstained, answer.answer
+    assert answer.citations[0].text.startswith("Tomasz Wierzbicki joined")
+
+
+def test_a_follow_up_means_the_person_a_list_gives_for_what_was_asked():
+    """"In attendance: Dr Eleanor Brandt (Director), Marcus Adeyemi (Deputy Director for Operations), ..." answers
+    "Who is the Deputy Director for Operations?"; "When did he join?" then asked of Dr Brandt too, and was answered
+    with her joining date (tests/data/trust_people). "He" is the person whose part of the list holds the question."""
+    from kb.query import contextualize
+
+    answer = ("In attendance: Dr Eleanor Brandt (Director), Marcus Adeyemi (Deputy Director for Operations), Ruth "
+              "Okafor (Head of Collections, for item 4) [1]")
+    asked = contextualize("When did he join?", [("Who is the Deputy Director for Operations at the museum?", answer)])
+    assert asked == "When did he join? (Marcus Adeyemi; Deputy Director for Operations)"
+    # One person listed with a post, or no part holding more of the question: every name, as before.
+    single = "Marcus Bell, Customer Service Supervisor, Main Office. [1]"
+    assert "Marcus Bell" in contextualize("What is his extension?", [("Who supervises customer service?", single)])
+    assert "Dr Eleanor Brandt" in contextualize("When did she join?", [("Who attended?", answer)])
+
+
 def test_a_follow_up_is_not_answered_with_a_line_of_another_persons_entry(make_kb):
     """The utility's staff directory (tests/data/trust_utility): "When did he join the utility?" after "Who is the
     Chief Engineer?" (Samuel Adeyemi) quoted "Joined the utility in 2016 ...", a line of Dr. Miriam Okafor's entry,
@@ -1099,6 +1130,34 @@ def test_look_alikes_are_read_from_the_question_and_the_pool():
     assert about_a_sibling((basic,), "It supports up to 250 users.", before)  # the Business plan's section
     assert not about_a_sibling((plan,), "It supports up to 250 users.", before)
     assert not about_a_sibling((route,), "All routes accept contactless payment.", "")
+
+
+def test_look_alikes_in_lower_case_are_ordinals_and_words_a_prefix_sets_apart(make_kb):
+    """tests/data/trust_siblings' admissions page: "Do undergraduate applicants need letters of recommendation?" was
+    answered at 0.97 with "Graduate applicants need a bachelor's degree and two letters of recommendation.", and a
+    university's rules "What was the penalty for a third breach?" with the first breach's. Any two words before one
+    noun are no look-alikes ("drainage basin" and "Amazonas Basin", "pay gap" and "income gap" cost SQuAD tune answers
+    right): ordinals, and a word with a prefix that sets it apart ("undergraduate", "non-profit"), are."""
+    from kb.answer.grounding import about_a_sibling, sibling_families
+
+    pool = ("## Undergraduate programmes\n\nUndergraduate applicants must apply by 15 January. Applicants need a "
+            "diploma.\n\n## Graduate programmes\n\nGraduate applicants must apply by 1 March. Graduate applicants "
+            "need two letters of recommendation. Only graduate applicants submit a research proposal.")
+    (level,) = sibling_families("Do undergraduate applicants need letters of recommendation?", pool)
+    assert (level.asked, level.siblings) == ("undergraduate", frozenset({"graduate"}))
+    assert about_a_sibling((level,), "Graduate applicants need two letters of recommendation.", "")
+    assert not about_a_sibling((level,), "Only graduate applicants submit a research proposal.", "")  # so not they
+    assert not about_a_sibling((level,), "Applicants need a diploma.", pool[: pool.index("Applicants need")])
+    breaches = "A first breach leads to a warning. A second breach leads to a fail. The first breach is recorded."
+    (third,) = sibling_families("What is the penalty for a third breach?", breaches)
+    assert third.siblings == frozenset({"first"})  # "second" is written once
+    gaps = "The pay gap is 12%. The income gap is wider. The income gap grew."
+    assert sibling_families("How large is the pay gap?", gaps) == ()
+
+    kb = make_kb({"admissions.md": pool})
+    kb.build()
+    assert_abstains(kb, "Do undergraduate applicants need letters of recommendation?")
+    assert_answers(kb, ("Do graduate applicants need letters of recommendation?", "two letters"))
 
 
 def test_people_are_read_by_title_or_by_given_name_and_surname():

@@ -89,7 +89,7 @@ def test_training_reads_the_tune_questions_and_never_a_held_out_one():
     assert {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
             if int(row["id"][1:]) % 2 == 0} <= read
     # The trust corpora: --trust may read those made from hunts, never the held-out vet and news.
-    assert set(train_scorer.TRUST_TUNE_CORPORA) == {"utility", "software", "university", "staff", "siblings"}
+    assert set(train_scorer.TRUST_TUNE_CORPORA) == {"utility", "software", "university", "staff", "siblings", "people"}
 
 
 @pytest.mark.parametrize("corpus,count,source", [
@@ -98,11 +98,13 @@ def test_training_reads_the_tune_questions_and_never_a_held_out_one():
     ("trust_staff", 204, lambda folder, name: folder / name),
     ("trust_siblings", 155, lambda folder, name: folder / name),
     ("trust_lookalikes", 125, lambda folder, name: folder / name),  # held out
+    ("trust_people", 47, lambda folder, name: folder / name),  # the museum's questions
+    ("trust_people_heldout", 69, lambda folder, name: folder / name),  # held out: the biotech's and the law firm's
 ])
 def test_a_trust_corpus_states_every_gold_string_of_its_questions(corpus, count, source):
     """tests/data/trust_news and trust_lookalikes (held out), trust_university, trust_staff and trust_siblings (hunts'
     corpora), asked by benchmarks/trust_test.py: the same check as the seed sets'."""
-    folder = ROOT / "tests" / "data" / corpus
+    folder = ROOT / "tests" / "data" / corpus.removesuffix("_heldout")
     rows = _rows(f"{corpus}_questions.jsonl")
     assert len(rows) == count and len({row["id"] for row in rows}) == count
     for row in rows:

@@ -491,6 +491,10 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
     neighbour = _neighbours(scored)
     for statement in chosen:
         lead = neighbour(statement, -1)
+        if lead is not None and _REFERS_BACK.match(statement.sentence.text) and (
+                statement.context is None or statement.context.index < statement.index):
+            _name_the_subject(statement, neighbour, query)
+            continue
         if statement.context is not None or lead is None or not list_item(statement.passage, lead.sentence):
             continue
         between = statement.passage.text[lead.sentence.end - statement.passage.start:
@@ -500,6 +504,40 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
         if (not names_someone(statement.sentence.text, query.question_words, opening)
                 and names_someone(lead.sentence.text, query.question_words, opening)):
             statement.context = lead
+
+
+#: A sentence whose subject is someone named before it: "He is curating the 2024 exhibition Threads of the Valley."
+_REFERS_BACK = re.compile(r"[\s*_>•-]*(?:he|she)\b", re.I)
+
+
+def _name_the_subject(statement: ScoredSentence, neighbour: Callable[[ScoredSentence, int], ScoredSentence | None],
+                      query: QueryContext) -> None:
+    """A "who" answered by "He is curating the 2024 exhibition Threads of the Valley." names no one: the sentence
+    that names a person (with a title, or a surname that is no word of the embedding model's vocabulary, as
+    kb.answer.grounding.a_persons_name reads one), up to three before it in the
+    same paragraph, is quoted with it ("Tomasz Wierzbicki joined in 2022. Before that he was ... He is curating
+    ..."), when what is quoted names no one the question does not. The context model weighs only the sentence right
+    before it (a held-out helper corpus, tests/data/trust_people)."""
+    known = query.word_vectors.knows if query.word_vectors is not None else (lambda word: False)
+
+    def names_a_person(item: ScoredSentence) -> bool:  # "the Halden Lace Museum" has a person's shape, not a name
+        return any(fold(p.surname) not in query.question_words and (p.titled or not known(fold(p.surname)))
+                   for _, p in person_mentions(item.sentence.text))
+
+    first = statement.context or statement
+    if names_a_person(statement) or names_a_person(first):
+        return
+    for step in (1, 2, 3):
+        lead = neighbour(first, -step)
+        if lead is None:
+            return
+        between = statement.passage.text[lead.sentence.end - statement.passage.start:
+                                         first.sentence.start - statement.passage.start]
+        if re.search(r"\n[ \t]*\n", between):
+            return  # another paragraph
+        if names_a_person(lead):
+            statement.context = lead
+            return
 
 
 def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> list[Passage]:

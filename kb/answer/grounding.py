@@ -287,7 +287,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:[.’'][^\W_]+)*")
 _CODE = re.compile(r"^([a-z]+)(\d+)$")  # "x300", "b202": a model's or a room's code
 #: "All Greenvale clinics", "both plants": all of a kind; "each Enterprise customer" is every customer of one plan.
 _EVERY = frozenset({"all", "both"})
-_CONTRAST = frozenset({"unlike", "than", "whereas"})
+_CONTRAST = frozenset({"unlike", "than", "whereas", "only"})
 _MARKUP = " \t#*_>|•-[]()\"“”‘’"  # what may stand before a sentence's first word
 _CONNECTORS = frozenset({"of", "de", "du", "des", "la", "le", "van", "von", "der"})
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
@@ -302,6 +302,7 @@ class Family:
     asked: str  # folded
     siblings: frozenset[str]  # folded
     numeric: bool  # a number or a code: siblings are matched as written
+    kind: str | None = None  # a lower-case look-alike ("graduate" of "undergraduate"): named only before its kind
 
 
 def _singular(word: str) -> str:
@@ -361,8 +362,6 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
     asked = [without_possessive(t) for t in _TOKEN.findall(question)]
     names = [i for i, token in enumerate(asked) if len(token) > 1 and (
         _countable(token) or (_name_like(token, i == 0) and not _later_word(asked, i)))]
-    if not names:
-        return ()
     tokens, naming = _pool_words(pool)
     folded = [fold(t) for t in tokens]
     singular = [_singular(f) for f in folded]
@@ -395,13 +394,56 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
         siblings -= own_names
         if siblings:
             families.append(Family(name, frozenset(siblings), numeric))
+    families.extend(_lowercase_families(asked, tokens, folded, singular, naming, own_names))
     return tuple(families)
+
+
+#: Lower-case words that name one of a set and never another of it: ordinals ("the third breach" is not the first),
+#: and a word beside itself with a prefix that sets it apart ("undergraduate" and "graduate", "non-profit" and "profit").
+_SERIAL = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth last final".split())
+_APART = ("under", "post", "pre", "non", "un", "sub")
+
+
+def _set_apart(a: str, b: str) -> bool:
+    """Two words of one set: two ordinals, or one the other with a prefix of _APART."""
+    if a in _SERIAL and b in _SERIAL:
+        return True
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return any(longer == prefix + shorter or longer == prefix + "-" + shorter for prefix in _APART)
+
+
+def _lowercase_families(asked: list[str], tokens: list[str], folded: list[str], singular: list[str],
+                        naming: list[bool], own_names: set[str]) -> list[Family]:
+    """Look-alikes written in lower case, where words say they are of one set (_set_apart): "undergraduate
+    applicants" beside "graduate applicants", "the third breach" beside "a first breach". Any two words before a
+    kind are not: on the SQuAD tune half "drainage basin" took "Amazonas Basin" for a look-alike, "poorer countries"
+    "rich countries", "pay gap" "income gap" (docs/quality.md, "A statement about a look-alike")."""
+    families = []
+    for i in range(len(asked) - 1):
+        token, after = asked[i], fold(asked[i + 1])
+        if not token.isalpha() or not token.islower() or after in STOPWORDS or not after.isalpha():
+            continue
+        kind = _singular(after)
+        written: Counter[str] = Counter()
+        for j in range(len(tokens) - 1):
+            if (singular[j + 1] == kind and (tokens[j].islower() or not naming[j]) and _set_apart(folded[j], token)
+                    and not _EVERY.intersection(folded[max(0, j - 2):j])):
+                written[folded[j]] += 1
+        siblings = {w for w, n in written.items() if n >= 2} - own_names
+        if siblings:
+            families.append(Family(token, frozenset(siblings), False, kind))
+    return families
 
 
 def _mentions(family: Family, text: str) -> tuple[bool, bool]:
     """(the text names the asked one, the text names a sibling). The asked one in any case or form ("business",
     "Plants"); a sibling as written, capitalized or a number: "two business days" names no Business plan."""
     tokens = _TOKEN.findall(text)
+    if family.kind is not None:  # "graduate applicants"; "graduate" alone may be anything
+        folded = [fold(t) for t in tokens]
+        return family.asked in folded, any(
+            folded[i] in family.siblings and _singular(folded[i + 1]) == family.kind
+            and not (_EVERY | _CONTRAST).intersection(folded[max(0, i - 3):i]) for i in range(len(folded) - 1))
     forms = {fold(t) for t in tokens} | {_singular(fold(t)) for t in tokens if not any(ch.isdigit() for ch in t)}
     asked = family.asked in forms or (not family.numeric and _singular(family.asked) in forms)
     # "All Greenvale clinics ...", "both plants": what is said of all of them is said of the asked one too; "Unlike
