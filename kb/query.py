@@ -593,9 +593,10 @@ def _others_than_asked(answer: str, asked: str) -> set[str]:
     (Director), Marcus Adeyemi (Deputy Director for Operations), ..." answers "Who is the Deputy Director for
     Operations?" with Marcus Adeyemi, the person whose part of the answer (up to the next person) holds the most of
     the question's words; "he" after it is not Dr Brandt. Only people listed so count: opening the answer or after a
-    list's comma, colon or dash, with a post after them, and no word of the question's for a name ("Marcus Bell, Customer
-    Service Supervisor, ..." for "Who supervises customer service?" lists one person). The names of the other parts are returned (their people and
-    posts). Empty when the answer names fewer than two people, or no one person's parts hold more than the others'."""
+    list's comma, colon or dash, with a post after them, and no word of the question's for a name ("Marcus Bell,
+    Customer Service Supervisor, ..." for "Who supervises customer service?" lists one person). Every other name of
+    the answer is returned: the other people's, their posts, and a list's label ("Attendees", "In attendance").
+    Empty when the answer lists fewer than two people, or no one person's parts hold more than the others'."""
     asked_terms = {stem(w) for w in content_terms(asked)}
     mentioned = person_mentions(answer)
     people = [(at, person) for at, person in mentioned if _LISTED.match(answer[at:])
@@ -603,15 +604,16 @@ def _others_than_asked(answer: str, asked: str) -> set[str]:
               and not asked_terms & {stem(fold(w)) for w in (person.given, person.surname) if w}]
     if len(people) < 2:
         return set()
-    ends = [min([other for other, _ in mentioned if other > at] + [len(answer)]) for at, _ in people]
-    shares = [len(asked_terms & {stem(w) for w in content_terms(answer[at:end])}) for (at, _), end in zip(people, ends)]
+    ends = [min([other for other, _ in mentioned if other > at] + [len(answer)]) for at, _ in mentioned]
+    parts = {at: answer[at:end] for (at, _), end in zip(mentioned, ends)}
+    shares = [len(asked_terms & {stem(w) for w in content_terms(parts[at])}) for at, _ in people]
     best = max(shares)
     winners = {person for (_, person), share in zip(people, shares) if share == best}
     if best == 0 or len(winners) > 1:
         return set()
-    parts = [answer[at:end] for (at, _), end in zip(people, ends)]
-    kept = {name for part, share in zip(parts, shares) if share == best for name in named_entities(part)}
-    return {name for part, share in zip(parts, shares) if share < best for name in named_entities(part)} - kept
+    won = {at for (at, _), share in zip(people, shares) if share == best}
+    kept = {name for at in won for name in named_entities(parts[at])}
+    return set(named_entities(answer)) - kept
 
 
 def contextualize(question: str, history: Iterable[Any] | None) -> str:

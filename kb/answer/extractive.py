@@ -491,7 +491,7 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
     neighbour = _neighbours(scored)
     for statement in chosen:
         lead = neighbour(statement, -1)
-        if lead is not None and _REFERS_BACK.match(statement.sentence.text) and (
+        if lead is not None and _HE_OR_SHE_FIRST.match(statement.sentence.text) and (
                 statement.context is None or statement.context.index < statement.index):
             _name_the_subject(statement, neighbour, query)
             continue
@@ -507,17 +507,17 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
 
 
 #: A sentence whose subject is someone named before it: "He is curating the 2024 exhibition Threads of the Valley."
-_REFERS_BACK = re.compile(r"[\s*_>•-]*(?:he|she)\b", re.I)
+_HE_OR_SHE_FIRST = re.compile(r"[\s*_>•-]*(?:he|she)\b", re.I)
 
 
 def _name_the_subject(statement: ScoredSentence, neighbour: Callable[[ScoredSentence, int], ScoredSentence | None],
                       query: QueryContext) -> None:
     """A "who" answered by "He is curating the 2024 exhibition Threads of the Valley." names no one: the sentence
     that names a person (with a title, or a surname that is no word of the embedding model's vocabulary, as
-    kb.answer.grounding.a_persons_name reads one), up to three before it in the
-    same paragraph, is quoted with it ("Tomasz Wierzbicki joined in 2022. Before that he was ... He is curating
-    ..."), when what is quoted names no one the question does not. The context model weighs only the sentence right
-    before it (a held-out helper corpus, tests/data/trust_people)."""
+    kb.answer.grounding.a_persons_name reads one), up to three before it in the same paragraph, is quoted with it
+    ("Tomasz Wierzbicki joined in 2022. Before that he was ... He is curating ..."), when what is quoted names no
+    one the question does not. The context model weighs only the sentence right before it, which here named no one
+    (tests/data/trust_people, the museum's questions)."""
     known = query.word_vectors.knows if query.word_vectors is not None else (lambda word: False)
 
     def names_a_person(item: ScoredSentence) -> bool:  # "the Halden Lace Museum" has a person's shape, not a name

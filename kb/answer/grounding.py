@@ -186,7 +186,8 @@ def about_someone_else(person: Person, sentence: str, before: str) -> bool:
     if first is None and not _THIRD_PERSON.search(sentence):
         # The statement opens its record: it is about whom it opens with ("Mei Tanaka joined Brightpath in 2019." for
         # Grace Lin), unless it refers to someone else in it ("John Brown married her in 1850.").
-        first = next((p for at, p in person_mentions(sentence) if at == _opening(sentence) and (p.given or p.titled)), None)
+        first = next((p for at, p in person_mentions(sentence)
+                      if at == _opening(sentence) and (p.given or p.titled)), None)
     if first is None:
         return False
     return first.surname != person.surname or not first.same_given(person)
@@ -362,6 +363,9 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
     asked = [without_possessive(t) for t in _TOKEN.findall(question)]
     names = [i for i, token in enumerate(asked) if len(token) > 1 and (
         _countable(token) or (_name_like(token, i == 0) and not _later_word(asked, i)))]
+    lowered = _set_candidates(asked, pool.lower())
+    if not names and not lowered:
+        return ()
     tokens, naming = _pool_words(pool)
     folded = [fold(t) for t in tokens]
     singular = [_singular(f) for f in folded]
@@ -394,12 +398,14 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
         siblings -= own_names
         if siblings:
             families.append(Family(name, frozenset(siblings), numeric))
-    families.extend(_lowercase_families(asked, tokens, folded, singular, naming, own_names))
+    if lowered:
+        families.extend(_lowercase_families(asked, lowered, tokens, folded, singular, naming, own_names))
     return tuple(families)
 
 
 #: Lower-case words that name one of a set and never another of it: ordinals ("the third breach" is not the first),
-#: and a word beside itself with a prefix that sets it apart ("undergraduate" and "graduate", "non-profit" and "profit").
+#: and a word beside itself with a prefix that sets it apart ("undergraduate" and "graduate", "non-profit" and
+#: "profit").
 _SERIAL = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth last final".split())
 _APART = ("under", "post", "pre", "non", "un", "sub")
 
@@ -412,21 +418,38 @@ def _set_apart(a: str, b: str) -> bool:
     return any(longer == prefix + shorter or longer == prefix + "-" + shorter for prefix in _APART)
 
 
-def _lowercase_families(asked: list[str], tokens: list[str], folded: list[str], singular: list[str],
-                        naming: list[bool], own_names: set[str]) -> list[Family]:
-    """Look-alikes written in lower case, where words say they are of one set (_set_apart): "undergraduate
-    applicants" beside "graduate applicants", "the third breach" beside "a first breach". Any two words before a
-    kind are not: on the SQuAD tune half "drainage basin" took "Amazonas Basin" for a look-alike, "poorer countries"
-    "rich countries", "pay gap" "income gap" (docs/quality.md, "A statement about a look-alike")."""
-    families = []
+def _set_candidates(asked: list[str], pool: str) -> list[int]:
+    """Where the question has a lower-case word before a kind that may have a look-alike in the (lower-cased) pool:
+    an ordinal, or a word the pool also writes with a prefix of _APART or without one. A cheap look before the
+    pool's words are read, which most questions end at."""
+    found = []
     for i in range(len(asked) - 1):
         token, after = asked[i], fold(asked[i + 1])
         if not token.isalpha() or not token.islower() or after in STOPWORDS or not after.isalpha():
             continue
-        kind = _singular(after)
+        if token in _SERIAL or any(prefix + token in pool or prefix + "-" + token in pool for prefix in _APART) or any(
+                token.startswith(prefix) and len(token) - len(prefix) > 3 and token[len(prefix):] in pool
+                for prefix in _APART):
+            found.append(i)
+    return found
+
+
+def _lowercase_families(asked: list[str], at: list[int], tokens: list[str], folded: list[str], singular: list[str],
+                        naming: list[bool], own_names: set[str]) -> list[Family]:
+    """Look-alikes written in lower case, where words say they are of one set (_set_apart): "undergraduate
+    applicants" beside "graduate applicants", "the third breach" beside "a first breach". Any two words before a
+    kind are not: on the SQuAD tune half "drainage basin" took "Amazonas Basin" for a look-alike, "poorer countries"
+    "rich countries", "pay gap" "income gap" (docs/quality.md, "A statement about a look-alike"). ``at``: the
+    question's words to read (_set_candidates)."""
+    before_kind: dict[str, list[int]] = {}
+    for j in range(len(tokens) - 1):
+        before_kind.setdefault(singular[j + 1], []).append(j)
+    families = []
+    for i in at:
+        token, kind = asked[i], _singular(fold(asked[i + 1]))
         written: Counter[str] = Counter()
-        for j in range(len(tokens) - 1):
-            if (singular[j + 1] == kind and (tokens[j].islower() or not naming[j]) and _set_apart(folded[j], token)
+        for j in before_kind.get(kind, ()):
+            if ((tokens[j].islower() or not naming[j]) and _set_apart(folded[j], token)
                     and not _EVERY.intersection(folded[max(0, j - 2):j])):
                 written[folded[j]] += 1
         siblings = {w for w, n in written.items() if n >= 2} - own_names
