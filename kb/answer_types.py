@@ -57,6 +57,9 @@ _MONEY_Q = re.compile(
     rf"\bhow much\b[^?]*?\b(?:sell|sells|sold|selling) for\b|"
     rf"\bwhat (?:is|was|are|were|will be)(?: the)? (?:\w+ )?(?:cost|price|fee|fare|fine|rent|salary|wage|budget|revenue)"
     rf"(?=\s+(?:of|for|to|per|on|at|in)\b|\s*\?|\s*$)(?! of living)", re.I)
+# An age: "How old is Ruth Okafor?" is answered by a number of years ("3 years old", "over the age of 18", "4.6 billion
+# years"), not by the years she joined and was promoted in.
+_AGE_Q = re.compile(r"\bhow old\b", re.I)
 _NUMBER_WORDS = "|".join(sorted(CARDINAL_WORDS | {"million", "billion", "dozen", "half", "third", "quarter"}))
 # A year is a date, not a count: "in 2021" does not answer "how many helicopters".
 _AMOUNT = r"(?<![\d.,])(?!(?:1[5-9]|20)\d\d(?![\d.,]\d))\d"
@@ -108,12 +111,15 @@ _PLACE_CUE = re.compile(r"\b(in|at|from|near|to|into|across|based|capital|city|c
 
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type a question asks for, with its detail: the acronym of an expansion question, the unit of a
-    date question ("year", "month", "day"; None for "when"), "money" for a quantity that is a price or a sum paid."""
+    date question ("year", "month", "day"; None for "when"), "money" for a quantity that is a price or a sum paid,
+    "age" for "How old ...?"."""
     m = _EXPANSION_Q.search(question)
     if m and m.group(2) and _is_acronym(m.group(2)):
         return AnswerType.EXPANSION, m.group(2)
     if _MONEY_Q.search(question):
         return AnswerType.QUANTITY, "money"
+    if _AGE_Q.search(question):
+        return AnswerType.QUANTITY, "age"
     if _QUANTITY_Q.search(question):
         return AnswerType.QUANTITY, None
     if _NUMBER_Q.search(question):
@@ -283,6 +289,8 @@ def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: 
         amounts = _without_days(sentence)
         for stated in _stated_numbers(frozenset(question_words)):
             amounts = stated.sub(" ", amounts)
+        if detail == "age":  # a number, not a year ("in 2011"): _HAS_NUMBER's digits leave years out
+            return bool(_HAS_NUMBER.search(amounts))
         if detail == "money":  # "How much did the repair cost?": a sum of money, or nothing to pay
             if _NO_CHARGE.search(sentence) or _SUM.search(sentence):
                 return True

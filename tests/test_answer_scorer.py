@@ -297,6 +297,23 @@ def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb
         "Chief executive Mark Hansen, 54, said so.", "Price scored from a free kick.", "Police filed charges against 12 men.")]
     assert money == [True] * 7 + [False] * 5
 
+
+def test_an_age_question_is_abstained_on_where_no_statement_gives_a_number_of_years(make_kb):
+    """"How old is Ruth Okafor?" of a team page was answered "Ruth Okafor joined the museum in 2011 ..." (the museum's
+    questions, tests/data/trust_people), as a price without a sum: an age is a number, and a year is none."""
+    page = ("# Team\n\nRuth Okafor joined the museum in 2011 as an assistant curator and was appointed Head of "
+            "Collections in 2018.\n\nBella, the museum's cat, is three years old and sleeps in the shop.\n")
+    kb = make_kb({"team.md": page}, abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "How old is Ruth Okafor?")
+    assert_answers(kb, ("How old is Bella?", "three years old"))
+    assert expected_type("How old most a person be to apply?") == (AnswerType.QUANTITY, "age")
+    ages = [supplies(t, AnswerType.QUANTITY, set(), "age") for t in (
+        "Members must be over the age of 18.", "Bella is a three-year-old beagle.", "They are 3.2 billion years old.",
+        "She joined in 2011 and was promoted in 2018.", "He fought in World War II.")]
+    assert ages == [True] * 3 + [False] * 2
+
+
 def test_a_when_question_is_not_answered_with_the_date_it_states_itself(make_kb):
     """"When is the engineering leads meeting after the one on 28 May 2024?" of notes whose last line is "Next
     meeting: Tue 28 May 2024." was answered with that line at 0.89: its only date is the question's own. A

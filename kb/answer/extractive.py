@@ -255,12 +255,13 @@ class ExtractiveAnswerer:
             # "Next meeting: Tue 28 May 2024."): no tune SQuAD or seed answer had that form (docs/quality.md, "A date
             # question answered with its own date").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if query.type_detail == "money" and not any(query.supplies(c.text()) for c in chosen):
+        if query.type_detail in ("money", "age") and not any(query.supplies(c.text()) for c in chosen):
             # "How much does a water softener cost?" is answered by a sum of money (or "free"), as "In what year?" by
             # a year: "Many customers choose not to use a water softener." names the thing and not its price. On the
             # tune questions, answered at the threshold, no right answer lacked a sum and four with no answer did. Not
             # the best statement that gives a sum instead: that quoted "Direct repair costs were $186,000." for the
-            # water softener at 0.45 (docs/quality.md, "A price asked for").
+            # water softener at 0.45 (docs/quality.md, "A price asked for"). An age the same way: "How old is Ruth
+            # Okafor?" is not answered by the years she joined and was promoted in (docs/quality.md, "People and posts").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
 
         if kind is AnswerType.PERSON:
