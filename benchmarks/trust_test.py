@@ -34,8 +34,8 @@ question as the chat asks it (the first answer's names appended). The fourth is 
   written after that rule without reading kb's code. Held out but for one question (tests/data/README.md).
 - people (tests/data/trust_people/, 2026-12-07): 13 files of a museum, a biotech start-up and a law firm whose people
   and posts are easy to confuse, 116 questions written by a helper that neither read kb's code nor ran it. Split by
-  organisation: the museum's 47 (`people`) were read, and the twenty-fifth stop's pronoun and follow-up rules were
-  made from them; the other two's 69 (`people_heldout`) are held out.
+  organisation: the museum's 47 (`people`) were read, and the twenty-fifth stop's pronoun, follow-up and age rules
+  were made from them; the other two's 69 (`people_heldout`) are held out.
 
 An answer counts as right when it holds one of the question's expected strings, whole-word (the evaluation's
 answer_correct), which is stricter than a reader on wording and looser on a right string quoted for the wrong reason.
