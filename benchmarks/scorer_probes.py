@@ -851,16 +851,13 @@ def probe_answered(work: Path) -> None:
     from kb import KnowledgeBase
     from kb.evaluation.runner import asked
 
-    corpus = squad_corpus(ts.SQUAD, work / "squad")
-    tune = select(corpus.questions, "tune")
-    articles = sorted(corpus.folder.glob("*.txt"))
-    tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
     threshold = ts.Settings().abstain_threshold
     # outcome, least mentions, kind, supplied, counted, whether the quote holds a term of the question's besides its
-    # names (None for a question whose terms are all names)
-    rows: list[tuple[str, int, str, bool | None, bool | None, bool | None]] = []
+    # names (None for a question whose terms are all names), by group
+    rows: dict[str, list[tuple[str, int, str, bool | None, bool | None, bool | None]]] = {
+        "squad": [], "near-miss": [], "seed": []}
 
-    def measure(kb: KnowledgeBase, q, negative: bool) -> None:  # type: ignore[no-untyped-def]
+    def measure(kb: KnowledgeBase, q, negative: bool, group: str) -> None:  # type: ignore[no-untyped-def]
         r = kb.retrieve(asked(q), k=ts.K)
         a = kb.extractive_answer(r)
         if a.abstained or not a.citations or a.confidence < threshold:
@@ -871,26 +868,15 @@ def probe_answered(work: Path) -> None:
         supplied = None if kind is None else any(r.query.supplies(c.text) for c in a.citations)
         outcome = "negative" if negative else ("right" if holds_answer(q, a.answer) else "wrong")
         counted = _number_before(a.answer, _counted_words(q.question), r.query.question_words)
-        rows.append((outcome, least, kind.value if kind else "-", supplied, counted, _asks_beyond_names(r.query, a)))
+        rows[group].append((outcome, least, kind.value if kind else "-", supplied, counted,
+                            _asks_beyond_names(r.query, a)))
 
-    full = ts.index_of(corpus.folder, work, "all")
-    for q in tune:
-        measure(full, q, False)
-    for kb, questions in ts.same_domain(tune_articles, tune, work):
-        for q in questions:
-            measure(kb, q, True)
-    squad_rows = len(rows)
-    for kb, questions in ts.near_misses(corpus, tune_articles, tune, work):
-        for q in questions:
-            measure(kb, q, True)
-    near_rows = len(rows)
-    seeds = ts.index_of(ts.SEEDS, work, "seeds")
-    dev = load_questions(ts.SEED_QA) if ts.SEED_QA.is_file() else []
-    for q in dev + ts.seed_tune_questions():
-        measure(seeds, q, q.unanswerable)
-    kinds_table(rows[:squad_rows], threshold, "SQuAD tune questions; negatives: the same-domain rows")
-    kinds_table(rows[squad_rows:near_rows], threshold, "near misses (negatives only)")
-    kinds_table(rows[near_rows:], threshold, "seed tune questions; negatives: their unanswerable ones")
+    negative = {"squad": False, "same-domain": True, "near-miss": True}
+    for kb, q, group in ts.tune_questions_asked(work, with_near_misses=True):
+        measure(kb, q, negative.get(group, q.unanswerable), "squad" if group == "same-domain" else group)
+    kinds_table(rows["squad"], threshold, "SQuAD tune questions; negatives: the same-domain rows")
+    kinds_table(rows["near-miss"], threshold, "near misses (negatives only)")
+    kinds_table(rows["seed"], threshold, "seed tune questions; negatives: their unanswerable ones")
 
 
 _COUNT_Q = re.compile(r"\bhow many\b(.*)", re.I)
@@ -1021,10 +1007,6 @@ def probe_slots(work: Path) -> None:
     from kb import KnowledgeBase
     from kb.evaluation.runner import asked
 
-    corpus = squad_corpus(ts.SQUAD, work / "squad")
-    tune = select(corpus.questions, "tune")
-    articles = sorted(corpus.folder.glob("*.txt"))
-    tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
     threshold = ts.Settings().abstain_threshold
     rows: list[tuple[str, str, int, int, int, bool | None, bool]] = []
 
@@ -1044,25 +1026,12 @@ def probe_slots(work: Path) -> None:
         said, new = _slot(q.question, quote)
         rows.append((group, outcome, len(phrases), _uncovered(phrases, quote), _uncovered(phrases, around), said, new))
 
-    full = ts.index_of(corpus.folder, work, "all")
-    for q in tune:
-        measure(full, q, False, "squad")
-    for kb, questions in ts.same_domain(tune_articles, tune, work):
-        for q in questions:
-            measure(kb, q, True, "squad")
-    for kb, questions in ts.near_misses(corpus, tune_articles, tune, work):
-        for q in questions:
-            measure(kb, q, None, "near-miss")
-    seeds = ts.index_of(ts.SEEDS, work, "seeds")
-    dev = load_questions(ts.SEED_QA) if ts.SEED_QA.is_file() else []
-    for q in dev + ts.seed_tune_questions():
-        if not q.history:
-            measure(seeds, q, q.unanswerable, "seed")
-    for name in ts.TRUST_TUNE_CORPORA:
-        kb = ts.index_of(ts.DATA / f"trust_{name}", work, f"trust-{name}")
-        for q in load_questions(ts.DATA / f"trust_{name}_questions.jsonl"):
-            if not q.history:
-                measure(kb, q, q.unanswerable, "trust")
+    negative = {"squad": False, "same-domain": True, "near-miss": None}
+    for kb, q, group in ts.tune_questions_asked(work, with_near_misses=True, with_trust=True):
+        if group in negative:
+            measure(kb, q, negative[group], "squad" if group == "same-domain" else group)
+        elif not q.history:  # the seed and trust questions, each once
+            measure(kb, q, q.unanswerable, group)
     outcomes = ("right", "wrong", "negative")
     for group in ("squad", "near-miss", "seed", "trust"):
         mine = [r for r in rows if r[0] == group]

@@ -335,6 +335,37 @@ def seed_answerable_tune() -> list[EvalQuestion]:
     return [q for q in dev + seed_tune_questions() if not q.unanswerable]
 
 
+def tune_questions_asked(work: Path, with_near_misses: bool = False,
+                         with_trust: bool = False) -> Iterator[tuple[KnowledgeBase, EvalQuestion, str]]:
+    """Each question training may read, with the index it is asked of and its group, in one fixed order: the SQuAD
+    tune half of all twelve articles ("squad"), each tune article's questions of the other tune articles
+    ("same-domain"), optionally the near misses ("near-miss"), the seed development and tune sets of the seeds
+    ("seed"), optionally the trust corpora training may read ("trust"). Each index is built when its questions come
+    up. What the probes and tune_answers.py read answers from; collect() asks more kinds, in batches."""
+    corpus = squad_corpus(SQUAD, work / "squad")
+    tune = select(corpus.questions, "tune")
+    articles = sorted(corpus.folder.glob("*.txt"))
+    tune_articles = [p for i, p in enumerate(articles) if i % 2 == 0]
+    full = index_of(corpus.folder, work, "all")
+    for q in tune:
+        yield full, q, "squad"
+    for kb, questions in same_domain(tune_articles, tune, work):
+        for q in questions:
+            yield kb, q, "same-domain"
+    if with_near_misses:
+        for kb, questions in near_misses(corpus, tune_articles, tune, work):
+            for q in questions:
+                yield kb, q, "near-miss"
+    seeds = index_of(SEEDS, work, "seeds")
+    for q in (load_questions(SEED_QA) if SEED_QA.is_file() else []) + seed_tune_questions():
+        yield seeds, q, "seed"
+    if with_trust:
+        for name in TRUST_TUNE_CORPORA:
+            kb = index_of(DATA / f"trust_{name}", work, f"trust-{name}")
+            for q in load_questions(DATA / f"trust_{name}_questions.jsonl"):
+                yield kb, q, "trust"
+
+
 def context_data(work: Path) -> list[Asked]:
     """The answerable tune questions alone, for --context-only: the SQuAD tune half asked of all twelve articles,
     and seed_answerable_tune() asked of the seeds."""

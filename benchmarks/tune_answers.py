@@ -23,36 +23,22 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import train_scorer as ts  # noqa: E402
-from kb import KnowledgeBase  # noqa: E402
-from kb.evaluation import EvalQuestion, load_questions, select, squad_corpus  # noqa: E402
 from kb.evaluation.runner import asked  # noqa: E402
 
 
 def dump(out: Path) -> int:
     """This tree's answer to every tune question, one JSON object a line, in a fixed order."""
     work = Path(tempfile.mkdtemp(prefix="kb-tune-answers-"))
-    corpus = squad_corpus(ts.SQUAD, work / "squad")
-    tune = select(corpus.questions, "tune")
+    labels = {"squad": "squad tune", "same-domain": "same-domain"}
     rows = 0
     with out.open("w", encoding="utf-8") as f:
-        def write(kb: KnowledgeBase, q: EvalQuestion, group: str) -> None:
-            nonlocal rows
+        for kb, q, group in ts.tune_questions_asked(work):
             answer = kb.extractive_answer(kb.retrieve(asked(q), k=ts.K))
-            f.write(json.dumps({"group": group, "question": q.question, "abstained": answer.abstained,
+            label = labels.get(group) or ("seed negative" if q.unanswerable else "seed")
+            f.write(json.dumps({"group": label, "question": q.question, "abstained": answer.abstained,
                                 "confidence": round(answer.confidence or 0.0, 3), "answer": answer.answer,
                                 "gold": list(q.answers)}) + "\n")
             rows += 1
-
-        full = ts.index_of(corpus.folder, work, "all")
-        for q in tune:
-            write(full, q, "squad tune")
-        articles = sorted(corpus.folder.glob("*.txt"))
-        for kb, questions in ts.same_domain([p for i, p in enumerate(articles) if i % 2 == 0], tune, work):
-            for q in questions:
-                write(kb, q, "same-domain")
-        seeds = ts.index_of(ts.SEEDS, work, "seeds")
-        for q in (load_questions(ts.SEED_QA) if ts.SEED_QA.is_file() else []) + ts.seed_tune_questions():
-            write(seeds, q, "seed negative" if q.unanswerable else "seed")
     print(f"{rows} answers -> {out}")
     return 0
 

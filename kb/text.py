@@ -145,6 +145,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
 
 
+#: A pronoun for one person ("he", "her", "himself"): a question that refers to someone it does not name, a sentence
+#: that refers to someone besides whom it opens with.
+PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+
+
 def without_possessive(word: str) -> str:
     """A word without its possessive "'s", straight or curly ("Reyes's", "Okafor’s"): the name it belongs to."""
     return word.removesuffix("'s").removesuffix("’s")

@@ -26,8 +26,8 @@ from kb.answer_types import AnswerType, names_someone, states_contact, states_da
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part
-from kb.text import (Sentence, _match_forms, fold, named_entities, person_mentions, split_sentences, table_rows,
-                     term_overlap, term_spellings, without_possessive, words)
+from kb.text import (PERSON_PRONOUN, Sentence, _match_forms, fold, named_entities, person_mentions, split_sentences,
+                     table_rows, term_overlap, term_spellings, without_possessive, words)
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -554,14 +554,11 @@ def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> 
     return sorted(passages, key=lambda p: p.chunk_id != first)  # stable: the rest keep their order
 
 
-_PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
-
-
 def _someone_unnamed(question: str) -> bool:
     """The question refers to a person ("he", "his", "her") and names no one it could mean: a follow-up asked without
     the conversation it follows. "They" and "it" are left alone: they are as often generic ("What do they call the
     islands?")."""
-    return bool(_PERSON_PRONOUN.search(question)) and not named_entities(question)
+    return bool(PERSON_PRONOUN.search(question)) and not named_entities(question)
 
 
 def _about(item: ScoredSentence, subject: tuple[str, ...], strict: bool,

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
 from kb.answer_types import AnswerType, numbers, years
-from kb.text import (_UPPER, MONTHS, PERSON_TITLES, STOPWORDS, Person, defined_acronyms, fold, person_mentions, stem,
-                     without_possessive, words)
+from kb.text import (_UPPER, MONTHS, PERSON_PRONOUN, PERSON_TITLES, STOPWORDS, Person, defined_acronyms, fold,
+                     person_mentions, stem, without_possessive, words)
 
 
 def document_words(text: str) -> frozenset[str]:
@@ -128,7 +129,6 @@ _OPENS = re.compile(r"(?:^|[.!?:;]\s+|\n)[\s*_#>•-]*(?:\d+[.)]\s+)?$")
 #: Where a record starts: a blank line, or a list item's or heading's line ("- **Dr. Miriam Okafor**, General Manager.").
 _RECORD_START = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)]|#)\s)")
 _REFERS_BACK = re.compile(r"[\s*_#>•-]*(?:he|she|his|her|they|their)\b", re.I)
-_THIRD_PERSON = re.compile(r"\b(?:he|she|him|his|her|hers|himself|herself)\b", re.I)
 
 
 def _opening(text: str) -> int:
@@ -183,11 +183,11 @@ def about_someone_else(person: Person, sentence: str, before: str) -> bool:
     if _REFERS_BACK.match(record or sentence):
         return False
     first = next((p for at, p in person_mentions(record) if _decisive(record, at, p)), None)
-    if first is None and not _THIRD_PERSON.search(sentence):
+    if first is None and not PERSON_PRONOUN.search(sentence):
         # The statement opens its record: it is about whom it opens with ("Mei Tanaka joined Brightpath in 2019." for
         # Grace Lin), unless it refers to someone else in it ("John Brown married her in 1850.").
-        first = next((p for at, p in person_mentions(sentence)
-                      if at == _opening(sentence) and (p.given or p.titled)), None)
+        opening = _opening(sentence)
+        first = next((p for at, p in person_mentions(sentence) if at == opening and (p.given or p.titled)), None)
     if first is None:
         return False
     return first.surname != person.surname or not first.same_given(person)
@@ -217,8 +217,11 @@ _WITHIN = re.compile(r"\b(?:department|team|group|division|unit|office|section|d
 _EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
 
 
+@lru_cache(maxsize=4096)
 def a_name_line(text: str) -> Person | None:
-    """The person a statement names when it is only their name and post (_NAME_LINE, _POST_FIRST), else None."""
+    """The person a statement names when it is only their name and post (_NAME_LINE, _POST_FIRST), else None.
+    Cached as kb.text.person_mentions is: the answerer asks it of each candidate statement, and a_persons_name of the
+    lines of each candidate's passage, for every statement it weighs."""
     for pattern in (_NAME_LINE, _POST_FIRST):
         m = pattern.match(text)
         if m is None or any(w in STOPWORDS and w not in _POST_CONNECTORS for w in words(m.group("post"))):
