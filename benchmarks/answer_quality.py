@@ -17,8 +17,8 @@ what this reports as the honest number. Kinds of questions, each asked of the in
   fit on the dev set and the even ids of the other two; the odd ids (held-out half) are only reported;
 - the second seed set (tests/data/seed_heldout.jsonl: 60 answerable, 30 unanswerable, written later the same way):
   all held out, asked of the seeds, of SQuAD, and of the seeds without their gold sources;
-- the third seed set (tests/data/seed_tune.jsonl, the same shape, written to be tuned on): all tune, asked of the
-  seeds and of the seeds without their gold sources.
+- the third and fourth seed sets (tests/data/seed_tune.jsonl, seed_tune2.jsonl, the same shape, written to be
+  tuned on): all tune, asked of the seeds and of the seeds without their gold sources.
 
 Printed: a quality table, abstention per kind of negative, the risk-coverage table (share answered and the
 share of answers that are right, per kind, as the abstention threshold moves), the calibration of the confidence
@@ -276,6 +276,12 @@ def main() -> int:
         runs.append(run(seeds, "seed unanswerable, third set (all tune)", [q for q in third if q.unanswerable]))
         runs.append(run_groups("seeds without their gold sources (third set, tune)",
                                without_their_sources([q for q in third if not q.unanswerable], work / "left-third"),
+                               must_abstain=True))
+        fourth = load_questions(DATA / "seed_tune2.jsonl")  # the same, written later (tests/data/README.md)
+        runs.append(run(seeds, "seed paraphrases, fourth set (all tune)", [q for q in fourth if not q.unanswerable]))
+        runs.append(run(seeds, "seed unanswerable, fourth set (all tune)", [q for q in fourth if q.unanswerable]))
+        runs.append(run_groups("seeds without their gold sources (fourth set, tune)",
+                               without_their_sources([q for q in fourth if not q.unanswerable], work / "left-fourth"),
                                must_abstain=True))
         # Follow-ups (a pronoun for the first turn's person or organization), half answerable and half asking what
         # the articles never say of them; even ids tune the follow-up weight (train_scorer.py), odd ids only here.

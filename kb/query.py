@@ -567,6 +567,31 @@ def resolved_subject(query: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(w).removesuffix("'s") for n in names for w in n.split() if w[:1].isupper()))
 
 
+#: Where a question's statement ends and what it asks begins: "Sushko has been translating the correspondence
+#: since early March. What did he pass on to Newsweek?", "Osechkin published the letter; who ... translates it?".
+_STATEMENT_END = re.compile(r"(?<=[a-z0-9)\"'”’][.;])\s+(?=[A-Z\"'“‘(]|(?:besides|apart|and|so|then|but|"
+                            + "|".join(sorted(_QUESTION_WORDS)) + r")\b)")
+
+
+def given_part(question: str) -> str:
+    """What a question states before it asks, as given ("" when it only asks): the statements before its last
+    sentence, when that sentence is the question (a question word in its first words, a question mark at its end)
+    and they are not questions themselves. What the question tells is not its answer: a sentence restating it is
+    where the answer is next to, not the answer (kb.answer.extractive, docs/quality.md "What the question states")."""
+    question = asked_part(question).strip()
+    parts = _STATEMENT_END.split(question)
+    if len(parts) < 2 or not parts[-1].rstrip().endswith("?"):
+        return ""
+    opening = [w.lower() for w in _WORD_OF_QUESTION.findall(parts[-1])[:6]]
+    if not _QUESTION_WORDS.intersection(opening) and not (opening and opening[0] in _ASKING_VERBS):
+        return ""
+    given = " ".join(parts[:-1])
+    first = _WORD_OF_QUESTION.findall(given)[:1]
+    if "?" in given or (first and (first[0].lower() in _QUESTION_WORDS or first[0].lower() in _ASKING_VERBS)):
+        return ""
+    return given if len(content_terms(given)) >= 3 else ""
+
+
 def asked_part(query: str) -> str:
     """A follow-up rewritten by ``contextualize`` without the names appended to it; any other question as is."""
     m = _resolved(query)

@@ -11,7 +11,7 @@ from kb.answer import answer_contains
 from paths import ROOT, SEEDS
 
 SETS = ("seed_paraphrases.jsonl", "seed_unanswerable.jsonl", "seed_heldout.jsonl", "seed_followups.jsonl",
-        "seed_tune.jsonl")
+        "seed_tune.jsonl", "seed_tune2.jsonl")
 
 
 def _rows(name: str) -> list[dict]:
@@ -71,8 +71,8 @@ def test_the_follow_up_set_refers_to_its_first_turn_only_by_a_pronoun_and_halves
 
 def test_training_reads_the_tune_questions_and_never_a_held_out_one():
     """benchmarks/train_scorer.py (and encoder_adapter.py, through it) may fit on the even ids of the halved sets
-    and on all of seed_tune.jsonl; every number docs/quality.md calls held out rests on it never reading the odd
-    ids or seed_heldout.jsonl."""
+    and on all of seed_tune.jsonl and seed_tune2.jsonl; every number docs/quality.md calls held out rests on it
+    never reading the odd ids or seed_heldout.jsonl."""
     import sys
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -85,7 +85,8 @@ def test_training_reads_the_tune_questions_and_never_a_held_out_one():
     held_out |= {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
                  if int(row["id"][1:]) % 2 == 1}
     assert read and not read & held_out
-    assert {row["id"] for row in _rows("seed_tune.jsonl")} <= read
+    assert {row["id"] for name in train_scorer.TUNE_SEED_SETS for row in _rows(name)} <= read
+    assert set(train_scorer.TUNE_SEED_SETS) == {"seed_tune.jsonl", "seed_tune2.jsonl"}
     assert {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
             if int(row["id"][1:]) % 2 == 0} <= read
     # The trust corpora: --trust may read those made from hunts, never the held-out vet and news.

@@ -25,9 +25,9 @@ from kb.linear_model import LinearModel, load_model
 from kb.answer_types import AnswerType, names_someone, states_contact, states_date, states_number, states_year
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
-from kb.query import REFERRING_WORDS, QueryContext, asked_part
-from kb.text import (PERSON_PRONOUN, Sentence, _match_forms, fold, named_entities, person_mentions, split_sentences,
-                     table_rows, term_overlap, term_spellings, without_possessive, words)
+from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
+from kb.text import (PERSON_PRONOUN, Sentence, _match_forms, content_terms, fold, named_entities, person_mentions,
+                     split_sentences, stem, table_rows, term_overlap, term_spellings, without_possessive, words)
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -172,6 +172,8 @@ class ExtractiveAnswerer:
         acronyms = pool.acronyms if pool is not None else None
         families = sibling_families(asked_part(question), "\n\n".join(p.text for p in passages))
         replaced = False  # the best statement was about a look-alike, or a line that only names someone
+        given = _given_terms(question)
+        neighbour = _neighbours(scored)
         chosen: list[ScoredSentence] = []
         for candidate in scored:
             if len(chosen) == self.max_sentences or candidate.score < top.score - self.second_sentence_margin:
@@ -210,6 +212,15 @@ class ExtractiveAnswerer:
                 continue
             if candidate.context is not None and families and _about_a_sibling(candidate.context, families):
                 candidate.context = None
+            if given is not None and candidate.context is None and _restates(candidate, *given):
+                # "Sushko has been translating the correspondence since early March. What did he pass on to
+                # Newsweek?" is not answered by the sentence saying he translates it: what a question states as
+                # given, it already knows. The answer is next to that sentence ("He has shared all the emails in
+                # full to Newsweek"), so the neighbour holding what is asked is quoted with it. Not set aside when
+                # no neighbour holds it: the sentence may say more than the question states ("... largely because of
+                # disputes over a group of islands"), and two right tune answers were lost that way
+                # (docs/quality.md, "What the question states").
+                candidate.context = _beyond(candidate, neighbour, given[1])
             if not _name_line_answers(candidate, query):
                 # "Tomas Reyes, Deputy General Manager for Operations." for "When did Tomas Reyes join the utility?": a
                 # staff list's line matches the name and says nothing else (docs/quality.md, "A line that only names
@@ -539,6 +550,42 @@ def _name_the_subject(statement: ScoredSentence, neighbour: Callable[[ScoredSent
         if names_a_person(lead):
             statement.context = lead
             return
+
+
+#: A sentence restates what the question states when it holds this share of the stated words, and at most a third of
+#: the words the question asks with beyond them.
+_RESTATED = 0.6
+
+
+def _given_terms(question: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The stems of what a question states as given (kb.query.given_part) and of the words it asks with beyond them,
+    or None for a question that only asks (SQuAD's, nearly all)."""
+    given = given_part(question)
+    if not given:
+        return None
+    stated = frozenset(stem(w) for w in content_terms(given))
+    return stated, frozenset(stem(w) for w in content_terms(asked_part(question))) - stated
+
+
+def _restates(item: ScoredSentence, stated: frozenset[str], own: frozenset[str]) -> bool:
+    """The sentence says what the question states, and little of what it asks beyond that."""
+    held = {stem(w) for w in content_terms(item.sentence.text)}
+    return len(stated & held) >= _RESTATED * len(stated) and 3 * len(own & held) <= len(own)
+
+
+def _beyond(item: ScoredSentence, neighbour: Callable[[ScoredSentence, int], ScoredSentence | None],
+            own: frozenset[str]) -> ScoredSentence | None:
+    """The sentence right after or before ``item`` that holds the most of what the question asks beyond what it
+    states (after first on a tie: "the next line"), or None when neither holds any of it."""
+    best, most = None, 0
+    for step in (1, -1):
+        found = neighbour(item, step)
+        if found is None or found.features.get("heading"):
+            continue
+        held = len(own & {stem(w) for w in content_terms(found.sentence.text)})
+        if held > most:
+            best, most = found, held
+    return best
 
 
 def _by_best_sentence(passages: list[Passage], scored: list[ScoredSentence]) -> list[Passage]:
