@@ -50,7 +50,7 @@ from kb.evaluation.report import summarize  # noqa: E402
 from kb.evaluation.runner import DocumentTexts, asked, check_citations, outcome_from_answer  # noqa: E402
 from kb.answer import ABSTAIN_TEXT  # noqa: E402
 from kb.config import Settings  # noqa: E402
-from train_scorer import tune_half  # noqa: E402  (the seed sets' halves: even ids tune, odd ids held out)
+from train_scorer import TUNE_SEED_SETS, tune_half  # noqa: E402  (the seed sets' halves: even ids tune, odd ids held out)
 from kb.types import Answer  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
@@ -270,19 +270,15 @@ def main() -> int:
         runs.append(run(full, "seeds on squad (second set)", second_a, must_abstain=True))
         runs.append(run_groups("seeds without their gold sources (second set)",
                                without_their_sources(second_a, work / "left-second"), must_abstain=True))
-        # The third seed set: written to be tuned on (train_scorer.py reads all of it), so a tune row, never held out.
-        third = load_questions(DATA / "seed_tune.jsonl")
-        runs.append(run(seeds, "seed paraphrases, third set (all tune)", [q for q in third if not q.unanswerable]))
-        runs.append(run(seeds, "seed unanswerable, third set (all tune)", [q for q in third if q.unanswerable]))
-        runs.append(run_groups("seeds without their gold sources (third set, tune)",
-                               without_their_sources([q for q in third if not q.unanswerable], work / "left-third"),
-                               must_abstain=True))
-        fourth = load_questions(DATA / "seed_tune2.jsonl")  # the same, written later (tests/data/README.md)
-        runs.append(run(seeds, "seed paraphrases, fourth set (all tune)", [q for q in fourth if not q.unanswerable]))
-        runs.append(run(seeds, "seed unanswerable, fourth set (all tune)", [q for q in fourth if q.unanswerable]))
-        runs.append(run_groups("seeds without their gold sources (fourth set, tune)",
-                               without_their_sources([q for q in fourth if not q.unanswerable], work / "left-fourth"),
-                               must_abstain=True))
+        # The third and fourth seed sets: written to be tuned on (train_scorer.py reads all of them), so tune rows,
+        # never held out.
+        for name, nth in zip(TUNE_SEED_SETS, ("third", "fourth"), strict=True):
+            tuned = load_questions(DATA / name)
+            answerable = [q for q in tuned if not q.unanswerable]
+            runs.append(run(seeds, f"seed paraphrases, {nth} set (all tune)", answerable))
+            runs.append(run(seeds, f"seed unanswerable, {nth} set (all tune)", [q for q in tuned if q.unanswerable]))
+            runs.append(run_groups(f"seeds without their gold sources ({nth} set, tune)",
+                                   without_their_sources(answerable, work / f"left-{nth}"), must_abstain=True))
         # Follow-ups (a pronoun for the first turn's person or organization), half answerable and half asking what
         # the articles never say of them; even ids tune the follow-up weight (train_scorer.py), odd ids only here.
         followups = load_questions(DATA / "seed_followups.jsonl")

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from kb.answer_types import AnswerType, asked_contact, asked_numbers, supplies, years
-from kb.text import (MONTHS, STOPWORDS, Person, WeightedTerms, content_terms, fold, named_entities, people_named,
-                     person_mentions, share_in, stem, weighted_terms)
+from kb.text import (MONTHS, STOPWORDS, Person, WeightedTerms, content_stems, content_terms, fold, named_entities,
+                     people_named, person_mentions, share_in, stem, weighted_terms)
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -622,7 +622,7 @@ def _others_than_asked(answer: str, asked: str) -> set[str]:
     Customer Service Supervisor, ..." for "Who supervises customer service?" lists one person). Every other name of
     the answer is returned: the other people's, their posts, and a list's label ("Attendees", "In attendance").
     Empty when the answer lists fewer than two people, or no one person's parts hold more than the others'."""
-    asked_terms = {stem(w) for w in content_terms(asked)}
+    asked_terms = content_stems(asked)
     mentioned = person_mentions(answer)
     people = [(at, person) for at, person in mentioned if _LISTED.match(answer[at:])
               and (at == 0 or answer[:at].rstrip().endswith((",", ":", ";", "-")))
@@ -631,7 +631,7 @@ def _others_than_asked(answer: str, asked: str) -> set[str]:
         return set()
     ends = [min([other for other, _ in mentioned if other > at] + [len(answer)]) for at, _ in mentioned]
     parts = {at: answer[at:end] for (at, _), end in zip(mentioned, ends)}
-    shares = [len(asked_terms & {stem(w) for w in content_terms(parts[at])}) for at, _ in people]
+    shares = [len(asked_terms & content_stems(parts[at])) for at, _ in people]
     best = max(shares)
     winners = {person for (_, person), share in zip(people, shares) if share == best}
     if best == 0 or len(winners) > 1:

@@ -323,6 +323,14 @@ def stem(word: str) -> str:
     return terms[0] if len(terms) == 1 else word
 
 
+@lru_cache(maxsize=4096)
+def content_stems(text: str) -> frozenset[str]:
+    """The stems of a text's content terms: what a question and a sentence are compared by where word order and
+    spellings do not matter (whose part of a list a question asks about, whether a sentence restates what a question
+    states). Cached: the answerer asks it of the same sentences question after question."""
+    return frozenset(stem(w) for w in content_terms(text))
+
+
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace, or at a blank
 # line / line break that ends a heading-like line. Abbreviations and initials are not ends.
 _BULLET = r"[-*•+][ \t]"  # "- Fast search": a bulleted line starts a statement of its own

@@ -26,8 +26,8 @@ from kb.answer_types import AnswerType, names_someone, states_contact, states_da
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
-from kb.text import (PERSON_PRONOUN, Sentence, _match_forms, content_terms, fold, named_entities, person_mentions,
-                     split_sentences, stem, table_rows, term_overlap, term_spellings, without_possessive, words)
+from kb.text import (PERSON_PRONOUN, Sentence, _match_forms, content_stems, fold, named_entities, person_mentions,
+                     split_sentences, table_rows, term_overlap, term_spellings, without_possessive, words)
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -173,7 +173,6 @@ class ExtractiveAnswerer:
         families = sibling_families(asked_part(question), "\n\n".join(p.text for p in passages))
         replaced = False  # the best statement was about a look-alike, or a line that only names someone
         given = _given_terms(question)
-        neighbour = _neighbours(scored)
         chosen: list[ScoredSentence] = []
         for candidate in scored:
             if len(chosen) == self.max_sentences or candidate.score < top.score - self.second_sentence_margin:
@@ -220,7 +219,7 @@ class ExtractiveAnswerer:
                 # no neighbour holds it: the sentence may say more than the question states ("... largely because of
                 # disputes over a group of islands"), and two right tune answers were lost that way
                 # (docs/quality.md, "What the question states").
-                candidate.context = _beyond(candidate, neighbour, given[1])
+                candidate.context = _beyond(candidate, _neighbours(scored), given[1])
             if not _name_line_answers(candidate, query):
                 # "Tomas Reyes, Deputy General Manager for Operations." for "When did Tomas Reyes join the utility?": a
                 # staff list's line matches the name and says nothing else (docs/quality.md, "A line that only names
@@ -563,13 +562,13 @@ def _given_terms(question: str) -> tuple[frozenset[str], frozenset[str]] | None:
     given = given_part(question)
     if not given:
         return None
-    stated = frozenset(stem(w) for w in content_terms(given))
-    return stated, frozenset(stem(w) for w in content_terms(asked_part(question))) - stated
+    stated = content_stems(given)
+    return stated, content_stems(asked_part(question)) - stated
 
 
 def _restates(item: ScoredSentence, stated: frozenset[str], own: frozenset[str]) -> bool:
     """The sentence says what the question states, and little of what it asks beyond that."""
-    held = {stem(w) for w in content_terms(item.sentence.text)}
+    held = content_stems(item.sentence.text)
     return len(stated & held) >= _RESTATED * len(stated) and 3 * len(own & held) <= len(own)
 
 
@@ -582,7 +581,7 @@ def _beyond(item: ScoredSentence, neighbour: Callable[[ScoredSentence, int], Sco
         found = neighbour(item, step)
         if found is None or found.features.get("heading"):
             continue
-        held = len(own & {stem(w) for w in content_terms(found.sentence.text)})
+        held = len(own & content_stems(found.sentence.text))
         if held > most:
             best, most = found, held
     return best
