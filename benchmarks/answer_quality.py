@@ -18,7 +18,10 @@ what this reports as the honest number. Kinds of questions, each asked of the in
 - the second seed set (tests/data/seed_heldout.jsonl: 60 answerable, 30 unanswerable, written later the same way):
   all held out, asked of the seeds, of SQuAD, and of the seeds without their gold sources;
 - the third and fourth seed sets (tests/data/seed_tune.jsonl, seed_tune2.jsonl, the same shape, written to be
-  tuned on): all tune, asked of the seeds and of the seeds without their gold sources.
+  tuned on): all tune, asked of the seeds and of the seeds without their gold sources;
+- seeds on same-domain news: the answerable seed questions asked of eight news articles of the seeds' domain
+  without their story (tests/data/trust_news), those whose gold answers no article holds (must abstain), tune and
+  held-out questions apart; and the news articles' own questions asked of the seeds the same way.
 
 Printed: a quality table, abstention per kind of negative, the risk-coverage table (share answered and the
 share of answers that are right, per kind, as the abstention threshold moves), the calibration of the confidence
@@ -43,7 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from kb import KnowledgeBase  # noqa: E402
 from kb.evaluation import load_questions, select, squad_corpus  # noqa: E402
-from kb.evaluation.datasets import EvalQuestion, as_unanswerable, without_gold_sources  # noqa: E402
+from kb.evaluation.datasets import EvalQuestion, as_unanswerable, not_stated_in, without_gold_sources  # noqa: E402
 from kb.evaluation.metrics import (answer_correct, calibration, citation_gold, grouped_interval,  # noqa: E402
                                    holds_answer)
 from kb.evaluation.report import summarize  # noqa: E402
@@ -272,13 +275,30 @@ def main() -> int:
                                without_their_sources(second_a, work / "left-second"), must_abstain=True))
         # The third and fourth seed sets: written to be tuned on (train_scorer.py reads all of them), so tune rows,
         # never held out.
+        tune_seed_answerable = list(seed_answerable_tune)
         for name, nth in zip(TUNE_SEED_SETS, ("third", "fourth"), strict=True):
             tuned = load_questions(DATA / name)
             answerable = [q for q in tuned if not q.unanswerable]
+            tune_seed_answerable += answerable
             runs.append(run(seeds, f"seed paraphrases, {nth} set (all tune)", answerable))
             runs.append(run(seeds, f"seed unanswerable, {nth} set (all tune)", [q for q in tuned if q.unanswerable]))
             runs.append(run_groups(f"seeds without their gold sources ({nth} set, tune)",
                                    without_their_sources(answerable, work / f"left-{nth}"), must_abstain=True))
+        # Other documents of the seeds' own domain: eight news articles on the Kurils, sanctions, the FSB's history
+        # and the like, without the seeds' story (tests/data/trust_news, written for benchmarks/trust_test.py). Each
+        # answerable seed question whose gold answers none of them holds is asked of them, and their own questions
+        # whose answers the seeds do not hold of the seeds: the closest stand-in here for "an index that does not
+        # contain the answer, same domain", with the story's names and background but not its facts.
+        news_folder = DATA / "trust_news"
+        news = build(news_folder, work / "index-news")
+        news_files = sorted(news_folder.glob("*.txt"))
+        runs.append(run(news, "seeds on same-domain news (tune questions)",
+                        not_stated_in(tune_seed_answerable, news_files), must_abstain=True))
+        runs.append(run(news, "seeds on same-domain news (held-out questions)",
+                        not_stated_in(held_p + second_a, news_files), must_abstain=True))
+        news_questions = [q for q in load_questions(DATA / "trust_news_questions.jsonl") if not q.unanswerable]
+        runs.append(run(seeds, "same-domain news on seeds (held out)",
+                        not_stated_in(news_questions, sorted((ROOT / "seeds").glob("*.txt"))), must_abstain=True))
         # Follow-ups (a pronoun for the first turn's person or organization), half answerable and half asking what
         # the articles never say of them; even ids tune the follow-up weight (train_scorer.py), odd ids only here.
         followups = load_questions(DATA / "seed_followups.jsonl")

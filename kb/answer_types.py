@@ -136,6 +136,12 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     return None, None
 
 
+def asks_count(question: str) -> bool:
+    """The question asks how many, in the clause it asks with: "Since NASA didn't know how many attempts each test
+    would need, what did they use instead of numbers?" asks what, not how many."""
+    return bool(_NUMBER_Q.search(re.split(r"[,;:]", question)[-1]))
+
+
 def states_date(text: str) -> bool:
     """The text names a calendar date (a year, a month, a day or weekday), whoever else states it too. Not a bare
     "century" or "decade": "the 19th century" answers "In what century ...?" with a word the question has."""
@@ -275,9 +281,12 @@ def _without_days(sentence: str) -> str:
 
 @lru_cache(maxsize=256)
 def _stated_numbers(question_words: frozenset[str]) -> tuple[re.Pattern[str], ...]:
-    """The question's own numbers as patterns that cut them out of a sentence."""
-    return tuple(re.compile(rf"(?<![\w.,]){re.escape(w)}(?![\w]|[.,]\d)")
-                 for w in sorted(question_words) if any(ch.isdigit() for ch in w))
+    """The question's own numbers as patterns that cut them out of a sentence, in digits or in words: "How many
+    troops landed on the four northern islands?" is not answered by "... occupying the four northern Islands"."""
+    digits = [w for w in sorted(question_words) if any(ch.isdigit() for ch in w)]
+    spelled = [w for w in sorted(question_words) if w in CARDINAL_WORDS]
+    return tuple([re.compile(rf"(?<![\w.,]){re.escape(w)}(?![\w]|[.,]\d)") for w in digits]
+                 + [re.compile(rf"(?<![\w.,]){w}(?![\w]|[.,]\d)", re.I) for w in spelled])
 
 
 def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: str | None = None) -> bool:

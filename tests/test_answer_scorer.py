@@ -10,7 +10,7 @@ import pytest
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, CONTEXT_FEATURES,
                                 SENTENCE_FEATURES, build_candidates, confidence_row, question_facts)
-from kb.answer_types import AnswerType, expected_type, supplies
+from kb.answer_types import AnswerType, asks_count, expected_type, supplies
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
 from kb.query import QueryContext
@@ -161,6 +161,9 @@ def test_the_day_of_a_date_and_the_questions_own_numbers_are_not_amounts():
     assert count("He sent 12 emails on March 17.") and count("Two men came on 4 May.")
     assert not count("The 150 troops left.", "How many of the 150 troops died?")
     assert count("Of the 150 troops, 40 died.", "How many of the 150 troops died?")
+    # a number the question states in words is the question's own too
+    assert not count("They landed on the Four northern islands.", "How many troops landed on the four islands?")
+    assert count("Two of the four islands were taken.", "How many of the four islands were taken?")
     assert supplies("It cost 1,500 dollars in June 2021.", AnswerType.QUANTITY, set(words("How much did it cost?")))
 
 
@@ -312,6 +315,41 @@ def test_an_age_question_is_abstained_on_where_no_statement_gives_a_number_of_ye
         "Members must be over the age of 18.", "Bella is a three-year-old beagle.", "They are 3.2 billion years old.",
         "She joined in 2011 and was promoted in 2018.", "He fought in World War II.")]
     assert ages == [True] * 3 + [False] * 2
+
+
+def test_a_how_many_question_is_abstained_on_where_no_statement_gives_a_count(make_kb):
+    """"How many emails in total has the Wind of Change sent to Osechkin?" (a tune seed question the articles do not
+    answer) was quoted "The email, dated March 17, was sent by the agent ..." at 0.48, and "How many Soviet troops
+    landed on the four northern islands ...?" the sentence saying they occupied the four islands at 0.98: a count is
+    answered by a number the question does not state, as a price by a sum. "How many" in a clause before the question
+    ("Since NASA didn't know how many ..., what did they use?") asks nothing of the kind."""
+    story = ("The agent sent an email, dated March 17, to the activist in France. Soviet troops landed on the four "
+             "northern islands after the surrender. The agency did not know how many tests each rocket would need, so "
+             "letters were used instead of numbers for the trials.\n")
+    kb = make_kb({"story.txt": story}, abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "How many emails has the agent sent to the activist?",
+                    "How many Soviet troops landed on the four northern islands?")
+    assert_answers(kb, ("Since the agency did not know how many tests each rocket would need, what was used instead "
+                        "of numbers for the trials?", "letters"))
+    kb = make_kb({"story.txt": story, "count.txt": "In all, the agent has sent twelve emails to the activist.\n"},
+                 abstain_threshold=0.0)
+    kb.build(full=True)
+    assert_answers(kb, ("How many emails has the agent sent to the activist?", "twelve"))
+    assert asks_count("In 1945, how many troops landed?") and not asks_count("Since nobody knew how many, what was used?")
+
+
+def test_a_surname_spelled_otherwise_counts_only_beside_the_same_given_name():
+    from kb.answer.grounding import with_respelled_surnames
+
+    def respelled(text: str, given: str, surname: str) -> bool:
+        return surname in with_respelled_surnames(frozenset(words(text.lower())), [(given, surname)])
+
+    assert respelled("Christo Grochev, an FSB expert, analyzed it.", "christo", "grozev")
+    assert respelled("Vladimir Ozekin runs Gulagu.net.", "vladimir", "osechkin")
+    assert not respelled("Grochev analyzed it.", "christo", "grozev")  # no given name: another Grochev may be meant
+    assert not respelled("Vladimir Pushkin wrote it.", "vladimir", "putin")
+    assert not respelled("Mark Jansen joined in 2019.", "mark", "hansen")  # another first letter: another person
 
 
 def test_a_when_question_is_not_answered_with_the_date_it_states_itself(make_kb):

@@ -12,7 +12,7 @@ from conftest import SHARED_EVAL, seed_questions
 from kb.cli import main
 from kb.errors import UsageError
 from kb.evaluation import EvalQuestion, GoldSpan, Outcome, Span, load_questions, select, squad_corpus, summarize
-from kb.evaluation.datasets import article_split, is_squad, load_jsonl, without_gold_sources
+from kb.evaluation.datasets import article_split, is_squad, load_jsonl, not_stated_in, without_gold_sources
 from kb.evaluation.metrics import (
     abstain_precision_recall, answer_correct, calibration, citation_is_valid, first_gold_rank, grouped_interval, hit_at,
     is_gold, mrr_at, overlaps, percentile,
@@ -244,6 +244,19 @@ def test_without_gold_sources_leaves_only_files_that_cannot_answer(tmp_path):
     left = {q.id: [f.name for f in fs] for fs, group in groups for q in group}
     # 001 is not listed as a source but holds the gold answer (any case): it could answer, so it goes too
     assert left == {"p1": ["002_c.txt", "003_d.txt"], "p2": ["000_a.txt", "001_b.txt", "002_c.txt"]}
+
+
+def test_not_stated_in_keeps_only_questions_no_file_answers(tmp_path):
+    """Other documents of the same domain: a question whose gold answer one of them holds (any case, whole words) may
+    be answered there in other words, so only the rest must be abstained on."""
+    files = []
+    for name, text in (("01_a.txt", "Moscow named the islands in 1945."), ("02_b.txt", "The FRANCE office closed.")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        files.append(tmp_path / name)
+    questions = [EvalQuestion("p1", "Where does Osechkin live?", ("France",)),
+                 EvalQuestion("p2", "When?", ("1944", "in 1945")), EvalQuestion("p3", "Who analyzed it?", ("Grozev",)),
+                 EvalQuestion("p4", "What year?", ("194",)), EvalQuestion("u1", "Nothing?", (), unanswerable=True)]
+    assert [q.id for q in not_stated_in(questions, files)] == ["p3", "p4"]
 
 
 def test_jsonl_loading_and_errors(tmp_path):

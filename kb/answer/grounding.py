@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
@@ -61,32 +62,62 @@ def with_acronyms(vocabulary: frozenset[str], acronyms: dict[str, tuple[frozense
     return vocabulary | added | frozenset(stem(w) for w in added)
 
 
+#: How close another spelling of a surname must be (difflib's ratio) to stand for it beside the same given name:
+#: "Grochev" for "Grozev" 0.77, "Ozekin" for "Osechkin" 0.71; "Pushkin" for "Putin" 0.67 is another name.
+RESPELLED = 0.7
+
+
+def with_respelled_surnames(vocabulary: frozenset[str], people: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """A document's words with a person's surname where it writes the same given name and the surname otherwise:
+    news transliterates ("Christo Grozev" in one article, "Christo Grochev" in the next; "Vladimir Osechkin" and
+    "Vladimir Ozekin"), and a question naming him is about the document that says Grochev too. Spelling alone cannot
+    tell a transliteration from another person (Clinton / Clifton), so it counts only beside the given name, with
+    the same first letter and at most two letters more or fewer (docs/quality.md, "A name spelled otherwise")."""
+    added = set()
+    for given, surname in people:
+        if surname in vocabulary or given not in vocabulary:
+            continue
+        for word in vocabulary:
+            if (word[:1] == surname[:1] and abs(len(word) - len(surname)) <= 2 and word.isalpha()
+                    and SequenceMatcher(None, word, surname).ratio() >= RESPELLED):
+                added.add(surname)
+                break
+    if not added:
+        return vocabulary
+    return vocabulary | added | frozenset(stem(w) for w in added)
+
+
 class PoolWords:
     """A question's lookup of its documents' words: each document's own, with the acronyms its retrieved passages
-    define (kb.text.defined_acronyms, kept on the QueryContext by retrieval) read both ways. The definitions come
-    from the question's own pool, not the whole index, so the same question asked of the same index always gets
-    the same answer."""
+    define (kb.text.defined_acronyms, kept on the QueryContext by retrieval) read both ways, and the surnames of the
+    people the question names by a given name and surname where a document spells them otherwise
+    (with_respelled_surnames). The definitions come from the question's own pool, not the whole index, so the same
+    question asked of the same index always gets the same answer."""
 
     def __init__(self, document_words: Callable[[str], frozenset[str]],
-                 acronyms: Mapping[str, tuple[frozenset[str], ...]]) -> None:
+                 acronyms: Mapping[str, tuple[frozenset[str], ...]], people: Iterable[Person] = ()) -> None:
         self._document_words = document_words
         self.acronyms = dict(acronyms)
+        self._people = tuple((fold(p.given), fold(p.surname)) for p in people if p.given)
         self._known: dict[str, frozenset[str]] = {}
 
     def __call__(self, source: str) -> frozenset[str]:
         found = self._known.get(source)
         if found is None:
-            found = self._known[source] = with_acronyms(self._document_words(source), self.acronyms)
+            found = with_acronyms(self._document_words(source), self.acronyms)
+            found = self._known[source] = with_respelled_surnames(found, self._people)
         return found
 
 
 def pool_words(document_words: Callable[[str], frozenset[str]],
-               acronyms: Mapping[str, tuple[frozenset[str], ...]] | None, texts: Iterable[str]) -> PoolWords:
+               acronyms: Mapping[str, tuple[frozenset[str], ...]] | None, texts: Iterable[str],
+               people: Iterable[Person] = ()) -> PoolWords:
     """``document_words`` with the pool's acronyms (PoolWords): those retrieval read (``acronyms``), or, for
-    passages that did not come from retrieval, those ``texts`` define. One already made is kept as it is."""
+    passages that did not come from retrieval, those ``texts`` define; and the question's ``people`` as their
+    documents spell them. One already made is kept as it is."""
     if isinstance(document_words, PoolWords):
         return document_words
-    return PoolWords(document_words, defined_acronyms(texts) if acronyms is None else acronyms)
+    return PoolWords(document_words, defined_acronyms(texts) if acronyms is None else acronyms, people)
 
 
 def names_share_a_row(names: Iterable[str], rows: list[str],

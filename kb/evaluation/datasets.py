@@ -278,8 +278,17 @@ def without_gold_sources(questions: list[EvalQuestion],
     return [(list(left), group) for left, group in groups.items()]
 
 
+def not_stated_in(questions: list[EvalQuestion], files: list[Path]) -> list[EvalQuestion]:
+    """The questions none of whose gold answers any of the files holds: asked of an index of those files (other
+    documents of the same domain), they must be abstained on. The rest may be answered there in other words and are
+    left out, as without_gold_sources leaves out the files that hold an answer."""
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    return [q for q in questions
+            if q.answers and not any(answer_contains(t, gold) for t in texts for gold in q.answers)]
+
+
 __all__ = [
     "SPLITS", "EvalQuestion", "GoldSpan", "SquadArticle", "SquadCorpus", "article_split", "as_unanswerable",
-    "is_squad", "load_jsonl", "load_questions", "load_squad", "select", "squad_articles", "squad_corpus",
-    "squad_questions", "without_gold_sources",
+    "is_squad", "load_jsonl", "load_questions", "load_squad", "not_stated_in", "select", "squad_articles",
+    "squad_corpus", "squad_questions", "without_gold_sources",
 ]
