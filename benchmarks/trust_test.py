@@ -1,6 +1,6 @@
-"""Can a cited answer be trusted on documents kb was never built around? Nine small corpora with their questions.
+"""Can a cited answer be trusted on documents kb was never built around? Ten small corpora with their questions.
 
-    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all nine (ten rows of corpora), ~5 min
+    .venv/bin/python benchmarks/trust_test.py [--verbose]            # all ten (eleven rows of corpora), ~5 min
     .venv/bin/python benchmarks/trust_test.py --corpus vet            # one of them
     .venv/bin/python benchmarks/trust_test.py --corpus DIR --questions FILE.jsonl   # any other, same table
 
@@ -32,6 +32,11 @@ question as the chat asks it (the first answer's names appended). The fourth is 
   on statements about a look-alike was made from it.
 - lookalikes (tests/data/trust_lookalikes/, 2026-12-06): 15 files of three more such organisations, 125 questions,
   written after that rule without reading kb's code. Held out but for one question (tests/data/README.md).
+- news2 (tests/data/trust_news2/, 2026-12-07): 8 more news articles in the seeds' domain without their story (the
+  1941 neutrality pact, Siberian internees, the Ainu, the Vladivostok forum, polls, flights, companies leaving
+  Russia, frozen exchanges), 24 answerable questions and 8 that sit next to what they state, written by a helper that
+  read neither kb's code nor its answers. Not held out: written to be read and tuned on, where the first news corpus
+  stays held out (benchmarks/answer_quality.py also asks the seed questions of both).
 - people (tests/data/trust_people/, 2026-12-07): 13 files of a museum, a biotech start-up and a law firm whose people
   and posts are easy to confuse, 116 questions written by a helper that neither read kb's code nor ran it. Split by
   organisation: the museum's 47 (`people`) were read, and the twenty-fifth stop's pronoun, follow-up and age rules
@@ -60,7 +65,8 @@ from kb.query import contextualize  # noqa: E402
 from train_scorer import DATA, TRUST_TUNE_CORPORA  # noqa: E402  (held out: every corpus training may not read)
 
 CORPORA = {name: (DATA / f"trust_{name}", DATA / f"trust_{name}_questions.jsonl", name not in TRUST_TUNE_CORPORA)
-           for name in ("utility", "software", "vet", "news", "university", "staff", "siblings", "lookalikes", "people")}
+           for name in ("utility", "software", "vet", "news", "university", "staff", "siblings", "lookalikes", "people",
+                        "news2")}
 # One folder, two halves: the museum's questions were read (tune), the biotech's and the law firm's never were.
 CORPORA["people_heldout"] = (DATA / "trust_people", DATA / "trust_people_heldout_questions.jsonl", True)
 NAMES = {"answerable": "answerable", "near-miss": "not answerable (must abstain)",

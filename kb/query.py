@@ -91,6 +91,13 @@ class QueryContext:
         return years(asked_part(self.question))
 
     @cached_property
+    def attributed_to(self) -> tuple[tuple[str, ...], ...]:
+        """What the question says its answer comes from, by a common noun ("according to the fact-check", "per the
+        letter", "how does the whistleblower describe ...?"), each as its words: a document that never mentions it
+        cannot say what it says (kb.answer)."""
+        return attributed_sources(asked_part(self.question))
+
+    @cached_property
     def asked_numbers(self) -> frozenset[str]:
         """The other numbers the question names ("When was Ferrypoint 3.0 released?"), the same way: a document
         that never states one of them is about something else (kb.answer)."""
@@ -571,6 +578,44 @@ def resolved_subject(query: str) -> tuple[str, ...]:
 #: since early March. What did he pass on to Newsweek?", "Osechkin published the letter; who ... translates it?".
 _STATEMENT_END = re.compile(r"(?<=[a-z0-9)\"'”’][.;])\s+(?=[A-Z\"'“‘(]|(?:besides|apart|and|so|then|but|"
                             + "|".join(sorted(_QUESTION_WORDS)) + r")\b)")
+
+
+#: How a question says where its answer comes from: "according to (some) X", "per the X" ("per capita", "per year"
+#: are no source), "how does the X describe ...?", and "the X argues ..." opening a clause ("Whose agencies, the
+#: fact-check argues, ...?"; not "the final say", "that the member states' rights").
+_DETERMINER = r"(?:the|a|an|one|this|that|some|many|most|several|his|her|their|its) "
+_SAYS = r"argues|says|claims|notes|speculates|wonders|describes|mentions|suggests|writes|reports|characteri[sz]es|states"
+_SAY = r"argue|say|claim|note|speculate|wonder|describe|mention|suggest|write|report|characteri[sz]e|state|call"
+_ATTRIBUTED = re.compile(rf"\b[Aa]ccording to (?:{_DETERMINER})?(?:[A-Z][\w-]* )?(?P<by>[a-z][\w-]*(?: [a-z][\w-]*){{0,2}})"
+                         rf"|\b[Pp]er {_DETERMINER}(?:[A-Z][\w-]* )?(?P<per>[a-z][\w-]*(?: [a-z][\w-]*){{0,2}})"
+                         rf"|\b(?:does|did|do) the (?P<asked>[a-z][\w-]*) (?:{_SAY})\b"
+                         rf"|(?:^|[,;:] )[Tt]he (?P<says>[a-z][\w-]*) (?:{_SAYS})\b(?!')")
+#: Words that name the documents themselves, or any part of them: "according to the report", "per one account",
+#: "per a related headline" (a part of a page, found after the held-out run: docs/quality.md, "A source the question
+#: names").
+_ANY_SOURCE = frozenset("article articles report reports document documents source sources text texts story stories "
+                        "piece pieces passage passages author authors writer writers reporter reporters news account "
+                        "accounts information media press file files record records data it them headline headlines "
+                        "title titles caption captions paragraph paragraphs section sections line lines link links "
+                        "page pages".split())
+
+
+def attributed_sources(question: str) -> tuple[tuple[str, ...], ...]:
+    """The common nouns a question attributes what it asks to, each split into its words ("fact-check" -> fact,
+    check), the last word of an "according to" phrase as its head ("a linked story" -> story): those that name a
+    kind of document in general (_ANY_SOURCE) are left out."""
+    found = []
+    for m in _ATTRIBUTED.finditer(question):
+        phrase = m.group("by") or m.group("per") or m.group("asked") or m.group("says")
+        words = []
+        for word in phrase.split():  # the noun phrase ends where its function words begin ("the theory what ...")
+            if word in STOPWORDS:
+                break
+            words.append(word)
+        if not words or words[-1] in _ANY_SOURCE:
+            continue
+        found.append(tuple(w for w in re.split(r"-+", words[-1]) if w))
+    return tuple(found)
 
 
 def given_part(question: str) -> str:

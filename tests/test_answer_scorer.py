@@ -13,7 +13,7 @@ from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFID
 from kb.answer_types import AnswerType, asks_count, expected_type, supplies
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
-from kb.query import QueryContext
+from kb.query import QueryContext, attributed_sources
 from kb.text import Sentence, split_sentences, words
 from kb.types import Passage
 
@@ -350,6 +350,28 @@ def test_a_surname_spelled_otherwise_counts_only_beside_the_same_given_name():
     assert not respelled("Grochev analyzed it.", "christo", "grozev")  # no given name: another Grochev may be meant
     assert not respelled("Vladimir Pushkin wrote it.", "vladimir", "putin")
     assert not respelled("Mark Jansen joined in 2019.", "mark", "hansen")  # another first letter: another person
+
+
+def test_a_source_the_question_names_must_be_in_the_cited_document(make_kb):
+    """"On what date did Japan surrender to the Allies, according to the fact-check?" asked of news without the
+    fact check (tests/data/trust_news2) quoted a history of the neutrality pact: what a question says its answer
+    comes from, a document that never mentions it cannot say. Words for the documents themselves or a part of them
+    ("according to the report", "per a related headline") name no other source."""
+    history = ("Japan announced its surrender to the Allies on August 15, 1945. The Soviet Union had declared war on "
+               "Japan a week earlier.\n")
+    kb = make_kb({"history.txt": history}, abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "On what date did Japan surrender to the Allies, according to the fact-check?",
+                    "How does the whistleblower describe the date of Japan's surrender?")
+    assert_answers(kb, ("On what date did Japan surrender to the Allies, according to the report?", "August 15"))
+    kb = make_kb({"history.txt": history, "check.txt": "This fact check looks at the rumour. Japan announced its "
+                                                      "surrender to the Allies on August 15, 1945.\n"},
+                 abstain_threshold=0.0)
+    kb.build(full=True)
+    assert_answers(kb, ("On what date did Japan surrender to the Allies, according to the fact-check?", "August 15"))
+    assert attributed_sources("Which missile, per a related headline, was tested?") == ()
+    assert attributed_sources("What does the letter say, according to the FSB agent?") == (("letter",), ("agent",))
+    assert attributed_sources("What does Zaini Majeed's report say, according to Newsweek?") == ()  # names: their own check
 
 
 def test_a_when_question_is_not_answered_with_the_date_it_states_itself(make_kb):

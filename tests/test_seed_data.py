@@ -90,11 +90,13 @@ def test_training_reads_the_tune_questions_and_never_a_held_out_one():
     assert {row["id"] for name in train_scorer.HALVED_SEED_SETS for row in _rows(name)
             if int(row["id"][1:]) % 2 == 0} <= read
     # The trust corpora: --trust may read those made from hunts, never the held-out vet and news.
-    assert set(train_scorer.TRUST_TUNE_CORPORA) == {"utility", "software", "university", "staff", "siblings", "people"}
+    assert set(train_scorer.TRUST_TUNE_CORPORA) == {"utility", "software", "university", "staff", "siblings", "people",
+                                                    "news2"}
 
 
 @pytest.mark.parametrize("corpus,count,source", [
     ("trust_news", 60, lambda folder, name: next(folder.glob(f"{name}_*.txt"))),  # sources named by their prefix
+    ("trust_news2", 32, lambda folder, name: next(folder.glob(f"{name}_*.txt"))),  # tune: the seeds' domain again
     ("trust_university", 68, lambda folder, name: folder / name),  # by their file name
     ("trust_staff", 204, lambda folder, name: folder / name),
     ("trust_siblings", 155, lambda folder, name: folder / name),

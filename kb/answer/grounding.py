@@ -78,8 +78,12 @@ def with_respelled_surnames(vocabulary: frozenset[str], people: Iterable[tuple[s
         if surname in vocabulary or given not in vocabulary:
             continue
         for word in vocabulary:
-            if (word[:1] == surname[:1] and abs(len(word) - len(surname)) <= 2 and word.isalpha()
-                    and SequenceMatcher(None, word, surname).ratio() >= RESPELLED):
+            if word[:1] != surname[:1] or abs(len(word) - len(surname)) > 2 or not word.isalpha():
+                continue
+            close = SequenceMatcher(None, word, surname)
+            # the quick bounds first: a question's vocabulary lookups run for every document of its pool
+            if (close.real_quick_ratio() >= RESPELLED and close.quick_ratio() >= RESPELLED
+                    and close.ratio() >= RESPELLED):
                 added.add(surname)
                 break
     if not added:
