@@ -250,7 +250,7 @@ class ExtractiveAnswerer:
             # "On what date did Japan surrender to the Allies, according to the fact-check?" of a history of the
             # neutrality pact, "How does the whistleblower describe the Kurils' place ...?" of a poll: what the
             # question says its answer comes from, a document that never mentions it cannot say. On the tune
-            # questions: 7 cited wrong answers caught (seed questions asked of other news of their domain, and of the
+            # questions: 9 cited wrong answers caught (seed questions asked of other news of their domain, and of the
             # seeds without their gold sources), no right answer lost (docs/quality.md, "A source the question names").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if query.asked_contact and not any(states_contact(c.text(), query.asked_contact) for c in chosen):
