@@ -59,6 +59,7 @@ from kb.types import Answer  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
 DATA = ROOT / "tests" / "data"
+SEED_FILES = sorted((ROOT / "seeds").glob("*.txt"))  # the five news articles kb ships with
 THRESHOLD = Settings().abstain_threshold  # the one kb uses; metrics are reported at it
 GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
@@ -103,7 +104,7 @@ def run_groups(kind: str, groups: list[tuple[KnowledgeBase, list[EvalQuestion]]]
 def without_their_sources(questions: list[EvalQuestion], work: Path) -> list[tuple[KnowledgeBase, list[EvalQuestion]]]:
     """The seed questions, each asked of an index of the seeds that do not state its answer."""
     groups = []
-    for n, (files, group) in enumerate(without_gold_sources(questions, sorted((ROOT / "seeds").glob("*.txt")))):
+    for n, (files, group) in enumerate(without_gold_sources(questions, SEED_FILES)):
         folder = work / f"seeds-left-{n}"
         folder.mkdir(parents=True)
         for f in files:
@@ -301,7 +302,7 @@ def main() -> int:
                             not_stated_in(held_p + second_a, news_files), must_abstain=True))
             news_questions = [q for q in load_questions(DATA / f"{corpus}_questions.jsonl") if not q.unanswerable]
             runs.append(run(seeds, f"same-domain news{label} on seeds ({its_own})",
-                            not_stated_in(news_questions, sorted((ROOT / "seeds").glob("*.txt"))), must_abstain=True))
+                            not_stated_in(news_questions, SEED_FILES), must_abstain=True))
         # Follow-ups (a pronoun for the first turn's person or organization), half answerable and half asking what
         # the articles never say of them; even ids tune the follow-up weight (train_scorer.py), odd ids only here.
         followups = load_questions(DATA / "seed_followups.jsonl")

@@ -245,8 +245,8 @@ class ExtractiveAnswerer:
             # states a number the question names (a version, a figure, a count) is about something else. On the
             # tune questions it cost no right answer (docs/quality.md, "A number the cited document never states").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if query.attributed_to and pool is not None and not all(
-                all(mentions(pool(chosen[0].passage.source), w) for w in source) for source in query.attributed_to):
+        if query.attributed_to and pool is not None and missing_names(
+                [word for source in query.attributed_to for word in source], [chosen[0].passage.source], pool):
             # "On what date did Japan surrender to the Allies, according to the fact-check?" of a history of the
             # neutrality pact, "How does the whistleblower describe the Kurils' place ...?" of a poll: what the
             # question says its answer comes from, a document that never mentions it cannot say. On the tune
