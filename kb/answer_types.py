@@ -52,6 +52,8 @@ _AUX = r"(?:do|does|did|will|would|is|was|are|were|has|have|had|can|could|should
 _MONEY_Q = re.compile(
     rf"\bhow much money\b|\bfor how much\b|"
     rf"\bhow much {_AUX}\b[^?]*?\b(?:cost|costs|costing|worth)\b(?! of living)|"
+    # "What did the repair cost?", not "What did the war cost the empire in lives?"
+    rf"\bwhat (?:do|does|did|will|would)\b[^?]*?\b(?:cost|costing)\b(?! of living)(?![^?]*\bin (?:lives|terms)\b)|"
     rf"\bhow much {_AUX}\b[^?]*?\b(?:pay|pays|paid|charge|charges|charged|spend|spends|spent|earn|earns|earned|owe|"
     rf"owes|owed|bid|invest|invested)\b(?!\s+(?:increases?|rises?|grows?|falls?|drops?|changes?|went|go|goes)\b)|"
     rf"\bhow much\b[^?]*?\b(?:sell|sells|sold|selling) for\b|"
@@ -140,6 +142,33 @@ def asks_count(question: str) -> bool:
     """The question asks how many, in the clause it asks with: "Since NASA didn't know how many attempts each test
     would need, what did they use instead of numbers?" asks what, not how many."""
     return bool(_NUMBER_Q.search(re.split(r"[,;:]", question)[-1]))
+
+
+#: Who a question asks for by the post or calling they hold: "Which Newsweek reporter wrote the story?", "Which
+#: lawmaker questioned Hayashi?", "What German poet ...?", "the name of the U.S. president who ...". Nouns that name
+#: one person's role, not ones that are as often a modifier or a thing ("general", "official", "student", "chair",
+#: "manager", "editor", "explorer", "governor"): "What official language", "Which student newspaper", "the password
+#: manager the company gives us" ask for no one; "vice-premier" and "co-founder" are posts. Not a role followed by
+#: "of" or "for" ("Which minister of state ...") nor a possessive ("Which president's administration ...?": what is
+#: asked is the thing).
+_ROLES = (r"reporter|journalist|correspondent|columnist|lawmaker|legislator|senator|congressman|congresswoman|admiral|"
+          r"president|prime minister|minister|premier|chancellor|founder|co-founder|author|writer|poet|"
+          r"novelist|playwright|painter|composer|scientist|physicist|chemist|biologist|economist|historian|"
+          r"philosopher|leader|politician|commander|spokesman|spokeswoman|spokesperson|chairman|chairwoman|ceo|king|"
+          r"queen|emperor|empress|pope|bishop|mayor|ambassador|diplomat|architect|astronaut|actor|"
+          r"actress|singer|monarch|pharaoh|prince|princess|duke|lawyer|judge|activist|inventor|mathematician|"
+          r"professor|director|whistleblower|engineer|officer|administrator|secretary")
+_NOT_A_MODIFIER = r"(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should|may|might|of|to|in|the|a|an)\b)"
+_ROLE_Q = re.compile(
+    rf"(?:\b(?:which|what)\s+|\bnames?\s+of\s+(?:the\s+|a\s+|an\s+)?|^\s*who\s+(?:is|was)\s+(?:the|a|an)\s+)"
+    rf"(?:{_NOT_A_MODIFIER}[\w.'’-]+\s+){{0,3}}?(?:\w+-)?(?:{_ROLES})\b(?!['’]s\b|\s+(?:of|for)\b)", re.I)
+
+
+def asks_person_by_role(question: str) -> bool:
+    """The question asks for a person by their post or calling, in the clause it asks with, so its answer is a name:
+    "Which lawmaker ...?", "Who was the secondary on-call engineer ...?". Not any "who": SQuAD's are answered "the
+    Huguenots", "political parties", "those who already hold wealth" as often."""
+    return bool(_ROLE_Q.search(re.split(r"[,;:]", question)[-1]))
 
 
 def states_date(text: str) -> bool:
@@ -238,6 +267,39 @@ def _new_names(sentence: str, question_words: set[str], opening_name: Callable[[
             entities = entities[1:]
     return [w for entity in entities for w in entity.split()
             if w[:1].isupper() and fold(w) not in question_words and fold(w) not in STOPWORDS]
+
+
+#: Words that make a run of capitalized words an organization's name, not a person's ("Japan Luggage Express" aside).
+_ORGANIZATION_WORDS = frozenset(
+    "agency association bank bureau club college commission committee company corporation council department "
+    "foundation group institute ministry network news office organization organisation party press service society "
+    "times union university".split())
+
+
+#: A name with initials before it: "G. H. Hardy", "W. E. B. Du Bois" (not "U.S. Navy").
+_INITIALLED = re.compile(r"(?<![\w.])(?:[A-Z]\.\s+){1,3}[A-Z][a-z]+")
+
+
+def _name_word(word: str, loose: bool) -> bool:
+    return word[:1].isupper() and (word.replace("'", "").replace("’", "").replace("-", "") if loose else word).isalpha()
+
+
+def names_in_full(text: str, question_words: frozenset[str], loose: bool = False) -> bool:
+    """The text names a person the question does not: two or three capitalized words in a row (not an organization,
+    not the question's own names). ``loose``: also a name after its titles ("NASA Deputy Administrator Hugh L.
+    Dryden"), with hyphens or an apostrophe ("Ban Ki-moon", "Conan O'Brien") or initials ("G. H. Hardy"); the
+    sentence feature keeps the strict reading it was fit with."""
+    if loose and _INITIALLED.search(text):
+        return True
+    for entity in named_entities(text):
+        parts = entity.split()
+        if loose and len(parts) > 3:
+            parts = parts[-2:]
+        if 2 <= len(parts) <= 3 and all(_name_word(p, loose) for p in parts):
+            folded = [fold(p) for p in parts]
+            if not any(w in _ORGANIZATION_WORDS for w in folded) and not all(w in question_words for w in folded):
+                return True
+    return False
 
 
 def names_someone(sentence: str, question_words: set[str], opening_name: Callable[[str], bool] | None = None) -> bool:

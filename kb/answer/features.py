@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from kb.answer.grounding import mentions_name
-from kb.answer_types import AnswerType, years
+from kb.answer_types import AnswerType, names_in_full, years
 from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, asks, content_terms, fold, month_names, named_entities, stem,
                      table_rows, term_spellings, words)
@@ -157,29 +157,11 @@ def _document_overlap(ctx: QueryContext, vocabulary: frozenset[str]) -> float:
     return found / total
 
 
-_ORGANIZATION_WORDS = frozenset(
-    "agency association bank bureau club college commission committee company corporation council department "
-    "foundation group institute ministry network news office organization organisation party press service society "
-    "times union university".split())
-
-
 def _names_in(forms: frozenset[str], ctx: QueryContext) -> float:
     """Share of the question's names the sentence states, a place by the names it stands for too (ctx.places)."""
     if not ctx.names:
         return 1.0
     return sum(n in forms or not forms.isdisjoint(ctx.places.get(n, ())) for n in ctx.names) / len(ctx.names)
-
-
-def _full_name(text: str, question_words: frozenset[str]) -> bool:
-    """The sentence names a person the question does not: two or three capitalized words in a row (not an
-    organization, not the question's own names)."""
-    for entity in named_entities(text):
-        parts = entity.split()
-        if 2 <= len(parts) <= 3 and all(p[:1].isupper() and p.isalpha() for p in parts):
-            folded = [fold(p) for p in parts]
-            if not any(w in _ORGANIZATION_WORDS for w in folded) and not all(w in question_words for w in folded):
-                return True
-    return False
 
 
 def is_heading(text: str, own_line: bool = False, list_item: bool = False, marked: bool = False) -> bool:
@@ -321,7 +303,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "type_supplied": float(typed is True),
                 "type_missing": float(typed is False),
                 **{f"missing_{k.value}": float(typed is False and kind is k) for k in _KINDS_MISSED},
-                "person_name": float(kind is AnswerType.PERSON and _full_name(sentence.text, ctx.question_words)),
+                "person_name": float(kind is AnswerType.PERSON and names_in_full(sentence.text, ctx.question_words)),
                 "expands": float(kind is AnswerType.EXPANSION and typed is True),
                 "novelty": len(content - q_stems) / len(content),
                 "heading": heading,
