@@ -158,7 +158,8 @@ _ROLES = (r"reporter|journalist|correspondent|columnist|lawmaker|legislator|sena
           r"queen|emperor|empress|pope|bishop|mayor|ambassador|diplomat|architect|astronaut|actor|"
           r"actress|singer|monarch|pharaoh|prince|princess|duke|lawyer|judge|activist|inventor|mathematician|"
           r"professor|director|whistleblower|engineer|officer|administrator|secretary")
-_NOT_A_MODIFIER = r"(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should|may|might|of|to|in|the|a|an)\b)"
+_NOT_A_MODIFIER = (r"(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should|may|might|of|to|in|"
+                   r"the|a|an)\b)")
 _ROLE_Q = re.compile(
     rf"(?:\b(?:which|what)\s+|\bnames?\s+of\s+(?:the\s+|a\s+|an\s+)?|^\s*who\s+(?:is|was)\s+(?:the|a|an)\s+)"
     rf"(?:{_NOT_A_MODIFIER}[\w.'’-]+\s+){{0,3}}?(?:\w+-)?(?:{_ROLES})\b(?!['’]s\b|\s+(?:of|for)\b)", re.I)

@@ -23,7 +23,7 @@ import numpy as np
 from kb.answer.grounding import mentions_name
 from kb.answer_types import AnswerType, names_in_full, years
 from kb.query import REFERRING_WORDS, QueryContext
-from kb.text import (Sentence, _match_forms, asks, content_terms, fold, month_names, named_entities, stem,
+from kb.text import (Sentence, _match_forms, asks, content_terms, month_names, named_entities, stem,
                      table_rows, term_spellings, words)
 from kb.types import Passage
 from kb.word_vectors import WordVectors
