@@ -31,6 +31,13 @@ def assert_answers(kb, *expected: tuple[str, str]) -> None:
         assert text in kb.ask(question).answer, question
 
 
+def _asked_of(make_kb, files: dict[str, str]):
+    """An index of ``files`` that answers at any confidence: what abstains is then a rule, not the threshold."""
+    kb = make_kb(files, abstain_threshold=0.0)
+    kb.build()
+    return kb
+
+
 def _passage(text: str, source: str = "a.txt", chunk_id: int = 1, dense: float = 0.5) -> Passage:
     return Passage(chunk_id=chunk_id, source=source, title="", start=0, end=len(text), text=text, score=0.0,
                    dense_score=dense)
@@ -242,8 +249,7 @@ def test_what_an_acronym_stands_for_is_abstained_on_where_nothing_spells_it_out(
     """A sentence that only mentions the acronym cannot say what it stands for, however well it scores."""
     mentions = ("The FSB agent wrote to the activist in March. The FSB declined to comment on the letter, and the "
                 "agent's name was not given.\n")
-    kb = make_kb({"letter.txt": mentions}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"letter.txt": mentions})
     answer = kb.ask("What does FSB stand for?")
     assert answer.abstained and not answer.citations
     kb = make_kb({"letter.txt": mentions, "agency.txt": "The Federal Security Service (FSB) is Russia's main "
@@ -259,8 +265,7 @@ def test_a_date_question_with_a_unit_is_abstained_on_where_no_statement_gives_on
     is often answered "after the war"). "When ...?" asks for no unit and is left to the model."""
     story = ("The research group was founded by a former analyst who now lives in Washington. The group translates "
              "the letters of a whistleblower into English and publishes them.\n")
-    kb = make_kb({"group.txt": story}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"group.txt": story})
     assert_abstains(kb, "In what year was the research group founded?", "On what date was the research group founded?")
     kb = make_kb({"group.txt": story, "history.txt": "The research group was founded in 2019 and moved to Washington "
                                                      "on March 3, 2021.\n"}, abstain_threshold=0.0)
@@ -278,8 +283,7 @@ def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb
              "Repairs\n\nThe Route 9 main broke in March. Direct repair costs were $186,000, including overtime. "
              "After 8 weeks of work the road reopened.\n\nFees\n\n| Service | Price |\n|---|---|\n"
              "| Meter test | 45.00 |\n\nLeak checks cost nothing for residents.\n")
-    kb = make_kb({"notes.md": notes}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"notes.md": notes})
     assert_abstains(kb, "How much does a water softener cost?")
     assert_answers(kb, ("How much did the repairs cost?", "$186,000"), ("How much does a meter test cost?", "45.00"),
                    ("How much do residents pay for a leak check?", "nothing"))
@@ -309,8 +313,7 @@ def test_an_age_question_is_abstained_on_where_no_statement_gives_a_number_of_ye
     questions, tests/data/trust_people), as a price without a sum: an age is a number, and a year is none."""
     page = ("# Team\n\nRuth Okafor joined the museum in 2011 as an assistant curator and was appointed Head of "
             "Collections in 2018.\n\nBella, the museum's cat, is three years old and sleeps in the shop.\n")
-    kb = make_kb({"team.md": page}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"team.md": page})
     assert_abstains(kb, "How old is Ruth Okafor?")
     assert_answers(kb, ("How old is Bella?", "three years old"))
     assert expected_type("How old most a person be to apply?") == (AnswerType.QUANTITY, "age")
@@ -329,8 +332,7 @@ def test_a_how_many_question_is_abstained_on_where_no_statement_gives_a_count(ma
     story = ("The agent sent an email, dated March 17, to the activist in France. Soviet troops landed on the four "
              "northern islands after the surrender. The agency did not know how many tests each rocket would need, so "
              "letters were used instead of numbers for the trials.\n")
-    kb = make_kb({"story.txt": story}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"story.txt": story})
     assert_abstains(kb, "How many emails has the agent sent to the activist?",
                     "How many Soviet troops landed on the four northern islands?")
     assert_answers(kb, ("Since the agency did not know how many tests each rocket would need, what was used instead "
@@ -351,8 +353,7 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     story = ("During a debate in the National Diet, the foreign minister termed the islands Japanese territory. "
              "The report was published by the magazine Newsweek in November.\n\n"
              "Senator Maria Lopez questioned the minister about the budget during the hearing.\n")
-    kb = make_kb({"story.txt": story}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"story.txt": story})
     assert_abstains(kb, "Which lawmaker questioned the foreign minister during the National Diet debate?",
                     "Which Newsweek reporter wrote the report?")
     assert_answers(kb, ("Which senator questioned the minister about the budget?", "Maria Lopez"))
@@ -392,8 +393,7 @@ def test_a_source_the_question_names_must_be_in_the_cited_document(make_kb):
     ("according to the report", "per a related headline") name no other source."""
     history = ("Japan announced its surrender to the Allies on August 15, 1945. The Soviet Union had declared war on "
                "Japan a week earlier.\n")
-    kb = make_kb({"history.txt": history}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"history.txt": history})
     assert_abstains(kb, "On what date did Japan surrender to the Allies, according to the fact-check?",
                     "How does the whistleblower describe the date of Japan's surrender?")
     assert_answers(kb, ("On what date did Japan surrender to the Allies, according to the report?", "August 15"))
@@ -414,8 +414,7 @@ def test_a_when_question_is_not_answered_with_the_date_it_states_itself(make_kb)
     notes = ("Engineering leads meeting, 14 May 2024\n\nAttendees: the platform, mobile and data leads.\n\n"
              "The code freeze for 4.3 moves to 17 June.\n\nThe old release train was used in the 19th century of "
              "software, the leads joked.\n\nNext meeting: Tue 28 May 2024.\n")
-    kb = make_kb({"notes.md": notes}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"notes.md": notes})
     assert_abstains(kb, "When is the engineering leads meeting after the one on 28 May 2024?")
     assert_answers(kb, ("When is the code freeze for 4.3 after the leads meeting of 14 May 2024?", "17 June"),
                    # "century" in both is no echo: "19th" is the answer (a held-out SQuAD question found it)
@@ -544,8 +543,7 @@ def test_a_markdown_heading_is_a_heading_whatever_its_words(make_kb):
               "October 17, 2023, a 16-inch transmission main failed at Route 9 and Miller Road.\n\n## Cause\n\nThe "
               "pipe was installed in 1978. Inspection of the failed section found external corrosion caused by "
               "corrosive soil.\n")
-    kb = make_kb({"incident.md": report}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"incident.md": report})
     answer = kb.ask("What caused the Route 9 main break?")
     assert "Incident Report" not in answer.answer
 
@@ -568,8 +566,7 @@ def test_a_statement_without_sentence_marks_is_quoted_as_its_part_about_the_ques
     spans; "…" in the answer says where it was cut."""
     filler = " ".join(["we talked about the schedule and the budget"] * 40)
     text = "call transcript\n\n" + filler + " and the launch date was moved to october ninth " + filler + "\n"
-    kb = make_kb({"call.txt": text}, abstain_threshold=0.0)
-    kb.build()
+    kb = _asked_of(make_kb, {"call.txt": text})
     answer = kb.ask("When is the launch date?")
     assert not answer.abstained and "launch date was moved to october ninth" in answer.answer
     assert answer.answer.startswith("… ") and " … [1]" in answer.answer and len(answer.answer) < 700
