@@ -1172,6 +1172,9 @@ def test_a_name_line_is_a_name_and_a_post_only():
     assert not answered_by_name_line("Which company does Kenji Watanabe work for?", AnswerType.ORGANIZATION, False,
                                      "Kenji Watanabe, Senior Account Manager", Person("Kenji", "Watanabe"), True)
     assert not answers("Why did Tomas Reyes leave?") and not answers("How did Tomas Reyes get the job?")
+    # Yes or no only to a word of its own: "an engineer" of "Chief Engineer", not "full-time" of any post.
+    assert answers("Does Tomas Reyes work in operations?") and answers("Is Tomas Reyes a general manager?")
+    assert not answers("Is Tomas Reyes's position full-time?") and not answers("Is Tomas Reyes a co-founder?")
     # The post it gives is the one held now, and the one asked: not an earlier one, not another of a similar name.
     assert not answers("What position did Tomas Reyes hold before?") and not answers("What was his previous job?")
     assert not answers("What did he do last year?")

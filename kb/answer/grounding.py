@@ -277,7 +277,8 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     Engineer?", when the line's post is the one asked: not "Chief Executive Officer: ..." for the Chief Operating
     Officer), but no date, number, amount or place it does not state (``supplied``: "When did Tomas Reyes join the
     utility?"), no other person ("Who is Tomas Reyes's boss?", "Who hired him?"), no company its post does not
-    name, no earlier post ("What did he do before?"), and no reason or manner ("Why ...?", "How ...?")."""
+    name, no earlier post ("What did he do before?"), no reason or manner ("Why ...?", "How ...?"), and yes or
+    no only to a word of its own ("Is he an engineer?" of "Chief Engineer", not "Is he a co-founder?")."""
     if _EARLIER.search(question):
         return False  # "What position did Tomas Reyes hold before?": the line gives the post held now
     who = _ASKS_WHO.match(question)
@@ -297,7 +298,17 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
                 or (supplied and _WITHIN.search(question) is not None))
     if kind is not None:
         return supplied
+    if _YES_OR_NO.match(question):
+        # "Is Samuel Adeyemi an engineer?" is answered by "Samuel Adeyemi, Chief Engineer.", "Is Laura Chen a
+        # co-founder?" not by "Chief Executive Officer: Laura Chen": the line says yes only to a word of its own.
+        own = {fold(part) for part in (person.given, person.middle, person.surname) if part}
+        held = {stem(w) for w in words(post)}
+        return any(stem(w) in held for w in words(question) if w not in own and w not in STOPWORDS)
     return not _WHY_OR_HOW.match(question)
+
+
+#: A question answered yes or no.
+_YES_OR_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would)\b", re.I)
 
 
 #: "Who is the Chief Operating Officer?": the post a who-question names, up to what it belongs to ("... of the utility",
