@@ -172,6 +172,19 @@ def asks_person_by_role(question: str) -> bool:
     return bool(_ROLE_Q.search(re.split(r"[,;:]", question)[-1]))
 
 
+#: Who leads, runs or owns something: "Who manages the Red team?", "Who leads the utility?", "Who led the response to
+#: the outage?". A person or an organisation answers, by name; SQuAD's nameless "who" answers ("political parties",
+#: "those who already hold wealth") answer other verbs.
+_LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs|ran|chairs|chaired|directs|directed|"
+                      r"oversees|oversaw|supervises|supervised|owns|owned|founded|commands|commanded|governs|governed)\b",
+                      re.I)
+
+
+def asks_who_leads(question: str) -> bool:
+    """The question asks who leads, runs, owns or founded something, in the clause it asks with."""
+    return bool(_LEADS_Q.search(re.split(r"[,;:]", question)[-1]))
+
+
 def states_date(text: str) -> bool:
     """The text names a calendar date (a year, a month, a day or weekday), whoever else states it too. Not a bare
     "century" or "decade": "the 19th century" answers "In what century ...?" with a word the question has."""

@@ -10,7 +10,8 @@ import pytest
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, CONTEXT_FEATURES,
                                 SENTENCE_FEATURES, build_candidates, confidence_row, question_facts)
-from kb.answer_types import AnswerType, asks_count, asks_person_by_role, expected_type, names_in_full, supplies
+from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_who_leads, expected_type, names_in_full,
+                             supplies)
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
 from kb.query import QueryContext, attributed_sources
@@ -365,6 +366,13 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
                      "What's the name of the password manager the company gives us?", "What year did the king die?",
                      "Which president's administration began the program?", "Since the minister resigned, what changed?"):
         assert not asks_person_by_role(question), question
+    # Who leads, runs or owns something is someone with a name: "Who manages the Red team?" was quoted "The Red team
+    # handles retail partners." at 0.93 (tests/data/trust_siblings).
+    teams = {"teams.txt": "The Red team handles retail partners. It meets on Mondays in room 4.\n"}
+    assert_abstains(_asked_of(make_kb, teams), "Who manages the Red team?")
+    assert_answers(_asked_of(make_kb, {**teams, "staff.txt": "Maria Lopez manages the Red team.\n"}),
+                   ("Who manages the Red team?", "Maria Lopez"))
+    assert asks_who_leads("Who led the expedition?") and not asks_who_leads("Who does the pay gap favour?")
     # A name as the rule reads one: with initials, hyphens or an apostrophe, after titles; not an organization's.
     names = [names_in_full(t, frozenset({"harvard"}), loose=True) for t in (
         "G. H. Hardy took pride in it.", "General Ban Ki-moon studied there.", "Conan O'Brien went to Harvard.",
