@@ -138,10 +138,15 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     return None, None
 
 
+def _asking_clause(question: str) -> str:
+    """The clause a question asks with, its last: "Since NASA didn't know how many attempts each test would need, what
+    did they use instead of numbers?" asks what, not how many."""
+    return re.split(r"[,;:]", question)[-1]
+
+
 def asks_count(question: str) -> bool:
-    """The question asks how many, in the clause it asks with: "Since NASA didn't know how many attempts each test
-    would need, what did they use instead of numbers?" asks what, not how many."""
-    return bool(_NUMBER_Q.search(re.split(r"[,;:]", question)[-1]))
+    """The question asks how many, in the clause it asks with (_asking_clause)."""
+    return bool(_NUMBER_Q.search(_asking_clause(question)))
 
 
 #: Who a question asks for by the post or calling they hold: "Which Newsweek reporter wrote the story?", "Which
@@ -169,7 +174,7 @@ def asks_person_by_role(question: str) -> bool:
     """The question asks for a person by their post or calling, in the clause it asks with, so its answer is a name:
     "Which lawmaker ...?", "Who was the secondary on-call engineer ...?". Not any "who": SQuAD's are answered "the
     Huguenots", "political parties", "those who already hold wealth" as often."""
-    return bool(_ROLE_Q.search(re.split(r"[,;:]", question)[-1]))
+    return bool(_ROLE_Q.search(_asking_clause(question)))
 
 
 #: Who leads, runs or owns something: "Who manages the Red team?", "Who leads the utility?", "Who led the response to
@@ -182,7 +187,7 @@ _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs
 
 def asks_who_leads(question: str) -> bool:
     """The question asks who leads, runs, owns or founded something, in the clause it asks with."""
-    return bool(_LEADS_Q.search(re.split(r"[,;:]", question)[-1]))
+    return bool(_LEADS_Q.search(_asking_clause(question)))
 
 
 def states_date(text: str) -> bool:

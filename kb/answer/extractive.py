@@ -146,6 +146,7 @@ class ExtractiveAnswerer:
     def run(self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None,
             document_words: DocumentWords | None = None) -> Answer:
         question = query.question
+        asked = asked_part(question)  # without a follow-up's appended names: what the rules below read
         if query.absent_names:  # the index never mentions what the question is about: nothing can answer it
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not query.subject and _someone_unnamed(question):
@@ -172,7 +173,7 @@ class ExtractiveAnswerer:
             # spell it out, the model (which sees a handful of such questions) quoted one at 0.19.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         acronyms = pool.acronyms if pool is not None else None
-        families = sibling_families(asked_part(question), "\n\n".join(p.text for p in passages))
+        families = sibling_families(asked, "\n\n".join(p.text for p in passages))
         replaced = False  # the best statement was about a look-alike, or a line that only names someone
         given = _given_terms(question)
         chosen: list[ScoredSentence] = []
@@ -275,7 +276,7 @@ class ExtractiveAnswerer:
             # "Next meeting: Tue 28 May 2024."): no tune SQuAD or seed answer had that form (docs/quality.md, "A date
             # question answered with its own date").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        counted = kind is AnswerType.NUMBER and asks_count(asked_part(question))
+        counted = kind is AnswerType.NUMBER and asks_count(asked)
         if (query.type_detail in ("money", "age") or counted) and not any(query.supplies(c.text()) for c in chosen):
             # "How much does a water softener cost?" is answered by a sum of money (or "free"), as "In what year?" by
             # a year: "Many customers choose not to use a water softener." names the thing and not its price. On the
@@ -290,15 +291,14 @@ class ExtractiveAnswerer:
 
         if kind is AnswerType.PERSON:
             _name_the_item(chosen, scored, query)
-        if asks_person_by_role(asked_part(question)) and not any(
+        if asks_person_by_role(asked) and not any(
                 names_in_full(c.text(), query.question_words, loose=True) for c in chosen):
             # "Which Newsweek reporter wrote the story?", "Which lawmaker questioned Hayashi ...?" ask for a person by
             # their post, so a name answers them: "US magazine Newsweek reported in a report." and "During a debate
             # in the National Diet, he termed the region ..." were quoted at 0.80 and 0.85 (docs/quality.md, "A person
             # asked for by their post"). Not "who", which SQuAD answers with groups as often ("political parties").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if asks_who_leads(asked_part(question)) and not any(names_someone(c.text(), query.question_words)
-                                                              for c in chosen):
+        if asks_who_leads(asked) and not any(names_someone(c.text(), query.question_words) for c in chosen):
             # "Who manages the Red team?" was quoted "The Red team handles retail partners." at 0.93: who leads, runs or
             # owns something is someone with a name, a person's or an organisation's (docs/quality.md, "A person asked
             # for by their post").
