@@ -1186,6 +1186,11 @@ def test_a_name_line_is_a_name_and_a_post_only():
     # The post it gives is the one held now, and the one asked: not an earlier one, not another of a similar name.
     assert not answers("What position did Tomas Reyes hold before?") and not answers("What was his previous job?")
     assert not answers("What did he do last year?")
+    # A thing of a kind the line does not name is no post: "What project ...?", not "What is his title?".
+    assert not answers("What project does he oversee?") and not answers("What degree does Tomas Reyes have?")
+    assert not answers("Which kind of licence does he hold?")
+    assert answers("What is his title?") and answers("Which area does he manage?") and answers("What role does he have?")
+    assert answers("Which operations does he run?")  # the line names the thing asked for
     assert answers("Who is the Deputy General Manager for Operations?", AnswerType.PERSON, named=False)
     assert not answers("Who is the Deputy Chief Engineer?", AnswerType.PERSON, named=False)
     chen = Person("Laura", "Chen")

@@ -248,6 +248,13 @@ _NAMED_ALONE = frozenset(fold(t) for t in PERSON_TITLES) | {"he", "she", "they",
 _WHY_OR_HOW = re.compile(r"^\s*(?:why|how)\b", re.I)
 #: A part of an organisation, which a post names: "Which department is Ana Ruiz in?"
 _WITHIN = re.compile(r"\b(?:department|team|group|division|unit|office|section|desk)s?\b", re.I)
+#: "What project ...?", "Which kind of degree ...?": the noun a what-question asks for an instance of.
+_WHAT_THING = re.compile(r"^\s*(?:what|which)\s+(?:(?:kind|sort|type)\s+of\s+)?(?P<noun>[A-Za-z][\w-]*)\b", re.I)
+#: Nouns a post answers: what someone does, is called or belongs to.
+_A_POST = frozenset("title titles role roles job jobs position positions post posts department departments area areas "
+                    "team teams division divisions unit units office offices section sections desk desks occupation "
+                    "profession designation function responsibility responsibilities rank grade field specialty "
+                    "speciality beat group groups branch capacity work line".split())
 #: A question about an earlier time than the line's: "before", "previous job", "last year", "used to".
 _EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
 
@@ -277,8 +284,9 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     Engineer?", when the line's post is the one asked: not "Chief Executive Officer: ..." for the Chief Operating
     Officer), but no date, number, amount or place it does not state (``supplied``: "When did Tomas Reyes join the
     utility?"), no other person ("Who is Tomas Reyes's boss?", "Who hired him?"), no company its post does not
-    name, no earlier post ("What did he do before?"), no reason or manner ("Why ...?", "How ...?"), and yes or
-    no only to a word of its own ("Is he an engineer?" of "Chief Engineer", not "Is he a co-founder?")."""
+    name, no earlier post ("What did he do before?"), no thing of a kind it does not name ("What project does he
+    oversee?"), no reason or manner ("Why ...?", "How ...?"), and yes or no only to a word of its own ("Is he an
+    engineer?" of "Chief Engineer", not "Is he a co-founder?")."""
     if _EARLIER.search(question):
         return False  # "What position did Tomas Reyes hold before?": the line gives the post held now
     who = _ASKS_WHO.match(question)
@@ -298,6 +306,11 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
                 or (supplied and _WITHIN.search(question) is not None))
     if kind is not None:
         return supplied
+    thing = _WHAT_THING.match(question)
+    if thing is not None and fold(thing.group("noun")) not in STOPWORDS and fold(thing.group("noun")) not in _A_POST:
+        # "What project does he oversee?", "What degree does Linda Osei have?": a thing of a kind the line does not
+        # name is no post; "What is her title?", "Which area does he manage?" ask for what a post says.
+        return stem(fold(thing.group("noun"))) in {stem(w) for w in words(post)}
     if _YES_OR_NO.match(question):
         # "Is Samuel Adeyemi an engineer?" is answered by "Samuel Adeyemi, Chief Engineer.", "Is Laura Chen a
         # co-founder?" not by "Chief Executive Officer: Laura Chen": the line says yes only to a word of its own.
