@@ -204,6 +204,7 @@ def years(text: str) -> frozenset[str]:
 #: A number as a text writes it ("4.2", "10,000", "28th", also in "v4.2" or "5km"), not part of a time ("9:30"). A
 #: comma joins only groups of three digits: "1,3 and 7" is a list.
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)*"
+_MONEY_FIGURE = re.compile(r"[$€£¥₹₽₩₺₪]\s?\d[\d,.]*(?:\s*(?:hundred|thousand|million|billion|trillion|mn|bn|m|k)\b)?", re.I)
 _NUMBER_TOKEN = re.compile(rf"(?<![\d.:]){_NUMBER}(?:st|nd|rd|th)?(?![\d:]|\.\d|,\d{{3}})")
 #: ... and one a question states as a word of its own: after a space, a bracket, a quote or a currency sign, before a
 #: space or punctuation. "6-carbon", "COVID-19" and markup pasted with a question ("window.x=5") name no figure the
@@ -351,6 +352,40 @@ def _new_date(sentence: str, pattern: re.Pattern[str], question_words: set[str])
     """A date in the sentence that the question does not already state ("When ... in 2021?" is not answered by
     another "2021")."""
     return any(not set(fold(m.group(0)).replace(".", " ").split()) <= question_words for m in pattern.finditer(sentence))
+
+
+#: What a number measures rather than counts: "ten weeks", "6,800 feet", "40 percent" say how long, far or much, not
+#: how many divisions, companies or professors. A sum of money (_SUM) neither.
+_MEASURE = re.compile(r"\s*(?:(?:hundred|thousand|million|billion)\s+)?(?P<unit>seconds?|minutes?|hours?|days?|weeks?|"
+                      r"months?|years?|decades?|centur(?:y|ies)|mm|cm|km|kilomet(?:er|re)s?|met(?:er|re)s?|feet|foot|ft|"
+                      r"inch(?:es)?|miles?|yards?|kg|grams?|pounds?|lbs?|tons?|tonnes?|percent|per\s+cent|%|degrees?|"
+                      r"acres?|hectares?)(?![\w-])", re.I)
+_MONEY_FIGURE = re.compile(r"[$€£¥₹₽₩₺₪]\s?\d[\d,.]*(?:\s*(?:hundred|thousand|million|billion|trillion|mn|bn|m|k)\b)?", re.I)
+_NUMBER_TOKEN = re.compile(rf"{_AMOUNT}[\d,.]*|\b(?:{_NUMBER_WORDS})\b", re.I)
+_COUNTED = re.compile(r"\bhow\s+many\s+(?P<share>of\s+(?:the|its|their|his|her)\s+)?(?P<counted>[\w-]+(?:\s+[\w-]+){0,2})", re.I)
+
+
+def states_count(sentence: str, question: str, question_words: set[str]) -> bool:
+    """Can the sentence say how many, as a count question asks? A number that is no day, year, sum of money or one the
+    question states, and no measure ("ten weeks", "6,800 feet") unless the question counts that unit ("How many days
+    after ...?" -> "one day after")."""
+    m = _COUNTED.search(_asking_clause(question))
+    counted = {_unit(w) for w in m.group("counted").split()} if m else set()
+    if m is not None and m.group("share"):
+        counted |= {"percent", "per cent", "%"}  # "How many of the richest 400 Americans ...?" -> "over 60 percent"
+    amounts = _SUM.sub(" ", _MONEY_FIGURE.sub(" ", _without_days(sentence)))
+    for stated in _stated_numbers(frozenset(question_words)):
+        amounts = stated.sub(" ", amounts)
+    for number in _NUMBER_TOKEN.finditer(amounts):
+        unit = _MEASURE.match(amounts, number.end())
+        if unit is None or _unit(unit.group("unit")) in counted:
+            return True
+    return False
+
+
+def _unit(word: str) -> str:
+    """A unit's one spelling: "tonnes" and "tons", "metres" and "meters"."""
+    return word.lower().rstrip("s").replace("tonne", "ton").replace("metre", "meter")
 
 
 # Cached: every sentence of ~30 passages is asked about at each question, and the same sentences and question come

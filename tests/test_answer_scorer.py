@@ -345,6 +345,34 @@ def test_a_how_many_question_is_abstained_on_where_no_statement_gives_a_count(ma
     assert asks_count("In 1945, how many troops landed?") and not asks_count("Since nobody knew how many, what was used?")
 
 
+def test_a_measure_or_a_sum_is_no_count(make_kb):
+    """"How many Siberian divisions did Stalin transfer to the defence of Moscow?" (news2, tune) was quoted "... about
+    ten weeks after the signing, and that winter Stalin could move divisions from Siberia ..." at 0.96: ten weeks say
+    how long, not how many divisions. A count is a number that measures nothing else, unless the question counts the
+    unit ("How many days after ...?" -> "one day after") or a share ("How many of the richest 400 ...?" -> "over 60
+    percent")."""
+    from kb.answer_types import states_count
+
+    divisions = "How many Siberian divisions did Stalin transfer?"
+    assert not states_count("About ten weeks later, Stalin could move divisions from Siberia.", divisions, set())
+    assert states_count("Stalin moved 18 divisions from Siberia.", divisions, set())
+    assert states_count("Stalin moved nine divisions, ten weeks later.", divisions, set())
+    bidders = "How many companies bid on the Elm Street project?"
+    assert not states_count("The lowest bid was $2.31 million, for 6,800 feet of main laid in 2023.", bidders, set())
+    assert states_count("Four companies bid.", bidders, set())
+    assert states_count("It came one day after the flight.", "How many days after the flight did they meet?", set())
+    assert states_count("It holds about 90,790 tonnes of plants.", "How many tons of plants does it hold?", set())
+    assert states_count("Over 60 percent grew up in privilege.", "How many of the richest 400 grew up in privilege?",
+                        {"400"})
+    assert not states_count("Over 60 percent grew up in privilege.", "How many heirs grew up in privilege?", set())
+    assert not states_count("The 400 richest grew up in privilege.", "How many of the richest 400 did?", {"400"})
+    story = ("The pact was signed in April 1941. About ten weeks later Germany invaded, and that winter Stalin could "
+             "move divisions from Siberia to the defence of Moscow.\n")
+    assert_abstains(_asked_of(make_kb, {"pact.txt": story}), divisions.replace("transfer?", "move from Siberia?"))
+    kb = _asked_of(make_kb, {"pact.txt": story.replace("move divisions", "move nine divisions")})
+    assert_answers(kb, (divisions.replace("transfer?", "move from Siberia?"), "nine divisions"))
+
+
 def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(make_kb):
     """"Which lawmaker questioned Yoshimasa Hayashi during the National Diet debate ...?" (a tune seed question the
     articles do not answer) was quoted "During a debate in the National Diet (Parliament), he termed the region ..."
