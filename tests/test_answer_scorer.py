@@ -1219,6 +1219,10 @@ def test_a_name_line_is_a_name_and_a_post_only():
     assert not answers("Which kind of licence does he hold?")
     assert answers("What is his title?") and answers("Which area does he manage?") and answers("What role does he have?")
     assert answers("Which operations does he run?")  # the line names the thing asked for
+    assert not answers("What jobs is Tomas Reyes hiring for?")  # one post is no list of openings
+    assert answers("What team is Tomas Reyes on?")  # "... for Operations"
+    assert not answered_by_name_line("What team is Rafael Souza on?", None, False, "Rafael Souza, Product Designer.",
+                                     Person("Rafael", "Souza"), True)
     assert answers("Who is the Deputy General Manager for Operations?", AnswerType.PERSON, named=False)
     assert not answers("Who is the Deputy Chief Engineer?", AnswerType.PERSON, named=False)
     chen = Person("Laura", "Chen")

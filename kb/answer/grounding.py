@@ -248,13 +248,19 @@ _NAMED_ALONE = frozenset(fold(t) for t in PERSON_TITLES) | {"he", "she", "they",
 _WHY_OR_HOW = re.compile(r"^\s*(?:why|how)\b", re.I)
 #: A part of an organisation, which a post names: "Which department is Ana Ruiz in?"
 _WITHIN = re.compile(r"\b(?:department|team|group|division|unit|office|section|desk)s?\b", re.I)
+def _names_a_unit(post: str) -> bool:
+    """Does a name line say which department, team or company ("... for Operations", "Marcus Bell, Procurement
+    Manager, Harbor Health")?"""
+    return (re.search(rf"\b(?:of|for|at)\s+[{_UPPER}]", post) is not None
+            or len(re.split(_SEPARATOR, post.strip().rstrip("."))) >= 3)
+
+
 #: "What project ...?", "Which kind of degree ...?": the noun a what-question asks for an instance of.
 _WHAT_THING = re.compile(r"^\s*(?:what|which)\s+(?:(?:kind|sort|type)\s+of\s+)?(?P<noun>[A-Za-z][\w-]*)\b", re.I)
 #: Nouns a post answers: what someone does, is called or belongs to.
-_A_POST = frozenset("title titles role roles job jobs position positions post posts department departments area areas "
-                    "team teams division divisions unit units office offices section sections desk desks occupation "
-                    "profession designation function responsibility responsibilities rank grade field specialty "
-                    "speciality beat group groups branch capacity work line".split())
+_A_POST = frozenset("title role roles job position post area areas occupation profession designation function "
+                    "responsibility responsibilities rank grade field specialty speciality beat branch capacity work "
+                    "line".split())
 #: A question about an earlier time than the line's: "before", "previous job", "last year", "used to".
 _EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
 
@@ -301,16 +307,17 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     if kind is AnswerType.ORGANIZATION:
         # "... for Operations", "Marcus Bell, Procurement Manager, Harbor Health". A post says which department or
         # team ("Communications Director"), not for which company or paper ("Kenji Watanabe, Senior Account Manager").
-        return (re.search(rf"\b(?:of|for|at)\s+[{_UPPER}]", post) is not None
-                or len(re.split(_SEPARATOR, post.strip().rstrip("."))) >= 3
-                or (supplied and _WITHIN.search(question) is not None))
+        return _names_a_unit(post) or (supplied and _WITHIN.search(question) is not None)
     if kind is not None:
         return supplied
     thing = _WHAT_THING.match(question)
-    if thing is not None and fold(thing.group("noun")) not in STOPWORDS and fold(thing.group("noun")) not in _A_POST:
+    noun = fold(thing.group("noun")) if thing is not None else ""
+    if noun and noun not in STOPWORDS and _WITHIN.fullmatch(noun):
+        return _names_a_unit(post)  # "What team is Rafael Souza on?" of "Rafael Souza, Product Designer."
+    if noun and noun not in STOPWORDS and noun not in _A_POST:
         # "What project does he oversee?", "What degree does Linda Osei have?": a thing of a kind the line does not
         # name is no post; "What is her title?", "Which area does he manage?" ask for what a post says.
-        return stem(fold(thing.group("noun"))) in {stem(w) for w in words(post)}
+        return stem(noun) in {stem(w) for w in words(post)}
     if _YES_OR_NO.match(question):
         # "Is Samuel Adeyemi an engineer?" is answered by "Samuel Adeyemi, Chief Engineer.", "Is Laura Chen a
         # co-founder?" not by "Chief Executive Officer: Laura Chen": the line says yes only to a word of its own.
