@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from kb.answer_types import AnswerType, asked_contact, asked_numbers, supplies, years
-from kb.text import (MONTHS, STOPWORDS, Person, WeightedTerms, content_stems, content_terms, fold, named_entities,
-                     people_named, person_mentions, share_in, stem, weighted_terms)
+from kb.text import (MONTHS, PERSON_PRONOUN, STOPWORDS, Person, WeightedTerms, content_stems, content_terms, fold,
+                     named_entities, people_named, person_mentions, share_in, stem, weighted_terms)
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -89,6 +89,13 @@ class QueryContext:
         """The years the question names (a follow-up's appended names left out): a statement about another year, or
         a document that never states one of them, does not answer it (kb.answer)."""
         return years(asked_part(self.question))
+
+    @cached_property
+    def subject_is_source(self) -> bool:
+        """A follow-up whose person is only the author of what it asks about ("According to his report, what kind of
+        exercises has Japan protested?" after "Who is Zaini Majeed?"): the answer is from a document by them, not
+        about them (kb.answer)."""
+        return bool(self.subject) and by_the_person(asked_part(self.question))
 
     @cached_property
     def attributed_to(self) -> tuple[tuple[str, ...], ...]:
@@ -616,6 +623,18 @@ def attributed_sources(question: str) -> tuple[tuple[str, ...], ...]:
             continue
         found.append(tuple(w for w in re.split(r"-+", words[-1]) if w))
     return tuple(found)
+
+
+#: A person's pronoun before a word for a document: "according to his report", "in her article", "per his piece".
+_THEIR_DOCUMENT = re.compile(r"\b(?:his|her)\s+(?:own\s+|latest\s+|new\s+)?(?P<document>[a-z]+)\b", re.I)
+
+
+def by_the_person(question: str) -> bool:
+    """Every person's pronoun of the question stands before a word for a document (_ANY_SOURCE): the person is whose
+    report it is, not what it is about."""
+    pronouns = PERSON_PRONOUN.findall(question)
+    owned = [m for m in _THEIR_DOCUMENT.finditer(question) if m.group("document").lower() in _ANY_SOURCE]
+    return bool(owned) and len(owned) == len(pronouns)
 
 
 def given_part(question: str) -> str:

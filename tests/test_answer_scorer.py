@@ -933,6 +933,36 @@ def test_follow_up_about_someone_the_documents_do_not_describe_abstains(make_kb)
 
 
 
+def test_a_follow_up_about_what_the_persons_report_says_is_answered_from_their_document(make_kb):
+    """"According to his report, what kind of Russian exercises has Japan protested ...? (Zaini Majeed)" (a tune seed
+    follow-up after "Who is Zaini Majeed?") was abstained on: the passage that answers is about the islands and names
+    him only in the article's byline. His report is the document by him, so the answer comes from a document that
+    names him, about whatever it reports. "His organization" is still his own, and an article by someone else is
+    not his report."""
+    from kb.query import QueryContext, by_the_person, contextualize
+
+    filler = "".join(f"The council met on day {n} and discussed the budget for roads, schools and parks.\n\n"
+                     for n in range(1, 25))  # the byline's passage ends long before the drills are reported
+    story = ("Russia holds drills near disputed islands\n\nBy Zaini Majeed\n\n" + filler + "Japan has repeatedly "
+             "protested against Russian military drills close to the islands after live firing near Kunashir.\n")
+    other = ("Fishing season opens\n\nBy Lena Park\n\nJapan protested against the new fishing quotas near the "
+             "northern islands, which the ministry set in May.\n")
+    kb = _asked_of(make_kb, {"drills.txt": story, "fishing.txt": other})
+    asked = contextualize("According to his report, what kind of exercises has Japan protested near the islands?",
+                          [("Who is Zaini Majeed?", "")])
+    answer = kb.ask(asked)
+    assert not answer.abstained and "military drills" in answer.answer, answer.answer
+    assert {c.source for c in answer.citations} == {"drills.txt"}
+    asked = contextualize("According to her report, what kind of exercises has Japan protested near the islands?",
+                          [("Who is Lena Park?", "")])
+    answer = kb.ask(asked)
+    assert answer.abstained or {c.source for c in answer.citations} == {"fishing.txt"}, answer.answer
+    assert by_the_person("According to his report, what did Japan protest?") and by_the_person("In her article, why?")
+    assert not by_the_person("Where is his organization based?")
+    assert not by_the_person("What did he say in his report?")  # "he" is who is asked about too
+    assert not QueryContext("According to his report, what?", None, {}).subject_is_source  # no one resolved
+
+
 #: A person the documents describe, but not what the follow-up asks of them: where her organization is based.
 #: Another document says where someone else's group is based.
 NOT_SAID = {

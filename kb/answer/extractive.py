@@ -191,7 +191,12 @@ class ExtractiveAnswerer:
             if chosen and query.names and pool is not None and missing_names(
                     query.names, [candidate.passage.source], pool, query.places):
                 continue  # a second statement about someone else: an answer never mixes two subjects
-            if query.subject and not _about(candidate, query.subject, strict=bool(chosen), acronyms=acronyms):
+            if query.subject_is_source:
+                if pool is not None and missing_names(query.subject, [candidate.passage.source], pool):
+                    # "According to his report, ...? (Zaini Majeed)" is answered from a document that names him (its
+                    # byline), about whatever the report is about.
+                    continue
+            elif query.subject and not _about(candidate, query.subject, strict=bool(chosen), acronyms=acronyms):
                 continue  # a follow-up ("his organization") is answered about the person it refers to, or not at all
             rows = table_rows(candidate.sentence.text)
             if rows is not None and query.names and not names_share_a_row(query.names, rows[1:], query.places):
