@@ -31,11 +31,12 @@ _QUANTITY_Q = re.compile(
     r"\b(how (much|old|far|long|large|big|tall|high|deep|wide|often|fast|heavy)|what (percentage|percent|proportion|"
     r"fraction|amount|size|population|distance|height|length|area|temperature|cost|price)|population of|"
     r"boiling point|melting point)\b", re.I)
-_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (years?|dates?|days?|months?|century|centuries|decades?|time|period|era)\b|"
+_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (years?|dates?|days?|months?|seasons?|century|centuries|decades?|time|period|"
+                     r"era)\b|"
                      r"\bin what years?\b", re.I)
 # How precise a date the question asks for: "On what day did the invasion start?" is not answered by "in the summer
 # of 2021", nor "What year ..." by "in June". "When" takes any date.
-_DATE_UNIT_Q = re.compile(r"\b(?:what|which) (year|date|day|month)s?\b", re.I)  # "In which years ..." too
+_DATE_UNIT_Q = re.compile(r"\b(?:what|which) (year|date|day|month|season)s?\b", re.I)  # "In which years ..." too
 _PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b|\b(which|what) (person|man|woman|king|president|author|writer|scientist)\b", re.I)
 _ORG_Q = re.compile(
     r"\b(which|what) (company|companies|organi[sz]ation|agency|firm|group|newspaper|publication|publisher|website|"
@@ -104,6 +105,9 @@ _HAS_UNIT = {
     "day": re.compile(rf"\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTHS})\b|"
                       rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b({_WEEKDAYS})\b", re.I),
 }
+#: A season, the unit "In which season of 2021 ...?" asks for; not among _HAS_UNIT, whose units make a statement state
+#: a date (states_date): "fall" and "spring" are as often a verb or a water source.
+_SEASON = re.compile(r"\b(spring|summer|autumn|winter|fall)\b", re.I)
 _ORG_WORD = re.compile(
     r"\b(Ltd|Inc|Corp|Corporation|Company|Co|LLC|GmbH|Group|Agency|Service|Organi[sz]ation|Association|Institute|"
     r"University|Council|Committee|Ministry|Department|Bureau|Foundation|Party|Times|Post|News|Press|Network|Bank|"
@@ -113,7 +117,7 @@ _PLACE_CUE = re.compile(r"\b(in|at|from|near|to|into|across|based|capital|city|c
 
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type a question asks for, with its detail: the acronym of an expansion question, the unit of a
-    date question ("year", "month", "day"; None for "when"), "money" for a quantity that is a price or a sum paid,
+    date question ("year", "month", "day", "season"; None for "when"), "money" for a quantity that is a price or a sum paid,
     "age" for "How old ...?"."""
     m = _EXPANSION_Q.search(question)
     if m and m.group(2) and _is_acronym(m.group(2)):
@@ -422,7 +426,8 @@ def supplies(sentence: str, kind: AnswerType, question_words: set[str], detail: 
             return bool(_PRICE_WORD.search(amounts) and (_HAS_QUANTITY.search(amounts) or _HAS_NUMBER.search(amounts)))
         return bool((_HAS_NUMBER if kind is AnswerType.NUMBER else _HAS_QUANTITY).search(amounts))
     if kind is AnswerType.DATE:
-        return _new_date(sentence, _HAS_UNIT.get(detail or "", _HAS_DATE), question_words)
+        return _new_date(sentence, _SEASON if detail == "season" else _HAS_UNIT.get(detail or "", _HAS_DATE),
+                         question_words)
     if kind is AnswerType.EXPANSION:
         return detail is not None and expands(sentence, detail)
     names = _new_names(sentence, question_words)

@@ -217,6 +217,11 @@ def test_a_date_question_wants_its_unit_and_a_date_it_does_not_state_itself():
     when = typed("When did the army move in 2021?")
     assert when["The army had moved in 2021."] == 0.0  # the question's own year
     assert when["The army moved in March 2021."] == 1.0 and when["The talks failed in June."] == 1.0
+    # A season is a unit too: "In which season of 2021 ...?" (a tune seed question) had been quoted "Russia in 2021
+    # was preparing to attack Japan ..." over the sentence with "the summer of 2021".
+    season = typed("In which season of 2021 did Putin prepare the attack?")
+    assert season["Putin prepared the attack in the summer of 2021."] == 1.0
+    assert season["The army moved in March 2021."] == 0.0 and season["The army had moved in 2021."] == 0.0
 
 
 def test_full_name_for_who_and_spelled_out_acronym_for_stand_for():
