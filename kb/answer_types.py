@@ -31,9 +31,8 @@ _QUANTITY_Q = re.compile(
     r"\b(how (much|old|far|long|large|big|tall|high|deep|wide|often|fast|heavy)|what (percentage|percent|proportion|"
     r"fraction|amount|size|population|distance|height|length|area|temperature|cost|price)|population of|"
     r"boiling point|melting point)\b", re.I)
-_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (years?|dates?|days?|months?|seasons?|century|centuries|decades?|time|period|"
-                     r"era)\b|"
-                     r"\bin what years?\b", re.I)
+_DATE_Q = re.compile(r"^\s*when\b|\b(what|which) (years?|dates?|days?|months?|seasons?|century|centuries|decades?|"
+                     r"time|period|era)\b|\bin what years?\b", re.I)
 # How precise a date the question asks for: "On what day did the invasion start?" is not answered by "in the summer
 # of 2021", nor "What year ..." by "in June". "When" takes any date.
 _DATE_UNIT_Q = re.compile(r"\b(?:what|which) (year|date|day|month|season)s?\b", re.I)  # "In which years ..." too
@@ -117,8 +116,8 @@ _PLACE_CUE = re.compile(r"\b(in|at|from|near|to|into|across|based|capital|city|c
 
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type a question asks for, with its detail: the acronym of an expansion question, the unit of a
-    date question ("year", "month", "day", "season"; None for "when"), "money" for a quantity that is a price or a sum paid,
-    "age" for "How old ...?"."""
+    date question ("year", "month", "day", "season"; None for "when"), "money" for a quantity that is a price or a sum
+    paid, "age" for "How old ...?"."""
     m = _EXPANSION_Q.search(question)
     if m and m.group(2) and _is_acronym(m.group(2)):
         return AnswerType.EXPANSION, m.group(2)
@@ -208,7 +207,6 @@ def years(text: str) -> frozenset[str]:
 #: A number as a text writes it ("4.2", "10,000", "28th", also in "v4.2" or "5km"), not part of a time ("9:30"). A
 #: comma joins only groups of three digits: "1,3 and 7" is a list.
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)*"
-_MONEY_FIGURE = re.compile(r"[$€£¥₹₽₩₺₪]\s?\d[\d,.]*(?:\s*(?:hundred|thousand|million|billion|trillion|mn|bn|m|k)\b)?", re.I)
 _NUMBER_TOKEN = re.compile(rf"(?<![\d.:]){_NUMBER}(?:st|nd|rd|th)?(?![\d:]|\.\d|,\d{{3}})")
 #: ... and one a question states as a word of its own: after a space, a bracket, a quote or a currency sign, before a
 #: space or punctuation. "6-carbon", "COVID-19" and markup pasted with a question ("window.x=5") name no figure the
@@ -364,9 +362,11 @@ _MEASURE = re.compile(r"\s*(?:(?:hundred|thousand|million|billion)\s+)?(?P<unit>
                       r"months?|years?|decades?|centur(?:y|ies)|mm|cm|km|kilomet(?:er|re)s?|met(?:er|re)s?|feet|foot|ft|"
                       r"inch(?:es)?|miles?|yards?|kg|grams?|pounds?|lbs?|tons?|tonnes?|percent|per\s+cent|%|degrees?|"
                       r"acres?|hectares?)(?![\w-])", re.I)
-_MONEY_FIGURE = re.compile(r"[$€£¥₹₽₩₺₪]\s?\d[\d,.]*(?:\s*(?:hundred|thousand|million|billion|trillion|mn|bn|m|k)\b)?", re.I)
-_NUMBER_TOKEN = re.compile(rf"{_AMOUNT}[\d,.]*|\b(?:{_NUMBER_WORDS})\b", re.I)
-_COUNTED = re.compile(r"\bhow\s+many\s+(?P<share>of\s+(?:the|its|their|his|her)\s+)?(?P<counted>[\w-]+(?:\s+[\w-]+){0,2})", re.I)
+_MONEY_FIGURE = re.compile(r"[$€£¥₹₽₩₺₪]\s?\d[\d,.]*(?:\s*(?:hundred|thousand|million|billion|trillion|mn|bn|m|k)\b)?",
+                           re.I)
+_COUNT_TOKEN = re.compile(rf"{_AMOUNT}[\d,.]*|\b(?:{_NUMBER_WORDS})\b", re.I)
+_COUNTED = re.compile(r"\bhow\s+many\s+(?P<share>of\s+(?:the|its|their|his|her)\s+)?(?P<counted>[\w-]+(?:\s+[\w-]+){0,2})",
+                      re.I)
 
 
 def states_count(sentence: str, question: str, question_words: set[str]) -> bool:
@@ -380,7 +380,7 @@ def states_count(sentence: str, question: str, question_words: set[str]) -> bool
     amounts = _SUM.sub(" ", _MONEY_FIGURE.sub(" ", _without_days(sentence)))
     for stated in _stated_numbers(frozenset(question_words)):
         amounts = stated.sub(" ", amounts)
-    for number in _NUMBER_TOKEN.finditer(amounts):
+    for number in _COUNT_TOKEN.finditer(amounts):
         unit = _MEASURE.match(amounts, number.end())
         if unit is None or _unit(unit.group("unit")) in counted:
             return True

@@ -248,6 +248,8 @@ _NAMED_ALONE = frozenset(fold(t) for t in PERSON_TITLES) | {"he", "she", "they",
 _WHY_OR_HOW = re.compile(r"^\s*(?:why|how)\b", re.I)
 #: A part of an organisation, which a post names: "Which department is Ana Ruiz in?"
 _WITHIN = re.compile(r"\b(?:department|team|group|division|unit|office|section|desk)s?\b", re.I)
+
+
 def _names_a_unit(post: str) -> bool:
     """Does a name line say which department, team or company ("... for Operations", "Marcus Bell, Procurement
     Manager, Harbor Health")?"""
