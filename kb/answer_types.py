@@ -259,11 +259,17 @@ CONTACT_DETAILS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {  # kind:
     "phone": (re.compile(_ASKS_WHAT + r"(?:(?:phone|telephone|mobile|cell|fax|contact|office|desk)\s+(?:number|no)\b|"
                                       r"number\s+(?:do\s+i\s+|should\s+i\s+|to\s+)(?:call|ring|dial)\b)", re.I),
               re.compile(r"\+?\d[\d ()./-]{5,}\d")),
+    # "What's the web address of the site he runs?" is answered by an address ("Gulagu.net", "www.x.org"), not by
+    # "... runs the anti-corruption website".
+    "web address": (re.compile(_ASKS_WHAT + r"(?:web\s*(?:site\s+)?address(?:es)?|website\s+address(?:es)?|url|"
+                                            r"domain(?:\s+name)?|web\s*page\s+address)\b", re.I),
+                    re.compile(r"\bhttps?://\S+|\bwww\.[\w-]+\.\S+|\b[\w-]+\.(?:com|org|net|gov|edu|io|info|co|"
+                               r"[a-z]{2})(?:/\S*)?(?![\w.])", re.I)),
 }
 
 
 def asked_contact(question: str) -> str | None:
-    """Which contact detail the question asks for ("email", "phone", "extension"), if any."""
+    """Which contact detail the question asks for ("email", "phone", "extension", "web address"), if any."""
     return next((kind for kind, (asks, _) in CONTACT_DETAILS.items() if asks.search(question)), None)
 
 

@@ -519,6 +519,8 @@ def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
     """"What is Wen Jie Thornbury's email address?" was answered "Payroll and expenses: Wen Jie Thornbury" at 0.82,
     and "What extension do I dial to reach the QA lead?" with how to dial an extension: an email address, a phone
     number or an extension asked for is answered by one, or kb abstains."""
+    from kb.answer_types import asked_contact
+
     kb = make_kb({"contacts.md": "# Contacts\n\n- Payroll and expenses: Wen Jie Thornbury\n- QA lead: Omar Haddad\n\n"
                                  "Desk phones use four-digit dialling: dial the switchboard and then the extension.\n",
                   "desk.md": "# Service desk\n\nThe service desk manager is Ines Barros, extension 4410, "
@@ -530,10 +532,19 @@ def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
     assert "ines.barros@example.com" in kb.ask("What is Ines Barros's email address?").answer
     assert "4410" in kb.ask("What is the service desk manager's extension?").answer
     assert "230-4999" in kb.ask("What is the night line's phone number?").answer
+    # A web address the same way ("What's the web address of the anti-corruption site that Osechkin runs?", a tune seed
+    # question, was quoted "... who runs the anti-corruption website, and is now exiled in France." at 0.71 of the
+    # seeds without the one that gives it).
+    sites = {"site.md": "# Sites\n\nThe activist runs an anti-corruption website and lives in exile in France.\n"}
+    assert_abstains(_asked_of(make_kb, sites), "What's the web address of the anti-corruption site the activist runs?")
+    sites["site.md"] = sites["site.md"].replace("website", "website, Gulagu.net,")
+    assert_answers(_asked_of(make_kb, sites),
+                   ("What's the web address of the anti-corruption site the activist runs?", "Gulagu.net"))
+    assert asked_contact("What is the URL of the booking portal?") == "web address"
+    assert asked_contact("What website does he run?") is None  # a site's name answers that too
     # Only a question asking what the detail is: an FAQ's "How can I update my phone number?" asks for steps (the
     # rule's first form read every question naming a phone number or an email address, and an FAQ benchmark's
     # right answers fell from 0.98 to 0.74).
-    from kb.answer_types import asked_contact
     for steps in ("How can I update my phone number?", "Where do I find my email address?",
                   "What happens if I change my email address?", "Who can see my phone number?",
                   "What did the whistleblower's email say?"):
