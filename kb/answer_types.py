@@ -262,7 +262,7 @@ CONTACT_DETAILS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {  # kind:
     # "What's the web address of the site he runs?" is answered by an address ("Gulagu.net", "www.x.org"), not by
     # "... runs the anti-corruption website".
     "web address": (re.compile(_ASKS_WHAT + r"(?:web\s*(?:site\s+)?address(?:es)?|website\s+address(?:es)?|url|"
-                                            r"domain(?:\s+name)?|web\s*page\s+address)\b", re.I),
+                                            r"domain\s+name|web\s*page\s+address)\b", re.I),
                     re.compile(r"\bhttps?://\S+|\bwww\.[\w-]+\.\S+|\b[\w-]+\.(?:com|org|net|gov|edu|io|info|co|"
                                r"[a-z]{2})(?:/\S*)?(?![\w.])", re.I)),
 }
