@@ -104,9 +104,10 @@ _HAS_UNIT = {
     "day": re.compile(rf"\b({_MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTHS})\b|"
                       rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b|\b({_WEEKDAYS})\b", re.I),
 }
-#: A season, the unit "In which season of 2021 ...?" asks for; not among _HAS_UNIT, whose units make a statement state
-#: a date (states_date): "fall" and "spring" are as often a verb or a water source.
-_SEASON = re.compile(r"\b(spring|summer|autumn|winter|fall)\b", re.I)
+#: A season, the unit "In which season of 2021 ...?" asks for, or one a word names ("the dry season", "the breeding
+#: season"); not among _HAS_UNIT, whose units make a statement state a date (states_date): "fall" and "spring" are as
+#: often a verb or a water source.
+_SEASON = re.compile(r"\b(spring|summer|autumn|winter|fall|[\w-]+\s+seasons?)\b", re.I)
 _ORG_WORD = re.compile(
     r"\b(Ltd|Inc|Corp|Corporation|Company|Co|LLC|GmbH|Group|Agency|Service|Organi[sz]ation|Association|Institute|"
     r"University|Council|Committee|Ministry|Department|Bureau|Foundation|Party|Times|Post|News|Press|Network|Bank|"

@@ -222,6 +222,8 @@ def test_a_date_question_wants_its_unit_and_a_date_it_does_not_state_itself():
     season = typed("In which season of 2021 did Putin prepare the attack?")
     assert season["Putin prepared the attack in the summer of 2021."] == 1.0
     assert season["The army moved in March 2021."] == 0.0 and season["The army had moved in 2021."] == 0.0
+    from kb.answer_types import supplies
+    assert supplies("Most rain falls in the wet season.", AnswerType.DATE, {"rain"}, "season")
 
 
 def test_full_name_for_who_and_spelled_out_acronym_for_stand_for():
