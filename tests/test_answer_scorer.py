@@ -1311,6 +1311,23 @@ def test_a_statement_about_a_look_alike_is_no_answer_about_the_one_asked(make_kb
     assert "250" not in kb.ask("How many users does the Basic plan support?").answer
 
 
+def test_a_sentence_that_refers_back_is_about_what_the_sentence_before_names(make_kb):
+    """"Did version 4.1 remove support for Internet Explorer?" was answered at 0.99 with "It introduced offline sync and
+    removed support for Internet Explorer." (said of 4.2, named in the sentence before), because the neighbour quoted
+    after it compares 4.2 with 4.1. A sentence is about what it or the text before it names; a look-alike's line is
+    still quoted when the line after it is about the asked one alone ("North Plant: staff park in Lot A ... - South
+    Plant: staff and visitors share the Mill Road car park.")."""
+    from paths import ROOT
+
+    folder = ROOT / "tests" / "data" / "trust_siblings"
+    kb = make_kb({name: (folder / name).read_text(encoding="utf-8") for name in ("changelog.txt", "plants.md")},
+                 abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "Did version 4.1 remove support for Internet Explorer?")
+    assert_answers(kb, ("Did version 4.2 remove support for Internet Explorer?", "Internet Explorer"),
+                   ("Where do staff park at the South Plant?", "Mill Road"))
+
+
 def test_look_alikes_are_read_from_the_question_and_the_pool():
     from kb.answer.grounding import about_a_sibling, sibling_families
 

@@ -19,7 +19,8 @@ from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_
                                 SentenceSource, build_candidates, confidence_row, list_item)
 from kb.answer.facts import same_facts
 from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
-                                 answered_by_name_line, document_words, mentions, missing_names, names_share_a_row,
+                                 answered_by_name_line, document_words, mentions, missing_names, names_only_the_asked,
+                                 names_share_a_row,
                                  pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_who_leads, names_in_full, names_someone,
@@ -691,9 +692,17 @@ def _about_others(item: ScoredSentence, query: QueryContext) -> bool:
 
 
 def _about_a_sibling(item: ScoredSentence, families: tuple[Family, ...]) -> bool:
-    """The statement is about a look-alike of what the question names (kb.answer.grounding.about_a_sibling)."""
-    start = item.span()[0]
-    return about_a_sibling(families, item.text(), item.passage.text[: max(0, start - item.passage.start)])
+    """The statement is about a look-alike of what the question names (kb.answer.grounding.about_a_sibling). A
+    sentence is about what it or the text before it names, not what the neighbour quoted after it names: "It
+    introduced offline sync and removed support for Internet Explorer." after "Version 4.2 was released ..." is about
+    4.2, though the next sentence compares 4.2 with the 4.1 asked about."""
+    before = item.passage.text[: max(0, item.span()[0] - item.passage.start)]
+    if item.context is None or item.context.sentence.start < item.sentence.start:
+        return about_a_sibling(families, item.text(), before)
+    # A look-alike's line followed by one about the asked alone is quoted for the second ("North Plant: staff park in
+    # Lot A ... - South Plant: staff and visitors share the Mill Road car park." for the South Plant).
+    return about_a_sibling(families, item.sentence.text, before) and not names_only_the_asked(
+        families, item.context.sentence.text)
 
 
 def _name_line_answers(item: ScoredSentence, query: QueryContext) -> bool:

@@ -569,6 +569,11 @@ def _first_named(family: Family, text: str) -> str | None:
     return None
 
 
+def names_only_the_asked(families: Iterable[Family], text: str) -> bool:
+    """Does the text name what the question asks about, and none of its look-alikes, in every family?"""
+    return all(asked and not sibling for asked, sibling in (_mentions(family, text) for family in families))
+
+
 def about_a_sibling(families: Iterable[Family], statement: str, before: str) -> bool:
     """Is the statement about a look-alike of a name the question asks about (sibling_families), not about it? One
     that names a sibling and not the asked one is ("The South Plant was certified ..." for the North Plant). One that
