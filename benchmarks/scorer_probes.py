@@ -17,6 +17,7 @@ TUNE half of the SQuAD sample (folds by article, as train_scorer.py --compare-in
     .venv/bin/python benchmarks/scorer_probes.py residual   # what the question asks beyond its best-matching sentence
     .venv/bin/python benchmarks/scorer_probes.py answered   # the answers given at the threshold: names, kinds, counts
     .venv/bin/python benchmarks/scorer_probes.py slots      # qualifiers the quote lacks, "which X" left unnamed
+    .venv/bin/python benchmarks/scorer_probes.py quoted     # names the quoted passage lacks, "which X" quoted unnamed
 
 The results and why they were not kept are in docs/quality.md ("Tried and not kept").
 """
@@ -1050,11 +1051,75 @@ def probe_slots(work: Path) -> None:
             print(f"| {label} | " + " | ".join(str(sum(r[1] == o and test(r) for r in mine)) for o in outcomes) + " |")
 
 
+_WHICH_NOUN = re.compile(r"^\s*(?:in|on|at|from|to|by|for|of|with|during)?\s*(?:which|what)\s+"
+                         r"(?:(?:kind|sort|type)\s+of\s+)?(?P<noun>[a-z][a-z-]+)\b", re.I)
+_DATE_NOUNS = frozenset("year years date day month time period era century season decade".split())
+
+
+def _named_nearby(tokens: list[str], i: int) -> bool:
+    """A noun at ``i`` with a name, number or quotation beside it ("the website Gulagu.com", "Route 12", "the Xingu
+    tribe"), or "of / called / named" and one."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    then = tokens[i + 2] if i + 2 < len(tokens) else ""
+    before = tokens[i - 1] if i > 0 else ""
+    return (after[:1].isupper() or after[:1].isdigit() or after in ('"', "“", "(") or (i > 1 and before[:1].isupper())
+            or (after.lower() in ("of", "called", "named", "known") and (then[:1].isupper() or then[:1].isdigit())))
+
+
+def _which_unnamed(question: str, quote: str) -> bool | None:
+    """For "which / what <noun> ...?": does the quote mention the noun only without a name beside it? None when the
+    question asks no such noun, or the quote does not mention it."""
+    m = _WHICH_NOUN.match(question)
+    if m is None or m.group("noun").lower() in STOPWORDS or m.group("noun").lower() in _DATE_NOUNS:
+        return None
+    tokens = re.findall(r"[\w'’.-]+|[^\s\w]", quote)
+    at = [i for i, t in enumerate(tokens) if stem(t.lower().strip(".")) == stem(m.group("noun").lower())]
+    return None if not at else not any(_named_nearby(tokens, i) for i in at)
+
+
+def probe_quoted(work: Path) -> None:
+    """Two checks on the answers kb gives to the tune questions (as tune_answers.py asks them), each counted by kind
+    of question and outcome: a question's name that the quoted statement's passage lacks (its document has it), and a
+    "which / what <noun>" quoted with the noun and no name beside it (2026-12-07, twenty-ninth stop; docs/quality.md,
+    "A follow-up about what the person's report says ...")."""
+    from kb.answer.grounding import mentions_name, with_acronyms
+    from kb.evaluation.runner import asked
+
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for kb, q, group in ts.tune_questions_asked(work):
+        r = kb.retrieve(asked(q), k=ts.K)
+        a = kb.extractive_answer(r)
+        if a.abstained:
+            continue
+        outcome = "negative" if not q.answers or group == "same-domain" else (
+            "right" if holds_answer(q, a.answer) else "wrong")
+        quote = re.sub(r"\[\d+\]", "", a.answer)
+        cited = a.citations[0]
+        passage = next((p for p in a.passages if p.source == cited.source and p.start <= cited.start
+                        and cited.end <= p.end), None)
+        if r.query.names and passage is not None:
+            vocabulary = with_acronyms(document_words(passage.text + "\n" + passage.title), r.query.acronyms or {})
+            lacking = [n for n in r.query.names if n not in r.query.subject
+                       and not mentions_name(vocabulary, n, r.query.places)]
+            if lacking:
+                counts[("a name the quoted passage lacks", group, outcome)] += 1
+        unnamed = _which_unnamed(q.question, quote)
+        if unnamed:
+            counts[("which / what <noun>, quoted without a name beside it", group, outcome)] += 1
+    print("| check | questions | answered right | answered wrong | negatives answered |")
+    print("|---|---|---|---|---|")
+    for check in sorted({c for c, _, _ in counts}):
+        for group in ("squad", "same-domain", "seed"):
+            row = [counts[(check, group, o)] for o in ("right", "wrong", "negative")]
+            if any(row):
+                print(f"| {check} | {group} | {row[0]} | {row[1]} | {row[2]} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("probe", choices=("passage", "adapter", "respelled", "context", "reader", "ner", "confidence",
                                           "rerank", "joint", "proximity", "sentence-miss", "e5", "local-idf",
-                                          "residual", "answered", "slots"))
+                                          "residual", "answered", "slots", "quoted"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-probe-") as tmp:
         {"passage": probe_passage, "adapter": probe_adapter, "respelled": probe_respelled,
@@ -1062,7 +1127,8 @@ def main() -> int:
          "confidence": probe_confidence, "rerank": probe_rerank,
          "joint": probe_joint, "proximity": probe_proximity,
          "sentence-miss": probe_sentence_miss, "e5": probe_e5,
-         "local-idf": probe_local_idf, "residual": probe_residual, "answered": probe_answered, "slots": probe_slots}[args.probe](Path(tmp))
+         "local-idf": probe_local_idf, "residual": probe_residual, "answered": probe_answered, "slots": probe_slots,
+         "quoted": probe_quoted}[args.probe](Path(tmp))
     return 0
 
 

@@ -189,6 +189,30 @@ _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs
                       re.I)
 
 
+def asks_when(question: str) -> bool:
+    """The clause the question asks with asks for a date or a time ("When people take on debt, it leads to what?"
+    asks what)."""
+    return expected_type(_asking_clause(question))[0] is AnswerType.DATE
+
+
+#: Words that say when without a date: "after the war", "during the Oligocene", "at night", "in the 1890s", "on
+#: weekdays from 8am to 6pm", "every Monday", and the conditions a "when" is answered with ("if a plant is injured",
+#: "under intense light").
+_TIME_WORDS = re.compile(r"\b(?:after|before|during|while|until|till|since|when|whenever|once|if|unless|under|"
+                         r"period|era|ages?|centur(?:y|ies)|seasons?|times?|days?|nights?|morning|evening|afternoon|"
+                         r"weeks?|months?|years?|decades?|early|late|later|earlier|ago|now|then|soon|first|last|next|"
+                         r"previous|following|end|"
+                         r"beginning|start|onset|spring|summer|autumn|fall|winter|daily|weekly|annually|every|each|"
+                         r"always|never|immediately|weekdays?|weekends?|holidays?|hours?|noon|midnight|overnight|today|"
+                         r"tonight|tomorrow|yesterday|o['’]clock|a\.m\.|p\.m\.|\d{1,2}(?::\d\d)?\s?(?:am|pm)|"
+                         r"\d{1,2}:\d\d|\d{4}s)\b", re.I)
+
+
+def speaks_of_time(text: str) -> bool:
+    """The text says when, by a date (states_date) or a word of time (_TIME_WORDS)."""
+    return states_date(text) or _TIME_WORDS.search(text) is not None
+
+
 def asks_who_leads(question: str) -> bool:
     """The question asks who leads, runs, owns or founded something, in the clause it asks with."""
     return bool(_LEADS_Q.search(_asking_clause(question)))

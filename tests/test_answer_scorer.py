@@ -352,6 +352,26 @@ def test_a_how_many_question_is_abstained_on_where_no_statement_gives_a_count(ma
     assert asks_count("In 1945, how many troops landed?") and not asks_count("Since nobody knew how many, what was used?")
 
 
+def test_a_when_is_answered_by_a_date_or_a_word_of_time(make_kb):
+    """"When is the first Route 12 bus?" was answered at 0.92 with "Route 12 serves the airport.", and "When did Jane
+    Doe join the Gazette?" with "Jane Doe covers transport and city hall for the Gazette." (trust corpora, tune): a
+    statement with no date and no word of time says nothing of when. A time, a period or a condition does ("at 6:15
+    am", "on weekdays from 8am to 6pm", "under intense light"); "When ..., what ...?" asks what."""
+    from kb.answer_types import asks_when, speaks_of_time
+
+    kb = _asked_of(make_kb, {
+        "routes.txt": "Route 12 serves the airport.\n",
+        "timetable.txt": "Timetable\n\nThe first Route 14 bus leaves Central Station at 6:15 am.\n",
+        "staff.txt": "Jane Doe covers transport and city hall for the Gazette.\n",
+        "cells.txt": "Under intense light, chloroplasts align in vertical columns along the cell wall.\n"})
+    assert_abstains(kb, "When is the first Route 12 bus?", "When did Jane Doe join the Gazette?")
+    assert_answers(kb, ("When is the first Route 14 bus?", "6:15"),
+                   ("When do chloroplasts align in vertical columns?", "intense light"))
+    assert asks_when("When did she join?") and not asks_when("When people take on debt, what does it lead to?")
+    assert speaks_of_time("Phone support is available on weekdays from 8am to 6pm.")
+    assert speaks_of_time("Some members emigrated in the 1890s.") and not speaks_of_time("Route 12 serves the airport.")
+
+
 def test_a_measure_or_a_sum_is_no_count(make_kb):
     """"How many Siberian divisions did Stalin transfer to the defence of Moscow?" (news2, tune) was quoted "... about
     ten weeks after the signing, and that winter Stalin could move divisions from Siberia ..." at 0.96: ten weeks say

@@ -23,8 +23,8 @@ from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_si
                                  names_share_a_row,
                                  pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_who_leads, names_in_full, names_someone,
-                             states_count,
+from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_when, asks_who_leads, names_in_full,
+                             names_someone, speaks_of_time, states_count,
                              states_contact, states_date, states_number, states_year)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
@@ -282,6 +282,13 @@ class ExtractiveAnswerer:
             # but only the question's own, echoes it ("When is the meeting after the one on 28 May 2024?" ->
             # "Next meeting: Tue 28 May 2024."): no tune SQuAD or seed answer had that form (docs/quality.md, "A date
             # question answered with its own date").
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if kind is AnswerType.DATE and asks_when(asked) and not any(speaks_of_time(c.text()) for c in chosen):
+            # "When is the first Route 12 bus?" is not answered by "Route 12 serves the airport.", nor "When did Jane
+            # Doe join the Gazette?" by "Jane Doe covers transport and city hall for the Gazette.": a statement with no
+            # date and no word of time ("after the war", "during the Oligocene", "at night") says nothing of when. On
+            # the tune questions one right SQuAD answer had neither ("Under intense light ...") (docs/quality.md, "A
+            # when answered with no word of time").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         counted = kind is AnswerType.NUMBER and asks_count(asked)
         if (query.type_detail in ("money", "age") or counted) and not any(
