@@ -196,7 +196,7 @@ def asks_when(question: str) -> bool:
 
 
 #: Words that say when without a date: "after the war", "during the Oligocene", "at night", "in the 1890s", "on
-#: weekdays from 8am to 6pm", "every Monday", and the conditions a "when" is answered with ("if a plant is injured",
+#: weekdays from 8am to 6pm", "opens at 9", "every Monday", and the conditions a "when" is answered with ("if a plant is injured",
 #: "under intense light").
 _TIME_WORDS = re.compile(r"\b(?:after|before|during|while|until|till|since|when|whenever|once|if|unless|under|"
                          r"period|era|ages?|centur(?:y|ies)|seasons?|times?|days?|nights?|morning|evening|afternoon|"
@@ -205,7 +205,7 @@ _TIME_WORDS = re.compile(r"\b(?:after|before|during|while|until|till|since|when|
                          r"beginning|start|onset|spring|summer|autumn|fall|winter|daily|weekly|annually|every|each|"
                          r"always|never|immediately|weekdays?|weekends?|holidays?|hours?|noon|midnight|overnight|today|"
                          r"tonight|tomorrow|yesterday|o['’]clock|a\.m\.|p\.m\.|\d{1,2}(?::\d\d)?\s?(?:am|pm)|"
-                         r"\d{1,2}:\d\d|\d{4}s)\b", re.I)
+                         r"\d{1,2}:\d\d|\d{4}s|at\s+\d{1,2}(?:\.\d\d)?)\b", re.I)
 
 
 def speaks_of_time(text: str) -> bool:

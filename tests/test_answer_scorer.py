@@ -369,6 +369,7 @@ def test_a_when_is_answered_by_a_date_or_a_word_of_time(make_kb):
                    ("When do chloroplasts align in vertical columns?", "intense light"))
     assert asks_when("When did she join?") and not asks_when("When people take on debt, what does it lead to?")
     assert speaks_of_time("Phone support is available on weekdays from 8am to 6pm.")
+    assert speaks_of_time("The library opens at 9 and closes at 17.30.") and not speaks_of_time("It seats 9 people.")
     assert speaks_of_time("Some members emigrated in the 1890s.") and not speaks_of_time("Route 12 serves the airport.")
 
 
