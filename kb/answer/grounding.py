@@ -314,12 +314,13 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
         return supplied
     thing = _WHAT_THING.match(question)
     noun = fold(thing.group("noun")) if thing is not None else ""
-    if noun and noun not in STOPWORDS and _WITHIN.fullmatch(noun):
-        return _names_a_unit(post)  # "What team is Rafael Souza on?" of "Rafael Souza, Product Designer."
-    if noun and noun not in STOPWORDS and noun not in _A_POST:
-        # "What project does he oversee?", "What degree does Linda Osei have?": a thing of a kind the line does not
-        # name is no post; "What is her title?", "Which area does he manage?" ask for what a post says.
-        return stem(noun) in {stem(w) for w in words(post)}
+    if noun and noun not in STOPWORDS:
+        if _WITHIN.fullmatch(noun):
+            return _names_a_unit(post)  # "What team is Rafael Souza on?" of "Rafael Souza, Product Designer."
+        if noun not in _A_POST:
+            # "What project does he oversee?", "What degree does Linda Osei have?": a thing of a kind the line does
+            # not name is no post; "What is her title?", "Which area does he manage?" ask for what a post says.
+            return stem(noun) in {stem(w) for w in words(post)}
     if _YES_OR_NO.match(question):
         # "Is Samuel Adeyemi an engineer?" is answered by "Samuel Adeyemi, Chief Engineer.", "Is Laura Chen a
         # co-founder?" not by "Chief Executive Officer: Laura Chen": the line says yes only to a word of its own.
