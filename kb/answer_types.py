@@ -185,7 +185,10 @@ def asks_person_by_role(question: str) -> bool:
 #: the outage?". A person or an organisation answers, by name; SQuAD's nameless "who" answers ("political parties",
 #: "those who already hold wealth") answer other verbs.
 _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs|ran|chairs|chaired|directs|directed|"
-                      r"oversees|oversaw|supervises|supervised|owns|owned|founded|commands|commanded|governs|governed)\b",
+                      r"oversees|oversaw|supervises|supervised|owns|owned|founded|commands|commanded|governs|governed|"
+                      r"(?:is|was|are|were|will\s+be)\s+(?:responsible|accountable|in\s+charge)\b|"
+                      r"(?:was|were|is|has\s+been)\s+(?:given|assigned|tasked)\b|"
+                      r"approves|approved|appoints|appointed|signs|signed|hired|hires)\b",
                       re.I)
 
 
@@ -355,9 +358,15 @@ def names_in_full(text: str, question_words: frozenset[str], loose: bool = False
     return False
 
 
+#: Capitalized words that name a time, not anyone: "Date of incident: Wednesday 6 March 2024".
+_TIME_NAMES = re.compile(rf"(?:{_MONTHS}|{_WEEKDAYS})", re.I)
+
+
 def names_someone(sentence: str, question_words: set[str], opening_name: Callable[[str], bool] | None = None) -> bool:
-    """Does the sentence name someone the question does not (``opening_name`` as in _new_names)?"""
-    return bool(_new_names(sentence, question_words, opening_name))
+    """Does the sentence name someone the question does not (``opening_name`` as in _new_names)? A month, a weekday
+    or a code with digits ("PM-2024-03") names no one."""
+    return any(not _TIME_NAMES.fullmatch(w.rstrip(".,;:'’")) and not any(ch.isdigit() for ch in w)
+               for w in _new_names(sentence, question_words, opening_name))
 
 
 def expands(sentence: str, acronym: str) -> bool:

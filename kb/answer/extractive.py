@@ -316,7 +316,8 @@ class ExtractiveAnswerer:
             # in the National Diet, he termed the region ..." were quoted at 0.80 and 0.85 (docs/quality.md, "A person
             # asked for by their post"). Not "who", which SQuAD answers with groups as often ("political parties").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if asks_who_leads(asked) and not any(names_someone(c.text(), query.question_words) for c in chosen):
+        if asks_who_leads(asked) and not any(names_someone(c.text(), query.question_words, _opening_name(query))
+                                             for c in chosen):
             # "Who manages the Red team?" was quoted "The Red team handles retail partners." at 0.93: who leads, runs or
             # owns something is someone with a name, a person's or an organisation's (docs/quality.md, "A person asked
             # for by their post").
@@ -542,8 +543,7 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
     and the statement does not (a capital opening a sentence is a name only when it is no common word). The context
     model does not: the naming sentence shares none of the question's words, and SQuAD, which it is fit on, has no
     lists (docs/quality.md, "A list item's subject")."""
-    vectors = query.word_vectors
-    opening = (lambda word: not vectors.knows(word.lower())) if vectors is not None else None
+    opening = _opening_name(query)
     neighbour = _neighbours(scored)
     for statement in chosen:
         lead = neighbour(statement, -1)
@@ -560,6 +560,14 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
         if (not names_someone(statement.sentence.text, query.question_words, opening)
                 and names_someone(lead.sentence.text, query.question_words, opening)):
             statement.context = lead
+
+
+def _opening_name(query: QueryContext) -> Callable[[str], bool] | None:
+    """Is a capitalized word that opens a sentence a name? Only when it is no word of the embedding model's
+    vocabulary: "Split the staging and production Helm values files ..." and "Responsible for daily laboratory
+    testing ..." name no one."""
+    vectors = query.word_vectors
+    return (lambda word: not vectors.knows(word.lower())) if vectors is not None else None
 
 
 #: A sentence whose subject is someone named before it: "He is curating the 2024 exhibition Threads of the Valley."
@@ -678,13 +686,15 @@ def _heading_answers(item: ScoredSentence, query: QueryContext) -> bool:
     if query.answer_type is not AnswerType.PERSON:
         return True
     text = item.sentence.text
+    if a_name_line(text) is not None:
+        return True  # "Kenji Watanabe, Senior Account Manager": what a name line answers is _name_line_answers's
+    known = query.word_vectors.knows if query.word_vectors is not None else (lambda word: False)
     if any(not query.question_words.issuperset(fold(part) for part in filter(None, (p.given, p.surname)))
-           for _, p in person_mentions(text)):
-        return True
+           and a_persons_name(p, item.passage.text, known) for _, p in person_mentions(text)):
+        return True  # a person's name as grounding reads one: "Information Security Policy" has the shape only
     subject = _HEADLINE_SUBJECT.match(text)
     if subject is None:
         return False
-    known = query.word_vectors.knows if query.word_vectors is not None else (lambda word: False)
     words_of_subject = [w.strip(".,:;'’") for w in subject.group(1).split()]
     return any(w and not any(ch.isdigit() for ch in w) and fold(w) not in query.question_words
                and (len(w) > 1 and w.isupper() or not known(fold(w))) for w in words_of_subject)

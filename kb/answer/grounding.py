@@ -261,8 +261,20 @@ def _names_a_unit(post: str) -> bool:
 _WHAT_THING = re.compile(r"^\s*(?:what|which)\s+(?:(?:kind|sort|type)\s+of\s+)?(?P<noun>[A-Za-z][\w-]*)\b", re.I)
 #: Nouns a post answers: what someone does, is called or belongs to.
 _A_POST = frozenset("title role roles job position post area areas occupation profession designation function "
-                    "responsibility responsibilities rank grade field specialty speciality beat branch capacity work "
-                    "line".split())
+                    "responsibility responsibilities rank grade level seniority field specialty speciality beat branch "
+                    "capacity work line".split())
+#: "What is Dmitri Volkov's salary?", "What are the General Manager's office hours?", "What is the budget of ...?":
+#: the thing asked for, named after the person it belongs to (or before them, with "of").
+_WHAT_OF_SOMEONE = re.compile(r"^\s*what(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+(?:"
+                              r"[^?]*?['’]s?\s+(?P<owned>[\w\s-]+?)|(?:his|her|their)\s+(?P<own>[\w\s-]+?)|"
+                              r"(?:the|his|her|their)\s+(?P<head>[\w\s-]+?)\s+of\b[^?]*"
+                              r")\s*\??\s*$", re.I)
+#: "What does Miriam Okafor chair?", "What did Priya Nair do about the billing complaints?": what a person does to
+#: something, asked by its verb after the person (a pronoun, or capitalized words).
+_WHAT_DOES_SOMEONE = re.compile(r"^\s*[Ww]hat\s+(?P<tense>does|do|did)\s+(?:(?:he|she|they)\s+|(?:[A-Z][\w.'’-]*\s+)+)"
+                                r"(?P<verb>[a-z]\w*)(?P<rest>[^?]*)\??\s*$")
+#: What "What does he do" may end with and still ask for a job: "for a living", "here", "at the utility".
+_A_JOB = re.compile(r"\s*(?:for\s+a\s+living|here|now|as|on|(?:at|for|in)\s+.+)?", re.I)
 #: A question about an earlier time than the line's: "before", "previous job", "last year", "used to".
 _EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
 
@@ -321,6 +333,21 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
             # "What project does he oversee?", "What degree does Linda Osei have?": a thing of a kind the line does
             # not name is no post; "What is her title?", "Which area does he manage?" ask for what a post says.
             return stem(noun) in {stem(w) for w in words(post)}
+    owned = _WHAT_OF_SOMEONE.match(question)
+    if owned is not None and named:
+        # "What is Dmitri Volkov's salary?" is not answered by "Dmitri Volkov, Staff Engineer."; "What is her job
+        # title?" is. Of a post ("What's the phone extension of the Water Quality Manager?") the line says who holds
+        # it, and the statement quoted after it may give the rest.
+        noun = words(owned.group("owned") or owned.group("own") or owned.group("head"))[-1:]
+        return bool(noun) and (noun[0] in _A_POST or stem(noun[0]) in {stem(w) for w in words(post)})
+    does = _WHAT_DOES_SOMEONE.match(question)
+    if does is not None:
+        # "What does he do?" asks for a job; "What does Miriam Okafor chair?", "What does he oversee?" and "What did
+        # Priya Nair do about the billing complaints?" ask what a post does not say, unless its words do ("What does
+        # she manage?" of "Operations Manager").
+        if does.group("verb") in ("do", "work"):  # "What does Tomas Reyes work as?"
+            return does.group("tense") != "did" and _A_JOB.fullmatch(does.group("rest")) is not None
+        return stem(does.group("verb")) in {stem(w) for w in words(post)}
     if _YES_OR_NO.match(question):
         # "Is Samuel Adeyemi an engineer?" is answered by "Samuel Adeyemi, Chief Engineer.", "Is Laura Chen a
         # co-founder?" not by "Chief Executive Officer: Laura Chen": the line says yes only to a word of its own.
