@@ -181,14 +181,13 @@ def asks_person_by_role(question: str) -> bool:
     return bool(_ROLE_Q.search(_asking_clause(question)))
 
 
-#: Who leads, runs or owns something: "Who manages the Red team?", "Who leads the utility?", "Who led the response to
-#: the outage?". A person or an organisation answers, by name; SQuAD's nameless "who" answers ("political parties",
-#: "those who already hold wealth") answer other verbs.
+#: Who leads, runs or owns something, or was given it to do: "Who manages the Red team?", "Who leads the utility?",
+#: "Who led the response to the outage?", "Who was given the task of splitting the files?". A person or an organisation
+#: answers, by name; SQuAD's nameless "who" answers ("political parties", "those who already hold wealth") answer other
+#: verbs, and so do groups that sign, approve or are responsible ("the auditors signed the report").
 _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs|ran|chairs|chaired|directs|directed|"
                       r"oversees|oversaw|supervises|supervised|owns|owned|founded|commands|commanded|governs|governed|"
-                      r"(?:is|was|are|were|will\s+be)\s+(?:responsible|accountable|in\s+charge)\b|"
-                      r"(?:was|were|is|has\s+been)\s+(?:given|assigned|tasked)\b|"
-                      r"approves|approved|appoints|appointed|signs|signed|hired|hires)\b",
+                      r"(?:is|was|has\s+been)\s+(?:assigned|tasked|given\s+the\s+(?:task|job))\b)\b",
                       re.I)
 
 
@@ -214,6 +213,25 @@ _TIME_WORDS = re.compile(r"\b(?:after|before|during|while|until|till|since|when|
 def speaks_of_time(text: str) -> bool:
     """The text says when, by a date (states_date) or a word of time (_TIME_WORDS)."""
     return states_date(text) or _TIME_WORDS.search(text) is not None
+
+
+def asks_why(question: str) -> bool:
+    """The question asks why ("Why did Commissioner Ferreira vote for the rate adjustment?")."""
+    return re.match(r"\s*why\b", question, re.I) is not None
+
+
+#: Words that tie a statement to a cause, a purpose or the circumstance it happened in: "because", "due to", "so
+#: that", "which reflects the desire", "in protest against", "after the bill has been passed", "as the demand for
+#: higher quality housing increased", "for fear of violence", "by using net wealth". A statement with none of them only
+#: says that something is so ("Commissioner Ferreira moved to approve the rate adjustment.").
+_REASON_WORDS = re.compile(r"\b(?:because|since|due|owing|thanks|result(?:s|ed|ing)?|reasons?|caus(?:e|es|ed|ing)|"
+                           r"lead|leads|led|so|therefore|thus|hence|purpose|aims?|order|fear|protest|reflect(?:s|ed|ing)?|"
+                           r"after|when|while|as|for|by|if|unless|without|through|via)\b", re.I)
+
+
+def gives_a_reason(text: str) -> bool:
+    """The text holds a word that ties it to a cause, a purpose or a circumstance (_REASON_WORDS)."""
+    return _REASON_WORDS.search(text) is not None
 
 
 def asks_who_leads(question: str) -> bool:

@@ -429,12 +429,11 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     assert_answers(_asked_of(make_kb, {**teams, "staff.txt": "Maria Lopez manages the Red team.\n"}),
                    ("Who manages the Red team?", "Maria Lopez"))
     assert asks_who_leads("Who led the expedition?") and not asks_who_leads("Who does the pay gap favour?")
-    # Who is responsible for something, or was given it to do, is named too; a month, a weekday, a code with digits
+    # Who was given something to do is named too; a month, a weekday, a code with digits
     # or a common word opening a sentence names no one ("Who led the response to the March 2024 incident?" was quoted
     # "Date of incident: Wednesday 6 March 2024 (PM-2024-03)"; tests/data/trust_software).
-    for question in ("Who is responsible for the security policy?", "Who was given the task of splitting the files?",
-                     "Who is in charge of the lab?", "Who approved the budget?"):
-        assert asks_who_leads(question), question
+    assert asks_who_leads("Who was given the task of splitting the files?") and asks_who_leads("Who was assigned it?")
+    assert not asks_who_leads("Who signed the report?")  # "the auditors signed the report"
     incident = {"incident.md": "# Webhook outage\n\nDate of incident: Wednesday 6 March 2024 (PM-2024-03).\n\n"
                                "Split the staging and production values files for all services.\n"}
     assert_abstains(_asked_of(make_kb, incident), "Who led the response to the webhook outage?",
@@ -758,6 +757,21 @@ def test_a_question_in_the_document_is_never_a_candidate_yet_its_neighbour_reads
     assert f["Engineers found cracks in its main span."]["neighbour_overlap"] == pytest.approx(1.0)
     assert asks('Residents asked, "Is it safe?"') and asks("Why? ")
     assert not asks("The question may come now.") and not asks('He said "Who Framed Roger Rabbit?" was a film.')
+
+
+def test_a_why_is_not_answered_by_a_statement_that_only_restates_it(make_kb):
+    """"Why did Commissioner Ferreira vote for the rate adjustment?" was quoted "Commissioner Ferreira moved to approve
+    the rate adjustment." at 0.93 (tests/data/trust_utility): it restates what the question takes as given and gives
+    no cause. A statement that says more than the question may give the reason without a word for it."""
+    minutes = {"minutes.txt": "Commissioner Ferreira moved to approve the rate adjustment. Commissioner Vance "
+                              "seconded the motion.\n\nThe council's engineers had found deep cracks in the main span "
+                              "of the River Bridge. The bridge will stay closed for two years.\n"}
+    kb = _asked_of(make_kb, minutes)
+    assert_abstains(kb, "Why did Commissioner Ferreira vote for the rate adjustment?")
+    assert_answers(kb, ("Why did the council close the River Bridge?", "deep cracks"))
+    assert_answers(_asked_of(make_kb, {"minutes.txt": "Commissioner Ferreira voted for the rate adjustment because "
+                                                      "the reservoir needs repairs.\n"}),
+                   ("Why did Commissioner Ferreira vote for the rate adjustment?", "reservoir needs repairs"))
 
 
 def test_a_question_the_document_asks_is_not_quoted_as_the_answer_to_it(make_kb):

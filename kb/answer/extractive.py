@@ -23,8 +23,8 @@ from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_si
                                  names_share_a_row,
                                  pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_when, asks_who_leads, names_in_full,
-                             names_someone, speaks_of_time, states_count,
+from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_when, asks_who_leads, asks_why,
+                             gives_a_reason, names_in_full, names_someone, speaks_of_time, states_count,
                              states_contact, states_date, states_number, states_year)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
@@ -289,6 +289,15 @@ class ExtractiveAnswerer:
             # date and no word of time ("after the war", "during the Oligocene", "at night") says nothing of when. On
             # the tune questions one right SQuAD answer had neither ("Under intense light ...") (docs/quality.md, "A
             # when answered with no word of time").
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if asks_why(asked) and all(_only_restates(c, content_stems(asked)) and not gives_a_reason(c.text())
+                                   for c in chosen):
+            # "Why did Commissioner Ferreira vote for the rate adjustment?" is not answered by "Commissioner Ferreira
+            # moved to approve the rate adjustment.", nor "Why didn't the queue depth alert go off?" by "We have an
+            # alert on the webhook queue depth.": a statement that restates what the question takes as given, with no
+            # word of a cause, a purpose or a circumstance, says only that it is so. One that says more may give the
+            # reason without such a word ("The council's engineers had found deep cracks in the main span."), as
+            # SQuAD's do (docs/quality.md, "A why answered with no reason").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         counted = kind is AnswerType.NUMBER and asks_count(asked)
         if (query.type_detail in ("money", "age") or counted) and not any(
@@ -623,6 +632,15 @@ def _restates(item: ScoredSentence, stated: frozenset[str], own: frozenset[str])
     """The sentence says what the question states, and little of what it asks beyond that."""
     held = content_stems(item.sentence.text)
     return len(stated & held) >= _RESTATED * len(stated) and 3 * len(own & held) <= len(own)
+
+
+def _only_restates(item: ScoredSentence, asked: frozenset[str]) -> bool:
+    """The statement (with the neighbour quoted beside it) holds most of the question's words and no more words of its
+    own than of the question's: "Commissioner Ferreira moved to approve the rate adjustment." for why he voted for it;
+    not "The council's engineers had found deep cracks in the main span of the River Bridge." for why it closed."""
+    held = content_stems(item.text())
+    said = len(held & asked)
+    return said >= _RESTATED * len(asked) and len(held - asked) <= said
 
 
 def _beyond(item: ScoredSentence, neighbour: Callable[[ScoredSentence, int], ScoredSentence | None],
