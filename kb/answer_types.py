@@ -436,7 +436,7 @@ def states_count(sentence: str, question: str, question_words: set[str]) -> bool
     if m is not None and m.group("share"):
         counted |= {"percent", "per cent", "%"}  # "How many of the richest 400 Americans ...?" -> "over 60 percent"
     amounts = _SUM.sub(" ", _MONEY_FIGURE.sub(" ", _without_days(sentence)))
-    for stated in _stated_numbers(frozenset(question_words)):
+    for stated in _stated_numbers(frozenset(question_words), any_case=True):
         amounts = stated.sub(" ", amounts)
     for number in _COUNT_TOKEN.finditer(amounts):
         unit = _MEASURE.match(amounts, number.end())
@@ -458,12 +458,15 @@ def _without_days(sentence: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _stated_numbers(question_words: frozenset[str]) -> tuple[re.Pattern[str], ...]:
+def _stated_numbers(question_words: frozenset[str], any_case: bool = False) -> tuple[re.Pattern[str], ...]:
     """The question's own numbers as patterns that cut them out of a sentence, in digits or in words: "How many
-    troops landed on the four northern islands?" is not answered by "... occupying the four northern Islands"."""
+    troops landed on the four northern islands?" is not answered by "... occupying the four northern Islands".
+    ``any_case``: a code too as the text writes it ("Room C105" of the folded "c105"), as the count rule reads it;
+    supplies, a feature the models were fit with, keeps the reading they were fit on ("CO2" supplies a quantity)."""
     digits = [w for w in sorted(question_words) if any(ch.isdigit() for ch in w)]
     spelled = [w for w in sorted(question_words) if w in CARDINAL_WORDS]
-    return tuple([re.compile(rf"(?<![\w.,]){re.escape(w)}(?![\w]|[.,]\d)") for w in digits]
+    flags = re.I if any_case else 0
+    return tuple([re.compile(rf"(?<![\w.,]){re.escape(w)}(?![\w]|[.,]\d)", flags) for w in digits]
                  + [re.compile(rf"(?<![\w.,]){w}(?![\w]|[.,]\d)", re.I) for w in spelled])
 
 

@@ -19,9 +19,8 @@ from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_
                                 SentenceSource, build_candidates, confidence_row, list_item)
 from kb.answer.facts import same_facts
 from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
-                                 answered_by_name_line, document_words, mentions, missing_names, names_only_the_asked,
-                                 names_share_a_row,
-                                 pool_words, sibling_families, with_acronyms)
+                                 answered_by_name_line, asked_beyond_the_names, document_words, mentions, missing_names,
+                                 names_only_the_asked, names_share_a_row, pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_when, asks_who_leads, asks_why,
                              gives_a_reason, names_in_full, names_someone, speaks_of_time, states_count,
@@ -176,6 +175,7 @@ class ExtractiveAnswerer:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         acronyms = pool.acronyms if pool is not None else None
         families = sibling_families(asked, "\n\n".join(p.text for p in passages))
+        beyond = asked_beyond_the_names(asked, families)
         replaced = False  # the best statement was about a look-alike, or a line that only names someone
         given = _given_terms(question)
         chosen: list[ScoredSentence] = []
@@ -211,7 +211,7 @@ class ExtractiveAnswerer:
                 continue
             if candidate.context is not None and query.asked_people and _about_others(candidate.context, query):
                 candidate.context = None  # "Extension 6140." ends the entry before "Dr. Harold Marsh, ..."
-            if families and _about_a_sibling(candidate, families):
+            if families and _about_a_sibling(candidate, families, beyond):
                 # "The South Plant was certified to ISO 14001 in 2021." for "When was the North Plant certified ...?":
                 # one document covers both plants, so the names check passes (docs/quality.md, "A statement about a
                 # look-alike"). Left out, first or not: a statement close enough to the best to be quoted beside it
@@ -219,7 +219,7 @@ class ExtractiveAnswerer:
                 # the kind of answer asked for ("It runs two shifts" for "How many shifts ...?"), below.
                 replaced = replaced or not chosen
                 continue
-            if candidate.context is not None and families and _about_a_sibling(candidate.context, families):
+            if candidate.context is not None and families and _about_a_sibling(candidate.context, families, beyond):
                 candidate.context = None
             if given is not None and candidate.context is None and _restates(candidate, *given):
                 # "Sushko has been translating the correspondence since early March. What did he pass on to
@@ -726,7 +726,7 @@ def _about_others(item: ScoredSentence, query: QueryContext) -> bool:
     return bool(people) and all(about_someone_else(person, item.sentence.text, before) for person in people)
 
 
-def _about_a_sibling(item: ScoredSentence, families: tuple[Family, ...]) -> bool:
+def _about_a_sibling(item: ScoredSentence, families: tuple[Family, ...], beyond: frozenset[str]) -> bool:
     """The statement is about a look-alike of what the question names (kb.answer.grounding.about_a_sibling). A
     sentence is about what it or the text before it names, not what the neighbour quoted after it names: "It
     introduced offline sync and removed support for Internet Explorer." after "Version 4.2 was released ..." is about
@@ -735,9 +735,12 @@ def _about_a_sibling(item: ScoredSentence, families: tuple[Family, ...]) -> bool
     if item.context is None or item.context.sentence.start < item.sentence.start:
         return about_a_sibling(families, item.text(), before)
     # A look-alike's line followed by one about the asked alone is quoted for the second ("North Plant: staff park in
-    # Lot A ... - South Plant: staff and visitors share the Mill Road car park." for the South Plant).
-    return about_a_sibling(families, item.sentence.text, before) and not names_only_the_asked(
-        families, item.context.sentence.text)
+    # Lot A ... - South Plant: staff and visitors share the Mill Road car park." for the South Plant), when the second
+    # says some of what is asked beyond the names: "Room B202 seats 12 people ... Room C105 is a quiet study room with
+    # no bookings allowed." gives the look-alike's count for how many Room C105 seats.
+    following = item.context.sentence.text
+    return about_a_sibling(families, item.sentence.text, before) and not (
+        names_only_the_asked(families, following) and (not beyond or bool(beyond & content_stems(following))))
 
 
 def _name_line_answers(item: ScoredSentence, query: QueryContext) -> bool:

@@ -19,8 +19,8 @@ from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
 from kb.answer_types import AnswerType, numbers, years
-from kb.text import (_UPPER, MONTHS, PERSON_PRONOUN, PERSON_TITLES, STOPWORDS, Person, defined_acronyms, fold,
-                     person_mentions, stem, without_possessive, words)
+from kb.text import (_UPPER, MONTHS, PERSON_PRONOUN, PERSON_TITLES, STOPWORDS, Person, content_stems, defined_acronyms,
+                     fold, person_mentions, stem, without_possessive, words)
 
 
 def document_words(text: str) -> frozenset[str]:
@@ -595,6 +595,19 @@ def _first_named(family: Family, text: str) -> str | None:
         if asked or sibling:
             return "asked" if asked else "sibling"
     return None
+
+
+def asked_beyond_the_names(question: str, families: Iterable[Family]) -> frozenset[str]:
+    """The stems of what the question asks beyond the names that have look-alikes and their kind ("seat", "people" of
+    "How many people does Room C105 seat?"; "staff", "park" of "Where do staff park at the South Plant?"). A name's
+    kind is the word after it, a number's or a code's the word before it (sibling_families)."""
+    asked = [without_possessive(t) for t in _TOKEN.findall(question)]
+    named: set[int] = set()
+    for family in families:
+        for i, token in enumerate(asked):
+            if fold(token) == family.asked:
+                named.update((i - 1, i) if family.numeric else (i, i + 1))
+    return frozenset(content_stems(" ".join(t for i, t in enumerate(asked) if i not in named)))
 
 
 def names_only_the_asked(families: Iterable[Family], text: str) -> bool:
