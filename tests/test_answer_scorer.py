@@ -1417,6 +1417,11 @@ def test_look_alikes_are_read_from_the_question_and_the_pool():
     assert (plan.asked, plan.siblings) == ("business", frozenset({"enterprise"}))
     (route,) = sibling_families("Does Route 14 serve the airport?", pool)
     assert route.siblings == frozenset({"12", "21"}) and route.numeric
+    # A name that ends the question is of the kind the pool writes after it: "at Hilltop" is the Hilltop clinic.
+    clinics = ("Greenvale runs the Riverside clinic and the Hilltop clinic. The Riverside clinic has X-ray. The Hilltop "
+               "clinic opens at 9am. Patients can book at Riverside by calling 555-0142.")
+    (clinic,) = sibling_families("What number books appointments at Hilltop?", clinics)
+    assert (clinic.asked, clinic.siblings) == ("hilltop", frozenset({"riverside"}))
     # A name's later word, a year, a look-alike the question names too, one the pool writes once: no family.
     assert sibling_families("What does the Canal Street office do in 2023?", pool + " Main Office.") == ()
     assert sibling_families("Is the Business plan cheaper than the Enterprise plan?", pool) == ()

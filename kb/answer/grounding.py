@@ -477,6 +477,13 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
         siblings: set[str] = set()
         after = fold(asked[i + 1]) if i + 1 < len(asked) else None
         before = fold(asked[i - 1]) if i > 0 else None
+        if not numeric and after is None:
+            # A name that ends the question ("... appointments at Hilltop?") is of the kind the pool writes after it
+            # most often ("the Hilltop clinic").
+            written_after = Counter(singular[j + 1] for j in range(len(tokens) - 1)
+                                    if folded[j] == name and tokens[j + 1][:1].islower()
+                                    and folded[j + 1] not in STOPWORDS)
+            after = written_after.most_common(1)[0][0] if written_after else None
         if not numeric and after is not None and after not in STOPWORDS and not any(ch.isdigit() for ch in after):
             kind = _singular(after)
             written: Counter[str] = Counter()
