@@ -311,11 +311,21 @@ CONTACT_DETAILS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {  # kind:
                                             r"domain\s+name|web\s*page\s+address)\b", re.I),
                     re.compile(r"\bhttps?://\S+|\bwww\.[\w-]+\.\S+|\b[\w-]+\.(?:com|org|net|gov|edu|io|info|co|"
                                r"[a-z]{2})(?:/\S*)?(?![\w.])", re.I)),
+    # "What is the door code for the third-floor entrance?", "What is the course code for the new waves course?" are
+    # answered by a code with digits ("MGS 650", "4821"), not by "Your fob opens the third-floor door." A code of a
+    # kind that has digits: not "the genetic code", "the code name", "the dress code".
+    "code": (re.compile(_ASKS_WHAT + r"(?:(?:door|access|entry|entrance|gate|course|module|class|postal|post|zip|area|"
+                                     r"dialling|dialing|country|booking|reference|discount|promo|voucher|coupon|tracking|"
+                                     r"product|alarm|lock|keypad|building|wi-?fi|network)\s+code|pin(?:\s+(?:code|number))?|"
+                                     r"(?:id|serial|reference|account|order|course|room|flight|policy|case|ticket|badge|"
+                                     r"employee|staff|invoice|model|part|version|build)\s+number)s?\b", re.I),
+             re.compile(r"\b(?!(?:1[6-9]|20)\d\d\b|\d+(?:st|nd|rd|th)\b)[A-Za-z]*\d[\w./-]*")),  # not a year, not "3rd"
 }
 
 
 def asked_contact(question: str) -> str | None:
-    """Which contact detail the question asks for ("email", "phone", "extension", "web address"), if any."""
+    """Which contact detail or code the question asks for ("email", "phone", "extension", "web address", "code"), if
+    any."""
     return next((kind for kind, (asks, _) in CONTACT_DETAILS.items() if asks.search(question)), None)
 
 
