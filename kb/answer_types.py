@@ -191,6 +191,20 @@ _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs
                       re.I)
 
 
+#: An organisation asked for by its kind: "Which contractor will install the corrosion protection?", "Which company got
+#: the contract?". Its name answers: "Install corrosion protection on the remaining 1.4 miles ... by June 2024." names
+#: no contractor.
+_ORGANISATION_Q = re.compile(r"^\s*(?:which|what)\s+(?:company|companies|contractors?|firms?|vendors?|suppliers?|"
+                             r"banks?|agency|agencies|airlines?|manufacturers?|publishers?|newspapers?|universit(?:y|ies)|"
+                             r"colleges?|schools?|clubs?|part(?:y|ies)|organi[sz]ations?|charit(?:y|ies)|businesses|"
+                             r"corporations?)\b", re.I)
+
+
+def asks_organisation_by_kind(question: str) -> bool:
+    """The clause the question asks with asks for an organisation by its kind ("Which contractor ...?")."""
+    return bool(_ORGANISATION_Q.search(_asking_clause(question)))
+
+
 def asks_when(question: str) -> bool:
     """The clause the question asks with asks for a date or a time ("When people take on debt, it leads to what?"
     asks what)."""

@@ -10,8 +10,8 @@ import pytest
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, CONTEXT_FEATURES,
                                 SENTENCE_FEATURES, build_candidates, confidence_row, question_facts)
-from kb.answer_types import (AnswerType, asks_count, asks_person_by_role, asks_who_leads, expected_type, names_in_full,
-                             supplies)
+from kb.answer_types import (AnswerType, asks_count, asks_organisation_by_kind, asks_person_by_role, asks_who_leads,
+                             expected_type, names_in_full, supplies)
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
 from kb.query import QueryContext, attributed_sources
@@ -438,6 +438,16 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     # "Date of incident: Wednesday 6 March 2024 (PM-2024-03)"; tests/data/trust_software).
     assert asks_who_leads("Who was given the task of splitting the files?") and asks_who_leads("Who was assigned it?")
     assert not asks_who_leads("Who signed the report?")  # "the auditors signed the report"
+    # An organisation asked for by its kind is named too: "Which contractor will install the corrosion protection on
+    # the Route 9 main?" was quoted "Install corrosion protection on the remaining 1.4 miles of the Route 9
+    # transmission main by June 2024." at 0.97 (tests/data/trust_utility).
+    works = {"plan.txt": "Install corrosion protection on the remaining 1.4 miles of the Route 9 main by June 2024.\n"}
+    assert_abstains(_asked_of(make_kb, works), "Which contractor will install the corrosion protection on the Route 9 "
+                                               "main?")
+    works["award.txt"] = "Halvorsen Pipe & Excavation will install the corrosion protection on the Route 9 main.\n"
+    assert_answers(_asked_of(make_kb, works), ("Which contractor will install the corrosion protection on the Route 9 "
+                                               "main?", "Halvorsen"))
+    assert not asks_organisation_by_kind("Which contract did the board approve?")
     incident = {"incident.md": "# Webhook outage\n\nDate of incident: Wednesday 6 March 2024 (PM-2024-03).\n\n"
                                "Split the staging and production values files for all services.\n"}
     assert_abstains(_asked_of(make_kb, incident), "Who led the response to the webhook outage?",
