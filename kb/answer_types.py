@@ -191,18 +191,20 @@ _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs
                       re.I)
 
 
-#: An organisation asked for by its kind: "Which contractor will install the corrosion protection?", "Which company got
-#: the contract?". Its name answers: "Install corrosion protection on the remaining 1.4 miles ... by June 2024." names
-#: no contractor.
-_ORGANISATION_Q = re.compile(r"^\s*(?:which|what)\s+(?:company|companies|contractors?|firms?|vendors?|suppliers?|"
-                             r"banks?|agency|agencies|airlines?|manufacturers?|publishers?|newspapers?|universit(?:y|ies)|"
-                             r"colleges?|schools?|clubs?|part(?:y|ies)|organi[sz]ations?|charit(?:y|ies)|businesses|"
-                             r"corporations?)\b", re.I)
+#: An organisation or a place asked for by its kind: "Which contractor will install the corrosion protection?", "In
+#: which city is Japan Luggage Express headquartered?". Its name answers: "Install corrosion protection on the
+#: remaining 1.4 miles ... by June 2024." names no contractor, "Japan Luggage Express Ltd." no city.
+_NAMED_KIND_Q = re.compile(r"\b(?:which|what)\s+(?:company|companies|contractors?|firms?|vendors?|suppliers?|banks?|"
+                           r"agency|agencies|airlines?|manufacturers?|publishers?|newspapers?|universit(?:y|ies)|"
+                           r"colleges?|schools?|clubs?|part(?:y|ies)|organi[sz]ations?|charit(?:y|ies)|businesses|"
+                           r"corporations?|city|cities|countr(?:y|ies)|towns?|states?|provinces?|regions?|continents?|"
+                           r"islands?|rivers?|count(?:y|ies)|capitals?|nations?|villages?)\b", re.I)
 
 
-def asks_organisation_by_kind(question: str) -> bool:
-    """The clause the question asks with asks for an organisation by its kind ("Which contractor ...?")."""
-    return bool(_ORGANISATION_Q.search(_asking_clause(question)))
+def asks_named_by_kind(question: str) -> bool:
+    """The clause the question asks with asks for an organisation or a place by its kind ("Which contractor ...?", "In
+    which city ...?"), so a name answers it."""
+    return bool(_NAMED_KIND_Q.search(_asking_clause(question)))
 
 
 def asks_when(question: str) -> bool:
@@ -400,14 +402,15 @@ def names_in_full(text: str, question_words: frozenset[str], loose: bool = False
     return False
 
 
-#: Capitalized words that name a time, not anyone: "Date of incident: Wednesday 6 March 2024".
-_TIME_NAMES = re.compile(rf"(?:{_MONTHS}|{_WEEKDAYS})", re.I)
+#: Capitalized words that name a time, or only say a name is a company's, not anyone: "Date of incident: Wednesday 6
+#: March 2024", "Japan Luggage Express Ltd.".
+_NAMES_NO_ONE = re.compile(rf"(?:{_MONTHS}|{_WEEKDAYS}|ltd|inc|llc|plc|corp|co|gmbh)", re.I)
 
 
 def names_someone(sentence: str, question_words: set[str], opening_name: Callable[[str], bool] | None = None) -> bool:
-    """Does the sentence name someone the question does not (``opening_name`` as in _new_names)? A month, a weekday
-    or a code with digits ("PM-2024-03") names no one."""
-    return any(not _TIME_NAMES.fullmatch(w.rstrip(".,;:'’")) and not any(ch.isdigit() for ch in w)
+    """Does the sentence name someone the question does not (``opening_name`` as in _new_names)? A month, a weekday,
+    a company's "Ltd." or a code with digits ("PM-2024-03") names no one."""
+    return any(not _NAMES_NO_ONE.fullmatch(w.rstrip(".,;:'’")) and not any(ch.isdigit() for ch in w)
                for w in _new_names(sentence, question_words, opening_name))
 
 

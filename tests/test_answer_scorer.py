@@ -10,7 +10,7 @@ import pytest
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, CONTEXT_FEATURES,
                                 SENTENCE_FEATURES, build_candidates, confidence_row, question_facts)
-from kb.answer_types import (AnswerType, asks_count, asks_organisation_by_kind, asks_person_by_role, asks_who_leads,
+from kb.answer_types import (AnswerType, asks_count, asks_named_by_kind, asks_person_by_role, asks_who_leads,
                              expected_type, names_in_full, supplies)
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
@@ -447,7 +447,12 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     works["award.txt"] = "Halvorsen Pipe & Excavation will install the corrosion protection on the Route 9 main.\n"
     assert_answers(_asked_of(make_kb, works), ("Which contractor will install the corrosion protection on the Route 9 "
                                                "main?", "Halvorsen"))
-    assert not asks_organisation_by_kind("Which contract did the board approve?")
+    assert not asks_named_by_kind("Which contract did the board approve?")
+    # A place the same way, and a company's "Ltd." names nothing new ("Japan Luggage Express Ltd." was quoted at 0.69
+    # for the city it is headquartered in, a tune seed question the articles do not answer).
+    banner = {"banner.txt": "Japan Luggage Express Ltd.\n\nWe carry luggage between airports and hotels.\n"}
+    assert_abstains(_asked_of(make_kb, banner), "In which city is Japan Luggage Express headquartered?")
+    assert asks_named_by_kind("In which city is it headquartered?") and asks_named_by_kind("Which river ...?")
     incident = {"incident.md": "# Webhook outage\n\nDate of incident: Wednesday 6 March 2024 (PM-2024-03).\n\n"
                                "Split the staging and production values files for all services.\n"}
     assert_abstains(_asked_of(make_kb, incident), "Who led the response to the webhook outage?",
