@@ -207,6 +207,18 @@ def asks_named_by_kind(question: str) -> bool:
     return bool(_NAMED_KIND_Q.search(_asking_clause(question)))
 
 
+#: A name asked for in a language or a people's own words: "What Russian name did Moscow say it would give the Kuril
+#: Islands?", "What is the Latin name for ...?". The name itself answers, written with a capital or in quotes: "Moscow
+#: responded saying that it would give a Russian name to the Kuril Islands." only restates the question.
+_QUALIFIED_NAME_Q = re.compile(r"\b(?:[Ww]hat|[Ww]hich)\s+(?:is\s+the\s+|was\s+the\s+)?(?:exact\s+|actual\s+)?"
+                               r"[A-Z][a-z]+\s+names?\b")
+
+
+def asks_a_qualified_name(question: str) -> bool:
+    """The clause the question asks with asks for a name in a language or a people's words (_QUALIFIED_NAME_Q)."""
+    return bool(_QUALIFIED_NAME_Q.search(_asking_clause(question)))
+
+
 def asks_when(question: str) -> bool:
     """The clause the question asks with asks for a date or a time ("When people take on debt, it leads to what?"
     asks what)."""

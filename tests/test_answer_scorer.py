@@ -453,6 +453,15 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     banner = {"banner.txt": "Japan Luggage Express Ltd.\n\nWe carry luggage between airports and hotels.\n"}
     assert_abstains(_asked_of(make_kb, banner), "In which city is Japan Luggage Express headquartered?")
     assert asks_named_by_kind("In which city is it headquartered?") and asks_named_by_kind("Which river ...?")
+    # A name asked for in a language is that name: the sentence saying a Russian name will be given is no answer to
+    # which Russian name (three wordings of a tune seed question the articles do not answer, quoted at up to 0.99).
+    kurils = {"kurils.txt": "Moscow responded saying that it would give a Russian name to the Kuril Islands.\n"}
+    kb = _asked_of(make_kb, kurils)
+    assert_abstains(kb, "What Russian name did Moscow say it would give the Kuril Islands?")
+    assert_answers(kb, ("What name does Moscow say it will give the Kuril Islands?", "a Russian name"))
+    kurils["kurils.txt"] = kurils["kurils.txt"].replace("a Russian name", "the Russian name Zelyony Khrebet")
+    assert_answers(_asked_of(make_kb, kurils),
+                   ("What Russian name did Moscow say it would give the Kuril Islands?", "Zelyony Khrebet"))
     incident = {"incident.md": "# Webhook outage\n\nDate of incident: Wednesday 6 March 2024 (PM-2024-03).\n\n"
                                "Split the staging and production values files for all services.\n"}
     assert_abstains(_asked_of(make_kb, incident), "Who led the response to the webhook outage?",

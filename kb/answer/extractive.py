@@ -22,9 +22,9 @@ from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_si
                                  answered_by_name_line, asked_beyond_the_names, document_words, mentions, missing_names,
                                  names_only_the_asked, names_share_a_row, pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import (AnswerType, asks_count, asks_named_by_kind, asks_person_by_role, asks_when,
-                             asks_who_leads, asks_why, gives_a_reason, names_in_full, names_someone, speaks_of_time,
-                             states_count, states_contact, states_date, states_number, states_year)
+from kb.answer_types import (AnswerType, asks_a_qualified_name, asks_count, asks_named_by_kind, asks_person_by_role,
+                             asks_when, asks_who_leads, asks_why, gives_a_reason, names_in_full, names_someone,
+                             speaks_of_time, states_count, states_contact, states_date, states_number, states_year)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
@@ -325,12 +325,14 @@ class ExtractiveAnswerer:
             # in the National Diet, he termed the region ..." were quoted at 0.80 and 0.85 (docs/quality.md, "A person
             # asked for by their post"). Not "who", which SQuAD answers with groups as often ("political parties").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if (asks_who_leads(asked) or asks_named_by_kind(asked)) and not any(
+        if (asks_who_leads(asked) or asks_named_by_kind(asked) or asks_a_qualified_name(asked)) and not any(
                 names_someone(c.text(), query.question_words, _opening_name(query)) for c in chosen):
             # "Who manages the Red team?" was quoted "The Red team handles retail partners." at 0.93: who leads, runs or
             # owns something is someone with a name, a person's or an organisation's (docs/quality.md, "A person asked
             # for by their post"). So is an organisation or a place asked for by its kind ("Which contractor will
-            # install ...?", "In which city is Japan Luggage Express headquartered?").
+            # install ...?", "In which city is Japan Luggage Express headquartered?"), and a name asked for in a
+            # language ("What Russian name did Moscow say it would give the Kuril Islands?" was quoted "... it would give
+            # a Russian name to the Kuril Islands." at 0.99).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         citations: list[Citation] = []
         cited: dict[tuple[str, int, int], int] = {}
