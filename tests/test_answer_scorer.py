@@ -438,7 +438,25 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     # "Date of incident: Wednesday 6 March 2024 (PM-2024-03)"; tests/data/trust_software).
     assert asks_who_leads("Who was given the task of splitting the files?") and asks_who_leads("Who was assigned it?")
     assert not asks_who_leads("Who signed the report?")  # "the auditors signed the report"
-    # An organisation asked for by its kind is named too: "Which contractor will install the corrosion protection on
+    incident = {"incident.md": "# Webhook outage\n\nDate of incident: Wednesday 6 March 2024 (PM-2024-03).\n\n"
+                               "Split the staging and production values files for all services.\n"}
+    assert_abstains(_asked_of(make_kb, incident), "Who led the response to the webhook outage?",
+                    "Who was given the task of splitting the staging and production values files?")
+    assert_answers(_asked_of(make_kb, {**incident, "actions.md": "Dmitri Halloran will split the staging and "
+                                                                 "production values files.\n"}),
+                   ("Who was given the task of splitting the staging and production values files?", "Dmitri Halloran"))
+    # A name as the rule reads one: with initials, hyphens or an apostrophe, after titles; not an organization's.
+    names = [names_in_full(t, frozenset({"harvard"}), loose=True) for t in (
+        "G. H. Hardy took pride in it.", "General Ban Ki-moon studied there.", "Conan O'Brien went to Harvard.",
+        "NASA Deputy Administrator Hugh L. Dryden announced it.", "The U.S. Navy sailed.", "Euler proved it.",
+        "US magazine Newsweek reported it.", "The Harvard Crimson Society met.")]
+    assert names == [True] * 4 + [False] * 4
+
+
+def test_an_organisation_or_a_place_asked_for_by_its_kind_is_answered_by_a_name(make_kb):
+    """As a person asked for by their post: an organisation or a place asked for by its kind, and a name asked for
+    in a language, are answered by a name."""
+    # An organisation: "Which contractor will install the corrosion protection on
     # the Route 9 main?" was quoted "Install corrosion protection on the remaining 1.4 miles of the Route 9
     # transmission main by June 2024." at 0.97 (tests/data/trust_utility).
     works = {"plan.txt": "Install corrosion protection on the remaining 1.4 miles of the Route 9 main by June 2024.\n"}
@@ -462,19 +480,6 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     kurils["kurils.txt"] = kurils["kurils.txt"].replace("a Russian name", "the Russian name Zelyony Khrebet")
     assert_answers(_asked_of(make_kb, kurils),
                    ("What Russian name did Moscow say it would give the Kuril Islands?", "Zelyony Khrebet"))
-    incident = {"incident.md": "# Webhook outage\n\nDate of incident: Wednesday 6 March 2024 (PM-2024-03).\n\n"
-                               "Split the staging and production values files for all services.\n"}
-    assert_abstains(_asked_of(make_kb, incident), "Who led the response to the webhook outage?",
-                    "Who was given the task of splitting the staging and production values files?")
-    assert_answers(_asked_of(make_kb, {**incident, "actions.md": "Dmitri Halloran will split the staging and "
-                                                                 "production values files.\n"}),
-                   ("Who was given the task of splitting the staging and production values files?", "Dmitri Halloran"))
-    # A name as the rule reads one: with initials, hyphens or an apostrophe, after titles; not an organization's.
-    names = [names_in_full(t, frozenset({"harvard"}), loose=True) for t in (
-        "G. H. Hardy took pride in it.", "General Ban Ki-moon studied there.", "Conan O'Brien went to Harvard.",
-        "NASA Deputy Administrator Hugh L. Dryden announced it.", "The U.S. Navy sailed.", "Euler proved it.",
-        "US magazine Newsweek reported it.", "The Harvard Crimson Society met.")]
-    assert names == [True] * 4 + [False] * 4
 
 
 def test_a_surname_spelled_otherwise_counts_only_beside_the_same_given_name():
