@@ -219,6 +219,22 @@ def asks_a_qualified_name(question: str) -> bool:
     return bool(_QUALIFIED_NAME_Q.search(_asking_clause(question)))
 
 
+#: A question about an earlier time than now: "before", "previous job", "last year", "used to".
+EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
+#: A statement of how things are now, and of nothing earlier: "The minimum supported Android version is now Android
+#: 10." says what replaced the earlier version, not which it was.
+_NOW = re.compile(r"\b(?:now|currently|nowadays|presently)\b", re.I)
+_THEN = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|was|were|had|used\s+to|until|from|"
+                   r"old|replac\w*|rais\w*|chang\w*|instead)\b", re.I)
+
+
+def answers_an_earlier_time(question: str, text: str) -> bool:
+    """False when the question asks about an earlier time (EARLIER, in the clause it asks with) and the text says only
+    how things are now: "What was the minimum supported Android version before Ferrypoint 4.0?" is not answered by
+    "The minimum supported Android version is now Android 10."."""
+    return not (EARLIER.search(_asking_clause(question)) and _NOW.search(text) and not _THEN.search(text))
+
+
 def asks_when(question: str) -> bool:
     """The clause the question asks with asks for a date or a time ("When people take on debt, it leads to what?"
     asks what)."""

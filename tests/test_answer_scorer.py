@@ -10,8 +10,8 @@ import pytest
 
 from kb.answer.features import (CONFIDENCE_FEATURES, CONFIDENCE_PRODUCTS, CONFIDENCE_SIGNALS, CONTEXT_FEATURES,
                                 SENTENCE_FEATURES, build_candidates, confidence_row, question_facts)
-from kb.answer_types import (AnswerType, asks_count, asks_named_by_kind, asks_person_by_role, asks_who_leads,
-                             expected_type, names_in_full, supplies)
+from kb.answer_types import (AnswerType, answers_an_earlier_time, asks_count, asks_named_by_kind, asks_person_by_role,
+                             asks_who_leads, expected_type, names_in_full, supplies)
 from kb.linear_model import ANSWER_WEIGHTS, RETRIEVAL_WEIGHTS, LinearModel, fit_logistic, load_model
 from kb.config import Settings
 from kb.query import QueryContext, attributed_sources
@@ -817,6 +817,18 @@ def test_a_why_is_not_answered_by_a_statement_that_only_restates_it(make_kb):
     assert_answers(_asked_of(make_kb, {"minutes.txt": "Commissioner Ferreira voted for the rate adjustment because "
                                                       "the reservoir needs repairs.\n"}),
                    ("Why did Commissioner Ferreira vote for the rate adjustment?", "reservoir needs repairs"))
+
+
+def test_what_is_now_does_not_answer_what_was_before(make_kb):
+    """"What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported
+    Android version is now Android 10." at 0.80 (tests/data/trust_software): it says what replaced the version asked
+    about. A statement that says what it was before answers."""
+    notes = {"notes.md": "# Ferrypoint 4.0\n\nThe minimum supported Android version is now Android 10.\n"}
+    question = "What was the minimum supported Android version before Ferrypoint 4.0?"
+    assert_abstains(_asked_of(make_kb, notes), question)
+    notes["notes.md"] = notes["notes.md"].replace("is now Android 10", "is now Android 10 (previously Android 9)")
+    assert_answers(_asked_of(make_kb, notes), (question, "Android 9"))
+    assert answers_an_earlier_time("What is the minimum Android version?", "It is now Android 10.")
 
 
 def test_a_question_the_document_asks_is_not_quoted_as_the_answer_to_it(make_kb):

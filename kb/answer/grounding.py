@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
-from kb.answer_types import AnswerType, numbers, years
+from kb.answer_types import EARLIER, AnswerType, numbers, years
 from kb.text import (_UPPER, MONTHS, PERSON_PRONOUN, PERSON_TITLES, STOPWORDS, Person, content_stems, defined_acronyms,
                      fold, person_mentions, stem, without_possessive, words)
 
@@ -275,9 +275,6 @@ _WHAT_DOES_SOMEONE = re.compile(r"^\s*[Ww]hat\s+(?P<tense>does|do|did)\s+(?:(?:h
                                 r"(?P<verb>[a-z]\w*)(?P<rest>[^?]*)\??\s*$")
 #: What "What does he do" may end with and still ask for a job: "for a living", "here", "at the utility".
 _A_JOB = re.compile(r"\s*(?:for\s+a\s+living|here|now|as|on|(?:at|for|in)\s+.+)?", re.I)
-#: A question about an earlier time than the line's: "before", "previous job", "last year", "used to".
-_EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
-
 
 @lru_cache(maxsize=4096)
 def a_name_line(text: str) -> Person | None:
@@ -307,7 +304,7 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     name, no earlier post ("What did he do before?"), no thing of a kind it does not name ("What project does he
     oversee?"), no reason or manner ("Why ...?", "How ...?"), and yes or no only to a word of its own ("Is he an
     engineer?" of "Chief Engineer", not "Is he a co-founder?")."""
-    if _EARLIER.search(question):
+    if EARLIER.search(question):
         return False  # "What position did Tomas Reyes hold before?": the line gives the post held now
     who = _ASKS_WHO.match(question)
     if who is not None:
