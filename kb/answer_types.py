@@ -13,7 +13,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Callable
 
-from kb.text import CARDINAL_WORDS, STOPWORDS, fold, named_entities
+from kb.text import CARDINAL_WORDS, STOPWORDS, content_stems, fold, named_entities, stem
 
 
 class AnswerType(str, Enum):
@@ -493,11 +493,23 @@ def states_count(sentence: str, question: str, question_words: set[str]) -> bool
     amounts = _SUM.sub(" ", _MONEY_FIGURE.sub(" ", _without_days(sentence)))
     for stated in _stated_numbers(frozenset(question_words), any_case=True):
         amounts = stated.sub(" ", amounts)
+    # A number that counts another thing the question names counts nothing asked: "2,716 webhook events failed" for
+    # "How many times will the system try to deliver a webhook event?". Not a share's: "how many of the electorate"
+    # is answered by "40% of the total electorate".
+    others = set() if m is None or m.group("share") else (
+        content_stems(question) - {stem(fold(w)) for w in m.group("counted").split()})
     for number in _COUNT_TOKEN.finditer(amounts):
         unit = _MEASURE.match(amounts, number.end())
-        if unit is None or _unit(unit.group("unit")) in counted:
-            return True
+        if unit is not None and _unit(unit.group("unit")) not in counted:
+            continue
+        following = _FOLLOWING_WORD.match(amounts, number.end())
+        if unit is None and following is not None and stem(fold(following.group(1))) in others:
+            continue
+        return True
     return False
+
+
+_FOLLOWING_WORD = re.compile(r"\s+([A-Za-z][\w-]*)")
 
 
 def _unit(word: str) -> str:

@@ -385,6 +385,12 @@ def test_a_measure_or_a_sum_is_no_count(make_kb):
     assert not states_count("About ten weeks later, Stalin could move divisions from Siberia.", divisions, set())
     assert states_count("Stalin moved 18 divisions from Siberia.", divisions, set())
     assert states_count("Stalin moved nine divisions, ten weeks later.", divisions, set())
+    # A number that counts another thing the question names counts nothing asked (tests/data/trust_software): not a
+    # share's ("how many of the electorate" -> "40% of the total electorate").
+    tries = "Since the 4.2 release, how many times will the system try to deliver a webhook event?"
+    assert not states_count("In total 2,716 webhook events failed after their retries.", tries, {"4.2"})
+    assert states_count("Webhooks are now attempted up to 8 times.", tries, {"4.2"})
+    assert states_count("It was 40% of the total electorate.", "How many of the electorate would need to vote?", set())
     # A code the question states is its own, however the text writes its letters: "Room C105" counts no one.
     seats = "How many people does Room C105 seat?"
     assert not states_count("Room C105 is a quiet study room.", seats, {"people", "room", "c105", "seat"})
