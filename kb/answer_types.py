@@ -254,9 +254,27 @@ _TIME_WORDS = re.compile(r"\b(?:after|before|during|while|until|till|since|when|
                          r"\d{1,2}:\d\d|\d{4}s|at\s+\d{1,2}(?:\.\d\d)?)\b", re.I)
 
 
-def speaks_of_time(text: str) -> bool:
-    """The text says when, by a date (states_date) or a word of time (_TIME_WORDS)."""
+def speaks_of_time(text: str, past: bool = False) -> bool:
+    """The text says when, by a date (states_date) or a word of time (_TIME_WORDS). ``past``: when something was
+    done ("When was the Main Office built?"), which a timetable or opening hours do not say ("It is open Monday
+    through Friday, 8:00 a.m. to 5:00 p.m."; _SCHEDULE)."""
+    if past:
+        text = _SCHEDULE.sub(" ", text)
     return states_date(text) or _TIME_WORDS.search(text) is not None
+
+
+#: What a timetable says: days of the week in a range or in the plural, "every ...", opening hours, a span of clock times.
+_CLOCK = r"(?<![\d.])(?:\d{1,2}:\d\d\s*(?:a\.m\.|p\.m\.|am|pm)?|\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm))"
+_SCHEDULE = re.compile(rf"\b(?:{_WEEKDAYS})s?\s*(?:through|to|-|–|and)\s*(?:{_WEEKDAYS})s?\b|\b(?:{_WEEKDAYS})s\b|"
+                       rf"\b(?:every|each)\s+\w+|\b(?:daily|weekly|weekdays?|weekends?|open|opens|opening|hours)\b|"
+                       rf"{_CLOCK}\s*(?:to|-|–|until)\s*{_CLOCK}", re.I)
+#: A "when" about something done once, in the past: "When was ...", "When did ...".
+_PAST_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|had)\b", re.I)
+
+
+def asks_when_it_was(question: str) -> bool:
+    """The question asks when something was done (_PAST_WHEN)."""
+    return _PAST_WHEN.search(question) is not None
 
 
 def asks_why(question: str) -> bool:

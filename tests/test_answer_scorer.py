@@ -371,6 +371,18 @@ def test_a_when_is_answered_by_a_date_or_a_word_of_time(make_kb):
     assert speaks_of_time("Phone support is available on weekdays from 8am to 6pm.")
     assert speaks_of_time("The library opens at 9 and closes at 17.30.") and not speaks_of_time("It seats 9 people.")
     assert speaks_of_time("Some members emigrated in the 1890s.") and not speaks_of_time("Route 12 serves the airport.")
+    # When something was done is no timetable: opening hours do not say when the office was built (tests/data/
+    # trust_utility); a range of years, a day or "every Sunday until 1685" still do.
+    hours = "It is open Monday through Friday, 8:00 a.m. to 5:00 p.m."
+    assert speaks_of_time(hours) and not speaks_of_time(hours, past=True)
+    for said in ("They fought intermittently from 1562 to 1598.", "It opened on a Monday.",
+                 "They met every Sunday until 1685.", "The attack began at 5:30 a.m."):
+        assert speaks_of_time(said, past=True), said
+    from paths import ROOT
+
+    name = "offices_and_hours.md"
+    offices = {name: (ROOT / "tests" / "data" / "trust_utility" / name).read_text(encoding="utf-8")}
+    assert_abstains(_asked_of(make_kb, offices), "When was the Main Office building on Canal Street built?")
 
 
 def test_a_measure_or_a_sum_is_no_count(make_kb):
