@@ -235,6 +235,24 @@ def answers_an_earlier_time(question: str, text: str) -> bool:
     return not (EARLIER.search(_asking_clause(question)) and _NOW.search(text) and not _THEN.search(text))
 
 
+#: A question answered yes or no.
+_YES_OR_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would)\b", re.I)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    return _YES_OR_NO.match(question) is not None
+
+
+def adds_nothing(text: str, question: str) -> bool:
+    """Every word of meaning in the text is the question's own (a word that begins another counts: "Prerequisite"
+    for "prereqs"), so it cannot say what the question asks: "Prerequisite: MGS 320." for "prereqs for MGS 320?" is a
+    line of another course's entry. Only yes or no is answered that way ("Does Hilltop offer physiotherapy?" ->
+    "Hilltop offers physiotherapy.")."""
+    asked = content_stems(question)
+    return all(any(len(a) >= 4 and (word.startswith(a) or a.startswith(word)) for a in asked)
+               for word in content_stems(text) - asked)
+
+
 def asks_when(question: str) -> bool:
     """The clause the question asks with asks for a date or a time ("When people take on debt, it leads to what?"
     asks what)."""

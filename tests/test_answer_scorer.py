@@ -837,6 +837,20 @@ def test_a_why_is_not_answered_by_a_statement_that_only_restates_it(make_kb):
                    ("Why did Commissioner Ferreira vote for the rate adjustment?", "reservoir needs repairs"))
 
 
+def test_a_statement_that_adds_nothing_to_the_question_is_no_answer(make_kb):
+    """"prereqs for MGS 320?" was quoted "Prerequisite: MGS 320." at 0.74 (tests/data/trust_university): the line of
+    another course's entry, every word of it the question's own. Yes or no is answered that way."""
+    from kb.answer_types import adds_nothing
+
+    courses = {"courses.md": "# Courses\n\n## MGS 420 Coastal Processes\n\nWaves, tides and sediment transport on "
+                             "sandy coasts.\n\nPrerequisite: MGS 320.\n\nCourse fee: CAD 140.\n"}
+    kb = _asked_of(make_kb, courses)
+    assert_abstains(kb, "prereqs for MGS 320?")
+    assert adds_nothing("Prerequisite: MGS 320.", "prereqs for MGS 320?")
+    assert not adds_nothing("There are 131 seats in the debating chamber.", "How many seats are in the debating chamber?")
+    assert_answers(kb, ("Is MGS 320 a prerequisite?", "Prerequisite: MGS 320"))
+
+
 def test_what_is_now_does_not_answer_what_was_before(make_kb):
     """"What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported
     Android version is now Android 10." at 0.80 (tests/data/trust_software): it says what replaced the version asked

@@ -22,10 +22,10 @@ from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_si
                                  answered_by_name_line, asked_beyond_the_names, document_words, mentions, missing_names,
                                  names_only_the_asked, names_share_a_row, pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import (AnswerType, answers_an_earlier_time, asks_a_qualified_name, asks_count, asks_named_by_kind,
-                             asks_person_by_role, asks_when, asks_when_it_was, asks_who_leads, asks_why, gives_a_reason,
-                             names_in_full, names_someone, speaks_of_time, states_count, states_contact, states_date,
-                             states_number, states_year)
+from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asks_a_qualified_name, asks_count,
+                             asks_named_by_kind, asks_person_by_role, asks_when, asks_when_it_was, asks_who_leads,
+                             asks_why, asks_yes_or_no, gives_a_reason, names_in_full, names_someone, speaks_of_time,
+                             states_count, states_contact, states_date, states_number, states_year)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
@@ -292,6 +292,11 @@ class ExtractiveAnswerer:
             # the tune questions one right SQuAD answer had neither ("Under intense light ...") (docs/quality.md, "A
             # when answered with no word of time"). Asked when something was done, a timetable does not say it: "When
             # was the Main Office building on Canal Street built?" was quoted its opening hours at 0.71.
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if not asks_yes_or_no(asked) and all(adds_nothing(c.text(), asked) for c in chosen):
+            # "prereqs for MGS 320?" was quoted "Prerequisite: MGS 320." at 0.74, a line of another course's entry: a
+            # statement that holds nothing but the question's own words cannot say what it asks (docs/quality.md,
+            # "A statement that adds nothing"). On the tune questions no answer had that form.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not any(answers_an_earlier_time(asked, c.text()) for c in chosen):
             # "What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported

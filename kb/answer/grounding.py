@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
-from kb.answer_types import EARLIER, AnswerType, numbers, years
+from kb.answer_types import EARLIER, AnswerType, asks_yes_or_no, numbers, years
 from kb.text import (_UPPER, MONTHS, PERSON_PRONOUN, PERSON_TITLES, STOPWORDS, Person, content_stems, defined_acronyms,
                      fold, person_mentions, stem, without_possessive, words)
 
@@ -345,7 +345,7 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
         if does.group("verb") in ("do", "work"):  # "What does Tomas Reyes work as?"
             return does.group("tense") != "did" and _A_JOB.fullmatch(does.group("rest")) is not None
         return stem(does.group("verb")) in {stem(w) for w in words(post)}
-    if _YES_OR_NO.match(question):
+    if asks_yes_or_no(question):
         # "Is Samuel Adeyemi an engineer?" is answered by "Samuel Adeyemi, Chief Engineer.", "Is Laura Chen a
         # co-founder?" not by "Chief Executive Officer: Laura Chen": the line says yes only to a word of its own.
         own = {fold(part) for part in (person.given, person.middle, person.surname) if part}
@@ -354,8 +354,6 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     return not _WHY_OR_HOW.match(question)
 
 
-#: A question answered yes or no.
-_YES_OR_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would)\b", re.I)
 
 
 #: "Who is the Chief Operating Officer?": the post a who-question names, up to what it belongs to ("... of the utility",
