@@ -248,6 +248,8 @@ def adds_nothing(text: str, question: str) -> bool:
     for "prereqs"), so it cannot say what the question asks: "Prerequisite: MGS 320." for "prereqs for MGS 320?" is a
     line of another course's entry. Only yes or no is answered that way ("Does Hilltop offer physiotherapy?" ->
     "Hilltop offers physiotherapy.")."""
+    if numbers(text) - numbers(question):
+        return False  # "3 incidents": a one-digit number is no word of meaning to content_stems
     asked = content_stems(question)
     return all(any(len(a) >= 4 and (word.startswith(a) or a.startswith(word)) for a in asked)
                for word in content_stems(text) - asked)
