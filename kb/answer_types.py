@@ -208,8 +208,9 @@ def asks_named_by_kind(question: str) -> bool:
 
 
 #: A name asked for in a language or a people's own words: "What Russian name did Moscow say it would give the Kuril
-#: Islands?", "What is the Latin name for ...?". The name itself answers, written with a capital or in quotes: "Moscow
-#: responded saying that it would give a Russian name to the Kuril Islands." only restates the question.
+#: Islands?", "What is the Latin name for ...?". The name itself answers, a name the question does not hold (as
+#: names_someone reads one): "Moscow responded saying that it would give a Russian name to the Kuril Islands." only
+#: restates the question.
 _QUALIFIED_NAME_Q = re.compile(r"\b(?:[Ww]hat|[Ww]hich)\s+(?:is\s+the\s+|was\s+the\s+)?(?:exact\s+|actual\s+)?"
                                r"[A-Z][a-z]+\s+names?\b")
 

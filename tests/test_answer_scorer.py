@@ -463,6 +463,10 @@ def test_a_person_asked_for_by_their_post_is_answered_by_a_name_or_abstained_on(
     assert_answers(_asked_of(make_kb, {**incident, "actions.md": "Dmitri Halloran will split the staging and "
                                                                  "production values files.\n"}),
                    ("Who was given the task of splitting the staging and production values files?", "Dmitri Halloran"))
+    # A name that opens the sentence is a name though the vocabulary holds it as a word, where the files write it with
+    # its capital inside a sentence too ("Split" above is not).
+    battle = "Napoleon commanded the army at Austerlitz. The victory made Napoleon master of central Europe.\n"
+    assert_answers(_asked_of(make_kb, {"battle.txt": battle}), ("Who commanded the army at Austerlitz?", "Napoleon"))
     # A name as the rule reads one: with initials, hyphens or an apostrophe, after titles; not an organization's.
     names = [names_in_full(t, frozenset({"harvard"}), loose=True) for t in (
         "G. H. Hardy took pride in it.", "General Ban Ki-moon studied there.", "Conan O'Brien went to Harvard.",

@@ -291,17 +291,18 @@ class ExtractiveAnswerer:
             # date and no word of time ("after the war", "during the Oligocene", "at night") says nothing of when. On
             # the tune questions one right SQuAD answer had neither ("Under intense light ...") (docs/quality.md, "A
             # when answered with no word of time"). Asked when something was done, a timetable does not say it: "When
-            # was the Main Office building on Canal Street built?" was quoted its opening hours at 0.71.
+            # was the Main Office building on Canal Street built?" was quoted its opening hours at 0.71 (docs/quality.md,
+            # "The thirtieth stop", item 12).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not asks_yes_or_no(asked) and all(adds_nothing(c.text(), asked) for c in chosen):
             # "prereqs for MGS 320?" was quoted "Prerequisite: MGS 320." at 0.74, a line of another course's entry: a
             # statement that holds nothing but the question's own words cannot say what it asks (docs/quality.md,
-            # "A statement that adds nothing"). On the tune questions no answer had that form.
+            # "The thirtieth stop", item 13). On the tune questions no answer had that form.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not any(answers_an_earlier_time(asked, c.text()) for c in chosen):
             # "What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported
             # Android version is now Android 10." at 0.80: what is now is no answer about before (docs/quality.md,
-            # "What is now, for what was before").
+            # "The thirtieth stop", item 10).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if asks_why(asked) and all(_only_restates(c, content_stems(asked)) and not gives_a_reason(c.text())
                                    for c in chosen):
@@ -310,7 +311,7 @@ class ExtractiveAnswerer:
             # alert on the webhook queue depth.": a statement that restates what the question takes as given, with no
             # word of a cause, a purpose or a circumstance, says only that it is so. One that says more may give the
             # reason without such a word ("The council's engineers had found deep cracks in the main span."), as
-            # SQuAD's do (docs/quality.md, "A why answered with no reason").
+            # SQuAD's do (docs/quality.md, "The thirtieth stop", item 4).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         counted = kind is AnswerType.NUMBER and asks_count(asked)
         if (query.type_detail in ("money", "age") or counted) and not any(
@@ -339,13 +340,13 @@ class ExtractiveAnswerer:
             # asked for by their post"). Not "who", which SQuAD answers with groups as often ("political parties").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if (asks_who_leads(asked) or asks_named_by_kind(asked) or asks_a_qualified_name(asked)) and not any(
-                names_someone(c.text(), query.question_words, _opening_name(query)) for c in chosen):
+                names_someone(c.text(), query.question_words, _opening_name(query, passages)) for c in chosen):
             # "Who manages the Red team?" was quoted "The Red team handles retail partners." at 0.93: who leads, runs or
             # owns something is someone with a name, a person's or an organisation's (docs/quality.md, "A person asked
             # for by their post"). So is an organisation or a place asked for by its kind ("Which contractor will
             # install ...?", "In which city is Japan Luggage Express headquartered?"), and a name asked for in a
             # language ("What Russian name did Moscow say it would give the Kuril Islands?" was quoted "... it would give
-            # a Russian name to the Kuril Islands." at 0.99).
+            # a Russian name to the Kuril Islands." at 0.99; docs/quality.md, "The thirtieth stop", items 1, 8, 9).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         citations: list[Citation] = []
         cited: dict[tuple[str, int, int], int] = {}
@@ -587,12 +588,23 @@ def _name_the_item(chosen: list[ScoredSentence], scored: list[ScoredSentence], q
             statement.context = lead
 
 
-def _opening_name(query: QueryContext) -> Callable[[str], bool] | None:
+def _opening_name(query: QueryContext, passages: list[Passage] | None = None) -> Callable[[str], bool] | None:
     """Is a capitalized word that opens a sentence a name? Only when it is no word of the embedding model's
     vocabulary: "Split the staging and production Helm values files ..." and "Responsible for daily laboratory
-    testing ..." name no one."""
+    testing ..." name no one. With ``passages``, a word of the vocabulary is a name too where they write it with its
+    capital inside a sentence: "Napoleon commanded the army." names Napoleon ("napoleon" is a word of the
+    vocabulary) beside "The victory made Napoleon master of Europe.", as kb.answer.grounding reads the pool's names."""
     vectors = query.word_vectors
-    return (lambda word: not vectors.knows(word.lower())) if vectors is not None else None
+    if vectors is None:
+        return None
+    if passages is None:
+        return lambda word: not vectors.knows(word.lower())
+    inside = {m.group(1) for p in passages for m in _CAPITAL_INSIDE.finditer(p.text)}
+    return lambda word: not vectors.knows(word.lower()) or word in inside
+
+
+#: A capitalized word inside a sentence: after a word in lower case, a comma or a semicolon, on the same line.
+_CAPITAL_INSIDE = re.compile(r"(?<=[a-z,;])[ \t]+([A-Z][\w'’-]*)")
 
 
 #: A sentence whose subject is someone named before it: "He is curating the 2024 exhibition Threads of the Valley."
