@@ -294,11 +294,6 @@ class ExtractiveAnswerer:
             # was the Main Office building on Canal Street built?" was quoted its opening hours at 0.71 (docs/quality.md,
             # "The thirtieth stop", item 12).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if not asks_yes_or_no(asked) and all(adds_nothing(c.text(), asked) for c in chosen):
-            # "prereqs for MGS 320?" was quoted "Prerequisite: MGS 320." at 0.74, a line of another course's entry: a
-            # statement that holds nothing but the question's own words cannot say what it asks (docs/quality.md,
-            # "The thirtieth stop", item 13). On the tune questions no answer had that form.
-            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not any(answers_an_earlier_time(asked, c.text()) for c in chosen):
             # "What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported
             # Android version is now Android 10." at 0.80: what is now is no answer about before (docs/quality.md,
@@ -332,6 +327,12 @@ class ExtractiveAnswerer:
 
         if kind is AnswerType.PERSON:
             _name_the_item(chosen, scored, query)
+        if not asks_yes_or_no(asked) and all(adds_nothing(c.text(), asked) for c in chosen):
+            # "prereqs for MGS 320?" was quoted "Prerequisite: MGS 320." at 0.74, a line of another course's entry: a
+            # statement that holds nothing but the question's own words cannot say what it asks (docs/quality.md,
+            # "The thirtieth stop", item 13). On the tune questions no answer had that form. After the item's naming
+            # sentence is attached to a "who" answer, which then says who.
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if asks_person_by_role(asked) and not any(
                 names_in_full(c.text(), query.question_words, loose=True) for c in chosen):
             # "Which Newsweek reporter wrote the story?", "Which lawmaker questioned Hayashi ...?" ask for a person by
