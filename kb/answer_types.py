@@ -220,13 +220,13 @@ def asks_a_qualified_name(question: str) -> bool:
     return bool(_QUALIFIED_NAME_Q.search(_asking_clause(question)))
 
 
+_EARLIER_WORDS = r"before|previous|previously|former|formerly|prior|earlier|used\s+to"
 #: A question about an earlier time than now: "before", "previous job", "last year", "used to".
-EARLIER = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|last\s+year|used\s+to)\b", re.I)
+EARLIER = re.compile(rf"\b(?:{_EARLIER_WORDS}|last\s+year)\b", re.I)
 #: A statement of how things are now, and of nothing earlier: "The minimum supported Android version is now Android
 #: 10." says what replaced the earlier version, not which it was.
 _NOW = re.compile(r"\b(?:now|currently|nowadays|presently)\b", re.I)
-_THEN = re.compile(r"\b(?:before|previous|previously|former|formerly|prior|earlier|was|were|had|used\s+to|until|from|"
-                   r"old|replac\w*|rais\w*|chang\w*|instead)\b", re.I)
+_THEN = re.compile(rf"\b(?:{_EARLIER_WORDS}|was|were|had|until|from|old|replac\w*|rais\w*|chang\w*|instead)\b", re.I)
 
 
 def answers_an_earlier_time(question: str, text: str) -> bool:

@@ -176,7 +176,7 @@ class ExtractiveAnswerer:
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         acronyms = pool.acronyms if pool is not None else None
         families = sibling_families(asked, "\n\n".join(p.text for p in passages))
-        beyond = asked_beyond_the_names(asked, families)
+        beyond = asked_beyond_the_names(asked, families) if families else frozenset()
         replaced = False  # the best statement was about a look-alike, or a line that only names someone
         given = _given_terms(question)
         chosen: list[ScoredSentence] = []
@@ -340,15 +340,17 @@ class ExtractiveAnswerer:
             # in the National Diet, he termed the region ..." were quoted at 0.80 and 0.85 (docs/quality.md, "A person
             # asked for by their post"). Not "who", which SQuAD answers with groups as often ("political parties").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if (asks_who_leads(asked) or asks_named_by_kind(asked) or asks_a_qualified_name(asked)) and not any(
-                names_someone(c.text(), query.question_words, _opening_name(query, passages)) for c in chosen):
-            # "Who manages the Red team?" was quoted "The Red team handles retail partners." at 0.93: who leads, runs or
-            # owns something is someone with a name, a person's or an organisation's (docs/quality.md, "A person asked
-            # for by their post"). So is an organisation or a place asked for by its kind ("Which contractor will
-            # install ...?", "In which city is Japan Luggage Express headquartered?"), and a name asked for in a
-            # language ("What Russian name did Moscow say it would give the Kuril Islands?" was quoted "... it would give
-            # a Russian name to the Kuril Islands." at 0.99; docs/quality.md, "The thirtieth stop", items 1, 8, 9).
-            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if asks_who_leads(asked) or asks_named_by_kind(asked) or asks_a_qualified_name(asked):
+            opening = _opening_name(query, passages)  # once: it reads every passage
+            if not any(names_someone(c.text(), query.question_words, opening) for c in chosen):
+                # "Who manages the Red team?" was quoted "The Red team handles retail partners." at 0.93: who leads,
+                # runs or owns something is someone with a name, a person's or an organisation's (docs/quality.md, "A
+                # person asked for by their post"). So is an organisation or a place asked for by its kind ("Which
+                # contractor will install ...?", "In which city is Japan Luggage Express headquartered?"), and a name
+                # asked for in a language ("What Russian name did Moscow say it would give the Kuril Islands?" was
+                # quoted "... it would give a Russian name to the Kuril Islands." at 0.99; docs/quality.md, "The
+                # thirtieth stop", items 1, 8, 9).
+                return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         citations: list[Citation] = []
         cited: dict[tuple[str, int, int], int] = {}
         parts: list[str] = []

@@ -276,6 +276,7 @@ _WHAT_DOES_SOMEONE = re.compile(r"^\s*[Ww]hat\s+(?P<tense>does|do|did)\s+(?:(?:h
 #: What "What does he do" may end with and still ask for a job: "for a living", "here", "at the utility".
 _A_JOB = re.compile(r"\s*(?:for\s+a\s+living|here|now|as|on|(?:at|for|in)\s+.+)?", re.I)
 
+
 @lru_cache(maxsize=4096)
 def a_name_line(text: str) -> Person | None:
     """The person a statement names when it is only their name and post (_NAME_LINE, _POST_FIRST), else None.
@@ -321,6 +322,7 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
         return _names_a_unit(post) or (supplied and _WITHIN.search(question) is not None)
     if kind is not None:
         return supplied
+    held = {stem(w) for w in words(post)}  # what the line says, by stem, for every question below
     thing = _WHAT_THING.match(question)
     noun = fold(thing.group("noun")) if thing is not None else ""
     if noun and noun not in STOPWORDS:
@@ -329,14 +331,14 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
         if noun not in _A_POST:
             # "What project does he oversee?", "What degree does Linda Osei have?": a thing of a kind the line does
             # not name is no post; "What is her title?", "Which area does he manage?" ask for what a post says.
-            return stem(noun) in {stem(w) for w in words(post)}
+            return stem(noun) in held
     owned = _WHAT_OF_SOMEONE.match(question)
     if owned is not None and named:
         # "What is Dmitri Volkov's salary?" is not answered by "Dmitri Volkov, Staff Engineer."; "What is her job
         # title?" is. Of a post ("What's the phone extension of the Water Quality Manager?") the line says who holds
         # it, and the statement quoted after it may give the rest.
         noun = words(owned.group("owned") or owned.group("own") or owned.group("head"))[-1:]
-        return bool(noun) and (noun[0] in _A_POST or stem(noun[0]) in {stem(w) for w in words(post)})
+        return bool(noun) and (noun[0] in _A_POST or stem(noun[0]) in held)
     does = _WHAT_DOES_SOMEONE.match(question)
     if does is not None:
         # "What does he do?" asks for a job; "What does Miriam Okafor chair?", "What does he oversee?" and "What did
@@ -344,16 +346,13 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
         # she manage?" of "Operations Manager").
         if does.group("verb") in ("do", "work"):  # "What does Tomas Reyes work as?"
             return does.group("tense") != "did" and _A_JOB.fullmatch(does.group("rest")) is not None
-        return stem(does.group("verb")) in {stem(w) for w in words(post)}
+        return stem(does.group("verb")) in held
     if asks_yes_or_no(question):
         # "Is Samuel Adeyemi an engineer?" is answered by "Samuel Adeyemi, Chief Engineer.", "Is Laura Chen a
         # co-founder?" not by "Chief Executive Officer: Laura Chen": the line says yes only to a word of its own.
         own = {fold(part) for part in (person.given, person.middle, person.surname) if part}
-        held = {stem(w) for w in words(post)}
         return any(stem(w) in held for w in words(question) if w not in own and w not in STOPWORDS)
     return not _WHY_OR_HOW.match(question)
-
-
 
 
 #: "Who is the Chief Operating Officer?": the post a who-question names, up to what it belongs to ("... of the utility",
