@@ -209,17 +209,15 @@ def _line_around(passage: Passage, sentence: Sentence) -> tuple[str, str]:
     return before, after[: (after.find("\n") + 1) or len(after)]
 
 
-def _own_line(passage: Passage, sentence: Sentence) -> bool:
-    """The sentence is all of its line in the passage: only whitespace between it and the line breaks around it."""
+def _line_kind(passage: Passage, sentence: Sentence) -> tuple[bool, bool, bool]:
+    """Where the sentence stands on its line in the passage, from one read of the line: (all of its line: only
+    whitespace between it and the line breaks around it; an item of a list: list_item; the whole of a Markdown
+    heading's line: only its marks before the sentence ("## Cause"), nothing after it; a question heading's statement
+    runs on to the answer below it, kb.sentences, and is no heading)."""
     before, after = _line_around(passage, sentence)
-    return not before.strip() and not after.strip()
-
-
-def _marked_heading(passage: Passage, sentence: Sentence) -> bool:
-    """The whole of a Markdown heading's line: only its marks before the sentence ("## Cause"), nothing after it. A
-    question heading's statement runs on to the answer below it (kb.sentences) and is no heading."""
-    before, after = _line_around(passage, sentence)
-    return bool(_HEADING_MARKS.match(before)) and not after.strip() and "\n" not in sentence.text
+    own_line = not before.strip() and not after.strip()
+    marked = bool(_HEADING_MARKS.match(before)) and not after.strip() and "\n" not in sentence.text
+    return own_line, bool(_LIST_MARKER.match(before)), marked
 
 
 _HEADING_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+$")
@@ -284,8 +282,7 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
             content, log_words, forms = _sentence_facts(sentence.text)
             if key in seen or not content or asks(sentence.text):
                 continue
-            heading = float(is_heading(sentence.text, _own_line(passage, sentence), list_item(passage, sentence),
-                                       _marked_heading(passage, sentence)))
+            heading = float(is_heading(sentence.text, *_line_kind(passage, sentence)))
             seen.add(key)
             nb = [j for j in (i - 1, i + 1) if 0 <= j < len(found)]
             kind = ctx.answer_type

@@ -412,23 +412,55 @@ def _name_like(token: str, first: bool) -> bool:
     return not first and token[:1].isupper() and fold(token) not in STOPWORDS
 
 
-def _pool_words(pool: str) -> tuple[list[str], list[bool]]:
+@dataclass(frozen=True)
+class _PoolWords:
+    """The retrieved passages' words as sibling_families reads them: as written, folded, without a plural's "s", and
+    whether each may be a name (_pool_words)."""
+
+    tokens: list[str]
+    naming: list[bool]
+    folded: list[str]
+    singular: list[str]
+
+
+@lru_cache(maxsize=20_000)
+def _line_words(line: str) -> tuple[tuple[str, ...], tuple[bool, ...], tuple[str, ...], tuple[str, ...]]:
+    """One line's words, folded, singular, and whether each stands inside a sentence on a line not written all in
+    capitals or title case. Cached by line: the same passages come back question after question, and reading every
+    word of ten passages was a sixth of a question's time (~3 ms of ask, benchmarks/bench.py --only query)."""
+    found = list(_TOKEN.finditer(line))
+    titled = not any(m.group(0)[:1].islower() and fold(m.group(0)) not in STOPWORDS for m in found)
+    tokens: list[str] = []
+    naming: list[bool] = []
+    for m in found:
+        k = m.start() - 1  # the last character before the word that is no markup (a slice a word was quadratic)
+        while k >= 0 and line[k] in _MARKUP:
+            k -= 1
+        tokens.append(without_possessive(m.group(0)))
+        naming.append(not titled and k >= 0 and line[k] not in ".!?:")
+    folded = tuple(fold(t) for t in tokens)
+    return tuple(tokens), tuple(naming), folded, tuple(_singular(f) for f in folded)
+
+
+def _pool_words(pool: str) -> _PoolWords:
     """The pool's words as written, and whether each may be a name: not a sentence's first word ("Every plan ...")
     unless written so inside a sentence too, and not on a line written all in capitals or title case ("Skylark
     Subscription Plans")."""
     tokens: list[str] = []
     naming: list[bool] = []
+    folded: list[str] = []
+    singular: list[str] = []
     for line in pool.splitlines():
-        found = list(_TOKEN.finditer(line))
-        titled = not any(m.group(0)[:1].islower() and fold(m.group(0)) not in STOPWORDS for m in found)
-        for m in found:
-            lead = line[: m.start()].rstrip(_MARKUP)
-            tokens.append(without_possessive(m.group(0)))
-            naming.append(not titled and bool(lead) and lead[-1] not in ".!?:")
+        if line:
+            words_, naming_, folded_, singular_ = _line_words(line)
+            tokens += words_
+            naming += naming_
+            folded += folded_
+            singular += singular_
     # A sentence's first word is a name where the pool also writes it so inside a sentence ("Enterprise customers
     # receive ..." beside "each Enterprise customer").
     named = {t for t, n in zip(tokens, naming) if n and t[:1].isupper()}
-    return tokens, [n or t in named for t, n in zip(tokens, naming)]
+    return _PoolWords(tokens, [n or t in named for t, n in zip(tokens, naming)], folded, singular)
 
 
 def _later_word(tokens: list[str], i: int) -> bool:
@@ -459,9 +491,8 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
     lowered = _set_candidates(asked, pool.lower())
     if not names and not lowered:
         return ()
-    tokens, naming = _pool_words(pool)
-    folded = [fold(t) for t in tokens]
-    singular = [_singular(f) for f in folded]
+    read = _pool_words(pool)
+    tokens, naming, folded, singular = read.tokens, read.naming, read.folded, read.singular
     families: list[Family] = []
     own_names = {fold(t) for t in asked}  # a look-alike the question names too is asked about as well
     for i in names:
