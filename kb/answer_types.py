@@ -13,7 +13,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Callable
 
-from kb.text import CARDINAL_WORDS, STOPWORDS, content_stems, fold, named_entities, stem
+from kb.text import CARDINAL_WORDS, MONTHS, STOPWORDS, content_stems, fold, named_entities, stem
 
 
 class AnswerType(str, Enum):
@@ -363,6 +363,13 @@ def states_year(vocabulary: frozenset[str], year: str) -> bool:
     """The document's words state the year: as such, by its decade ("1980s"), or run into a label ("FY2023")."""
     return year in vocabulary or f"{year[:3]}0s" in vocabulary or any(
         w.endswith(year) and w[: -len(year)].isalpha() for w in vocabulary)
+
+
+def states_month(vocabulary: frozenset[str], month: str) -> bool:
+    """The document's words state the month: by its name, a short form ("Sept"), or in a numeric date
+    (kb.answer.grounding.document_words reads "13/03/2024" as stating March)."""
+    number = MONTHS[month]
+    return any(name in vocabulary for name, n in MONTHS.items() if n == number)
 
 
 def states_number(vocabulary: frozenset[str], number: str) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 
 from kb.answer_types import AnswerType, asked_contact, asked_numbers, supplies, years
 from kb.text import (MONTHS, PERSON_PRONOUN, STOPWORDS, Person, WeightedTerms, content_stems, content_terms, fold,
-                     named_entities, people_named, person_mentions, share_in, stem, weighted_terms)
+                     month_names, named_entities, people_named, person_mentions, share_in, stem, weighted_terms)
 from kb.types import Passage
 
 if TYPE_CHECKING:
@@ -89,6 +89,12 @@ class QueryContext:
         """The years the question names (a follow-up's appended names left out): a statement about another year, or
         a document that never states one of them, does not answer it (kb.answer)."""
         return years(asked_part(self.question))
+
+    @cached_property
+    def asked_months(self) -> frozenset[str]:
+        """The months the question names (kb.text.month_names; a follow-up's appended names left out): a document
+        that never states one of them says nothing of what happened then (kb.answer)."""
+        return frozenset(month_names(asked_part(self.question)))
 
     @cached_property
     def subject_is_source(self) -> bool:

@@ -605,6 +605,27 @@ def test_a_document_that_never_states_the_number_asked_about_does_not_answer_it(
     assert {"4.2", "5", "28", "10000"} <= numbers("Ferrypoint v4.2 covers 5km on the 28th for 10,000 drivers.")
 
 
+def test_a_document_that_never_states_the_month_asked_about_does_not_answer_it(make_kb):
+    """"How many webhook events failed during the customer load test on 2 May?" was answered with the March outage's
+    total at 0.90 from its postmortem, which never says May. A month is stated by its name, a short form, or in a
+    numeric date with its year ("published 13/03/2024")."""
+    kb = make_kb({"postmortem.md": "# Webhook outage postmortem\n\nOn the morning of 6 March, outbound webhooks "
+                                   "stopped.\n\nIn total 2,716 webhook events failed after exhausting their "
+                                   "retries.\n",
+                  "audit.md": "# Access audit\n\nStatus: final, signed off 14/11/2024.\n\nThe audit found 12 "
+                              "dormant administrator accounts.\n",
+                  "calendar.md": "# Board calendar\n\nThe board meets in July and in November.\n"},
+                 abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "How many webhook events failed during the customer load test on 2 May?",
+                    "How many dormant administrator accounts did the audit of July 2024 find?")
+    assert_answers(kb, ("How many webhook events failed during the outage in March?", "2,716"),
+                   ("How many dormant administrator accounts did the November 2024 audit find?", "12"))
+    from kb.answer.grounding import document_words
+    assert {"march", "april"} <= document_words("Filed 03/04/2024; fixed 2024-07-01.") and "july" in document_words(
+        "fixed 2024-07-01") and "may" not in document_words("version 1.5.2024a and 15:05")
+
+
 def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
     """"What is Wen Jie Thornbury's email address?" was answered "Payroll and expenses: Wen Jie Thornbury" at 0.82,
     and "What extension do I dial to reach the QA lead?" with how to dial an extension: an email address, a phone
