@@ -626,6 +626,24 @@ def test_a_document_that_never_states_the_month_asked_about_does_not_answer_it(m
         "fixed 2024-07-01") and "may" not in document_words("version 1.5.2024a and 15:05")
 
 
+def test_a_name_only_compared_with_is_not_what_the_statement_is_about(make_kb):
+    """"How many crew members did the Sandpiper have?" was answered "The ship carries eight crew ..., twice as many as
+    the Sandpiper could take." at 0.93: what something else is measured against is not what a statement says of it.
+    A statement that does not name the asked one ("Unlike the Red Line, it runs ..." for the Blue Line) is not set
+    aside by this, nor a comparison the question asks for."""
+    kb = make_kb({"vessel.md": "# New research vessel\n\nThe department welcomed its new research vessel, the "
+                               "Northern Tern, in March. The ship carries eight crew and up to eighteen students, twice "
+                               "as many as the Sandpiper could take.\n\nThe Sandpiper was retired after thirty "
+                               "years of service.\n",
+                  "metro.md": "# Metro lines\n\n## Blue Line\n\nThe Blue Line runs from Harwick to the airport. "
+                              "Unlike the Red Line, it runs every 10 minutes all day.\n"}, abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "How many crew members did the Sandpiper have?")
+    assert_answers(kb, ("How many crew members does the Northern Tern carry?", "eight crew"),
+                   ("How often does the Blue Line run?", "every 10 minutes"),
+                   ("How many more students than the Sandpiper can the Northern Tern take?", "twice"))
+
+
 def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
     """"What is Wen Jie Thornbury's email address?" was answered "Payroll and expenses: Wen Jie Thornbury" at 0.82,
     and "What extension do I dial to reach the QA lead?" with how to dial an extension: an email address, a phone

@@ -20,7 +20,7 @@ from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_
 from kb.answer.facts import same_facts
 from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
                                  answered_by_name_line, asked_beyond_the_names, document_words, mentions, missing_names,
-                                 names_only_the_asked, names_share_a_row, pool_words, sibling_families, with_acronyms)
+                                 names_only_the_asked, names_share_a_row, only_compared_with, pool_words, sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asks_a_qualified_name, asks_count,
                              asks_named_by_kind, asks_person_by_role, asks_when, asks_when_it_was, asks_who_leads,
@@ -209,6 +209,12 @@ class ExtractiveAnswerer:
                     # after "Miriam Okafor", for Daniel Okafor): its confidence was the model's for that statement.
                     # A table is read by its rows, above.
                     return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+                continue
+            if query.names and only_compared_with(query.names, asked, candidate.sentence.text):
+                # "How many crew members did the Sandpiper have?" is not answered by "The ship carries eight crew ...,
+                # twice as many as the Sandpiper could take.": what something else is measured against is not what the
+                # statement is about (docs/quality.md, "The thirty-first stop"). As a look-alike's statement is.
+                replaced = replaced or not chosen
                 continue
             if candidate.context is not None and query.asked_people and _about_others(candidate.context, query):
                 candidate.context = None  # "Extension 6140." ends the entry before "Dr. Harold Marsh, ..."

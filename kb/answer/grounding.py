@@ -64,6 +64,36 @@ def mentions_name(vocabulary: frozenset[str], name: str, places: Mapping[str, fr
     return mentions(vocabulary, name) or not vocabulary.isdisjoint((places or {}).get(name, ()))
 
 
+#: What sets a name up as the measure of something else: "twice as many as the Sandpiper could take", "larger than
+#: the Sandpiper", "unlike Plant B", "compared with 2019's budget". Read right before the name (after its article).
+_COMPARED_WITH = re.compile(r"(?:\bthan|\bunlike|\bcompared\s+(?:with|to)|\bas\s+[\w-]+\s+as)\s+(?:the\s+|a\s+|an\s+|"
+                            r"that\s+of\s+|those\s+of\s+)?$", re.I)
+_COMPARING = re.compile(r"\b(?:than|unlike|compared|comparison|as\s+[\w-]+\s+as)\b", re.I)
+
+
+def only_compared_with(names: Iterable[str], question: str, text: str) -> bool:
+    """The text names what the question asks about only as what something else is compared with: "The ship carries
+    eight crew and up to eighteen scientists, twice as many as the Sandpiper could take." says how many the new ship
+    carries, not how many crew the Sandpiper had. ``names``: the question's, folded (QueryContext.names), each of which
+    the text must name; a question that compares itself ("... more than Greeks?") is answered by a comparison."""
+    folded = fold(text)
+    mentioned = [list(re.finditer(rf"\b{re.escape(name)}\b", folded)) for name in names]
+    if _COMPARING.search(question) or not all(mentioned):
+        return False  # "Unlike the Red Line, it runs every 10 minutes" does not name the Blue Line it is about
+    for found in mentioned:
+        for m in found:
+            start = m.start()
+            # back over the name's earlier capitalized words: "than the Northern Tern" for "tern"
+            while True:
+                prior = re.search(rf"([{_UPPER}][\w’'-]*)\s+$", text[:start])
+                if prior is None:
+                    break
+                start = prior.start(1)
+            if not _COMPARED_WITH.search(text[max(0, start - 40):start]):
+                return False
+    return True
+
+
 def with_acronyms(vocabulary: frozenset[str], acronyms: dict[str, tuple[frozenset[str], ...]]) -> frozenset[str]:
     """A document's words as its names are known by ``acronyms``: one that says "FSB" mentions the Federal
     Security Service (every long form the passages give it), one that spells a long form out mentions "FSB"."""
