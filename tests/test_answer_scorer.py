@@ -1515,6 +1515,18 @@ def test_a_statement_about_a_look_alike_is_no_answer_about_the_one_asked(make_kb
     assert "250" not in kb.ask("How many users does the Basic plan support?").answer
 
 
+def test_the_minutes_of_a_time_of_day_name_no_look_alike(make_kb):
+    """"When is the first Route 15 bus?" was answered at 0.96 with the timetable's Route 14 row, whose "6:15 am" read
+    as naming Route 15: a time of day names no route, version or room."""
+    from paths import ROOT
+
+    folder = ROOT / "tests" / "data" / "trust_siblings"
+    kb = make_kb({"routes.md": (folder / "routes.md").read_text(encoding="utf-8")})
+    kb.build()
+    assert_abstains(kb, "When is the first Route 15 bus?")
+    assert_answers(kb, ("When is the first Route 14 bus?", "6:15 am"), ("When is the last Route 21 bus?", "7:00 pm"))
+
+
 def test_a_sentence_that_refers_back_is_about_what_the_sentence_before_names(make_kb):
     """"Did version 4.1 remove support for Internet Explorer?" was answered at 0.99 with "It introduced offline sync and
     removed support for Internet Explorer." (said of 4.2, named in the sentence before), because the neighbour quoted

@@ -432,6 +432,7 @@ _CONTRAST = frozenset({"unlike", "than", "whereas", "only"})
 _MARKUP = " \t#*_>|•-[]()\"“”‘’"  # what may stand before a sentence's first word
 _CONNECTORS = frozenset({"of", "de", "du", "des", "la", "le", "van", "von", "der"})
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
+_CLOCK_TIME = re.compile(r"(?<![\d.:])\d{1,2}:\d\d(?![\d:])")  # "6:15": a time of day, whose minutes name no route
 
 
 @dataclass(frozen=True)
@@ -638,8 +639,9 @@ def _lowercase_families(asked: list[str], at: list[int], tokens: list[str], fold
 
 def _mentions(family: Family, text: str) -> tuple[bool, bool]:
     """(the text names the asked one, the text names a sibling). The asked one in any case or form ("business",
-    "Plants"); a sibling as written, capitalized or a number: "two business days" names no Business plan."""
-    tokens = _TOKEN.findall(text)
+    "Plants"); a sibling as written, capitalized or a number: "two business days" names no Business plan, nor "6:15
+    am" Route 15."""
+    tokens = _TOKEN.findall(_CLOCK_TIME.sub(" ", text) if family.numeric else text)
     if family.kind is not None:  # "graduate applicants"; "graduate" alone may be anything
         folded = [fold(t) for t in tokens]
         return family.asked in folded, any(
@@ -669,7 +671,7 @@ def _heading_before(before: str) -> str:
 
 def _first_named(family: Family, text: str) -> str | None:
     """Which the text names first: "asked", "sibling" or None."""
-    for t in _TOKEN.findall(text):
+    for t in _TOKEN.findall(_CLOCK_TIME.sub(" ", text) if family.numeric else text):
         asked, sibling = _mentions(family, t)
         if asked or sibling:
             return "asked" if asked else "sibling"
