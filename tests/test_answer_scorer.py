@@ -1513,6 +1513,10 @@ def test_a_statement_about_a_look_alike_is_no_answer_about_the_one_asked(make_kb
                    ("Does the Enterprise plan include single sign-on?", "single sign-on"),
                    ("How many shifts does the South Plant run?", "two shifts"))
     assert "250" not in kb.ask("How many users does the Basic plan support?").answer
+    # A name is also of the kind the documents write after it: "Business customers" are on the Business plan, so the
+    # Basic plan's section is a look-alike's, and its "two business days" names no Business plan (answered at 0.96).
+    assert_abstains(kb, "What is the support response time for Business customers?")
+    assert_answers(kb, ("What is the support response time for Basic customers?", "two business days"))
 
 
 def test_the_minutes_of_a_time_of_day_name_no_look_alike(make_kb):

@@ -445,6 +445,9 @@ class Family:
     siblings: frozenset[str]  # folded
     numeric: bool  # a number or a code: siblings are matched as written
     kind: str | None = None  # a lower-case look-alike ("graduate" of "undergraduate"): named only before its kind
+    #: A name's kinds (sibling_families): the asked one written in lower case is named only before one ("business
+    #: customers"), not in "two business days".
+    kinds: frozenset[str] = frozenset()
 
 
 def _singular(word: str) -> str:
@@ -550,15 +553,19 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
         siblings: set[str] = set()
         after = fold(asked[i + 1]) if i + 1 < len(asked) else None
         before = fold(asked[i - 1]) if i > 0 else None
-        if not numeric and after is None:
-            # A name that ends the question ("... appointments at Hilltop?") is of the kind the pool writes after it
-            # most often ("the Hilltop clinic").
+        kinds: list[str] = []
+        if not numeric and after is not None and after not in STOPWORDS and not any(ch.isdigit() for ch in after):
+            kinds.append(_singular(after))
+        if not numeric:
+            # A name is also of the kind the pool writes after it most often: "... appointments at Hilltop?" asks of the
+            # Hilltop clinic, and "Business customers" are on the Business plan, whose look-alikes the documents
+            # write as "the Basic plan".
             written_after = Counter(singular[j + 1] for j in range(len(tokens) - 1)
                                     if folded[j] == name and tokens[j + 1][:1].islower()
-                                    and folded[j + 1] not in STOPWORDS)
-            after = written_after.most_common(1)[0][0] if written_after else None
-        if not numeric and after is not None and after not in STOPWORDS and not any(ch.isdigit() for ch in after):
-            kind = _singular(after)
+                                    and folded[j + 1] not in STOPWORDS and not any(ch.isdigit() for ch in folded[j + 1]))
+            if written_after:
+                kinds.append(written_after.most_common(1)[0][0])
+        for kind in dict.fromkeys(kinds):
             written: Counter[str] = Counter()
             for j in range(len(tokens) - 1):
                 if (singular[j + 1] == kind and len(tokens[j]) > 1 and naming[j] and _name_like(tokens[j], False)
@@ -576,7 +583,7 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
             siblings.update(t for t in folded if shape.match(t) and t != name)
         siblings -= own_names
         if siblings:
-            families.append(Family(name, frozenset(siblings), numeric))
+            families.append(Family(name, frozenset(siblings), numeric, kinds=frozenset(kinds)))
     if lowered:
         families.extend(_lowercase_families(asked, lowered, tokens, folded, singular, naming, own_names))
     return tuple(families)
@@ -638,21 +645,25 @@ def _lowercase_families(asked: list[str], at: list[int], tokens: list[str], fold
 
 
 def _mentions(family: Family, text: str) -> tuple[bool, bool]:
-    """(the text names the asked one, the text names a sibling). The asked one in any case or form ("business",
-    "Plants"); a sibling as written, capitalized or a number: "two business days" names no Business plan, nor "6:15
-    am" Route 15."""
+    """(the text names the asked one, the text names a sibling). The asked one in any form ("Plants"), capitalized or
+    in lower case before one of its kinds ("business customers"); a sibling as written, capitalized or a number:
+    "two business days" names neither Business plan, nor "6:15 am" Route 15."""
     tokens = _TOKEN.findall(_CLOCK_TIME.sub(" ", text) if family.numeric else text)
     if family.kind is not None:  # "graduate applicants"; "graduate" alone may be anything
         folded = [fold(t) for t in tokens]
         return family.asked in folded, any(
             folded[i] in family.siblings and _singular(folded[i + 1]) == family.kind
             and not (_EVERY | _CONTRAST).intersection(folded[max(0, i - 3):i]) for i in range(len(folded) - 1))
-    forms = {fold(t) for t in tokens} | {_singular(fold(t)) for t in tokens if not any(ch.isdigit() for ch in t)}
-    asked = family.asked in forms or (not family.numeric and _singular(family.asked) in forms)
+    folded = [fold(t) for t in tokens]
+    asked = any((f == family.asked or (not family.numeric and not any(ch.isdigit() for ch in f)
+                                       and _singular(f) == _singular(family.asked)))
+                and (family.numeric or not family.kinds or not tokens[i].islower()
+                     or (i + 1 < len(folded) and _singular(folded[i + 1]) in family.kinds))
+                for i, f in enumerate(folded))
     # "All Greenvale clinics ...", "both plants": what is said of all of them is said of the asked one too; "Unlike
     # the Red Line, it runs every 10 minutes": a look-alike set against the statement's subject is not its subject.
-    sibling = any(fold(t) in family.siblings and (family.numeric or t[:1].isupper())
-                  and not (_EVERY | _CONTRAST).intersection(fold(w) for w in tokens[max(0, i - 3):i])
+    sibling = any(folded[i] in family.siblings and (family.numeric or t[:1].isupper())
+                  and not (_EVERY | _CONTRAST).intersection(folded[max(0, i - 3):i])
                   for i, t in enumerate(tokens))
     return asked, sibling
 
