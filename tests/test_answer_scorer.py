@@ -1413,6 +1413,21 @@ def test_a_line_that_only_names_someone_answers_only_for_a_person_or_a_post(make
                    ("Which department is Tomas Reyes in?", "Operations"), ("Who is the Chief Engineer?", "Samuel Adeyemi"))
 
 
+def test_two_lines_of_a_staff_list_are_read_each_as_a_name_line(make_kb):
+    """"Who is the Head of Marketing?" was answered "Priya Nair, Head of Customer Service - Linda Osei, water quality
+    analyst" at 0.25: a list line quoted with the next one is no name line, so the post it gives went unread. Each of
+    the two is read as one, and one must hold the post asked."""
+    from paths import ROOT
+
+    folder = ROOT / "tests" / "data" / "trust_staff"
+    kb = make_kb({"staff_directory.md": (folder / "staff_directory.md").read_text(encoding="utf-8")},
+                 abstain_threshold=0.0)
+    kb.build()
+    assert_abstains(kb, "Who is the Head of Marketing?")
+    assert_answers(kb, ("Who is the Head of Customer Service?", "Priya Nair"),
+                   ("What are the titles of Tomas Reyes and Priya Nair?", "Head of Customer Service"))
+
+
 def test_a_name_line_is_a_name_and_a_post_only():
     from kb.answer.grounding import a_name_line, answered_by_name_line
     from kb.answer_types import AnswerType
@@ -1478,10 +1493,14 @@ def test_a_name_line_is_a_name_and_a_post_only():
                                      Person("Rafael", "Souza"), True)
     assert answers("Who is the Deputy General Manager for Operations?", AnswerType.PERSON, named=False)
     assert not answers("Who is the Deputy Chief Engineer?", AnswerType.PERSON, named=False)
+    assert not answers("Who is the Deputy General Manager of Finance?", AnswerType.PERSON, named=False)
     chen = Person("Laura", "Chen")
     for question, holds in (("Who is the Chief Operating Officer?", False), ("Who is the Chief Executive Officer?", True),
                             ("Who is the CEO?", True), ("Who is the company's chief executive officer?", True),
-                            ("Who is the chief executive officer of the company?", True)):
+                            ("Who is the chief executive officer of the company?", True),
+                            # what the post is "of", where the line's post is of nothing, is whom it belongs to
+                            ("Who is the CEO of Brightpath?", True), ("Who is the Chief Operating Officer of Brightpath?",
+                                                                      False)):
         assert answered_by_name_line(question, AnswerType.PERSON, True, "Chief Executive Officer: Laura Chen", chen,
                                      False) is holds, question
     # A post says which department or team (supplied by its capitals), not which company or paper.

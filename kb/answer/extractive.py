@@ -10,7 +10,7 @@ other sources that say the same thing become extra citations of one statement in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 import numpy as np
@@ -792,6 +792,12 @@ def _name_line_answers(item: ScoredSentence, query: QueryContext) -> bool:
     text = item.text()
     person = a_name_line(text)
     if person is None:
+        if item.context is not None and query.answer_type is AnswerType.PERSON and all(
+                a_name_line(part.text) is not None for part in (item.sentence, item.context.sentence)):
+            # Two lines of a list, each a name and a post ("Priya Nair, Head of Customer Service" with "Linda Osei,
+            # water quality analyst" for who heads marketing): asked who someone is, each is read as a name line, and
+            # one must answer.
+            return any(_name_line_answers(replace(part, context=None), query) for part in (item, item.context))
         return True
     said = {without_possessive(w) for w in query.question_words}
     named = fold(person.surname) in said or any(

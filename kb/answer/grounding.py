@@ -418,7 +418,14 @@ def _holds_the_post(question: str, line: str) -> bool:
         return True
     held = {stem(w) for w in words(line)}
     initials = "".join(w[0] for w in re.findall(rf"[{_UPPER}][\w’'-]*", line)).lower()
-    asked = [w for w in re.findall(r"[\w’'.-]+", m.group("post")) if not w.endswith(("'s", "’s"))]
+    post = m.group("post")
+    head, of, _ = post.partition(" of ")
+    if of and not re.search(r"\b(?:of|for)\b", line, re.I):
+        # "Who is the CEO of Brightpath?" of "Chief Executive Officer: Laura Chen": where the line's post is of or for
+        # nothing, what the asked one is "of" is whom it belongs to; "Head of Marketing" against "Head of Customer
+        # Service" is read whole.
+        post = head
+    asked = [w for w in re.findall(r"[\w’'.-]+", post) if not w.endswith(("'s", "’s"))]
     return all(stem(fold(w)) in held or (len(w) > 1 and w.isupper() and w.lower() in initials)
                for w in asked if fold(w) not in STOPWORDS)
 
