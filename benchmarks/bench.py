@@ -299,11 +299,13 @@ def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
     kb = KnowledgeBase(state["folder"], state["index"])
     kb.ask(questions[0])  # warm: model, index, caches
     kb.search(questions[0])
-    search_t, ask_t, dense_t, embed_t = [], [], [], []
+    search_t, ask_t, dense_t, embed_t, answer_t = [], [], [], [], []
     for q in questions:
         # ask first: the snapshot keeps the sentences of pooled passages across questions (kb.store.snapshot), so an
         # ask right after a search of the same question would find its pool's sentences already read.
         t = time.perf_counter(); kb.ask(q); ask_t.append(time.perf_counter() - t)
+        retrieval = kb.retrieve(q)  # the answer step alone, on the passages ask read: what kb.answer costs
+        t = time.perf_counter(); kb.extractive_answer(retrieval); answer_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.search(q); search_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.search(q, mode="dense"); dense_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.embedder.embed_one(q); embed_t.append(time.perf_counter() - t)
@@ -324,6 +326,7 @@ def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
         (f"search hybrid, warm ({chunks} chunks)", ms(search_t), ms(tut), f"peer: similarity_search(k=4); {len(questions)} questions"),
         ("search dense only, warm", ms(dense_t), ms(tut), "same embedding + FAISS path as the peer"),
         ("ask (retrieval + extractive answer), warm", ms(ask_t), ms(tut), "peer has no answerer"),
+        ("answer step alone (kb.answer on ask's passages)", ms(answer_t), "", "included in ask"),
         (f"query embedding alone ({kb.embedder.backend})", ms(embed_t), "", "included in every row above"),
     ] + ([("same, on one thread", ms(one_thread), "", "the batch session: what a question took before 2026-12-05")]
          if one_thread else [])

@@ -1586,6 +1586,15 @@ def test_look_alikes_are_read_from_the_question_and_the_pool():
                "clinic opens at 9am. Patients can book at Riverside by calling 555-0142.")
     (clinic,) = sibling_families("What number books appointments at Hilltop?", clinics)
     assert (clinic.asked, clinic.siblings) == ("hilltop", frozenset({"riverside"}))
+    # A name's kind is also the one the pool writes after it, where the question gives another only when the pool
+    # writes it after the name at least half the time: "Japanese" before an island, raids and propaganda is no island.
+    islands = ("Hokkaido is the large Japanese island nearest the Kuril Islands. The Habomai Islands and the Kuril "
+               "Islands were taken in 1945, and Japanese island towns were evacuated. Japanese raids followed, and "
+               "Japanese propaganda, and Japanese settlers left the Habomai Islands.")
+    assert sibling_families("How many Japanese ended up in captivity?", islands) == ()
+    assert sibling_families("How many Japanese ended up in captivity?", islands.replace(
+        "Japanese raids followed, and Japanese propaganda, and Japanese settlers", "Japanese island people"))[0].siblings \
+        == frozenset({"kuril", "habomai"})
     # A name's later word, a year, a look-alike the question names too, one the pool writes once: no family.
     assert sibling_families("What does the Canal Street office do in 2023?", pool + " Main Office.") == ()
     assert sibling_families("Is the Business plan cheaper than the Enterprise plan?", pool) == ()

@@ -563,6 +563,7 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
         kinds: list[str] = []
         if not numeric and after is not None and after not in STOPWORDS and not any(ch.isdigit() for ch in after):
             kinds.append(_singular(after))
+        own_kind = bool(kinds)  # the question gives the name a kind; the pool's is then read only as a second one
         if not numeric:
             # A name is also of the kind the pool writes after it most often: "... appointments at Hilltop?" asks of the
             # Hilltop clinic, and "Business customers" are on the Business plan, whose look-alikes the documents
@@ -570,8 +571,12 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
             written_after = Counter(singular[j + 1] for j in range(len(tokens) - 1)
                                     if folded[j] == name and tokens[j + 1][:1].islower()
                                     and folded[j + 1] not in STOPWORDS and not any(ch.isdigit() for ch in folded[j + 1]))
-            if written_after:
-                kinds.append(written_after.most_common(1)[0][0])
+            top = written_after.most_common(1)
+            # Where the question gives a kind, the pool's is a second one only when the pool writes it after the name
+            # at least half the time: "Business plan" is, but "Japanese" stands before islands, raids, propaganda and
+            # a dozen other words, and is no island's name.
+            if top and (not own_kind or 2 * top[0][1] >= sum(written_after.values())):
+                kinds.append(top[0][0])
         for kind in dict.fromkeys(kinds):
             written: Counter[str] = Counter()
             for j in range(len(tokens) - 1):
