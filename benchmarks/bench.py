@@ -303,8 +303,8 @@ def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
     for q in questions:
         # ask first: the snapshot keeps the sentences of pooled passages across questions (kb.store.snapshot), so an
         # ask right after a search of the same question would find its pool's sentences already read.
-        t = time.perf_counter(); kb.ask(q); ask_t.append(time.perf_counter() - t)
-        retrieval = kb.retrieve(q)  # the answer step alone, on the passages ask read: what kb.answer costs
+        t = time.perf_counter(); kb.ask(q, k=args.ask_k); ask_t.append(time.perf_counter() - t)
+        retrieval = kb.retrieve(q, k=args.ask_k)  # the answer step alone, on the passages ask read: what kb.answer costs
         t = time.perf_counter(); kb.extractive_answer(retrieval); answer_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.search(q); search_t.append(time.perf_counter() - t)
         t = time.perf_counter(); kb.search(q, mode="dense"); dense_t.append(time.perf_counter() - t)
@@ -325,7 +325,8 @@ def bench_query(args: argparse.Namespace, tmp: Path, state: dict[str, Any]) -> l
     return [
         (f"search hybrid, warm ({chunks} chunks)", ms(search_t), ms(tut), f"peer: similarity_search(k=4); {len(questions)} questions"),
         ("search dense only, warm", ms(dense_t), ms(tut), "same embedding + FAISS path as the peer"),
-        ("ask (retrieval + extractive answer), warm", ms(ask_t), ms(tut), "peer has no answerer"),
+        (f"ask (retrieval + extractive answer), warm, k={args.ask_k or kb.settings.top_k}", ms(ask_t), ms(tut),
+         "peer has no answerer"),
         ("answer step alone (kb.answer on ask's passages)", ms(answer_t), "", "included in ask"),
         (f"query embedding alone ({kb.embedder.backend})", ms(embed_t), "", "included in every row above"),
     ] + ([("same, on one thread", ms(one_thread), "", "the batch session: what a question took before 2026-12-05")]
@@ -580,6 +581,8 @@ def main() -> int:
     parser.add_argument("--fts-max", type=int, default=100_000,
                         help="largest synthetic size that also gets SQLite/FTS5 text (hybrid rows); above it FAISS only")
     parser.add_argument("--queries", type=int, default=200, help="questions timed in `query`")
+    parser.add_argument("--ask-k", type=int, default=None,
+                        help="`query`: passages kb.ask reads (default: the configured top_k, 5; answer_quality.py uses 10)")
     parser.add_argument("--batch-sizes", default="", help="`embedding`: also int8 at these batch sizes, e.g. 1,2,4")
     parser.add_argument("--repeats", type=int, default=2, help="timed passes per batch size (--batch-sizes)")
     parser.add_argument("--copies", default="1,3", help="corpus sizes for `growth`, in copies of the SQuAD sample")

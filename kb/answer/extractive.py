@@ -20,7 +20,8 @@ from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_
 from kb.answer.facts import same_facts
 from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
                                  answered_by_name_line, asked_beyond_the_names, document_words, mentions, missing_names,
-                                 names_only_the_asked, names_share_a_row, only_compared_with, pool_words, sibling_families, with_acronyms)
+                                 names_only_the_asked, names_share_a_row, only_compared_with, pool_words,
+                                 sibling_families, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asks_a_qualified_name, asks_count,
                              asks_named_by_kind, asks_person_by_role, asks_when, asks_when_it_was, asks_who_leads,
@@ -258,7 +259,7 @@ class ExtractiveAnswerer:
                 states_month(pool(chosen[0].passage.source), m) for m in query.asked_months):
             # "How many webhook events failed during the customer load test on 2 May?" of the postmortem of a March
             # outage, which never says May: as for a year, a document that never states the month asked about says
-            # nothing of what happened then (docs/quality.md, "A month the document never states").
+            # nothing of what happened then (docs/quality.md, "The thirty-first stop", item 1).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if query.asked_numbers and pool is not None and not all(
                 states_number(pool(chosen[0].passage.source), n) for n in query.asked_numbers):

@@ -481,11 +481,12 @@ class _PoolWords:
     singular: list[str]
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=2048)
 def _line_words(line: str) -> tuple[tuple[str, ...], tuple[bool, ...], tuple[str, ...], tuple[str, ...]]:
     """One line's words, folded, singular, and whether each stands inside a sentence on a line not written all in
     capitals or title case. Cached by line: the same passages come back question after question, and reading every
-    word of ten passages was a sixth of a question's time (~3 ms of ask, benchmarks/bench.py --only query)."""
+    word of ten passages was a sixth of a question's time in a profile (docs/performance.md, "The look-alike reading,
+    once a line"). 2,048 lines: a few hundred questions' pools, some 20 KB a long paragraph's line at most."""
     found = list(_TOKEN.finditer(line))
     titled = not any(m.group(0)[:1].islower() and fold(m.group(0)) not in STOPWORDS for m in found)
     tokens: list[str] = []
