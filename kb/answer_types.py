@@ -365,9 +365,27 @@ def states_year(vocabulary: frozenset[str], year: str) -> bool:
         w.endswith(year) and w[: -len(year)].isalpha() for w in vocabulary)
 
 
+#: A date written in numbers with its year: "13/03/2024", "13.03.2024", "2024-03-06" (day or month first: both read).
+#: Stricter than _HAS_UNIT's numeric date (a four-digit year): read over whole documents, "v1.2.24" is no date.
+_NUMERIC_DATE = re.compile(r"\b(?:(\d{1,2})[/.](\d{1,2})[/.]\d{4}|\d{4}-(\d{1,2})-\d{1,2})\b")
+_MONTH_NAME = {n: name for name, n in reversed(list(MONTHS.items()))}  # 3 -> "march", the full name last written
+
+
+def months_of_numeric_dates(text: str) -> frozenset[str]:
+    """The month names a text states only in numbers ("published 13/03/2024" states March), for a document's words
+    (kb.answer.grounding.document_words), so that states_month finds them. Either of a date's first two numbers may be
+    its month ("03/04/2024" is March or April, by the writer's country)."""
+    found = set()
+    for m in _NUMERIC_DATE.finditer(text):
+        for part in (m.group(1), m.group(2)) if m.group(1) else (m.group(3),):
+            if 1 <= int(part) <= 12:
+                found.add(_MONTH_NAME[int(part)])
+    return frozenset(found)
+
+
 def states_month(vocabulary: frozenset[str], month: str) -> bool:
     """The document's words state the month: by its name, a short form ("Sept"), or in a numeric date
-    (kb.answer.grounding.document_words reads "13/03/2024" as stating March)."""
+    (months_of_numeric_dates: "13/03/2024" states March)."""
     number = MONTHS[month]
     return any(name in vocabulary for name, n in MONTHS.items() if n == number)
 

@@ -226,7 +226,7 @@ _HEADING_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+$")
 def list_item(passage: Passage, sentence: Sentence) -> bool:
     """The sentence is an item of a list: only a list marker before it on its line (in the file; a Markdown item is
     quoted without its marker, kb.sources.markdown)."""
-    return bool(_LIST_MARKER.match(_line_around(passage, sentence)[0]))
+    return _line_kind(passage, sentence)[1]
 
 
 @lru_cache(maxsize=100_000)

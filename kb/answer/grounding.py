@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
-from kb.answer_types import EARLIER, AnswerType, asks_yes_or_no, numbers, years
+from kb.answer_types import EARLIER, AnswerType, asks_yes_or_no, months_of_numeric_dates, numbers, years
 from kb.text import (_UPPER, MONTHS, PERSON_PRONOUN, PERSON_TITLES, STOPWORDS, Person, content_stems, defined_acronyms,
                      fold, person_mentions, stem, without_possessive, words)
 
@@ -28,24 +28,7 @@ def document_words(text: str) -> frozenset[str]:
     names and question terms are looked up in. Its numbers too, whole ("4.2", "10000"; kb.answer_types.numbers):
     a question's version or figure is looked up as written."""
     found = frozenset(w.removesuffix("'s").rstrip("'") for w in words(text))
-    return found | frozenset(stem(w) for w in found) | numbers(text) | _months_of_numeric_dates(text)
-
-
-#: A date written in numbers with its year: "13/03/2024", "13.03.2024", "2024-03-06" (day or month first: both read).
-_NUMERIC_DATE = re.compile(r"\b(?:(\d{1,2})[/.](\d{1,2})[/.](?:\d{4})|\d{4}-(\d{1,2})-(\d{1,2}))\b")
-_MONTH_NAME = {n: name for name, n in reversed(list(MONTHS.items()))}  # 3 -> "march"
-
-
-def _months_of_numeric_dates(text: str) -> frozenset[str]:
-    """The month names a document states only in numbers ("published 13/03/2024" states March): kb.answer checks
-    that a cited document states the month a question names. Either of a date's first two numbers may be its month
-    ("03/04/2024" is March or April, by the writer's country)."""
-    found = set()
-    for m in _NUMERIC_DATE.finditer(text):
-        for part in (m.group(1), m.group(2)) if m.group(1) else (m.group(3),):
-            if 1 <= int(part) <= 12:
-                found.add(_MONTH_NAME[int(part)])
-    return frozenset(found)
+    return found | frozenset(stem(w) for w in found) | numbers(text) | months_of_numeric_dates(text)
 
 
 def mentions(vocabulary: frozenset[str], name: str) -> bool:
