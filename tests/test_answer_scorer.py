@@ -1630,6 +1630,24 @@ def test_look_alikes_in_lower_case_are_ordinals_and_words_a_prefix_sets_apart(ma
     assert third.siblings == frozenset({"first"})  # "second" is written once
     gaps = "The pay gap is 12%. The income gap is wider. The income gap grew."
     assert sibling_families("How large is the pay gap?", gaps) == ()
+    # Written once, a look-alike counts where the pool also writes the asked word: the documents tell them apart.
+    once = "Graduate applicants must apply by 1 March. An interview is not required for undergraduate admission."
+    (graduate,) = sibling_families("Is an interview required for graduate admission?", once)
+    assert graduate.siblings == frozenset({"undergraduate"})
+    assert about_a_sibling((graduate,), "An interview is not required for undergraduate admission.", "")
+    assert sibling_families("Is an interview required for graduate admission?", once.replace("Graduate", "All")) == ()
+    # "Last" and "final" are one place: "the final Prime Minister" is the last one.
+    assert sibling_families("Who was the final Prime Minister?", "The final report came out. The last Prime "
+                            "Minister was Lothar de Maizière.") == ()
+    # Two words joined to one kind by a hyphen, written twice: "part-time" beside "full-time" students.
+    modes = ("Full-time students take four modules and finish a master's degree in one year. Part-time students take "
+             "two modules and finish in two years. Full-time students attend daytime lectures.")
+    (part,) = sibling_families("How long does a part-time master's degree take?", modes)
+    assert (part.asked, part.siblings, part.kind) == ("part", frozenset({"full"}), "time")
+    assert about_a_sibling((part,), "Full-time students take four modules and finish a master's degree in one year.", "")
+    assert not about_a_sibling((part,), "Part-time students take two modules and finish in two years.", "")
+    assert sibling_families("How long does a part-time master's degree take?", modes.replace(
+        "Full-time students attend", "Students attend")) == ()  # "full-time" written once
 
     kb = make_kb({"admissions.md": pool})
     kb.build()

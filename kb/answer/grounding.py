@@ -530,7 +530,8 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
     asked = [without_possessive(t) for t in _TOKEN.findall(question)]
     names = [i for i, token in enumerate(asked) if len(token) > 1 and (
         _countable(token) or (_name_like(token, i == 0) and not _later_word(asked, i)))]
-    lowered = _set_candidates(asked, pool.lower())
+    lowered_pool = pool.lower()
+    lowered = _set_candidates(asked, lowered_pool, question.lower())
     if not names and not lowered:
         return ()
     read = _pool_words(pool)
@@ -581,7 +582,8 @@ def sibling_families(question: str, pool: str) -> tuple[Family, ...]:
         if siblings:
             families.append(Family(name, frozenset(siblings), numeric, kinds=frozenset(kinds)))
     if lowered:
-        families.extend(_lowercase_families(asked, lowered, tokens, folded, singular, naming, own_names))
+        families.extend(_lowercase_families(asked, lowered, tokens, folded, singular, naming, own_names,
+                                            lowered_pool))
     return tuple(families)
 
 
@@ -593,17 +595,25 @@ _APART = ("under", "post", "pre", "non", "un", "sub")
 
 
 def _set_apart(a: str, b: str) -> bool:
-    """Two words of one set: two ordinals, or one the other with a prefix of _APART."""
+    """Two words of one set: two ordinals, or one the other with a prefix of _APART. "Last" and "final" are one
+    place ("the final Prime Minister" is "the last Prime Minister")."""
     if a in _SERIAL and b in _SERIAL:
-        return True
+        return {a, b} != {"last", "final"}
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
     return any(longer == prefix + shorter or longer == prefix + "-" + shorter for prefix in _APART)
 
 
-def _set_candidates(asked: list[str], pool: str) -> list[int]:
+def _hyphen_heads(kind: str, text: str) -> list[str]:
+    """The words the (lower-cased) text joins to a kind by a hyphen: "part" and "full" of "part-time" and
+    "Full-time"."""
+    return re.findall(rf"(?<![\w-])([^\W\d_]+)-{re.escape(kind)}s?\b", text)
+
+
+def _set_candidates(asked: list[str], pool: str, question: str) -> list[int]:
     """Where the question has a lower-case word before a kind that may have a look-alike in the (lower-cased) pool:
-    an ordinal, or a word the pool also writes with a prefix of _APART or without one. A cheap look before the
-    pool's words are read, which most questions end at."""
+    an ordinal, a word the pool also writes with a prefix of _APART or without one, or a word joined to its kind by a
+    hyphen that the pool joins another word to ("part-time" beside "full-time"). A cheap look before the pool's
+    words are read, which most questions end at."""
     found = []
     for i in range(len(asked) - 1):
         token, after = asked[i], fold(asked[i + 1])
@@ -611,18 +621,21 @@ def _set_candidates(asked: list[str], pool: str) -> list[int]:
             continue
         if token in _SERIAL or any(prefix + token in pool or prefix + "-" + token in pool for prefix in _APART) or any(
                 token.startswith(prefix) and len(token) - len(prefix) > 3 and token[len(prefix):] in pool
-                for prefix in _APART):
+                for prefix in _APART) or (token in _hyphen_heads(after, question) and any(
+                head != token and head not in STOPWORDS for head in _hyphen_heads(after, pool))):
             found.append(i)
     return found
 
 
 def _lowercase_families(asked: list[str], at: list[int], tokens: list[str], folded: list[str], singular: list[str],
-                        naming: list[bool], own_names: set[str]) -> list[Family]:
+                        naming: list[bool], own_names: set[str], pool: str) -> list[Family]:
     """Look-alikes written in lower case, where words say they are of one set (_set_apart): "undergraduate
-    applicants" beside "graduate applicants", "the third breach" beside "a first breach". Any two words before a
-    kind are not: on the SQuAD tune half "drainage basin" took "Amazonas Basin" for a look-alike, "poorer countries"
-    "rich countries", "pay gap" "income gap" (docs/quality.md, "A statement about a look-alike"). ``at``: the
-    question's words to read (_set_candidates)."""
+    applicants" beside "graduate applicants", "the third breach" beside "a first breach", and two words joined to one
+    kind by a hyphen ("part-time" and "full-time" students). Any two words before a kind are not: on the SQuAD tune
+    half "drainage basin" took "Amazonas Basin" for a look-alike, "poorer countries" "rich countries", "pay gap"
+    "income gap" (docs/quality.md, "A statement about a look-alike"). A look-alike written once counts where the pool
+    also writes the asked word ("Graduate applicants" beside "undergraduate admission"): the documents tell the two
+    apart. ``at``: the question's words to read (_set_candidates); ``pool``: the passages lower-cased."""
     before_kind: dict[str, list[int]] = {}
     for j in range(len(tokens) - 1):
         before_kind.setdefault(singular[j + 1], []).append(j)
@@ -634,7 +647,10 @@ def _lowercase_families(asked: list[str], at: list[int], tokens: list[str], fold
             if ((tokens[j].islower() or not naming[j]) and _set_apart(folded[j], token)
                     and not _EVERY.intersection(folded[max(0, j - 2):j])):
                 written[folded[j]] += 1
-        siblings = {w for w, n in written.items() if n >= 2} - own_names
+        joined = Counter(head for head in _hyphen_heads(fold(asked[i + 1]), pool)
+                         if head != token and head not in STOPWORDS)
+        least = 1 if token in folded else 2
+        siblings = ({w for w, n in written.items() if n >= least} | {w for w, n in joined.items() if n >= 2}) - own_names
         if siblings:
             families.append(Family(token, frozenset(siblings), False, kind))
     return families
