@@ -59,6 +59,23 @@ _MONEY_Q = re.compile(
     rf"\bhow much\b[^?]*?\b(?:sell|sells|sold|selling) for\b|"
     rf"\bwhat (?:is|was|are|were|will be)(?: the)? (?:\w+ )?(?:cost|price|fee|fare|fine|rent|salary|wage|budget|revenue)"
     rf"(?=\s+(?:of|for|to|per|on|at|in)\b|\s*\?|\s*$)(?! of living)", re.I)
+# "How much is parking at Kessler Annex?", "How much was the combined wealth ...?": "how much" before "is" and a thing
+# asks what it costs or is worth, unless a verb follows the thing ("How much is terra preta distributed over the
+# forest?", "How much is left?" ask an amount). A verb here is a past participle (-ed, -en, -wn or a common irregular
+# one) before a preposition or the question's end, not one before its noun ("the guided onboarding package").
+_HOW_MUCH_IS = re.compile(r"\bhow much (?:is|are|was|were)\b(?P<rest>[^?]*)", re.I)
+_PARTICIPLE = re.compile(r"\b(?:[a-z]+(?:ed|en|wn)|left|lost|kept|made|done|sold|held|built|spent|sent|lent|put|cut|set|"
+                         r"brought|bought|caught|taught|thought|found|told|said|run|won|owed|grown)\b"
+                         r"(?=\s*(?:$|\b(?:over|by|in|to|from|on|at|each|per|every|for|during|into|across|through|"
+                         r"with|about|a|an|the)\b))", re.I)
+
+
+def _asks_what_it_costs(question: str) -> bool:
+    """"How much is X?" with X a thing, not an action (_HOW_MUCH_IS)."""
+    m = _HOW_MUCH_IS.search(question)
+    return m is not None and _PARTICIPLE.search(m.group("rest")) is None
+
+
 # An age: "How old is Ruth Okafor?" is answered by a number of years ("3 years old", "over the age of 18", "4.6 billion
 # years"), not by the years she joined and was promoted in.
 _AGE_Q = re.compile(r"\bhow old\b", re.I)
@@ -122,7 +139,7 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     m = _EXPANSION_Q.search(question)
     if m and m.group(2) and _is_acronym(m.group(2)):
         return AnswerType.EXPANSION, m.group(2)
-    if _MONEY_Q.search(question):
+    if _MONEY_Q.search(question) or _asks_what_it_costs(question):
         return AnswerType.QUANTITY, "money"
     if _AGE_Q.search(question):
         return AnswerType.QUANTITY, "age"

@@ -298,7 +298,10 @@ def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb
     for question in ("What is the annual fee?", "What was the capital budget for fiscal year 2021?",
                      "How much is an engineer paid for the week?", "For how much was the stake sold?",
                      "What did the Business plan cost per user before the price update?",
-                     "What did the North Plant UV project end up costing?"):
+                     "What did the North Plant UV project end up costing?",
+                     # "How much is" a thing asks what it costs: a parking permit, a guided package, a fortune.
+                     "How much is parking at Kessler Annex?", "How much is the guided onboarding package?",
+                     "How much was the combined wealth of the ten richest families in 2008?"):
         assert expected_type(question) == (AnswerType.QUANTITY, "money"), question
     # Other amounts, found answered right before a looser pattern abstained on them (a user-style hunt): a share,
     # a change, a noun after "how much", a deficit or a growth rate.
@@ -306,8 +309,14 @@ def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb
                      "How much did nurses' pay increase?", "How much time do employees spend in meetings?",
                      "How much oil does Russia sell to India?", "What is the rent increase cap?",
                      "What is the budget deficit of France?", "What is the cost of living index?",
-                     "What did the war cost the empire in lives?"):
+                     "What did the war cost the empire in lives?",
+                     # "How much is" an action done asks an amount: distributed, known, left.
+                     "How much is terra preta distributed over the Amazon forest?", "How much is known about it?",
+                     "How much is left?"):
         assert expected_type(question)[1] is None, question
+    kb_parking = _asked_of(make_kb, {"campus.md": "# Offices\n\nOffice: Kessler Annex B05.\n\nRoom: Kessler Annex "
+                                                   "B07.\n"})
+    assert_abstains(kb_parking, "How much is parking at Kessler Annex?")  # a room number is no price
     money = [supplies(t, AnswerType.QUANTITY, set(), "money") for t in (
         "Francovich could claim 6 million Lira.", "It costs 300 JPY.", "The fee is 40 per month.", "Entry is free.",
         "A day ticket costs five euros.", "The notebook costs $1999.", "They paid 75 bitcoin.",
