@@ -1522,6 +1522,26 @@ def test_a_name_line_is_a_name_and_a_post_only():
                                  "Marcus Bell, Procurement Manager, Harbor Health", Person("Marcus", "Bell"), True)
 
 
+def test_a_thing_of_a_post_is_not_answered_by_name_lines_alone(make_kb):
+    """"What are the General Manager's office hours?" of a staff list was quoted "Dr. Miriam Okafor, General
+    Manager." with the next line at 0.22 (tests/data/trust_staff, tune). Of a post the question names, a name line
+    says who holds it, and passes so that a statement beside it may give the rest; name lines alone say nothing of
+    the thing asked for."""
+    from kb.answer.grounding import thing_of_a_post
+
+    staff = ("# Leadership\n\n- Dr. Miriam Okafor, General Manager.\n- Tomas Reyes, Deputy General Manager for "
+             "Operations.\n- Priya Nair, Head of Customer Service.\n")
+    kb = _asked_of(make_kb, {"staff.md": staff})
+    assert_abstains(kb, "What are the General Manager's office hours?", "What is the Deputy General Manager's budget?")
+    assert_answers(kb, ("What is the General Manager's name?", "Okafor"))
+    hours = _asked_of(make_kb, {"staff.md": staff + "\nThe General Manager's office hours are Tuesdays from 2pm to "
+                                                   "4pm.\n"})
+    assert_answers(hours, ("What are the General Manager's office hours?", "Tuesdays"))
+    assert thing_of_a_post("What are the General Manager's office hours?") == "hours"
+    assert thing_of_a_post("What is the budget of the Deputy General Manager?") == "budget"
+    assert thing_of_a_post("What is her job title?") is None and thing_of_a_post("Who is the General Manager?") is None
+
+
 def test_a_statement_about_a_look_alike_is_no_answer_about_the_one_asked(make_kb):
     """One document covers every plan, plant or route, so the names check passes for any of them: "Do Business
     customers get a dedicated account manager?" was answered at 0.96 with the Enterprise plan's "A dedicated account

@@ -21,7 +21,7 @@ from kb.answer.facts import same_facts
 from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
                                  answered_by_name_line, asked_beyond_the_names, document_words, mentions, missing_names,
                                  names_only_the_asked, names_share_a_row, only_compared_with, pool_words,
-                                 sibling_families, with_acronyms)
+                                 sibling_families, thing_of_a_post, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asks_a_qualified_name, asks_count,
                              asks_named_by_kind, asks_person_by_role, asks_when, asks_when_it_was, asks_who_leads,
@@ -31,7 +31,7 @@ from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
 from kb.text import (PERSON_PRONOUN, Sentence, _match_forms, content_stems, fold, named_entities, person_mentions,
-                     split_sentences, table_rows, term_overlap, term_spellings, without_possessive, words)
+                     split_sentences, stem, table_rows, term_overlap, term_spellings, without_possessive, words)
 from kb.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "The indexed documents do not cover this question, so there is no answer to cite."
@@ -247,6 +247,13 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(candidate)
         if not chosen or (replaced and (kind is None or not any(query.supplies(c.text()) for c in chosen))):
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        thing = thing_of_a_post(asked)
+        if thing is not None and all(a_name_line(c.text()) is not None and stem(thing) not in content_stems(c.text())
+                                     for c in chosen):
+            # "What are the General Manager's office hours?" is not answered by "Dr. Miriam Okafor, General Manager."
+            # alone: a name line says who holds the post, and passes so that a statement quoted beside it may give the
+            # rest (answered_by_name_line); with only name lines quoted, nothing says it.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if query.asked_years and pool is not None and not any(states_year(pool(chosen[0].passage.source), year)
                                                               for year in query.asked_years):

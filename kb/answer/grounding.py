@@ -385,6 +385,18 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     return not _WHY_OR_HOW.match(question)
 
 
+def thing_of_a_post(question: str) -> str | None:
+    """The thing a question asks for that belongs to someone or to a post and is no part of a post ("office hours" of
+    "What are the General Manager's office hours?", "budget" of "What is the Deputy General Manager's budget?"), by
+    its last word; None for any other question, and for "What is her job title?". A name line names who holds the
+    post and says nothing of the thing, unless its words do."""
+    owned = _WHAT_OF_SOMEONE.match(question)
+    if owned is None:
+        return None
+    noun = words(owned.group("owned") or owned.group("own") or owned.group("head"))[-1:]
+    return noun[0] if noun and noun[0] not in _A_POST and noun[0] not in STOPWORDS else None
+
+
 #: "Who is the Chief Operating Officer?": the post a who-question names, up to what it belongs to ("... of the utility",
 #: "... at Brightpath", "... for Harbor Health"; "Head of Marketing" is a post).
 _ASKS_WHO_HOLDS = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was)\s+(?:the|our|their|its)\s+(?P<post>.+?)"
