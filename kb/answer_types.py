@@ -443,7 +443,10 @@ CONTACT_DETAILS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {  # kind:
                                      r"dialling|dialing|country|booking|reference|discount|promo|voucher|coupon|tracking|"
                                      r"product|alarm|lock|keypad|building|wi-?fi|network)\s+code|pin(?:\s+(?:code|number))?|"
                                      r"(?:id|serial|reference|account|order|course|room|flight|policy|case|ticket|badge|"
-                                     r"employee|staff|invoice|model|part|version|build)\s+number)s?\b", re.I),
+                                     r"employee|staff|invoice|model|part|version|build)\s+number)s?\b|"
+                                     # "Which iOS version does the app need?", "What was the oldest Android version
+                                     # it supported?": a version by its number; not "which version of the Bible".
+                                     + _ASKS_WHAT + r"(?:[\w-]+\s+)?versions?\b(?!\s+(?:of\b|v?\d))", re.I),
              re.compile(r"\b(?!(?:1[6-9]|20)\d\d\b|\d+(?:st|nd|rd|th)\b)[A-Za-z]*\d[\w./-]*")),  # not a year, not "3rd"
 }
 
@@ -454,8 +457,14 @@ def asked_contact(question: str) -> str | None:
     return next((kind for kind, (asks, _) in CONTACT_DETAILS.items() if asks.search(question)), None)
 
 
-def states_contact(text: str, kind: str) -> bool:
-    return CONTACT_DETAILS[kind][1].search(text) is not None
+def states_contact(text: str, kind: str, question: str = "") -> bool:
+    """The text states a contact detail or code of the kind. A code the question states is not the one it asks for:
+    "Ferrypoint 4.0 is the largest update." gives no Android version asked "as of the 4.0 release"."""
+    found = CONTACT_DETAILS[kind][1].finditer(text)
+    if kind != "code":
+        return next(found, None) is not None
+    stated = {fold(m.group(0)).rstrip(".") for m in CONTACT_DETAILS[kind][1].finditer(question)}
+    return any(fold(m.group(0)).rstrip(".") not in stated for m in found)
 
 
 def _is_acronym(word: str) -> bool:

@@ -693,6 +693,19 @@ def test_a_contact_detail_asked_for_is_answered_by_one_or_not_at_all(make_kb):
     assert asked_contact("What's the door code for the third-floor entrance?") == "code"
     for concept in ("What is the genetic code?", "What code name was the insider given?", "What is the dress code?"):
         assert asked_contact(concept) is None, concept
+    # A version asked for is a code too, and one the question states is not it: "What was the oldest Android version
+    # Ferrypoint Field supported as of the 4.0 release?" was quoted "Ferrypoint 4.0 is the largest update since we
+    # launched the product." at 0.76 (tests/data/trust_software). "Version 4.2" names one; "which version of" a text
+    # has none.
+    notes = {"notes.md": "# Release notes\n\nFerrypoint 4.0 is the largest update since we launched Ferrypoint Field "
+                         "on Android.\n"}
+    asked = "What was the oldest Android version Ferrypoint Field supported as of the 4.0 release?"
+    assert_abstains(_asked_of(make_kb, notes), asked)
+    notes["notes.md"] += "\nAs of 4.0, Ferrypoint Field supports Android 9 and later.\n"
+    assert_answers(_asked_of(make_kb, notes), (asked, "Android 9"))
+    assert asked_contact("Which iOS version does the field app need?") == "code"
+    for named in ("What did version 4.2 introduce?", "Which version of the Bible did he translate?"):
+        assert asked_contact(named) is None, named
     # Only a question asking what the detail is: an FAQ's "How can I update my phone number?" asks for steps (the
     # rule's first form read every question naming a phone number or an email address, and an FAQ benchmark's
     # right answers fell from 0.98 to 0.74).

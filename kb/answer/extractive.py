@@ -282,7 +282,7 @@ class ExtractiveAnswerer:
             # questions: 9 cited wrong answers caught (seed questions asked of other news of their domain, and of the
             # seeds without their gold sources), no right answer lost (docs/quality.md, "A source the question names").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if query.asked_contact and not any(states_contact(c.text(), query.asked_contact) for c in chosen):
+        if query.asked_contact and not any(states_contact(c.text(), query.asked_contact, asked) for c in chosen):
             # "What is Wen Jie Thornbury's email address?" is answered by an address, a phone number by digits: a
             # sentence that names her without one is no answer, however well it matches (docs/quality.md, "A contact
             # detail asked for").
