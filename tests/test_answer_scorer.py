@@ -1463,7 +1463,10 @@ def test_a_name_line_is_a_name_and_a_post_only():
                          ("By Oliver Grant, Contributing Editor", Person("Oliver", "Grant")),
                          ("Media contact: Ana Ruiz - Communications Director", Person("Ana", "Ruiz")),
                          ("- **Linda Osei**, water quality analyst", Person("Linda", "Osei")),
-                         ("- Chief Executive Officer: Laura Chen", Person("Laura", "Chen"))):
+                         ("- Chief Executive Officer: Laura Chen", Person("Laura", "Chen")),
+                         # a line in the emphasis it opened with
+                         ("**Eleanor Voss, Deputy Director for Programmes.**", Person("Eleanor", "Voss")),
+                         ("__Chief Executive Officer: Laura Chen__", Person("Laura", "Chen"))):
         assert a_name_line(line) == person, line
     for statement in ("Kofi Adebayo-Marsh reports to Helen.", "In 2020, Okafor was promoted.", "Paris, France.",
                       "Tomas Reyes, who joined in 2016, leads Operations.", "The European Union, Council of Ministers.",
@@ -1492,6 +1495,9 @@ def test_a_name_line_is_a_name_and_a_post_only():
     assert not answers("Is Tomas Reyes's position full-time?") and not answers("Is Tomas Reyes a co-founder?")
     # The post it gives is the one held now, and the one asked: not an earlier one, not another of a similar name.
     assert not answers("What position did Tomas Reyes hold before?") and not answers("What was his previous job?")
+    assert not answers("Which organisation did Tomas Reyes come from?", AnswerType.ORGANIZATION, True)
+    assert not answers("Where did he join from?") and answers("Which department is Tomas Reyes in?",
+                                                             AnswerType.ORGANIZATION)
     assert not answers("What did he do last year?")
     # A thing of a kind the line does not name is no post: "What project ...?", not "What is his title?".
     assert not answers("What project does he oversee?") and not answers("What degree does Tomas Reyes have?")

@@ -269,8 +269,10 @@ _POST_CONNECTORS = frozenset("of for and the in at on to by".split())
 #: Executive Officer: Laura Chen"): nothing done, dated or counted.
 _LABEL = r"^[\s#*_>|•-]*(?:By\s+|[\w’' ]{1,30}:\s+)?"
 _SEPARATOR = r"\s*(?:,|—|–|\s-)\s*"
-_NAME_LINE = re.compile(rf"{_LABEL}(?P<name>[^,:;\n—–]+?){_SEPARATOR}(?P<post>{_POST}(?:{_SEPARATOR}{_POST})*)\s*\.?\s*$")
-_POST_FIRST = re.compile(rf"^[\s#*_>|•-]*(?P<post>{_POST}):\s+(?P<name>[^,:;\n—–]+?)\s*\.?\s*$")
+# A line may end in the emphasis it opened with ("**Eleanor Voss, Deputy Director for Programmes.**").
+_NAME_LINE = re.compile(rf"{_LABEL}(?P<name>[^,:;\n—–]+?){_SEPARATOR}(?P<post>{_POST}(?:{_SEPARATOR}{_POST})*)"
+                        r"\s*[*_]*\.?[*_]*\s*$")
+_POST_FIRST = re.compile(rf"^[\s#*_>|•-]*(?P<post>{_POST}):\s+(?P<name>[^,:;\n—–]+?)\s*[*_]*\.?[*_]*\s*$")
 #: "Who is Tomas Reyes?", "Who are Tomas Reyes and Priya Nair?", "Who is he?": who someone is, by name alone ("Who is
 #: his manager?" asks for another person).
 _ASKS_WHO = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<name>[^?]+?)\s*\??\s*$", re.I)
@@ -324,6 +326,11 @@ def a_name_line(text: str) -> Person | None:
     return None
 
 
+#: Where a person came from: "Which organisation did Eleanor Voss come from?", "Where did he join from?".
+_CAME_FROM = re.compile(r"\b(?:come|came|comes|join|joined|joins|move|moved|moves|transfer|transferred)\s+"
+                        r"(?:[\w'’-]+\s+){0,3}?from\b|\b(?:come|came|join|joined|move|moved)\s+from\s*\?", re.I)
+
+
 def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool, post: str, person: Person,
                           named: bool) -> bool:
     """Can a line that only names ``person`` and their ``post`` answer the question? It gives a name and a post, so
@@ -335,8 +342,10 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
     name, no earlier post ("What did he do before?"), no thing of a kind it does not name ("What project does he
     oversee?"), no reason or manner ("Why ...?", "How ...?"), and yes or no only to a word of its own ("Is he an
     engineer?" of "Chief Engineer", not "Is he a co-founder?")."""
-    if EARLIER.search(question):
-        return False  # "What position did Tomas Reyes hold before?": the line gives the post held now
+    if EARLIER.search(question) or _CAME_FROM.search(question):
+        # "What position did Tomas Reyes hold before?", "Which organisation did Eleanor Voss come from?": the line gives
+        # the post held now, not one held earlier or where the person came from.
+        return False
     who = _ASKS_WHO.match(question)
     if who is not None:
         rest = words(who.group("name"))
