@@ -310,6 +310,32 @@ _SCHEDULE = re.compile(rf"\b(?:{_WEEKDAYS})s?\s*(?:through|to|-|–|and)\s*(?:{_
 _PAST_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|had)\b", re.I)
 
 
+#: A question about what was done: its asking clause opens with "did", "was", "were" or "had" ("When did Samuel
+#: Adeyemi join the utility?", "What did the board decide at the April 11 meeting?"), and says nothing of a plan.
+_PAST_Q = re.compile(r"^\s*(?:[\w'’-]+\s+){0,4}?(?:did|was|were|had)\b", re.I)
+_WH = re.compile(r"\b(?:what|when|who|whom|whose|where|which|why|how)\b", re.I)
+#: What is still to come: a plan, a schedule, a deadline ahead ("which is due to finish in 2027", "The next regular
+#: meeting is scheduled for April 11, 2023.").
+_FUTURE = re.compile(r"\b(?:will|shall|would|due|scheduled|planned|plans?|planning|expected|expects?|upcoming|next|"
+                     r"intends?|intended|going\s+to|future)\b", re.I)
+#: A word of something done: a past form of "be", "have" or "do", or a verb in -ed (not the plan's own words).
+_DONE = re.compile(r"\b(?:was|were|had|did|been|ago|last|previously|formerly)\b|"
+                   r"\b(?!(?:scheduled|planned|expected|intended)\b)[a-z]{3,}ed\b", re.I)
+
+
+def asks_of_the_past(question: str) -> bool:
+    """The question asks what was done (_PAST_Q, in its last clause with a question word: "April 11, 2023" splits
+    none), not what was planned or expected (_FUTURE)."""
+    clauses = [c for c in re.split(r"[,;:]", question) if _WH.search(c)]
+    return _PAST_Q.search(clauses[-1] if clauses else question) is not None and _FUTURE.search(question) is None
+
+
+def speaks_only_of_the_future(text: str) -> bool:
+    """The text says what is to come and nothing done (_FUTURE, no _DONE): "Samuel Adeyemi oversees the Hollow Lake
+    plant upgrade, which is due to finish in 2027." says nothing of when he joined."""
+    return _FUTURE.search(text) is not None and _DONE.search(text) is None
+
+
 def asks_when_it_was(question: str) -> bool:
     """The question asks when something was done (_PAST_WHEN)."""
     return _PAST_WHEN.search(question) is not None

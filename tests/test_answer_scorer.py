@@ -283,6 +283,28 @@ def test_a_date_question_with_a_unit_is_abstained_on_where_no_statement_gives_on
 
 
 
+def test_a_question_about_the_past_is_not_answered_by_what_is_still_to_come(make_kb):
+    """"When did Samuel Adeyemi join the utility?" of a staff update was quoted "Samuel Adeyemi oversees the Hollow Lake
+    plant upgrade, which is due to finish in 2027." (tests/data/trust_staff, tune): a plan, a schedule or a deadline
+    ahead says nothing of what was done. A question about a plan is answered by one."""
+    from kb.answer_types import asks_of_the_past, speaks_only_of_the_future
+
+    update = ("# Staff update\n\nSamuel Adeyemi oversees the Hollow Lake plant upgrade, which is due to finish in "
+              "2027.\n\nThe board will next meet on April 11, 2023, to review the budget.\n")
+    kb = _asked_of(make_kb, {"update.md": update})
+    assert_abstains(kb, "When did Samuel Adeyemi join the utility?",
+                    "What did the board decide at the April 11, 2023 meeting?")
+    assert_answers(kb, ("When is the Hollow Lake plant upgrade due to finish?", "2027"))
+    done = _asked_of(make_kb, {"update.md": update + "\nSamuel Adeyemi joined the utility in 2016.\n"})
+    assert_answers(done, ("When did Samuel Adeyemi join the utility?", "2016"))
+    assert asks_of_the_past("What did the board decide at the April 11, 2023 meeting?")
+    assert not asks_of_the_past("What did the treaty say would happen?")  # it asks what was to come
+    assert not asks_of_the_past("Who chairs the board?")
+    assert speaks_only_of_the_future("The next regular meeting is scheduled for April 11, 2023.")
+    assert not speaks_only_of_the_future("Apollo 20 was scheduled for 1972.")  # a plan that was made
+    assert not speaks_only_of_the_future("The plant opened in 2019 and is due for an upgrade.")
+
+
 def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb):
     """"How much does a water softener cost?" of a utility's notes was answered "Many customers choose not to use a
     water softener." (a tune trust corpus): a price is answered by a sum of money, a price list's number, or

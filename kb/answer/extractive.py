@@ -24,9 +24,10 @@ from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_si
                                  sibling_families, thing_of_a_post, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asks_a_qualified_name, asks_count,
-                             asks_named_by_kind, asks_person_by_role, asks_when, asks_when_it_was, asks_who_leads,
-                             asks_why, asks_yes_or_no, gives_a_reason, names_in_full, names_someone, speaks_of_time,
-                             states_count, states_contact, states_date, states_month, states_number, states_year)
+                             asks_named_by_kind, asks_of_the_past, asks_person_by_role, asks_when, asks_when_it_was,
+                             asks_who_leads, asks_why, asks_yes_or_no, gives_a_reason, names_in_full, names_someone,
+                             speaks_of_time, speaks_only_of_the_future, states_contact, states_count, states_date,
+                             states_month, states_number, states_year)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
@@ -313,6 +314,12 @@ class ExtractiveAnswerer:
             # when answered with no word of time"). Asked when something was done, a timetable does not say it: "When
             # was the Main Office building on Canal Street built?" was quoted its opening hours at 0.71 (docs/quality.md,
             # "The thirtieth stop", item 12).
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if asks_of_the_past(asked) and all(speaks_only_of_the_future(c.sentence.text) for c in chosen):
+            # "When did Samuel Adeyemi join the utility?" is not answered by "Samuel Adeyemi oversees the Hollow Lake
+            # plant upgrade, which is due to finish in 2027.", nor "What did the board decide at the April 11, 2023
+            # meeting?" by "The next regular meeting is scheduled for April 11, 2023.": what is still to come says
+            # nothing of what was done. No tune answer to a question about the past was such a statement.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not any(answers_an_earlier_time(asked, c.text()) for c in chosen):
             # "What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported
