@@ -310,9 +310,10 @@ _SCHEDULE = re.compile(rf"\b(?:{_WEEKDAYS})s?\s*(?:through|to|-|–|and)\s*(?:{_
 _PAST_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|had)\b", re.I)
 
 
-#: A question about what was done: its asking clause opens with "did", "was", "were" or "had" ("When did Samuel
-#: Adeyemi join the utility?", "What did the board decide at the April 11 meeting?"), and says nothing of a plan.
-_PAST_Q = re.compile(r"^\s*(?:[\w'’-]+\s+){0,4}?(?:did|was|were|had)\b", re.I)
+#: A question about what was done: its asking clause asks with "did" ("When did Samuel Adeyemi join the utility?",
+#: "What did the board decide at the April 11 meeting?"), or "when was / were / had", and says nothing of a plan. Not
+#: "Who was given the task of splitting the values files?": a task given is answered by what the person will do.
+_PAST_Q = re.compile(r"^\s*(?:[\w'’-]+\s+){0,4}?did\b|^\s*when\s+(?:was|were|had)\b", re.I)
 _WH = re.compile(r"\b(?:what|when|who|whom|whose|where|which|why|how)\b", re.I)
 #: What is still to come: a plan, a schedule, a deadline ahead ("which is due to finish in 2027", "The next regular
 #: meeting is scheduled for April 11, 2023.").

@@ -300,6 +300,7 @@ def test_a_question_about_the_past_is_not_answered_by_what_is_still_to_come(make
     assert asks_of_the_past("What did the board decide at the April 11, 2023 meeting?")
     assert not asks_of_the_past("What did the treaty say would happen?")  # it asks what was to come
     assert not asks_of_the_past("Who chairs the board?")
+    assert not asks_of_the_past("Who was given the task of splitting the values files?")  # "X will split them"
     assert speaks_only_of_the_future("The next regular meeting is scheduled for April 11, 2023.")
     assert not speaks_only_of_the_future("Apollo 20 was scheduled for 1972.")  # a plan that was made
     assert not speaks_only_of_the_future("The plant opened in 2019 and is due for an upgrade.")
