@@ -209,13 +209,18 @@ _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs
 
 
 #: An organisation or a place asked for by its kind: "Which contractor will install the corrosion protection?", "In
-#: which city is Japan Luggage Express headquartered?". Its name answers: "Install corrosion protection on the
-#: remaining 1.4 miles ... by June 2024." names no contractor, "Japan Luggage Express Ltd." no city.
-_NAMED_KIND_Q = re.compile(r"\b(?:which|what)\s+(?:company|companies|contractors?|firms?|vendors?|suppliers?|banks?|"
+#: which city is Japan Luggage Express headquartered?", "Which identity providers did we test SSO with?" (one word may
+#: stand before the kind, no auxiliary: not "What does state law say?"). Its name answers: "Install corrosion
+#: protection on the remaining 1.4 miles ... by June 2024." names no contractor, "Japan Luggage Express Ltd." no city,
+#: "we have tested with the three most common ones" no provider.
+_NOT_A_MODIFIER = r"(?:is|was|are|were|do|does|did|has|have|had|will|would|can|could|should|the|a|an)\b"
+_NAMED_KIND_Q = re.compile(rf"\b(?:which|what)\s+(?:(?!{_NOT_A_MODIFIER})[\w-]+\s+)?"
+                           r"(?:company|companies|contractors?|firms?|vendors?|suppliers?|banks?|"
                            r"agency|agencies|airlines?|manufacturers?|publishers?|newspapers?|universit(?:y|ies)|"
                            r"colleges?|schools?|clubs?|part(?:y|ies)|organi[sz]ations?|charit(?:y|ies)|businesses|"
                            r"corporations?|city|cities|countr(?:y|ies)|towns?|states?|provinces?|regions?|continents?|"
-                           r"islands?|rivers?|count(?:y|ies)|capitals?|nations?|villages?)\b", re.I)
+                           r"islands?|rivers?|count(?:y|ies)|capitals?|nations?|villages?|customers?|clients?|"
+                           r"providers?)\b", re.I)
 
 
 def asks_named_by_kind(question: str) -> bool:
