@@ -604,6 +604,29 @@ _COUNTED = re.compile(r"\bhow\s+many\s+(?P<share>of\s+(?:the|its|their|his|her)\
                       re.I)
 
 
+#: "How long does the course take?", "How long is the Northern Tern?": a length of time or of space.
+_HOW_LONG_Q = re.compile(r"\bhow\s+long\b", re.I)
+#: A length: a unit of time or of distance, a word of duration ("for a while", "briefly", "ages"), or a span between
+#: two dates ("from January 1964 until July 1969").
+_LENGTH = re.compile(r"\b(?:seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|fortnights?|months?|years?|yrs?|"
+                     r"decades?|centur(?:y|ies)|millenni(?:um|a)|semesters?|terms?|sessions?|generations?|lifetimes?|"
+                     r"ages|eras?|periods?|(?:kilo|centi|milli)?met(?:er|re)s?|km|cm|mm|miles?|feet|foot|ft|inch(?:es)?|"
+                     r"yards?|nautical|light-years?|long|short|brief|briefly|while|forever|permanent(?:ly)?|"
+                     r"indefinite(?:ly)?)\b|\d\s*(?:m|h|s)\b|\b\d{1,2}:\d\d\b", re.I)
+
+
+def asks_how_long(question: str) -> bool:
+    """The clause the question asks with asks how long (_HOW_LONG_Q)."""
+    return _HOW_LONG_Q.search(_asking_clause(question)) is not None
+
+
+def states_a_length(text: str) -> bool:
+    """The text says how long, in time or in space (_LENGTH), or spans two dates: "The Northern Tern cost CAD 14.2
+    million." says neither."""
+    return (_LENGTH.search(text) is not None or len(years(text)) >= 2
+            or len(re.findall(rf"\b(?:{_MONTHS})\b", text, re.I)) >= 2)
+
+
 def states_count(sentence: str, question: str, question_words: set[str]) -> bool:
     """Can the sentence say how many, as a count question asks? A number that is no day, year, sum of money or one the
     question states, and no measure ("ten weeks", "6,800 feet") unless the question counts that unit ("How many days

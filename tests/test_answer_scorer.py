@@ -306,6 +306,24 @@ def test_a_question_about_the_past_is_not_answered_by_what_is_still_to_come(make
     assert not speaks_only_of_the_future("The plant opened in 2019 and is due for an upgrade.")
 
 
+def test_how_long_is_answered_by_a_length(make_kb):
+    """"how long is the northern tern" of a university's news was quoted "The Northern Tern cost CAD 14.2 million."
+    (tests/data/trust_university, tune): a length of time or of space is said by its unit, a word of duration or
+    two dates, and a price says none of them."""
+    from kb.answer_types import asks_how_long, states_a_length
+
+    news = ("# The Northern Tern\n\nThe Northern Tern cost CAD 14.2 million.\n\nThe ship's first cruise took place "
+            "in May.\n")
+    kb = _asked_of(make_kb, {"news.md": news})
+    assert_abstains(kb, "How long is the Northern Tern?")
+    longer = _asked_of(make_kb, {"news.md": news + "\nThe Northern Tern is 38 metres long.\n"})
+    assert_answers(longer, ("How long is the Northern Tern?", "38 metres"))
+    assert asks_how_long("How long does the WHMIS course take?") and not asks_how_long("How many credits is it?")
+    assert states_a_length("Phillips managed Apollo from January 1964 until the landing in July 1969.")  # two dates
+    assert states_a_length("The course takes about ninety minutes.") and states_a_length("It was brief.")
+    assert not states_a_length("The Northern Tern cost CAD 14.2 million.")
+
+
 def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb):
     """"How much does a water softener cost?" of a utility's notes was answered "Many customers choose not to use a
     water softener." (a tune trust corpus): a price is answered by a sum of money, a price list's number, or

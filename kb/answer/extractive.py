@@ -24,10 +24,10 @@ from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_si
                                  sibling_families, thing_of_a_post, with_acronyms)
 from kb.linear_model import LinearModel, load_model
 from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asks_a_qualified_name, asks_count,
-                             asks_named_by_kind, asks_of_the_past, asks_person_by_role, asks_when, asks_when_it_was,
-                             asks_who_leads, asks_why, asks_yes_or_no, gives_a_reason, names_in_full, names_someone,
-                             speaks_of_time, speaks_only_of_the_future, states_contact, states_count, states_date,
-                             states_month, states_number, states_year)
+                             asks_how_long, asks_named_by_kind, asks_of_the_past, asks_person_by_role, asks_when,
+                             asks_when_it_was, asks_who_leads, asks_why, asks_yes_or_no, gives_a_reason, names_in_full,
+                             names_someone, speaks_of_time, speaks_only_of_the_future, states_a_length, states_contact,
+                             states_count, states_date, states_month, states_number, states_year)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
@@ -334,6 +334,11 @@ class ExtractiveAnswerer:
             # word of a cause, a purpose or a circumstance, says only that it is so. One that says more may give the
             # reason without such a word ("The council's engineers had found deep cracks in the main span."), as
             # SQuAD's do (docs/quality.md, "The thirtieth stop", item 4).
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if asks_how_long(asked) and not any(states_a_length(c.text()) for c in chosen):
+            # "How long is the Northern Tern?" is not answered by "The Northern Tern cost CAD 14.2 million.": a length
+            # of time or of space is said by its unit, a word of duration or two dates. One SQuAD tune answer says it
+            # by two dates ("from January 1964, until ... July 1969"), none without.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         counted = kind is AnswerType.NUMBER and asks_count(asked)
         if (query.type_detail in ("money", "age") or counted) and not any(
