@@ -1532,6 +1532,11 @@ def test_a_name_line_is_a_name_and_a_post_only():
     assert answers("What is Tomas Reyes responsible for?") and answers("Tell me about Tomas Reyes.")
     assert answers("Which department is Tomas Reyes in?", AnswerType.ORGANIZATION)
     assert answers("Who runs operations?", AnswerType.PERSON, named=False)
+    # Whom someone manages is no post: "Who manages Priya?" of his line or of hers; "Who runs Operations?" of his.
+    assert not answers("Who manages Priya?", AnswerType.PERSON, named=False)
+    assert not answered_by_name_line("Who manages Priya?", AnswerType.PERSON, True, "Priya Nair, Head of Customer "
+                                     "Service", Person("Priya", "Nair"), False)
+    assert answers("Who runs Operations?", AnswerType.PERSON, named=False)
     # No date, number or place it does not state, no other person, no company its post does not name, no reason.
     assert not answers("When did Tomas Reyes join the utility?", AnswerType.DATE)
     assert not answers("How long has Tomas Reyes worked here?", AnswerType.QUANTITY)

@@ -331,6 +331,11 @@ _CAME_FROM = re.compile(r"\b(?:come|came|comes|join|joined|joins|move|moved|move
                         r"(?:[\w'’-]+\s+){0,3}?from\b|\b(?:come|came|join|joined|move|moved)\s+from\s*\?", re.I)
 
 
+#: "Who manages Priya?", "Who heads Marketing?": who does something to someone or something named, by its capitals.
+_WHO_DOES_TO = re.compile(r"^\s*[Ww]ho\s+(?!(?:is|was|are|were|has|have|had|will|would|does|did|do|can|could|should)\b)"
+                          r"[a-z][\w’'-]*\s+(?:the\s+)?(?P<object>[A-Z][\w’'-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'-]*)*)")
+
+
 def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool, post: str, person: Person,
                           named: bool) -> bool:
     """Can a line that only names ``person`` and their ``post`` answer the question? It gives a name and a post, so
@@ -354,6 +359,13 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
                 w[:1].isupper() or fold(w) in _NAMED_ALONE for w in who.group("name").split()):
             return True
     if kind is AnswerType.PERSON:
+        done_to = _WHO_DOES_TO.match(question)
+        if done_to is not None:
+            # "Who manages Priya?" is not answered by "Tomas Reyes, Deputy General Manager for Operations", nor by
+            # "Priya Nair, Head of Customer Service": a line says who holds a post, not whom they manage. "Who heads
+            # Marketing?" is answered by the line whose post names Marketing.
+            held = {stem(w) for w in words(post)} - {stem(fold(p)) for p in (person.given, person.surname) if p}
+            return all(stem(w) in held for w in words(done_to.group("object")) if w not in STOPWORDS)
         return not named and _holds_the_post(question, post)
     if kind is AnswerType.ORGANIZATION:
         # "... for Operations", "Marcus Bell, Procurement Manager, Harbor Health". A post says which department or
