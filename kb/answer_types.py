@@ -57,8 +57,8 @@ _MONEY_Q = re.compile(
     rf"\bhow much {_AUX}\b[^?]*?\b(?:pay|pays|paid|charge|charges|charged|spend|spends|spent|earn|earns|earned|owe|"
     rf"owes|owed|bid|invest|invested)\b(?!\s+(?:increases?|rises?|grows?|falls?|drops?|changes?|went|go|goes)\b)|"
     rf"\bhow much\b[^?]*?\b(?:sell|sells|sold|selling) for\b|"
-    rf"\bwhat (?:is|was|are|were|will be)(?: the)? (?:\w+ )?(?:cost|price|fee|fare|fine|rent|salary|wage|budget|revenue)"
-    rf"(?=\s+(?:of|for|to|per|on|at|in)\b|\s*\?|\s*$)(?! of living)", re.I)
+    rf"\bwhat (?:is|was|are|were|will be)(?: the)? (?:\w+ )?(?:cost|price|fee|fare|fine|rent|salary|wage|budget|revenue|"
+    rf"bid|tuition|allowance|stipend|deposit)(?=\s+(?:of|for|to|per|on|at|in)\b|\s*\?|\s*$)(?! of living)", re.I)
 # "How much is parking at Kessler Annex?", "How much was the combined wealth ...?": "how much" before "is" and a thing
 # asks what it costs or is worth, unless a verb follows the thing ("How much is terra preta distributed over the
 # forest?", "How much is left?" ask an amount). A verb here is a past participle (-ed, -en, -wn or a common irregular

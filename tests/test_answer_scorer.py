@@ -342,7 +342,10 @@ def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb
                      "What did the North Plant UV project end up costing?",
                      # "How much is" a thing asks what it costs: a parking permit, a guided package, a fortune.
                      "How much is parking at Kessler Annex?", "How much is the guided onboarding package?",
-                     "How much was the combined wealth of the ten richest families in 2008?"):
+                     "How much was the combined wealth of the ten richest families in 2008?",
+                     # a bid, a tuition, an allowance asked "what was the ...": a sum
+                     "What was the lowest bid for the Hilltop Station pump repairs?",
+                     "What is the tuition for part-time students?"):
         assert expected_type(question) == (AnswerType.QUANTITY, "money"), question
     # Other amounts, found answered right before a looser pattern abstained on them (a user-style hunt): a share,
     # a change, a noun after "how much", a deficit or a growth rate.
