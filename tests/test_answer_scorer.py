@@ -1785,6 +1785,14 @@ def test_people_are_read_by_title_or_by_given_name_and_surname():
     assert not other(Person("Miriam", "Okafor"), "Professor Okafor was promoted.", "Professor Miriam Okafor won. ")
     # Another given name opening a sentence is another person; inside a sentence it may be anything.
     assert other(daniel, "Miriam Okafor was promoted in 2020.", "")
+    # Named only as whom another of the surname is set against, the person is not what the statement is about
+    # ("When did Dr. Helen Marsh retire?" was quoted this at 0.93, tests/data/trust_university), unless the question
+    # sets them against each other itself.
+    marsh = "Dr. Harold Marsh retired in 2019 and is not related to Dr. Helen Marsh."
+    helen = Person("Helen", "Marsh", True)
+    assert about_someone_else(helen, marsh, "") and not about_someone_else(helen, marsh, "", set_against=False)
+    assert not about_someone_else(Person("Harold", "Marsh", True), marsh, "")
+    assert not about_someone_else(helen, "Dr. Helen Marsh is not related to Dr. Harold Marsh.", "")
     assert not other(Person("Daniel", "Okonkwo"), "Daniel and Miriam Okonkwo founded the clinic in 2004.", "")
     assert not other(Person("Emily", "Hopkins"), "She trained at Johns Hopkins in Baltimore.", "Emily Hopkins. ")
     # A word before the given name is read as one ("Sociologist Jake Rosenfield"): either of the two agrees.

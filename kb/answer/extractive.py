@@ -18,7 +18,7 @@ import numpy as np
 from kb.answer.features import (CONFIDENCE_FEATURES, CONTEXT_FEATURES, SENTENCE_FEATURES, Candidate, DocumentWords,
                                 SentenceSource, build_candidates, confidence_row, list_item)
 from kb.answer.facts import same_facts
-from kb.answer.grounding import (Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
+from kb.answer.grounding import (SETS_AGAINST, Family, a_name_line, a_persons_name, about_a_sibling, about_someone_else,
                                  answered_by_name_line, asked_beyond_the_names, document_words, mentions, missing_names,
                                  names_only_the_asked, names_share_a_row, only_compared_with, pool_words,
                                  sibling_families, thing_of_a_post, with_acronyms)
@@ -786,7 +786,9 @@ def _about_others(item: ScoredSentence, query: QueryContext) -> bool:
     before = item.passage.text[: max(0, item.sentence.start - item.passage.start)]
     known = query.word_vectors.knows if query.word_vectors is not None else None
     people = [person for person in query.asked_people if a_persons_name(person, item.passage.text, known)]
-    return bool(people) and all(about_someone_else(person, item.sentence.text, before) for person in people)
+    set_against = SETS_AGAINST.search(asked_part(query.question)) is None
+    return bool(people) and all(about_someone_else(person, item.sentence.text, before, set_against)
+                                for person in people)
 
 
 def _about_a_sibling(item: ScoredSentence, families: tuple[Family, ...], beyond: frozenset[str]) -> bool:

@@ -206,7 +206,15 @@ def _decisive(text: str, at: int, person: Person) -> bool:
     return person.titled or _OPENS.search(text, 0, at) is not None
 
 
-def about_someone_else(person: Person, sentence: str, before: str) -> bool:
+#: What a person is set against, right before their name: "is not related to Dr. Helen Marsh", "unlike", "than".
+_SET_AGAINST = re.compile(r"\b(?:related\s+to|relation\s+(?:of|to)|unlike|than|compared\s+(?:with|to)|"
+                          r"confused\s+with|(?:not|no)\s+(?:the\s+same\s+(?:person\s+)?as))\s+(?:the\s+)?$", re.I)
+#: A question that itself sets people against each other: "Are Daniel Okafor and Miriam Okafor related?".
+SETS_AGAINST = re.compile(r"\b(?:related|relation|relatives?|unlike|than|compared?|comparison|same\s+person|"
+                          r"confused)\b", re.I)
+
+
+def about_someone_else(person: Person, sentence: str, before: str, set_against: bool = True) -> bool:
     """Is the statement about another person than the one the question names? The names check above is made per
     document, and a staff page names both Okafors: "Professor Okafor joined the department in 2011 and was promoted to
     full professor in 2020." answered "When was Daniel Okafor promoted to full professor?" at 0.97, about Miriam
@@ -214,7 +222,9 @@ def about_someone_else(person: Person, sentence: str, before: str) -> bool:
     from Dr. Priya Raman's entry (a user-style hunt, docs/reliability.md). ``before``: the passage's text before the
     statement.
 
-    - A statement that names the person is about them, whoever else it names.
+    - A statement that names the person is about them, whoever else it names, unless it names them only as whom
+      another person of their surname is set against ("... is not related to Dr. Helen Marsh", "unlike", "than";
+      ``set_against``: False where the question itself asks so, "Is Helen Marsh related to Harold Marsh?").
     - One that names the surname with another given name, with a title or opening a sentence ("Miriam Okafor won"),
       is about that person; named inside a sentence ("at Johns Hopkins", "Daniel and Miriam Okonkwo") it says
       nothing.
@@ -233,7 +243,13 @@ def about_someone_else(person: Person, sentence: str, before: str) -> bool:
            for name in (person.given, person.surname) if name):
         return False
     in_sentence = [(at, p) for at, p in person_mentions(sentence) if p.surname == person.surname]
-    if any((p.given is not None or person.given is None) and p.same_given(person) for _, p in in_sentence):
+    own = [at for at, p in in_sentence if (p.given is not None or person.given is None) and p.same_given(person)]
+    # Named only as whom another of the surname is set against ("Dr. Harold Marsh retired in 2019 ... and is not
+    # related to Dr. Helen Marsh."), the person is not what the statement is about.
+    set_apart = set_against and bool(person.given) and all(
+        _SET_AGAINST.search(sentence[max(0, at - 30):at]) for at in own) and any(
+        p.given and not p.same_given(person) and _decisive(sentence, at, p) for at, p in in_sentence)
+    if own and not set_apart:
         return False
     if person.given and any(p.given and _decisive(sentence, at, p) for at, p in in_sentence):
         return True  # another given name: the ones that agree returned above
