@@ -623,8 +623,7 @@ def asks_how_long(question: str) -> bool:
 def states_a_length(text: str) -> bool:
     """The text says how long, in time or in space (_LENGTH), or spans two dates: "The Northern Tern cost CAD 14.2
     million." says neither."""
-    return (_LENGTH.search(text) is not None or len(years(text)) >= 2
-            or len(re.findall(rf"\b(?:{_MONTHS})\b", text, re.I)) >= 2)
+    return _LENGTH.search(text) is not None or len(years(text)) >= 2 or len(_HAS_UNIT["month"].findall(text)) >= 2
 
 
 def states_count(sentence: str, question: str, question_words: set[str]) -> bool:

@@ -49,7 +49,8 @@ def mentions_name(vocabulary: frozenset[str], name: str, places: Mapping[str, fr
 
 #: What sets a name up as the measure of something else: "twice as many as the Sandpiper could take", "larger than
 #: the Sandpiper", "unlike Plant B", "compared with 2019's budget". Read right before the name (after its article).
-_COMPARED_WITH = re.compile(r"(?:\bthan|\bunlike|\bcompared\s+(?:with|to)|\bas\s+[\w-]+\s+as)\s+(?:the\s+|a\s+|an\s+|"
+_COMPARED = r"than|unlike|compared\s+(?:with|to)"  # also what a person is set against (_SET_AGAINST)
+_COMPARED_WITH = re.compile(rf"(?:\b(?:{_COMPARED})|\bas\s+[\w-]+\s+as)\s+(?:the\s+|a\s+|an\s+|"
                             r"that\s+of\s+|those\s+of\s+)?$", re.I)
 _COMPARING = re.compile(r"\b(?:than|unlike|compared|comparison|as\s+[\w-]+\s+as)\b", re.I)
 
@@ -207,8 +208,8 @@ def _decisive(text: str, at: int, person: Person) -> bool:
 
 
 #: What a person is set against, right before their name: "is not related to Dr. Helen Marsh", "unlike", "than".
-_SET_AGAINST = re.compile(r"\b(?:related\s+to|relation\s+(?:of|to)|unlike|than|compared\s+(?:with|to)|"
-                          r"confused\s+with|(?:not|no)\s+(?:the\s+same\s+(?:person\s+)?as))\s+(?:the\s+)?$", re.I)
+_SET_AGAINST = re.compile(rf"\b(?:{_COMPARED}|related\s+to|relation\s+(?:of|to)|confused\s+with|"
+                          r"(?:not|no)\s+(?:the\s+same\s+(?:person\s+)?as))\s+(?:the\s+)?$", re.I)
 #: A question that itself sets people against each other: "Are Daniel Okafor and Miriam Okafor related?".
 SETS_AGAINST = re.compile(r"\b(?:related|relation|relatives?|unlike|than|compared?|comparison|same\s+person|"
                           r"confused)\b", re.I)
@@ -344,7 +345,7 @@ def a_name_line(text: str) -> Person | None:
 
 #: Where a person came from: "Which organisation did Eleanor Voss come from?", "Where did he join from?".
 _CAME_FROM = re.compile(r"\b(?:come|came|comes|join|joined|joins|move|moved|moves|transfer|transferred)\s+"
-                        r"(?:[\w'’-]+\s+){0,3}?from\b|\b(?:come|came|join|joined|move|moved)\s+from\s*\?", re.I)
+                        r"(?:[\w'’-]+\s+){0,3}?from\b", re.I)
 
 
 #: "Who manages Priya?", "Who heads Marketing?": who does something to someone or something named, by its capitals.
@@ -399,13 +400,12 @@ def answered_by_name_line(question: str, kind: AnswerType | None, supplied: bool
             # "What project does he oversee?", "What degree does Linda Osei have?": a thing of a kind the line does
             # not name is no post; "What is her title?", "Which area does he manage?" ask for what a post says.
             return stem(noun) in held
-    owned = _WHAT_OF_SOMEONE.match(question)
+    owned = _owned_noun(question)
     if owned is not None and named:
         # "What is Dmitri Volkov's salary?" is not answered by "Dmitri Volkov, Staff Engineer."; "What is her job
         # title?" is. Of a post ("What's the phone extension of the Water Quality Manager?") the line says who holds
-        # it, and the statement quoted after it may give the rest.
-        noun = words(owned.group("owned") or owned.group("own") or owned.group("head"))[-1:]
-        return bool(noun) and (noun[0] in _A_POST or stem(noun[0]) in held)
+        # it, and the statement quoted after it may give the rest (thing_of_a_post).
+        return bool(owned) and (owned in _A_POST or stem(owned) in held)
     does = _WHAT_DOES_SOMEONE.match(question)
     if does is not None:
         # "What does he do?" asks for a job; "What does Miriam Okafor chair?", "What does he oversee?" and "What did
@@ -427,11 +427,18 @@ def thing_of_a_post(question: str) -> str | None:
     "What are the General Manager's office hours?", "budget" of "What is the Deputy General Manager's budget?"), by
     its last word; None for any other question, and for "What is her job title?". A name line names who holds the
     post and says nothing of the thing, unless its words do."""
+    noun = _owned_noun(question)
+    return noun if noun and noun not in _A_POST and noun not in STOPWORDS else None
+
+
+def _owned_noun(question: str) -> str | None:
+    """The last word of what a question asks for that belongs to someone (_WHAT_OF_SOMEONE: "hours" of "What are the
+    General Manager's office hours?"); "" where the phrase has no word, None where the question asks no such thing."""
     owned = _WHAT_OF_SOMEONE.match(question)
     if owned is None:
         return None
     noun = words(owned.group("owned") or owned.group("own") or owned.group("head"))[-1:]
-    return noun[0] if noun and noun[0] not in _A_POST and noun[0] not in STOPWORDS else None
+    return noun[0] if noun else ""
 
 
 #: "Who is the Chief Operating Officer?": the post a who-question names, up to what it belongs to ("... of the utility",
