@@ -28,7 +28,12 @@ def main() -> int:
     parser.add_argument("--backends", default="onnx-int8,torch")
     parser.add_argument("--step", type=int, default=2, help="ask every N-th question of each half")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="kb-gate-"))
+    with tempfile.TemporaryDirectory(prefix="kb-gate-") as folder:
+        return gate(args, Path(folder))
+
+
+def gate(args: argparse.Namespace, work: Path) -> int:
+    """One table row per backend and split; the indexes are built under work."""
     corpus = squad_corpus(args.squad, work / "corpus")
     print("| backend | build s | split | questions | hit@1 | hit@5 | hit@10 | answer accuracy |")
     print("|---|---|---|---|---|---|---|---|")

@@ -74,8 +74,12 @@ NAMES = {"answerable": "answerable", "near-miss": "not answerable (must abstain)
 
 
 def measure(corpus: Path, questions: Path, verbose: bool) -> dict[str, list[int]]:
-    """kind -> [questions, right, cited but wrong, abstained]."""
-    kb = KnowledgeBase(corpus, Path(tempfile.mkdtemp(prefix="kb-trust-")) / "index")
+    """kind -> [questions, right, cited but wrong, abstained]. The index lives in a folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="kb-trust-") as folder:
+        return _ask_all(KnowledgeBase(corpus, Path(folder) / "index"), questions, verbose)
+
+
+def _ask_all(kb: KnowledgeBase, questions: Path, verbose: bool) -> dict[str, list[int]]:
     kb.build()
     counts: dict[str, list[int]] = {}
     for q in load_questions(questions):

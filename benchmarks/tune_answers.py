@@ -28,11 +28,10 @@ from kb.evaluation.runner import asked  # noqa: E402
 
 def dump(out: Path) -> int:
     """This tree's answer to every tune question, one JSON object a line, in a fixed order."""
-    work = Path(tempfile.mkdtemp(prefix="kb-tune-answers-"))
     labels = {"squad": "squad tune", "same-domain": "same-domain"}
     rows = 0
-    with out.open("w", encoding="utf-8") as f:
-        for kb, q, group in ts.tune_questions_asked(work):
+    with tempfile.TemporaryDirectory(prefix="kb-tune-answers-") as work, out.open("w", encoding="utf-8") as f:
+        for kb, q, group in ts.tune_questions_asked(Path(work)):
             answer = kb.extractive_answer(kb.retrieve(asked(q), k=ts.K))
             label = labels.get(group) or ("seed negative" if q.unanswerable else "seed")
             f.write(json.dumps({"group": label, "question": q.question, "abstained": answer.abstained,

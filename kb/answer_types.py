@@ -214,19 +214,24 @@ _LEADS_Q = re.compile(r"^\s*who\s+(?:manages|managed|leads|led|heads|headed|runs
 #: protection on the remaining 1.4 miles ... by June 2024." names no contractor, "Japan Luggage Express Ltd." no city,
 #: "we have tested with the three most common ones" no provider.
 _NOT_A_MODIFIER = r"(?:is|was|are|were|do|does|did|has|have|had|will|would|can|could|should|the|a|an)\b"
-_NAMED_KIND_Q = re.compile(rf"\b(?:which|what)\s+(?:(?!{_NOT_A_MODIFIER})[\w-]+\s+)?"
-                           r"(?:company|companies|contractors?|firms?|vendors?|suppliers?|banks?|"
-                           r"agency|agencies|airlines?|manufacturers?|publishers?|newspapers?|universit(?:y|ies)|"
-                           r"colleges?|schools?|clubs?|part(?:y|ies)|organi[sz]ations?|charit(?:y|ies)|businesses|"
-                           r"corporations?|city|cities|countr(?:y|ies)|towns?|states?|provinces?|regions?|continents?|"
-                           r"islands?|rivers?|count(?:y|ies)|capitals?|nations?|villages?|customers?|clients?|"
-                           r"providers?)\b", re.I)
+_KINDS_NAMED = (r"(?:company|companies|contractors?|firms?|vendors?|suppliers?|banks?|employers?|"
+                r"agency|agencies|airlines?|manufacturers?|publishers?|newspapers?|universit(?:y|ies)|"
+                r"colleges?|schools?|clubs?|part(?:y|ies)|organi[sz]ations?|charit(?:y|ies)|businesses|"
+                r"corporations?|city|cities|countr(?:y|ies)|towns?|states?|provinces?|regions?|continents?|"
+                r"islands?|rivers?|count(?:y|ies)|capitals?|nations?|villages?|customers?|clients?|"
+                r"providers?)\b")
+_NAMED_KIND_Q = re.compile(rf"\b(?:which|what)\s+(?:(?!{_NOT_A_MODIFIER})[\w-]+\s+)?{_KINDS_NAMED}", re.I)
+#: The same kind as what someone has: "What was Marcus Adeyemi's previous employer?", "What is the firm's home city?".
+_OWNED_KIND_Q = re.compile(rf"\b(?:which|what)(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+[^?]*?['’]s?\s+"
+                           rf"(?:[a-z][\w-]*\s+)?{_KINDS_NAMED}(?=\s*\??\s*$|\s+(?:called|named|before|after|"
+                           r"in|at|of|for|when|did|does|do|is|was|were|are)\b)", re.I)
 
 
 def asks_named_by_kind(question: str) -> bool:
     """The clause the question asks with asks for an organisation or a place by its kind ("Which contractor ...?", "In
-    which city ...?"), so a name answers it."""
-    return bool(_NAMED_KIND_Q.search(_asking_clause(question)))
+    which city ...?", "What was Marcus Adeyemi's previous employer?"), so a name answers it."""
+    clause = _asking_clause(question)
+    return bool(_NAMED_KIND_Q.search(clause) or _OWNED_KIND_Q.search(clause))
 
 
 #: A name asked for in a language or a people's own words: "What Russian name did Moscow say it would give the Kuril
@@ -286,8 +291,9 @@ def asks_when(question: str) -> bool:
 
 #: Words that say when without a date: "after the war", "during the Oligocene", "at night", "in the 1890s", "on
 #: weekdays from 8am to 6pm", "opens at 9", "every Monday", and the conditions a "when" is answered with ("if a plant is injured",
-#: "under intense light").
-_TIME_WORDS = re.compile(r"\b(?:after|before|during|while|until|till|since|when|whenever|once|if|unless|under|"
+#: "under intense light"). Not "after 4.0": a version ("When did version 4.1 ship?"); "after 4.30" is a time.
+_TIME_WORDS = re.compile(r"\b(?:(?:after|before|until|till|since)(?!\s+v?\d+\.\d\b)|during|while|when|whenever|once|"
+                         r"if|unless|under|"
                          r"period|era|ages?|centur(?:y|ies)|seasons?|times?|days?|nights?|morning|evening|afternoon|"
                          r"weeks?|months?|years?|decades?|early|late|later|earlier|ago|now|then|soon|first|last|next|"
                          r"previous|following|end|"
@@ -336,6 +342,22 @@ def asks_of_the_past(question: str) -> bool:
     return _PAST_Q.search(clauses[-1] if clauses else question) is not None and _FUTURE.search(question) is None
 
 
+#: A line's first word, after a list's marks: where an instruction has its verb ("Install ...", "- Replace ...").
+_OPENING_WORD = re.compile(r"^[\s*_>•#|-]*(?:\d{1,2}[.)]\s+)?([A-Z][a-z]+)\b")
+
+
+def instructs_what_is_asked(text: str, question: str) -> bool:
+    """The text tells someone to do what the question asks was done: "Install corrosion protection on the remaining
+    1.4 miles of the Route 9 transmission main by June 2024." opens with the bare verb of "When was it installed?"
+    (installed, replaced, stopped, applied): an instruction or a plan's action, not a report that it was done."""
+    m = _OPENING_WORD.match(text)
+    if m is None:
+        return False
+    verb = m.group(1).lower()
+    done = {verb + "ed", verb + "d", verb + verb[-1] + "ed", verb[:-1] + "ied" if verb.endswith("y") else ""}
+    return any(w.lower() in done for w in re.findall(r"[A-Za-z]+ed\b", question))
+
+
 def speaks_only_of_the_future(text: str) -> bool:
     """The text says what is to come and nothing done (_FUTURE, no _DONE): "Samuel Adeyemi oversees the Hollow Lake
     plant upgrade, which is due to finish in 2027." says nothing of when he joined."""
@@ -380,6 +402,35 @@ def states_date(text: str) -> bool:
 def years(text: str) -> frozenset[str]:
     """The years a text states ("in 2021", "by 2100")."""
     return frozenset(m.group(0) for m in _HAS_UNIT["year"].finditer(text))
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*) $")
+_WORD_AFTER = re.compile(r" ([A-Za-z][\w-]*)")
+
+
+def labelled_years(text: str) -> frozenset[tuple[str, str]]:
+    """Each year the text states with the word that names what it is the year of, written right before or after it:
+    ("year", "2021") for "fiscal year 2021", ("budget", "2022") for "the 2022 budget". Not a stopword ("in 2021")
+    nor a month ("June 14, 2021" names a day of it)."""
+    found: set[tuple[str, str]] = set()
+    for m in _HAS_UNIT["year"].finditer(text):
+        # the word before is looked for in the 40 characters before the year, not from the text's start
+        for word in (_WORD_BEFORE.search(text, max(0, m.start() - 40), m.start()), _WORD_AFTER.match(text, m.end())):
+            label = fold(word.group(1)) if word is not None else ""
+            if label and label not in STOPWORDS and label not in MONTHS:
+                found.add((label, m.group(0)))
+    return frozenset(found)
+
+
+def labels_another_year(asked: frozenset[tuple[str, str]], text: str) -> bool:
+    """The text gives what the question names by a year ("fiscal year 2021") to another year, and never to the
+    question's: "The Board adopted the Fiscal Year 2022 budget on June 14, 2021." is about fiscal year 2022, though it
+    states 2021 too."""
+    if not asked:
+        return False
+    stated = labelled_years(text)
+    return any(any(other[0] == label and other[1] != year for other in stated) and (label, year) not in stated
+               for label, year in asked)
 
 
 #: A number as a text writes it ("4.2", "10,000", "28th", also in "v4.2" or "5km"), not part of a time ("9:30"). A
@@ -561,7 +612,13 @@ def names_someone(sentence: str, question_words: set[str], opening_name: Callabl
     """Does the sentence name someone the question does not (``opening_name`` as in _new_names)? A month, a weekday,
     a company's "Ltd." or a code with digits ("PM-2024-03") names no one."""
     return any(not _NAMES_NO_ONE.fullmatch(w.rstrip(".,;:'’")) and not any(ch.isdigit() for ch in w)
-               for w in _new_names(sentence, question_words, opening_name))
+               for w in _new_names(sentence, _without_possessives(question_words), opening_name))
+
+
+def _without_possessives(question_words: set[str] | frozenset[str]) -> set[str]:
+    """The question's words, each also without its possessive: "Marcus Adeyemi's previous employer" names Adeyemi,
+    so a sentence naming him names no one new. (The sentence features keep the reading they were fit with.)"""
+    return set(question_words) | {re.sub(r"['’]s?$", "", w) for w in question_words}
 
 
 def expands(sentence: str, acronym: str) -> bool:
@@ -604,26 +661,45 @@ _COUNTED = re.compile(r"\bhow\s+many\s+(?P<share>of\s+(?:the|its|their|his|her)\
                       re.I)
 
 
-#: "How long does the course take?", "How long is the Northern Tern?": a length of time or of space.
-_HOW_LONG_Q = re.compile(r"\bhow\s+long\b", re.I)
+#: Units of distance, shared by a length and a height, a depth, a width or a distance.
+_DISTANCE = (r"(?:kilo|centi|milli|micro|nano)?met(?:er|re)s?|km|cm|mm|[μµ]m|nm|microns?|miles?|feet|foot|ft|"
+             r"inch(?:es)?|yards?|nautical|light-years?")
 #: A length: a unit of time or of distance, a word of duration ("for a while", "briefly", "ages"), or a span between
-#: two dates ("from January 1964 until July 1969").
+#: two dates ("from January 1964 until July 1969"; measured_as).
 _LENGTH = re.compile(r"\b(?:seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|fortnights?|months?|years?|yrs?|"
                      r"decades?|centur(?:y|ies)|millenni(?:um|a)|semesters?|terms?|sessions?|generations?|lifetimes?|"
-                     r"ages|eras?|periods?|(?:kilo|centi|milli)?met(?:er|re)s?|km|cm|mm|miles?|feet|foot|ft|inch(?:es)?|"
-                     r"yards?|nautical|light-years?|long|short|brief|briefly|while|forever|permanent(?:ly)?|"
+                     rf"ages|eras?|periods?|{_DISTANCE}|long|short|brief|briefly|while|forever|permanent(?:ly)?|"
                      r"indefinite(?:ly)?)\b|\d\s*(?:m|h|s)\b|\b\d{1,2}:\d\d\b", re.I)
+#: "How long ...?", "How tall ...?", "How heavy ...?", "How loud ...?": a question that asks how much of one
+#: dimension, with what states an amount of it. "How long" asks a length of time or of space; "how far" a distance or
+#: the time it takes ("40 minutes by car"); "how tall / deep / wide / thick" a distance or storeys; "how heavy" a
+#: weight; "how loud" a sound level. Not "how high" (prices and rates are high) nor "how fast" ("how fast did it sell
+#: out" asks a time).
+_DIMENSIONS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "long": (re.compile(r"\bhow\s+long\b", re.I), _LENGTH),
+    "far": (re.compile(r"\bhow\s+far\b", re.I), _LENGTH),
+    "tall": (re.compile(r"\bhow\s+(?:tall|deep|wide|thick)\b", re.I),
+             re.compile(rf"\b(?:{_DISTANCE}|stor(?:e?y|eys|ies)|floors?|levels?)\b|\d\s*m\b", re.I)),
+    "heavy": (re.compile(r"\bhow\s+heavy\b", re.I),
+              re.compile(r"\b(?:(?:kilo|milli)?grams?|kg|g|mg|pounds?|lbs?|tons?|tonnes?|ounces?|oz|stones?)\b|"
+                         r"\d\s*(?:kg|g|lb)\b", re.I)),
+    "loud": (re.compile(r"\bhow\s+loud\b", re.I), re.compile(r"\b(?:decibels?|db|dba|db\(a\))\b|\d\s*db", re.I)),
+}
 
 
-def asks_how_long(question: str) -> bool:
-    """The clause the question asks with asks how long (_HOW_LONG_Q)."""
-    return _HOW_LONG_Q.search(_asking_clause(question)) is not None
+def asked_dimension(question: str) -> str | None:
+    """The dimension the clause the question asks with asks an amount of (_DIMENSIONS: "long", "far", "tall",
+    "heavy", "loud"), if any."""
+    clause = _asking_clause(question)
+    return next((name for name, (asks, _) in _DIMENSIONS.items() if asks.search(clause)), None)
 
 
-def states_a_length(text: str) -> bool:
-    """The text says how long, in time or in space (_LENGTH), or spans two dates: "The Northern Tern cost CAD 14.2
-    million." says neither."""
-    return _LENGTH.search(text) is not None or len(years(text)) >= 2 or len(_HAS_UNIT["month"].findall(text)) >= 2
+def measured_as(text: str, dimension: str) -> bool:
+    """The text states an amount of the dimension (_DIMENSIONS): "The Northern Tern cost CAD 14.2 million." says no
+    length, "The X300 weighs 3.8 kg." no loudness. A length may also be the span between two dates."""
+    if _DIMENSIONS[dimension][1].search(text) is not None:
+        return True
+    return dimension == "long" and (len(years(text)) >= 2 or len(_HAS_UNIT["month"].findall(text)) >= 2)
 
 
 def states_count(sentence: str, question: str, question_words: set[str]) -> bool:

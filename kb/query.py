@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.answer_types import AnswerType, asked_contact, asked_numbers, supplies, years
+from kb.answer_types import AnswerType, asked_contact, asked_numbers, labelled_years, supplies, years
 from kb.text import (MONTHS, PERSON_PRONOUN, STOPWORDS, Person, WeightedTerms, content_stems, content_terms, fold,
                      month_names, named_entities, people_named, person_mentions, share_in, stem, weighted_terms)
 from kb.types import Passage
@@ -89,6 +89,12 @@ class QueryContext:
         """The years the question names (a follow-up's appended names left out): a statement about another year, or
         a document that never states one of them, does not answer it (kb.answer)."""
         return years(asked_part(self.question))
+
+    @cached_property
+    def asked_year_labels(self) -> frozenset[tuple[str, str]]:
+        """The question's years with the word each is the year of ("fiscal year 2021": ("year", "2021")): a statement
+        that gives that word another year is about another year (kb.answer_types.labels_another_year)."""
+        return labelled_years(asked_part(self.question))
 
     @cached_property
     def asked_months(self) -> frozenset[str]:

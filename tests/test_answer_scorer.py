@@ -287,7 +287,7 @@ def test_a_question_about_the_past_is_not_answered_by_what_is_still_to_come(make
     """"When did Samuel Adeyemi join the utility?" of a staff update was quoted "Samuel Adeyemi oversees the Hollow Lake
     plant upgrade, which is due to finish in 2027." (tests/data/trust_staff, tune): a plan, a schedule or a deadline
     ahead says nothing of what was done. A question about a plan is answered by one."""
-    from kb.answer_types import asks_of_the_past, speaks_only_of_the_future
+    from kb.answer_types import asks_of_the_past, instructs_what_is_asked, speaks_only_of_the_future
 
     update = ("# Staff update\n\nSamuel Adeyemi oversees the Hollow Lake plant upgrade, which is due to finish in "
               "2027.\n\nThe board will next meet on April 11, 2023, to review the budget.\n")
@@ -304,13 +304,23 @@ def test_a_question_about_the_past_is_not_answered_by_what_is_still_to_come(make
     assert speaks_only_of_the_future("The next regular meeting is scheduled for April 11, 2023.")
     assert not speaks_only_of_the_future("Apollo 20 was scheduled for 1972.")  # a plan that was made
     assert not speaks_only_of_the_future("The plant opened in 2019 and is due for an upgrade.")
+    # An instruction to do what is asked is no report that it was done: "When was it installed?" of the Route 9 main
+    # was quoted "Install corrosion protection ... by June 2024." at 0.91 (tests/data/trust_utility, tune).
+    plan = _asked_of(make_kb, {"actions.md": "# Actions\n\n- Install corrosion protection on the Route 9 "
+                                             "transmission main by June 2024.\n"})
+    assert_abstains(plan, "When was corrosion protection installed on the Route 9 main?")
+    assert instructs_what_is_asked("- Replace the valves by May.", "When were the valves replaced?")
+    assert instructs_what_is_asked("Apply the coating.", "When was the coating applied?")
+    assert not instructs_what_is_asked("Installed in 1978, the main broke.", "When was it installed?")
+    assert not instructs_what_is_asked("Crews installed it in 1978.", "When was it installed?")
 
 
 def test_how_long_is_answered_by_a_length(make_kb):
     """"how long is the northern tern" of a university's news was quoted "The Northern Tern cost CAD 14.2 million."
     (tests/data/trust_university, tune): a length of time or of space is said by its unit, a word of duration or
-    two dates, and a price says none of them."""
-    from kb.answer_types import asks_how_long, states_a_length
+    two dates, and a price says none of them. So are how tall, far, heavy and loud: "How loud is the X300?" was quoted
+    "The X300 weighs 3.8 kg." (tests/data/trust_siblings, tune)."""
+    from kb.answer_types import asked_dimension, measured_as
 
     news = ("# The Northern Tern\n\nThe Northern Tern cost CAD 14.2 million.\n\nThe ship's first cruise took place "
             "in May.\n")
@@ -318,10 +328,19 @@ def test_how_long_is_answered_by_a_length(make_kb):
     assert_abstains(kb, "How long is the Northern Tern?")
     longer = _asked_of(make_kb, {"news.md": news + "\nThe Northern Tern is 38 metres long.\n"})
     assert_answers(longer, ("How long is the Northern Tern?", "38 metres"))
-    assert asks_how_long("How long does the WHMIS course take?") and not asks_how_long("How many credits is it?")
-    assert states_a_length("Phillips managed Apollo from January 1964 until the landing in July 1969.")  # two dates
-    assert states_a_length("The course takes about ninety minutes.") and states_a_length("It was brief.")
-    assert not states_a_length("The Northern Tern cost CAD 14.2 million.")
+    assert asked_dimension("How long does the WHMIS course take?") == "long"
+    assert asked_dimension("How many credits is it?") is None
+    assert asked_dimension("How high are the fees?") is None  # a price or a rate is high too
+    assert measured_as("Phillips managed Apollo from January 1964 until the landing in July 1969.", "long")  # two dates
+    assert measured_as("The course takes about ninety minutes.", "long") and measured_as("It was brief.", "long")
+    assert not measured_as("The Northern Tern cost CAD 14.2 million.", "long")
+    assert measured_as("The lodge is 40 minutes by car from Marlow.", "far")
+    assert measured_as("The tower is 52 storeys tall.", "tall") and not measured_as("The tower opened in 1990.", "tall")
+    products = _asked_of(make_kb, {"x300.md": "# X300\n\nThe X300 weighs 3.8 kg. The X300 runs for 150 minutes.\n"})
+    assert_abstains(products, "How loud is the X300?")
+    assert_answers(products, ("How heavy is the X300?", "3.8 kg"))
+    louder = _asked_of(make_kb, {"x300.md": "# X300\n\nThe X300 weighs 3.8 kg. The X300 runs at 58 dB.\n"})
+    assert_answers(louder, ("How loud is the X300?", "58 dB"))
 
 
 def test_a_price_question_is_abstained_on_where_no_statement_gives_a_sum(make_kb):
@@ -424,6 +443,13 @@ def test_a_when_is_answered_by_a_date_or_a_word_of_time(make_kb):
     assert speaks_of_time("Phone support is available on weekdays from 8am to 6pm.")
     assert speaks_of_time("The library opens at 9 and closes at 17.30.") and not speaks_of_time("It seats 9 people.")
     assert speaks_of_time("Some members emigrated in the 1890s.") and not speaks_of_time("Route 12 serves the airport.")
+    # "after 4.0" names a version, not a time ("When did version 4.1 ship?", tests/data/trust_software); "after 4.30"
+    # is a clock's time.
+    assert not speaks_of_time("Version 4.1 is a smaller release focused on the feedback we received after 4.0.")
+    assert speaks_of_time("The office reopens after 4.30.") and speaks_of_time("It shipped after 2019.")
+    versions = _asked_of(make_kb, {"notes.md": "# Release notes\n\nVersion 4.1 is a smaller release focused on the "
+                                               "feedback we received after 4.0.\n"})
+    assert_abstains(versions, "When did version 4.1 ship?")
     # When something was done is no timetable: opening hours do not say when the office was built (tests/data/
     # trust_utility); a range of years, a day or "every Sunday until 1685" still do.
     hours = "It is open Monday through Friday, 8:00 a.m. to 5:00 p.m."
@@ -555,6 +581,18 @@ def test_an_organisation_or_a_place_asked_for_by_its_kind_is_answered_by_a_name(
     assert_answers(_asked_of(make_kb, sso), ("Which identity providers did we test SAML single sign-on with?", "Okta"))
     assert asks_named_by_kind("What other countries joined?") and asks_named_by_kind("Which customer reported it?")
     assert not asks_named_by_kind("What does state law say?") and not asks_named_by_kind("What is the city like?")
+    # A kind someone has: "What was Marcus Adeyemi's previous employer?" was quoted "Marcus Adeyemi reported that
+    # energy costs were 12% below budget ..." at 0.39 (tests/data/trust_people, tune); his own name, possessive in the
+    # question, names no one new.
+    minutes = {"minutes.txt": "Marcus Adeyemi reported that energy costs were 12% below budget following the roof "
+                              "insulation work.\n"}
+    assert_abstains(_asked_of(make_kb, minutes), "What was Marcus Adeyemi's previous employer?")
+    minutes["bio.txt"] = "Before the museum, Marcus Adeyemi worked for Harland Water Trust as its finance officer.\n"
+    assert_answers(_asked_of(make_kb, minutes), ("What was Marcus Adeyemi's previous employer?", "Harland"))
+    assert asks_named_by_kind("What was Marcus Adeyemi's previous employer?")
+    assert asks_named_by_kind("What is the country's capital city?")
+    assert not asks_named_by_kind("What is the city's largest state park?")  # a park, whatever state it is in
+    assert not asks_named_by_kind("What were the company's profits?")
     # A name asked for in a language is that name: the sentence saying a Russian name will be given is no answer to
     # which Russian name (three wordings of a tune seed question the articles do not answer, quoted at up to 0.99).
     kurils = {"kurils.txt": "Moscow responded saying that it would give a Russian name to the Kuril Islands.\n"}
@@ -630,6 +668,18 @@ def test_a_statement_about_another_year_does_not_answer_a_question_about_this_on
     assert_answers(kb, ("What was revenue in 2021?", "4.1 million"),
                    ("How many incidents did the Graz plant record in 2023?", "3 incidents"),
                    ("How many square miles were affected by the 2010 drought?", "1,160,000"))
+    # A year named by what it is the year of: "fiscal year 2021" is not answered by "the Fiscal Year 2022 budget",
+    # though the statement dates it June 14, 2021 (tests/data/trust_utility, tune).
+    from kb.answer_types import labelled_years, labels_another_year
+
+    budget = make_kb({"budget.txt": "Budget\n\nThe Board adopted the Fiscal Year 2022 budget on June 14, 2021, "
+                                    "with a water rate of $4.10 per unit.\n"}, abstain_threshold=0.0)
+    budget.build()
+    assert_abstains(budget, "What was the water rate in fiscal year 2021?")
+    assert_answers(budget, ("What was the water rate in fiscal year 2022?", "$4.10"))
+    assert labelled_years("the 2022 budget of fiscal year 2022, adopted in June 2021") == {("budget", "2022"),
+                                                                                         ("year", "2022")}
+    assert not labels_another_year(labelled_years("What was revenue in 2020?"), "Revenue in 2021 was 4.1 million.")
 
 
 def test_a_document_that_never_states_the_year_asked_about_does_not_answer_it(make_kb):

@@ -23,11 +23,12 @@ from kb.answer.grounding import (SETS_AGAINST, Family, a_name_line, a_persons_na
                                  names_only_the_asked, names_share_a_row, only_compared_with, pool_words,
                                  sibling_families, thing_of_a_post, with_acronyms)
 from kb.linear_model import LinearModel, load_model
-from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asks_a_qualified_name, asks_count,
-                             asks_how_long, asks_named_by_kind, asks_of_the_past, asks_person_by_role, asks_when,
-                             asks_when_it_was, asks_who_leads, asks_why, asks_yes_or_no, gives_a_reason, names_in_full,
-                             names_someone, speaks_of_time, speaks_only_of_the_future, states_a_length, states_contact,
-                             states_count, states_date, states_month, states_number, states_year)
+from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, asked_dimension, asks_a_qualified_name,
+                             asks_count, asks_named_by_kind, asks_of_the_past, asks_person_by_role, asks_when,
+                             asks_when_it_was, asks_who_leads, asks_why, asks_yes_or_no, gives_a_reason,
+                             instructs_what_is_asked, measured_as, names_in_full, names_someone, speaks_of_time,
+                             speaks_only_of_the_future, states_contact, states_count, states_date, states_month,
+                             states_number, states_year)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
@@ -291,7 +292,9 @@ class ExtractiveAnswerer:
         if chosen[0].features.get("other_year"):
             # "What was revenue in 2020?" is not answered by "Revenue in 2021 was 4.1 million euros.", however well
             # the rest matches: a statement about another year than the question's, with the question's year nowhere
-            # around it, is about something else (docs/quality.md, "A statement about another year").
+            # around it, is about something else (docs/quality.md, "A statement about another year"); nor is one that
+            # gives what the question names by a year another year ("the Fiscal Year 2022 budget" for "fiscal year
+            # 2021", though it states 2021 as the day it was adopted: "The thirty-third stop").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if kind is AnswerType.DATE and (query.type_detail or any(states_date(c.text()) for c in chosen)) and not any(
                 query.supplies(c.text()) for c in chosen):
@@ -315,11 +318,14 @@ class ExtractiveAnswerer:
             # was the Main Office building on Canal Street built?" was quoted its opening hours at 0.71 (docs/quality.md,
             # "The thirtieth stop", item 12).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if asks_of_the_past(asked) and all(speaks_only_of_the_future(c.sentence.text) for c in chosen):
+        if asks_of_the_past(asked) and all(speaks_only_of_the_future(c.sentence.text)
+                                           or instructs_what_is_asked(c.sentence.text, asked) for c in chosen):
             # "When did Samuel Adeyemi join the utility?" is not answered by "Samuel Adeyemi oversees the Hollow Lake
             # plant upgrade, which is due to finish in 2027.", nor "What did the board decide at the April 11, 2023
             # meeting?" by "The next regular meeting is scheduled for April 11, 2023.": what is still to come says
-            # nothing of what was done. No tune answer to a question about the past was such a statement.
+            # nothing of what was done. No tune answer to a question about the past was such a statement. Nor an
+            # instruction to do what is asked: "When was it installed?" of the Route 9 main was quoted "Install corrosion
+            # protection on the remaining 1.4 miles of the Route 9 transmission main by June 2024." at 0.91.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not any(answers_an_earlier_time(asked, c.text()) for c in chosen):
             # "What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported
@@ -335,10 +341,13 @@ class ExtractiveAnswerer:
             # reason without such a word ("The council's engineers had found deep cracks in the main span."), as
             # SQuAD's do (docs/quality.md, "The thirtieth stop", item 4).
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
-        if asks_how_long(asked) and not any(states_a_length(c.text()) for c in chosen):
+        dimension = asked_dimension(asked)
+        if dimension is not None and not any(measured_as(c.text(), dimension) for c in chosen):
             # "How long is the Northern Tern?" is not answered by "The Northern Tern cost CAD 14.2 million.": a length
             # of time or of space is said by its unit, a word of duration or two dates. One SQuAD tune answer says it
-            # by two dates ("from January 1964, until ... July 1969"), none without.
+            # by two dates ("from January 1964, until ... July 1969"), none without. The same for how tall, far, heavy
+            # or loud: "How loud is the X300?" was quoted "The X300 weighs 3.8 kg." at 0.77 (docs/quality.md, "The
+            # thirty-third stop").
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         counted = kind is AnswerType.NUMBER and asks_count(asked)
         if (query.type_detail in ("money", "age") or counted) and not any(

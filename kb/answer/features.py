@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from kb.answer.grounding import mentions_name
-from kb.answer_types import AnswerType, names_in_full, years
+from kb.answer_types import AnswerType, labels_another_year, names_in_full, years
 from kb.query import REFERRING_WORDS, QueryContext
 from kb.text import (Sentence, _match_forms, asks, content_terms, month_names, named_entities, stem,
                      table_rows, term_spellings, words)
@@ -309,8 +309,10 @@ def build_candidates(ctx: QueryContext, passages: list[Passage], sentence_source
                 "names_in_sentence": _names_in(forms, ctx),
                 "question_facts": _fact_share(facts, window),
                 "antecedent_overlap": _antecedent_overlap(ctx, texts, i, overlaps[i]),
-                # not a model column: kb.answer.extractive's rule reads it (_states_another_year)
-                "other_year": float(_states_another_year(ctx.asked_years, sentence.text, window)),
+                # not a model column: kb.answer.extractive's rule reads it (_states_another_year; a year by its label,
+                # "Fiscal Year 2022" for "fiscal year 2021": kb.answer_types.labels_another_year)
+                "other_year": float(_states_another_year(ctx.asked_years, sentence.text, window)
+                                    or labels_another_year(ctx.asked_year_labels, sentence.text)),
             }
             candidates.append(Candidate(passage, sentence, vector, i, features))
             forms_of.append(forms)
