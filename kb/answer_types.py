@@ -344,14 +344,17 @@ def asks_of_the_past(question: str) -> bool:
 
 #: A line's first word, after a list's marks: where an instruction has its verb ("Install ...", "- Replace ...").
 _OPENING_WORD = re.compile(r"^[\s*_>•#|-]*(?:\d{1,2}[.)]\s+)?([A-Z][a-z]+)\b")
+#: A line that opens with a label of up to four words: "Release date: ...", "**Install window:** ...".
+_LABELLED = re.compile(r"^[\s*_>•#|-]*(?:[\w'’-]+\s+){0,3}[\w'’-]+[*_]*:")
 
 
 def instructs_what_is_asked(text: str, question: str) -> bool:
     """The text tells someone to do what the question asks was done: "Install corrosion protection on the remaining
     1.4 miles of the Route 9 transmission main by June 2024." opens with the bare verb of "When was it installed?"
-    (installed, replaced, stopped, applied): an instruction or a plan's action, not a report that it was done."""
+    (installed, replaced, stopped, applied): an instruction or a plan's action, not a report that it was done. Not a
+    label's first word ("Release date: 12 September 2023" for "When was Ferrypoint 4.0 released?")."""
     m = _OPENING_WORD.match(text)
-    if m is None:
+    if m is None or _LABELLED.match(text):
         return False
     verb = m.group(1).lower()
     done = {verb + "ed", verb + "d", verb + verb[-1] + "ed", verb[:-1] + "ied" if verb.endswith("y") else ""}
@@ -378,14 +381,35 @@ def asks_why(question: str) -> bool:
 #: that", "which reflects the desire", "in protest against", "after the bill has been passed", "as the demand for
 #: higher quality housing increased", "for fear of violence", "by using net wealth". A statement with none of them only
 #: says that something is so ("Commissioner Ferreira moved to approve the rate adjustment.").
+#: Not "as" before a role or in a set phrase ("will stand down as a trustee", "as well as", "as of"), nor "for" before
+#: a length of time or a count ("closed to traffic for 31 hours"): those say in what capacity and for how long.
+_NO_REASON_AFTER_AS = r"(?<!such\s)(?<!as\swell\s)(?!\s+(?:a|an|well|of|part|to|such|far|long|much|many|soon)\b)"
+_NO_REASON_AFTER_FOR = (r"(?!\s+(?:\d|(?:a\s+(?:few|couple|while|period|day|week|month|year|decade)|about|over|nearly|"
+                        r"almost|more|less|several|many|some|two|three|four|five|six|seven|eight|nine|ten|hours?|days?|"
+                        r"weeks?|months?|years?|decades?)\b))")
 _REASON_WORDS = re.compile(r"\b(?:because|since|due|owing|thanks|result(?:s|ed|ing)?|reasons?|caus(?:e|es|ed|ing)|"
                            r"lead|leads|led|so|therefore|thus|hence|purpose|aims?|order|fear|protest|reflect(?:s|ed|ing)?|"
-                           r"after|when|while|as|for|by|if|unless|without|through|via)\b", re.I)
+                           rf"after|when|while|as\b{_NO_REASON_AFTER_AS}|for\b{_NO_REASON_AFTER_FOR}|by|if|unless|without|"
+                           r"through|via)\b", re.I)
 
 
 def gives_a_reason(text: str) -> bool:
     """The text holds a word that ties it to a cause, a purpose or a circumstance (_REASON_WORDS)."""
     return _REASON_WORDS.search(text) is not None
+
+
+#: When something was said and to whom, which a statement may add to what a question states without giving its
+#: reason: "Colin Dart informed the board that he will stand down as a trustee at the annual meeting in June." for
+#: "Why is Colin Dart standing down as a trustee?". Dates, numbers, words of time, and the verbs of telling.
+_TOLD_WHEN = re.compile(rf"\b(?:{_MONTHS}|{_WEEKDAYS}|annual|yearly|monthly|\d[\d,.]*(?:st|nd|rd|th)?|"
+                        r"informed|informs|inform|told|tells|tell|reported|reports|said|says|announced|announces|"
+                        r"confirmed|confirms|noted|notes|stated|states|wrote|writes)\b", re.I)
+
+
+def without_when_told(text: str) -> str:
+    """The text without its dates, words of time and verbs of telling (_TOLD_WHEN, _TIME_WORDS): what is left says
+    what happened, or why."""
+    return _TIME_WORDS.sub(" ", _TOLD_WHEN.sub(" ", text))
 
 
 def asks_who_leads(question: str) -> bool:
@@ -640,6 +664,29 @@ def expands(sentence: str, acronym: str) -> bool:
             if not any(w.upper() == letters for w in window):
                 return True
     return False
+
+
+#: A run of capitalized words with nothing but spaces and connectors between them: one name ("Chief Financial
+#: Officer", "Department of Marine and Coastal Geoscience"), not words from both sides of a comma or a line break.
+_CAPITALIZED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|for|de|du|la)[ \t]+)*[A-Z][\w'’-]*)*")
+_CONNECTORS = frozenset(("of", "the", "and", "for", "de", "du", "la"))
+
+
+def initials_of(text: str, acronym: str) -> tuple[str, ...] | None:
+    """The words, as written, of a name in the text whose initials spell the acronym: the last words of a run of
+    capitalized words (_CAPITALIZED_RUN; "Chief", "Financial", "Officer" for "CFO" in "Omar Haddad, Chief Financial
+    Officer", "Distinguished", "Service", "Medal" for "DSM" in "the NASA Distinguished Service Medal"), connectors
+    passed over. Stricter than expands, which reads any capitalized words in a row: an acronym the index never writes
+    is looked for in the passages of a whole pool, where words from two lines of a list spell one by chance. None
+    where there is none."""
+    letters = acronym.upper()
+    for m in _CAPITALIZED_RUN.finditer(text):
+        parts = [w for w in m.group(0).split() if w.lower() not in _CONNECTORS]
+        tail = parts[-len(letters):]
+        if len(tail) == len(letters) and "".join(w[0] for w in tail) == letters and not any(
+                w.upper() == letters for w in tail):
+            return tuple(tail)
+    return None
 
 
 def _new_date(sentence: str, pattern: re.Pattern[str], question_words: set[str]) -> bool:

@@ -22,13 +22,18 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from kb.answer_types import AnswerType, asked_contact, asked_numbers, labelled_years, supplies, years
+from kb.answer_types import (AnswerType, asked_contact, asked_numbers, initials_of, labelled_years, supplies,
+                             years)
 from kb.text import (MONTHS, PERSON_PRONOUN, STOPWORDS, Person, WeightedTerms, content_stems, content_terms, fold,
                      month_names, named_entities, people_named, person_mentions, share_in, stem, weighted_terms)
 from kb.types import Passage
 
 if TYPE_CHECKING:
     from kb.word_vectors import WordVectors
+
+
+#: A name that may be an acronym, as kb folds it: two to six letters.
+_ACRONYM_NAME = re.compile(r"[a-z]{2,6}")
 
 
 @dataclass
@@ -56,11 +61,22 @@ class QueryContext:
     # The acronyms the retrieved pool defines (kb.text.defined_acronyms), set by count_acronyms: the answerer's name
     # checks read the same definitions as retrieval's term shares. None until retrieval has read a pool.
     acronyms: dict[str, tuple[frozenset[str], ...]] | None = None
+    # The question's acronyms the index never writes, with the long form the pool spells each out by, as written
+    # (spell_out_absent): the answerer reads the question with it, and the quoted answer must state it.
+    spelled_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # term_share's memo: retrieval measures every pooled passage and sentence, and the answerer the best passages'
     # sentences again (the same texts, the same terms unless a follow-up); ~240 measurements a question.
     _shares: dict[tuple[str, bool], float] = field(default_factory=dict, repr=False, compare=False)
     _weighted: dict[bool, WeightedTerms] = field(default_factory=dict, repr=False, compare=False)  # the terms, ready
     _supplied: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)  # supplies' memo, the same way
+
+    def spelled_out_question(self, question: str) -> str:
+        """The question with each acronym spell_out_absent found written as its long form ("Who is the CFO?" ->
+        "Who is the Chief Financial Officer?"): what the answerer's rules read, so that a post asked for by its
+        initials asks for a person as the post does (kb.answer_types.asks_person_by_role)."""
+        for name, written in self.spelled_out.items():
+            question = re.sub(rf"\b{name.upper()}\b", " ".join(written), question)
+        return question
 
     @property
     def embedding_text(self) -> str:
@@ -165,6 +181,48 @@ class QueryContext:
         if changed:  # the spellings changed: nothing measured before counts
             self._shares.clear()
             self._weighted.clear()
+
+    def spell_out_absent(self, texts: Iterable[str]) -> None:
+        """An acronym the question writes in capitals that the index never does ("Who is the CFO?"), spelled out by a
+        retrieved passage ("Omar Haddad, Chief Financial Officer"; kb.answer_types.initials_of), is no absent name:
+        it is a name the cited document must mention, by its long form too (``acronyms``). In the term shares after
+        this it is found by the long form's longest word ("financial", "presiding"; not "chief", which "Chief
+        Executive Officer" has too). Retrieval calls it once the pool is read, after count_acronyms. Only the
+        question's names the index lacks are looked for, so most questions do nothing here.
+
+        Not a code with a number ("FY2022" for "Fiscal Year 2022"): the year rules read no year in it, and the
+        utility's "What was the per-thousand-gallon water charge in FY2022?" was then quoted the next year's rate.
+        Nor the other way round (a long form the question writes, "Chief Financial Officer", found by the pool's
+        "CFO"): on "Laura Chen is the CEO. Omar Haddad is the CFO." it quoted the CEO's sentence (docs/quality.md, "The
+        thirty-third stop")."""
+        wanted = [n for n in self.absent_names
+                  if _ACRONYM_NAME.fullmatch(n) and re.search(rf"\b{n.upper()}\b", self.question)]
+        if not wanted:
+            return
+        spelled: dict[str, tuple[str, ...]] = {}
+        for text in texts:
+            for name in wanted:
+                if name not in spelled:
+                    written = initials_of(text, name)
+                    if written is not None:
+                        spelled[name] = written
+        if not spelled:
+            return
+        self.absent_names = tuple(n for n in self.absent_names if n not in spelled)
+        self.names = self.names + tuple(spelled)
+        self.spelled_out = spelled
+        # The question said the long form, by its initials: "Chief Financial Officer" in a statement is no name the
+        # question lacks (kb.answer_types.names_in_full, names_someone).
+        self.question_words = self.question_words | {fold(w) for written in spelled.values() for w in written}
+        self.acronyms = dict(self.acronyms or {})
+        for name, written in spelled.items():
+            long_form = frozenset(fold(w) for w in written)
+            self.acronyms[name] = self.acronyms.get(name, ()) + (long_form,)
+            longest = max(sorted(long_form), key=len)
+            if name in self.terms and longest not in self.terms[name]:
+                self.terms[name] = self.terms[name] + [longest]
+        self._shares.clear()
+        self._weighted.clear()
 
     def supplies(self, text: str) -> bool | None:
         """Can the text hold the kind of answer the question asks for (kb.answer_types.supplies)? None when it asks

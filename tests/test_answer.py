@@ -164,6 +164,41 @@ def test_a_name_spelled_out_is_found_where_the_sources_use_its_acronym(tmp_path,
         assert answer.abstained and not answer.citations
 
 
+def test_an_acronym_the_documents_only_spell_out_is_no_absent_name(tmp_path):
+    """"Who is the CFO?" of files that write only "Chief Financial Officer" was abstained on: CFO is nowhere in the
+    index, and a name the index never mentions cannot be answered (tests/data/trust_staff, tune). A retrieved passage
+    whose capitalized words spell the acronym out makes it a name the cited document must mention by either form; an
+    acronym nothing spells out stays absent."""
+    from kb import KnowledgeBase
+    from kb.answer_types import initials_of
+    from paths import write_files
+
+    write_files(tmp_path / "sources", {
+        "org_chart.md": "# Organisation chart\n\n- Chief Executive Officer: Laura Chen\n"
+                        "- Chief Financial Officer: Omar Haddad\n",
+        "policy.txt": "Travel policy\n\nClaims over $2,000 need approval from the Chief Financial Officer.\n"})
+    kb = KnowledgeBase(tmp_path / "sources", tmp_path / "index")
+    kb.build()
+    answer = kb.ask("Who is the CFO?")
+    assert not answer.abstained and "Omar Haddad" in answer.answer
+    assert "org_chart.md" in {c.source for c in answer.citations}
+    assert kb.ask("Who is the COO?").abstained
+    assert initials_of("Omar Haddad, Chief Financial Officer", "CFO") == ("Chief", "Financial", "Officer")
+    assert initials_of("the Department of Marine and Coastal Geoscience", "DMCG") == ("Department", "Marine",
+                                                                                  "Coastal", "Geoscience")
+    assert initials_of("Omar Haddad, Chief Financial Officer", "COO") is None
+    assert initials_of("the CFO signs", "CFO") is None  # written as itself, it is no long form
+    assert initials_of("Chief Scientific Officer\nTom Operations", "CTO") is None  # not across a line break
+    # Found so, the question is read as its long form: "Who is the CFO?" asks for a person as "Who is the Chief
+    # Financial Officer?" does, and a sentence about the post that names no one is no answer.
+    write_files(tmp_path / "board", {"board.md": "# Board\n\nThe Chief Financial Officer attends every board meeting "
+                                                 "of the company.\n"})
+    board = KnowledgeBase(tmp_path / "board", tmp_path / "board-index")
+    board.build()
+    assert board.ask("Who is the CFO?").abstained
+    assert "every board meeting" in board.ask("Which meetings does the CFO attend?").answer
+
+
 def test_a_question_that_spells_out_an_acronym_gets_the_acronyms_answer(seed_kb):
     """The seed articles say "FSB" (003 says only that) and three of them define it as the Federal Security
     Service. Each answerable seed question about the FSB that kb answers right is answered right with the name

@@ -313,6 +313,7 @@ def test_a_question_about_the_past_is_not_answered_by_what_is_still_to_come(make
     assert instructs_what_is_asked("Apply the coating.", "When was the coating applied?")
     assert not instructs_what_is_asked("Installed in 1978, the main broke.", "When was it installed?")
     assert not instructs_what_is_asked("Crews installed it in 1978.", "When was it installed?")
+    assert not instructs_what_is_asked("Release date: 12 September 2023", "When was Ferrypoint 4.0 released?")
 
 
 def test_how_long_is_answered_by_a_length(make_kb):
@@ -1003,6 +1004,18 @@ def test_a_why_is_not_answered_by_a_statement_that_only_restates_it(make_kb):
     assert_answers(_asked_of(make_kb, {"minutes.txt": "Commissioner Ferreira voted for the rate adjustment because "
                                                       "the reservoir needs repairs.\n"}),
                    ("Why did Commissioner Ferreira vote for the rate adjustment?", "reservoir needs repairs"))
+    # When it happened and whom it was told to are no reason, nor "as" a role or "for" a length of time: "Why is Colin
+    # Dart standing down as a trustee?" was quoted "Colin Dart informed the board that he will stand down as a trustee
+    # at the annual meeting in June." at 0.99 (tests/data/trust_people, tune).
+    from kb.answer_types import gives_a_reason
+
+    board = {"board.txt": "Colin Dart informed the board that he will stand down as a trustee at the annual meeting "
+                          "in June.\n"}
+    assert_abstains(_asked_of(make_kb, board), "Why is Colin Dart standing down as a trustee?")
+    board["board.txt"] += "\nColin Dart is standing down as a trustee because he is moving to Canada.\n"
+    assert_answers(_asked_of(make_kb, board), ("Why is Colin Dart standing down as a trustee?", "moving to Canada"))
+    assert not gives_a_reason("He will stand down as a trustee.") and not gives_a_reason("It closed for 31 hours.")
+    assert gives_a_reason("Prices rose as the demand for housing increased.") and gives_a_reason("He left for fear.")
 
 
 def test_a_statement_that_adds_nothing_to_the_question_is_no_answer(make_kb):

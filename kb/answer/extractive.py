@@ -28,7 +28,7 @@ from kb.answer_types import (AnswerType, adds_nothing, answers_an_earlier_time, 
                              asks_when_it_was, asks_who_leads, asks_why, asks_yes_or_no, gives_a_reason,
                              instructs_what_is_asked, measured_as, names_in_full, names_someone, speaks_of_time,
                              speaks_only_of_the_future, states_contact, states_count, states_date, states_month,
-                             states_number, states_year)
+                             states_number, states_year, without_when_told)
 from kb.config import Settings
 from kb.sources.formats import MARKDOWN_SUFFIXES
 from kb.query import REFERRING_WORDS, QueryContext, asked_part, given_part
@@ -151,7 +151,9 @@ class ExtractiveAnswerer:
     def run(self, query: QueryContext, passages: list[Passage], sentence_source: SentenceSource | None = None,
             document_words: DocumentWords | None = None) -> Answer:
         question = query.question
-        asked = asked_part(question)  # without a follow-up's appended names: what the rules below read
+        # without a follow-up's appended names, and with an acronym the documents only spell out written as they do
+        # ("Who is the CFO?" -> "... Chief Financial Officer?"): what the rules below read
+        asked = query.spelled_out_question(asked_part(question))
         if query.absent_names:  # the index never mentions what the question is about: nothing can answer it
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not query.subject and _someone_unnamed(question):
@@ -249,6 +251,12 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(candidate)
         if not chosen or (replaced and (kind is None or not any(query.supplies(c.text()) for c in chosen))):
+            return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
+        if query.spelled_out and not all(any({fold(w) for w in written} <= {fold(w) for w in words(c.text())}
+                                             for c in chosen) for written in query.spelled_out.values()):
+            # "Who is the CFO?" of files that write only "Chief Financial Officer" is answered by a statement that says
+            # it (kb.query.QueryContext.spell_out_absent): one that does not, found by the question's other words, is
+            # about another post, or another thing.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         thing = thing_of_a_post(asked)
         if thing is not None and all(a_name_line(c.text()) is not None and stem(thing) not in content_stems(c.text())
@@ -712,7 +720,10 @@ def _only_restates(item: ScoredSentence, asked: frozenset[str]) -> bool:
     not "The council's engineers had found deep cracks in the main span of the River Bridge." for why it closed."""
     held = content_stems(item.text())
     said = len(held & asked)
-    return said >= _RESTATED * len(asked) and len(held - asked) <= said
+    # Its own words are those beyond when it happened and who was told: "... informed the board that he will stand
+    # down as a trustee at the annual meeting in June." restates why-is-he-standing-down (docs/quality.md, "The
+    # thirty-third stop").
+    return said >= _RESTATED * len(asked) and len(content_stems(without_when_told(item.text())) - asked) <= said
 
 
 def _beyond(item: ScoredSentence, neighbour: Callable[[ScoredSentence, int], ScoredSentence | None],

@@ -140,6 +140,7 @@ class Retriever:
         passages = self._passages(ranked[: max(k, self.settings.rerank_depth) if hybrid else k], dict(dense_hits),
                                   lexical_hits)
         ctx.count_acronyms(defined_acronyms(p.text for p in passages))
+        ctx.spell_out_absent(p.text for p in passages)
         if not hybrid:
             return passages
         features = self.passage_features(passages, ctx, lexical_hits, dense_hits)
