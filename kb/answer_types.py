@@ -389,8 +389,8 @@ _NO_REASON_AFTER_FOR = (r"(?!\s+(?:\d|(?:a\s+(?:few|couple|while|period|day|week
                         r"weeks?|months?|years?|decades?)\b))")
 _REASON_WORDS = re.compile(r"\b(?:because|since|due|owing|thanks|result(?:s|ed|ing)?|reasons?|caus(?:e|es|ed|ing)|"
                            r"lead|leads|led|so|therefore|thus|hence|purpose|aims?|order|fear|protest|reflect(?:s|ed|ing)?|"
-                           rf"after|when|while|as\b{_NO_REASON_AFTER_AS}|for\b{_NO_REASON_AFTER_FOR}|by|if|unless|without|"
-                           r"through|via)\b", re.I)
+                           rf"after|when|while|as\b{_NO_REASON_AFTER_AS}|for\b{_NO_REASON_AFTER_FOR}|by|if|unless|"
+                           r"without|through|via)\b", re.I)
 
 
 def gives_a_reason(text: str) -> bool:
@@ -645,6 +645,12 @@ def _without_possessives(question_words: set[str] | frozenset[str]) -> set[str]:
     return set(question_words) | {re.sub(r"['’]s?$", "", w) for w in question_words}
 
 
+#: A run of capitalized words with nothing but spaces and connectors between them: one name ("Chief Financial
+#: Officer", "Department of Marine and Coastal Geoscience"), not words from both sides of a comma or a line break.
+_CAPITALIZED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|for|de|du|la)[ \t]+)*[A-Z][\w'’-]*)*")
+_CONNECTORS = frozenset(("of", "the", "and", "for", "de", "du", "la"))
+
+
 def expands(sentence: str, acronym: str) -> bool:
     """True when the sentence spells the acronym out.
 
@@ -657,19 +663,13 @@ def expands(sentence: str, acronym: str) -> bool:
         return True
     letters = acronym.upper()
     words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
-    significant = [w for w in words if w.lower() not in ("of", "the", "and", "for", "de", "du", "la", "&")]
+    significant = [w for w in words if w.lower() not in _CONNECTORS]
     for i in range(len(significant) - len(letters) + 1):
         window = significant[i : i + len(letters)]
         if all(w[0].isupper() for w in window) and "".join(w[0].upper() for w in window) == letters:
             if not any(w.upper() == letters for w in window):
                 return True
     return False
-
-
-#: A run of capitalized words with nothing but spaces and connectors between them: one name ("Chief Financial
-#: Officer", "Department of Marine and Coastal Geoscience"), not words from both sides of a comma or a line break.
-_CAPITALIZED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|for|de|du|la)[ \t]+)*[A-Z][\w'’-]*)*")
-_CONNECTORS = frozenset(("of", "the", "and", "for", "de", "du", "la"))
 
 
 def initials_of(text: str, acronym: str) -> tuple[str, ...] | None:

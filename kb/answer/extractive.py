@@ -332,8 +332,8 @@ class ExtractiveAnswerer:
             # plant upgrade, which is due to finish in 2027.", nor "What did the board decide at the April 11, 2023
             # meeting?" by "The next regular meeting is scheduled for April 11, 2023.": what is still to come says
             # nothing of what was done. No tune answer to a question about the past was such a statement. Nor an
-            # instruction to do what is asked: "When was it installed?" of the Route 9 main was quoted "Install corrosion
-            # protection on the remaining 1.4 miles of the Route 9 transmission main by June 2024." at 0.91.
+            # instruction to do what is asked: "When was it installed?" of the Route 9 main was quoted "Install
+            # corrosion protection on the remaining 1.4 miles of the Route 9 transmission main by June 2024." at 0.91.
             return Answer(question, ABSTAIN_TEXT, True, [], passages, confidence=0.0)
         if not any(answers_an_earlier_time(asked, c.text()) for c in chosen):
             # "What was the minimum supported Android version before Ferrypoint 4.0?" was quoted "The minimum supported
