@@ -647,8 +647,8 @@ def _without_possessives(question_words: set[str] | frozenset[str]) -> set[str]:
 
 #: A run of capitalized words with nothing but spaces and connectors between them: one name ("Chief Financial
 #: Officer", "Department of Marine and Coastal Geoscience"), not words from both sides of a comma or a line break.
-_CAPITALIZED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|for|de|du|la)[ \t]+)*[A-Z][\w'’-]*)*")
 _CONNECTORS = frozenset(("of", "the", "and", "for", "de", "du", "la"))
+_CAPITALIZED_RUN = re.compile(rf"[A-Z][\w'’-]*(?:[ \t]+(?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t]+)*[A-Z][\w'’-]*)*")
 
 
 def expands(sentence: str, acronym: str) -> bool:
